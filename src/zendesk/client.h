@@ -30,6 +30,10 @@ struct Credentials {
   std::string client_id;      // kClientCredentials (and refresh of kOAuthToken)
   std::string refresh_token;  // kOAuthToken from the authorization-code flow; may be empty
   std::string client_secret;  // kOAuthToken refresh: the OAuth client's secret
+  // kClientCredentials: scope to request (empty = "read write"), and a token
+  // obtained earlier (persisted via on_tokens) to use before asking for one.
+  std::string scope;
+  std::string access_token;
 };
 
 // Rate-limit buckets that Zendesk meters separately.

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The main job on embedded defaults: installs what is needed, builds into
+# build/, starts zdsim with a generated Zendesk account, connects seatkeeper
+# to it, syncs users and 90 days of usage, and prints the users table, the
+# daily usage summary and the idle paid seats.
+#
+# Environment: SEATKEEPER_HOME (default build/demo-home), DEMO_USERS (2000),
+# DEMO_AGENTS (120), DEMO_PLAN (enterprise), DEMO_RATE_WINDOW (6: the
+# simulator's rate-limit windows last 6 s instead of 60 s so the demo's
+# backfill takes about a minute; set 60 for Zendesk's real pace).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc)" --target seatkeeper zdsim
+
+export SEATKEEPER_HOME=${SEATKEEPER_HOME:-$PWD/build/demo-home}
+rm -rf "$SEATKEEPER_HOME"
+mkdir -p "$SEATKEEPER_HOME"
+chmod 700 "$SEATKEEPER_HOME"
+SK=build/seatkeeper
+PORT_FILE=$SEATKEEPER_HOME/zdsim.port
+
+build/zdsim serve --port 0 --port-file "$PORT_FILE" --seed 42 \
+  --users "${DEMO_USERS:-2000}" --agents "${DEMO_AGENTS:-120}" --plan "${DEMO_PLAN:-enterprise}" \
+  --rate-window-seconds "${DEMO_RATE_WINDOW:-6}" >"$SEATKEEPER_HOME/zdsim.log" 2>&1 &
+ZDSIM_PID=$!
+cleanup() { kill "$ZDSIM_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  [[ -s "$PORT_FILE" ]] && break
+  sleep 0.1
+done
+[[ -s "$PORT_FILE" ]] || { echo "zdsim did not start:"; cat "$SEATKEEPER_HOME/zdsim.log"; exit 1; }
+URL="http://127.0.0.1:$(cat "$PORT_FILE")"
+echo "== zdsim (simulated Zendesk account, plan ${DEMO_PLAN:-enterprise}) at $URL"
+
+echo "== seatkeeper connect"
+printf 'zdsim-admin-oauth-token\n' | $SK connect --url "$URL" --allow-local --oauth-token-file - \
+  --permission read-write
+echo "== seatkeeper sync (users + 90 days of usage)"
+$SK sync
+echo "== seatkeeper users (first 25 rows)"
+$SK users | head -n 26
+echo "== seatkeeper usage (daily active users, last 14 days)"
+$SK usage --from "$(date -u -d '13 days ago' +%F)" | cat
+echo "== seatkeeper seats --inactive-days 30 --seat-price 115"
+$SK seats --inactive-days 30 --seat-price 115 | tail -n 15
+cat <<EOT
+
+Next steps (SEATKEEPER_HOME=$SEATKEEPER_HOME):
+  $SK status                      # connection state and preflight checklist
+  $SK capabilities                # what this connection can do, and why not
+  $SK usage --user ID             # one user's active days with the evidence
+  $SK offboard ID --reassign-to ID --delete --dry-run
+EOT

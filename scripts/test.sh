@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds with ASan+UBSan into build/asan, and
+# runs every test. Pass ctest arguments through, e.g. `scripts/test.sh -L quick`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+JOBS=${JOBS:-$(nproc)}
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Asan >/dev/null
+cmake --build build/asan -j "$JOBS"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"

@@ -1,0 +1,133 @@
+// The /_sim/ control API (no authentication): truth, request log, user
+// changes, sign-ins, clock, faults and raw ticket state.
+#include "handlers.h"
+#include "render.h"
+#include "util/time.h"
+
+namespace zdsim {
+
+namespace {
+
+int32_t UserArg(Ctx& c) {
+  const int32_t i = c.ds.UserIndex(c.ArgId(0));
+  if (i < 0) SendNotFound(c);
+  return i;
+}
+
+std::optional<int64_t> TimeValue(const json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) {
+    if (auto t = sk::ParseIso(v.get<std::string>())) return *t;
+  }
+  return std::nullopt;
+}
+
+void TruthUsers(Ctx& c) { SendJson(c, 200, TruthUsersJson(c.ds)); }
+
+void TruthUsage(Ctx& c) {
+  const int days = static_cast<int>(ParamInt(c, "days").value_or(c.ds.options().days));
+  const std::string tz = c.req.has_param("tz") ? c.req.get_param_value("tz") : "UTC";
+  try {
+    SendJson(c, 200, TruthUsageJson(c.ds, c.s.served, c.now, days, tz));
+  } catch (const std::exception& e) {
+    SendError(c, 400, "InvalidValue", e.what());
+  }
+}
+
+void Requests(Ctx& c) { SendJson(c, 200, c.s.RequestsJson()); }
+void ClearRequests(Ctx& c) {
+  c.s.requests.clear();
+  SendJson(c, 200, {{"cleared", true}});
+}
+
+void PatchUser(Ctx& c) {
+  const int32_t i = UserArg(c);
+  if (i < 0) return;
+  auto body = ParseBody(c);
+  if (!body) return;
+  if (auto err = c.s.PatchUser(i, *body, kNobody))
+    return SendError(c, 422, "RecordInvalid", *err == "owner" ? "the account owner must be an admin" : *err);
+  SendJson(c, 200, {{"user", UserJson(c.ds, c.ds.users[i], c.base)}});
+}
+
+void SoftDelete(Ctx& c) {
+  const int32_t i = UserArg(c);
+  if (i < 0) return;
+  c.s.SoftDelete(i, kNobody);
+  SendJson(c, 200, {{"user", UserJson(c.ds, c.ds.users[i], c.base)}});
+}
+
+void PermanentDelete(Ctx& c) {
+  const int32_t i = UserArg(c);
+  if (i < 0) return;
+  c.s.PermanentDelete(i, kNobody);
+  SendJson(c, 200, {{"user", UserJson(c.ds, c.ds.users[i], c.base)}});
+}
+
+void Login(Ctx& c) {
+  auto body = ParseBody(c);
+  if (!body) return;
+  if (!body->contains("user_id") || !(*body)["user_id"].is_number_integer())
+    return SendError(c, 400, "InvalidValue", "user_id is required");
+  const int32_t i = c.ds.UserIndex((*body)["user_id"].get<int64_t>());
+  if (i < 0) return SendNotFound(c);
+  int64_t at = c.now;
+  if (body->contains("at") && !(*body)["at"].is_null()) {
+    auto t = TimeValue((*body)["at"]);
+    if (!t) return SendError(c, 400, "InvalidValue", "at must be Unix seconds or ISO 8601");
+    at = *t;
+  }
+  c.s.SignIn(i, at);
+  SendJson(c, 200, {{"user_id", c.ds.users[i].id}, {"last_login_at", Iso(at)}});
+}
+
+void Advance(Ctx& c) {
+  auto body = ParseBody(c);
+  if (!body) return;
+  const int64_t seconds = body->value("seconds", int64_t{0});
+  const bool activity = body->value("activity", true);
+  if (seconds < 0) return SendError(c, 400, "InvalidValue", "seconds must be >= 0");
+  c.s.Advance(seconds, activity);
+  SendJson(c, 200, {{"now", c.s.Now()}, {"now_iso", Iso(c.s.Now())}});
+}
+
+void Now(Ctx& c) { SendJson(c, 200, {{"now", c.now}, {"now_iso", Iso(c.now)}}); }
+
+void AddFault(Ctx& c) {
+  auto body = ParseBody(c);
+  if (!body) return;
+  Fault f;
+  if (auto err = ParseFault(*body, &f)) return SendError(c, 400, "InvalidValue", *err);
+  c.s.faults.Add(f);
+  SendJson(c, 200, {{"faults", c.s.faults.List()}});
+}
+
+void ClearFaults(Ctx& c) {
+  c.s.faults.Clear();
+  SendJson(c, 200, {{"faults", json::array()}});
+}
+
+void ListFaults(Ctx& c) { SendJson(c, 200, {{"faults", c.s.faults.List()}}); }
+
+void TicketsState(Ctx& c) { SendJson(c, 200, c.s.TicketsState(ParamInt(c, "assignee_id"))); }
+
+}  // namespace
+
+void RegisterControlRoutes(Router& r) {
+  r.Add("GET", R"(/_sim/truth/users)", Access::kPublic, TruthUsers, "-");
+  r.Add("GET", R"(/_sim/truth/usage)", Access::kPublic, TruthUsage, "-");
+  r.Add("GET", R"(/_sim/requests)", Access::kPublic, Requests, "-");
+  r.Add("DELETE", R"(/_sim/requests)", Access::kPublic, ClearRequests, "-");
+  r.Add("POST", R"(/_sim/users/(\d+))", Access::kPublic, PatchUser, "-");
+  r.Add("POST", R"(/_sim/users/(\d+)/soft_delete)", Access::kPublic, SoftDelete, "-");
+  r.Add("POST", R"(/_sim/users/(\d+)/permanent_delete)", Access::kPublic, PermanentDelete, "-");
+  r.Add("POST", R"(/_sim/login)", Access::kPublic, Login, "-");
+  r.Add("POST", R"(/_sim/advance)", Access::kPublic, Advance, "-");
+  r.Add("GET", R"(/_sim/now)", Access::kPublic, Now, "-");
+  r.Add("POST", R"(/_sim/faults)", Access::kPublic, AddFault, "-");
+  r.Add("DELETE", R"(/_sim/faults)", Access::kPublic, ClearFaults, "-");
+  r.Add("GET", R"(/_sim/faults)", Access::kPublic, ListFaults, "-");
+  r.Add("GET", R"(/_sim/state/tickets)", Access::kPublic, TicketsState, "-");
+}
+
+}  // namespace zdsim

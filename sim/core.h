@@ -1,0 +1,79 @@
+// The simulator's shared state behind one mutex: dataset, clock, tokens,
+// rate limits, faults, jobs, the request log and served last_login_at values.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "auth.h"
+#include "dataset.h"
+#include "faults.h"
+#include "jobs.h"
+#include "options.h"
+#include "rate_limit.h"
+#include "truth.h"
+
+namespace zdsim {
+
+struct RequestRecord {
+  std::string method;
+  std::string path;  // with query
+  int status = 0;
+  std::string bucket;  // empty = null
+  int64_t user_id = 0;
+  bool has_user = false;
+  int64_t at = 0;         // sim time
+  int64_t elapsed_ms = 0;  // real time since start
+};
+
+class SimCore {
+ public:
+  explicit SimCore(const Options& o);
+
+  Options opt;
+  mutable std::mutex mu;
+  std::unique_ptr<Dataset> ds;
+  TokenStore tokens;
+  RateLimiter limiter;
+  Faults faults;
+  JobQueue jobs;
+  std::vector<RequestRecord> requests;
+  ServedLogins served;
+  std::string base_url;  // set when serving
+  std::chrono::steady_clock::time_point real_start;
+
+  int64_t Now() const;
+  // Moves the clock (and with activity, the account's history) forward.
+  void Advance(int64_t seconds, bool activity);
+  // Completes due background jobs.
+  void Tick() { jobs.Process(*ds, Now()); }
+
+  int AccountLimit() const;
+  int IncrementalLimit() const;
+  int UsersCursorLimit() const;
+
+  // A user's JSON as served to a client; remembers the last_login_at served.
+  nlohmann::json ServeUser(int32_t idx, const std::string& base);
+
+  // --- control operations (caller holds mu) ---
+  // Applies a partial {"role","custom_role_id","suspended","name","email"}; returns an error text.
+  std::optional<std::string> PatchUser(int32_t idx, const nlohmann::json& patch, int32_t actor);
+  void SoftDelete(int32_t idx, int32_t actor);
+  void PermanentDelete(int32_t idx, int32_t actor);
+  void SignIn(int32_t idx, int64_t at);
+  nlohmann::json TicketsState(std::optional<int64_t> assignee_id) const;
+  nlohmann::json RequestsJson() const;
+
+ private:
+  int64_t start_;
+  bool fixed_;
+  int64_t offset_ = 0;
+};
+
+}  // namespace zdsim

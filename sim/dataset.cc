@@ -1,0 +1,447 @@
+#include "dataset.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "credentials.h"
+
+namespace zdsim {
+
+namespace {
+
+struct Name {
+  const char* display;
+  const char* slug;
+};
+constexpr Name kFirst[] = {
+    {"José", "jose"},   {"Zoë", "zoe"},       {"Anna", "anna"},     {"Liam", "liam"},     {"Fatima", "fatima"},
+    {"Björn", "bjorn"}, {"Chloé", "chloe"},   {"Mateo", "mateo"},   {"Aiko", "aiko"},     {"Noah", "noah"},
+    {"Søren", "soren"}, {"Élodie", "elodie"}, {"Priya", "priya"},   {"Oliver", "oliver"}, {"Łukasz", "lukasz"},
+    {"Mia", "mia"},     {"Çağla", "cagla"},   {"Jonas", "jonas"},   {"Grace", "grace"},   {"Ingrid", "ingrid"}};
+constexpr Name kLast[] = {
+    {"Müller", "muller"}, {"Ørsted", "orsted"}, {"García", "garcia"}, {"Smith", "smith"},   {"Nakamura", "nakamura"},
+    {"Dubois", "dubois"}, {"Kowalski", "kowalski"}, {"Öztürk", "ozturk"}, {"Johnson", "johnson"}, {"Rossi", "rossi"},
+    {"Fernández", "fernandez"}, {"Lindqvist", "lindqvist"}, {"Brown", "brown"}, {"Nguyễn", "nguyen"}, {"Svensson", "svensson"}};
+struct Zone {
+  const char* name;
+  const char* iana;
+};
+constexpr Zone kZones[] = {{"Eastern Time (US & Canada)", "America/New_York"},
+                           {"Berlin", "Europe/Berlin"},
+                           {"UTC", "Etc/UTC"},
+                           {"Tokyo", "Asia/Tokyo"}};
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+constexpr int64_t kDay = 86400;
+
+}  // namespace
+
+const char* LicenseName(License l) {
+  switch (l) {
+    case License::kAdmin: return "admin";
+    case License::kAgent: return "agent";
+    case License::kLightAgent: return "light-agent";
+    case License::kContributor: return "contributor";
+    case License::kBillingAdmin: return "billing-admin";
+    case License::kChatAgent: return "chat-agent";
+    case License::kEndUser: return "end-user";
+  }
+  return "end-user";
+}
+
+bool HoldsSeat(License l) {
+  return l == License::kAdmin || l == License::kAgent || l == License::kBillingAdmin || l == License::kChatAgent;
+}
+
+const char* StatusName(uint8_t s) {
+  static const char* kNames[] = {"new", "open", "pending", "hold", "solved", "closed", "deleted"};
+  return s < 7 ? kNames[s] : "open";
+}
+
+int StatusFromName(const std::string& s) {
+  for (int i = 0; i < 7; ++i)
+    if (s == StatusName(static_cast<uint8_t>(i))) return i;
+  return -1;
+}
+
+const char* ViaName(Via v) {
+  switch (v) {
+    case Via::kWeb: return "Web form";
+    case Via::kEmail: return "Mail";
+    case Via::kApi: return "Web service";
+    case Via::kRule: return "Rule";
+  }
+  return "Web form";
+}
+
+const char* ViaChannel(Via v) {
+  switch (v) {
+    case Via::kWeb: return "web";
+    case Via::kEmail: return "email";
+    case Via::kApi: return "api";
+    case Via::kRule: return "rule";
+  }
+  return "web";
+}
+
+const char* AuditActionName(AuditAction a) {
+  switch (a) {
+    case AuditAction::kLogin: return "login";
+    case AuditAction::kUpdate: return "update";
+    case AuditAction::kDestroy: return "destroy";
+    case AuditAction::kCreate: return "create";
+  }
+  return "update";
+}
+
+Dataset::Dataset(const Options& o, int64_t now) : opt_(o), enterprise_(IsEnterprise(o)) {
+  Rng rng(o.seed);
+  GenerateRoles(rng);
+  GenerateUsers(rng, now);
+  BuildPools();
+  horizon_ = now - 300;
+  const int64_t start = now - static_cast<int64_t>(opt_.days + 20) * kDay;
+  PlanTickets(start, horizon_, rng);
+  PlaceEdgeEvents(now);
+  std::stable_sort(pending_.begin(), pending_.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
+  Materialize(horizon_);
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_));
+  pending_.shrink_to_fit();
+  pending_pos_ = 0;
+  PlanSignIns(start, horizon_, rng);
+  PlanArticles(start, horizon_, opt_.articles, rng);
+  Archive(now);
+}
+
+void Dataset::GenerateRoles(Rng&) {
+  const int64_t t = 1609840800;  // 2021-01-05
+  int64_t id = 360000111111;
+  auto add = [&](const char* name, const char* desc, int type, bool light) {
+    roles.push_back(Role{id, name, desc, type, light, t});
+    id += 11111;
+  };
+  add("Admin", "Can manage the account", 4, false);
+  add("Light Agent", "Can view and add private comments", 1, true);
+  add("Contributor", "Can view tickets and add private comments", 3, false);
+  add("Billing Admin", "Manages billing", 5, false);
+  add("Chat-only agent", "Chat only", 2, false);
+  add("Staff", "Can edit tickets within their groups", 0, false);
+  add("Tier 2 Support", "Escalation agents (custom role)", 0, false);
+}
+
+const Role* Dataset::FindRole(int64_t id) const {
+  for (const auto& r : roles)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+const Role* Dataset::RoleByName(const std::string& name) const {
+  for (const auto& r : roles)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+int64_t Dataset::NextUserId() const {
+  return 360000000003 + static_cast<int64_t>(users.size()) * 7919;
+}
+
+int32_t Dataset::AddUser(User u) {
+  u.id = NextUserId();
+  const auto idx = static_cast<int32_t>(users.size());
+  user_by_id_[u.id] = idx;
+  if (!u.email.empty()) user_by_email_[Lower(u.email)] = idx;
+  users.push_back(std::move(u));
+  return idx;
+}
+
+void Dataset::ReindexEmail(int32_t idx) {
+  if (!users[idx].email.empty()) user_by_email_[Lower(users[idx].email)] = idx;
+}
+
+int32_t Dataset::UserIndex(int64_t id) const {
+  auto it = user_by_id_.find(id);
+  return it == user_by_id_.end() ? -1 : it->second;
+}
+
+int32_t Dataset::UserByEmail(const std::string& email) const {
+  auto it = user_by_email_.find(Lower(email));
+  if (it == user_by_email_.end()) return -1;
+  const User& u = users[it->second];
+  if (u.scrubbed || Lower(u.email) != Lower(email)) return -1;
+  return it->second;
+}
+
+int32_t Dataset::TicketIndex(int64_t id) const {
+  if (id < 1 || id > static_cast<int64_t>(tickets.size())) return -1;
+  const auto idx = static_cast<int32_t>(id - 1);
+  return tickets[idx].created ? idx : -1;
+}
+
+int64_t Dataset::EventIndexFromId(int64_t id) const {
+  const int64_t off = id - kEventIdBase;
+  if (off < 0 || off % kEventIdStride != 0) return -1;
+  const int64_t idx = off / kEventIdStride;
+  return idx < static_cast<int64_t>(events.size()) ? idx : -1;
+}
+
+void Dataset::Relicense(User& u) const {
+  const Role* r = u.custom_role_id ? FindRole(u.custom_role_id) : nullptr;
+  if (u.role == "end-user") {
+    u.license = License::kEndUser;
+    u.role_type = -1;
+    u.custom_role_id = 0;
+  } else if (u.role == "admin") {
+    u.license = (r && r->role_type == 5) ? License::kBillingAdmin : License::kAdmin;
+    u.role_type = r ? r->role_type : 4;
+    if (!r) {
+      if (const Role* a = RoleByName("Admin")) u.custom_role_id = a->id;
+    }
+  } else {  // agent
+    u.role_type = r ? r->role_type : -1;
+    if (!r && enterprise_) {
+      if (const Role* s = RoleByName("Staff")) {
+        u.custom_role_id = s->id;
+        u.role_type = 0;
+      }
+    }
+    const int t = u.role_type;
+    if (t == 1 || (r && r->light_agent)) u.license = License::kLightAgent;
+    else if (t == 3) u.license = License::kContributor;
+    else if (t == 2 || u.chat_only) u.license = License::kChatAgent;
+    else u.license = License::kAgent;
+    if (t == 4) u.license = License::kAdmin;
+  }
+  u.chat_only = u.license == License::kChatAgent;
+}
+
+void Dataset::GenerateUsers(Rng& rng, int64_t now) {
+  const int agents = std::max(3, opt_.agents);
+  const int total = std::max(agents, opt_.users);
+  users.reserve(total + 16);
+  const std::string sub = opt_.subdomain;
+  const int64_t created_hi = now - static_cast<int64_t>(opt_.days + 25) * kDay;
+  const int64_t created_lo = created_hi - 3 * 365 * kDay;
+  const Role* admin_role = RoleByName("Admin");
+
+  enum Kind { kOwnerK, kAdminK, kAgentK, kLightK, kContribK, kBillingK, kChatK, kCustomK, kSuspendedK, kEndK };
+  static const Kind kPattern[] = {kLightK,  kAdminK,  kAgentK,     kCustomK, kChatK,  kAgentK,
+                                  kContribK, kLightK, kAgentK,     kSuspendedK, kCustomK, kAgentK,
+                                  kLightK,  kAgentK,  kAdminK,     kAgentK};
+  for (int i = 0; i < total; ++i) {
+    User u;
+    Kind kind;
+    if (i == 0) kind = kOwnerK;
+    else if (i == 1) kind = kAdminK;
+    else if (i == 2) kind = kAgentK;
+    else if (i == 3 && agents > 8) kind = kBillingK;
+    else if (i < agents) kind = kPattern[(i - 4 + 16) % 16];
+    else kind = kEndK;
+    if (kind == kCustomK && !enterprise_) kind = kAgentK;
+
+    const Name& f = kFirst[rng.Below(std::size(kFirst))];
+    const Name& l = kLast[rng.Below(std::size(kLast))];
+    u.name = std::string(f.display) + " " + l.display;
+    std::string slug = std::string(f.slug) + "." + l.slug + "." + std::to_string(i);
+    if (i == 4) { u.name = "José Müller"; slug = "jose.muller"; }
+    if (i == 5) { u.name = "山田太郎"; slug = "taro.yamada"; }
+    if (i == 6) { u.name = "Zoë Ørsted"; slug = "zoe.orsted"; }
+    if (i == agents + 2) { u.name = "Émile Zoëga-Ñúñez"; slug = "emile.zoega." + std::to_string(i); }
+    if (i == agents + 3) { u.name = "李小龍"; slug = "li.xiaolong." + std::to_string(i); }
+    u.email = slug + (kind == kEndK ? "@example.com" : "@" + sub + ".test");
+    if (i == 0) { u.name = "Olivia Owner"; u.email = OwnerEmail(sub); }
+    if (i == 1) { u.name = "Adrian Admin"; u.email = AdminEmail(sub); }
+    if (i == 2) { u.name = "Agnes Agent"; u.email = AgentEmail(sub); }
+
+    u.created_at = rng.Range(created_lo, created_hi);
+    u.updated_at = u.created_at;
+    const Zone& z = kZones[rng.Below(std::size(kZones))];
+    u.time_zone = z.name;
+    u.iana_time_zone = z.iana;
+    u.organization_id = kind == kEndK ? (rng.Chance(0.3) ? 360000200000 + rng.Range(0, 4) * 101 : 0) : 360000200000;
+    u.default_group_id = kind == kEndK ? 0 : 360001234567;
+
+    switch (kind) {
+      case kOwnerK:
+      case kAdminK:
+        u.role = "admin";
+        u.owner = kind == kOwnerK;
+        u.custom_role_id = admin_role->id;
+        break;
+      case kBillingK:
+        u.role = "admin";
+        u.custom_role_id = RoleByName("Billing Admin")->id;
+        break;
+      case kAgentK:
+      case kSuspendedK:
+        u.role = "agent";
+        u.suspended = kind == kSuspendedK;
+        break;
+      case kLightK:
+        u.role = "agent";
+        u.custom_role_id = RoleByName("Light Agent")->id;
+        break;
+      case kContribK:
+        u.role = "agent";
+        u.custom_role_id = RoleByName("Contributor")->id;
+        break;
+      case kChatK:
+        u.role = "agent";
+        u.chat_only = true;
+        if (enterprise_) u.custom_role_id = RoleByName("Chat-only agent")->id;
+        else u.role_type = 2;
+        break;
+      case kCustomK:
+        u.role = "agent";
+        u.custom_role_id = RoleByName("Tier 2 Support")->id;
+        break;
+      case kEndK:
+        u.role = "end-user";
+        break;
+    }
+    Relicense(u);
+    if (kind == kChatK) { u.role_type = 2; u.chat_only = true; u.license = License::kChatAgent; }
+
+    // Activity level drives sign-ins and ticket work.
+    if (i == 0 || i == 2) u.activity = 2;
+    else if (i == 1) u.activity = 1;
+    else if (kind == kEndK) u.activity = 1;
+    else {
+      const auto r = rng.Below(100);
+      u.activity = r < 15 ? 0 : r < 40 ? 1 : r < 85 ? 2 : 3;
+    }
+    if (u.suspended) u.activity = 0;
+
+    // Deletions: forced examples plus a random share.
+    bool soft = false, perm = false;
+    if (i >= 7 && i < agents) {
+      if (agents >= 8 && i == agents - 1) soft = true;
+      else if (agents >= 8 && i == agents - 2) perm = true;
+      else if (rng.Chance(0.03)) soft = true;
+    } else if (i >= agents) {
+      const int k = i - agents;
+      if (total - agents >= 10 && k == 0) soft = true;
+      else if (total - agents >= 10 && k == 1) perm = true;
+      else if (rng.Chance(0.04)) (rng.Chance(0.25) ? perm : soft) = true;
+    }
+    if (soft || perm) {
+      u.active = false;
+      u.deleted_at = now - rng.Range(2 * kDay, 60 * kDay);
+      u.updated_at = u.deleted_at;
+      if (perm) {
+        u.scrubbed = true;
+        u.name = "Permanently Deleted User";
+        u.email.clear();
+      }
+    } else {
+      u.updated_at = std::min(now - 400, u.created_at + rng.Range(0, now - u.created_at));
+    }
+    AddUser(std::move(u));
+  }
+}
+
+void Dataset::AddAudit(int64_t at, int32_t actor, int32_t source, AuditAction action, uint8_t detail) {
+  const int64_t id = 5151515151 + static_cast<int64_t>(audit.size()) * 3;
+  if (!audit.empty() && at < audit.back().at) audit_sorted_ = false;
+  audit.push_back(AuditRecord{id, at, actor, source, action, detail});
+}
+
+const std::vector<AuditRecord>& Dataset::SortedAudit() {
+  if (!audit_sorted_) {
+    std::sort(audit.begin(), audit.end(), [](const AuditRecord& a, const AuditRecord& b) {
+      return a.at != b.at ? a.at < b.at : a.id < b.id;
+    });
+    audit_sorted_ = true;
+  }
+  return audit;
+}
+
+size_t Dataset::ApplyEvent(Event e) {
+  Ticket& t = tickets[e.ticket];
+  if (e.kind == EventKind::kCreate) {
+    t.created = true;
+    e.status_from = kNoChange;
+    e.assignee_from = kNobody;
+  } else {
+    e.status_from = t.status;
+    e.assignee_from = t.assignee;
+  }
+  if (e.kind == EventKind::kDelete) {
+    e.status_to = static_cast<uint8_t>(Status::kDeleted);
+    t.previous_state = t.status;
+    t.deleted_at = e.at;
+    t.deleter = e.actor;
+  }
+  if (e.status_to != kNoChange) t.status = e.status_to;
+  if (e.assignee_to != kNoChange32) t.assignee = e.assignee_to;
+  if (e.status_to == e.status_from) e.status_to = kNoChange;
+  if (e.assignee_to == e.assignee_from && e.kind != EventKind::kCreate) e.assignee_to = kNoChange32;
+  t.updated_at = e.at;
+  const size_t idx = events.size();
+  events.push_back(e);
+  if (ticket_events.size() < tickets.size()) ticket_events.resize(tickets.size());
+  ticket_events[e.ticket].push_back(static_cast<int32_t>(idx));
+  return idx;
+}
+
+void Dataset::Materialize(int64_t upto) {
+  const int64_t floor = events.empty() ? INT64_MIN : events.back().at;
+  while (pending_pos_ < pending_.size() && pending_[pending_pos_].at <= upto) {
+    const Event e = pending_[pending_pos_++];
+    if (e.at < floor) continue;  // would break time order (period skipped)
+    const Ticket& t = tickets[e.ticket];
+    if (e.kind != EventKind::kCreate) {
+      if (!t.created || t.status == static_cast<uint8_t>(Status::kDeleted) ||
+          t.status == static_cast<uint8_t>(Status::kClosed) || t.archived)
+        continue;
+    }
+    ApplyEvent(e);
+  }
+  if (pending_pos_ > 4096 && pending_pos_ * 2 > pending_.size()) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_));
+    pending_pos_ = 0;
+  }
+}
+
+void Dataset::Archive(int64_t now) {
+  for (auto& t : tickets) {
+    if (t.created && !t.archived && t.status == static_cast<uint8_t>(Status::kClosed) &&
+        t.updated_at < now - 60 * kDay && Mix(static_cast<uint64_t>(t.id)) % 2 == 0)
+      t.archived = true;
+  }
+}
+
+void Dataset::Advance(int64_t old_now, int64_t new_now, bool activity) {
+  if (new_now <= old_now) return;
+  const int64_t new_horizon = new_now - 300;
+  if (!activity) {
+    // The skipped period stays empty: drop what was planned in it.
+    while (pending_pos_ < pending_.size() && pending_[pending_pos_].at <= new_horizon) ++pending_pos_;
+    horizon_ = std::max(horizon_, new_horizon);
+    return;
+  }
+  Rng rng(opt_.seed ^ Mix(++advance_seq_) ^ static_cast<uint64_t>(old_now));
+  const int64_t from = std::max(horizon_, old_now);
+  if (new_horizon > from) {
+    const size_t before = pending_.size();
+    PlanTickets(from + 1, new_horizon, rng);
+    if (pending_.size() != before) {
+      std::stable_sort(pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_), pending_.end(),
+                       [](const Event& a, const Event& b) { return a.at < b.at; });
+    }
+    PlanSignIns(from + 1, new_horizon, rng);
+    PlanArticles(from + 1, new_horizon,
+                 static_cast<double>(opt_.articles) * static_cast<double>(new_horizon - from) /
+                     (static_cast<double>(opt_.days + 20) * kDay),
+                 rng);
+  }
+  Materialize(new_horizon);
+  horizon_ = std::max(horizon_, new_horizon);
+  Archive(new_now);
+}
+
+}  // namespace zdsim

@@ -1,0 +1,41 @@
+// Background jobs (tickets/update_many): queued -> working -> completed,
+// applied when they complete (checked lazily on every request).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataset.h"
+
+namespace zdsim {
+
+struct Job {
+  std::string id;
+  std::string job_type = "Bulk Update Ticket";
+  std::chrono::steady_clock::time_point created;
+  int32_t actor = -1;
+  std::vector<std::pair<int64_t, nlohmann::json>> changes;  // ticket id -> change
+  bool done = false;
+  int64_t completed_at = 0;  // sim time
+  nlohmann::json results;
+};
+
+class JobQueue {
+ public:
+  std::string Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes);
+  // Completes due jobs, applying their changes at sim time `now`.
+  void Process(Dataset& ds, int64_t now);
+  const Job* Find(const std::string& id) const;
+  nlohmann::json Json(const Job& j, const std::string& base) const;
+  size_t InFlight() const;
+
+ private:
+  std::vector<Job> jobs_;
+  uint64_t counter_ = 0;
+};
+
+}  // namespace zdsim

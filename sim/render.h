@@ -1,0 +1,32 @@
+// JSON shapes of Zendesk resources, built from the dataset's records.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dataset.h"
+
+namespace zdsim {
+
+using nlohmann::json;
+
+std::string Iso(int64_t t);
+json IsoOrNull(int64_t t);
+// The id of a user index, or -1 for the system, or null for nobody.
+json UserRef(const Dataset& ds, int32_t idx);
+
+json UserJson(const Dataset& ds, const User& u, const std::string& base);
+json AnonymousUserJson();
+json DeletedUserJson(const Dataset& ds, const User& u, const std::string& base);
+json RoleJson(const Dataset& ds, const Role& r);
+json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, bool incremental = false);
+json TicketEventJson(const Dataset& ds, size_t event_idx, bool comment_events);
+json AuditJson(const Dataset& ds, size_t event_idx);
+json DeletedTicketJson(const Dataset& ds, const Ticket& t);
+json ArticleJson(const Dataset& ds, const Article& a, const std::string& base);
+json AuditLogJson(const Dataset& ds, const AuditRecord& r, const std::string& base);
+
+std::string TicketSubject(int64_t ticket_id);
+
+}  // namespace zdsim

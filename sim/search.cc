@@ -1,0 +1,105 @@
+#include "search.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include "render.h"
+
+namespace zdsim {
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool Wildcard(const std::string& pattern, const std::string& s) {
+  const auto star = pattern.find('*');
+  if (star == std::string::npos) return pattern == s;
+  const std::string pre = pattern.substr(0, star), post = pattern.substr(star + 1);
+  return s.size() >= pre.size() + post.size() && s.compare(0, pre.size(), pre) == 0 &&
+         s.compare(s.size() - post.size(), post.size(), post) == 0;
+}
+
+bool MatchUserRef(const Dataset& ds, int32_t who, const std::string& v, int32_t me) {
+  if (v == "none") return who < 0;
+  if (v == "me") return who == me;
+  if (who < 0) return false;
+  const User& u = ds.users[who];
+  if (!v.empty() && std::all_of(v.begin(), v.end(), ::isdigit)) return std::to_string(u.id) == v;
+  return Lower(u.email) == Lower(v);
+}
+
+int StatusRank(const std::string& s) { return StatusFromName(Lower(s)); }
+
+bool Compare(int a, const std::string& op, int b) {
+  if (op == "<") return a < b;
+  if (op == "<=") return a <= b;
+  if (op == ">") return a > b;
+  if (op == ">=") return a >= b;
+  return a == b;
+}
+
+}  // namespace
+
+SearchQuery ParseSearch(const std::string& q) {
+  SearchQuery out;
+  std::istringstream in(q);
+  std::string tok;
+  while (in >> tok) {
+    SearchTerm t;
+    if (tok[0] == '-' && tok.size() > 1) {
+      t.negate = true;
+      tok = tok.substr(1);
+    }
+    const auto pos = tok.find_first_of(":<>");
+    if (pos == std::string::npos || pos == 0) {
+      t.value = tok;
+      out.terms.push_back(t);
+      continue;
+    }
+    t.field = Lower(tok.substr(0, pos));
+    size_t vstart = pos + 1;
+    if (tok[pos] == ':') t.op = ":";
+    else if (vstart < tok.size() && tok[vstart] == '=') { t.op = std::string(1, tok[pos]) + "="; ++vstart; }
+    else t.op = std::string(1, tok[pos]);
+    t.value = tok.substr(vstart);
+    if (t.field == "type" && t.op == ":") out.type = Lower(t.value);
+    else out.terms.push_back(t);
+  }
+  return out;
+}
+
+bool MatchTicket(const Dataset& ds, const Ticket& t, const SearchQuery& q, int32_t me) {
+  for (const auto& term : q.terms) {
+    bool m = true;
+    if (term.field == "assignee") m = MatchUserRef(ds, t.assignee, term.value, me);
+    else if (term.field == "requester") m = MatchUserRef(ds, t.requester, term.value, me);
+    else if (term.field == "submitter") m = MatchUserRef(ds, t.submitter, term.value, me);
+    else if (term.field == "status") {
+      const int want = StatusRank(term.value);
+      m = want >= 0 && Compare(t.status, term.op, want);
+    } else if (term.field.empty()) {
+      m = Lower(TicketSubject(t.id)).find(Lower(term.value)) != std::string::npos;
+    }
+    if (m == term.negate) return false;
+  }
+  return true;
+}
+
+bool MatchUser(const Dataset&, const User& u, const SearchQuery& q) {
+  for (const auto& term : q.terms) {
+    bool m = true;
+    if (term.field == "role") m = u.role == Lower(term.value);
+    else if (term.field == "email") m = Wildcard(Lower(term.value), Lower(u.email));
+    else if (term.field == "name" || term.field.empty())
+      m = Lower(u.name).find(Lower(term.value)) != std::string::npos ||
+          (term.field.empty() && Lower(u.email).find(Lower(term.value)) != std::string::npos);
+    if (m == term.negate) return false;
+  }
+  return true;
+}
+
+}  // namespace zdsim

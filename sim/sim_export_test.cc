@@ -1,0 +1,130 @@
+// zdsim: cursor walks of the exports, per-user update limit, repeat_page fault.
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "sim_test_util.h"
+
+namespace zdsim {
+namespace {
+
+using nlohmann::json;
+using testing::AdminClient;
+using testing::Body;
+using testing::FixedOptions;
+
+std::string PathOf(const std::string& url) { return url.substr(url.find("/api/")); }
+
+TEST(ZdsimExports, UsersCursorWalkIncludesDeletedUsers) {
+  Simulator sim(FixedOptions());
+  sim.Start();
+  auto cli = AdminClient(sim);
+  std::set<int64_t> want;
+  for (const auto& u : sim.TruthUsers()) want.insert(u["id"].get<int64_t>());
+  std::set<int64_t> got;
+  std::string next = "/api/v2/incremental/users/cursor.json?start_time=0&per_page=50";
+  for (int guard = 0; guard < 100; ++guard) {
+    auto r = cli->Get(next.c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_NE(r->get_header_value("Zendesk-RateLimit-incremental-exports-cursor"), "");
+    json j = Body(r);
+    for (const auto& u : j["users"]) got.insert(u["id"].get<int64_t>());
+    if (j["end_of_stream"]) break;
+    next = PathOf(j["after_url"]);
+  }
+  EXPECT_EQ(got, want);
+}
+
+TEST(ZdsimExports, TicketAuditsWalkAndTicketEventsAgree) {
+  Options o = FixedOptions();
+  o.rate_limits = false;
+  Simulator sim(o);
+  sim.Start();
+  auto cli = AdminClient(sim);
+  std::set<int64_t> audits;
+  std::string next = "/api/v2/ticket_audits.json?page%5Bsize%5D=100";
+  std::string last_time;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto r = cli->Get(next.c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    json j = Body(r);
+    for (const auto& a : j["audits"]) {
+      EXPECT_TRUE(audits.insert(a["id"].get<int64_t>()).second);
+      EXPECT_GE(a["created_at"].get<std::string>(), last_time);  // oldest first
+      last_time = a["created_at"].get<std::string>();
+    }
+    if (!j["meta"]["has_more"]) break;
+    next = PathOf(j["links"]["next"]);
+  }
+  std::set<int64_t> events;
+  int64_t start = 0;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto r = cli->Get(("/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start)).c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    json j = Body(r);
+    for (const auto& e : j["ticket_events"]) events.insert(e["id"].get<int64_t>());
+    if (j["end_of_stream"]) break;
+    start = j["end_time"];
+  }
+  // Audits exclude archived tickets; ticket events include them.
+  EXPECT_GT(audits.size(), 100u);
+  EXPECT_LE(audits.size(), events.size());
+  for (int64_t id : audits) EXPECT_TRUE(events.count(id)) << id;
+}
+
+TEST(ZdsimUsers, SingleUserUpdateLimitIsPlainText) {
+  Simulator sim(FixedOptions());
+  sim.Start();
+  auto cli = AdminClient(sim);
+  const std::string path = "/api/v2/users/" + std::to_string(sim.AgentId()) + ".json";
+  for (int i = 0; i < 5; ++i) {
+    auto r = cli->Put(path.c_str(), R"({"user":{"name":"Agnes A."}})", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
+  auto r = cli->Put(path.c_str(), R"({"user":{"name":"Agnes B."}})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->body.rfind("You have exceeded the rate limit for updating a single unique user", 0), 0u);
+  EXPECT_NE(r->get_header_value("Zendesk-RateLimit-create-update-user"), "");
+}
+
+TEST(ZdsimFaults, RepeatPageRepeatsRecords) {
+  Simulator sim(FixedOptions());
+  sim.Start();
+  auto cli = AdminClient(sim);
+  auto first = Body(cli->Get("/api/v2/users.json?page%5Bsize%5D=10"));
+  Fault f;
+  f.kind = "repeat_page";
+  sim.AddFault(f);
+  auto second = Body(cli->Get(PathOf(first["links"]["next"]).c_str()));
+  EXPECT_EQ(second["users"][0]["id"], first["users"][8]["id"]);
+}
+
+TEST(ZdsimUsers, ShowManyAndDeletedUsers) {
+  Simulator sim(FixedOptions());
+  sim.Start();
+  auto cli = AdminClient(sim);
+  int64_t deleted = 0;
+  for (const auto& u : sim.TruthUsers())
+    if (u["deleted"] && u["email"].is_string()) deleted = u["id"];
+  ASSERT_NE(deleted, 0);
+  const std::string ids = std::to_string(sim.AgentId()) + "," + std::to_string(deleted);
+  EXPECT_EQ(Body(cli->Get(("/api/v2/users/show_many.json?ids=" + ids).c_str()))["users"].size(), 1u);
+  EXPECT_EQ(Body(cli->Get(("/api/v2/users/show_many.json?include_deleted=true&ids=" + ids).c_str()))["users"].size(),
+            2u);
+  auto r = cli->Get(("/api/v2/users/" + std::to_string(deleted)).c_str());
+  EXPECT_EQ(Body(r)["user"]["active"], false);
+  r = cli->Get(("/api/v2/deleted_users/" + std::to_string(deleted)).c_str());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(cli->Get("/api/v2/users/1.json")->status, 404);
+  std::string many = "1";
+  for (int i = 2; i <= 101; ++i) many += "," + std::to_string(i);
+  EXPECT_EQ(cli->Get(("/api/v2/users/show_many?ids=" + many).c_str())->status, 400);
+}
+
+}  // namespace
+}  // namespace zdsim

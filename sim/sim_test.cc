@@ -1,0 +1,429 @@
+// End-to-end tests of zdsim over real HTTP against an in-process Simulator.
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pagination.h"
+#include "sim_test_util.h"
+#include "util/time.h"
+
+namespace zdsim {
+namespace {
+
+using nlohmann::json;
+using testing::AdminClient;
+using testing::Body;
+using testing::FixedOptions;
+using testing::kNow;
+
+TEST(ZdsimDeterminism, SameSeedSameTruth) {
+  Simulator a(FixedOptions()), b(FixedOptions());
+  EXPECT_EQ(a.TruthUsers(), b.TruthUsers());
+  EXPECT_EQ(a.TruthUsage(30, "UTC"), b.TruthUsage(30, "UTC"));
+  EXPECT_EQ(a.TruthUsage(30, "Europe/Berlin"), b.TruthUsage(30, "Europe/Berlin"));
+  Options other = FixedOptions();
+  other.seed = 2;
+  Simulator c(other);
+  EXPECT_NE(a.TruthUsers(), c.TruthUsers());
+}
+
+TEST(ZdsimDataset, HasEveryKindOfUser) {
+  Simulator sim(FixedOptions());
+  std::set<std::string> licenses;
+  bool soft = false, scrubbed = false, suspended = false, null_login = false;
+  for (const auto& u : sim.TruthUsers()) {
+    licenses.insert(u["license"].get<std::string>());
+    soft = soft || (u["deleted"] && u["email"].is_string());
+    scrubbed = scrubbed || (u["deleted"] && u["email"].is_null() && u["name"] == "Permanently Deleted User");
+    suspended = suspended || u["suspended"].get<bool>();
+    null_login = null_login || u["last_login_at"].is_null();
+  }
+  for (const char* l : {"admin", "agent", "light-agent", "contributor", "billing-admin", "chat-agent", "end-user"})
+    EXPECT_TRUE(licenses.count(l)) << l;
+  EXPECT_TRUE(soft);
+  EXPECT_TRUE(scrubbed);
+  EXPECT_TRUE(suspended);
+  EXPECT_TRUE(null_login);
+}
+
+TEST(ZdsimDataset, LargeAccountGeneratesQuickly) {
+  Options o = FixedOptions();
+  o.users = 25000;
+  o.agents = 1500;
+  o.days = 90;
+  o.tickets_per_day = 300;
+  const auto t0 = std::chrono::steady_clock::now();
+  Simulator sim(o);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(secs, 5.0);  // Debug build; Release is far faster
+  EXPECT_EQ(sim.TruthUsers().size(), 25000u);
+}
+
+class ZdsimServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = std::make_unique<Simulator>(FixedOptions());
+    sim_->Start();
+    cli_ = AdminClient(*sim_);
+  }
+  std::unique_ptr<Simulator> sim_;
+  std::unique_ptr<httplib::Client> cli_;
+};
+
+TEST_F(ZdsimServer, CbpWalkCoversAllActiveUsers) {
+  std::set<int64_t> want;
+  for (const auto& u : sim_->TruthUsers())
+    if (!u["deleted"]) want.insert(u["id"].get<int64_t>());
+  std::set<int64_t> got;
+  std::string next = "/api/v2/users.json?page%5Bsize%5D=7";
+  int pages = 0;
+  while (true) {
+    auto r = cli_->Get(next.c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    json j = Body(r);
+    for (const auto& u : j["users"]) EXPECT_TRUE(got.insert(u["id"].get<int64_t>()).second);
+    ++pages;
+    if (!j["meta"]["has_more"]) break;
+    next = j["links"]["next"].get<std::string>();
+    next = next.substr(next.find("/api/"));
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_GT(pages, 10);
+}
+
+TEST_F(ZdsimServer, PaginationErrors) {
+  auto r = cli_->Get("/api/v2/users.json?page%5Bsize%5D=101");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Body(r)["error"], "InvalidPaginationParameter");
+  EXPECT_EQ(Body(r)["description"], "page[size] cannot be greater than 100");
+  r = cli_->Get("/api/v2/users?page%5Bafter%5D=not-a-cursor!!");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  r = cli_->Get("/api/v2/users.json?page=101&per_page=100");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  r = cli_->Get("/api/v2/users.json?page=2&per_page=50");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Body(r).contains("count"));
+}
+
+TEST_F(ZdsimServer, IncrementalRejectsTooRecentStartTime) {
+  auto r = cli_->Get(("/api/v2/incremental/users.json?start_time=" + std::to_string(kNow - 30)).c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_EQ(Body(r)["description"].get<std::string>().rfind("Too recent start_time", 0), 0u);
+  r = cli_->Get("/api/v2/incremental/users.json?start_time=0");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  json j = Body(r);
+  EXPECT_TRUE(j["end_of_stream"].get<bool>());
+  EXPECT_EQ(j["users"].size(), sim_->TruthUsers().size());  // deleted users included
+}
+
+TEST_F(ZdsimServer, AnonymousUsersMe) {
+  httplib::Client bad(sim_->BaseUrl());
+  bad.set_basic_auth("admin@acme.test/token", "wrong");
+  auto r = bad.Get("/api/v2/users/me.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Body(r)["user"]["id"].is_null());
+  r = bad.Get("/api/v2/users.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(Body(r)["error"], "Couldn't authenticate you");
+  httplib::Client bearer(sim_->BaseUrl());
+  bearer.set_bearer_token_auth("nope");
+  r = bearer.Get("/api/v2/users.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(Body(r)["error"], "invalid_token");
+}
+
+TEST(ZdsimLogin, ConnectingAdminLoginMovesAndIsNotEvidence) {
+  // Professional: no audit log, so login evidence comes only from served last_login_at.
+  Options o = FixedOptions();
+  o.plan = "professional";
+  auto sim_ = std::make_unique<Simulator>(o);
+  sim_->Start();
+  auto cli_ = AdminClient(*sim_);
+  auto r = cli_->Get("/api/v2/users/me.json");
+  ASSERT_TRUE(r);
+  json me = Body(r)["user"];
+  EXPECT_EQ(me["email"], "admin@acme.test");
+  EXPECT_EQ(me["last_login_at"], sk::FormatIso(kNow));
+  for (const auto& row : sim_->TruthUsage(30, "UTC")) {
+    if (row["user_id"] == me["id"]) {
+      for (const auto& s : row["sources"]) EXPECT_NE(s, "login");
+    }
+  }
+}
+
+TEST_F(ZdsimServer, RateLimitAndHeaders) {
+  std::string path = "/api/v2/incremental/users.json?start_time=0&per_page=1";
+  for (int i = 0; i < 10; ++i) {
+    auto r = cli_->Get(path.c_str());
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << i;
+    EXPECT_EQ(r->get_header_value("X-Rate-Limit"), "700");
+    EXPECT_EQ(r->get_header_value("Zendesk-RateLimit-incremental-exports").rfind("total=10; remaining=", 0), 0u);
+  }
+  auto r = cli_->Get(path.c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_GE(std::stoi(r->get_header_value("Retry-After")), 1);
+  EXPECT_EQ(Body(r)["error"], "APIRateLimitExceeded");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  r = cli_->Get(path.c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(ZdsimRateLimit, AccountWideIsPlainText) {
+  Options o = FixedOptions();
+  o.plan = "team";
+  o.rate_window_seconds = 30;
+  Simulator sim(o);
+  sim.Start();
+  auto cli = AdminClient(sim);
+  int ok = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto r = cli->Get("/api/v2/users/me");
+    ASSERT_TRUE(r);
+    if (r->status == 200) ++ok;
+  }
+  EXPECT_EQ(ok, 200);
+  auto last = cli->Get("/api/v2/users/me");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->status, 429);
+  EXPECT_EQ(last->body, "Number of allowed API requests per minute exceeded");
+  EXPECT_GE(std::stoi(last->get_header_value("Retry-After")), 1);
+  EXPECT_EQ(last->get_header_value("X-Rate-Limit-Remaining"), "0");
+}
+
+TEST_F(ZdsimServer, InjectedFaults) {
+  httplib::Client ctl(sim_->BaseUrl());
+  auto r = ctl.Post("/_sim/faults", R"({"kind":"status","status":429,"retry_after":3,"count":2,"path":"/api/v2/users"})",
+                    "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  r = cli_->Get("/api/v2/custom_roles.json");  // other path: unaffected
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  for (int i = 0; i < 2; ++i) {
+    r = cli_->Get("/api/v2/users.json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 429);
+    EXPECT_EQ(r->get_header_value("Retry-After"), "3");
+  }
+  r = cli_->Get("/api/v2/users.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = ctl.Post("/_sim/faults", R"({"kind":"status","status":503,"body":"text","retry_after":null,"skip":1})",
+               "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(cli_->Get("/api/v2/users/me")->status, 200);
+  r = cli_->Get("/api/v2/users/me");
+  EXPECT_EQ(r->status, 503);
+  EXPECT_FALSE(r->has_header("Retry-After"));
+  EXPECT_EQ(cli_->Get("/api/v2/users/me")->status, 200);
+  // The request log shows all of them.
+  json log = sim_->Requests();
+  int n429 = 0;
+  for (const auto& e : log) n429 += e["status"] == 429 ? 1 : 0;
+  EXPECT_EQ(n429, 2);
+}
+
+TEST_F(ZdsimServer, TicketEventsExcludeLastMinuteAndSeatkeeperWrites) {
+  // Pick an open ticket and reassign it through update_many.
+  json state = sim_->TicketsState();
+  int64_t ticket = 0;
+  for (const auto& t : state)
+    if (t["status"] == "open" && !t["archived"]) ticket = t["id"];
+  ASSERT_NE(ticket, 0);
+  const json before_usage = sim_->TruthUsage(30, "UTC");
+  auto r = cli_->Put(("/api/v2/tickets/update_many.json?ids=" + std::to_string(ticket)).c_str(),
+                     json{{"ticket", {{"assignee_id", sim_->AgentId()}}}}.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json job = Body(r)["job_status"];
+  EXPECT_EQ(job["status"], "queued");
+  const std::string job_path = "/api/v2/job_statuses/" + job["id"].get<std::string>() + ".json";
+  for (int i = 0; i < 50 && job["status"] != "completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    job = Body(cli_->Get(job_path.c_str()))["job_status"];
+  }
+  ASSERT_EQ(job["status"], "completed");
+  EXPECT_EQ(job["results"][0]["success"], true);
+  EXPECT_EQ(sim_->TruthUsage(30, "UTC"), before_usage);  // API writes never count
+
+  auto events_since = [&](int64_t start) {
+    auto res = cli_->Get(("/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start)).c_str());
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return Body(res)["ticket_events"];
+  };
+  for (const auto& e : events_since(kNow - 3 * 86400)) EXPECT_LE(e["timestamp"].get<int64_t>(), kNow - 60);
+  sim_->Advance(120, false);
+  bool seen = false;
+  for (const auto& e : events_since(kNow - 600)) seen = seen || (e["ticket_id"] == ticket && e["timestamp"] == kNow);
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(ZdsimServer, WindowEdgesHaveEvents) {
+  const sk::Zone utc = sk::Zone::Utc();
+  const int64_t start = utc.StartOf(utc.DayOf(kNow) - 30 + 1);
+  auto r = cli_->Get(("/api/v2/incremental/ticket_events.json?start_time=" + std::to_string(start - 1)).c_str());
+  ASSERT_TRUE(r);
+  json ev = Body(r)["ticket_events"];
+  ASSERT_GE(ev.size(), 2u);
+  EXPECT_EQ(ev[0]["timestamp"], start - 1);
+  bool at_start = false;
+  for (const auto& e : ev) at_start = at_start || e["timestamp"] == start;
+  EXPECT_TRUE(at_start);
+}
+
+TEST(ZdsimPlans, AuditLogsAndCustomRolesForbiddenBelowEnterprise) {
+  Options o = FixedOptions();
+  o.plan = "professional";
+  Simulator sim(o);
+  sim.Start();
+  auto cli = AdminClient(sim);
+  auto r = cli->Get("/api/v2/audit_logs.json?page%5Bsize%5D=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Body(r)["error"], "Forbidden");
+  EXPECT_EQ(cli->Get("/api/v2/custom_roles.json")->status, 403);
+  EXPECT_EQ(cli->Get("/api/v2/users/me")->get_header_value("X-Rate-Limit"), "400");
+  for (const auto& u : sim.TruthUsers()) EXPECT_TRUE(u["custom_role"].is_null());
+}
+
+TEST_F(ZdsimServer, AgentsCannotUseAdminEndpoints) {
+  httplib::Client agent(sim_->BaseUrl());
+  agent.set_basic_auth((sim_->AgentEmail() + "/token").c_str(), kAgentApiToken);
+  EXPECT_EQ(agent.Get("/api/v2/users/me")->status, 200);
+  EXPECT_EQ(agent.Get("/api/v2/incremental/users?start_time=0")->status, 403);
+  EXPECT_EQ(agent.Get("/api/v2/audit_logs")->status, 403);
+  EXPECT_EQ(agent.Get("/api/v2/ticket_audits")->status, 403);
+  EXPECT_EQ(agent.Get("/api/v2/deleted_users")->status, 403);
+}
+
+TEST_F(ZdsimServer, OauthClientCredentialsAndScopes) {
+  httplib::Client c(sim_->BaseUrl());
+  auto r = c.Post("/oauth/tokens",
+                  json{{"grant_type", "client_credentials"}, {"client_id", kOauthClientId},
+                       {"client_secret", kOauthClientSecret}, {"scope", "read"}}
+                      .dump(),
+                  "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const std::string token = Body(r)["access_token"];
+  httplib::Client b(sim_->BaseUrl());
+  b.set_bearer_token_auth(token.c_str());
+  EXPECT_EQ(b.Get("/api/v2/users/me")->status, 200);
+  r = b.Post("/api/v2/users", R"({"user":{"name":"X","email":"x@example.com"}})", "application/json");
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(Body(r)["description"], "You are missing the following required scopes: write");
+  r = b.Get("/api/v2/oauth/tokens/current.json");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["token"]["scopes"], json::array({"read"}));
+}
+
+TEST_F(ZdsimServer, OauthAuthorizationCodeWithPkceAndRotation) {
+  httplib::Client c(sim_->BaseUrl());
+  // verifier/challenge pair from RFC 7636 appendix B
+  const std::string verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  const std::string challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  auto page = c.Get(("/oauth/authorizations/new?response_type=code&client_id=seatkeeper&redirect_uri=" +
+                     UrlEncode("http://127.0.0.1:1/cb") + "&scope=read%20write&state=xyz&code_challenge=" + challenge +
+                     "&code_challenge_method=S256")
+                        .c_str());
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("Allow"), std::string::npos);
+  httplib::Params form{{"client_id", "seatkeeper"}, {"redirect_uri", "http://127.0.0.1:1/cb"},
+                       {"scope", "read write"}, {"state", "xyz"}, {"code_challenge", challenge},
+                       {"code_challenge_method", "S256"}, {"decision", "approve"}};
+  auto r = c.Post("/oauth/authorizations", form);
+  ASSERT_EQ(r->status, 302);
+  const std::string loc = r->get_header_value("Location");
+  ASSERT_EQ(loc.rfind("http://127.0.0.1:1/cb?code=", 0), 0u) << loc;
+  EXPECT_NE(loc.find("&state=xyz"), std::string::npos);
+  const std::string code = loc.substr(loc.find("code=") + 5, loc.find('&') - loc.find("code=") - 5);
+  json req = {{"grant_type", "authorization_code"}, {"code", code}, {"client_id", "seatkeeper"},
+              {"client_secret", kOauthClientSecret}, {"redirect_uri", "http://127.0.0.1:1/cb"},
+              {"code_verifier", "wrong"}};
+  EXPECT_EQ(c.Post("/oauth/tokens", req.dump(), "application/json")->status, 400);
+  req["code_verifier"] = verifier;
+  r = c.Post("/oauth/tokens", req.dump(), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const std::string refresh = Body(r)["refresh_token"];
+  json ref = {{"grant_type", "refresh_token"}, {"refresh_token", refresh}, {"client_id", "seatkeeper"},
+              {"client_secret", kOauthClientSecret}};
+  r = c.Post("/oauth/tokens", ref.dump(), "application/json");
+  ASSERT_EQ(r->status, 201);
+  EXPECT_NE(Body(r)["refresh_token"], refresh);
+  r = c.Post("/oauth/tokens", ref.dump(), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Body(r)["error"], "invalid_grant");
+}
+
+TEST_F(ZdsimServer, UserLifecycle) {
+  auto r = cli_->Post("/api/v2/users.json",
+                      R"({"user":{"name":"Roger Wilco","email":"roger@example.org","role":"agent"}})",
+                      "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const int64_t id = Body(r)["user"]["id"];
+  r = cli_->Post("/api/v2/users.json", R"({"user":{"name":"Dup","email":"roger@example.org"}})", "application/json");
+  EXPECT_EQ(r->status, 422);
+  EXPECT_EQ(Body(r)["details"]["email"][0]["error"], "DuplicateValue");
+  const std::string p = "/api/v2/users/" + std::to_string(id) + ".json";
+  EXPECT_EQ(cli_->Delete(("/api/v2/deleted_users/" + std::to_string(id)).c_str())->status, 404);
+  r = cli_->Put(p.c_str(), R"({"user":{"role":"end-user"}})", "application/json");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["user"]["role"], "end-user");
+  r = cli_->Delete(p.c_str());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["user"]["active"], false);
+  r = cli_->Delete(("/api/v2/deleted_users/" + std::to_string(id)).c_str());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["deleted_user"]["name"], "Permanently Deleted User");
+  EXPECT_EQ(cli_->Delete(("/api/v2/users/" + std::to_string(sim_->OwnerId())).c_str())->status, 403);
+  EXPECT_EQ(cli_->Delete(("/api/v2/users/" + std::to_string(sim_->AdminId())).c_str())->status, 403);
+  r = cli_->Put(("/api/v2/users/" + std::to_string(sim_->OwnerId())).c_str(), R"({"user":{"role":"agent"}})",
+                "application/json");
+  EXPECT_EQ(r->status, 422);
+}
+
+TEST_F(ZdsimServer, ServedLastLoginIsEvidenceOnEveryPlan) {
+  // An end user's last_login_at counts once served.
+  json truth = sim_->TruthUsers();
+  int64_t uid = 0;
+  std::string login;
+  for (const auto& u : truth) {
+    if (u["license"] == "end-user" && !u["deleted"] && u["last_login_at"].is_string() &&
+        *sk::ParseIso(u["last_login_at"].get<std::string>()) > kNow - 20 * 86400) {
+      uid = u["id"];
+      login = u["last_login_at"];
+      break;
+    }
+  }
+  ASSERT_NE(uid, 0);
+  const std::string day = login.substr(0, 10);
+  auto has_login = [&] {
+    for (const auto& row : sim_->TruthUsage(30, "UTC"))
+      if (row["user_id"] == uid && row["date"] == day)
+        for (const auto& s : row["sources"])
+          if (s == "login") return true;
+    return false;
+  };
+  EXPECT_FALSE(has_login());
+  ASSERT_EQ(cli_->Get(("/api/v2/users/" + std::to_string(uid)).c_str())->status, 200);
+  EXPECT_TRUE(has_login());
+}
+
+}  // namespace
+}  // namespace zdsim

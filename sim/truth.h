@@ -1,0 +1,27 @@
+// The ground truth a correct seatkeeper sync must reproduce: every user's
+// identity fields and the per-day usage rows of spec §4.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dataset.h"
+
+namespace zdsim {
+
+// Per user, the distinct last_login_at values the simulator has served.
+using ServedLogins = std::unordered_map<int32_t, std::vector<int64_t>>;
+
+nlohmann::json TruthUsersJson(const Dataset& ds);
+// Throws std::invalid_argument for an unknown time zone.
+nlohmann::json TruthUsageJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
+                              const std::string& tz);
+// What a full sync would be served right now (everyone's current last_login_at
+// except users who call the API themselves); used by `zdsim truth usage`.
+ServedLogins AssumeAllServed(const Dataset& ds);
+
+}  // namespace zdsim

@@ -1,0 +1,123 @@
+#include "actions/permanent_delete.h"
+
+#include "actions/delete_user.h"
+
+namespace sk::actions {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kScrubbedName = "Permanently Deleted User";
+
+zendesk::User Scrubbed(zendesk::User u) {
+  u.name = kScrubbedName;
+  u.email.reset();
+  u.active = false;
+  return u;
+}
+
+}  // namespace
+
+Result<bool> InDeletedUsers(const ActionContext& ctx, int64_t id) {
+  auto r = ctx.client->Get("/api/v2/deleted_users/" + std::to_string(id) + ".json");
+  if (r.ok()) return true;
+  if (r.status().code() == Code::kNotFound) return false;
+  return r.status().With("reading deleted user " + std::to_string(id));
+}
+
+Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const PermanentDeleteRequest& req) {
+  const std::string id = std::to_string(req.user_id);
+  AuditRecord audit(ctx, "user.permanent-delete", "user:" + id);
+  if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
+  if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
+  if (!req.confirmed && !ctx.dry_run) {
+    return audit.Fail(InvalidArgument("permanent deletion is irreversible: add --yes to confirm it"));
+  }
+  if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
+
+  ActionOutcome o = NewOutcome(ctx, "user.permanent-delete", "user:" + id);
+  auto user = ctx.client->ShowUser(req.user_id);
+  if (!user.ok()) {
+    if (user.status().code() != Code::kNotFound) return audit.Fail(user.status().With("reading user " + id));
+    // Gone from Zendesk: done already if we deleted it, else unknown.
+    auto rec = ctx.store->GetUser(ctx.conn.account, req.user_id);
+    if (rec.ok() && rec->has_value() && (*rec)->deleted_kind == "permanent") {
+      if (Status s = audit.Begin(nullptr); !s.ok()) return s;
+      o.result = ctx.dry_run ? "dry-run" : "no-op";
+      o.summary = "user " + id + " is already permanently deleted";
+      o.changes.push_back({"permanent-delete", "permanently delete user " + id, "already-done"});
+      audit.Finish(o);
+      return o;
+    }
+    return audit.Fail(Refused("user " + id + " does not exist in Zendesk (" + user.status().message() + ")"));
+  }
+  const zendesk::User& u = *user;
+  const json before = UserJson(u);
+  o.before = before;
+  if (Status s = audit.Begin(before); !s.ok()) return s;
+  const std::string who = "user " + id + " (" + u.name + ")";
+
+  if (!u.active) {
+    auto pending = InDeletedUsers(ctx, req.user_id);
+    if (!pending.ok()) return audit.Fail(pending.status());
+    if (!*pending || (u.name == kScrubbedName && !u.email)) {
+      o.result = ctx.dry_run ? "dry-run" : "no-op";
+      o.summary = who + " is already permanently deleted";
+      o.changes.push_back({"permanent-delete", "permanently delete " + who, "already-done"});
+      o.after = ctx.dry_run ? json(nullptr) : before;
+      if (!ctx.dry_run) (void)ReflectUser(ctx, Scrubbed(u), "permanent");
+      audit.Finish(o);
+      return o;
+    }
+  }
+  if (IsOwner(ctx.conn, u)) return audit.Fail(Refused(who + " is the account owner: the owner cannot be deleted"));
+  if (IsConnectingUser(ctx.conn, u)) {
+    return audit.Fail(Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
+  }
+
+  ActionContext step = ctx;
+  step.parent_audit_id = audit.id();
+  if (u.active && req.soft_delete_first) {
+    DeleteUserRequest del{req.user_id, req.reassign_to, req.reassign};
+    auto soft = DeleteUser(step, del);
+    if (!soft.ok()) return audit.Fail(soft.status().With("soft-deleting before the permanent delete"));
+    o.changes.insert(o.changes.end(), soft->changes.begin(), soft->changes.end());
+    o.warnings.insert(o.warnings.end(), soft->warnings.begin(), soft->warnings.end());
+    o.details["soft_delete"] = soft->ToJson();
+  } else if (u.active) {
+    o.warnings.push_back(who + " is active: Zendesk only permanently deletes soft-deleted users");
+  }
+
+  if (ctx.dry_run) {
+    o.changes.push_back({"permanent-delete", "permanently delete " + who + " (irreversible)", "planned"});
+    o.summary = "would permanently delete " + who + (u.active && req.soft_delete_first ? " after a soft delete" : "");
+    audit.Finish(o);
+    return o;
+  }
+
+  if (Status s = ctx.client->PermanentlyDeleteUser(req.user_id); !s.ok()) {
+    Status refused = FromZendesk(s, "permanently delete " + who);
+    if (u.active && !req.soft_delete_first && refused.code() == Code::kRefused) {
+      refused = Refused(refused.message() + " (the user is still active: soft-delete it first, e.g. `seatkeeper "
+                                            "user delete " + id + " --permanent --yes`)");
+    }
+    return audit.Fail(refused);
+  }
+  // Verify: the user leaves /deleted_users (Zendesk scrubs it, possibly later).
+  auto still = InDeletedUsers(ctx, req.user_id);
+  if (still.ok() && *still) o.warnings.push_back("Zendesk still lists " + who + " among deleted users (scrubbing in progress)");
+  zendesk::User after = Scrubbed(u);
+  if (auto again = ctx.client->ShowUser(req.user_id); again.ok()) {
+    after = *again;
+    if (after.name != kScrubbedName || after.email) after = Scrubbed(after);
+  }
+  o.after = UserJson(after);
+  if (Status s = ReflectUser(ctx, after, "permanent"); !s.ok()) o.warnings.push_back(s.ToString());
+  o.changes.push_back({"permanent-delete", "permanently delete " + who + " (irreversible)", "done"});
+  o.summary = "permanently deleted " + who;
+  audit.Finish(o);
+  return o;
+}
+
+}  // namespace sk::actions

@@ -1,0 +1,158 @@
+#include "actions/reassign_tickets.h"
+
+#include <set>
+
+#include "actions/action_testing.h"
+
+namespace sk::actions {
+namespace {
+
+using testing::ActionsTest;
+using nlohmann::json;
+
+class ReassignTicketsTest : public ActionsTest {};
+
+TEST_F(ReassignTicketsTest, DryRunSendsNoMutatingRequest) {
+  const int64_t from = sim_->AgentId();
+  const int before = NonClosed(from);
+  auto r = ReassignTickets(Ctx(true), from, sim_->AdminId());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "dry-run");
+  if (before > 0) {
+    EXPECT_NE(r->summary.find("would reassign " + std::to_string(before)), std::string::npos) << r->summary;
+  }
+  EXPECT_TRUE(MutatingRequests().empty());
+  EXPECT_EQ(NonClosed(from), before);
+}
+
+TEST_F(ReassignTicketsTest, RefusesAnEndUserAssigneeAndTheSameUser) {
+  const int64_t end_user = FindUser("end-user");
+  auto r = ReassignTickets(Ctx(), sim_->AgentId(), end_user);
+  EXPECT_EQ(r.status().code(), Code::kRefused);
+  EXPECT_NE(r.status().message().find("agent or admin"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(ReassignTickets(Ctx(), sim_->AgentId(), sim_->AgentId()).status().code(), Code::kRefused);
+  EXPECT_TRUE(MutatingRequests().empty());
+}
+
+TEST_F(ReassignTicketsTest, NothingToMoveIsNoOp) {
+  const int64_t end_user = FindUser("end-user");
+  auto r = ReassignTickets(Ctx(), end_user, sim_->AgentId());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "no-op");
+  EXPECT_TRUE(MutatingRequests().empty());
+}
+
+// A big account: thousands of recent (non-closed) tickets, no rate limits so
+// the setup runs quickly.
+class BigReassignTest : public ActionsTest {
+ protected:
+  zdsim::Options SimOptions() override {
+    zdsim::Options o = testing::SmallAccount();
+    o.users = 40;
+    o.agents = 6;
+    o.days = 10;
+    o.tickets_per_day = 700;
+    o.rate_limits = false;
+    return o;
+  }
+};
+
+TEST_F(BigReassignTest, MovesThousandsAcrossStatusesReportsPerTicketFailureAndVerifies) {
+  // Setup: gather every agent's non-closed tickets on one agent (with the
+  // action itself) until it holds at least 2,500.
+  const int64_t from = sim_->AgentId();
+  for (int i = 0; i < 10 && NonClosed(from) < 2500; ++i) {
+    const int64_t other = FindUser("agent", i);
+    if (other == 0) break;
+    auto moved = ReassignTickets(Ctx(), other, from);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  }
+  const int64_t owner = sim_->OwnerId();
+  if (NonClosed(from) < 2500) {
+    auto moved = ReassignTickets(Ctx(), owner, from);
+    ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  }
+  const int total = NonClosed(from);
+  ASSERT_GE(total, 2500) << "zdsim account too small for this test";
+  // Put a few tickets on hold and back to new, so every non-closed status is present.
+  int changed = 0;
+  for (const auto& t : sim_->TicketsState(from)) {
+    if (t["status"] != "open" || changed >= 20) continue;
+    const char* status = changed++ % 2 ? "hold" : "new";
+    auto put = client_->Send("PUT", "/api/v2/tickets/" + std::to_string(t["id"].get<int64_t>()) + ".json",
+                             json{{"ticket", {{"status", status}}}});
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+  }
+  std::set<std::string> statuses;
+  int closed_before = 0;
+  for (const auto& t : sim_->TicketsState(from)) {
+    statuses.insert(t["status"].get<std::string>());
+    if (t["status"] == "closed") ++closed_before;
+  }
+  ASSERT_GT(closed_before, 0);
+
+  const int64_t to = sim_->AdminId();
+  sim_->ClearRequests();
+  // While the first jobs are queued, delete one of their tickets: Zendesk's
+  // job then reports a per-ticket failure for it.
+  int64_t deleted_ticket = 0;
+  ActionContext c = Ctx();
+  auto inner_sleep = c.sleep;
+  c.sleep = [&](double s) {
+    if (deleted_ticket == 0) {
+      for (const auto& r : sim_->Requests()) {
+        std::string p = r.value("path", "");
+        auto at = p.find("ids=");
+        if (r["method"] != "PUT" || at == std::string::npos) continue;
+        deleted_ticket = std::stoll(p.substr(at + 4));
+        auto del = client_->Send("DELETE", "/api/v2/tickets/" + std::to_string(deleted_ticket) + ".json", nullptr);
+        EXPECT_TRUE(del.ok()) << del.status().ToString();
+        break;
+      }
+    }
+    inner_sleep(s);
+  };
+  const UnixTime start = NowUnix();
+  auto r = ReassignTickets(c, from, to);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_NE(deleted_ticket, 0);
+
+  EXPECT_EQ(r->details["tickets"], total);
+  for (const char* st : {"new", "open", "pending", "hold", "solved"}) {
+    EXPECT_TRUE(r->details["by_status"].contains(st)) << st << " missing in " << r->details["by_status"].dump();
+  }
+  EXPECT_EQ(r->details["failed"], 1) << r->details.dump();
+  ASSERT_EQ(r->details["failures"].size(), 1u);
+  EXPECT_EQ(r->details["failures"][0]["id"], deleted_ticket);
+  EXPECT_EQ(r->details["moved"], total - 1);
+  EXPECT_EQ(r->details["verified"], true);
+  EXPECT_EQ(r->result, "partial");
+  EXPECT_FALSE(r->status.ok());
+  EXPECT_EQ(ExitCodeFor(r->status), 1);
+
+  // zdsim: nothing non-closed left, closed untouched, all moved to `to`.
+  EXPECT_EQ(NonClosed(from), 0);
+  int closed_after = 0;
+  for (const auto& t : sim_->TicketsState(from)) closed_after += t["status"] == "closed";
+  EXPECT_EQ(closed_after, closed_before);
+  // Batches of at most 100, never the capped Search API.
+  const int jobs = CountRequests("PUT", "/api/v2/tickets/update_many");
+  EXPECT_GE(jobs, (total + 99) / 100);
+  EXPECT_EQ(CountRequests("GET", "/api/v2/search?"), 0);
+  EXPECT_EQ(CountRequests("GET", "/api/v2/search.json"), 0);
+  EXPECT_GT(CountRequests("GET", "/api/v2/search/export"), 0);
+
+  // The moved tickets are seatkeeper's own writes, not the admin's activity.
+  auto own = store_->OwnWrites("default");
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_GE(own->size(), static_cast<size_t>(total - 1));
+  for (const auto& t : sim_->TicketsState(to)) {
+    auto it = own->find(t["id"].get<int64_t>());
+    if (it == own->end()) continue;
+    ASSERT_FALSE(it->second.empty());
+    EXPECT_LE(it->second.back().first, start);
+  }
+}
+
+}  // namespace
+}  // namespace sk::actions

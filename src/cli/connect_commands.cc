@@ -1,0 +1,162 @@
+// connect, status, capabilities.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.h"
+#include "cli/secrets_input.h"
+#include "cli/table.h"
+#include "store/views.h"
+#include "sync/preflight.h"
+#include "zendesk/url.h"
+
+namespace sk::cli {
+namespace {
+
+struct ConnectArgs {
+  std::string url, client_id, client_secret_file, oauth_token_file, email, token_file;
+  std::string permission = "read";
+  std::string timezone = "UTC";
+  int api_budget = 100;
+  bool allow_local = false;
+};
+
+Status Connect(Context& ctx, const ConnectArgs& a) {
+  // Everything is checked before any request leaves the machine.
+  SK_ASSIGN_OR_RETURN(std::string url, zendesk::ValidateAccountUrl(a.url, a.allow_local));
+  if (a.permission != "read" && a.permission != "read-write")
+    return InvalidArgument("--permission must be read or read-write");
+  if (a.api_budget < 1 || a.api_budget > 100) return InvalidArgument("--api-budget must be a percentage from 1 to 100");
+  SK_RETURN_IF_ERROR(Zone::Named(a.timezone).status());
+  int modes = (!a.client_id.empty()) + (!a.oauth_token_file.empty()) + (!a.email.empty());
+  if (modes == 0) {
+    if (std::getenv("ZENDESK_OAUTH_TOKEN")) modes = 1;
+  }
+  if (modes != 1)
+    return InvalidArgument(
+        "give exactly one way to authenticate: --client-id ID --client-secret-file F (OAuth client credentials), "
+        "--oauth-token-file F (an OAuth access token), or --email EMAIL --token-file F (legacy API token)");
+
+  store::Connection c;
+  c.account = ctx.account;
+  c.url = url;
+  c.permission = a.permission;
+  c.timezone = a.timezone;
+  c.api_budget = a.api_budget;
+  std::string scope = a.permission == "read-write" ? "read write" : "read";
+  if (!a.client_id.empty()) {
+    SK_ASSIGN_OR_RETURN(c.client_secret, ReadSecret(a.client_secret_file, "ZENDESK_CLIENT_SECRET", "client secret"));
+    c.auth_kind = "client_credentials";
+    c.client_id = a.client_id;
+    SK_ASSIGN_OR_RETURN(auto tokens, zendesk::ClientCredentialsGrant(url, a.client_id, c.client_secret, scope));
+    c.secret = tokens.access_token;
+    c.token_expires_at = tokens.expires_at;
+  } else if (!a.email.empty()) {
+    SK_ASSIGN_OR_RETURN(c.secret, ReadSecret(a.token_file, "ZENDESK_API_TOKEN", "API token"));
+    c.auth_kind = "api_token";
+    c.email = a.email;
+  } else {
+    SK_ASSIGN_OR_RETURN(c.secret, ReadSecret(a.oauth_token_file, "ZENDESK_OAUTH_TOKEN", "OAuth access token"));
+    c.auth_kind = "oauth";
+  }
+  SK_ASSIGN_OR_RETURN(auto client, ctx.MakeClient(c));
+  SK_ASSIGN_OR_RETURN(auto pf, sync::RunPreflight(*client));
+  c.plan = pf.plan;
+  c.connecting_user_id = pf.me.id;
+  c.connecting_user_email = pf.me.email.value_or("");
+  c.preflight_json = pf.checks.dump();
+  c.capabilities_json = pf.capabilities.dump();
+  c.state = "connected";
+  c.connected_at = NowUnix();
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  // Keep an earlier connection's sync history (same account, same URL).
+  SK_ASSIGN_OR_RETURN(auto old, st->GetConnection(ctx.account));
+  if (old && old->url == c.url) {
+    c.last_sync_at = old->last_sync_at;
+    c.window_days = old->window_days;
+    if (old->last_sync_at) c.state = "synced";
+  }
+  SK_RETURN_IF_ERROR(st->PutConnection(c));
+  if (ctx.json) {
+    *ctx.out << store::StatusJson(c).dump(2) << "\n";
+  } else {
+    *ctx.out << "Connected to " << c.url << " as " << pf.me.name << " <" << c.connecting_user_email << "> ("
+             << c.permission << ", plan " << c.plan << ").\n";
+    for (const auto& chk : pf.checks)
+      *ctx.out << "  [" << (chk["ok"].get<bool>() ? "ok" : "!!") << "] " << chk["check"].get<std::string>() << ": "
+               << chk["detail"].get<std::string>() << "\n";
+    *ctx.out << "Next: seatkeeper sync\n";
+  }
+  return Status::Ok();
+}
+
+Status PrintStatus(Context& ctx) {
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  SK_ASSIGN_OR_RETURN(auto conn, st->GetConnection(ctx.account));
+  auto j = store::StatusJson(conn);
+  if (ctx.json) {
+    *ctx.out << j.dump(2) << "\n";
+    return Status::Ok();
+  }
+  if (!conn) {
+    *ctx.out << "state: not-connected\nNext: seatkeeper connect --url https://<subdomain>.zendesk.com ...\n";
+    return Status::Ok();
+  }
+  *ctx.out << "state:       " << conn->state << (conn->state == "synced" ? " (green)" : conn->state == "error" ? " (red)" : "")
+           << "\nurl:         " << conn->url << "\npermission:  " << conn->permission << "\nplan:        " << conn->plan
+           << "\nauth:        " << conn->auth_kind << "\ntimezone:    " << conn->timezone
+           << "\nlast sync:   " << (conn->last_sync_at ? FormatIso(*conn->last_sync_at) : "never") << "\n";
+  if (!conn->error.empty()) *ctx.out << "error:       " << conn->error << "\n";
+  *ctx.out << "preflight:\n";
+  for (const auto& chk : j["preflight"])
+    *ctx.out << "  [" << (chk.value("ok", false) ? "ok" : "!!") << "] " << chk.value("check", "") << ": "
+             << chk.value("detail", "") << "\n";
+  return Status::Ok();
+}
+
+Status PrintCapabilities(Context& ctx) {
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  SK_ASSIGN_OR_RETURN(auto conn, st->GetConnection(ctx.account));
+  nlohmann::json rows = conn ? sync::CapabilitiesTable(conn->permission, conn->plan,
+                                                       nlohmann::json::parse(conn->capabilities_json, nullptr, false))
+                             : sync::CapabilitiesTable("read", "", nlohmann::json::object());
+  if (ctx.json) {
+    *ctx.out << rows.dump(2) << "\n";
+    return Status::Ok();
+  }
+  Table t({"AREA", "CAPABILITY", "AVAILABLE", "WHY NOT"});
+  for (const auto& r : rows)
+    t.Add({r["area"], r["capability"], r["available"].get<bool>() ? "yes" : "no", r["reason"]});
+  t.Print(*ctx.out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterConnectCommands(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ConnectArgs>();
+  auto* connect = app.add_subcommand("connect", "Connect a Zendesk account and run the preflight checklist");
+  connect->add_option("--url", args->url, "https://<subdomain>.zendesk.com")->required();
+  connect->add_option("--client-id", args->client_id, "OAuth client id (client-credentials grant)");
+  connect->add_option("--client-secret-file", args->client_secret_file, "File holding the OAuth client secret, - for stdin (or ZENDESK_CLIENT_SECRET)");
+  connect->add_option("--oauth-token-file", args->oauth_token_file, "File holding an OAuth access token, - for stdin (or ZENDESK_OAUTH_TOKEN)");
+  connect->add_option("--email", args->email, "Agent email for a legacy API token");
+  connect->add_option("--token-file", args->token_file, "File holding the legacy API token, - for stdin (or ZENDESK_API_TOKEN)");
+  connect->add_option("--permission", args->permission, "read (sync only) or read-write (read and take action)")
+      ->check(CLI::IsMember({"read", "read-write"}));
+  connect->add_option("--timezone", args->timezone, "IANA time zone for calendar days (default UTC)");
+  connect->add_option("--api-budget", args->api_budget, "Share of the account's API rate limit to use, percent")
+      ->check(CLI::Range(1, 100));
+  connect->add_flag("--allow-local", args->allow_local, "Allow http://127.0.0.1:PORT or localhost (simulator, tests)");
+  connect->add_flag("--json", ctx.json, "JSON output");
+  connect->callback([&ctx, args] { ctx.Finish(Connect(ctx, *args)); });
+
+  auto* status = app.add_subcommand("status", "Connection state, plan, last sync, preflight results");
+  status->add_flag("--json", ctx.json, "JSON output");
+  status->callback([&ctx] { ctx.Finish(PrintStatus(ctx)); });
+
+  auto* caps = app.add_subcommand("capabilities", "What this connection can and cannot do, and why");
+  caps->add_flag("--json", ctx.json, "JSON output");
+  caps->callback([&ctx] { ctx.Finish(PrintCapabilities(ctx)); });
+}
+
+}  // namespace sk::cli

@@ -1,0 +1,50 @@
+// Shared state of one `seatkeeper` invocation: where the home folder is,
+// which account, output mode, and lazily opened store and Zendesk client.
+// Subcommand files register their commands on the CLI11 app and report
+// their outcome through Finish().
+#pragma once
+
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+#include "util/status.h"
+#include "zendesk/client.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sk::cli {
+
+struct Context {
+  std::string home;               // SEATKEEPER_HOME or ~/.seatkeeper
+  std::string account = "default";
+  std::string actor;              // "cli:<login user>" for the audit trail
+  bool json = false;
+  std::ostream* out = &std::cout;
+  std::ostream* err = &std::cerr;
+  int exit_code = 0;
+
+  // Opens (creating if needed) SEATKEEPER_HOME/seatkeeper.db.
+  Result<store::Store*> Store();
+  // The stored connection; kRefused with a "run seatkeeper connect" hint when absent.
+  Result<store::Connection> RequireConnection();
+  // A client for the connection; rotated OAuth tokens are persisted to the store.
+  Result<std::unique_ptr<zendesk::Client>> MakeClient(const store::Connection& c);
+
+  // Prints the error (if any) to err and sets exit_code from it (spec §6).
+  void Finish(const Status& s);
+
+ private:
+  std::unique_ptr<store::Store> store_;
+};
+
+// Each file under src/cli registers its subcommands here (one line in app.cc).
+void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
+void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
+void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
+void RegisterActionCommands(CLI::App& app, Context& ctx);   // user create/delete/set-role, tickets reassign, offboard, audit
+
+}  // namespace sk::cli

@@ -1,0 +1,77 @@
+// sync: users and usage, resuming where an earlier run stopped.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.h"
+#include "sync/sync.h"
+
+namespace sk::cli {
+namespace {
+
+std::string Duration(double s) {
+  if (s < 0) return "?";
+  long v = std::lround(s);
+  if (v < 60) return std::to_string(v) + "s";
+  if (v < 3600) return std::to_string(v / 60) + "m" + std::to_string(v % 60) + "s";
+  return std::to_string(v / 3600) + "h" + std::to_string((v % 3600) / 60) + "m";
+}
+
+Status Sync(Context& ctx, std::optional<int> days) {
+  SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
+  SK_ASSIGN_OR_RETURN(auto client, ctx.MakeClient(conn));
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  sync::SyncOptions opts;
+  opts.days = days;
+  bool tty = isatty(STDERR_FILENO);
+  std::ostream* err = ctx.err;
+  if (tty) {
+    opts.on_progress = [err](const sync::Progress& p) {
+      *err << "\r\033[K" << p.phase << ": " << p.pages << " requests, " << p.records << " records";
+      if (p.fraction > 0) *err << ", " << std::lround(p.fraction * 100) << "%";
+      if (p.eta_seconds >= 0) *err << ", ETA " << Duration(p.eta_seconds);
+      *err << std::flush;
+    };
+  }
+  auto report = sync::RunSync(*client, *st, ctx.account, opts);
+  if (tty) *err << "\r\033[K";
+  SK_RETURN_IF_ERROR(report.status());
+  int64_t requests = 0;
+  for (const auto& [k, v] : report->requests_by_endpoint) requests += v;
+  if (ctx.json) {
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const auto& [n, why] : report->sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
+    *ctx.out << nlohmann::json{{"state", "synced"},
+                               {"users", report->users},
+                               {"users_marked_deleted", report->users_marked_deleted},
+                               {"sources", report->sources_run},
+                               {"skipped", skipped},
+                               {"requests", requests},
+                               {"requests_by_endpoint", report->requests_by_endpoint},
+                               {"rate_limited", report->rate_limited},
+                               {"seconds", report->seconds}}
+                    .dump(2)
+             << "\n";
+    return Status::Ok();
+  }
+  *ctx.out << "Synced " << report->users << " users and usage (" << requests << " requests, "
+           << Duration(report->seconds) << ").\n";
+  for (const auto& [n, why] : report->sources_skipped) *ctx.out << "  skipped " << n << ": " << why << "\n";
+  *ctx.out << "Next: seatkeeper users | seatkeeper usage | seatkeeper seats --inactive-days 30\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterSyncCommands(CLI::App& app, Context& ctx) {
+  auto days = std::make_shared<std::optional<int>>();
+  auto* sync = app.add_subcommand("sync", "Sync users and usage; resumes where it stopped");
+  sync->add_option_function<int>("--days", [days](const int& d) { *days = d; }, "Usage window in days (default 90)")
+      ->check(CLI::Range(1, 3650));
+  sync->add_flag("--json", ctx.json, "JSON output");
+  sync->callback([&ctx, days] { ctx.Finish(Sync(ctx, *days)); });
+}
+
+}  // namespace sk::cli

@@ -1,0 +1,75 @@
+#include "server/oauth_flow.h"
+
+#include <sodium.h>
+
+#include "server/zendesk_client.h"
+#include "sync/preflight.h"
+#include "zendesk/client.h"
+#include "zendesk/url.h"
+
+namespace sk::server {
+
+std::string PkceChallenge(const std::string& verifier) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size());
+  std::string out(sodium_base64_ENCODED_LEN(sizeof digest, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), digest, sizeof digest, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));
+  return out;
+}
+
+std::string ScopeFor(const std::string& permission) { return permission == "read-write" ? "read write" : "read"; }
+
+std::string AuthorizeUrl(const PendingConnect& p, const std::string& state) {
+  using zendesk::UrlEncode;
+  return p.url + "/oauth/authorizations/new?response_type=code&client_id=" + UrlEncode(p.client_id) +
+         "&redirect_uri=" + UrlEncode(p.redirect_uri) + "&scope=" + UrlEncode(ScopeFor(p.permission)) +
+         "&state=" + UrlEncode(state) + "&code_challenge=" + UrlEncode(PkceChallenge(p.code_verifier)) +
+         "&code_challenge_method=S256";
+}
+
+Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account, const PendingConnect& p,
+                                          const std::string& code, const std::string& ca_file) {
+  SK_ASSIGN_OR_RETURN(auto tokens, zendesk::AuthorizationCodeGrant(p.url, p.client_id, p.client_secret, code,
+                                                                   p.redirect_uri, p.code_verifier, ca_file));
+  store::Connection c;
+  c.account = account;
+  c.url = p.url;
+  c.auth_kind = "oauth";
+  c.client_id = p.client_id;
+  c.client_secret = p.client_secret;
+  c.secret = tokens.access_token;
+  c.refresh_token = tokens.refresh_token;
+  c.token_expires_at = tokens.expires_at;
+  c.permission = p.permission;
+  c.timezone = p.timezone;
+
+  // The preflight runs before anything is stored; a token rotated meanwhile
+  // updates `c`, which is stored afterwards.
+  store::Connection* target = &c;
+  auto client = MakeZendeskClient(c, ca_file, [target](const zendesk::TokenSet& t) {
+    target->secret = t.access_token;
+    if (!t.refresh_token.empty()) target->refresh_token = t.refresh_token;
+    target->token_expires_at = t.expires_at;
+    return Status::Ok();
+  });
+  SK_ASSIGN_OR_RETURN(auto pf, sync::RunPreflight(*client));
+  c.plan = pf.plan;
+  c.connecting_user_id = pf.me.id;
+  c.connecting_user_email = pf.me.email.value_or("");
+  c.preflight_json = pf.checks.dump();
+  c.capabilities_json = pf.capabilities.dump();
+  c.state = "connected";
+  c.connected_at = NowUnix();
+  SK_ASSIGN_OR_RETURN(auto old, store.GetConnection(account));
+  if (old && old->url == c.url) {
+    c.last_sync_at = old->last_sync_at;
+    c.window_days = old->window_days;
+    c.api_budget = old->api_budget;
+    if (old->last_sync_at) c.state = "synced";
+  }
+  SK_RETURN_IF_ERROR(store.PutConnection(c));
+  return c;
+}
+
+}  // namespace sk::server

@@ -1,0 +1,223 @@
+#include "server/web_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+
+#include "server/http_util.h"
+
+namespace sk::server {
+namespace {
+
+bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+bool ChangesState(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
+
+// "/api/users/{id}" -> "/api/users/(\d+)"
+std::string PatternOf(const std::string& path) {
+  return std::regex_replace(path, std::regex(R"(\{[a-z_]+\})"), R"((\d+))");
+}
+
+}  // namespace
+
+WebServer::WebServer(store::Store* store, ServerOptions options)
+    : store_(store),
+      opt_(std::move(options)),
+      sync_(std::make_unique<SyncRunner>(store, opt_.account, opt_.ca_file)),
+      http_(std::make_unique<httplib::Server>()) {
+  RegisterRoutes();
+}
+
+WebServer::~WebServer() {
+  Stop();
+  sync_.reset();
+}
+
+void WebServer::Log(const std::string& line) const {
+  if (opt_.log) opt_.log(line);
+}
+
+void WebServer::Add(Route r, Handler h) {
+  const std::string pattern = PatternOf(r.path);
+  const bool needs_session = r.access == Route::Access::kSession;
+  auto wrapped = [this, h, needs_session](const httplib::Request& req, httplib::Response& res) {
+    std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
+    // The pre-routing check already refused these; kept so a route can never
+    // be reached anonymously even if that check changes.
+    if (needs_session && !s) return SendError(res, 401, "log in first", "unauthenticated");
+    h(req, res, s ? &*s : nullptr);
+  };
+  if (r.method == "GET") {
+    http_->Get(pattern, wrapped);
+  } else if (r.method == "POST") {
+    http_->Post(pattern, wrapped);
+  } else if (r.method == "PUT") {
+    http_->Put(pattern, wrapped);
+  } else if (r.method == "DELETE") {
+    http_->Delete(pattern, wrapped);
+  }
+  routes_.push_back(std::move(r));
+}
+
+void WebServer::RegisterRoutes() {
+  httplib::Server& svr = *http_;
+  svr.set_tcp_nodelay(true);
+  const int threads = opt_.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  svr.set_keep_alive_max_count(opt_.keep_alive_max_count);
+  svr.set_keep_alive_timeout(opt_.keep_alive_timeout_seconds);
+  svr.set_read_timeout(opt_.read_timeout_seconds, 0);
+  svr.set_write_timeout(opt_.write_timeout_seconds, 0);
+  svr.set_payload_max_length(opt_.max_body_bytes);
+  svr.set_default_headers({
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+       "form-action 'self'"},
+  });
+
+  // Authentication and CSRF for the whole /api/ tree (known routes or not).
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!IsApiPath(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("Cache-Control", "no-store");
+    if (req.method == "POST" && req.path == "/api/login") return httplib::Server::HandlerResponse::Unhandled;
+    std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
+    if (!s) {
+      SendError(res, 401, "log in first", "unauthenticated");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (ChangesState(req.method)) {
+      const std::string token = req.get_header_value("X-CSRF-Token");
+      if (token.empty() || !SecureEquals(token, s->csrf_token)) {
+        SendError(res, 403, "missing or wrong X-CSRF-Token header", "csrf");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (!req.body.empty() && req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
+        SendError(res, 415, "send the request body as application/json", "unsupported_media_type");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!IsApiPath(req.path) || !res.body.empty()) return;
+    if (res.status == 404) SendError(res, 404, "no such API route: " + req.method + " " + req.path, "not_found");
+    if (res.status == 413) SendError(res, 413, "request body too large", "payload_too_large");
+  });
+  svr.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    Log("error: " + req.method + " " + req.path + ": " + what);
+    SendError(res, 500, "internal error", "internal");
+  });
+
+  // --- no session needed ---
+  svr.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) { Healthz(res); });
+  Add({"POST", "/api/login", Route::Access::kPublic, "Log in as the admin; sets the session cookie, returns the CSRF token",
+       {}, {{"password", "..."}}},
+      [this](const httplib::Request& req, httplib::Response& res, const Session*) { Login(req, res); });
+  Add({"POST", "/api/logout", Route::Access::kSession, "End the session", {}, nullptr},
+      [this](const httplib::Request&, httplib::Response& res, const Session* s) {
+        sessions_.Destroy(s->id);
+        res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+        SendJson(res, 200, {{"ok", true}});
+      });
+  Add({"GET", "/api/session", Route::Access::kSession, "The current session's CSRF token", {}, nullptr},
+      [](const httplib::Request&, httplib::Response& res, const Session* s) {
+        SendJson(res, 200, {{"csrf_token", s->csrf_token}, {"created_at", FormatIso(s->created_at)}});
+      });
+  Add({"GET", "/api/openapi.json", Route::Access::kSession, "This API as an OpenAPI 3 document", {}, nullptr},
+      [this](const httplib::Request&, httplib::Response& res, const Session*) { SendJson(res, 200, OpenApi()); });
+
+  RegisterReportRoutes();
+  RegisterActionRoutes();
+  RegisterConnectRoutes();
+
+  // The static UI last: API routes and /oauth/ win.
+  if (!opt_.web_root.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(opt_.web_root, ec)) {
+      svr.set_mount_point("/", opt_.web_root);
+      svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+    } else {
+      Log("warning: web root " + opt_.web_root + " is not a directory; serving the API only");
+    }
+  }
+}
+
+void WebServer::Healthz(httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  auto conn = store_->GetConnection(opt_.account);
+  if (!conn.ok()) {
+    SendJson(res, 503, {{"status", "unhealthy"}, {"store", conn.status().message()}});
+    return;
+  }
+  nlohmann::json j = {{"status", "ok"}, {"store", "ok"}, {"syncing", sync_->running()}};
+  if (*conn) {
+    const auto& c = **conn;
+    j["state"] = c.state;
+    j["last_sync_at"] = c.last_sync_at ? nlohmann::json(FormatIso(*c.last_sync_at)) : nlohmann::json();
+    j["last_sync_age_seconds"] = c.last_sync_at ? nlohmann::json(NowUnix() - *c.last_sync_at) : nlohmann::json();
+  } else {
+    j["state"] = "not-connected";
+    j["last_sync_at"] = nullptr;
+    j["last_sync_age_seconds"] = nullptr;
+  }
+  SendJson(res, 200, j);
+}
+
+void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return SendStatus(res, body.status());
+  if (!(*body).contains("password") || !(*body)["password"].is_string())
+    return SendError(res, 400, "give {\"password\": \"...\"}", "invalid_argument");
+  auto has = HasAdminPassword(*store_);
+  if (!has.ok()) return SendStatus(res, has.status());
+  if (!*has)
+    return SendError(res, 409,
+                     "no admin password is set: run `seatkeeper admin set-password --password-file -` on the server",
+                     "no_admin_password");
+  auto ok = VerifyAdminPassword(*store_, (*body)["password"].get<std::string>());
+  if (!ok.ok()) return SendStatus(res, ok.status());
+  if (!*ok) {
+    Log("login refused from " + req.remote_addr);
+    return SendError(res, 401, "wrong password", "unauthenticated");
+  }
+  Session s = sessions_.Create();
+  res.set_header("Set-Cookie",
+                 std::string(kSessionCookie) + "=" + s.id + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400");
+  SendJson(res, 200, {{"csrf_token", s.csrf_token}});
+}
+
+Result<int> WebServer::Start() {
+  if (thread_.joinable()) return port_;
+  int port = opt_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(opt_.host);
+    if (port <= 0) return IoError("cannot listen on " + opt_.host + ": no free port");
+  } else if (!http_->bind_to_port(opt_.host, port)) {
+    return IoError("cannot listen on " + opt_.host + ":" + std::to_string(port) + " (in use, or not permitted)");
+  }
+  port_ = port;
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  for (int i = 0; i < 500 && !http_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  if (opt_.sync_at) sync_->StartSchedule(*opt_.sync_at);
+  return port_;
+}
+
+void WebServer::Stop() {
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace sk::server

@@ -1,0 +1,83 @@
+// A thin RAII layer over the SQLite C API: a connection and prepared
+// statements with typed binds and column reads. Errors become Status.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace sk::store {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  const Status& status() const { return status_; }
+  Statement& Bind(int i, int64_t v);
+  Statement& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
+  Statement& Bind(int i, bool v) { return Bind(i, static_cast<int64_t>(v ? 1 : 0)); }
+  Statement& Bind(int i, double v);
+  Statement& Bind(int i, std::string_view v);
+  Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  Statement& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Statement& BindNull(int i);
+  template <typename T>
+  Statement& Bind(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
+
+  // Steps once: true when a row is available, false when done; errors set status().
+  bool Step();
+  // Runs to completion (for writes).
+  Status Run();
+  void Reset();
+
+  bool IsNull(int col) const;
+  int64_t Int(int col) const;
+  double Double(int col) const;
+  std::string Text(int col) const;
+  std::optional<int64_t> OptInt(int col) const;
+  std::optional<std::string> OptText(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status status_;
+};
+
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  ~Database();
+  sqlite3* handle() { return db_; }
+  Status Exec(std::string_view sql);
+  int64_t Changes() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Begins IMMEDIATE on construction; rolls back unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Database* db);
+  ~Transaction();
+  const Status& status() const { return status_; }
+  Status Commit();
+
+ private:
+  Database* db_;
+  bool done_ = false;
+  Status status_;
+};
+
+}  // namespace sk::store

@@ -1,0 +1,197 @@
+// The store: everything seatkeeper knows about its Zendesk accounts — the
+// connection (credentials encrypted at rest), the user inventory, per-user
+// per-day activity, sync checkpoints and the audit trail of actions.
+//
+// One interface, several engines (SQLite embedded by default). Every method
+// is atomic; ApplyPage() commits a page of data together with the checkpoint
+// that produced it, so an interrupted sync resumes without double counting.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+#include "util/time.h"
+
+namespace sk::store {
+
+struct Connection {
+  std::string account = "default";
+  std::string url;        // validated base URL
+  std::string auth_kind;  // "oauth" | "client_credentials" | "api_token"
+  std::string email;      // api_token
+  std::string client_id;  // client_credentials / oauth refresh
+  // Secrets: plain in memory, encrypted by the store at rest.
+  std::string secret;         // access token, API token or client secret
+  std::string refresh_token;  // oauth (rotating)
+  std::string client_secret;  // oauth refresh
+  std::optional<UnixTime> token_expires_at;
+  std::string permission = "read";  // "read" | "read-write"
+  std::string timezone = "UTC";
+  int api_budget = 100;
+  int window_days = 90;
+  std::string state = "not-connected";  // not-connected | connected | syncing | synced | error
+  std::string error;                    // reason and fix when state == error
+  std::string plan;                     // team | professional | enterprise | enterprise-plus | unknown
+  std::optional<int64_t> connecting_user_id;
+  std::string connecting_user_email;
+  std::string preflight_json = "[]";    // [{"check","ok","detail"}]
+  std::string capabilities_json = "{}"; // probe results: {"audit_logs":bool,"custom_roles":bool,"help_center":bool,...}
+  std::optional<UnixTime> last_sync_at;
+  std::optional<UnixTime> connected_at;
+};
+
+struct UserRecord {
+  int64_t id = 0;
+  std::string name;
+  std::optional<std::string> email;
+  std::string role;
+  std::optional<int> role_type;
+  std::optional<int64_t> custom_role_id;
+  std::optional<std::string> custom_role;  // name, when known
+  std::string license;                     // spec §3
+  bool seat = false;
+  bool suspended = false;
+  bool deleted = false;
+  std::string deleted_kind;  // "" | "soft" | "permanent"
+  std::optional<UnixTime> last_login_at;
+  UnixTime created_at = 0;
+  UnixTime updated_at = 0;
+};
+
+// Activity kinds as stored; reported sources are ticket, article, login.
+enum class Kind { kTicket, kArticle, kLoginAudit, kLoginObserved };
+const char* KindName(Kind k);
+const char* SourceOf(Kind k);  // "ticket" | "article" | "login"
+
+// Activity to add for one user on one day (counts add up; evidence keeps the first few ids).
+struct ActivityDelta {
+  int64_t user_id = 0;
+  DayNumber day = 0;
+  Kind kind = Kind::kTicket;
+  int64_t count = 0;
+  std::vector<std::string> evidence;
+};
+
+// A page of sync results committed atomically with its checkpoint.
+struct Page {
+  std::vector<ActivityDelta> activity;
+  std::vector<UserRecord> users;  // upserted; changes recorded in user_changes
+  // Activity that must count once however often it is reported (a ticket
+  // deletion seen in both ticket events and deleted tickets, an observed
+  // last_login_at value, an article): applied only the first time its key is seen.
+  struct Once {
+    std::string key;  // e.g. "deleted:123", "login:42:1700000000", "article:9"
+    ActivityDelta delta;
+  };
+  std::vector<Once> once;
+  // Users in `users` are stamped with this run id; see MarkUnseenUsersDeleted.
+  std::string run_id;
+  std::map<std::string, std::string> checkpoints;  // source key -> opaque value
+};
+
+struct UsageRow {
+  int64_t user_id = 0;
+  DayNumber day = 0;
+  std::set<std::string> sources;            // ticket, article, login
+  std::map<std::string, int64_t> counts;    // per source
+  std::map<std::string, std::vector<std::string>> evidence;  // per kind name
+  std::vector<std::string> login_evidence;  // "audit_log" and/or "last_login_at"
+};
+
+struct UserFilter {
+  std::optional<std::string> role;
+  std::optional<std::string> license;
+  std::optional<bool> seat;
+  std::optional<int> inactive_days;  // no activity in the last N days
+  bool include_deleted = true;
+  std::string search;  // substring of name/email
+  std::optional<int64_t> after_id;
+  int limit = 0;  // 0 = all
+};
+
+struct UserWithUsage {
+  UserRecord user;
+  int active_days = 0;  // in the window
+  std::optional<DayNumber> last_active_day;
+};
+
+struct DaySummary {
+  DayNumber day = 0;
+  int active_users = 0;
+  std::map<std::string, int> by_license;
+  int paid_seats = 0;
+  int idle_paid_seats = 0;  // paid seats without activity that day
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  std::string account;
+  UnixTime at = 0;
+  std::string actor;   // "cli:root", "web:admin"
+  std::string action;  // "user.create", "user.delete", ...
+  std::string target;  // user id, ticket list, ...
+  std::string before_json = "null";
+  std::string after_json = "null";
+  std::string result;  // "ok" | "dry-run" | "refused" | "failed" | "started"
+  std::string detail;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::optional<Connection>> GetConnection(const std::string& account) = 0;
+  virtual Status PutConnection(const Connection& c) = 0;
+  // Replaces the stored OAuth tokens atomically (refresh tokens are single use).
+  virtual Status SaveTokens(const std::string& account, const std::string& access, const std::string& refresh,
+                            std::optional<UnixTime> expires_at) = 0;
+  virtual Status SetState(const std::string& account, const std::string& state, const std::string& error) = 0;
+
+  virtual Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) = 0;
+  virtual Status ClearCheckpoints(const std::string& account, const std::string& prefix) = 0;
+
+  // Applies a page and its checkpoints in one transaction. `seen_at` stamps user changes.
+  virtual Status ApplyPage(const std::string& account, const Page& page, UnixTime seen_at) = 0;
+
+  // Users not seen by the full user pass `run_id` vanished from Zendesk: mark them
+  // permanently deleted (never drop them). Returns how many were marked.
+  virtual Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
+                                                 UnixTime seen_at) = 0;
+
+  virtual Result<std::vector<UserRecord>> AllUsers(const std::string& account) = 0;
+  virtual Result<std::optional<UserRecord>> GetUser(const std::string& account, int64_t id) = 0;
+  virtual Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f,
+                                                       DayNumber from, DayNumber to) = 0;
+  virtual Result<std::vector<UsageRow>> Usage(const std::string& account, DayNumber from, DayNumber to,
+                                              std::optional<int64_t> user_id) = 0;
+  virtual Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from, DayNumber to) = 0;
+
+  // Tickets changed by seatkeeper's own writes: their events by the
+  // connecting user in [from, to] are not that user's activity.
+  virtual Status RecordOwnWrites(const std::string& account, const std::vector<int64_t>& ticket_ids,
+                                 UnixTime from, UnixTime to) = 0;
+  virtual Result<std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>>> OwnWrites(
+      const std::string& account) = 0;
+
+  virtual Result<int64_t> AppendAudit(const AuditEntry& e) = 0;
+  virtual Status UpdateAudit(int64_t id, const std::string& result, const std::string& after_json,
+                             const std::string& detail) = 0;
+  virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& account) = 0;
+
+  // Generic per-account key/value (action plans, schedules).
+  virtual Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) = 0;
+  virtual Status PutValue(const std::string& account, const std::string& key, const std::string& value) = 0;
+};
+
+// Opens the embedded store at `path` (created and migrated as needed).
+// Secrets are sealed with the key from SecretBox::Open(home).
+Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& home);
+
+}  // namespace sk::store

@@ -1,0 +1,69 @@
+// What every sync step shares: the client, the store, the connection, the
+// usage window in the connection's zone, and progress reporting. A usage
+// source is one file implementing Source plus one line in sources.cc.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "util/status.h"
+#include "util/time.h"
+#include "zendesk/client.h"
+
+namespace sk::sync {
+
+struct Progress {
+  std::string phase;           // "users", "ticket_events", ...
+  int64_t pages = 0;           // requests done in this phase
+  int64_t records = 0;         // records read in this phase
+  double fraction = 0;         // 0..1 of the phase, when known
+  double eta_seconds = -1;     // from the rate limits; -1 unknown
+};
+
+struct SyncContext {
+  zendesk::Client* client = nullptr;
+  store::Store* store = nullptr;
+  store::Connection conn;
+  Zone zone = Zone::Utc();
+  UnixTime now = 0;
+  DayNumber first_day = 0;   // first civil day of the usage window
+  DayNumber today = 0;
+  UnixTime window_start = 0; // 00:00 of first_day in zone
+  std::string run_id;
+  // The incremental exports bucket per minute for this plan (10, or 30 with High Volume).
+  int incremental_per_minute = 10;
+  std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> own_writes;
+  std::function<void(const Progress&)> on_progress;
+
+  // An event by the connecting user on a ticket seatkeeper itself changed at that time.
+  bool IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) const;
+  int64_t account_limit_per_minute() const;
+  void Report(const Progress& p) const {
+    if (on_progress) on_progress(p);
+  }
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const char* name() const = 0;
+  // False (with the reason) when the account cannot provide this source.
+  virtual bool Available(const SyncContext& ctx, std::string* why) const = 0;
+  // Reads from the checkpoint to the present; each page is committed with its checkpoint.
+  virtual Status Run(SyncContext& ctx) = 0;
+};
+
+// Registered usage sources in run order.
+std::vector<std::unique_ptr<Source>> UsageSources();
+
+std::unique_ptr<Source> MakeTicketEventsSource();
+std::unique_ptr<Source> MakeDeletedTicketsSource();
+std::unique_ptr<Source> MakeArticlesSource();
+std::unique_ptr<Source> MakeAuditLogLoginsSource();
+
+}  // namespace sk::sync

@@ -1,0 +1,28 @@
+#include "sync/source.h"
+
+namespace sk::sync {
+
+std::vector<std::unique_ptr<Source>> UsageSources() {
+  std::vector<std::unique_ptr<Source>> s;
+  s.push_back(MakeTicketEventsSource());
+  s.push_back(MakeDeletedTicketsSource());
+  s.push_back(MakeArticlesSource());
+  s.push_back(MakeAuditLogLoginsSource());
+  return s;
+}
+
+bool SyncContext::IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) const {
+  if (!conn.connecting_user_id || user_id != *conn.connecting_user_id) return false;
+  auto it = own_writes.find(ticket_id);
+  if (it == own_writes.end()) return false;
+  for (const auto& [from, to] : it->second)
+    if (t >= from - 5 && t <= to + 300) return true;  // jobs finish after the request returns
+  return false;
+}
+
+int64_t SyncContext::account_limit_per_minute() const {
+  const auto& st = client->stats();
+  return st.account_limit.value_or(200);
+}
+
+}  // namespace sk::sync

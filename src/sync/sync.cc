@@ -1,0 +1,72 @@
+#include "sync/sync.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace sk::sync {
+
+Result<SyncContext> MakeContext(zendesk::Client& client, store::Store& store, const store::Connection& conn,
+                                UnixTime now, int days) {
+  if (days < 1 || days > 3650) return InvalidArgument("--days must be between 1 and 3650");
+  SK_ASSIGN_OR_RETURN(Zone zone, Zone::Named(conn.timezone));
+  SyncContext ctx;
+  ctx.client = &client;
+  ctx.store = &store;
+  ctx.conn = conn;
+  ctx.conn.window_days = days;
+  ctx.zone = zone;
+  ctx.now = now;
+  ctx.today = zone.DayOf(now);
+  ctx.first_day = ctx.today - days + 1;
+  ctx.window_start = zone.StartOf(ctx.first_day);
+  ctx.run_id = std::to_string(now) + "-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto caps = nlohmann::json::parse(conn.capabilities_json, nullptr, false);
+  bool high_volume = caps.is_object() && caps.value("high_volume", false);
+  ctx.incremental_per_minute = (high_volume || conn.plan == "enterprise-plus") ? 30 : 10;
+  SK_ASSIGN_OR_RETURN(ctx.own_writes, store.OwnWrites(conn.account));
+  return ctx;
+}
+
+Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,
+                           const SyncOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  SK_ASSIGN_OR_RETURN(auto maybe_conn, store.GetConnection(account));
+  if (!maybe_conn) return Refused("no Zendesk account is connected: run `seatkeeper connect` first");
+  store::Connection conn = *maybe_conn;
+  int days = options.days.value_or(conn.window_days);
+  SK_ASSIGN_OR_RETURN(SyncContext ctx, MakeContext(client, store, conn, NowUnix(), days));
+  ctx.on_progress = options.on_progress;
+
+  SK_RETURN_IF_ERROR(store.SetState(account, "syncing", ""));
+  SyncReport report;
+  auto fail = [&](const Status& s) -> Status {
+    (void)store.SetState(account, "error", s.message());
+    return s;
+  };
+  Status st = SyncUsers(ctx, &report.users, &report.users_marked_deleted);
+  if (!st.ok()) return fail(st.With("syncing users"));
+  for (auto& source : UsageSources()) {
+    std::string why;
+    if (!source->Available(ctx, &why)) {
+      report.sources_skipped.emplace_back(source->name(), why);
+      continue;
+    }
+    st = source->Run(ctx);
+    if (!st.ok()) return fail(st.With(std::string("reading ") + source->name()));
+    report.sources_run.push_back(source->name());
+  }
+  // Re-read: the client may have rotated tokens meanwhile.
+  SK_ASSIGN_OR_RETURN(auto latest, store.GetConnection(account));
+  if (latest) conn = *latest;
+  conn.state = "synced";
+  conn.error.clear();
+  conn.last_sync_at = ctx.now;
+  conn.window_days = days;
+  SK_RETURN_IF_ERROR(store.PutConnection(conn));
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.requests_by_endpoint = client.stats().requests_by_endpoint;
+  report.rate_limited = client.stats().rate_limited;
+  return report;
+}
+
+}  // namespace sk::sync

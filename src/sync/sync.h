@@ -1,0 +1,42 @@
+// One sync of a connected account: the user inventory, then every usage
+// source the account offers, each resuming from its checkpoint. Sets the
+// connection state (syncing → synced, or error with the reason).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "sync/source.h"
+#include "zendesk/client.h"
+
+namespace sk::sync {
+
+struct SyncOptions {
+  std::optional<int> days;  // usage window; default the connection's (90)
+  std::function<void(const Progress&)> on_progress;
+};
+
+struct SyncReport {
+  int64_t users = 0;
+  int64_t users_marked_deleted = 0;
+  std::vector<std::string> sources_run;
+  std::vector<std::pair<std::string, std::string>> sources_skipped;  // name, why
+  double seconds = 0;
+  std::map<std::string, int64_t> requests_by_endpoint;
+  int64_t rate_limited = 0;
+};
+
+Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,
+                           const SyncOptions& options);
+
+// The user inventory part alone (also used by RunSync).
+Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted);
+
+// Builds the context for `conn` at `now` with a window of `days`.
+Result<SyncContext> MakeContext(zendesk::Client& client, store::Store& store, const store::Connection& conn,
+                                UnixTime now, int days);
+
+}  // namespace sk::sync

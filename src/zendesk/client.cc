@@ -1,0 +1,481 @@
+// Client: request execution (pacing, auth, retries) and the typed calls.
+#include "zendesk/client.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "zendesk/auth.h"
+#include "zendesk/errors.h"
+#include "zendesk/parse.h"
+#include "zendesk/rate_limiter.h"
+#include "zendesk/transport.h"
+#include "zendesk/url.h"
+
+namespace sk::zendesk {
+
+const char* BucketName(Bucket b) {
+  switch (b) {
+    case Bucket::kAccount: return "account";
+    case Bucket::kIncremental: return "incremental-exports";
+    case Bucket::kIncrementalCursor: return "incremental-exports-cursor";
+    case Bucket::kDeletedTickets: return "deleted-tickets-index";
+    case Bucket::kHelpCenter: return "help-center";
+    case Bucket::kSearchExport: return "search-export";
+    case Bucket::kUserUpdate: return "create-update-user";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr int kParseRetries = 2;  // extra attempts when a 2xx GET body does not parse
+
+std::string PageParams(int page_size, const std::string& after_cursor) {
+  std::string q = "page%5Bsize%5D=" + std::to_string(page_size);
+  if (!after_cursor.empty()) q += "&page%5Bafter%5D=" + UrlEncode(after_cursor);
+  return q;
+}
+
+std::string IncrementalParams(std::optional<UnixTime> start_time, const std::string& cursor) {
+  std::string q = "per_page=1000";
+  if (!cursor.empty()) q += "&cursor=" + UrlEncode(cursor);
+  else q += "&start_time=" + std::to_string(start_time.value_or(0));
+  return q;
+}
+
+bool IsSuccess(long s) { return s >= 200 && s < 300; }
+
+}  // namespace
+
+struct Client::Impl {
+  explicit Impl(ClientOptions o)
+      : options(std::move(o)),
+        transport({options.connect_timeout_seconds, options.request_timeout_seconds, options.ca_file}),
+        limiter(options.api_budget_percent),
+        rng(std::random_device{}()) {
+    while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
+    origin = OriginOf(options.base_url);
+    if (options.max_attempts < 1) options.max_attempts = 1;
+    const Credentials& c = options.credentials;
+    if (c.kind == Credentials::Kind::kOAuthToken) {
+      access_token = c.secret;
+      refresh_token = c.refresh_token;
+    } else if (c.kind == Credentials::Kind::kClientCredentials) {
+      access_token = c.access_token;
+    }
+  }
+
+  ClientOptions options;
+  Transport transport;
+  RateLimiter limiter;
+  ClientStats stats;
+  std::mt19937_64 rng;
+  std::string origin;
+  std::string access_token;
+  std::string refresh_token;
+  bool warned = false;
+
+  double Now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  double Random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+
+  void Sleep(double seconds) {
+    if (seconds <= 0) return;
+    stats.seconds_waited += seconds;
+    if (options.sleep) {
+      options.sleep(seconds);
+    } else {
+      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    }
+  }
+
+  // Stores new tokens after the caller has persisted them.
+  Status AdoptTokens(const TokenSet& tokens) {
+    if (options.on_tokens) {
+      Status s = options.on_tokens(tokens);
+      if (!s.ok()) return s.With("could not save the new Zendesk OAuth tokens, stopping before using them");
+    }
+    access_token = tokens.access_token;
+    if (!tokens.refresh_token.empty()) refresh_token = tokens.refresh_token;
+    return Status::Ok();
+  }
+
+  Status ObtainClientCredentialsToken() {
+    const Credentials& c = options.credentials;
+    auto t = RequestToken(transport, options.base_url, ClientCredentialsBody(c.client_id, c.secret, c.scope));
+    if (!t.ok()) return t.status();
+    return AdoptTokens(*t);
+  }
+
+  Result<std::string> AuthorizationHeader() {
+    const Credentials& c = options.credentials;
+    switch (c.kind) {
+      case Credentials::Kind::kApiToken:
+        if (!warned) {
+          warned = true;
+          if (options.on_warning) options.on_warning(kApiTokenDeprecationWarning);
+        }
+        return "Authorization: " + BasicAuthorization(c.email, c.secret);
+      case Credentials::Kind::kOAuthToken:
+        return "Authorization: " + BearerAuthorization(access_token);
+      case Credentials::Kind::kClientCredentials:
+        if (access_token.empty()) SK_RETURN_IF_ERROR(ObtainClientCredentialsToken());
+        return "Authorization: " + BearerAuthorization(access_token);
+    }
+    return Status(Code::kInternal, "unknown credential kind");
+  }
+
+  // After a 401: obtains new credentials when possible. Ok = retry the request.
+  Status Reauthenticate(const Response& resp, bool* can_retry) {
+    *can_retry = false;
+    const Credentials& c = options.credentials;
+    if (c.kind == Credentials::Kind::kClientCredentials) {
+      SK_RETURN_IF_ERROR(ObtainClientCredentialsToken());
+      *can_retry = true;
+      return Status::Ok();
+    }
+    if (c.kind == Credentials::Kind::kOAuthToken && !refresh_token.empty() && !c.client_id.empty()) {
+      bool invalid_token = resp.body.find("invalid_token") != std::string::npos;
+      if (auto it = resp.headers.find("www-authenticate");
+          it != resp.headers.end() && it->second.find("invalid_token") != std::string::npos)
+        invalid_token = true;
+      if (!invalid_token) return Status::Ok();
+      auto t = RequestToken(transport, options.base_url, RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
+      if (!t.ok()) {
+        return Status(Code::kUnauthenticated,
+                      "Zendesk rejected the credentials: the access token is no longer valid and refreshing it "
+                      "failed (" + t.status().message() + "). Reconnect seatkeeper to Zendesk");
+      }
+      SK_RETURN_IF_ERROR(AdoptTokens(*t));
+      *can_retry = true;
+    }
+    return Status::Ok();
+  }
+
+  Result<std::string> BuildUrl(std::string_view path_or_url) {
+    if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://")) {
+      if (OriginOf(path_or_url) != origin) {
+        return InvalidArgument("refusing to send a request outside the configured Zendesk account (" + origin + ")");
+      }
+      return std::string(path_or_url);
+    }
+    if (!path_or_url.starts_with("/")) return options.base_url + "/" + std::string(path_or_url);
+    return options.base_url + std::string(path_or_url);
+  }
+
+  Result<Response> Execute(std::string_view method, std::string_view path_or_url, const nlohmann::json* body,
+                           Bucket bucket) {
+    SK_ASSIGN_OR_RETURN(std::string url, BuildUrl(path_or_url));
+    const std::string endpoint = std::string(method) + " " + EndpointKey(url);
+    const bool mutation = method != "GET";
+    bool auth_retried = false;
+    int attempt = 0;
+    HttpRequest req;
+    req.method = std::string(method);
+    req.url = url;
+    if (body && !body->is_null()) {
+      req.has_body = true;
+      req.body = body->dump();
+    }
+    while (true) {
+      ++attempt;
+      if (double d = limiter.DelayBefore(bucket, Now()); d > 0) {
+        spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", endpoint, d,
+                      options.api_budget_percent, BucketName(bucket));
+        Sleep(d);
+        limiter.AssumeWaited(bucket, Now() + d);
+      }
+      SK_ASSIGN_OR_RETURN(std::string auth, AuthorizationHeader());
+      req.headers = {auth};
+      limiter.NoteSent(bucket, Now());
+      stats.requests_by_endpoint[endpoint]++;
+      TransportResult tr = transport.Perform(req);
+
+      if (tr.error != NetError::kNone) {
+        if (tr.error == NetError::kTlsVerify) {
+          return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " + tr.error_message +
+                                                " (" + endpoint + ")");
+        }
+        bool retryable = tr.error == NetError::kNotSent || !mutation;
+        if (retryable && attempt < options.max_attempts) {
+          stats.retries++;
+          double delay = BackoffSeconds(attempt - 1, Random());
+          spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", endpoint, tr.error_message,
+                        delay, attempt + 1, options.max_attempts);
+          Sleep(delay);
+          continue;
+        }
+        if (mutation && tr.error != NetError::kNotSent) {
+          return Status(Code::kUnavailable,
+                        "the request was sent to Zendesk but no complete answer came back (" + tr.error_message +
+                            "); Zendesk may have applied it, so check the record before trying again (" + endpoint +
+                            ")");
+        }
+        return Status(Code::kUnavailable, "could not reach Zendesk after " + std::to_string(attempt) +
+                                              " attempt(s): " + tr.error_message + " (" + endpoint + ")");
+      }
+
+      Response& resp = tr.response;
+      stats.responses_by_status[resp.status]++;
+      RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
+      limiter.Observe(bucket, rl, Now());
+      if (rl.account.limit && bucket != Bucket::kHelpCenter) stats.account_limit = rl.account.limit;
+      if (rl.account.remaining && bucket != Bucket::kHelpCenter) stats.account_remaining = rl.account.remaining;
+
+      if (IsSuccess(resp.status)) return std::move(resp);
+
+      if (resp.status == 401 && !auth_retried) {
+        auth_retried = true;
+        bool can_retry = false;
+        SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry));
+        if (can_retry) {
+          --attempt;  // a fresh token is not a retry of a failure
+          continue;
+        }
+      }
+      if (resp.status == 429) stats.rate_limited++;
+      bool retryable = resp.status == 429 || resp.status == 503 || (!mutation && IsRetryableHttpStatus(resp.status));
+      if (retryable && attempt < options.max_attempts) {
+        double delay;
+        if (rl.retry_after) {
+          delay = RetryAfterSeconds(*rl.retry_after, Random());
+        } else if (resp.status == 429 && ResetFor(bucket, rl)) {
+          delay = RetryAfterSeconds(*ResetFor(bucket, rl), Random());
+        } else {
+          delay = BackoffSeconds(attempt - 1, Random());
+        }
+        stats.retries++;
+        spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint, resp.status,
+                      delay, attempt + 1, options.max_attempts);
+        Sleep(delay);
+        limiter.AssumeWaited(bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
+        continue;
+      }
+      return StatusFromHttp(resp.status, resp.body, resp.headers, endpoint);
+    }
+  }
+
+  static std::optional<double> ResetFor(Bucket bucket, const RateLimitHeaders& rl) {
+    for (const auto& [name, w] : rl.named) {
+      if (BucketForHeaderName(name) == bucket && w.reset_seconds) return w.reset_seconds;
+    }
+    return rl.account.reset_seconds;
+  }
+
+  // GET + parse, retrying a few times when a 2xx body does not parse
+  // (truncated or garbled transfer).
+  template <typename T, typename Parser>
+  Result<T> GetParsed(const std::string& path, Bucket bucket, Parser parse) {
+    for (int i = 0;; ++i) {
+      auto r = Execute("GET", path, nullptr, bucket);
+      if (!r.ok()) return r.status();
+      Result<T> p = parse(r->body);
+      if (p.ok() || p.status().code() != Code::kBadResponse || i >= kParseRetries) return p;
+      stats.retries++;
+      Sleep(BackoffSeconds(i, Random()));
+    }
+  }
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+
+const ClientStats& Client::stats() const { return impl_->stats; }
+const ClientOptions& Client::options() const { return impl_->options; }
+
+Result<Response> Client::Get(std::string_view path_or_url, Bucket bucket) {
+  return impl_->Execute("GET", path_or_url, nullptr, bucket);
+}
+
+Result<Response> Client::Send(std::string_view method, std::string_view path, const nlohmann::json& body,
+                              Bucket bucket) {
+  if (method != "POST" && method != "PUT" && method != "DELETE" && method != "PATCH")
+    return InvalidArgument("Send supports POST, PUT, PATCH and DELETE, not " + std::string(method));
+  return impl_->Execute(method, path, &body, bucket);
+}
+
+// ------------------------------------------------------------ identity
+
+Result<User> Client::Me() {
+  auto user = impl_->GetParsed<User>("/api/v2/users/me.json", Bucket::kAccount, ParseUserResponse);
+  if (!user.ok()) return user;
+  if (!user->id) return AnonymousUserStatus();
+  return user;
+}
+
+Result<std::vector<CustomRole>> Client::ListCustomRoles() {
+  return impl_->GetParsed<std::vector<CustomRole>>("/api/v2/custom_roles.json", Bucket::kAccount, ParseCustomRoles);
+}
+
+Result<nlohmann::json> Client::AccountSettings() {
+  return impl_->GetParsed<nlohmann::json>(
+      "/api/v2/account/settings.json", Bucket::kAccount, [](std::string_view body) -> Result<nlohmann::json> {
+        auto doc = nlohmann::json::parse(body, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object()) return BadResponse("Zendesk sent account settings that are not JSON");
+        if (doc.contains("settings")) return doc["settings"];
+        return doc;
+      });
+}
+
+// --------------------------------------------------------------- users
+
+Result<CursorPage<User>> Client::ListUsers(const std::string& after_cursor, int page_size) {
+  page_size = std::clamp(page_size, 1, 100);
+  return impl_->GetParsed<CursorPage<User>>("/api/v2/users.json?" + PageParams(page_size, after_cursor),
+                                            Bucket::kAccount, ParseUsersPage);
+}
+
+Result<User> Client::ShowUser(int64_t id) {
+  return impl_->GetParsed<User>("/api/v2/users/" + std::to_string(id) + ".json", Bucket::kAccount,
+                                ParseUserResponse);
+}
+
+Result<std::vector<User>> Client::ShowManyUsers(const std::vector<int64_t>& ids, bool include_deleted) {
+  std::vector<User> all;
+  for (size_t i = 0; i < ids.size(); i += 100) {
+    std::string list;
+    for (size_t j = i; j < std::min(ids.size(), i + 100); ++j) {
+      if (!list.empty()) list += ",";
+      list += std::to_string(ids[j]);
+    }
+    std::string path = "/api/v2/users/show_many.json?ids=" + list;
+    if (include_deleted) path += "&include_deleted=true";
+    auto users = impl_->GetParsed<std::vector<User>>(path, Bucket::kAccount, ParseUsersList);
+    if (!users.ok()) return users.status();
+    for (auto& u : *users) all.push_back(std::move(u));
+  }
+  return all;
+}
+
+Result<IncrementalPage<User>> Client::IncrementalUsersCursor(std::optional<UnixTime> start_time,
+                                                             const std::string& cursor) {
+  return impl_->GetParsed<IncrementalPage<User>>(
+      "/api/v2/incremental/users/cursor.json?" + IncrementalParams(start_time, cursor), Bucket::kIncrementalCursor,
+      ParseIncrementalUsersPage);
+}
+
+Result<IncrementalPage<User>> Client::IncrementalUsers(UnixTime start_time) {
+  return impl_->GetParsed<IncrementalPage<User>>(
+      "/api/v2/incremental/users.json?" + IncrementalParams(start_time, ""), Bucket::kIncremental,
+      ParseIncrementalUsersPage);
+}
+
+Result<CursorPage<User>> Client::ListDeletedUsers(const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<User>>("/api/v2/deleted_users.json?" + PageParams(100, after_cursor),
+                                            Bucket::kAccount, ParseUsersPage);
+}
+
+// ------------------------------------------------------------ activity
+
+Result<IncrementalPage<TicketEvent>> Client::TicketEvents(UnixTime start_time) {
+  return impl_->GetParsed<IncrementalPage<TicketEvent>>(
+      "/api/v2/incremental/ticket_events.json?" + IncrementalParams(start_time, ""), Bucket::kIncremental,
+      ParseTicketEventsPage);
+}
+
+Result<CursorPage<TicketAudit>> Client::TicketAudits(const std::string& after_cursor, int page_size) {
+  page_size = std::clamp(page_size, 1, 100);
+  return impl_->GetParsed<CursorPage<TicketAudit>>("/api/v2/ticket_audits.json?" + PageParams(page_size, after_cursor),
+                                                   Bucket::kAccount, ParseTicketAuditsPage);
+}
+
+Result<CursorPage<TicketAudit>> Client::TicketAuditsOf(int64_t ticket_id, const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<TicketAudit>>(
+      "/api/v2/tickets/" + std::to_string(ticket_id) + "/audits.json?" + PageParams(100, after_cursor),
+      Bucket::kAccount, ParseTicketAuditsPage);
+}
+
+Result<CursorPage<DeletedTicket>> Client::DeletedTickets(const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<DeletedTicket>>("/api/v2/deleted_tickets.json?" + PageParams(100, after_cursor),
+                                                     Bucket::kDeletedTickets, ParseDeletedTicketsPage);
+}
+
+Result<IncrementalPage<Ticket>> Client::IncrementalTicketsCursor(std::optional<UnixTime> start_time,
+                                                                 const std::string& cursor) {
+  return impl_->GetParsed<IncrementalPage<Ticket>>(
+      "/api/v2/incremental/tickets/cursor.json?" + IncrementalParams(start_time, cursor), Bucket::kIncremental,
+      ParseIncrementalTicketsPage);
+}
+
+Result<IncrementalPage<Article>> Client::IncrementalArticles(UnixTime start_time) {
+  return impl_->GetParsed<IncrementalPage<Article>>(
+      "/api/v2/help_center/incremental/articles.json?start_time=" + std::to_string(start_time), Bucket::kHelpCenter,
+      ParseArticlesPage);
+}
+
+Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to, const std::string& after_cursor) {
+  std::string path = "/api/v2/audit_logs.json?filter%5Baction%5D=login";
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
+  path += "&sort=created_at&" + PageParams(100, after_cursor);
+  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+}
+
+// ----------------------------------------------------------- mutations
+
+namespace {
+nlohmann::json Wrap(const char* key, const nlohmann::json& obj) {
+  if (obj.is_object() && obj.size() == 1 && obj.contains(key)) return obj;
+  return nlohmann::json{{key, obj}};
+}
+}  // namespace
+
+Result<User> Client::CreateUser(const nlohmann::json& user) {
+  auto r = Send("POST", "/api/v2/users.json", Wrap("user", user));
+  if (!r.ok()) return r.status();
+  return ParseUserResponse(r->body);
+}
+
+Result<User> Client::UpdateUser(int64_t id, const nlohmann::json& user) {
+  auto r = Send("PUT", "/api/v2/users/" + std::to_string(id) + ".json", Wrap("user", user), Bucket::kUserUpdate);
+  if (!r.ok()) return r.status();
+  return ParseUserResponse(r->body);
+}
+
+Result<User> Client::DeleteUser(int64_t id) {
+  auto r = Send("DELETE", "/api/v2/users/" + std::to_string(id) + ".json", nullptr);
+  if (!r.ok()) return r.status();
+  return ParseUserResponse(r->body);
+}
+
+Status Client::PermanentlyDeleteUser(int64_t id) {
+  auto r = Send("DELETE", "/api/v2/deleted_users/" + std::to_string(id) + ".json", nullptr);
+  return r.status();
+}
+
+Result<CursorPage<Ticket>> Client::SearchTickets(const std::string& query, const std::string& after_cursor) {
+  // search/export takes the type as filter[type]; "type:" must not be in the query.
+  std::string q = query;
+  for (const char* t : {"type:ticket", "type:tickets"}) {
+    for (auto p = q.find(t); p != std::string::npos; p = q.find(t)) q.erase(p, std::string(t).size());
+  }
+  while (!q.empty() && q.front() == ' ') q.erase(q.begin());
+  while (!q.empty() && q.back() == ' ') q.pop_back();
+  std::string path = "/api/v2/search/export.json?query=" + UrlEncode(q) + "&filter%5Btype%5D=ticket&" +
+                     PageParams(100, after_cursor);
+  return impl_->GetParsed<CursorPage<Ticket>>(path, Bucket::kSearchExport, ParseSearchTicketsPage);
+}
+
+Result<JobStatus> Client::UpdateManyTickets(const std::vector<int64_t>& ids, const nlohmann::json& ticket) {
+  if (ids.empty()) return InvalidArgument("update_many needs at least one ticket id");
+  if (ids.size() > 100) return InvalidArgument("update_many takes at most 100 ticket ids per call");
+  std::string list;
+  for (int64_t id : ids) {
+    if (!list.empty()) list += ",";
+    list += std::to_string(id);
+  }
+  auto r = Send("PUT", "/api/v2/tickets/update_many.json?ids=" + list, Wrap("ticket", ticket));
+  if (!r.ok()) return r.status();
+  return ParseJobStatusResponse(r->body);
+}
+
+Result<JobStatus> Client::GetJobStatus(const std::string& id) {
+  return impl_->GetParsed<JobStatus>("/api/v2/job_statuses/" + UrlEncode(id) + ".json", Bucket::kAccount,
+                                     ParseJobStatusResponse);
+}
+
+}  // namespace sk::zendesk

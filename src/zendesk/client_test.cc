@@ -1,0 +1,549 @@
+// Client behaviour over real HTTP against a tiny cpp-httplib stub started on
+// 127.0.0.1:0 inside each test. Sleeps are injected, so tests run fast.
+#include "zendesk/client.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "zendesk/auth.h"
+
+namespace sk::zendesk {
+namespace {
+
+using nlohmann::json;
+
+const char kMeBody[] =
+    R"({"user":{"id":35436,"name":"Jane Agent","email":"jane@acme.test","role":"admin","role_type":4,
+        "custom_role_id":null,"active":true,"created_at":"2023-05-02T10:11:12Z","updated_at":"2024-06-01T08:00:00Z"}})";
+
+class StubZendesk {
+ public:
+  StubZendesk() {
+    server_.set_tcp_nodelay(true);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~StubZendesk() {
+    server_.stop();
+    thread_.join();
+  }
+  httplib::Server& server() { return server_; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+struct FakeSleep {
+  std::vector<double> sleeps;
+  std::function<void(double)> fn() {
+    return [this](double s) { sleeps.push_back(s); };
+  }
+};
+
+ClientOptions Options(const std::string& base, FakeSleep& sleep) {
+  ClientOptions o;
+  o.base_url = base;
+  o.credentials.kind = Credentials::Kind::kOAuthToken;
+  o.credentials.secret = "tok";
+  o.sleep = sleep.fn();
+  o.connect_timeout_seconds = 2;
+  o.request_timeout_seconds = 5;
+  return o;
+}
+
+TEST(ClientTest, RetryAfterOn429ThenOk) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (hits++ == 0) {
+      res.status = 429;
+      res.set_header("Retry-After", "7");
+      res.set_content(R"({"error":"APIRateLimitExceeded"})", "application/json");
+      return;
+    }
+    res.set_header("X-Rate-Limit", "700");
+    res.set_header("X-Rate-Limit-Remaining", "699");
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto me = client.Me();
+  ASSERT_TRUE(me.ok()) << me.status().ToString();
+  EXPECT_EQ(me->id, 35436);
+  EXPECT_EQ(hits, 2);
+  ASSERT_EQ(sleep.sleeps.size(), 1u);
+  EXPECT_GE(sleep.sleeps[0], 7.0);
+  EXPECT_LE(sleep.sleeps[0], 7.7);
+  EXPECT_EQ(client.stats().rate_limited, 1);
+  EXPECT_EQ(client.stats().retries, 1);
+  EXPECT_EQ(client.stats().responses_by_status.at(429), 1);
+  EXPECT_EQ(client.stats().requests_by_endpoint.at("GET /api/v2/users/me"), 2);
+  EXPECT_EQ(client.stats().account_limit, 700);
+  EXPECT_NEAR(client.stats().seconds_waited, sleep.sleeps[0], 1e-9);
+}
+
+TEST(ClientTest, PlainText429WithoutRetryAfterBacksOff) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (hits++ < 2) {
+      res.status = 429;
+      res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.Me().ok());
+  ASSERT_EQ(sleep.sleeps.size(), 2u);
+  EXPECT_GE(sleep.sleeps[0], 0.8);
+  EXPECT_LE(sleep.sleeps[0], 1.2);
+  EXPECT_GE(sleep.sleeps[1], 1.6);
+  EXPECT_LE(sleep.sleeps[1], 2.4);
+}
+
+TEST(ClientTest, RateLimitedAfterAllAttempts) {
+  StubZendesk stub;
+  stub.server().Get("/api/v2/users.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 429;
+    res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.max_attempts = 3;
+  Client client(o);
+  auto r = client.ListUsers("");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kRateLimited);
+  EXPECT_NE(r.status().message().find("per minute exceeded"), std::string::npos);
+}
+
+TEST(ClientTest, Retries503ThenOk) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (hits++ == 0) {
+      res.status = 503;
+      res.set_content("<html>maintenance</html>", "text/html");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.Me().ok());
+  EXPECT_EQ(hits, 2);
+}
+
+TEST(ClientTest, Persistent500BecomesUnavailable) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.status = 500;
+    res.set_content(R"({"error":"InternalError"})", "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.max_attempts = 4;
+  Client client(o);
+  auto r = client.Me();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_EQ(hits, 4);
+  EXPECT_EQ(sleep.sleeps.size(), 3u);
+}
+
+TEST(ClientTest, ConnectionRefusedIsUnavailable) {
+  int port;
+  {
+    StubZendesk probe;  // grab a free port, then close it
+    port = std::stoi(probe.base().substr(probe.base().rfind(':') + 1));
+  }
+  FakeSleep sleep;
+  auto o = Options("http://127.0.0.1:" + std::to_string(port), sleep);
+  o.max_attempts = 3;
+  Client client(o);
+  auto r = client.Me();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_EQ(sleep.sleeps.size(), 2u);
+  EXPECT_EQ(r.status().message().find("tok"), std::string::npos);
+  // Mutations are retried too when the request never left.
+  sleep.sleeps.clear();
+  auto m = client.UpdateUser(1, {{"role", "end-user"}});
+  EXPECT_EQ(m.status().code(), Code::kUnavailable);
+  EXPECT_EQ(sleep.sleeps.size(), 2u);
+}
+
+TEST(ClientTest, RedirectIsNotFollowed) {
+  StubZendesk elsewhere;
+  std::atomic<int> stolen{0};
+  std::string seen_auth;
+  elsewhere.server().Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    ++stolen;
+    seen_auth = req.get_header_value("Authorization");
+    res.set_content(kMeBody, "application/json");
+  });
+  StubZendesk stub;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 302;
+    res.set_header("Location", elsewhere.base() + "/steal");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto r = client.Me();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kBadResponse);
+  EXPECT_EQ(stolen, 0);
+  EXPECT_TRUE(seen_auth.empty());
+  // Absolute URLs on another origin are refused before sending.
+  auto other = client.Get(elsewhere.base() + "/api/v2/users.json");
+  EXPECT_EQ(other.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(stolen, 0);
+}
+
+TEST(ClientTest, ApiTokenBasicHeaderAndWarningOnce) {
+  StubZendesk stub;
+  std::vector<std::string> auths;
+  std::vector<int> client_ports;
+  std::string accept_encoding;
+  std::mutex mu;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    auths.push_back(req.get_header_value("Authorization"));
+    client_ports.push_back(req.remote_port);
+    accept_encoding = req.get_header_value("Accept-Encoding");
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.kind = Credentials::Kind::kApiToken;
+  o.credentials.email = "agent@acme.test";
+  o.credentials.secret = "abc123";
+  std::vector<std::string> warnings;
+  o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  Client client(o);
+  ASSERT_TRUE(client.Me().ok());
+  ASSERT_TRUE(client.Me().ok());
+  ASSERT_EQ(auths.size(), 2u);
+  EXPECT_EQ(auths[0], "Basic YWdlbnRAYWNtZS50ZXN0L3Rva2VuOmFiYzEyMw==");
+  EXPECT_EQ(BasicAuthorization("agent@acme.test", "abc123"), auths[0]);
+  EXPECT_NE(accept_encoding.find("gzip"), std::string::npos);
+  // One kept-alive connection serves both requests.
+  EXPECT_EQ(client_ports[0], client_ports[1]);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("2026-10-27"), std::string::npos);
+  EXPECT_NE(warnings[0].find("2027-04-30"), std::string::npos);
+  EXPECT_NE(warnings[0].find("OAuth"), std::string::npos);
+}
+
+TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
+  StubZendesk stub;
+  std::mutex mu;
+  std::vector<std::string> log;
+  json token_request;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::string auth = req.get_header_value("Authorization");
+    log.push_back("me:" + auth);
+    if (auth != "Bearer new-access") {
+      res.status = 401;
+      res.set_content(
+          R"({"error":"invalid_token","error_description":"The access token provided is expired, revoked, malformed or invalid for other reasons."})",
+          "application/json");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.push_back("tokens");
+    token_request = json::parse(req.body);
+    EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
+    res.status = 201;
+    res.set_content(R"({"access_token":"new-access","refresh_token":"r2","token_type":"bearer","expires_in":7200})",
+                    "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.secret = "old-access";
+  o.credentials.refresh_token = "r1";
+  o.credentials.client_id = "seatkeeper";
+  o.credentials.client_secret = "shh";
+  std::vector<TokenSet> saved;
+  o.on_tokens = [&](const TokenSet& t) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.push_back("on_tokens");
+    saved.push_back(t);
+    return Status::Ok();
+  };
+  Client client(o);
+  auto me = client.Me();
+  ASSERT_TRUE(me.ok()) << me.status().ToString();
+  std::vector<std::string> want = {"me:Bearer old-access", "tokens", "on_tokens", "me:Bearer new-access"};
+  EXPECT_EQ(log, want);
+  EXPECT_EQ(token_request["grant_type"], "refresh_token");
+  EXPECT_EQ(token_request["refresh_token"], "r1");
+  EXPECT_EQ(token_request["client_id"], "seatkeeper");
+  EXPECT_EQ(token_request["client_secret"], "shh");
+  ASSERT_EQ(saved.size(), 1u);
+  EXPECT_EQ(saved[0].refresh_token, "r2");
+  EXPECT_TRUE(saved[0].expires_at.has_value());
+}
+
+TEST(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
+  StubZendesk stub;
+  std::atomic<int> me_hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    ++me_hits;
+    res.status = 401;
+    res.set_content(R"({"error":"invalid_token","error_description":"expired"})", "application/json");
+  });
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"access_token":"new","refresh_token":"r2"})", "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.refresh_token = "r1";
+  o.credentials.client_id = "seatkeeper";
+  o.on_tokens = [](const TokenSet&) { return IoError("disk full"); };
+  Client client(o);
+  auto me = client.Me();
+  ASSERT_FALSE(me.ok());
+  EXPECT_EQ(me.status().code(), Code::kIo);
+  EXPECT_EQ(me_hits, 1);
+}
+
+TEST(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
+  StubZendesk stub;
+  json token_request;
+  std::string auth;
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request& req, httplib::Response& res) {
+    token_request = json::parse(req.body);
+    res.set_content(R"({"access_token":"cc-token","token_type":"bearer","scope":"read write"})", "application/json");
+  });
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    auth = req.get_header_value("Authorization");
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.kind = Credentials::Kind::kClientCredentials;
+  o.credentials.client_id = "cid";
+  o.credentials.secret = "csecret";
+  Client client(o);
+  ASSERT_TRUE(client.Me().ok());
+  EXPECT_EQ(auth, "Bearer cc-token");
+  EXPECT_EQ(token_request["grant_type"], "client_credentials");
+  EXPECT_EQ(token_request["client_id"], "cid");
+  EXPECT_EQ(token_request["client_secret"], "csecret");
+  EXPECT_EQ(token_request["scope"], "read write");
+
+  auto grant = ClientCredentialsGrant(stub.base(), "cid", "csecret", "read");
+  ASSERT_TRUE(grant.ok()) << grant.status().ToString();
+  EXPECT_EQ(grant->access_token, "cc-token");
+}
+
+TEST(ClientTest, MutationsNotRetriedOn500ButOn503) {
+  StubZendesk stub;
+  std::atomic<int> put_hits{0}, post_hits{0};
+  std::string content_type;
+  stub.server().Put("/api/v2/users/1.json", [&](const httplib::Request& req, httplib::Response& res) {
+    ++put_hits;
+    content_type = req.get_header_value("Content-Type");
+    res.status = 500;
+  });
+  stub.server().Post("/api/v2/users.json", [&](const httplib::Request& req, httplib::Response& res) {
+    if (post_hits++ == 0) {
+      res.status = 503;
+      res.set_header("Retry-After", "3");
+      return;
+    }
+    auto body = json::parse(req.body);
+    EXPECT_EQ(body["user"]["name"], "Roger");
+    res.status = 201;
+    res.set_content(R"({"user":{"id":9,"name":"Roger","role":"end-user"}})", "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto r = client.UpdateUser(1, {{"role", "end-user"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_EQ(put_hits, 1);
+  EXPECT_EQ(content_type, "application/json");
+  EXPECT_TRUE(sleep.sleeps.empty());
+
+  auto created = client.CreateUser({{"name", "Roger"}});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->id, 9);
+  EXPECT_EQ(post_hits, 2);
+  ASSERT_EQ(sleep.sleeps.size(), 1u);
+  EXPECT_GE(sleep.sleeps[0], 3.0);
+}
+
+TEST(ClientTest, MutationTimeoutAfterSendIsReportedNotRetried) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Put("/api/v2/users/1.json", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    res.set_content(R"({"user":{"id":1}})", "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.request_timeout_seconds = 1;
+  Client client(o);
+  auto r = client.UpdateUser(1, {{"role", "end-user"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("may have applied it"), std::string::npos);
+  EXPECT_EQ(hits, 1);
+}
+
+TEST(ClientTest, PacesWhenRemainingBelowBudgetShare) {
+  StubZendesk stub;
+  stub.server().Get("/api/v2/users.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Rate-Limit", "100");
+    res.set_header("X-Rate-Limit-Remaining", "40");
+    res.set_header("ratelimit-limit", "100");
+    res.set_header("ratelimit-remaining", "40");
+    res.set_header("ratelimit-reset", "30");
+    res.set_content(R"({"users":[],"meta":{"has_more":false,"after_cursor":null}})", "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.api_budget_percent = 50;
+  Client client(o);
+  ASSERT_TRUE(client.ListUsers("").ok());
+  EXPECT_TRUE(sleep.sleeps.empty());
+  ASSERT_TRUE(client.ListUsers("").ok());
+  ASSERT_EQ(sleep.sleeps.size(), 1u);
+  EXPECT_GT(sleep.sleeps[0], 29.0);
+  EXPECT_LE(sleep.sleeps[0], 30.0);
+  EXPECT_EQ(client.stats().account_remaining, 40);
+}
+
+TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
+  StubZendesk stub;
+  stub.server().Get("/api/v2/incremental/ticket_events.json", [&](const httplib::Request& req, httplib::Response& res) {
+    EXPECT_EQ(req.get_param_value("start_time"), "1719792000");
+    EXPECT_EQ(req.get_param_value("per_page"), "1000");
+    res.set_header("Zendesk-RateLimit-incremental-exports", "total=10; remaining=1; resets=12");
+    res.set_content(R"({"ticket_events":[],"count":0,"end_time":1719792000,"next_page":null,"end_of_stream":true})",
+                    "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.TicketEvents(1719792000).ok());
+  ASSERT_TRUE(client.TicketEvents(1719792000).ok());
+  ASSERT_EQ(sleep.sleeps.size(), 1u);
+  EXPECT_GT(sleep.sleeps[0], 11.0);
+}
+
+TEST(ClientTest, AnonymousUsersMeIsUnauthenticated) {
+  StubZendesk stub;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"user":{"id":null,"url":null,"name":"Anonymous user","email":"invalid@example.com","role":"end-user"}})",
+                    "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto r = client.Me();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnauthenticated);
+  EXPECT_NE(r.status().message().find("anonymous"), std::string::npos);
+}
+
+TEST(ClientTest, UnknownSubdomain404) {
+  StubZendesk stub;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content("<html>Help Center Closed</html>", "text/html");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto r = client.Me();
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_NE(r.status().message().find("check the subdomain"), std::string::npos);
+}
+
+TEST(ClientTest, TruncatedBodyOnGetIsRetried) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (hits++ == 0) {
+      res.set_content(R"({"user":{"id":35436,"na)", "application/json");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.Me().ok());
+  EXPECT_EQ(hits, 2);
+}
+
+TEST(ClientTest, TypedCallsBuildZendeskQueries) {
+  StubZendesk stub;
+  std::mutex mu;
+  std::map<std::string, std::string> targets;
+  auto record = [&](const std::string& name) {
+    return [&, name](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu);
+      targets[name] = req.target;
+      if (name == "audit_logs") {
+        auto range = req.params.equal_range("filter[created_at][]");
+        EXPECT_EQ(std::distance(range.first, range.second), 2);
+        EXPECT_EQ(req.get_param_value("filter[action]"), "login");
+        res.set_content(R"({"audit_logs":[],"meta":{"has_more":false}})", "application/json");
+      } else if (name == "search") {
+        EXPECT_EQ(req.get_param_value("query"), "assignee:7 status<closed");
+        EXPECT_EQ(req.get_param_value("filter[type]"), "ticket");
+        res.set_content(R"({"results":[],"meta":{"has_more":false}})", "application/json");
+      } else if (name == "update_many") {
+        EXPECT_EQ(req.get_param_value("ids"), "1,2");
+        res.set_content(R"({"job_status":{"id":"J1","status":"queued"}})", "application/json");
+      } else if (name == "articles") {
+        res.set_content(R"({"articles":[],"count":0,"next_page":null,"end_time":5})", "application/json");
+      } else {
+        res.set_content(R"({"users":[],"meta":{"has_more":false}})", "application/json");
+      }
+    };
+  };
+  stub.server().Get("/api/v2/audit_logs.json", record("audit_logs"));
+  stub.server().Get("/api/v2/search/export.json", record("search"));
+  stub.server().Put("/api/v2/tickets/update_many.json", record("update_many"));
+  stub.server().Get("/api/v2/help_center/incremental/articles.json", record("articles"));
+  stub.server().Get("/api/v2/users.json", record("users"));
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.LoginAuditLogs(1719792000, 1719878400, "").ok());
+  ASSERT_TRUE(client.SearchTickets("type:ticket assignee:7 status<closed", "").ok());
+  auto job = client.UpdateManyTickets({1, 2}, {{"assignee_id", nullptr}});
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(job->id, "J1");
+  ASSERT_TRUE(client.IncrementalArticles(5).ok());
+  ASSERT_TRUE(client.ListUsers("abc=").ok());
+  EXPECT_EQ(targets["audit_logs"],
+            "/api/v2/audit_logs.json?filter%5Baction%5D=login"
+            "&filter%5Bcreated_at%5D%5B%5D=2024-07-01T00%3A00%3A00Z"
+            "&filter%5Bcreated_at%5D%5B%5D=2024-07-02T00%3A00%3A00Z&sort=created_at&page%5Bsize%5D=100");
+  EXPECT_NE(targets["search"].find("page%5Bsize%5D=100"), std::string::npos);
+  EXPECT_EQ(targets["users"], "/api/v2/users.json?page%5Bsize%5D=100&page%5Bafter%5D=abc%3D");
+  EXPECT_EQ(client.UpdateManyTickets(std::vector<int64_t>(101, 1), json::object()).status().code(),
+            Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sk::zendesk

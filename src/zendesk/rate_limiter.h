@@ -1,0 +1,79 @@
+// Zendesk rate-limit bookkeeping: parses every rate-limit header family,
+// tracks limit/remaining/reset per Bucket, computes proactive pacing delays
+// for an API budget share, and retry delays (Retry-After, backoff + jitter).
+// Times are seconds on a caller-supplied monotonic clock; no sleeping here.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zendesk/client.h"
+
+namespace sk::zendesk {
+
+// One observation of a limit window.
+struct RateWindow {
+  std::optional<int> limit;
+  std::optional<int> remaining;
+  std::optional<double> reset_seconds;  // seconds until the window resets
+};
+
+struct RateLimitHeaders {
+  // Account-wide family: X-Rate-Limit / X-Rate-Limit-Remaining, ratelimit-*,
+  // rate-limit-* (older). The IETF family wins when both are present.
+  RateWindow account;
+  // Zendesk-RateLimit-<name>: total=N; remaining=M; resets=S, by <name>
+  // lower-cased ("incremental-exports").
+  std::map<std::string, RateWindow> named;
+  std::optional<double> retry_after;  // seconds (integer, decimal or HTTP date)
+};
+
+// `headers` keys must be lower case. `now_unix` converts HTTP dates.
+RateLimitHeaders ParseRateLimitHeaders(const std::map<std::string, std::string>& headers, double now_unix);
+
+// Maps a Zendesk-RateLimit-<name> bucket name to ours; nullopt when unknown.
+std::optional<Bucket> BucketForHeaderName(std::string_view name);
+
+// Exponential backoff for retry number `retry` (0-based): 1,2,4,..,64 s with
+// ±20 % jitter; `unit_random` in [0,1).
+double BackoffSeconds(int retry, double unit_random);
+// Retry-After honoured exactly plus up to 10 % jitter.
+double RetryAfterSeconds(double retry_after, double unit_random);
+
+class RateLimiter {
+ public:
+  // budget_percent is clamped to 1..100.
+  explicit RateLimiter(int budget_percent);
+
+  // Seconds to wait before sending one request on `bucket` so that the
+  // remaining quota never falls below limit*(100-P)/100 (2 % reserve at
+  // P=100). Account-bucket limits also gate every Support bucket.
+  double DelayBefore(Bucket bucket, double now) const;
+  // Records that a request is being sent (local decrement of remaining).
+  void NoteSent(Bucket bucket, double now);
+  // After sleeping until `until`: windows of `bucket` (and the account) that
+  // reset by then are assumed full again; with `force` (Zendesk's own
+  // Retry-After has elapsed) they are assumed full regardless.
+  void AssumeWaited(Bucket bucket, double until, bool force = false);
+  // Updates state from a response's headers.
+  void Observe(Bucket bucket, const RateLimitHeaders& h, double now);
+
+  struct State {
+    std::optional<int> limit;
+    std::optional<int> remaining;
+    double reset_at = 0;  // monotonic seconds; 0 = unknown
+  };
+  const State* StateOf(Bucket bucket) const;
+
+ private:
+  double DelayFor(const State& s, double now) const;
+  void Update(State& s, const RateWindow& w, double now);
+
+  int budget_percent_;
+  std::map<Bucket, State> states_;
+};
+
+}  // namespace sk::zendesk

@@ -1,0 +1,98 @@
+#include "zendesk/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace sk::zendesk {
+namespace {
+
+TEST(ParseRateLimitHeadersTest, AllFamilies) {
+  auto legacy = ParseRateLimitHeaders({{"x-rate-limit", "700"}, {"x-rate-limit-remaining", "699"}}, 0);
+  EXPECT_EQ(legacy.account.limit, 700);
+  EXPECT_EQ(legacy.account.remaining, 699);
+  EXPECT_FALSE(legacy.account.reset_seconds.has_value());
+
+  auto ietf = ParseRateLimitHeaders({{"x-rate-limit", "700"},
+                                     {"x-rate-limit-remaining", "676"},
+                                     {"ratelimit-limit", "700"},
+                                     {"ratelimit-remaining", "675"},
+                                     {"ratelimit-reset", "49"}},
+                                    0);
+  EXPECT_EQ(ietf.account.remaining, 675);
+  EXPECT_EQ(ietf.account.reset_seconds, 49);
+
+  auto older = ParseRateLimitHeaders({{"rate-limit", "400"}, {"rate-limit-remaining", "10"}, {"rate-limit-reset", "7"}}, 0);
+  EXPECT_EQ(older.account.limit, 400);
+  EXPECT_EQ(older.account.remaining, 10);
+  EXPECT_EQ(older.account.reset_seconds, 7);
+
+  auto named = ParseRateLimitHeaders({{"zendesk-ratelimit-incremental-exports", "total=10; remaining=9; resets=42"},
+                                      {"zendesk-ratelimit-tickets-index", "total=100; remaining=99; resets=43"},
+                                      {"retry-after", "17"}},
+                                     0);
+  ASSERT_EQ(named.named.count("incremental-exports"), 1u);
+  EXPECT_EQ(named.named["incremental-exports"].limit, 10);
+  EXPECT_EQ(named.named["incremental-exports"].remaining, 9);
+  EXPECT_EQ(named.named["incremental-exports"].reset_seconds, 42);
+  EXPECT_EQ(named.retry_after, 17);
+
+  auto date = ParseRateLimitHeaders({{"retry-after", "Wed, 21 Oct 2015 07:28:30 GMT"}}, 1445412480);
+  EXPECT_EQ(date.retry_after, 30);
+}
+
+TEST(BucketForHeaderNameTest, Mapping) {
+  EXPECT_EQ(BucketForHeaderName("incremental-exports"), Bucket::kIncremental);
+  EXPECT_EQ(BucketForHeaderName("incremental-exports-cursor"), Bucket::kIncrementalCursor);
+  EXPECT_EQ(BucketForHeaderName("deleted-tickets-index"), Bucket::kDeletedTickets);
+  EXPECT_EQ(BucketForHeaderName("create-update-user"), Bucket::kUserUpdate);
+  EXPECT_FALSE(BucketForHeaderName("tickets-index").has_value());
+}
+
+TEST(BackoffTest, Ranges) {
+  EXPECT_DOUBLE_EQ(BackoffSeconds(0, 0.5), 1.0);
+  EXPECT_DOUBLE_EQ(BackoffSeconds(3, 0.5), 8.0);
+  EXPECT_DOUBLE_EQ(BackoffSeconds(10, 0.5), 64.0);
+  EXPECT_DOUBLE_EQ(BackoffSeconds(2, 0.0), 4 * 0.8);
+  EXPECT_NEAR(BackoffSeconds(2, 0.999999), 4 * 1.2, 1e-4);
+  EXPECT_DOUBLE_EQ(RetryAfterSeconds(30, 0.0), 30);
+  EXPECT_LE(RetryAfterSeconds(30, 0.99), 33);
+}
+
+TEST(RateLimiterTest, PacesBelowBudgetShare) {
+  RateLimiter half(50);
+  RateLimitHeaders h;
+  h.account = {700, 400, 20.0};
+  half.Observe(Bucket::kAccount, h, 100);
+  EXPECT_EQ(half.DelayBefore(Bucket::kAccount, 100), 0);
+  h.account = {700, 350, 20.0};
+  half.Observe(Bucket::kAccount, h, 100);
+  EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kAccount, 100), 20.0);
+  // Any Support bucket is gated by the account budget too.
+  EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kIncremental, 105), 15.0);
+  half.AssumeWaited(Bucket::kAccount, 120);
+  EXPECT_EQ(half.DelayBefore(Bucket::kAccount, 120), 0);
+}
+
+TEST(RateLimiterTest, FullBudgetKeepsSmallReserve) {
+  RateLimiter full(100);
+  RateLimitHeaders h;
+  h.account = {700, 20, 30.0};
+  full.Observe(Bucket::kAccount, h, 0);
+  EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 0), 0);
+  h.account = {700, 14, 30.0};
+  full.Observe(Bucket::kAccount, h, 0);
+  EXPECT_GT(full.DelayBefore(Bucket::kAccount, 0), 0);
+}
+
+TEST(RateLimiterTest, NamedBucketAndLocalCount) {
+  RateLimiter full(100);
+  RateLimitHeaders h;
+  h.named["incremental-exports"] = {10, 2, 40.0};
+  full.Observe(Bucket::kIncremental, h, 0);
+  EXPECT_EQ(full.DelayBefore(Bucket::kIncremental, 0), 0);
+  full.NoteSent(Bucket::kIncremental, 0);  // remaining 1 now
+  EXPECT_DOUBLE_EQ(full.DelayBefore(Bucket::kIncremental, 10), 30.0);
+  EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 10), 0);
+}
+
+}  // namespace
+}  // namespace sk::zendesk

@@ -1,0 +1,88 @@
+#include "support/cli_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+extern char** environ;
+
+namespace sk::testing {
+
+std::string BinPath(const std::string& name) { return std::string(SK_BIN_DIR) + "/" + name; }
+
+CliRunner::CliRunner(const std::string& name) {
+  static int counter = 0;
+  home_ = (std::filesystem::temp_directory_path() /
+           ("sk-it-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
+              .string();
+  std::filesystem::remove_all(home_);
+  std::filesystem::create_directories(home_);
+  ::chmod(home_.c_str(), 0700);
+}
+
+CliRunner::~CliRunner() {
+  if (!std::getenv("SK_KEEP_TEST_HOME")) std::filesystem::remove_all(home_);
+}
+
+std::string CliRunner::WriteFile(const std::string& name, const std::string& content) const {
+  std::string path = home_ + "/" + name;
+  std::ofstream(path) << content;
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
+CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string& stdin_data) const {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    setenv("SEATKEEPER_HOME", home_.c_str(), 1);
+    for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<std::string> argv_s = {BinPath("seatkeeper")};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (!stdin_data.empty()) (void)!write(in_pipe[1], stdin_data.data(), stdin_data.size());
+  close(in_pipe[1]);
+  CliResult r;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace sk::testing

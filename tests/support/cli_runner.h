@@ -1,0 +1,40 @@
+// Runs the real `seatkeeper` binary (built beside the tests) as a child
+// process with its own SEATKEEPER_HOME, capturing exit code and output.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sk::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class CliRunner {
+ public:
+  // A fresh home folder under the temp directory, removed on destruction.
+  explicit CliRunner(const std::string& name);
+  ~CliRunner();
+
+  const std::string& home() const { return home_; }
+  // Extra environment for every run (e.g. SEATKEEPER_NOW).
+  void SetEnv(const std::string& k, const std::string& v) { env_[k] = v; }
+  void UnsetEnv(const std::string& k) { env_.erase(k); }
+
+  CliResult Run(const std::vector<std::string>& args, const std::string& stdin_data = "") const;
+  // Writes `content` to a 0600 file in home and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string home_;
+  std::map<std::string, std::string> env_;
+};
+
+// Path of a binary in the build folder (SK_BIN_DIR).
+std::string BinPath(const std::string& name);
+
+}  // namespace sk::testing

@@ -1,0 +1,195 @@
+// Issue 2, end to end over HTTP: connect, users sync against zdsim's truth,
+// incremental changes, faults, URL validation and preflight refusals.
+#include <gtest/gtest.h>
+
+#include "support/account.h"
+
+namespace sk::testing {
+namespace {
+
+TEST(UsersSync, FullSyncOf25000UsersMatchesTruthAndSecondSyncChangesNothing) {
+  zdsim::Options o = SmallAccount(7, "enterprise");
+  o.users = 25000;
+  o.agents = 400;
+  o.tickets_per_day = 5;
+  o.rate_limits = false;
+  Account acct(o, "users25k");
+  auto c = acct.Connect();
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto sync = acct.Json({"sync"});
+  EXPECT_GE(sync["users"].get<int>(), 25000);
+  auto users = acct.Json({"users"});
+  ASSERT_EQ(users.size(), acct.sim().TruthUsers().size());
+  auto got = ProjectUsers(users), want = ProjectUsers(acct.sim().TruthUsers());
+  EXPECT_TRUE(got == want) << FirstDifference(got, want, {"id"});
+  // Shape of spec §6.
+  for (const char* k : {"id", "name", "email", "role", "license", "seat", "custom_role", "suspended", "deleted",
+                        "last_login_at", "active_days", "last_active_date"})
+    EXPECT_TRUE(users[0].contains(k)) << k;
+
+  auto again = acct.Json({"sync"});
+  auto users2 = acct.Json({"users"});
+  // Only the connecting admin's last_login_at may move (API calls bump it).
+  auto strip = [&](nlohmann::json u) {
+    for (auto& x : u)
+      if (x["id"] == acct.sim().AdminId()) x["last_login_at"] = nullptr;
+    return u;
+  };
+  EXPECT_TRUE(strip(users2) == strip(users)) << "a second sync must change nothing";
+}
+
+TEST(UsersSync, IncrementalSyncReflectsRoleChangesSuspensionsAndDeletions) {
+  Account acct(SmallAccount(3), "users-incr");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  acct.Json({"sync"});
+  auto truth = acct.sim().TruthUsers();
+  // Pick three plain agents and an end user.
+  std::vector<int64_t> agents;
+  int64_t end_user = 0;
+  for (const auto& u : truth) {
+    if (u["deleted"].get<bool>()) continue;
+    int64_t id = u["id"];
+    if (id == acct.sim().AdminId() || id == acct.sim().OwnerId() || id == acct.sim().AgentId()) continue;
+    if (u["license"] == "agent" && !u["suspended"].get<bool>() && agents.size() < 3) agents.push_back(id);
+    if (u["license"] == "end-user" && !end_user) end_user = id;
+  }
+  ASSERT_EQ(agents.size(), 3u);
+  ASSERT_NE(end_user, 0);
+  ASSERT_FALSE(acct.sim().UpdateUser(agents[0], {{"role", "end-user"}}).has_value());
+  ASSERT_FALSE(acct.sim().UpdateUser(agents[1], {{"suspended", true}}).has_value());
+  ASSERT_TRUE(acct.sim().SoftDeleteUser(agents[2]));
+  ASSERT_TRUE(acct.sim().SoftDeleteUser(end_user));
+  ASSERT_TRUE(acct.sim().PermanentlyDeleteUser(end_user));
+  acct.Advance(3600, false);
+  acct.Json({"sync"});
+  auto got = ProjectUsers(acct.Json({"users"})), want = ProjectUsers(acct.sim().TruthUsers());
+  EXPECT_TRUE(got == want) << FirstDifference(got, want, {"id"});
+  auto find = [&](int64_t id) {
+    for (const auto& u : got)
+      if (u["id"] == id) return u;
+    return nlohmann::json();
+  };
+  EXPECT_EQ(find(agents[0])["license"], "end-user");
+  EXPECT_EQ(find(agents[0])["seat"], false);
+  EXPECT_EQ(find(agents[1])["suspended"], true);
+  EXPECT_EQ(find(agents[1])["seat"], true) << "a suspended agent still holds a seat";
+  EXPECT_EQ(find(agents[2])["deleted"], true);
+  EXPECT_EQ(find(end_user)["deleted"], true);
+  EXPECT_EQ(find(end_user)["name"], "Permanently Deleted User");
+}
+
+TEST(UsersSync, A429StormAnd5xxDuringSyncGiveTheSameResult) {
+  zdsim::Options o = SmallAccount(11);
+  o.users = 3000;
+  Account clean(o, "clean");
+  ASSERT_EQ(clean.Connect().exit_code, 0);
+  clean.Json({"sync"});
+  auto want = ProjectUsers(clean.Json({"users"}));
+
+  Account faulty(o, "faulty");
+  ASSERT_EQ(faulty.Connect().exit_code, 0);
+  zdsim::Fault storm;
+  storm.kind = "status";
+  storm.status = 429;
+  storm.body = "text";
+  storm.retry_after = 1;
+  storm.count = 4;
+  storm.path = "/api/v2/incremental/users";
+  faulty.sim().AddFault(storm);
+  zdsim::Fault no_header = storm;
+  no_header.body = "json";
+  no_header.retry_after = std::nullopt;
+  no_header.count = 1;
+  no_header.skip = 1;
+  faulty.sim().AddFault(no_header);
+  for (int status : {500, 502, 503, 504}) {
+    zdsim::Fault f;
+    f.status = status;
+    f.count = 1;
+    f.skip = 1;
+    faulty.sim().AddFault(f);
+  }
+  auto sync = faulty.Json({"sync"});
+  EXPECT_GE(sync["rate_limited"].get<int>(), 4);
+  auto got = ProjectUsers(faulty.Json({"users"}));
+  // The connecting admin's last_login_at moves with API calls; compare the rest.
+  auto strip = [&](nlohmann::json u, int64_t admin) {
+    for (auto& x : u)
+      if (x["id"] == admin) x["last_login_at"] = nullptr;
+    return u;
+  };
+  EXPECT_TRUE(strip(got, faulty.sim().AdminId()) == strip(want, clean.sim().AdminId())) << FirstDifference(got, want, {"id"});
+}
+
+TEST(Connect, UrlValidationRefusesBeforeAnyRequest) {
+  Account acct(SmallAccount(1), "urls");
+  std::string token = acct.cli().WriteFile("t", "zdsim-admin-api-token");
+  for (const std::string& url :
+       {std::string("http://acme.zendesk.com"), std::string("https://acme.zendesk.com.evil.net"),
+        std::string("https://user@acme.zendesk.com"), std::string("https://169.254.169.254"),
+        std::string("https://acme.zendesk.com/api/v2"), std::string("ftp://acme.zendesk.com"), acct.sim().BaseUrl()}) {
+    auto r = acct.cli().Run({"connect", "--url", url, "--email", "admin@acme.test", "--token-file", token});
+    EXPECT_EQ(r.exit_code, 2) << url << ": " << r.err;
+    EXPECT_NE(r.err.find("zendesk.com"), std::string::npos) << "the message says what is accepted: " << r.err;
+  }
+  EXPECT_TRUE(acct.sim().Requests().empty()) << acct.sim().Requests().dump();
+  // A typo in a flag is a usage error too.
+  EXPECT_EQ(acct.cli().Run({"connect", "--urll", "x"}).exit_code, 2);
+  EXPECT_EQ(acct.cli().Run({"users", "--role", "boss"}).exit_code, 2);
+}
+
+TEST(Connect, BadCredentialsNonAdminAndIpRestrictionEachSayWhatIsWrong) {
+  Account acct(SmallAccount(1, "professional"), "preflight");
+  std::string bad = acct.cli().WriteFile("bad", "not-a-token");
+  auto r = acct.cli().Run({"connect", "--url", acct.sim().BaseUrl(), "--allow-local", "--email", "admin@acme.test",
+                           "--token-file", bad});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("credentials"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("not-a-token"), std::string::npos) << "the secret is never printed";
+
+  std::string agent = acct.cli().WriteFile("agent", "zdsim-agent-api-token");
+  r = acct.cli().Run({"connect", "--url", acct.sim().BaseUrl(), "--allow-local", "--email", acct.sim().AgentEmail(),
+                      "--token-file", agent});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("not an admin"), std::string::npos) << r.err;
+
+  zdsim::Fault ip;
+  ip.kind = "ip_restricted";
+  ip.status = 403;
+  ip.count = 100;
+  acct.sim().AddFault(ip);
+  r = acct.Connect();
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("IP restriction"), std::string::npos) << r.err;
+  acct.sim().ClearFaults();
+
+  r = acct.Connect();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto status = acct.Json({"status"});
+  EXPECT_EQ(status["state"], "connected");
+  EXPECT_EQ(status["plan"], "professional");
+  EXPECT_EQ(status.dump().find("zdsim-admin-api-token"), std::string::npos);
+  auto caps = acct.Json({"capabilities"});
+  bool audit_row = false;
+  for (const auto& row : caps)
+    if (row["capability"].get<std::string>().find("audit log") != std::string::npos) {
+      audit_row = true;
+      EXPECT_FALSE(row["available"].get<bool>());
+      EXPECT_NE(row["reason"].get<std::string>().find("Enterprise"), std::string::npos);
+    }
+  EXPECT_TRUE(audit_row);
+}
+
+TEST(Connect, LegacyApiTokenWarnsAndOAuthDoesNot) {
+  Account acct(SmallAccount(2), "warn");
+  auto r = acct.Connect();
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("2027-04-30"), std::string::npos) << r.err;
+  r = acct.ConnectOAuth("zdsim-admin-oauth-token", {"--permission", "read-write"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(acct.Json({"status"})["permission"], "read-write");
+}
+
+}  // namespace
+}  // namespace sk::testing
