@@ -143,11 +143,14 @@ void Dataset::PlanSignIns(int64_t from, int64_t to, Rng& rng) {
   if (to <= from) return;
   static const double kP[] = {0.0, 0.15, 0.6, 0.9};
   const int64_t first_day = from / kDay, last_day = to / kDay;
+  // 30% of end users sign in to the Help Center over the generated history.
+  const double end_user_p =
+      std::min(1.0, 0.3 * static_cast<double>(to - from) / (static_cast<double>(opt_.days + 20) * kDay));
   for (int32_t i = 0; i < static_cast<int32_t>(users.size()); ++i) {
     User& u = users[i];
     if (u.license == License::kEndUser) {
       // End users sign in to the Help Center: only last_login_at shows it.
-      if (rng.Chance(0.3)) {
+      if (rng.Chance(end_user_p)) {
         const int64_t at = rng.Range(from, to);
         if ((u.last_login_at == kNull || at > u.last_login_at) && (u.deleted_at == kNull || at < u.deleted_at))
           u.last_login_at = at;

@@ -107,8 +107,8 @@ Dataset::Dataset(const Options& o, int64_t now) : opt_(o), enterprise_(IsEnterpr
   const int64_t start = now - static_cast<int64_t>(opt_.days + 20) * kDay;
   PlanTickets(start, horizon_, rng);
   PlaceEdgeEvents(now);
-  std::stable_sort(pending_.begin(), pending_.end(),
-                   [](const Event& a, const Event& b) { return a.at < b.at; });
+  SortPending();
+  events.reserve(pending_.size());
   Materialize(horizon_);
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_));
   pending_.shrink_to_fit();
@@ -229,9 +229,10 @@ void Dataset::GenerateUsers(Rng& rng, int64_t now) {
   const Role* admin_role = RoleByName("Admin");
 
   enum Kind { kOwnerK, kAdminK, kAgentK, kLightK, kContribK, kBillingK, kChatK, kCustomK, kSuspendedK, kEndK };
-  static const Kind kPattern[] = {kLightK,  kAdminK,  kAgentK,     kCustomK, kChatK,  kAgentK,
-                                  kContribK, kLightK, kAgentK,     kSuspendedK, kCustomK, kAgentK,
-                                  kLightK,  kAgentK,  kAdminK,     kAgentK};
+  // Small accounts get a plain agent and a light agent first, then the rarer kinds.
+  static const Kind kPattern[] = {kAgentK, kLightK,   kAdminK,  kCustomK, kChatK,   kAgentK,
+                                  kContribK, kLightK, kAgentK,  kSuspendedK, kCustomK, kAgentK,
+                                  kLightK,  kAgentK,  kAdminK,  kAgentK};
   for (int i = 0; i < total; ++i) {
     User u;
     Kind kind;
@@ -319,8 +320,8 @@ void Dataset::GenerateUsers(Rng& rng, int64_t now) {
     // Deletions: forced examples plus a random share.
     bool soft = false, perm = false;
     if (i >= 7 && i < agents) {
-      if (agents >= 8 && i == agents - 1) soft = true;
-      else if (agents >= 8 && i == agents - 2) perm = true;
+      if (agents >= 12 && i == agents - 1) soft = true;
+      else if (agents >= 12 && i == agents - 2) perm = true;
       else if (rng.Chance(0.03)) soft = true;
     } else if (i >= agents) {
       const int k = i - agents;
@@ -388,6 +389,16 @@ size_t Dataset::ApplyEvent(Event e) {
   return idx;
 }
 
+void Dataset::SortPending() {
+  // std::sort (no extra buffer, deterministic); ties keep creation first.
+  std::sort(pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_), pending_.end(),
+            [](const Event& a, const Event& b) {
+              if (a.at != b.at) return a.at < b.at;
+              if (a.ticket != b.ticket) return a.ticket < b.ticket;
+              return a.kind == EventKind::kCreate && b.kind != EventKind::kCreate;
+            });
+}
+
 void Dataset::Materialize(int64_t upto) {
   const int64_t floor = events.empty() ? INT64_MIN : events.back().at;
   while (pending_pos_ < pending_.size() && pending_[pending_pos_].at <= upto) {
@@ -429,10 +440,7 @@ void Dataset::Advance(int64_t old_now, int64_t new_now, bool activity) {
   if (new_horizon > from) {
     const size_t before = pending_.size();
     PlanTickets(from + 1, new_horizon, rng);
-    if (pending_.size() != before) {
-      std::stable_sort(pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_), pending_.end(),
-                       [](const Event& a, const Event& b) { return a.at < b.at; });
-    }
+    if (pending_.size() != before) SortPending();
     PlanSignIns(from + 1, new_horizon, rng);
     PlanArticles(from + 1, new_horizon,
                  static_cast<double>(opt_.articles) * static_cast<double>(new_horizon - from) /

@@ -73,6 +73,7 @@ class Dataset {
   void PlanSignIns(int64_t from, int64_t to, Rng& rng);
   void PlanArticles(int64_t from, int64_t to, double count, Rng& rng);
   void PlaceEdgeEvents(int64_t now);
+  void SortPending();
   void Materialize(int64_t upto);
   int32_t PickWorker(Rng& rng) const;
 

@@ -12,7 +12,7 @@
 namespace zdsim {
 
 struct Fault {
-  std::string kind = "status";  // status|reset|slow|truncate|invalid_utf8|repeat_page
+  std::string kind = "status";  // status|ip_restricted|reset|slow|truncate|invalid_utf8|repeat_page
   int status = 503;
   std::string body = "json";    // json|text
   std::optional<int> retry_after = 1;

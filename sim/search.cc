@@ -62,9 +62,12 @@ SearchQuery ParseSearch(const std::string& q) {
     }
     t.field = Lower(tok.substr(0, pos));
     size_t vstart = pos + 1;
-    if (tok[pos] == ':') t.op = ":";
-    else if (vstart < tok.size() && tok[vstart] == '=') { t.op = std::string(1, tok[pos]) + "="; ++vstart; }
-    else t.op = std::string(1, tok[pos]);
+    std::string op(1, tok[pos]);
+    if (tok[pos] != ':' && vstart < tok.size() && tok[vstart] == '=') {
+      op.push_back('=');
+      ++vstart;
+    }
+    t.op = std::move(op);
     t.value = tok.substr(vstart);
     if (t.field == "type" && t.op == ":") out.type = Lower(t.value);
     else out.terms.push_back(t);

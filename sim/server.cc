@@ -81,12 +81,27 @@ void ApplyFaultStatus(httplib::Response& res, const Fault& f) {
   if (f.retry_after) res.set_header("Retry-After", std::to_string(*f.retry_after));
   std::string text;
   json j;
+  if (f.kind == "ip_restricted") {
+    // Zendesk's answer when the account's IP restrictions block the caller.
+    res.status = 403;
+    res.set_content(json{{"error", "Forbidden"},
+                         {"description",
+                          "Access denied: your IP address is not allowed by the account's IP restrictions"}}
+                        .dump(),
+                    "application/json; charset=utf-8");
+    return;
+  }
   if (f.status == 429) {
     text = "Number of allowed API requests per minute exceeded";
     j = {{"error", "APIRateLimitExceeded"}, {"description", text}};
   } else if (f.status == 503) {
     text = "Service Unavailable";
     j = {{"error", "ServiceUnavailable"}, {"description", "The service is temporarily unavailable. Please retry."}};
+  } else if (f.status == 403) {
+    text = "Forbidden";
+    j = {{"error", "Forbidden"},
+         {"description", "You do not have access to this page. Please contact the account owner of this help desk "
+                         "for further help."}};
   } else if (f.status >= 500) {
     text = "Internal Server Error";
     j = {{"error", "InternalError"}, {"description", "Something went wrong"}};
@@ -222,7 +237,7 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
     s.requests.push_back(std::move(rec));
   };
 
-  if (fault && fault->kind == "status") {
+  if (fault && (fault->kind == "status" || fault->kind == "ip_restricted")) {
     ApplyFaultStatus(res, *fault);
     finish();
     return;

@@ -20,7 +20,7 @@ nlohmann::json TruthUsersJson(const Dataset& ds) {
                    {"email", u.email.empty() ? nlohmann::json(nullptr) : nlohmann::json(u.email)},
                    {"role", u.role},
                    {"license", LicenseName(u.license)},
-                   {"seat", HoldsSeat(u.license)},
+                   {"seat", HoldsSeat(u.license) && u.active},  // a deleted user holds no seat
                    {"custom_role", custom},
                    {"suspended", u.suspended},
                    {"deleted", !u.active},

@@ -3,6 +3,7 @@
 // interrupted runs never double count; daily incremental syncs add exactly
 // the new day; plan differences show in capabilities.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "support/account.h"
 
@@ -176,6 +177,64 @@ TEST(UsageSync, InterruptedSyncsResumeWithoutDoubleCounting) {
   EXPECT_EQ(acct.Json({"status"})["state"], "synced");
   auto got = acct.Json({"usage"});
   EXPECT_TRUE(got == want) << FirstDifference(got, want, {"date", "user_id"});
+}
+
+}  // namespace
+}  // namespace sk::testing
+
+namespace sk::testing {
+namespace {
+
+std::string IntegrityCheck(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return "cannot open";
+  std::string result;
+  sqlite3_exec(
+      db, "PRAGMA integrity_check",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0] ? values[0] : "";
+        return 0;
+      },
+      &result, nullptr);
+  sqlite3_close(db);
+  return result;
+}
+
+TEST(UsageSync, SyncKilledWithSigkillAtManyPointsEndsIdenticalToACleanRun) {
+  zdsim::Options o = SmallAccount(13);
+  o.users = 2500;
+  o.tickets_per_day = 150;
+  Account clean(o, "kill-clean");
+  ASSERT_EQ(clean.Connect().exit_code, 0);
+  clean.Json({"sync"});
+  auto want_usage = clean.Json({"usage"});
+  auto want_users = ProjectUsers(clean.Json({"users"}));
+
+  Account acct(o, "kill");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  int kills = 0;
+  for (int delay_ms = 40; kills < 12; delay_ms += 45) {
+    auto r = acct.cli().RunKilledAfter({"sync"}, delay_ms);
+    if (r.exit_code == 0) break;  // finished before the kill
+    ASSERT_EQ(r.exit_code, 128 + 9) << r.err;
+    ++kills;
+    // The database is consistent after each kill.
+    EXPECT_EQ(IntegrityCheck(acct.cli().home() + "/seatkeeper.db"), "ok");
+    auto check = acct.cli().Run({"status", "--json"});
+    ASSERT_EQ(check.exit_code, 0) << check.err;
+  }
+  EXPECT_GE(kills, 3);
+  acct.Json({"sync"});
+  auto got = acct.Json({"usage"});
+  EXPECT_TRUE(got == want_usage) << FirstDifference(got, want_usage, {"date", "user_id"});
+  auto strip = [](nlohmann::json u, int64_t admin) {
+    for (auto& x : u)
+      if (x["id"] == admin) x["last_login_at"] = nullptr;
+    return u;
+  };
+  auto users = ProjectUsers(acct.Json({"users"}));
+  EXPECT_TRUE(strip(users, acct.sim().AdminId()) == strip(want_users, clean.sim().AdminId()))
+      << FirstDifference(users, want_users, {"id"});
 }
 
 }  // namespace

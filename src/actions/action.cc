@@ -7,12 +7,19 @@ namespace sk::actions {
 
 using nlohmann::json;
 
-json Change::ToJson() const { return {{"step", step}, {"description", description}, {"state", state}}; }
+json Change::ToJson() const {
+  return {{"step", step}, {"description", description}, {"state", state}};
+}
 
 json ActionOutcome::ToJson() const {
-  json j = {{"action", action},   {"target", target},   {"result", result},
-            {"summary", summary}, {"dry_run", result == "dry-run"},
-            {"before", before},   {"after", after},     {"details", details},
+  json j = {{"action", action},
+            {"target", target},
+            {"result", result},
+            {"summary", summary},
+            {"dry_run", result == "dry-run"},
+            {"before", before},
+            {"after", after},
+            {"details", details},
             {"audit_id", audit_id}};
   j["changes"] = json::array();
   for (const auto& c : changes) j["changes"].push_back(c.ToJson());
@@ -65,30 +72,40 @@ bool IsConnectingUser(const store::Connection& conn, const zendesk::User& u) {
 
 namespace {
 
-json OptJson(const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json OptJson(const std::optional<int64_t>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
-// License and seat per spec §3 / reference §5.2, from the user object alone.
-// TODO(lead): replace with sk::sync::Classify from src/sync/license.h once it
-// exists and sk_actions links sk_sync (custom-role light_agent flags, plan).
+// License and seat per spec §3 / reference §5.2, from the user object alone;
+// the same rules as sk::sync::Classify without the custom-role table.
+// TODO(lead): call sk::sync::Classify (src/sync/license.h) instead once
+// sk_actions links sk_sync (CMakeLists: sk_library(sk_actions ... sk_sync)),
+// passing the custom roles so light-agent custom roles are recognised.
 std::pair<std::string, bool> DeriveLicense(const zendesk::User& u) {
-  if (u.role == "end-user") return {"end-user", false};
+  std::string type = "end-user";
+  bool seat = false;
+  const std::optional<int> rt = u.role_type;
   if (u.role == "admin") {
-    if (u.role_type && *u.role_type == 5) return {"billing-admin", true};
-    return {"admin", true};
-  }
-  if (u.shared_agent) return {"agent", false};
-  if (u.role_type) {
-    switch (*u.role_type) {
-      case 1: return {"light-agent", false};
-      case 2: return {"chat-agent", true};
-      case 3: return {"contributor", false};
-      case 4: return {"admin", true};
-      case 5: return {"billing-admin", true};
-      default: break;
+    type = rt == 5 ? "billing-admin" : "admin";
+    seat = true;
+  } else if (u.role == "agent") {
+    if (rt == 1) {
+      type = "light-agent";
+    } else if (rt == 3) {
+      type = "contributor";
+    } else if (rt == 2 || u.chat_only) {
+      type = "chat-agent";
+      seat = true;
+    } else if (rt == 5) {
+      type = "billing-admin";
+      seat = true;
+    } else {
+      type = "agent";
+      seat = true;
     }
   }
-  if (u.chat_only) return {"chat-agent", true};
-  return {"agent", true};
+  if (u.shared_agent || !u.active) seat = false;
+  return {type, seat};
 }
 
 }  // namespace
@@ -103,8 +120,8 @@ json UserJson(const zendesk::User& u) {
           {"custom_role_id", OptJson(u.custom_role_id)},
           {"active", u.active},
           {"suspended", u.suspended},
-          {"license", u.active ? license : "end-user"},
-          {"seat", u.active && seat}};
+          {"license", license},
+          {"seat", seat}};
 }
 
 store::UserRecord ToRecord(const zendesk::User& u, const std::optional<store::UserRecord>& previous,
@@ -158,7 +175,8 @@ Result<zendesk::User> FetchUser(const ActionContext& ctx, int64_t id) {
   auto u = ctx.client->ShowUser(id);
   if (!u.ok()) {
     if (u.status().code() == Code::kNotFound) {
-      return Refused("user " + std::to_string(id) + " does not exist in Zendesk (" + u.status().message() + ")");
+      return Refused("user " + std::to_string(id) + " does not exist in Zendesk (" + u.status().message() +
+                     ")");
     }
     return u.status().With("could not read user " + std::to_string(id));
   }
@@ -214,7 +232,8 @@ void AuditRecord::Finish(ActionOutcome& outcome) {
   }
   done_ = true;
   std::string detail = outcome.summary;
-  if (ctx_.parent_audit_id != 0) detail += " (step of audit entry " + std::to_string(ctx_.parent_audit_id) + ")";
+  if (ctx_.parent_audit_id != 0)
+    detail += " (step of audit entry " + std::to_string(ctx_.parent_audit_id) + ")";
   if (!outcome.status.ok()) detail += " — " + outcome.status.ToString();
   (void)ctx_.store->UpdateAudit(id_, outcome.result, outcome.after.dump(), detail);
 }

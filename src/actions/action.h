@@ -12,11 +12,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/store.h"
 #include "util/status.h"
@@ -26,11 +25,11 @@
 namespace sk::actions {
 
 struct ActionContext {
-  store::Store* store = nullptr;     // required
-  zendesk::Client* client = nullptr; // may be null on a read connection (actions refuse first)
-  store::Connection conn;            // the account acted on; conn.permission decides
-  std::string actor;                 // who asked, for the audit trail ("cli:root", "web:admin")
-  bool dry_run = false;              // plan and report, send no mutating request
+  store::Store* store = nullptr;      // required
+  zendesk::Client* client = nullptr;  // may be null on a read connection (actions refuse first)
+  store::Connection conn;             // the account acted on; conn.permission decides
+  std::string actor;                  // who asked, for the audit trail ("cli:root", "web:admin")
+  bool dry_run = false;               // plan and report, send no mutating request
   // Sleep used between job-status polls. Default: std::this_thread::sleep_for.
   std::function<void(double seconds)> sleep;
   // Optional progress lines ("moved 300/2500 tickets"); the CLI prints them on a terminal.
@@ -55,8 +54,8 @@ struct ActionOutcome {
   std::string summary;  // one human line
   std::vector<Change> changes;
   std::vector<std::string> warnings;
-  nlohmann::json before = nullptr;  // state before (user record, ticket counts, ...)
-  nlohmann::json after = nullptr;   // state after (null on dry-run)
+  nlohmann::json before = nullptr;                    // state before (user record, ticket counts, ...)
+  nlohmann::json after = nullptr;                     // state after (null on dry-run)
   nlohmann::json details = nlohmann::json::object();  // action-specific facts
   int64_t audit_id = 0;
   // ok unless the action ran but did not fully succeed (e.g. some tickets

@@ -11,8 +11,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class ActionTest : public ActionsTest {};
 

@@ -3,16 +3,15 @@
 // client whose retry sleeps are instant. Header-only; used by *_test.cc here.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "actions/action.h"
 #include "server.h"

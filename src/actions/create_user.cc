@@ -45,7 +45,8 @@ std::optional<zendesk::User> FindByEmail(const ActionContext& ctx, const std::st
   for (const auto& u : body["results"]) {
     if (u.is_object() && u.contains("result_type") && u["result_type"] != "user") continue;
     if (!u.is_object() || !u.contains("id") || !u["id"].is_number_integer()) continue;
-    if (!u.contains("email") || !u["email"].is_string() || Lower(u["email"].get<std::string>()) != want) continue;
+    if (!u.contains("email") || !u["email"].is_string() || Lower(u["email"].get<std::string>()) != want)
+      continue;
     auto full = ctx.client->ShowUser(u["id"].get<int64_t>());
     if (full.ok() && full->active) return *full;
   }
@@ -57,13 +58,15 @@ ActionOutcome ExistingUser(const ActionContext& ctx, const CreateUserRequest& re
   o.result = "no-op";
   o.before = UserJson(u);
   o.after = UserJson(u);
-  o.summary = "user " + req.email + " already exists: id " + std::to_string(u.id.value_or(0)) + " (" + u.role + ")";
+  o.summary =
+      "user " + req.email + " already exists: id " + std::to_string(u.id.value_or(0)) + " (" + u.role + ")";
   o.changes.push_back({"create-user", "create " + req.email + " as " + req.role, "already-done"});
   if (u.role != req.role || (req.custom_role_id && u.custom_role_id != req.custom_role_id)) {
-    o.warnings.push_back("the existing user's role is " + u.role +
-                         (u.custom_role_id ? " (custom role " + std::to_string(*u.custom_role_id) + ")" : "") +
-                         ", not " + req.role + "; use `seatkeeper user set-role " + std::to_string(u.id.value_or(0)) +
-                         " --role " + req.role + "` to change it");
+    o.warnings.push_back(
+        "the existing user's role is " + u.role +
+        (u.custom_role_id ? " (custom role " + std::to_string(*u.custom_role_id) + ")" : "") + ", not " +
+        req.role + "; use `seatkeeper user set-role " + std::to_string(u.id.value_or(0)) + " --role " +
+        req.role + "` to change it");
   }
   o.details = {{"user", UserJson(u)}, {"created", false}};
   return o;
@@ -78,8 +81,10 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
                         {"role", req.role},
                         {"custom_role_id", req.custom_role_id ? json(*req.custom_role_id) : json(nullptr)}};
   if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
-  if (req.name.find_first_not_of(" \t") == std::string::npos) return audit.Fail(InvalidArgument("--name is required"));
-  if (!ValidEmail(req.email)) return audit.Fail(InvalidArgument("--email must be an email address (got \"" + req.email + "\")"));
+  if (req.name.find_first_not_of(" \t") == std::string::npos)
+    return audit.Fail(InvalidArgument("--name is required"));
+  if (!ValidEmail(req.email))
+    return audit.Fail(InvalidArgument("--email must be an email address (got \"" + req.email + "\")"));
   if (Status s = ValidateRole(req.role, req.custom_role_id); !s.ok()) return audit.Fail(s);
   if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
 
@@ -94,8 +99,9 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
 
   if (Status s = audit.Begin({{"request", request}, {"existing", nullptr}}); !s.ok()) return s;
   ActionOutcome o = NewOutcome(ctx, "user.create", "email:" + req.email);
-  const std::string what = "create " + req.email + " as " + req.role +
-                           (req.custom_role_id ? " with custom role " + std::to_string(*req.custom_role_id) : "");
+  const std::string what =
+      "create " + req.email + " as " + req.role +
+      (req.custom_role_id ? " with custom role " + std::to_string(*req.custom_role_id) : "");
   if (ctx.dry_run) {
     o.changes.push_back({"create-user", what, "planned"});
     o.summary = "would " + what;

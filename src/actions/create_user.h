@@ -12,7 +12,7 @@ namespace sk::actions {
 struct CreateUserRequest {
   std::string name;
   std::string email;
-  std::string role = "end-user";         // end-user | agent | admin
+  std::string role = "end-user";          // end-user | agent | admin
   std::optional<int64_t> custom_role_id;  // agent/admin only
 };
 

@@ -5,8 +5,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class CreateUserTest : public ActionsTest {};
 
@@ -56,9 +56,12 @@ TEST_F(CreateUserTest, DryRunSendsNoMutatingRequest) {
 }
 
 TEST_F(CreateUserTest, BadArgumentsAreInvalidArgument) {
-  EXPECT_EQ(CreateUser(Ctx(), {"", "a@acme.test", "agent", std::nullopt}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(CreateUser(Ctx(), {"A", "not-an-email", "agent", std::nullopt}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(CreateUser(Ctx(), {"A", "a@acme.test", "boss", std::nullopt}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateUser(Ctx(), {"", "a@acme.test", "agent", std::nullopt}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(CreateUser(Ctx(), {"A", "not-an-email", "agent", std::nullopt}).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(CreateUser(Ctx(), {"A", "a@acme.test", "boss", std::nullopt}).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(CreateUser(Ctx(), {"A", "a@acme.test", "end-user", 5}).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(sim_->Requests().empty());
 }

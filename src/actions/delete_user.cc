@@ -32,9 +32,11 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
     audit.Finish(o);
     return o;
   }
-  if (IsOwner(ctx.conn, u)) return audit.Fail(Refused(who + " is the account owner: the owner cannot be deleted"));
+  if (IsOwner(ctx.conn, u))
+    return audit.Fail(Refused(who + " is the account owner: the owner cannot be deleted"));
   if (IsConnectingUser(ctx.conn, u)) {
-    return audit.Fail(Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
+    return audit.Fail(
+        Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
   }
   std::optional<zendesk::User> assignee;
   if (req.reassign_to) {
@@ -86,7 +88,8 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
     auto again = ctx.client->ShowUser(req.user_id);
     if (again.ok()) after = *again;
     if (after.active) {
-      return audit.Fail(Status(Code::kBadResponse, "Zendesk still reports " + who + " as active after the delete"));
+      return audit.Fail(
+          Status(Code::kBadResponse, "Zendesk still reports " + who + " as active after the delete"));
     }
   }
   o.after = UserJson(after);

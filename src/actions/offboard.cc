@@ -23,7 +23,10 @@ std::string StepState(const json& plan, const std::string& step) {
 
 // The change line of a step an earlier run completed.
 Change DoneEarlier(const json& plan, const std::string& step) {
-  const json& rec = plan["steps"][step];
+  json rec = plan.contains("steps") && plan["steps"].is_object() && plan["steps"].contains(step) &&
+                     plan["steps"][step].is_object()
+                 ? plan["steps"][step]
+                 : json::object();
   std::string detail = rec.value("detail", step);
   std::string at = rec.value("at", "");
   return {step, detail + (at.empty() ? "" : " (done " + at + ")"), "already-done"};
@@ -31,7 +34,9 @@ Change DoneEarlier(const json& plan, const std::string& step) {
 
 }  // namespace
 
-std::string OffboardPlanKey(int64_t user_id) { return "offboard/" + std::to_string(user_id); }
+std::string OffboardPlanKey(int64_t user_id) {
+  return "offboard/" + std::to_string(user_id);
+}
 
 Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& req) {
   const std::string id = std::to_string(req.user_id);
@@ -39,7 +44,8 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
   if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
   if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
   if (req.reassign_to <= 0) return audit.Fail(InvalidArgument("--reassign-to ID is required"));
-  if (req.reassign_to == req.user_id) return audit.Fail(InvalidArgument("--reassign-to must name another user"));
+  if (req.reassign_to == req.user_id)
+    return audit.Fail(InvalidArgument("--reassign-to must name another user"));
   if (req.permanent && !req.confirmed && !ctx.dry_run) {
     return audit.Fail(InvalidArgument("--permanent is irreversible: add --yes to confirm it"));
   }
@@ -78,24 +84,28 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
       audit.Finish(o);
       return o;
     }
-    return audit.Fail(user.status().code() == Code::kNotFound
-                          ? Refused("user " + id + " does not exist in Zendesk (" + user.status().message() + ")")
-                          : user.status().With("reading user " + id));
+    return audit.Fail(
+        user.status().code() == Code::kNotFound
+            ? Refused("user " + id + " does not exist in Zendesk (" + user.status().message() + ")")
+            : user.status().With("reading user " + id));
   }
   const zendesk::User& u = *user;
   const std::string who = "user " + id + " (" + u.name + ")";
   o.before = {{"user", UserJson(u)}, {"plan", plan}};
   if (Status s = audit.Begin(o.before); !s.ok()) return s;
 
-  if (IsOwner(ctx.conn, u)) return audit.Fail(Refused(who + " is the account owner and cannot be offboarded"));
+  if (IsOwner(ctx.conn, u))
+    return audit.Fail(Refused(who + " is the account owner and cannot be offboarded"));
   if (IsConnectingUser(ctx.conn, u)) {
-    return audit.Fail(Refused(who + " is the connecting user: seatkeeper will not offboard the account it acts as"));
+    return audit.Fail(
+        Refused(who + " is the connecting user: seatkeeper will not offboard the account it acts as"));
   }
   if (StepState(plan, kReassign) != "done") {
     auto a = CheckAssignee(ctx, req.reassign_to);
     if (!a.ok()) return audit.Fail(a.status());
   } else if (plan.contains("reassign_to") && plan["reassign_to"] != req.reassign_to) {
-    o.warnings.push_back("tickets were already reassigned to " + plan["reassign_to"].dump() + " in an earlier run");
+    o.warnings.push_back("tickets were already reassigned to " + plan["reassign_to"].dump() +
+                         " in an earlier run");
   }
 
   if (all_done) {
@@ -144,8 +154,8 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
         ActionOutcome skip = NewOutcome(ctx, "user.set-role", "user:" + id);
         skip.result = "no-op";
         skip.summary = who + " is deleted and holds no seat";
-        skip.changes.push_back({kDowngrade, "downgrade " + who + " to end-user: deleted users hold no seat",
-                                "already-done"});
+        skip.changes.push_back(
+            {kDowngrade, "downgrade " + who + " to end-user: deleted users hold no seat", "already-done"});
         r = skip;
       } else {
         r = SetRole(step_ctx, SetRoleRequest{req.user_id, "end-user", std::nullopt});
@@ -174,7 +184,8 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
     if (step_status.ok() && r.ok() && !ctx.dry_run) {
       if (step == kReassign && !r->details.value("verified", false)) {
         step_status = Status(Code::kUnavailable, "tickets are still assigned to " + who);
-      } else if (step == kDowngrade && !deleted && r->after.is_object() && r->after.value("role", "") != "end-user") {
+      } else if (step == kDowngrade && !deleted && r->after.is_object() &&
+                 r->after.value("role", "") != "end-user") {
         step_status = Status(Code::kBadResponse, who + " is still " + r->after.value("role", "?"));
       } else if (step == kDelete && r->after.is_object() && r->after.value("active", true)) {
         step_status = Status(Code::kBadResponse, who + " is still active");
@@ -241,7 +252,8 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
     o.after = plan;
     o.result = "failed";
     o.status = failure.With("offboarding stopped at step " + failed_step + "; re-run to continue");
-    o.summary = "offboarding of " + who + " stopped at step " + failed_step + "; re-run the same command to continue";
+    o.summary =
+        "offboarding of " + who + " stopped at step " + failed_step + "; re-run the same command to continue";
   }
   audit.Finish(o);
   return o;

@@ -15,10 +15,10 @@ namespace sk::actions {
 
 struct OffboardRequest {
   int64_t user_id = 0;
-  int64_t reassign_to = 0;    // required: the agent/admin who takes the tickets
-  bool delete_user = false;   // --delete
-  bool permanent = false;     // --permanent (implies the soft delete)
-  bool confirmed = false;     // --yes, required with --permanent outside dry-run
+  int64_t reassign_to = 0;   // required: the agent/admin who takes the tickets
+  bool delete_user = false;  // --delete
+  bool permanent = false;    // --permanent (implies the soft delete)
+  bool confirmed = false;    // --yes, required with --permanent outside dry-run
   ReassignOptions reassign;
 };
 

@@ -5,8 +5,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class OffboardTest : public ActionsTest {
  protected:
@@ -33,9 +33,12 @@ TEST_F(OffboardTest, DryRunShowsTheWholePlanAndSendsNoMutatingRequest) {
   EXPECT_EQ(r->result, "dry-run");
   std::vector<std::string> steps;
   for (const auto& c : r->changes) steps.push_back(c.step);
-  EXPECT_EQ(steps, (std::vector<std::string>{"reassign-tickets", "downgrade", "delete-user", "permanent-delete"}))
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"reassign-tickets", "downgrade", "delete-user", "permanent-delete"}))
       << r->ToJson().dump(2);
-  for (const auto& c : r->changes) EXPECT_EQ(c.state, c.step == "reassign-tickets" && NonClosed(id) == 0 ? "already-done" : "planned") << c.step;
+  for (const auto& c : r->changes)
+    EXPECT_EQ(c.state, c.step == "reassign-tickets" && NonClosed(id) == 0 ? "already-done" : "planned")
+        << c.step;
   EXPECT_TRUE(MutatingRequests().empty()) << MutatingRequests().dump();
   auto saved = store_->GetValue("default", OffboardPlanKey(id));
   ASSERT_TRUE(saved.ok());
@@ -97,9 +100,9 @@ TEST_F(OffboardTest, InterruptedAfterReassignmentResumesWithoutRepeatingSteps) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(first->status.ok());
   EXPECT_EQ(first->result, "failed");
-  EXPECT_EQ(NonClosed(id), 0);                      // step 1 done
-  EXPECT_EQ(TruthUser(id)["role"], "agent");        // step 2 failed
-  EXPECT_EQ(TruthUser(id)["deleted"], false);       // step 3 not attempted
+  EXPECT_EQ(NonClosed(id), 0);                 // step 1 done
+  EXPECT_EQ(TruthUser(id)["role"], "agent");   // step 2 failed
+  EXPECT_EQ(TruthUser(id)["deleted"], false);  // step 3 not attempted
   auto saved = store_->GetValue("default", OffboardPlanKey(id));
   ASSERT_TRUE(saved.ok() && saved->has_value());
   json plan = json::parse(**saved);

@@ -71,9 +71,11 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
       return o;
     }
   }
-  if (IsOwner(ctx.conn, u)) return audit.Fail(Refused(who + " is the account owner: the owner cannot be deleted"));
+  if (IsOwner(ctx.conn, u))
+    return audit.Fail(Refused(who + " is the account owner: the owner cannot be deleted"));
   if (IsConnectingUser(ctx.conn, u)) {
-    return audit.Fail(Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
+    return audit.Fail(
+        Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
   }
 
   ActionContext step = ctx;
@@ -91,7 +93,8 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
 
   if (ctx.dry_run) {
     o.changes.push_back({"permanent-delete", "permanently delete " + who + " (irreversible)", "planned"});
-    o.summary = "would permanently delete " + who + (u.active && req.soft_delete_first ? " after a soft delete" : "");
+    o.summary =
+        "would permanently delete " + who + (u.active && req.soft_delete_first ? " after a soft delete" : "");
     audit.Finish(o);
     return o;
   }
@@ -99,14 +102,17 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
   if (Status s = ctx.client->PermanentlyDeleteUser(req.user_id); !s.ok()) {
     Status refused = FromZendesk(s, "permanently delete " + who);
     if (u.active && !req.soft_delete_first && refused.code() == Code::kRefused) {
-      refused = Refused(refused.message() + " (the user is still active: soft-delete it first, e.g. `seatkeeper "
-                                            "user delete " + id + " --permanent --yes`)");
+      refused = Refused(refused.message() +
+                        " (the user is still active: soft-delete it first, e.g. `seatkeeper "
+                        "user delete " +
+                        id + " --permanent --yes`)");
     }
     return audit.Fail(refused);
   }
   // Verify: the user leaves /deleted_users (Zendesk scrubs it, possibly later).
   auto still = InDeletedUsers(ctx, req.user_id);
-  if (still.ok() && *still) o.warnings.push_back("Zendesk still lists " + who + " among deleted users (scrubbing in progress)");
+  if (still.ok() && *still)
+    o.warnings.push_back("Zendesk still lists " + who + " among deleted users (scrubbing in progress)");
   zendesk::User after = Scrubbed(u);
   if (auto again = ctx.client->ShowUser(req.user_id); again.ok()) {
     after = *again;

@@ -11,8 +11,8 @@ namespace sk::actions {
 
 struct PermanentDeleteRequest {
   int64_t user_id = 0;
-  bool confirmed = false;          // --yes; required unless dry-run
-  bool soft_delete_first = true;   // soft-delete an active user first (as `user delete --permanent`)
+  bool confirmed = false;              // --yes; required unless dry-run
+  bool soft_delete_first = true;       // soft-delete an active user first (as `user delete --permanent`)
   std::optional<int64_t> reassign_to;  // used by the soft delete, see DeleteUserRequest
   ReassignOptions reassign;
 };

@@ -6,8 +6,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class PermanentDeleteTest : public ActionsTest {};
 

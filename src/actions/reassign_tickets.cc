@@ -10,7 +10,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string Id(int64_t v) { return std::to_string(v); }
+std::string Id(int64_t v) {
+  return std::to_string(v);
+}
 
 std::string StatusCounts(const std::map<std::string, int>& by_status) {
   static const char* kOrder[] = {"new", "open", "pending", "hold", "solved"};
@@ -52,8 +54,10 @@ Result<std::map<int64_t, std::pair<std::optional<int64_t>, std::string>>> Curren
     for (const auto& t : body["tickets"]) {
       if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer()) continue;
       std::optional<int64_t> assignee;
-      if (t.contains("assignee_id") && t["assignee_id"].is_number_integer()) assignee = t["assignee_id"].get<int64_t>();
-      std::string status = t.contains("status") && t["status"].is_string() ? t["status"].get<std::string>() : "";
+      if (t.contains("assignee_id") && t["assignee_id"].is_number_integer())
+        assignee = t["assignee_id"].get<int64_t>();
+      std::string status =
+          t.contains("status") && t["status"].is_string() ? t["status"].get<std::string>() : "";
       out[t["id"].get<int64_t>()] = {assignee, status};
     }
   }
@@ -74,9 +78,10 @@ struct Job {
 
 // Moves `ids` to `to` in jobs; fills moved/failed/unknown. Returns a status
 // only for failures that stop the whole run (auth, rate limit, outage).
-Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, int64_t to, const ReassignOptions& opt,
-                   std::set<int64_t>& moved, std::map<int64_t, Failure>& failed, std::set<int64_t>& unknown,
-                   std::vector<int64_t>& submitted, size_t& done_count, size_t total) {
+Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, int64_t to,
+                   const ReassignOptions& opt, std::set<int64_t>& moved, std::map<int64_t, Failure>& failed,
+                   std::set<int64_t>& unknown, std::vector<int64_t>& submitted, size_t& done_count,
+                   size_t total) {
   const size_t batch = static_cast<size_t>(std::clamp(opt.batch_size, 1, 100));
   const size_t in_flight_max = static_cast<size_t>(std::clamp(opt.max_in_flight, 1, 30));
   size_t next = 0;
@@ -100,7 +105,8 @@ Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, in
       if (js.status == "completed") {
         moved.insert(id);  // no per-id result: verification re-checks it
       } else {
-        failed[id] = {id, "Job" + js.status, "job " + js.id + " ended " + js.status + " without a result for this ticket"};
+        failed[id] = {id, "Job" + js.status,
+                      "job " + js.id + " ended " + js.status + " without a result for this ticket"};
       }
     }
     done_count += job.ids.size();
@@ -231,13 +237,14 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   o.before = before;
   const size_t total = tickets->ids.size();
   const std::string what = "reassign " + std::to_string(total) + " non-closed tickets" +
-                           (total ? " (" + StatusCounts(tickets->by_status) + ")" : "") + " from " + Id(from) +
-                           " to " + Id(to) + " (" + assignee->name + ")";
+                           (total ? " (" + StatusCounts(tickets->by_status) + ")" : "") + " from " +
+                           Id(from) + " to " + Id(to) + " (" + assignee->name + ")";
   if (total == 0) {
     o.result = ctx.dry_run ? "dry-run" : "no-op";
     o.summary = "user " + Id(from) + " has no non-closed tickets: nothing to reassign";
     o.changes.push_back({"reassign-tickets", what, "already-done"});
-    o.details = {{"moved", 0}, {"failed", 0}, {"failures", json::array()}, {"verified", true}, {"remaining", 0}};
+    o.details = {
+        {"moved", 0}, {"failed", 0}, {"failures", json::array()}, {"verified", true}, {"remaining", 0}};
     o.after = ctx.dry_run ? json(nullptr) : json{{"remaining", 0}};
     audit.Finish(o);
     return o;
@@ -256,7 +263,8 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   std::set<int64_t> unknown;
   std::vector<int64_t> submitted;
   size_t done_count = 0;
-  Status run = MoveBatches(ctx, tickets->ids, to, options, moved, failed, unknown, submitted, done_count, total);
+  Status run =
+      MoveBatches(ctx, tickets->ids, to, options, moved, failed, unknown, submitted, done_count, total);
 
   // Verification: nothing of FROM left except the tickets Zendesk refused. A
   // second pass picks up tickets whose job outcome was unknown.
@@ -290,9 +298,11 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
       }
       for (int64_t id : remaining) moved.erase(id);
       if (retry.empty() || pass == 1) break;
-      Progress(ctx, std::to_string(retry.size()) + " tickets still assigned to " + Id(from) + ": moving them again");
+      Progress(ctx, std::to_string(retry.size()) + " tickets still assigned to " + Id(from) +
+                        ": moving them again");
       unknown.clear();
-      run = MoveBatches(ctx, retry, to, options, moved, failed, unknown, submitted, done_count, total + retry.size());
+      run = MoveBatches(ctx, retry, to, options, moved, failed, unknown, submitted, done_count,
+                        total + retry.size());
       if (!run.ok()) break;
     }
     verified = run.ok() && std::all_of(remaining.begin(), remaining.end(),
@@ -312,7 +322,8 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   }
 
   json failures = json::array();
-  for (const auto& [id, f] : failed) failures.push_back({{"id", id}, {"error", f.error}, {"details", f.details}});
+  for (const auto& [id, f] : failed)
+    failures.push_back({{"id", id}, {"error", f.error}, {"details", f.details}});
   std::vector<int64_t> left_unexplained;
   for (int64_t id : remaining) {
     if (!failed.count(id)) left_unexplained.push_back(id);
@@ -327,17 +338,19 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
                {"remaining_ids", remaining}};
   o.after = {{"moved", moved.size()}, {"failed", failed.size()}, {"remaining", remaining.size()}};
   o.changes.push_back({"reassign-tickets", what, failed.empty() && run.ok() && verified ? "done" : "failed"});
-  o.summary = "reassigned " + std::to_string(moved.size()) + " of " + std::to_string(total) + " tickets from " +
-              Id(from) + " to " + Id(to) + (failed.empty() ? "" : ", " + std::to_string(failed.size()) + " failed") +
-              (verified ? (remaining.empty() ? "; verified: none left"
-                                             : "; verified: only the failed tickets are left")
-                        : "");
+  o.summary =
+      "reassigned " + std::to_string(moved.size()) + " of " + std::to_string(total) + " tickets from " +
+      Id(from) + " to " + Id(to) + (failed.empty() ? "" : ", " + std::to_string(failed.size()) + " failed") +
+      (verified
+           ? (remaining.empty() ? "; verified: none left" : "; verified: only the failed tickets are left")
+           : "");
   for (const auto& [id, f] : failed) {
     if (o.warnings.size() >= 20) {
       o.warnings.push_back("... " + std::to_string(failed.size()) + " failures in all (see --json)");
       break;
     }
-    o.warnings.push_back("ticket " + Id(id) + " not reassigned: " + f.error + (f.details.empty() ? "" : ": " + f.details));
+    o.warnings.push_back("ticket " + Id(id) + " not reassigned: " + f.error +
+                         (f.details.empty() ? "" : ": " + f.details));
   }
   if (!run.ok()) {
     o.result = "partial";
@@ -348,8 +361,9 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
                                                 " tickets could not be reassigned (Zendesk refused them)");
   } else if (!verified) {
     o.result = "partial";
-    o.status = Status(Code::kUnavailable, std::to_string(left_unexplained.size()) + " tickets are still assigned to " +
-                                              Id(from) + " after the reassignment: " + IdList(left_unexplained));
+    o.status = Status(Code::kUnavailable, std::to_string(left_unexplained.size()) +
+                                              " tickets are still assigned to " + Id(from) +
+                                              " after the reassignment: " + IdList(left_unexplained));
   }
   audit.Finish(o);
   return o;

@@ -11,10 +11,10 @@
 namespace sk::actions {
 
 struct ReassignOptions {
-  int batch_size = 100;      // ids per update_many job (Zendesk allows at most 100)
-  int max_in_flight = 10;    // jobs queued/working at once (Zendesk allows 30 per account)
-  double max_poll_seconds = 30;   // backoff cap between job-status polls (1, 2, 4 ... ≤ cap)
-  int max_polls_per_job = 40;     // then the job's tickets count as unknown and are re-checked
+  int batch_size = 100;          // ids per update_many job (Zendesk allows at most 100)
+  int max_in_flight = 10;        // jobs queued/working at once (Zendesk allows 30 per account)
+  double max_poll_seconds = 30;  // backoff cap between job-status polls (1, 2, 4 ... ≤ cap)
+  int max_polls_per_job = 40;    // then the job's tickets count as unknown and are re-checked
 };
 
 // The tickets of `assignee` whose status is not closed, through

@@ -7,8 +7,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class ReassignTicketsTest : public ActionsTest {};
 
@@ -105,7 +105,8 @@ TEST_F(BigReassignTest, MovesThousandsAcrossStatusesReportsPerTicketFailureAndVe
         auto at = p.find("ids=");
         if (r["method"] != "PUT" || at == std::string::npos) continue;
         deleted_ticket = std::stoll(p.substr(at + 4));
-        auto del = client_->Send("DELETE", "/api/v2/tickets/" + std::to_string(deleted_ticket) + ".json", nullptr);
+        auto del =
+            client_->Send("DELETE", "/api/v2/tickets/" + std::to_string(deleted_ticket) + ".json", nullptr);
         EXPECT_TRUE(del.ok()) << del.status().ToString();
         break;
       }
@@ -119,7 +120,8 @@ TEST_F(BigReassignTest, MovesThousandsAcrossStatusesReportsPerTicketFailureAndVe
 
   EXPECT_EQ(r->details["tickets"], total);
   for (const char* st : {"new", "open", "pending", "hold", "solved"}) {
-    EXPECT_TRUE(r->details["by_status"].contains(st)) << st << " missing in " << r->details["by_status"].dump();
+    EXPECT_TRUE(r->details["by_status"].contains(st))
+        << st << " missing in " << r->details["by_status"].dump();
   }
   EXPECT_EQ(r->details["failed"], 1) << r->details.dump();
   ASSERT_EQ(r->details["failures"].size(), 1u);

@@ -7,7 +7,9 @@ using nlohmann::json;
 namespace {
 
 std::string RoleText(const std::string& role, const std::optional<int64_t>& custom_role_id) {
-  return role + (custom_role_id && role != "end-user" ? " (custom role " + std::to_string(*custom_role_id) + ")" : "");
+  return role + (custom_role_id && role != "end-user"
+                     ? " (custom role " + std::to_string(*custom_role_id) + ")"
+                     : "");
 }
 
 }  // namespace
@@ -33,14 +35,16 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
       return audit.Fail(Refused(who + " is the account owner: the owner must stay an admin"));
     }
     if (IsConnectingUser(ctx.conn, u)) {
-      return audit.Fail(Refused(who + " is the connecting user: seatkeeper will not remove its own admin role"));
+      return audit.Fail(
+          Refused(who + " is the connecting user: seatkeeper will not remove its own admin role"));
     }
   }
 
   ActionOutcome o = NewOutcome(ctx, "user.set-role", "user:" + id);
   o.before = before;
   const bool same_role = u.role == req.role;
-  const bool same_custom = req.role == "end-user" || !req.custom_role_id || u.custom_role_id == req.custom_role_id;
+  const bool same_custom =
+      req.role == "end-user" || !req.custom_role_id || u.custom_role_id == req.custom_role_id;
   const std::string from_text = RoleText(u.role, u.custom_role_id);
   const std::string to_text = RoleText(req.role, req.custom_role_id);
   // The command that undoes this change, for the audit log.
@@ -78,8 +82,8 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
   o.after = UserJson(*updated);
   if (Status s = ReflectUser(ctx, *updated); !s.ok()) o.warnings.push_back(s.ToString());
   // Verify Zendesk's answer before reporting success.
-  if (updated->role != req.role || (req.role != "end-user" && req.custom_role_id &&
-                                    updated->custom_role_id != req.custom_role_id)) {
+  if (updated->role != req.role ||
+      (req.role != "end-user" && req.custom_role_id && updated->custom_role_id != req.custom_role_id)) {
     Status bad(Code::kBadResponse, "Zendesk answered the role change of " + who + " with role " +
                                        RoleText(updated->role, updated->custom_role_id) + ", not " + to_text);
     return audit.Fail(bad, o.after);

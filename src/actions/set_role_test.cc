@@ -5,8 +5,8 @@
 namespace sk::actions {
 namespace {
 
-using testing::ActionsTest;
 using nlohmann::json;
+using testing::ActionsTest;
 
 class SetRoleTest : public ActionsTest {};
 

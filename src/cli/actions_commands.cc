@@ -27,7 +27,9 @@ using ActionFn = std::function<Result<actions::ActionOutcome>(const actions::Act
 void PrintError(Context& ctx, const Status& s) {
   if (ctx.json) {
     const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
-    *ctx.out << json{{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}}
+    *ctx.out << json{{"result", refused ? "refused" : "failed"},
+                     {"code", CodeName(s.code())},
+                     {"error", s.message()}}
                     .dump(2)
              << "\n";
   }
@@ -43,7 +45,8 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
   if (o.result == "dry-run") out << "dry run: nothing was changed\n";
   out << o.summary << "\n";
   if (o.changes.size() > 1 || (o.changes.size() == 1 && o.changes[0].description != o.summary)) {
-    for (const auto& c : o.changes) out << "  [" << c.state << "] " << c.step << ": " << c.description << "\n";
+    for (const auto& c : o.changes)
+      out << "  [" << c.state << "] " << c.step << ": " << c.description << "\n";
   }
   for (const auto& w : o.warnings) *ctx.err << "warning: " << w << "\n";
   if (o.audit_id > 0) out << "audit entry " << o.audit_id << "\n";
@@ -92,8 +95,10 @@ std::string Brief(const json& j) {
     }
     if (j.contains("role") && j["role"].is_string()) {
       std::string s = "role=" + j["role"].get<std::string>();
-      if (j.contains("custom_role_id") && !j["custom_role_id"].is_null()) s += " custom_role=" + j["custom_role_id"].dump();
-      if (j.contains("active") && j["active"].is_boolean()) s += j["active"].get<bool>() ? " active" : " deleted";
+      if (j.contains("custom_role_id") && !j["custom_role_id"].is_null())
+        s += " custom_role=" + j["custom_role_id"].dump();
+      if (j.contains("active") && j["active"].is_boolean())
+        s += j["active"].get<bool>() ? " active" : " deleted";
       return s;
     }
     if (j.contains("non_closed")) return "non-closed tickets=" + j["non_closed"].dump();
@@ -141,8 +146,8 @@ void RunAudit(Context& ctx) {
   Table t({"ID", "TIME", "ACTOR", "ACTION", "TARGET", "RESULT", "BEFORE", "AFTER", "DETAIL"});
   for (const auto& e : *entries) {
     t.Add({std::to_string(e.id), FormatIso(e.at), e.actor, e.action, e.target, e.result,
-           Brief(json::parse(e.before_json, nullptr, false)), Brief(json::parse(e.after_json, nullptr, false)),
-           e.detail});
+           Brief(json::parse(e.before_json, nullptr, false)),
+           Brief(json::parse(e.after_json, nullptr, false)), e.detail});
   }
   t.Print(*ctx.out);
 }
@@ -151,7 +156,8 @@ void RunAudit(Context& ctx) {
 
 void RegisterActionCommands(CLI::App& app, Context& ctx) {
   // --- user create | delete | set-role ---
-  CLI::App* user = app.add_subcommand("user", "Create, delete, permanently delete, upgrade or downgrade a user");
+  CLI::App* user =
+      app.add_subcommand("user", "Create, delete, permanently delete, upgrade or downgrade a user");
   user->require_subcommand(1);
 
   {
@@ -160,7 +166,8 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       bool dry_run = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* c = user->add_subcommand("create", "Create a user (reports the existing user for a known email)");
+    CLI::App* c =
+        user->add_subcommand("create", "Create a user (reports the existing user for a known email)");
     c->add_option("--name", a->req.name, "Full name")->required();
     c->add_option("--email", a->req.email, "Primary email")->required();
     c->add_option("--role", a->req.role, "end-user, agent or admin")
@@ -170,7 +177,8 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) { return actions::CreateUser(ac, a->req); });
+      RunAction(ctx, a->dry_run,
+                [a](const actions::ActionContext& ac) { return actions::CreateUser(ac, a->req); });
     });
   }
 
@@ -183,10 +191,12 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       bool dry_run = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* c = user->add_subcommand("delete", "Soft-delete a user; --permanent --yes deletes it permanently");
+    CLI::App* c =
+        user->add_subcommand("delete", "Soft-delete a user; --permanent --yes deletes it permanently");
     c->add_option("id", a->id, "Zendesk user id")->required();
     c->add_flag("--permanent", a->permanent, "Permanently delete (GDPR; irreversible; soft-deletes first)");
-    c->add_option("--reassign-to", a->reassign_to, "Reassign the user's non-closed tickets to this agent first");
+    c->add_option("--reassign-to", a->reassign_to,
+                  "Reassign the user's non-closed tickets to this agent first");
     c->add_flag("--yes", a->yes, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
@@ -214,7 +224,8 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       bool dry_run = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* c = user->add_subcommand("set-role", "Downgrade to end user (frees the seat) or upgrade to agent/admin");
+    CLI::App* c =
+        user->add_subcommand("set-role", "Downgrade to end user (frees the seat) or upgrade to agent/admin");
     c->add_option("id", a->req.user_id, "Zendesk user id")->required();
     c->add_option("--role", a->req.role, "end-user, agent or admin")
         ->required()
@@ -223,7 +234,8 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) { return actions::SetRole(ac, a->req); });
+      RunAction(ctx, a->dry_run,
+                [a](const actions::ActionContext& ac) { return actions::SetRole(ac, a->req); });
     });
   }
 
@@ -237,14 +249,16 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       bool dry_run = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* c = tickets->add_subcommand("reassign", "Reassign every non-closed ticket of one user to another");
+    CLI::App* c =
+        tickets->add_subcommand("reassign", "Reassign every non-closed ticket of one user to another");
     c->add_option("--from", a->from, "User whose tickets move")->required();
     c->add_option("--to", a->to, "Agent or admin who takes them")->required();
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run,
-                [a](const actions::ActionContext& ac) { return actions::ReassignTickets(ac, a->from, a->to); });
+      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) {
+        return actions::ReassignTickets(ac, a->from, a->to);
+      });
     });
   }
 
@@ -260,14 +274,15 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_option("id", a->req.user_id, "Zendesk user id of the leaver")->required();
     c->add_option("--reassign-to", a->req.reassign_to, "Agent or admin who takes the tickets")->required();
     CLI::Option* del = c->add_flag("--delete", a->req.delete_user, "Soft-delete the user at the end");
-    CLI::Option* perm =
-        c->add_flag("--permanent", a->req.permanent, "Soft-delete then permanently delete (irreversible; needs --yes)");
+    CLI::Option* perm = c->add_flag("--permanent", a->req.permanent,
+                                    "Soft-delete then permanently delete (irreversible; needs --yes)");
     del->excludes(perm);
     c->add_flag("--yes", a->req.confirmed, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show the whole plan; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) { return actions::Offboard(ac, a->req); });
+      RunAction(ctx, a->dry_run,
+                [a](const actions::ActionContext& ac) { return actions::Offboard(ac, a->req); });
     });
   }
 

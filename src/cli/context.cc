@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "util/log.h"
+
 namespace sk::cli {
 
 Result<store::Store*> Context::Store() {
@@ -25,6 +27,7 @@ Result<store::Connection> Context::RequireConnection() {
 
 Result<std::unique_ptr<zendesk::Client>> Context::MakeClient(const store::Connection& c) {
   SK_ASSIGN_OR_RETURN(auto* st, Store());
+  for (const auto* s : {&c.secret, &c.refresh_token, &c.client_secret}) log::RegisterSecret(*s);
   zendesk::ClientOptions o;
   o.base_url = c.url;
   o.api_budget_percent = c.api_budget;
@@ -36,6 +39,8 @@ Result<std::unique_ptr<zendesk::Client>> Context::MakeClient(const store::Connec
     o.credentials.kind = zendesk::Credentials::Kind::kClientCredentials;
     o.credentials.client_id = c.client_id;
     o.credentials.secret = c.client_secret;
+    o.credentials.access_token = c.secret;  // reuse the token obtained earlier
+    o.credentials.scope = c.permission == "read-write" ? "read write" : "read";
   } else {
     o.credentials.kind = zendesk::Credentials::Kind::kOAuthToken;
     o.credentials.secret = c.secret;
@@ -45,6 +50,8 @@ Result<std::unique_ptr<zendesk::Client>> Context::MakeClient(const store::Connec
   }
   std::string acct = c.account;
   o.on_tokens = [st, acct](const zendesk::TokenSet& t) {
+    log::RegisterSecret(t.access_token);
+    log::RegisterSecret(t.refresh_token);
     return st->SaveTokens(acct, t.access_token, t.refresh_token, t.expires_at);
   };
   std::ostream* e = err;

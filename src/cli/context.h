@@ -46,5 +46,6 @@ void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, 
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
 void RegisterActionCommands(CLI::App& app, Context& ctx);   // user create/delete/set-role, tickets reassign, offboard, audit
+void RegisterServeCommands(CLI::App& app, Context& ctx);    // serve, admin set-password
 
 }  // namespace sk::cli

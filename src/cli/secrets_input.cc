@@ -5,6 +5,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "util/log.h"
+
 namespace sk::cli {
 
 Result<std::string> ReadSecret(const std::string& file, const char* env_var, const std::string& what) {
@@ -26,6 +28,7 @@ Result<std::string> ReadSecret(const std::string& file, const char* env_var, con
   }
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
   if (value.empty()) return InvalidArgument("the " + what + " is empty");
+  log::RegisterSecret(value);
   return value;
 }
 

@@ -72,6 +72,29 @@ Result<bool> VerifyAdminPassword(store::Store& store, const std::string& passwor
   return crypto_pwhash_str_verify(v->c_str(), password.data(), password.size()) == 0;
 }
 
+namespace {
+int64_t SteadySeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+bool LoginThrottle::Allow() {
+  std::lock_guard lock(mu_);
+  const int64_t now = SteadySeconds();
+  std::erase_if(failures_, [&](int64_t t) { return now - t >= window_seconds_; });
+  return static_cast<int>(failures_.size()) < max_failures_;
+}
+
+void LoginThrottle::Failed() {
+  std::lock_guard lock(mu_);
+  failures_.push_back(SteadySeconds());
+}
+
+void LoginThrottle::Succeeded() {
+  std::lock_guard lock(mu_);
+  failures_.clear();
+}
+
 SessionStore::SessionStore(int64_t idle_seconds, int64_t absolute_seconds)
     : idle_seconds_(idle_seconds), absolute_seconds_(absolute_seconds) {}
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 #include "util/status.h"
@@ -35,6 +36,24 @@ Result<bool> HasAdminPassword(store::Store& store);
 // True when `password` matches the stored hash; false when it does not or no
 // password is set.
 Result<bool> VerifyAdminPassword(store::Store& store, const std::string& password);
+
+// Slows down password guessing: after `max_failures` wrong passwords within
+// `window_seconds`, logins are refused until the window has passed.
+// Thread-safe.
+class LoginThrottle {
+ public:
+  explicit LoginThrottle(int max_failures = 10, int64_t window_seconds = 60)
+      : max_failures_(max_failures), window_seconds_(window_seconds) {}
+  bool Allow();
+  void Failed();
+  void Succeeded();
+
+ private:
+  std::mutex mu_;
+  std::vector<int64_t> failures_;  // steady-clock seconds
+  int max_failures_;
+  int64_t window_seconds_;
+};
 
 // An OAuth authorization-code flow started from a session (see oauth_flow.h).
 struct PendingConnect {

@@ -29,8 +29,8 @@ UnixTime NextDailyRun(const Zone& zone, DailyTime at, UnixTime now) {
   }
 }
 
-SyncRunner::SyncRunner(store::Store* store, std::string account, std::string ca_file)
-    : store_(store), account_(std::move(account)), ca_file_(std::move(ca_file)) {}
+SyncRunner::SyncRunner(store::Store* store, std::string account, std::string ca_file, Metrics* metrics)
+    : store_(store), account_(std::move(account)), ca_file_(std::move(ca_file)), metrics_(metrics) {}
 
 SyncRunner::~SyncRunner() {
   {
@@ -79,9 +79,24 @@ void SyncRunner::Run(std::string reason) {
       std::lock_guard lock(mu_);
       progress_ = p;
     };
+    auto started = std::chrono::steady_clock::now();
     auto report = sync::RunSync(*client, *store_, account_, opts);
     status = report.status();
+    if (metrics_) {
+      const auto& stats = client->stats();
+      for (const auto& [endpoint, n] : stats.requests_by_endpoint)
+        metrics_->Add("seatkeeper_zendesk_requests_total", "endpoint=\"" + Metrics::Label(endpoint) + "\"", n);
+      for (const auto& [code, n] : stats.responses_by_status)
+        metrics_->Add("seatkeeper_zendesk_responses_total", "status=\"" + std::to_string(code) + "\"", n);
+      metrics_->Add("seatkeeper_zendesk_rate_limited_total", "", stats.rate_limited);
+      if (stats.account_remaining) metrics_->Set("seatkeeper_zendesk_rate_limit_remaining", "", *stats.account_remaining);
+      if (stats.account_limit) metrics_->Set("seatkeeper_zendesk_rate_limit", "", *stats.account_limit);
+      metrics_->Set("seatkeeper_sync_last_duration_seconds", "",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (status.ok()) metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", "", static_cast<double>(NowUnix()));
+    }
   }
+  if (metrics_) metrics_->Add("seatkeeper_syncs_total", std::string("result=\"") + (status.ok() ? "ok" : "error") + "\"");
   (void)reason;
   std::lock_guard lock(mu_);
   running_ = false;

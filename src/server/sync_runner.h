@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/metrics.h"
 #include "store/store.h"
 #include "sync/source.h"
 
@@ -30,8 +31,9 @@ UnixTime NextDailyRun(const Zone& zone, DailyTime at, UnixTime now);
 
 class SyncRunner {
  public:
-  // `store` must outlive the runner. `ca_file` is passed to the client.
-  SyncRunner(store::Store* store, std::string account, std::string ca_file);
+  // `store` (and `metrics`, when given) must outlive the runner. `ca_file`
+  // is passed to the client.
+  SyncRunner(store::Store* store, std::string account, std::string ca_file, Metrics* metrics = nullptr);
   ~SyncRunner();  // stops the schedule and waits for a running sync
   SyncRunner(const SyncRunner&) = delete;
   SyncRunner& operator=(const SyncRunner&) = delete;
@@ -58,6 +60,7 @@ class SyncRunner {
   store::Store* store_;
   std::string account_;
   std::string ca_file_;
+  Metrics* metrics_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <regex>
+#include <set>
 
 #include "server/http_util.h"
 
@@ -14,6 +15,20 @@ namespace {
 bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
 bool ChangesState(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
+
+// The static files of the UI that are served from the web root.
+bool IsUiPath(const std::string& path) {
+  static const std::set<std::string> kFiles = {"/", "/index.html", "/app.js", "/app.css", "/favicon.ico"};
+  if (kFiles.count(path)) return true;
+  return path.rfind("/vendor/", 0) == 0 && path.find("..") == std::string::npos;
+}
+
+// The route label of a request path for metrics: ids become {id}; the
+// static UI is one label.
+std::string RouteLabel(const std::string& path) {
+  if (!IsApiPath(path) && path != "/healthz" && path != "/metrics" && path.rfind("/oauth/", 0) != 0) return "static";
+  return std::regex_replace(path, std::regex(R"(/\d+(?=/|$))"), "/{id}");
 }
 
 // "/api/users/{id}" -> "/api/users/(\d+)"
@@ -26,7 +41,7 @@ std::string PatternOf(const std::string& path) {
 WebServer::WebServer(store::Store* store, ServerOptions options)
     : store_(store),
       opt_(std::move(options)),
-      sync_(std::make_unique<SyncRunner>(store, opt_.account, opt_.ca_file)),
+      sync_(std::make_unique<SyncRunner>(store, opt_.account, opt_.ca_file, &metrics_)),
       http_(std::make_unique<httplib::Server>()) {
   RegisterRoutes();
 }
@@ -83,7 +98,16 @@ void WebServer::RegisterRoutes() {
 
   // Authentication and CSRF for the whole /api/ tree (known routes or not).
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!IsApiPath(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+    if (!IsApiPath(req.path)) {
+      // The web root also holds tests and node_modules: serve only the UI.
+      if (!IsUiPath(req.path) && req.path != "/healthz" && req.path != "/metrics" &&
+          req.path.rfind("/oauth/", 0) != 0) {
+        res.status = 404;
+        res.set_content("not found", "text/plain");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     res.set_header("Cache-Control", "no-store");
     if (req.method == "POST" && req.path == "/api/login") return httplib::Server::HandlerResponse::Unhandled;
     std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
@@ -97,7 +121,11 @@ void WebServer::RegisterRoutes() {
         SendError(res, 403, "missing or wrong X-CSRF-Token header", "csrf");
         return httplib::Server::HandlerResponse::Handled;
       }
-      if (!req.body.empty() && req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
+      // Runs before the body is read: judge by the headers. A JSON content
+      // type cannot be sent cross-site without a CORS preflight.
+      const std::string length = req.get_header_value("Content-Length");
+      const bool has_body = (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+      if (has_body && req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
         SendError(res, 415, "send the request body as application/json", "unsupported_media_type");
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -121,8 +149,25 @@ void WebServer::RegisterRoutes() {
     SendError(res, 500, "internal error", "internal");
   });
 
+  svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    std::string route = RouteLabel(req.path);
+    if (route != "static") {
+      // Only registered routes become labels (scanners must not grow the series).
+      bool known = false;
+      for (const Route& r : routes_) known |= r.path == route;
+      if (!known) route = "other";
+    }
+    metrics_.Add("seatkeeper_http_requests_total", "method=\"" + Metrics::Label(req.method) + "\",route=\"" +
+                                                       Metrics::Label(route) + "\",status=\"" +
+                                                       std::to_string(res.status) + "\"");
+  });
+
   // --- no session needed ---
-  svr.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) { Healthz(res); });
+  Add({"GET", "/metrics", Route::Access::kPublic, "Prometheus metrics (no secrets)", {}, nullptr},
+      [this](const httplib::Request&, httplib::Response& res, const Session*) { ServeMetrics(res); });
+  Add({"GET", "/healthz", Route::Access::kPublic, "Liveness: store reachable, connection state, last sync age", {},
+       nullptr},
+      [this](const httplib::Request&, httplib::Response& res, const Session*) { Healthz(res); });
   Add({"POST", "/api/login", Route::Access::kPublic, "Log in as the admin; sets the session cookie, returns the CSRF token",
        {}, {{"password", "..."}}},
       [this](const httplib::Request& req, httplib::Response& res, const Session*) { Login(req, res); });
@@ -176,6 +221,18 @@ void WebServer::Healthz(httplib::Response& res) {
   SendJson(res, 200, j);
 }
 
+void WebServer::ServeMetrics(httplib::Response& res) {
+  auto snap = sync_->Snapshot();
+  const bool running = snap.value("running", false);
+  metrics_.Set("seatkeeper_sync_running", "", running ? 1 : 0);
+  metrics_.Set("seatkeeper_sync_progress_ratio", "", running ? snap.value("fraction", 0.0) : 0.0);
+  metrics_.Set("seatkeeper_sync_eta_seconds", "",
+               running && snap["eta_seconds"].is_number() ? snap["eta_seconds"].get<double>() : -1.0);
+  metrics_.Set("seatkeeper_sessions", "", static_cast<double>(sessions_.size()));
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
 void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
   auto body = JsonBody(req);
   if (!body.ok()) return SendStatus(res, body.status());
@@ -187,15 +244,20 @@ void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
     return SendError(res, 409,
                      "no admin password is set: run `seatkeeper admin set-password --password-file -` on the server",
                      "no_admin_password");
+  if (!login_throttle_.Allow())
+    return SendError(res, 429, "too many wrong passwords: wait a minute and try again", "rate_limited");
   auto ok = VerifyAdminPassword(*store_, (*body)["password"].get<std::string>());
   if (!ok.ok()) return SendStatus(res, ok.status());
   if (!*ok) {
+    login_throttle_.Failed();
     Log("login refused from " + req.remote_addr);
     return SendError(res, 401, "wrong password", "unauthenticated");
   }
+  login_throttle_.Succeeded();
   Session s = sessions_.Create();
-  res.set_header("Set-Cookie",
-                 std::string(kSessionCookie) + "=" + s.id + "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400");
+  const bool https = opt_.public_url.rfind("https://", 0) == 0;
+  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.id +
+                                   "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400" + (https ? "; Secure" : ""));
   SendJson(res, 200, {{"csrf_token", s.csrf_token}});
 }
 

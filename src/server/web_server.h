@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/admin_auth.h"
+#include "server/metrics.h"
 #include "server/sync_runner.h"
 #include "store/store.h"
 #include "util/status.h"
@@ -79,6 +80,7 @@ class WebServer {
   const std::vector<Route>& routes() const { return routes_; }
   SyncRunner& sync_runner() { return *sync_; }
   SessionStore& sessions() { return sessions_; }
+  Metrics& metrics() { return metrics_; }
 
   // The OpenAPI 3 document of routes().
   nlohmann::json OpenApi() const;
@@ -97,10 +99,13 @@ class WebServer {
   void ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s);
   void OAuthCallback(const httplib::Request& req, httplib::Response& res);
   void Healthz(httplib::Response& res);
+  void ServeMetrics(httplib::Response& res);
 
   store::Store* store_;
   ServerOptions opt_;
   SessionStore sessions_;
+  LoginThrottle login_throttle_;
+  Metrics metrics_;
   std::unique_ptr<SyncRunner> sync_;
   std::unique_ptr<httplib::Server> http_;
   std::vector<Route> routes_;

@@ -29,6 +29,7 @@ class AuditLogLoginsSource final : public Source {
     UnixTime from = ctx.window_start;
     if (saved && std::stoll(*saved) > from) from = std::stoll(*saved);
     UnixTime to = ctx.now;
+    if (from >= to) return Status::Ok();  // nothing new since the last range
     std::string cursor;
     int64_t pages = 0, records = 0;
     UnixTime latest = from;

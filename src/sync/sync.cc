@@ -2,6 +2,9 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "util/log.h"
 
 namespace sk::sync {
 
@@ -36,21 +39,28 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   int days = options.days.value_or(conn.window_days);
   SK_ASSIGN_OR_RETURN(SyncContext ctx, MakeContext(client, store, conn, NowUnix(), days));
   ctx.on_progress = options.on_progress;
+  log::Scope scope({{"account", account}, {"run_id", ctx.run_id}});
+  spdlog::info("sync started: window {} to {} ({}, {} days)", FormatDay(ctx.first_day), FormatDay(ctx.today),
+               ctx.zone.name(), days);
 
   SK_RETURN_IF_ERROR(store.SetState(account, "syncing", ""));
   SyncReport report;
   auto fail = [&](const Status& s) -> Status {
+    spdlog::error("sync failed: {}", s.message());
     (void)store.SetState(account, "error", s.message());
     return s;
   };
   Status st = SyncUsers(ctx, &report.users, &report.users_marked_deleted);
+  spdlog::debug("users synced: {} seen, {} marked deleted", report.users, report.users_marked_deleted);
   if (!st.ok()) return fail(st.With("syncing users"));
   for (auto& source : UsageSources()) {
     std::string why;
     if (!source->Available(ctx, &why)) {
+      spdlog::info("source {} skipped: {}", source->name(), why);
       report.sources_skipped.emplace_back(source->name(), why);
       continue;
     }
+    spdlog::debug("source {} started", source->name());
     st = source->Run(ctx);
     if (!st.ok()) return fail(st.With(std::string("reading ") + source->name()));
     report.sources_run.push_back(source->name());
@@ -66,6 +76,10 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.requests_by_endpoint = client.stats().requests_by_endpoint;
   report.rate_limited = client.stats().rate_limited;
+  int64_t requests = 0;
+  for (const auto& [k, v] : report.requests_by_endpoint) requests += v;
+  spdlog::info("sync finished: {} users, {} requests, {} rate limited, {:.1f} s", report.users, requests,
+               report.rate_limited, report.seconds);
   return report;
 }
 

@@ -8,7 +8,8 @@
 namespace sk::zendesk {
 
 const char kApiTokenDeprecationWarning[] =
-    "This connection uses a Zendesk API token. Zendesk stops creating API tokens after 2026-10-27 and switches "
+    "This connection uses a Zendesk API token. Zendesk stops creating API tokens after 2026-10-27 and "
+    "switches "
     "all of them off on 2027-04-30; reconnect with OAuth (seatkeeper connect --client-id ...) before then.";
 
 std::string Base64Encode(std::string_view data) {
@@ -45,7 +46,9 @@ std::string BasicAuthorization(std::string_view email, std::string_view api_toke
   return "Basic " + Base64Encode(raw);
 }
 
-std::string BearerAuthorization(std::string_view access_token) { return "Bearer " + std::string(access_token); }
+std::string BearerAuthorization(std::string_view access_token) {
+  return "Bearer " + std::string(access_token);
+}
 
 nlohmann::json ClientCredentialsBody(const std::string& client_id, const std::string& client_secret,
                                      const std::string& scope) {
@@ -57,7 +60,8 @@ nlohmann::json ClientCredentialsBody(const std::string& client_id, const std::st
 
 nlohmann::json RefreshTokenBody(const std::string& refresh_token, const std::string& client_id,
                                 const std::string& client_secret) {
-  nlohmann::json body = {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", client_id}};
+  nlohmann::json body = {
+      {"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", client_id}};
   if (!client_secret.empty()) body["client_secret"] = client_secret;
   return body;
 }
@@ -82,16 +86,18 @@ Result<TokenSet> RequestToken(Transport& transport, const std::string& base_url,
   req.body = body.dump();
   TransportResult tr = transport.Perform(req);
   if (tr.error != NetError::kNone) {
-    return Status(Code::kUnavailable, "could not reach Zendesk to obtain an OAuth token: " + tr.error_message);
+    return Status(Code::kUnavailable,
+                  "could not reach Zendesk to obtain an OAuth token: " + tr.error_message);
   }
   const Response& resp = tr.response;
   if (resp.status == 200 || resp.status == 201) return ParseTokenResponse(resp.body, NowUnix());
   if (resp.status == 400 || resp.status == 401 || resp.status == 403) {
     std::string reason = ZendeskReason(resp.body);
-    return Status(Code::kUnauthenticated, "Zendesk refused the OAuth token request (HTTP " +
-                                              std::to_string(resp.status) + "): " +
-                                              (reason.empty() ? std::string("no reason given") : reason) +
-                                              ". Check the OAuth client id/secret, or reconnect");
+    while (!reason.empty() && reason.back() == '.') reason.pop_back();
+    return Status(Code::kUnauthenticated,
+                  "Zendesk refused the OAuth token request (HTTP " + std::to_string(resp.status) +
+                      "): " + (reason.empty() ? std::string("no reason given") : reason) +
+                      ". Check the OAuth client id/secret, or reconnect");
   }
   return StatusFromHttp(resp.status, resp.body, resp.headers, "POST /oauth/tokens");
 }

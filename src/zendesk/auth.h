@@ -3,10 +3,9 @@
 // The client decides when to (re)obtain tokens; see client.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "util/status.h"
 #include "zendesk/models.h"

@@ -1,11 +1,11 @@
 // Client: request execution (pacing, auth, retries) and the typed calls.
 #include "zendesk/client.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <random>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "zendesk/auth.h"
 #include "zendesk/errors.h"
@@ -18,13 +18,20 @@ namespace sk::zendesk {
 
 const char* BucketName(Bucket b) {
   switch (b) {
-    case Bucket::kAccount: return "account";
-    case Bucket::kIncremental: return "incremental-exports";
-    case Bucket::kIncrementalCursor: return "incremental-exports-cursor";
-    case Bucket::kDeletedTickets: return "deleted-tickets-index";
-    case Bucket::kHelpCenter: return "help-center";
-    case Bucket::kSearchExport: return "search-export";
-    case Bucket::kUserUpdate: return "create-update-user";
+    case Bucket::kAccount:
+      return "account";
+    case Bucket::kIncremental:
+      return "incremental-exports";
+    case Bucket::kIncrementalCursor:
+      return "incremental-exports-cursor";
+    case Bucket::kDeletedTickets:
+      return "deleted-tickets-index";
+    case Bucket::kHelpCenter:
+      return "help-center";
+    case Bucket::kSearchExport:
+      return "search-export";
+    case Bucket::kUserUpdate:
+      return "create-update-user";
   }
   return "unknown";
 }
@@ -41,12 +48,16 @@ std::string PageParams(int page_size, const std::string& after_cursor) {
 
 std::string IncrementalParams(std::optional<UnixTime> start_time, const std::string& cursor) {
   std::string q = "per_page=1000";
-  if (!cursor.empty()) q += "&cursor=" + UrlEncode(cursor);
-  else q += "&start_time=" + std::to_string(start_time.value_or(0));
+  if (!cursor.empty())
+    q += "&cursor=" + UrlEncode(cursor);
+  else
+    q += "&start_time=" + std::to_string(start_time.value_or(0));
   return q;
 }
 
-bool IsSuccess(long s) { return s >= 200 && s < 300; }
+bool IsSuccess(long s) {
+  return s >= 200 && s < 300;
+}
 
 }  // namespace
 
@@ -144,11 +155,14 @@ struct Client::Impl {
           it != resp.headers.end() && it->second.find("invalid_token") != std::string::npos)
         invalid_token = true;
       if (!invalid_token) return Status::Ok();
-      auto t = RequestToken(transport, options.base_url, RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
+      auto t = RequestToken(transport, options.base_url,
+                            RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
       if (!t.ok()) {
-        return Status(Code::kUnauthenticated,
-                      "Zendesk rejected the credentials: the access token is no longer valid and refreshing it "
-                      "failed (" + t.status().message() + "). Reconnect seatkeeper to Zendesk");
+        return Status(
+            Code::kUnauthenticated,
+            "Zendesk rejected the credentials: the access token is no longer valid and refreshing it "
+            "failed (" +
+                t.status().message() + "). Reconnect seatkeeper to Zendesk");
       }
       SK_RETURN_IF_ERROR(AdoptTokens(*t));
       *can_retry = true;
@@ -159,7 +173,8 @@ struct Client::Impl {
   Result<std::string> BuildUrl(std::string_view path_or_url) {
     if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://")) {
       if (OriginOf(path_or_url) != origin) {
-        return InvalidArgument("refusing to send a request outside the configured Zendesk account (" + origin + ")");
+        return InvalidArgument("refusing to send a request outside the configured Zendesk account (" +
+                               origin + ")");
       }
       return std::string(path_or_url);
     }
@@ -197,23 +212,24 @@ struct Client::Impl {
 
       if (tr.error != NetError::kNone) {
         if (tr.error == NetError::kTlsVerify) {
-          return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " + tr.error_message +
-                                                " (" + endpoint + ")");
+          return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " +
+                                                tr.error_message + " (" + endpoint + ")");
         }
         bool retryable = tr.error == NetError::kNotSent || !mutation;
         if (retryable && attempt < options.max_attempts) {
           stats.retries++;
           double delay = BackoffSeconds(attempt - 1, Random());
-          spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", endpoint, tr.error_message,
-                        delay, attempt + 1, options.max_attempts);
+          spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", endpoint,
+                        tr.error_message, delay, attempt + 1, options.max_attempts);
           Sleep(delay);
           continue;
         }
         if (mutation && tr.error != NetError::kNotSent) {
           return Status(Code::kUnavailable,
-                        "the request was sent to Zendesk but no complete answer came back (" + tr.error_message +
-                            "); Zendesk may have applied it, so check the record before trying again (" + endpoint +
-                            ")");
+                        "the request was sent to Zendesk but no complete answer came back (" +
+                            tr.error_message +
+                            "); Zendesk may have applied it, so check the record before trying again (" +
+                            endpoint + ")");
         }
         return Status(Code::kUnavailable, "could not reach Zendesk after " + std::to_string(attempt) +
                                               " attempt(s): " + tr.error_message + " (" + endpoint + ")");
@@ -224,7 +240,8 @@ struct Client::Impl {
       RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
       limiter.Observe(bucket, rl, Now());
       if (rl.account.limit && bucket != Bucket::kHelpCenter) stats.account_limit = rl.account.limit;
-      if (rl.account.remaining && bucket != Bucket::kHelpCenter) stats.account_remaining = rl.account.remaining;
+      if (rl.account.remaining && bucket != Bucket::kHelpCenter)
+        stats.account_remaining = rl.account.remaining;
 
       if (IsSuccess(resp.status)) return std::move(resp);
 
@@ -238,7 +255,8 @@ struct Client::Impl {
         }
       }
       if (resp.status == 429) stats.rate_limited++;
-      bool retryable = resp.status == 429 || resp.status == 503 || (!mutation && IsRetryableHttpStatus(resp.status));
+      bool retryable =
+          resp.status == 429 || resp.status == 503 || (!mutation && IsRetryableHttpStatus(resp.status));
       if (retryable && attempt < options.max_attempts) {
         double delay;
         if (rl.retry_after) {
@@ -249,8 +267,8 @@ struct Client::Impl {
           delay = BackoffSeconds(attempt - 1, Random());
         }
         stats.retries++;
-        spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint, resp.status,
-                      delay, attempt + 1, options.max_attempts);
+        spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint,
+                      resp.status, delay, attempt + 1, options.max_attempts);
         Sleep(delay);
         limiter.AssumeWaited(bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
         continue;
@@ -284,8 +302,12 @@ struct Client::Impl {
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
 
-const ClientStats& Client::stats() const { return impl_->stats; }
-const ClientOptions& Client::options() const { return impl_->options; }
+const ClientStats& Client::stats() const {
+  return impl_->stats;
+}
+const ClientOptions& Client::options() const {
+  return impl_->options;
+}
 
 Result<Response> Client::Get(std::string_view path_or_url, Bucket bucket) {
   return impl_->Execute("GET", path_or_url, nullptr, bucket);
@@ -308,14 +330,16 @@ Result<User> Client::Me() {
 }
 
 Result<std::vector<CustomRole>> Client::ListCustomRoles() {
-  return impl_->GetParsed<std::vector<CustomRole>>("/api/v2/custom_roles.json", Bucket::kAccount, ParseCustomRoles);
+  return impl_->GetParsed<std::vector<CustomRole>>("/api/v2/custom_roles.json", Bucket::kAccount,
+                                                   ParseCustomRoles);
 }
 
 Result<nlohmann::json> Client::AccountSettings() {
   return impl_->GetParsed<nlohmann::json>(
       "/api/v2/account/settings.json", Bucket::kAccount, [](std::string_view body) -> Result<nlohmann::json> {
         auto doc = nlohmann::json::parse(body, nullptr, false);
-        if (doc.is_discarded() || !doc.is_object()) return BadResponse("Zendesk sent account settings that are not JSON");
+        if (doc.is_discarded() || !doc.is_object())
+          return BadResponse("Zendesk sent account settings that are not JSON");
         if (doc.contains("settings")) return doc["settings"];
         return doc;
       });
@@ -354,8 +378,8 @@ Result<std::vector<User>> Client::ShowManyUsers(const std::vector<int64_t>& ids,
 Result<IncrementalPage<User>> Client::IncrementalUsersCursor(std::optional<UnixTime> start_time,
                                                              const std::string& cursor) {
   return impl_->GetParsed<IncrementalPage<User>>(
-      "/api/v2/incremental/users/cursor.json?" + IncrementalParams(start_time, cursor), Bucket::kIncrementalCursor,
-      ParseIncrementalUsersPage);
+      "/api/v2/incremental/users/cursor.json?" + IncrementalParams(start_time, cursor),
+      Bucket::kIncrementalCursor, ParseIncrementalUsersPage);
 }
 
 Result<IncrementalPage<User>> Client::IncrementalUsers(UnixTime start_time) {
@@ -379,8 +403,9 @@ Result<IncrementalPage<TicketEvent>> Client::TicketEvents(UnixTime start_time) {
 
 Result<CursorPage<TicketAudit>> Client::TicketAudits(const std::string& after_cursor, int page_size) {
   page_size = std::clamp(page_size, 1, 100);
-  return impl_->GetParsed<CursorPage<TicketAudit>>("/api/v2/ticket_audits.json?" + PageParams(page_size, after_cursor),
-                                                   Bucket::kAccount, ParseTicketAuditsPage);
+  return impl_->GetParsed<CursorPage<TicketAudit>>(
+      "/api/v2/ticket_audits.json?" + PageParams(page_size, after_cursor), Bucket::kAccount,
+      ParseTicketAuditsPage);
 }
 
 Result<CursorPage<TicketAudit>> Client::TicketAuditsOf(int64_t ticket_id, const std::string& after_cursor) {
@@ -390,24 +415,26 @@ Result<CursorPage<TicketAudit>> Client::TicketAuditsOf(int64_t ticket_id, const 
 }
 
 Result<CursorPage<DeletedTicket>> Client::DeletedTickets(const std::string& after_cursor) {
-  return impl_->GetParsed<CursorPage<DeletedTicket>>("/api/v2/deleted_tickets.json?" + PageParams(100, after_cursor),
-                                                     Bucket::kDeletedTickets, ParseDeletedTicketsPage);
+  return impl_->GetParsed<CursorPage<DeletedTicket>>(
+      "/api/v2/deleted_tickets.json?" + PageParams(100, after_cursor), Bucket::kDeletedTickets,
+      ParseDeletedTicketsPage);
 }
 
 Result<IncrementalPage<Ticket>> Client::IncrementalTicketsCursor(std::optional<UnixTime> start_time,
                                                                  const std::string& cursor) {
   return impl_->GetParsed<IncrementalPage<Ticket>>(
-      "/api/v2/incremental/tickets/cursor.json?" + IncrementalParams(start_time, cursor), Bucket::kIncremental,
-      ParseIncrementalTicketsPage);
+      "/api/v2/incremental/tickets/cursor.json?" + IncrementalParams(start_time, cursor),
+      Bucket::kIncremental, ParseIncrementalTicketsPage);
 }
 
 Result<IncrementalPage<Article>> Client::IncrementalArticles(UnixTime start_time) {
   return impl_->GetParsed<IncrementalPage<Article>>(
-      "/api/v2/help_center/incremental/articles.json?start_time=" + std::to_string(start_time), Bucket::kHelpCenter,
-      ParseArticlesPage);
+      "/api/v2/help_center/incremental/articles.json?start_time=" + std::to_string(start_time),
+      Bucket::kHelpCenter, ParseArticlesPage);
 }
 
-Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to, const std::string& after_cursor) {
+Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to,
+                                                    const std::string& after_cursor) {
   std::string path = "/api/v2/audit_logs.json?filter%5Baction%5D=login";
   path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
   path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
@@ -431,7 +458,8 @@ Result<User> Client::CreateUser(const nlohmann::json& user) {
 }
 
 Result<User> Client::UpdateUser(int64_t id, const nlohmann::json& user) {
-  auto r = Send("PUT", "/api/v2/users/" + std::to_string(id) + ".json", Wrap("user", user), Bucket::kUserUpdate);
+  auto r =
+      Send("PUT", "/api/v2/users/" + std::to_string(id) + ".json", Wrap("user", user), Bucket::kUserUpdate);
   if (!r.ok()) return r.status();
   return ParseUserResponse(r->body);
 }

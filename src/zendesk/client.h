@@ -10,12 +10,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/status.h"
 #include "zendesk/models.h"
@@ -81,8 +80,8 @@ struct ClientStats {
   std::map<std::string, int64_t> requests_by_endpoint;  // "GET /api/v2/users" (ids/query stripped)
   std::map<long, int64_t> responses_by_status;
   int64_t retries = 0;
-  int64_t rate_limited = 0;   // 429s seen
-  double seconds_waited = 0;  // pacing + Retry-After sleeps
+  int64_t rate_limited = 0;          // 429s seen
+  double seconds_waited = 0;         // pacing + Retry-After sleeps
   std::optional<int> account_limit;  // last X-Rate-Limit seen (plan hint)
   std::optional<int> account_remaining;
 };
@@ -139,10 +138,10 @@ class Client {
   Result<CursorPage<AuditLog>> LoginAuditLogs(UnixTime from, UnixTime to, const std::string& after_cursor);
 
   // --- mutations ---
-  Result<User> CreateUser(const nlohmann::json& user);                // POST /users
-  Result<User> UpdateUser(int64_t id, const nlohmann::json& user);    // PUT /users/{id}
-  Result<User> DeleteUser(int64_t id);                                // soft delete
-  Status PermanentlyDeleteUser(int64_t id);                           // DELETE /deleted_users/{id}
+  Result<User> CreateUser(const nlohmann::json& user);              // POST /users
+  Result<User> UpdateUser(int64_t id, const nlohmann::json& user);  // PUT /users/{id}
+  Result<User> DeleteUser(int64_t id);                              // soft delete
+  Status PermanentlyDeleteUser(int64_t id);                         // DELETE /deleted_users/{id}
   // Tickets assigned to `assignee` (any status) via /search/export (no 1,000 cap).
   Result<CursorPage<Ticket>> SearchTickets(const std::string& query, const std::string& after_cursor);
   // PUT /tickets/update_many?ids=... with one change for all (≤ 100 ids).

@@ -2,13 +2,13 @@
 // 127.0.0.1:0 inside each test. Sleeps are injected, so tests run fast.
 #include "zendesk/client.h"
 
+#include <gtest/gtest.h>
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "zendesk/auth.h"
 
@@ -27,7 +27,8 @@ class StubZendesk {
     server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~StubZendesk() {
     server_.stop();
@@ -272,8 +273,9 @@ TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
     token_request = json::parse(req.body);
     EXPECT_EQ(req.get_header_value("Content-Type"), "application/json");
     res.status = 201;
-    res.set_content(R"({"access_token":"new-access","refresh_token":"r2","token_type":"bearer","expires_in":7200})",
-                    "application/json");
+    res.set_content(
+        R"({"access_token":"new-access","refresh_token":"r2","token_type":"bearer","expires_in":7200})",
+        "application/json");
   });
   FakeSleep sleep;
   auto o = Options(stub.base(), sleep);
@@ -331,7 +333,8 @@ TEST(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
   std::string auth;
   stub.server().Post("/oauth/tokens", [&](const httplib::Request& req, httplib::Response& res) {
     token_request = json::parse(req.body);
-    res.set_content(R"({"access_token":"cc-token","token_type":"bearer","scope":"read write"})", "application/json");
+    res.set_content(R"({"access_token":"cc-token","token_type":"bearer","scope":"read write"})",
+                    "application/json");
   });
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
     auth = req.get_header_value("Authorization");
@@ -436,13 +439,15 @@ TEST(ClientTest, PacesWhenRemainingBelowBudgetShare) {
 
 TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
   StubZendesk stub;
-  stub.server().Get("/api/v2/incremental/ticket_events.json", [&](const httplib::Request& req, httplib::Response& res) {
-    EXPECT_EQ(req.get_param_value("start_time"), "1719792000");
-    EXPECT_EQ(req.get_param_value("per_page"), "1000");
-    res.set_header("Zendesk-RateLimit-incremental-exports", "total=10; remaining=1; resets=12");
-    res.set_content(R"({"ticket_events":[],"count":0,"end_time":1719792000,"next_page":null,"end_of_stream":true})",
-                    "application/json");
-  });
+  stub.server().Get(
+      "/api/v2/incremental/ticket_events.json", [&](const httplib::Request& req, httplib::Response& res) {
+        EXPECT_EQ(req.get_param_value("start_time"), "1719792000");
+        EXPECT_EQ(req.get_param_value("per_page"), "1000");
+        res.set_header("Zendesk-RateLimit-incremental-exports", "total=10; remaining=1; resets=12");
+        res.set_content(
+            R"({"ticket_events":[],"count":0,"end_time":1719792000,"next_page":null,"end_of_stream":true})",
+            "application/json");
+      });
   FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   ASSERT_TRUE(client.TicketEvents(1719792000).ok());
@@ -454,8 +459,9 @@ TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
 TEST(ClientTest, AnonymousUsersMeIsUnauthenticated) {
   StubZendesk stub;
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"user":{"id":null,"url":null,"name":"Anonymous user","email":"invalid@example.com","role":"end-user"}})",
-                    "application/json");
+    res.set_content(
+        R"({"user":{"id":null,"url":null,"name":"Anonymous user","email":"invalid@example.com","role":"end-user"}})",
+        "application/json");
   });
   FakeSleep sleep;
   Client client(Options(stub.base(), sleep));

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace sk::zendesk {
@@ -60,8 +59,10 @@ std::string FromJson(const json& doc) {
     for (const auto& [field, list] : details->items()) {
       if (list.is_array()) {
         for (const auto& d : list) {
-          if (d.is_object() && d.contains("description")) Append(out, AsText(d["description"]));
-          else if (d.is_string()) Append(out, d.get<std::string>());
+          if (d.is_object() && d.contains("description"))
+            Append(out, AsText(d["description"]));
+          else if (d.is_string())
+            Append(out, d.get<std::string>());
         }
       } else if (list.is_string()) {
         Append(out, field + " " + list.get<std::string>());
@@ -120,15 +121,18 @@ std::string ZendeskReason(std::string_view body) {
 }
 
 Status AnonymousUserStatus() {
-  return {Code::kUnauthenticated,
-          "Zendesk answered as an anonymous user: the credentials are invalid (wrong email, API token or OAuth "
-          "token, or API token access is disabled). Check the token/email, or reconnect"};
+  return {
+      Code::kUnauthenticated,
+      "Zendesk answered as an anonymous user: the credentials are invalid (wrong email, API token or OAuth "
+      "token, or API token access is disabled). Check the token/email, or reconnect"};
 }
 
-bool IsRetryableHttpStatus(long s) { return s == 409 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504; }
+bool IsRetryableHttpStatus(long s) {
+  return s == 409 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
 
-Status StatusFromHttp(long http_status, std::string_view body, const std::map<std::string, std::string>& headers,
-                      std::string_view endpoint) {
+Status StatusFromHttp(long http_status, std::string_view body,
+                      const std::map<std::string, std::string>& headers, std::string_view endpoint) {
   json doc;
   bool is_json = IsJson(body, &doc);
   std::string reason = is_json ? FromJson(doc) : ZendeskReason(body);
@@ -139,42 +143,44 @@ Status StatusFromHttp(long http_status, std::string_view body, const std::map<st
   switch (http_status) {
     case 401: {
       std::string r = reason.empty() ? "401 Unauthorized" : reason;
+      while (!r.empty() && r.back() == '.') r.pop_back();
       return {Code::kUnauthenticated,
               WithEndpoint("Zendesk rejected the credentials: " + r + ". Check the token/email, or reconnect",
                            endpoint)};
     }
     case 403: {
       if (MentionsIpRestriction(lower)) {
-        return {Code::kForbidden,
-                WithEndpoint("Zendesk refused the request: blocked by the account's IP restrictions: allow this "
-                             "server's IP in Admin Center > Security > Advanced > IP restrictions",
-                             endpoint)};
+        return {
+            Code::kForbidden,
+            WithEndpoint("Zendesk refused the request: blocked by the account's IP restrictions: allow this "
+                         "server's IP in Admin Center > Security > Advanced > IP restrictions",
+                         endpoint)};
       }
       static constexpr std::string_view kScopes = "missing the following required scopes:";
       if (auto p = lower.find(kScopes); p != std::string::npos) {
         // Take the scopes from the reason text (original case).
         std::string scopes;
         std::string lr = Lower(reason);
-        if (auto q = lr.find(kScopes); q != std::string::npos) scopes = Trim(reason.substr(q + kScopes.size()));
-        return {Code::kForbidden,
-                WithEndpoint("the OAuth token lacks the required scopes: " + scopes +
-                                 ". Reconnect seatkeeper and grant these scopes",
-                             endpoint)};
+        if (auto q = lr.find(kScopes); q != std::string::npos)
+          scopes = Trim(reason.substr(q + kScopes.size()));
+        return {Code::kForbidden, WithEndpoint("the OAuth token lacks the required scopes: " + scopes +
+                                                   ". Reconnect seatkeeper and grant these scopes",
+                                               endpoint)};
       }
-      return {Code::kForbidden,
-              WithEndpoint("Zendesk refused the request (403 Forbidden): " +
-                               (reason.empty() ? std::string("no reason given") : reason),
-                           endpoint)};
+      return {Code::kForbidden, WithEndpoint("Zendesk refused the request (403 Forbidden): " +
+                                                 (reason.empty() ? std::string("no reason given") : reason),
+                                             endpoint)};
     }
     case 404:
       if (is_me && !is_json) {
         return {Code::kNotFound,
-                "no Zendesk account at this address (check the subdomain): users/me answered 404 without a Zendesk "
+                "no Zendesk account at this address (check the subdomain): users/me answered 404 without a "
+                "Zendesk "
                 "API body"};
       }
-      return {Code::kNotFound,
-              WithEndpoint("Zendesk has no such record (404): " + (reason.empty() ? std::string("Not found") : reason),
-                           endpoint)};
+      return {Code::kNotFound, WithEndpoint("Zendesk has no such record (404): " +
+                                                (reason.empty() ? std::string("Not found") : reason),
+                                            endpoint)};
     case 409:
       return {Code::kConflict,
               WithEndpoint("Zendesk reported a conflict (409): " +
@@ -188,7 +194,8 @@ Status StatusFromHttp(long http_status, std::string_view body, const std::map<st
     case 429: {
       std::string m = "Zendesk rate limit exceeded (429)";
       if (!reason.empty()) m += ": " + reason;
-      if (auto it = headers.find("retry-after"); it != headers.end()) m += "; retry after " + it->second + " s";
+      if (auto it = headers.find("retry-after"); it != headers.end())
+        m += "; retry after " + it->second + " s";
       m += ". Lower --api-budget or try again later";
       return {Code::kRateLimited, WithEndpoint(m, endpoint)};
     }
@@ -202,18 +209,20 @@ Status StatusFromHttp(long http_status, std::string_view body, const std::map<st
                          endpoint)};
   }
   if (http_status >= 300 && http_status < 400) {
-    std::string m = "Zendesk answered with a redirect (HTTP " + std::to_string(http_status) +
-                    "), which seatkeeper does not follow; check the account URL (https://<subdomain>.zendesk.com)";
+    std::string m =
+        "Zendesk answered with a redirect (HTTP " + std::to_string(http_status) +
+        "), which seatkeeper does not follow; check the account URL (https://<subdomain>.zendesk.com)";
     return {Code::kBadResponse, WithEndpoint(m, endpoint)};
   }
   if (http_status == 400) {
-    return {Code::kInvalidArgument,
-            WithEndpoint("Zendesk rejected the request (400): " + (reason.empty() ? std::string("bad request") : reason),
-                         endpoint)};
+    return {Code::kInvalidArgument, WithEndpoint("Zendesk rejected the request (400): " +
+                                                     (reason.empty() ? std::string("bad request") : reason),
+                                                 endpoint)};
   }
-  return {Code::kBadResponse, WithEndpoint("unexpected HTTP " + std::to_string(http_status) + " from Zendesk" +
-                                               (reason.empty() ? std::string() : ": " + reason),
-                                           endpoint)};
+  return {Code::kBadResponse,
+          WithEndpoint("unexpected HTTP " + std::to_string(http_status) + " from Zendesk" +
+                           (reason.empty() ? std::string() : ": " + reason),
+                       endpoint)};
 }
 
 }  // namespace sk::zendesk

@@ -20,8 +20,8 @@ std::string ZendeskReason(std::string_view body);
 // The Status for a non-2xx answer. `endpoint` is "METHOD /path" without query
 // (used for context and to detect users/me); `headers` have lower-case names.
 // Never includes credentials (they are not in any of the inputs).
-Status StatusFromHttp(long http_status, std::string_view body, const std::map<std::string, std::string>& headers,
-                      std::string_view endpoint);
+Status StatusFromHttp(long http_status, std::string_view body,
+                      const std::map<std::string, std::string>& headers, std::string_view endpoint);
 
 // users/me answered 200 with the anonymous user (id null).
 Status AnonymousUserStatus();

@@ -1,13 +1,13 @@
 #include "zendesk/parse.h"
 
+#include <simdjson.h>
+
 #include <charconv>
 #include <cmath>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
-#include <simdjson.h>
 
 namespace sk::zendesk {
 namespace {
@@ -39,7 +39,9 @@ std::optional<int64_t> OptInt(const json& o, const char* key) {
   return std::nullopt;
 }
 
-int64_t Int(const json& o, const char* key, int64_t def = 0) { return OptInt(o, key).value_or(def); }
+int64_t Int(const json& o, const char* key, int64_t def = 0) {
+  return OptInt(o, key).value_or(def);
+}
 
 std::string Text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -76,8 +78,10 @@ std::optional<UnixTime> OptTime(const json& o, const char* key) {
 template <typename Fn>
 auto WithJson(std::string_view body, const char* what, Fn fn) -> decltype(fn(json())) {
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return BadResponse(std::string("Zendesk sent a body that is not JSON (") + what + ")");
-  if (!doc.is_object()) return BadResponse(std::string("Zendesk sent an unexpected JSON shape (") + what + ")");
+  if (doc.is_discarded())
+    return BadResponse(std::string("Zendesk sent a body that is not JSON (") + what + ")");
+  if (!doc.is_object())
+    return BadResponse(std::string("Zendesk sent an unexpected JSON shape (") + what + ")");
   try {
     return fn(doc);
   } catch (const std::exception& e) {
@@ -212,8 +216,8 @@ Result<T> WithSimdjson(std::string_view body, const char* what, Fn fn) {
     Result<T> r = fn(top);
     return r;
   } catch (const simdjson::simdjson_error& e) {
-    return BadResponse(std::string("Zendesk sent a body that is not valid JSON of the expected shape (") + what +
-                       "): " + e.what());
+    return BadResponse(std::string("Zendesk sent a body that is not valid JSON of the expected shape (") +
+                       what + "): " + e.what());
   } catch (const std::exception& e) {
     return BadResponse(std::string("could not parse Zendesk's answer (") + what + "): " + e.what());
   }
@@ -224,20 +228,32 @@ User SjUser(od::object o) {
   for (auto field : o) {
     std::string_view key = field.unescaped_key().value();
     od::value v = field.value();
-    if (key == "id") user.id = SjInt(v);
-    else if (key == "name") user.name = SjText(v);
-    else if (key == "email") user.email = SjOptStr(v);
-    else if (key == "role") user.role = SjText(v);
+    if (key == "id")
+      user.id = SjInt(v);
+    else if (key == "name")
+      user.name = SjText(v);
+    else if (key == "email")
+      user.email = SjOptStr(v);
+    else if (key == "role")
+      user.role = SjText(v);
     else if (key == "role_type") {
       if (auto rt = SjInt(v)) user.role_type = static_cast<int>(*rt);
-    } else if (key == "custom_role_id") user.custom_role_id = SjInt(v);
-    else if (key == "active") user.active = SjBool(v, true);
-    else if (key == "suspended") user.suspended = SjBool(v, false);
-    else if (key == "chat_only") user.chat_only = SjBool(v, false);
-    else if (key == "shared_agent") user.shared_agent = SjBool(v, false);
-    else if (key == "last_login_at") user.last_login_at = SjTime(v);
-    else if (key == "created_at") user.created_at = SjTime(v).value_or(0);
-    else if (key == "updated_at") user.updated_at = SjTime(v).value_or(0);
+    } else if (key == "custom_role_id")
+      user.custom_role_id = SjInt(v);
+    else if (key == "active")
+      user.active = SjBool(v, true);
+    else if (key == "suspended")
+      user.suspended = SjBool(v, false);
+    else if (key == "chat_only")
+      user.chat_only = SjBool(v, false);
+    else if (key == "shared_agent")
+      user.shared_agent = SjBool(v, false);
+    else if (key == "last_login_at")
+      user.last_login_at = SjTime(v);
+    else if (key == "created_at")
+      user.created_at = SjTime(v).value_or(0);
+    else if (key == "updated_at")
+      user.updated_at = SjTime(v).value_or(0);
   }
   return user;
 }
@@ -256,18 +272,24 @@ ChildEvent SjChild(od::object o) {
   for (auto field : o) {
     std::string_view key = field.unescaped_key().value();
     od::value v = field.value();
-    if (key == "id") c.id = SjInt(v).value_or(0);
-    else if (key == "event_type") c.event_type = SjText(v);
+    if (key == "id")
+      c.id = SjInt(v).value_or(0);
+    else if (key == "event_type")
+      c.event_type = SjText(v);
     else if (key == "type") {
       std::string t = SjText(v);
       if (c.event_type.empty()) c.event_type = std::move(t);
-    } else if (key == "field_name") c.field_name = SjText(v);
+    } else if (key == "field_name")
+      c.field_name = SjText(v);
     else if (key == "value") {
       c.value = SjText(v);
       has_value = true;
-    } else if (key == "previous_value") c.previous_value = SjText(v);
-    else if (key == "author_id") c.author_id = SjInt(v);
-    else if (!SkipCapture(key)) other.emplace_back(std::string(key), SjText(v));
+    } else if (key == "previous_value")
+      c.previous_value = SjText(v);
+    else if (key == "author_id")
+      c.author_id = SjInt(v);
+    else if (!SkipCapture(key))
+      other.emplace_back(std::string(key), SjText(v));
   }
   if (!has_value && !c.field_name.empty()) {
     for (auto& [k, val] : other) {
@@ -287,15 +309,19 @@ TicketEvent SjTicketEvent(od::object o) {
   for (auto field : o) {
     std::string_view key = field.unescaped_key().value();
     od::value v = field.value();
-    if (key == "id") e.id = SjInt(v).value_or(0);
-    else if (key == "ticket_id") e.ticket_id = SjInt(v).value_or(0);
+    if (key == "id")
+      e.id = SjInt(v).value_or(0);
+    else if (key == "ticket_id")
+      e.ticket_id = SjInt(v).value_or(0);
     else if (key == "timestamp") {
       if (auto t = SjTime(v)) {
         e.timestamp = *t;
         has_timestamp = true;
       }
-    } else if (key == "created_at") created_at = SjTime(v);
-    else if (key == "updater_id") e.updater_id = SjInt(v).value_or(0);
+    } else if (key == "created_at")
+      created_at = SjTime(v);
+    else if (key == "updater_id")
+      e.updater_id = SjInt(v).value_or(0);
     else if (key == "via") {
       if (v.type().value() == od::json_type::object) {
         od::object obj_ = v.get_object();
@@ -323,10 +349,14 @@ TicketAudit SjAudit(od::object o) {
   for (auto field : o) {
     std::string_view key = field.unescaped_key().value();
     od::value v = field.value();
-    if (key == "id") a.id = SjInt(v).value_or(0);
-    else if (key == "ticket_id") a.ticket_id = SjInt(v).value_or(0);
-    else if (key == "created_at") a.created_at = SjTime(v).value_or(0);
-    else if (key == "author_id") a.author_id = SjInt(v).value_or(0);
+    if (key == "id")
+      a.id = SjInt(v).value_or(0);
+    else if (key == "ticket_id")
+      a.ticket_id = SjInt(v).value_or(0);
+    else if (key == "created_at")
+      a.created_at = SjTime(v).value_or(0);
+    else if (key == "author_id")
+      a.author_id = SjInt(v).value_or(0);
     else if (key == "via") {
       if (v.type().value() == od::json_type::object) {
         od::object obj_ = v.get_object();
@@ -382,30 +412,36 @@ Result<std::vector<User>> ParseUsersList(std::string_view body) {
 }
 
 Result<IncrementalPage<User>> ParseIncrementalUsersPage(std::string_view body) {
-  return WithSimdjson<IncrementalPage<User>>(body, "incremental users", [](od::object top) -> Result<IncrementalPage<User>> {
-    IncrementalPage<User> page;
-    bool seen = false, seen_eos = false;
-    for (auto field : top) {
-      std::string_view key = field.unescaped_key().value();
-      od::value v = field.value();
-      if (key == "users") {
-        if (v.type().value() != od::json_type::array) continue;
-        seen = true;
-        for (auto item : v.get_array()) {
-          od::value iv = item.value();
-          if (iv.type().value() == od::json_type::object) page.items.push_back(SjUser(iv.get_object()));
-        }
-      } else if (key == "end_time") page.end_time = SjInt(v).value_or(0);
-      else if (key == "end_of_stream") {
-        page.end_of_stream = SjBool(v, true);
-        seen_eos = true;
-      } else if (key == "next_page") page.next_page = SjText(v);
-      else if (key == "after_cursor") page.after_cursor = SjText(v);
-    }
-    if (!seen) return BadResponse("Zendesk's answer has no \"users\" list");
-    if (!seen_eos) page.end_of_stream = page.items.empty();
-    return page;
-  });
+  return WithSimdjson<IncrementalPage<User>>(body, "incremental users",
+                                             [](od::object top) -> Result<IncrementalPage<User>> {
+                                               IncrementalPage<User> page;
+                                               bool seen = false, seen_eos = false;
+                                               for (auto field : top) {
+                                                 std::string_view key = field.unescaped_key().value();
+                                                 od::value v = field.value();
+                                                 if (key == "users") {
+                                                   if (v.type().value() != od::json_type::array) continue;
+                                                   seen = true;
+                                                   for (auto item : v.get_array()) {
+                                                     od::value iv = item.value();
+                                                     if (iv.type().value() == od::json_type::object)
+                                                       page.items.push_back(SjUser(iv.get_object()));
+                                                   }
+                                                 } else if (key == "end_time")
+                                                   page.end_time = SjInt(v).value_or(0);
+                                                 else if (key == "end_of_stream") {
+                                                   page.end_of_stream = SjBool(v, true);
+                                                   seen_eos = true;
+                                                 } else if (key == "next_page")
+                                                   page.next_page = SjText(v);
+                                                 else if (key == "after_cursor")
+                                                   page.after_cursor = SjText(v);
+                                               }
+                                               if (!seen)
+                                                 return BadResponse("Zendesk's answer has no \"users\" list");
+                                               if (!seen_eos) page.end_of_stream = page.items.empty();
+                                               return page;
+                                             });
 }
 
 Result<std::vector<CustomRole>> ParseCustomRoles(std::string_view body) {
@@ -442,14 +478,18 @@ Result<IncrementalPage<TicketEvent>> ParseTicketEventsPage(std::string_view body
             seen = true;
             for (auto item : v.get_array()) {
               od::value iv = item.value();
-              if (iv.type().value() == od::json_type::object) page.items.push_back(SjTicketEvent(iv.get_object()));
+              if (iv.type().value() == od::json_type::object)
+                page.items.push_back(SjTicketEvent(iv.get_object()));
             }
-          } else if (key == "end_time") page.end_time = SjInt(v).value_or(0);
+          } else if (key == "end_time")
+            page.end_time = SjInt(v).value_or(0);
           else if (key == "end_of_stream") {
             page.end_of_stream = SjBool(v, true);
             seen_eos = true;
-          } else if (key == "next_page") page.next_page = SjText(v);
-          else if (key == "after_cursor") page.after_cursor = SjText(v);
+          } else if (key == "next_page")
+            page.next_page = SjText(v);
+          else if (key == "after_cursor")
+            page.after_cursor = SjText(v);
         }
         if (!seen) return BadResponse("Zendesk's answer has no \"ticket_events\" list");
         if (!seen_eos) page.end_of_stream = page.items.empty();
@@ -479,11 +519,15 @@ Result<CursorPage<TicketAudit>> ParseTicketAuditsPage(std::string_view body) {
             od::object obj_ = v.get_object();
             for (auto mf : obj_) {
               std::string_view mk = mf.unescaped_key().value();
-              if (mk == "has_more") page.has_more = SjBool(mf.value(), false);
-              else if (mk == "after_cursor") page.after_cursor = SjText(mf.value());
+              if (mk == "has_more")
+                page.has_more = SjBool(mf.value(), false);
+              else if (mk == "after_cursor")
+                page.after_cursor = SjText(mf.value());
             }
-          } else if (key == "after_cursor") legacy_after = SjText(v);
-          else if (key == "after_url") legacy_after_url = SjText(v);
+          } else if (key == "after_cursor")
+            legacy_after = SjText(v);
+          else if (key == "after_url")
+            legacy_after_url = SjText(v);
         }
         if (!seen) return BadResponse("Zendesk's answer has no \"audits\" list");
         if (!seen_meta) {
@@ -598,7 +642,8 @@ Result<CursorPage<AuditLog>> ParseAuditLogsPage(std::string_view body) {
 Result<JobStatus> ParseJobStatusResponse(std::string_view body) {
   return WithJson(body, "job status", [](const json& doc) -> Result<JobStatus> {
     auto it = doc.find("job_status");
-    if (it == doc.end() || !it->is_object()) return BadResponse("Zendesk's answer has no \"job_status\" object");
+    if (it == doc.end() || !it->is_object())
+      return BadResponse("Zendesk's answer has no \"job_status\" object");
     const json& j = *it;
     JobStatus js;
     js.id = Str(j, "id");

@@ -1,11 +1,11 @@
 #include "zendesk/parse.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace sk::zendesk {
 namespace {
@@ -15,15 +15,15 @@ using nlohmann::json;
 const std::string kFixtureDir = std::string(SK_SHARED_DIR) + "/fixtures/zendesk-recorded";
 
 // Loads a recorded exchange file (see shared/fixtures/README.md).
-#define LOAD_FIXTURE(var, name)                                                                 \
-  json var;                                                                                     \
-  do {                                                                                          \
-    std::string path_ = kFixtureDir + "/" + (name);                                             \
-    if (!std::filesystem::exists(path_))                                                        \
-      GTEST_SKIP() << "recorded Zendesk fixtures not found at " << path_                        \
-                   << " (the shared fixtures folder is absent on this machine)";                \
-    std::ifstream in_(path_);                                                                   \
-    var = json::parse(in_);                                                                     \
+#define LOAD_FIXTURE(var, name)                                                  \
+  json var;                                                                      \
+  do {                                                                           \
+    std::string path_ = kFixtureDir + "/" + (name);                              \
+    if (!std::filesystem::exists(path_))                                         \
+      GTEST_SKIP() << "recorded Zendesk fixtures not found at " << path_         \
+                   << " (the shared fixtures folder is absent on this machine)"; \
+    std::ifstream in_(path_);                                                    \
+    var = json::parse(in_);                                                      \
   } while (0)
 
 std::string Body(const json& fixture, size_t i) {
@@ -80,7 +80,8 @@ TEST(ParseFixtureTest, IncrementalUsersTimeAndCursor) {
   EXPECT_EQ(t->items.size(), 1000u);
   EXPECT_FALSE(t->end_of_stream);
   EXPECT_EQ(t->end_time, 1695073963);
-  EXPECT_EQ(t->next_page, "https://z3n-jteitelbaum.zendesk.com/api/v2/incremental/users.json?start_time=1695073963");
+  EXPECT_EQ(t->next_page,
+            "https://z3n-jteitelbaum.zendesk.com/api/v2/incremental/users.json?start_time=1695073963");
   EXPECT_EQ(t->items[0].id, 6130869168922);
   EXPECT_EQ(t->items[0].updated_at, *ParseIso("2023-09-09T23:52:06Z"));
 
@@ -294,12 +295,15 @@ TEST(ParseTest, TruncatedPrefixesNeverCrash) {
       R"({"audits":[{"id":1,"ticket_id":2,"created_at":"2024-07-01T12:00:00Z","author_id":3,"via":{"channel":"web"},)"
       R"("events":[{"id":4,"type":"Change","field_name":"status","value":"solved","previous_value":"open"}]}],)"
       R"("meta":{"has_more":false,"after_cursor":null}})";
-  const std::string users = R"({"users":[{"id":1,"name":"A","role":"agent","active":true}],"end_of_stream":true})";
+  const std::string users =
+      R"({"users":[{"id":1,"name":"A","role":"agent","active":true}],"end_of_stream":true})";
   ASSERT_TRUE(ParseTicketEventsPage(events).ok());
   ASSERT_TRUE(ParseTicketAuditsPage(audits).ok());
   ASSERT_TRUE(ParseIncrementalUsersPage(users).ok());
-  for (size_t n = 0; n + 1 < events.size(); ++n) EXPECT_FALSE(ParseTicketEventsPage(events.substr(0, n)).ok()) << n;
-  for (size_t n = 0; n + 1 < audits.size(); ++n) EXPECT_FALSE(ParseTicketAuditsPage(audits.substr(0, n)).ok()) << n;
+  for (size_t n = 0; n + 1 < events.size(); ++n)
+    EXPECT_FALSE(ParseTicketEventsPage(events.substr(0, n)).ok()) << n;
+  for (size_t n = 0; n + 1 < audits.size(); ++n)
+    EXPECT_FALSE(ParseTicketAuditsPage(audits.substr(0, n)).ok()) << n;
   for (size_t n = 0; n + 1 < users.size(); ++n) {
     auto r = ParseIncrementalUsersPage(users.substr(0, n));
     EXPECT_FALSE(r.ok()) << n;

@@ -1,12 +1,12 @@
 #include "zendesk/rate_limiter.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string>
-
-#include <curl/curl.h>
 
 namespace sk::zendesk {
 namespace {
@@ -61,9 +61,12 @@ RateWindow ParseBucketValue(std::string_view v) {
     std::string key(Trim(part.substr(0, eq)));
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
     std::string_view val = Trim(part.substr(eq + 1));
-    if (key == "total" || key == "limit") w.limit = Int(val);
-    else if (key == "remaining") w.remaining = Int(val);
-    else if (key == "resets" || key == "reset") w.reset_seconds = Number(val);
+    if (key == "total" || key == "limit")
+      w.limit = Int(val);
+    else if (key == "remaining")
+      w.remaining = Int(val);
+    else if (key == "resets" || key == "reset")
+      w.reset_seconds = Number(val);
   }
   return w;
 }

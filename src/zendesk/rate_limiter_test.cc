@@ -20,15 +20,17 @@ TEST(ParseRateLimitHeadersTest, AllFamilies) {
   EXPECT_EQ(ietf.account.remaining, 675);
   EXPECT_EQ(ietf.account.reset_seconds, 49);
 
-  auto older = ParseRateLimitHeaders({{"rate-limit", "400"}, {"rate-limit-remaining", "10"}, {"rate-limit-reset", "7"}}, 0);
+  auto older = ParseRateLimitHeaders(
+      {{"rate-limit", "400"}, {"rate-limit-remaining", "10"}, {"rate-limit-reset", "7"}}, 0);
   EXPECT_EQ(older.account.limit, 400);
   EXPECT_EQ(older.account.remaining, 10);
   EXPECT_EQ(older.account.reset_seconds, 7);
 
-  auto named = ParseRateLimitHeaders({{"zendesk-ratelimit-incremental-exports", "total=10; remaining=9; resets=42"},
-                                      {"zendesk-ratelimit-tickets-index", "total=100; remaining=99; resets=43"},
-                                      {"retry-after", "17"}},
-                                     0);
+  auto named =
+      ParseRateLimitHeaders({{"zendesk-ratelimit-incremental-exports", "total=10; remaining=9; resets=42"},
+                             {"zendesk-ratelimit-tickets-index", "total=100; remaining=99; resets=43"},
+                             {"retry-after", "17"}},
+                            0);
   ASSERT_EQ(named.named.count("incremental-exports"), 1u);
   EXPECT_EQ(named.named["incremental-exports"].limit, 10);
   EXPECT_EQ(named.named["incremental-exports"].remaining, 9);

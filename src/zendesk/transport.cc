@@ -1,10 +1,10 @@
 #include "zendesk/transport.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-
-#include <curl/curl.h>
 
 namespace sk::zendesk {
 namespace {

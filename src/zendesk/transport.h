@@ -12,20 +12,20 @@
 namespace sk::zendesk {
 
 struct HttpRequest {
-  std::string method = "GET";   // GET, POST, PUT, DELETE
-  std::string url;              // absolute
+  std::string method = "GET";        // GET, POST, PUT, DELETE
+  std::string url;                   // absolute
   std::vector<std::string> headers;  // "Name: value"
-  bool has_body = false;        // sends `body` with Content-Type: application/json
+  bool has_body = false;             // sends `body` with Content-Type: application/json
   std::string body;
 };
 
 // How a request failed below HTTP.
 enum class NetError {
   kNone,
-  kNotSent,       // could not connect / resolve / TLS handshake: Zendesk never saw it
-  kTlsVerify,     // certificate verification failed (not retryable)
-  kTimeout,       // timed out after the request may have been sent
-  kBroken,        // connection reset, empty or truncated answer after sending
+  kNotSent,    // could not connect / resolve / TLS handshake: Zendesk never saw it
+  kTlsVerify,  // certificate verification failed (not retryable)
+  kTimeout,    // timed out after the request may have been sent
+  kBroken,     // connection reset, empty or truncated answer after sending
   kOther,
 };
 

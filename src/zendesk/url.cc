@@ -16,9 +16,8 @@ std::string Lower(std::string_view s) {
 bool ValidSubdomain(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   if (!std::isalnum(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 bool ValidPort(std::string_view p) {
@@ -57,9 +56,11 @@ Result<std::string> ValidateAccountUrl(std::string_view url, bool allow_local) {
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find_first_of("/?#") != std::string_view::npos)
     return Reject("no path, query or fragment allowed", allow_local);
-  if (rest.find('@') != std::string_view::npos) return Reject("no user name or password allowed", allow_local);
+  if (rest.find('@') != std::string_view::npos)
+    return Reject("no user name or password allowed", allow_local);
   if (rest.empty()) return Reject("no host", allow_local);
-  if (rest.find_first_of(" \t\\%") != std::string_view::npos) return Reject("bad characters in host", allow_local);
+  if (rest.find_first_of(" \t\\%") != std::string_view::npos)
+    return Reject("bad characters in host", allow_local);
 
   std::string_view host = rest;
   std::string_view port;

@@ -40,7 +40,8 @@ TEST(ValidateAccountUrlTest, Table) {
       {"https://ac_me.zendesk.com", false, nullptr},
       {"https://a.b.zendesk.com", false, nullptr},
       {"https://example.com", false, nullptr},
-      {"https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.zendesk.com", false, nullptr},  // 64
+      {"https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.zendesk.com", false,
+       nullptr},  // 64
       {"https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.zendesk.com", false,
        "https://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.zendesk.com"},  // 63
       {"http://127.0.0.1:8080", false, nullptr},

@@ -45,7 +45,13 @@ CliResult Account::ConnectOAuth(const std::string& token, const std::vector<std:
 nlohmann::json Account::Json(std::vector<std::string> args) {
   args.push_back("--json");
   CliResult r = cli_.Run(args);
-  EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+  if (r.exit_code != 0) {
+    std::string failed;
+    for (const auto& req : sim_->Requests())
+      if (req["status"] != 200 && req["status"] != 201) failed += req.dump() + "\n";
+    ADD_FAILURE() << args[0] << " exited " << r.exit_code << ": " << r.err << "\nnon-2xx requests:\n"
+                  << failed.substr(0, 4000);
+  }
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << r.out;
   return j;

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +40,15 @@ std::string CliRunner::WriteFile(const std::string& name, const std::string& con
 }
 
 CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string& stdin_data) const {
+  return Spawn(args, stdin_data, -1);
+}
+
+CliResult CliRunner::RunKilledAfter(const std::vector<std::string>& args, int kill_after_ms) const {
+  return Spawn(args, "", kill_after_ms);
+}
+
+CliResult CliRunner::Spawn(const std::vector<std::string>& args, const std::string& stdin_data,
+                           int kill_after_ms) const {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) return {};
   pid_t pid = fork();
@@ -65,8 +76,21 @@ CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
+  auto start = std::chrono::steady_clock::now();
+  bool killed = false;
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) break;
+    int timeout = -1;
+    if (kill_after_ms >= 0 && !killed) {
+      auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      timeout = std::max<int>(0, kill_after_ms - static_cast<int>(elapsed.count()));
+    }
+    int ready = poll(fds, 2, timeout);
+    if (ready < 0) break;
+    if (ready == 0 && kill_after_ms >= 0 && !killed) {
+      kill(pid, SIGKILL);
+      killed = true;
+      continue;
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
       ssize_t n = read(fds[i].fd, buf, sizeof buf);

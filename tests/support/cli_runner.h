@@ -26,10 +26,14 @@ class CliRunner {
   void UnsetEnv(const std::string& k) { env_.erase(k); }
 
   CliResult Run(const std::vector<std::string>& args, const std::string& stdin_data = "") const;
+  // Like Run, but sends SIGKILL after `kill_after_ms` if still running
+  // (exit_code is then 128 + 9).
+  CliResult RunKilledAfter(const std::vector<std::string>& args, int kill_after_ms) const;
   // Writes `content` to a 0600 file in home and returns its path.
   std::string WriteFile(const std::string& name, const std::string& content) const;
 
  private:
+  CliResult Spawn(const std::vector<std::string>& args, const std::string& stdin_data, int kill_after_ms) const;
   std::string home_;
   std::map<std::string, std::string> env_;
 };

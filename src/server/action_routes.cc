@@ -1,0 +1,193 @@
+// POST /api/actions/{create-user|delete-user|set-role|reassign-tickets|offboard}:
+// the CLI's actions through src/actions (permission check, dry run, audit),
+// acting as "web:admin". Each body takes "dry_run": true|false.
+#include <httplib.h>
+
+#include <memory>
+
+#include "actions/create_user.h"
+#include "actions/delete_user.h"
+#include "actions/offboard.h"
+#include "actions/permanent_delete.h"
+#include "actions/reassign_tickets.h"
+#include "actions/set_role.h"
+#include "server/http_util.h"
+#include "server/web_server.h"
+#include "server/zendesk_client.h"
+
+namespace sk::server {
+namespace {
+
+using nlohmann::json;
+using ActionFn = std::function<Result<actions::ActionOutcome>(const actions::ActionContext&)>;
+
+Result<int64_t> IdField(const json& body, const char* name, bool required = true) {
+  if (!body.contains(name) || body[name].is_null()) {
+    if (required) return InvalidArgument(std::string(name) + " is required");
+    return int64_t{0};
+  }
+  const auto& v = body[name];
+  if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
+  if (v.is_string()) {
+    try {
+      size_t used = 0;
+      int64_t n = std::stoll(v.get<std::string>(), &used);
+      if (used == v.get<std::string>().size() && n > 0) return n;
+    } catch (...) {
+    }
+  }
+  return InvalidArgument(std::string(name) + " must be a positive integer id");
+}
+
+std::string StringField(const json& body, const char* name) {
+  return body.contains(name) && body[name].is_string() ? body[name].get<std::string>() : "";
+}
+bool BoolField(const json& body, const char* name) {
+  return body.contains(name) && body[name].is_boolean() && body[name].get<bool>();
+}
+
+Result<std::optional<int64_t>> OptionalId(const json& body, const char* name) {
+  SK_ASSIGN_OR_RETURN(int64_t id, IdField(body, name, false));
+  return id ? std::optional<int64_t>(id) : std::nullopt;
+}
+
+void SendActionError(httplib::Response& res, const Status& s) {
+  const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
+  SendJson(res, HttpStatusFor(s),
+           {{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}});
+}
+
+}  // namespace
+
+void WebServer::RegisterActionRoutes() {
+  // Builds the action context (a client only for a read-write connection: on
+  // a read connection the action refuses before any request) and runs `fn`.
+  auto run = [this](const httplib::Request& req, httplib::Response& res,
+                    const std::function<Result<ActionFn>(const json&)>& parse) {
+    auto body = JsonBody(req);
+    if (!body.ok()) return SendActionError(res, body.status());
+    if (body->contains("dry_run") && !(*body)["dry_run"].is_boolean())
+      return SendActionError(res, InvalidArgument("dry_run must be true or false"));
+    auto fn = parse(*body);
+    if (!fn.ok()) return SendActionError(res, fn.status());
+    auto conn = store_->GetConnection(opt_.account);
+    if (!conn.ok()) return SendActionError(res, conn.status());
+    if (!*conn || (*conn)->state == "not-connected")
+      return SendActionError(res, Refused("no Zendesk account is connected: connect one first"));
+    actions::ActionContext a;
+    a.store = store_;
+    a.conn = **conn;
+    a.actor = "web:admin";
+    a.dry_run = BoolField(*body, "dry_run");
+    std::unique_ptr<zendesk::Client> client;
+    if (actions::CheckWritePermission(**conn).ok()) {
+      client = MakeZendeskClient(**conn, opt_.ca_file, store_);
+      a.client = client.get();
+    }
+    auto outcome = (*fn)(a);
+    const std::string route = req.path.substr(req.path.rfind('/') + 1);
+    if (!outcome.ok()) {
+      const bool refused =
+          outcome.status().code() == Code::kRefused || outcome.status().code() == Code::kInvalidArgument;
+      metrics_.Add("seatkeeper_actions_total",
+                   "action=\"" + Metrics::Label(route) + "\",result=\"" + (refused ? "refused" : "failed") + "\"");
+      return SendActionError(res, outcome.status());
+    }
+    metrics_.Add("seatkeeper_actions_total",
+                 "action=\"" + Metrics::Label(route) + "\",result=\"" + Metrics::Label(outcome->result) + "\"");
+    Log("action " + outcome->action + " " + outcome->target + ": " + outcome->result);
+    SendJson(res, outcome->status.ok() ? 200 : HttpStatusFor(outcome->status), outcome->ToJson());
+  };
+
+  Add({"POST", "/api/actions/create-user", Route::Access::kSession,
+       "Create a user (reports the existing user for a known email)", {},
+       {{"dry_run", true}, {"name", "Ada Lovelace"}, {"email", "ada@example.com"}, {"role", "agent"},
+        {"custom_role_id", nullptr}}},
+      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
+        run(req, res, [](const json& b) -> Result<ActionFn> {
+          actions::CreateUserRequest r;
+          r.name = StringField(b, "name");
+          r.email = StringField(b, "email");
+          if (b.contains("role")) r.role = StringField(b, "role");
+          SK_ASSIGN_OR_RETURN(r.custom_role_id, OptionalId(b, "custom_role_id"));
+          return ActionFn([r](const actions::ActionContext& a) { return actions::CreateUser(a, r); });
+        });
+      });
+
+  Add({"POST", "/api/actions/delete-user", Route::Access::kSession,
+       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently", {},
+       {{"dry_run", true}, {"user_id", 123}, {"reassign_to", nullptr}, {"permanent", false}, {"confirm", ""}}},
+      [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
+        run(req, res, [this](const json& b) -> Result<ActionFn> {
+          SK_ASSIGN_OR_RETURN(int64_t id, IdField(b, "user_id"));
+          SK_ASSIGN_OR_RETURN(auto reassign_to, OptionalId(b, "reassign_to"));
+          if (BoolField(b, "permanent")) {
+            actions::PermanentDeleteRequest p;
+            p.user_id = id;
+            p.reassign_to = reassign_to;
+            p.soft_delete_first = true;
+            // Irreversible: the caller confirms by typing the user's email.
+            if (!BoolField(b, "dry_run")) {
+              SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, id));
+              const std::string confirm = StringField(b, "confirm");
+              if (!user || !user->email || confirm.empty() || confirm != *user->email)
+                return InvalidArgument("permanent deletion is irreversible: set confirm to the user's email address");
+              p.confirmed = true;
+            }
+            return ActionFn([p](const actions::ActionContext& a) { return actions::PermanentlyDeleteUser(a, p); });
+          }
+          actions::DeleteUserRequest d;
+          d.user_id = id;
+          d.reassign_to = reassign_to;
+          return ActionFn([d](const actions::ActionContext& a) { return actions::DeleteUser(a, d); });
+        });
+      });
+
+  Add({"POST", "/api/actions/set-role", Route::Access::kSession,
+       "Downgrade to end user (frees the seat) or upgrade to agent/admin", {},
+       {{"dry_run", true}, {"user_id", 123}, {"role", "end-user"}, {"custom_role_id", nullptr}}},
+      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
+        run(req, res, [](const json& b) -> Result<ActionFn> {
+          actions::SetRoleRequest r;
+          SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
+          r.role = StringField(b, "role");
+          SK_ASSIGN_OR_RETURN(r.custom_role_id, OptionalId(b, "custom_role_id"));
+          return ActionFn([r](const actions::ActionContext& a) { return actions::SetRole(a, r); });
+        });
+      });
+
+  Add({"POST", "/api/actions/reassign-tickets", Route::Access::kSession,
+       "Reassign every non-closed ticket of one user to another agent or admin", {},
+       {{"dry_run", true}, {"from", 123}, {"to", 456}}},
+      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
+        run(req, res, [](const json& b) -> Result<ActionFn> {
+          SK_ASSIGN_OR_RETURN(int64_t from, IdField(b, "from"));
+          SK_ASSIGN_OR_RETURN(int64_t to, IdField(b, "to"));
+          return ActionFn([from, to](const actions::ActionContext& a) { return actions::ReassignTickets(a, from, to); });
+        });
+      });
+
+  Add({"POST", "/api/actions/offboard", Route::Access::kSession,
+       "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable", {},
+       {{"dry_run", true}, {"user_id", 123}, {"reassign_to", 456}, {"delete", false}, {"permanent", false},
+        {"confirm", ""}}},
+      [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
+        run(req, res, [this](const json& b) -> Result<ActionFn> {
+          actions::OffboardRequest r;
+          SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
+          SK_ASSIGN_OR_RETURN(r.reassign_to, IdField(b, "reassign_to"));
+          r.delete_user = BoolField(b, "delete");
+          r.permanent = BoolField(b, "permanent");
+          if (r.permanent && !BoolField(b, "dry_run")) {
+            SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, r.user_id));
+            const std::string confirm = StringField(b, "confirm");
+            if (!user || !user->email || confirm.empty() || confirm != *user->email)
+              return InvalidArgument("permanent deletion is irreversible: set confirm to the user's email address");
+            r.confirmed = true;
+          }
+          return ActionFn([r](const actions::ActionContext& a) { return actions::Offboard(a, r); });
+        });
+      });
+}
+
+}  // namespace sk::server

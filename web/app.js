@@ -1,0 +1,614 @@
+// seatkeeper web UI: a small single-page app over the REST API (/api/).
+// No framework: hash routes (#/overview, #/users, #/user/ID, #/connect,
+// #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
+"use strict";
+
+const LICENSES = ["admin", "agent", "light-agent", "contributor", "billing-admin", "chat-agent", "end-user"];
+const LICENSE_COLORS = {
+  admin: "#7a5af8", agent: "#2f6fed", "light-agent": "#12b76a", contributor: "#f79009",
+  "billing-admin": "#ee46bc", "chat-agent": "#0ba5ec", "end-user": "#98a2b3",
+};
+
+const state = { csrf: null, status: null, pollTimer: null, chart: null };
+const app = () => document.getElementById("app");
+
+// --- helpers ---------------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") {
+    opts.headers["X-CSRF-Token"] = state.csrf || "";
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body || {});
+  }
+  const res = await fetch(path, opts);
+  let data = null;
+  const text = await res.text();
+  try { data = text ? JSON.parse(text) : null; } catch { data = { error: text }; }
+  if (res.status === 401 && path !== "/api/login") {
+    state.csrf = null;
+    showLogin();
+    throw new ApiError(401, data);
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+function hashRoute() {
+  const raw = location.hash.replace(/^#/, "") || "/overview";
+  const [path, query] = raw.split("?");
+  return { path, params: new URLSearchParams(query || "") };
+}
+
+function fmtDuration(s) {
+  if (s === null || s === undefined || s < 0) return "unknown";
+  s = Math.round(s);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function fmtTime(iso) { return iso ? iso.replace("T", " ").replace("Z", " UTC") : "never"; }
+
+function errorBanner(err) { return h("div", { class: "banner error", role: "alert" }, err.message || String(err)); }
+
+function setNav(name) {
+  document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", a.dataset.nav === name));
+}
+
+function stopPolling() {
+  if (state.pollTimer) clearTimeout(state.pollTimer);
+  state.pollTimer = null;
+}
+
+function canAct() { return state.status && state.status.permission === "read-write" && state.status.state !== "not-connected"; }
+
+// --- login ------------------------------------------------------------------
+
+function showLogin(message) {
+  stopPolling();
+  document.getElementById("top").hidden = true;
+  const err = h("div");
+  if (message) err.append(h("div", { class: "banner error" }, message));
+  const pw = h("input", { type: "password", id: "password", name: "password", autocomplete: "current-password", required: true });
+  const form = h("form", { class: "card", id: "login-form", onsubmit: async (e) => {
+    e.preventDefault();
+    err.replaceChildren();
+    try {
+      const r = await api("POST", "/api/login", { password: pw.value });
+      state.csrf = r.csrf_token;
+      document.getElementById("top").hidden = false;
+      if (!location.hash || location.hash === "#/login") location.hash = "#/overview";
+      else route();
+    } catch (ex) {
+      err.append(errorBanner(ex.status === 401 ? new Error("Wrong password.") : ex));
+    }
+  } },
+  h("h1", {}, "Log in to seatkeeper"),
+  err,
+  h("label", {}, h("span", {}, "Admin password"), pw),
+  h("button", { type: "submit", class: "primary", id: "login-button" }, "Log in"));
+  app().replaceChildren(h("div", { style: "max-width:420px;margin:4rem auto" }, form));
+  pw.focus();
+}
+
+// --- the Zendesk integration tile --------------------------------------------
+
+function fixFor(error) {
+  const e = (error || "").toLowerCase();
+  if (e.includes("unauthenticated") || e.includes("invalid_grant") || e.includes("401") || e.includes("token"))
+    return "The authorization is no longer valid: reconnect the account.";
+  if (e.includes("ip restriction") || e.includes("forbidden") || e.includes("403"))
+    return "Zendesk refused access: allow this server's IP address in Zendesk's IP restrictions, or connect as an admin, then sync again.";
+  if (e.includes("rate") || e.includes("429")) return "Zendesk's rate limit was exhausted: lower other integrations' load or wait, then sync again.";
+  if (e.includes("unavailable") || e.includes("network") || e.includes("timeout"))
+    return "Zendesk could not be reached: check the network, then sync again.";
+  return "Fix the cause above, then press Sync now (the sync resumes where it stopped) or reconnect.";
+}
+
+function tile(st) {
+  const s = st.state;
+  const sync = st.sync || {};
+  const label = { "not-connected": "Not connected", connected: "Connected", syncing: "Syncing", synced: "Synced", error: "Error" }[s] || s;
+  const body = [];
+  if (s === "not-connected") {
+    body.push(h("p", { class: "muted" }, "Connect your Zendesk account to see who uses their seats."));
+  } else {
+    body.push(h("p", {}, h("strong", {}, st.url), " · ", st.permission === "read-write" ? "read and take action" : "read only",
+      st.plan ? ` · plan ${st.plan}` : "", st.connecting_user_email ? ` · as ${st.connecting_user_email}` : ""));
+    body.push(h("p", { class: "muted" }, `Last sync: ${fmtTime(st.last_sync_at)}`,
+      sync.next_scheduled_at ? ` · next daily sync ${fmtTime(sync.next_scheduled_at)}` : ""));
+  }
+  if (sync.running || s === "syncing") {
+    const pct = Math.round((sync.fraction || 0) * 100);
+    body.push(h("div", { class: "progress", role: "progressbar", "aria-valuenow": pct, "aria-valuemin": 0, "aria-valuemax": 100 },
+      h("div", { style: `width:${pct}%` })));
+    body.push(h("p", { class: "muted", id: "sync-progress" }, `${sync.phase || "starting"}: ${sync.records || 0} records, ${pct}% · ETA ${fmtDuration(sync.eta_seconds)}`));
+  }
+  if (s === "error") {
+    body.push(h("div", { class: "banner error", id: "tile-error" }, h("strong", {}, "Reason: "), st.error || "unknown"));
+    body.push(h("p", {}, h("strong", {}, "Fix: "), fixFor(st.error)));
+  }
+  const buttons = h("div", { class: "actions" });
+  if (s === "not-connected") {
+    buttons.append(h("a", { class: "button primary", href: "#/connect", id: "connect-button" }, "Connect Zendesk"));
+  } else {
+    buttons.append(h("button", { type: "button", id: "sync-button", disabled: sync.running || s === "syncing", onclick: async () => {
+      try { await api("POST", "/api/sync", {}); } catch (ex) { alert(ex.message); }
+      refreshOverview();
+    } }, "Sync now"));
+    buttons.append(h("a", { class: "button", href: "#/connect", id: "reconnect-button" }, "Reconnect / change permission"));
+  }
+  return h("section", { class: "card tile", id: "zendesk-tile", "data-state": sync.running && s !== "error" ? "syncing" : s },
+    h("h2", {}, h("span", { class: "dot" }), "Zendesk integration · ", h("span", { id: "tile-state" }, label)),
+    body, buttons);
+}
+
+// --- overview -----------------------------------------------------------------
+
+async function refreshOverview() {
+  stopPolling();
+  if (hashRoute().path !== "/overview") return;
+  try {
+    const st = await api("GET", "/api/status");
+    state.status = st;
+    const old = document.getElementById("zendesk-tile");
+    if (old) old.replaceWith(tile(st));
+    const busy = st.state === "syncing" || (st.sync && st.sync.running);
+    const wasBusy = old && old.dataset.state === "syncing";
+    if (wasBusy && !busy) return renderOverview(hashRoute().params);  // the data changed
+  } catch (ex) { /* shown on the next render */ }
+  state.pollTimer = setTimeout(refreshOverview, 1500);
+}
+
+async function renderOverview(params) {
+  setNav("overview");
+  const st = await api("GET", "/api/status");
+  state.status = st;
+  const parts = [h("h1", {}, "Overview")];
+  if (params.get("connect_error")) parts.push(h("div", { class: "banner error", id: "connect-error" }, "Connecting failed: ", params.get("connect_error")));
+  if (params.get("connected")) parts.push(h("div", { class: "banner ok", id: "connected-banner" }, `Connected to ${st.url || "Zendesk"} (${st.permission === "read-write" ? "read and take action" : "read only"}).`));
+  parts.push(tile(st));
+  const body = h("div");
+  parts.push(body);
+  app().replaceChildren(...parts);
+  state.pollTimer = setTimeout(refreshOverview, 1500);
+  if (st.state === "not-connected" || !st.last_sync_at) {
+    if (st.state !== "not-connected") body.append(h("p", { class: "muted" }, "Reports appear when the first sync has finished."));
+    return;
+  }
+  const chartCard = h("section", { class: "card" }, h("h2", {}, "Daily active users by license type"), h("div", { id: "chart" }));
+  const seatsCard = h("section", { class: "card", id: "idle-seats" }, h("h2", {}, "Idle paid seats"));
+  body.append(chartCard, seatsCard);
+  const [summary] = await Promise.all([api("GET", "/api/usage/summary"), renderSeats(seatsCard)]);
+  drawChart(document.getElementById("chart"), summary);
+}
+
+function drawChart(el, summary) {
+  el.replaceChildren();
+  if (!summary.length) { el.append(h("p", { class: "muted" }, "No usage in the window yet.")); return; }
+  const present = LICENSES.filter((l) => summary.some((d) => (d.by_license || {})[l]));
+  const xs = summary.map((d) => Date.parse(d.date + "T00:00:00Z") / 1000);
+  const data = [xs, ...present.map((l) => summary.map((d) => (d.by_license || {})[l] || 0)), summary.map((d) => d.idle_paid_seats)];
+  el.dataset.days = String(summary.length);
+  if (typeof uPlot === "undefined") {
+    el.append(h("p", { class: "muted" }, "Chart library missing: run `npm install` in web/."));
+    return;
+  }
+  const width = Math.max(320, el.clientWidth || 800);
+  const opts = {
+    width, height: 300,
+    scales: { x: { time: true } },
+    series: [{}, ...present.map((l) => ({ label: l, stroke: LICENSE_COLORS[l], width: 2 })),
+      { label: "idle paid seats", stroke: "#d92d20", dash: [6, 4], width: 1 }],
+    axes: [{}, { label: "users" }],
+  };
+  state.chart = new uPlot(opts, data, el);
+}
+
+async function renderSeats(card, days = 30, price = "") {
+  const q = new URLSearchParams({ inactive_days: days });
+  if (price !== "") q.set("seat_price", price);
+  const r = await api("GET", `/api/seats?${q}`);
+  const daysIn = h("input", { type: "number", min: 1, max: 3650, value: days, id: "idle-days", style: "width:6rem" });
+  const priceIn = h("input", { type: "number", min: 0, step: "0.01", value: price, id: "seat-price", placeholder: "e.g. 55", style: "width:7rem" });
+  const apply = () => renderSeats(card, Number(daysIn.value) || 30, priceIn.value);
+  daysIn.addEventListener("change", apply);
+  priceIn.addEventListener("change", apply);
+  const rows = r.users.slice(0, 10).map((u) => h("tr", {},
+    h("td", {}, h("a", { href: `#/user/${u.id}` }, u.name)), h("td", {}, u.email || ""), h("td", {}, u.license),
+    h("td", {}, u.last_active_date || "none in window")));
+  card.replaceChildren(
+    h("h2", {}, "Idle paid seats"),
+    h("div", { class: "filters" },
+      h("label", {}, h("span", {}, "No activity for (days)"), daysIn),
+      h("label", {}, h("span", {}, "Monthly price per seat"), priceIn)),
+    h("p", {}, h("span", { class: "stat", id: "idle-count" }, r.idle_paid_seats), ` of ${r.paid_seats} paid seats idle for ${r.inactive_days}+ days`,
+      r.monthly_savings !== undefined ? h("span", { id: "savings" }, ` · reclaiming them saves ${r.monthly_savings.toFixed(2)} per month`) : ""),
+    rows.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Email"), h("th", {}, "License"), h("th", {}, "Last active"))), h("tbody", {}, rows)) : "",
+    h("p", {}, h("a", { href: `#/users?seat=true&inactive_days=${r.inactive_days}`, id: "idle-seats-link" }, "Show all idle paid seats in the users table →")));
+}
+
+// --- connect --------------------------------------------------------------------
+
+async function renderConnect() {
+  setNav("overview");
+  const st = state.status || (await api("GET", "/api/status"));
+  let permission = st.permission || "read-write";
+  const root = h("div");
+  const step1 = () => {
+    const choice = (value, title, text) => h("label", { class: "choice" },
+      h("input", { type: "radio", name: "permission", value, checked: permission === value, onchange: () => { permission = value; } }),
+      h("strong", {}, title), h("div", { class: "muted" }, text));
+    root.replaceChildren(
+      h("h1", {}, "Connect Zendesk"),
+      h("div", { class: "steps" }, h("span", { class: "current" }, "1. Permission level"), h("span", {}, "2. Organisation")),
+      h("section", { class: "card" },
+        h("h2", {}, "What may seatkeeper do?"),
+        choice("read", "Read", "Sync users and usage only. Actions are refused."),
+        choice("read-write", "Read and take action", "Also create, delete, downgrade/upgrade users and reassign tickets (each with a confirmation)."),
+        h("div", { class: "actions" },
+          h("a", { class: "button", href: "#/overview" }, "Cancel"),
+          h("button", { type: "button", class: "primary", id: "connect-next", onclick: step2 }, "Next"))));
+  };
+  const step2 = () => {
+    const err = h("div");
+    const url = h("input", { type: "url", id: "org-url", required: true, placeholder: "https://yourcompany.zendesk.com", value: st.url || "", style: "width:100%" });
+    const cid = h("input", { type: "text", id: "client-id", placeholder: st.url ? "(leave empty to reuse the stored client)" : "OAuth client unique identifier", style: "width:100%" });
+    const secret = h("input", { type: "password", id: "client-secret", autocomplete: "off", style: "width:100%" });
+    const tz = h("input", { type: "text", id: "timezone", placeholder: "UTC", value: st.timezone || "", style: "width:100%" });
+    root.replaceChildren(
+      h("h1", {}, "Connect Zendesk"),
+      h("div", { class: "steps" }, h("span", {}, "1. Permission level"), h("span", { class: "current" }, "2. Organisation")),
+      h("form", { class: "card", id: "connect-form", onsubmit: async (e) => {
+        e.preventDefault();
+        err.replaceChildren();
+        try {
+          const r = await api("POST", "/api/connect/start", { url: url.value.trim(), permission, client_id: cid.value.trim(), client_secret: secret.value, timezone: tz.value.trim() || undefined });
+          location.assign(r.authorize_url);
+        } catch (ex) { err.append(errorBanner(ex)); }
+      } },
+      h("h2", {}, permission === "read-write" ? "Read and take action" : "Read only"),
+      err,
+      h("label", {}, h("span", {}, "Organisation URL"), url),
+      h("label", {}, h("span", {}, "OAuth client id (Admin Center → Apps and integrations → APIs → OAuth clients)"), cid),
+      h("label", {}, h("span", {}, "OAuth client secret"), secret),
+      h("label", {}, h("span", {}, "Time zone of calendar days (IANA, e.g. Europe/Berlin)"), tz),
+      h("p", { class: "muted" }, "You will be sent to Zendesk to approve access, then brought back here."),
+      h("div", { class: "actions" },
+        h("button", { type: "button", onclick: step1 }, "Back"),
+        h("button", { type: "submit", class: "primary", id: "connect-submit" }, "Continue to Zendesk"))));
+    url.focus();
+  };
+  step1();
+  app().replaceChildren(root);
+}
+
+// --- users ------------------------------------------------------------------------
+
+const USER_COLUMNS = [
+  ["name", "Name"], ["email", "Email"], ["role", "Role"], ["license", "License"], ["seat", "Seat"],
+  ["last_login_at", "Last login"], ["active_days", "Active days"], ["last_active_date", "Last active"],
+];
+
+function createUserDialog() {
+  const name = h("input", { type: "text", id: "new-name", required: true, style: "width:100%" });
+  const email = h("input", { type: "email", id: "new-email", required: true, style: "width:100%" });
+  const role = h("select", { id: "new-role" }, ["end-user", "agent", "admin"].map((r) => h("option", { value: r }, r)));
+  openDialog("Create user", [
+    h("label", {}, h("span", {}, "Name"), name),
+    h("label", {}, h("span", {}, "Email"), email),
+    h("label", {}, h("span", {}, "Role"), role),
+  ], "Next", () => {
+    if (!name.value.trim() || !email.value.trim()) return false;
+    const body = { name: name.value.trim(), email: email.value.trim(), role: role.value };
+    setTimeout(() => confirmAction("Create user", "create-user", body, { email: body.email }), 0);
+    return true;
+  });
+}
+
+async function renderUsers(params) {
+  setNav("users");
+  if (!state.status) state.status = await api("GET", "/api/status");
+  const filters = {
+    search: params.get("search") || "", role: params.get("role") || "", license: params.get("license") || "",
+    seat: params.get("seat") || "", inactive_days: params.get("inactive_days") || "",
+  };
+  const query = () => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v !== "") q.set(k, v);
+    return q;
+  };
+  const apply = () => { location.hash = `#/users?${query()}`; };
+  const sel = (id, key, options) => {
+    const s = h("select", { id, onchange: () => { filters[key] = s.value; apply(); } },
+      options.map(([v, t]) => h("option", { value: v, selected: filters[key] === v }, t)));
+    return s;
+  };
+  const search = h("input", { type: "search", id: "user-search", placeholder: "name or email", value: filters.search });
+  search.addEventListener("change", () => { filters.search = search.value.trim(); apply(); });
+  const inactive = h("input", { type: "number", min: 1, max: 3650, id: "filter-inactive", value: filters.inactive_days, style: "width:6rem" });
+  inactive.addEventListener("change", () => { filters.inactive_days = inactive.value; apply(); });
+  const csvHref = `/api/users?${(() => { const q = query(); q.set("format", "csv"); return q; })()}`;
+  let rows = [];
+  let sortKey = null, sortDir = 1, nextAfter = null;
+  const tbody = h("tbody");
+  const count = h("span", { id: "user-count" });
+  const more = h("button", { type: "button", id: "load-more", onclick: () => load() }, "Load more");
+  const headers = USER_COLUMNS.map(([key, title]) => h("th", { class: "sortable", "data-key": key, onclick: (e) => {
+    if (sortKey === key) sortDir = -sortDir; else { sortKey = key; sortDir = 1; }
+    table.querySelectorAll("th").forEach((th) => th.classList.remove("sorted-asc", "sorted-desc"));
+    e.currentTarget.classList.add(sortDir > 0 ? "sorted-asc" : "sorted-desc");
+    draw();
+  } }, title));
+  const table = h("table", { id: "users-table" }, h("thead", {}, h("tr", {}, headers)), tbody);
+  const draw = () => {
+    const sorted = [...rows];
+    if (sortKey) sorted.sort((a, b) => {
+      const x = a[sortKey] ?? "", y = b[sortKey] ?? "";
+      return (x < y ? -1 : x > y ? 1 : 0) * sortDir;
+    });
+    tbody.replaceChildren(...sorted.map((u) => h("tr", { "data-user-id": u.id },
+      h("td", {}, h("a", { href: `#/user/${u.id}` }, u.name), u.deleted ? h("span", { class: "pill no" }, " deleted") : "", u.suspended ? h("span", { class: "pill" }, " suspended") : ""),
+      h("td", {}, u.email || ""), h("td", {}, u.role), h("td", {}, u.license, u.custom_role ? ` (${u.custom_role})` : ""),
+      h("td", {}, h("span", { class: `pill ${u.seat ? "yes" : ""}` }, u.seat ? "paid" : "no")),
+      h("td", {}, fmtTime(u.last_login_at)), h("td", {}, u.active_days), h("td", {}, u.last_active_date || "—"))));
+    count.textContent = `${rows.length}${nextAfter !== null ? "+" : ""} user${rows.length === 1 && nextAfter === null ? "" : "s"}`;
+    more.hidden = nextAfter === null;
+  };
+  const load = async () => {
+    const q = query();
+    q.set("limit", "200");
+    if (nextAfter !== null) q.set("after", nextAfter);
+    const r = await api("GET", `/api/users?${q}`);
+    rows = rows.concat(r.users);
+    nextAfter = r.next_after;
+    draw();
+  };
+  const create = h("button", { type: "button", id: "create-user", disabled: !canAct(),
+    title: canAct() ? null : "The connection is read-only: reconnect with “read and take action” to act.",
+    onclick: () => createUserDialog() }, "Create user…");
+  app().replaceChildren(
+    h("h1", {}, "Users ", create),
+    h("div", { class: "filters card" },
+      h("label", {}, h("span", {}, "Search"), search),
+      h("label", {}, h("span", {}, "Role"), sel("filter-role", "role", [["", "any"], ["admin", "admin"], ["agent", "agent"], ["end-user", "end user"]])),
+      h("label", {}, h("span", {}, "License"), sel("filter-license", "license", [["", "any"], ...LICENSES.map((l) => [l, l])])),
+      h("label", {}, h("span", {}, "Seat"), sel("filter-seat", "seat", [["", "any"], ["true", "paid seat"], ["false", "no seat"]])),
+      h("label", {}, h("span", {}, "Inactive for (days)"), inactive),
+      h("a", { class: "button", href: csvHref, id: "csv-export", download: "seatkeeper-users.csv" }, "Export CSV")),
+    h("p", { class: "muted" }, count),
+    table, h("p", {}, more));
+  await load();
+}
+
+// --- one user -----------------------------------------------------------------------
+
+function calendar(win, usage, onPick) {
+  const byDay = new Map(usage.map((r) => [r.date, r]));
+  const from = Date.parse(win.from + "T00:00:00Z"), to = Date.parse(win.to + "T00:00:00Z");
+  const cal = h("div", { class: "calendar", id: "activity-calendar" });
+  const lead = (new Date(from).getUTCDay() + 6) % 7;  // Monday first
+  for (let i = 0; i < lead; i++) cal.append(h("span"));
+  for (let t = from; t <= to; t += 86400000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    const r = byDay.get(day);
+    const cls = r ? (r.sources.length === 1 && r.sources[0] === "login" ? "day login-only" : "day active") : "day";
+    const title = r ? `${day}: ${r.sources.join(", ")}` : `${day}: no activity`;
+    cal.append(h("button", { type: "button", class: cls, title, "data-date": day, "aria-label": title, onclick: (e) => {
+      cal.querySelectorAll(".selected").forEach((x) => x.classList.remove("selected"));
+      e.currentTarget.classList.add("selected");
+      onPick(day, r);
+    } }, day.slice(8)));
+  }
+  return cal;
+}
+
+function evidenceOf(day, r) {
+  if (!r) return h("p", {}, `${day}: no activity recorded.`);
+  const items = [];
+  for (const s of r.sources) {
+    const count = (r.counts || {})[s];
+    items.push(h("li", {}, h("strong", {}, s), count !== undefined ? ` × ${count}` : ""));
+  }
+  for (const [kind, ids] of Object.entries(r.evidence || {})) items.push(h("li", {}, `${kind}: ${ids.join(", ")}`));
+  if (r.login_evidence) items.push(h("li", {}, `login evidence: ${r.login_evidence.join(" + ")}`));
+  return h("div", {}, h("p", {}, h("strong", {}, day), ` — active (${r.sources.join(", ")})`), h("ul", {}, items));
+}
+
+async function renderUser(id) {
+  setNav("users");
+  const [d, st] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status")]);
+  state.status = st;
+  const u = d.user;
+  const evidence = h("div", { id: "evidence" }, h("p", { class: "muted" }, "Pick a day to see its evidence."));
+  const readOnly = !canAct();
+  const why = readOnly ? "The connection is read-only: reconnect with “read and take action” to act." : null;
+  const btn = (label, id, onclick, cls = "") => h("button", { type: "button", id, class: cls, disabled: readOnly, title: why, onclick }, label);
+  const actions = h("div", { class: "actions", id: "user-actions" });
+  if (u.role !== "end-user") actions.append(btn("Downgrade to end user", "action-downgrade", () => confirmAction("Downgrade to end user", "set-role", { user_id: u.id, role: "end-user" }, u)));
+  if (u.role !== "agent") actions.append(btn("Make agent", "action-agent", () => confirmAction("Upgrade to agent", "set-role", { user_id: u.id, role: "agent" }, u)));
+  if (u.role !== "admin") actions.append(btn("Make admin", "action-admin", () => confirmAction("Upgrade to admin", "set-role", { user_id: u.id, role: "admin" }, u)));
+  actions.append(btn("Reassign tickets…", "action-reassign", () => askId("Reassign non-closed tickets to user id", (to) => confirmAction("Reassign tickets", "reassign-tickets", { from: u.id, to }, u))));
+  actions.append(btn("Offboard…", "action-offboard", () => askId("Offboard: reassign tickets to user id", (to) => confirmAction("Offboard", "offboard", { user_id: u.id, reassign_to: to, delete: true }, u))));
+  if (!u.deleted) actions.append(btn("Delete", "action-delete", () => confirmAction("Delete user (soft delete)", "delete-user", { user_id: u.id }, u), "danger"));
+  if (u.deleted_kind !== "permanent") actions.append(btn("Permanently delete", "action-permanent-delete", () => confirmAction("Permanently delete (irreversible)", "delete-user", { user_id: u.id, permanent: true }, u, true), "danger"));
+  const profile = h("table", { id: "profile" }, h("tbody", {},
+    [["Email", u.email || "—"], ["Role", u.role], ["License", u.license + (u.custom_role ? ` (${u.custom_role})` : "")],
+      ["Paid seat", u.seat ? "yes" : "no"], ["Suspended", u.suspended ? "yes" : "no"], ["Deleted", u.deleted ? (u.deleted_kind || "yes") : "no"],
+      ["Last login", fmtTime(u.last_login_at)], ["Active days in window", String(u.active_days)], ["Last active", u.last_active_date || "—"],
+      ["Created", fmtTime(u.created_at)]].map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v)))));
+  app().replaceChildren(
+    h("p", {}, h("a", { href: "#/users" }, "← Users")),
+    h("h1", { id: "user-name" }, u.name, d.is_connecting_user ? h("span", { class: "pill" }, " connecting admin") : ""),
+    h("div", { class: "grid" },
+      h("section", { class: "card" }, h("h2", {}, "Profile and license"), profile),
+      h("section", { class: "card" }, h("h2", {}, `Activity ${d.window.from} to ${d.window.to} (${d.window.timezone})`),
+        calendar(d.window, d.usage, (day, r) => evidence.replaceChildren(evidenceOf(day, r))),
+        h("p", { class: "muted" }, "green: ticket or article activity · light green: sign-in only · grey: none"), evidence)),
+    h("section", { class: "card" }, h("h2", {}, "Actions"), readOnly ? h("p", { class: "muted", id: "read-only-note" }, why) : "", actions));
+}
+
+function askId(title, then) {
+  const input = h("input", { type: "number", min: 1, id: "target-user-id", required: true });
+  openDialog(title, [h("label", {}, h("span", {}, "Zendesk user id of the agent or admin who takes the tickets"), input)], "Next", () => {
+    const v = Number(input.value);
+    if (!v) return false;
+    setTimeout(() => then(v), 0);
+    return true;
+  });
+}
+
+// The dialog: `onConfirm` returns false to keep it open.
+function openDialog(title, bodyNodes, confirmLabel, onConfirm, { danger = false, enabled = true } = {}) {
+  const dlg = document.getElementById("dialog");
+  document.getElementById("dialog-title").textContent = title;
+  document.getElementById("dialog-body").replaceChildren(...bodyNodes);
+  const confirm = document.getElementById("dialog-confirm");
+  confirm.textContent = confirmLabel;
+  confirm.className = danger ? "danger" : "primary";
+  confirm.disabled = !enabled;
+  confirm.onclick = async (e) => {
+    e.preventDefault();
+    confirm.disabled = true;
+    const keep = (await onConfirm()) === false;
+    if (!keep) dlg.close(); else confirm.disabled = false;
+  };
+  document.getElementById("dialog-cancel").onclick = () => dlg.close();
+  if (!dlg.open) dlg.showModal();
+  return confirm;
+}
+
+function outcomeNodes(o) {
+  const nodes = [h("p", { id: "outcome-summary" }, o.summary || o.error || "")];
+  if (o.changes && o.changes.length) nodes.push(h("ul", { class: "changes" }, o.changes.map((c) => h("li", {}, `[${c.state}] ${c.step}: ${c.description}`))));
+  for (const w of o.warnings || []) nodes.push(h("div", { class: "banner error" }, "Warning: ", w));
+  return nodes;
+}
+
+async function confirmAction(title, action, body, user, permanent = false) {
+  let dry;
+  try {
+    dry = await api("POST", `/api/actions/${action}`, { ...body, dry_run: true });
+  } catch (ex) {
+    openDialog(title, [errorBanner(ex)], "Close", () => true);
+    return;
+  }
+  const nodes = [h("p", { class: "muted" }, "Dry run — nothing has changed yet. This is what will happen:"), ...outcomeNodes(dry)];
+  let typed = null;
+  if (permanent) {
+    typed = h("input", { type: "text", id: "confirm-email", autocomplete: "off", style: "width:100%" });
+    nodes.push(h("label", {}, h("span", {}, `This cannot be undone. Type the user's email (${user.email || "no email"}) to confirm:`), typed));
+  }
+  const nothingToDo = dry.result === "no-op";
+  const confirm = openDialog(title, nodes, nothingToDo ? "Close" : "Confirm", async () => {
+    if (nothingToDo) return true;
+    try {
+      const done = await api("POST", `/api/actions/${action}`, { ...body, dry_run: false, confirm: typed ? typed.value.trim() : undefined });
+      openDialog(`${title}: ${done.result}`, outcomeNodes(done), "Close", () => { route(); return true; });
+      return false;
+    } catch (ex) {
+      document.getElementById("dialog-body").append(errorBanner(ex));
+      return false;
+    }
+  }, { danger: permanent, enabled: !permanent });
+  if (typed) typed.addEventListener("input", () => { confirm.disabled = typed.value.trim() !== (user.email || "\u0000"); });
+}
+
+// --- capabilities and audit -----------------------------------------------------------
+
+async function renderCapabilities() {
+  setNav("capabilities");
+  const rows = await api("GET", "/api/capabilities");
+  app().replaceChildren(h("h1", {}, "Integration capabilities"),
+    h("table", { id: "capabilities-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Area"), h("th", {}, "Capability"), h("th", {}, "Available"), h("th", {}, "Why not"))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.area), h("td", {}, r.capability),
+        h("td", {}, h("span", { class: `pill ${r.available ? "yes" : "no"}` }, r.available ? "available" : "unavailable")),
+        h("td", {}, r.reason || ""))))));
+}
+
+function brief(v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "object" && v.user) return brief(v.user);
+  if (typeof v === "object" && v.role) return `role=${v.role}${v.custom_role_id ? ` custom_role=${v.custom_role_id}` : ""}${v.active === false ? " deleted" : ""}`;
+  const s = JSON.stringify(v);
+  return s.length > 80 ? s.slice(0, 77) + "…" : s;
+}
+
+async function renderAudit() {
+  setNav("audit");
+  const rows = await api("GET", "/api/audit");
+  rows.sort((a, b) => b.id - a.id);
+  app().replaceChildren(h("h1", {}, "Audit log"),
+    rows.length === 0 ? h("p", { class: "muted" }, "No actions recorded yet.") :
+      h("table", { id: "audit-table" },
+        h("thead", {}, h("tr", {}, ["Time", "Actor", "Action", "Target", "Result", "Before", "After", "Detail"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, rows.map((e) => h("tr", { "data-audit-id": e.id, "data-result": e.result },
+          h("td", {}, fmtTime(e.at)), h("td", {}, e.actor), h("td", {}, e.action), h("td", {}, e.target),
+          h("td", {}, h("span", { class: `pill ${e.result === "ok" ? "yes" : e.result === "failed" || e.result === "refused" ? "no" : ""}` }, e.result)),
+          h("td", { title: JSON.stringify(e.before) }, brief(e.before)), h("td", { title: JSON.stringify(e.after) }, brief(e.after)),
+          h("td", {}, e.detail || ""))))));
+}
+
+// --- routing ------------------------------------------------------------------------------
+
+async function route() {
+  stopPolling();
+  if (!state.csrf) return showLogin();
+  document.getElementById("top").hidden = false;
+  const { path, params } = hashRoute();
+  try {
+    if (path === "/overview") await renderOverview(params);
+    else if (path === "/connect") await renderConnect();
+    else if (path === "/users") await renderUsers(params);
+    else if (path.startsWith("/user/")) await renderUser(encodeURIComponent(path.slice(6)));
+    else if (path === "/capabilities") await renderCapabilities();
+    else if (path === "/audit") await renderAudit();
+    else location.hash = "#/overview";
+  } catch (ex) {
+    if (ex.status !== 401) app().replaceChildren(errorBanner(ex));
+  }
+}
+
+async function boot() {
+  document.getElementById("logout").addEventListener("click", async () => {
+    try { await api("POST", "/api/logout", {}); } catch { /* already gone */ }
+    state.csrf = null;
+    showLogin();
+  });
+  window.addEventListener("hashchange", route);
+  try {
+    const s = await api("GET", "/api/session");
+    state.csrf = s.csrf_token;
+    route();
+  } catch (ex) {
+    if (ex.status !== 401) app().replaceChildren(errorBanner(ex));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", boot);

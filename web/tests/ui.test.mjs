@@ -1,0 +1,264 @@
+// Browser test of the web UI: zdsim + `seatkeeper serve` as real processes,
+// headless Debian Chromium driven by playwright-core. Walks the admin's path:
+// log in, connect with OAuth (read and take action), wait for the green
+// tile, see the chart and the users table, filter to idle seats, downgrade
+// one user through the confirmation dialog, find it in the audit log, then
+// reconnect read-only and check actions are disabled and refused by the API.
+//
+//   SK_BUILD_DIR=build/h-web node --test web/tests/   (from the repo root)
+//
+// Env: SK_BUILD_DIR (holds seatkeeper and zdsim; default <repo>/build),
+// SK_WEB_ARTIFACTS (screenshots; default $SK_BUILD_DIR/web-artifacts),
+// CHROMIUM (default /usr/bin/chromium).
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const repo = resolve(webDir, "..");
+const buildDir = resolve(repo, process.env.SK_BUILD_DIR || "build");
+const artifacts = resolve(process.env.SK_WEB_ARTIFACTS || join(buildDir, "web-artifacts"));
+const seatkeeper = join(buildDir, "seatkeeper");
+const zdsim = join(buildDir, "zdsim");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const PASSWORD = "browser-test-password";
+
+const work = mkdtempSync(join(tmpdir(), "sk-ui-"));
+const home = join(work, "home");
+const children = [];
+let context, page, base, simUrl;
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function waitFor(fn, what, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  child.out = "";
+  child.err = "";
+  child.stdout.on("data", (d) => { child.out += d; });
+  child.stderr.on("data", (d) => { child.err += d; });
+  children.push(child);
+  return child;
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+// Follows the Zendesk (zdsim) authorize page: approve, back to seatkeeper.
+async function approveOnZendesk() {
+  await page.waitForURL((u) => u.toString().startsWith(simUrl), { timeout: 15000 });
+  await shot("zendesk-authorize");
+  await page.click("button[name=approve]");
+  await page.waitForURL((u) => u.toString().startsWith(base), { timeout: 15000 });
+}
+
+async function tileState() {
+  return page.getAttribute("#zendesk-tile", "data-state").catch(() => null);
+}
+
+async function api(method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const s = await (await fetch("/api/session")).json();
+    const r = await fetch(path, { method, headers: { "X-CSRF-Token": s.csrf_token, "Content-Type": "application/json" },
+      body: method === "GET" ? undefined : JSON.stringify(body) });
+    return { status: r.status, body: await r.json() };
+  }, [method, path, body]);
+}
+
+before(async () => {
+  for (const bin of [seatkeeper, zdsim]) assert.ok(existsSync(bin), `${bin} is missing: build it first (SK_BUILD_DIR)`);
+  assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`);
+  assert.ok(existsSync(join(webDir, "vendor", "uplot.iife.min.js")), "web/vendor is missing: run npm install in web/");
+  mkdirSync(artifacts, { recursive: true });
+  mkdirSync(home, { recursive: true });
+
+  const portFile = join(work, "zdsim.port");
+  start(zdsim, ["serve", "--port", "0", "--port-file", portFile, "--seed", "11", "--users", "80", "--agents", "12",
+    "--days", "20", "--tickets-per-day", "10", "--articles", "3", "--no-rate-limits"]);
+  const simPort = await waitFor(() => existsSync(portFile) && readFileSync(portFile, "utf8").trim(), "zdsim's port file");
+  simUrl = `http://127.0.0.1:${simPort}`;
+
+  const env = { SEATKEEPER_HOME: home };
+  const setpw = spawnSync(seatkeeper, ["admin", "set-password", "--password-file", "-"], { input: PASSWORD + "\n", env: { ...process.env, ...env } });
+  assert.equal(setpw.status, 0, String(setpw.stderr));
+
+  const sk = start(seatkeeper, ["serve", "--listen", "127.0.0.1:0", "--allow-local", "--web-root", webDir, "--no-schedule"], env);
+  const line = await waitFor(() => /seatkeeper serving on (http:\/\/\S+)/.exec(sk.out), "seatkeeper serve to start");
+  base = line[1];
+
+  context = await chromium.launchPersistentContext(join(work, "chromium-profile"), {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("dialog", (d) => d.dismiss());
+});
+
+after(async () => {
+  if (context) await context.close().catch(() => {});
+  for (const c of children) c.kill("SIGTERM");
+  await sleep(300);
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("admin connects, sees usage, downgrades an idle seat, then goes read-only", { timeout: 300000 }, async () => {
+  // --- log in (a wrong password first)
+  await page.goto(base + "/");
+  await page.waitForSelector("#login-form");
+  await shot("01-login");
+  await page.fill("#password", "not the password");
+  await page.click("#login-button");
+  await page.waitForSelector("#login-form .banner.error");
+  await page.fill("#password", PASSWORD);
+  await page.click("#login-button");
+  await page.waitForSelector("#zendesk-tile");
+  assert.equal(await tileState(), "not-connected");
+  await shot("02-overview-not-connected");
+
+  // --- connect through OAuth with "read and take action"
+  await page.click("#connect-button");
+  await page.check("input[name=permission][value=read-write]");
+  await page.click("#connect-next");
+  await page.fill("#org-url", simUrl);
+  await page.fill("#client-id", "seatkeeper");
+  await page.fill("#client-secret", "zdsim-client-secret");
+  await shot("03-connect");
+  await page.click("#connect-submit");
+  await approveOnZendesk();
+  await page.waitForSelector("#zendesk-tile");
+  await waitFor(async () => (await tileState()) === "synced", "the green (synced) tile", 180000);
+  await page.waitForSelector("#chart .uplot", { timeout: 20000 });
+  await page.waitForSelector("#idle-count");
+  await shot("04-overview-synced");
+
+  // --- idle paid seats -> users table
+  await page.fill("#idle-days", "7");
+  await page.dispatchEvent("#idle-days", "change");
+  await page.waitForSelector("#idle-seats-link[href*='inactive_days=7']");
+  await page.click("#idle-seats-link");
+  await page.waitForSelector("#users-table");
+  assert.match(page.url(), /seat=true/);
+  await shot("05-users-idle-seats");
+  let agentLink = page.locator("#users-table tbody tr", { has: page.locator("td:nth-child(3)", { hasText: /^agent$/ }) }).first().locator("a").first();
+  if ((await agentLink.count()) === 0) {
+    await page.goto(base + "/#/users?role=agent&seat=true");
+    await page.waitForSelector("#users-table tbody tr");
+    agentLink = page.locator("#users-table tbody tr a").first();
+  }
+  // Sorting and the CSV link work on the table.
+  await page.click("#users-table th[data-key=active_days]");
+  assert.ok(await page.getAttribute("#csv-export", "href").then((h) => h.includes("format=csv")));
+
+  // --- the user page: calendar, evidence, downgrade through the confirmation
+  await agentLink.click();
+  await page.waitForSelector("#activity-calendar");
+  const userId = Number(page.url().split("/user/")[1]);
+  const active = page.locator("#activity-calendar .day.active, #activity-calendar .day.login-only").first();
+  if (await active.count()) {
+    await active.click();
+    await page.waitForSelector("#evidence ul");
+  }
+  await shot("06-user");
+  // Permanent delete asks for the email before it can be confirmed.
+  await page.click("#action-permanent-delete");
+  await page.waitForSelector("#confirm-email");
+  assert.equal(await page.isDisabled("#dialog-confirm"), true);
+  await page.fill("#confirm-email", "someone-else@example.com");
+  assert.equal(await page.isDisabled("#dialog-confirm"), true);
+  await shot("07-permanent-delete-confirmation");
+  await page.click("#dialog-cancel");
+
+  await page.click("#action-downgrade");
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  assert.match(await page.textContent("#dialog-body"), /Dry run/);
+  await shot("08-downgrade-dry-run");
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await shot("09-downgrade-done");
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => !document.getElementById("dialog").open);
+  const downgraded = await api("GET", `/api/users/${userId}`);
+  assert.equal(downgraded.body.user.role, "end-user");
+
+  // --- create a user through the same confirmation
+  await page.goto(base + "/#/users");
+  await page.waitForSelector("#users-table tbody tr");
+  await page.click("#create-user");
+  await page.fill("#new-name", "Grace Hopper");
+  await page.fill("#new-email", "grace.hopper@example.com");
+  await page.selectOption("#new-role", "agent");
+  await page.click("#dialog-confirm");
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  assert.match(await page.textContent("#dialog-body"), /Dry run/);
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await page.click("#dialog-confirm");
+  await page.fill("#user-search", "grace.hopper");
+  await page.dispatchEvent("#user-search", "change");
+  await page.waitForSelector("#users-table tbody tr:has-text('grace.hopper@example.com')");
+
+  // --- audit log shows it
+  await page.goto(base + "/#/audit");
+  await page.waitForSelector("#audit-table");
+  const auditText = await page.textContent("#audit-table");
+  assert.match(auditText, /web:admin/);
+  assert.match(auditText, /set-role/);
+  assert.match(auditText, /user\.create/);
+  await shot("10-audit");
+
+  await page.goto(base + "/#/capabilities");
+  await page.waitForSelector("#capabilities-table tbody tr");
+  await shot("11-capabilities");
+
+  // --- reconnect read-only (the stored OAuth client is reused)
+  await page.goto(base + "/#/overview");
+  await page.waitForSelector("#reconnect-button");
+  await page.click("#reconnect-button");
+  await page.check("input[name=permission][value=read]");
+  await page.click("#connect-next");
+  await page.click("#connect-submit");
+  await approveOnZendesk();
+  await page.waitForSelector("#zendesk-tile");
+  await waitFor(async () => (await tileState()) === "synced", "the green tile after reconnecting", 180000);
+  const status = await api("GET", "/api/status");
+  assert.equal(status.body.permission, "read");
+  await shot("12-overview-read-only");
+
+  await page.goto(base + `/#/user/${userId}`);
+  await page.waitForSelector("#read-only-note");
+  assert.equal(await page.isDisabled("#action-agent"), true);
+  const buttons = page.locator("#user-actions button");
+  assert.ok((await buttons.count()) >= 3);
+  for (let i = 0; i < (await buttons.count()); i++) assert.equal(await buttons.nth(i).isDisabled(), true);
+  await shot("13-user-read-only");
+  const refused = await api("POST", "/api/actions/set-role", { dry_run: false, user_id: userId, role: "agent" });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.result, "refused");
+  assert.match(refused.body.error, /read/);
+
+  // --- logging out ends the session
+  await page.click("#logout");
+  await page.waitForSelector("#login-form");
+  const anon = await page.evaluate(async () => (await fetch("/api/status")).status);
+  assert.equal(anon, 401);
+});
