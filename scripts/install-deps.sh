@@ -12,9 +12,9 @@ PKGS=(
   libcli11-dev libspdlog-dev libfmt-dev libsodium-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
+  chromium wrk
 )
-if [[ "${SEATKEEPER_WITH_BROWSER:-0}" == 1 ]]; then PKGS+=(chromium nodejs npm); fi
-if [[ "${SEATKEEPER_WITH_POSTGRES:-0}" == 1 ]]; then PKGS+=(postgresql); fi
+if [[ "${SEATKEEPER_WITH_POSTGRES:-1}" == 1 ]]; then PKGS+=(postgresql); fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -24,10 +24,22 @@ for p in "${PKGS[@]}"; do
 done
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PKGS[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
-echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Web UI packages from npm (uplot for the charts, vendored into web/vendor by
+# postinstall; playwright-core for the browser test). Node.js comes with the machine.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [[ -f "$ROOT/web/package-lock.json" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  if [[ ! -d "$ROOT/web/node_modules/playwright-core" || ! -d "$ROOT/web/vendor" ]]; then
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi

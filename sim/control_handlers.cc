@@ -109,6 +109,44 @@ void ClearFaults(Ctx& c) {
 
 void ListFaults(Ctx& c) { SendJson(c, 200, {{"faults", c.s.faults.List()}}); }
 
+// Record counts behind the export arithmetic (bench/): what a sync of the
+// window starting at `since` must read, per endpoint, and how many distinct
+// tickets the window touches (the per-ticket audits baseline).
+void Stats(Ctx& c) {
+  const int64_t since = ParamInt(c, "since").value_or(c.now - static_cast<int64_t>(c.ds.options().days) * 86400);
+  const int64_t until = c.now - 60;  // exports never return the last minute
+  int64_t events = 0, events_7d = 0, tickets_touched = 0;
+  const int64_t since_7d = ParamInt(c, "since_7d").value_or(until - 7 * 86400);
+  std::vector<bool> touched(c.ds.tickets.size(), false);
+  for (const auto& e : c.ds.events) {
+    if (e.at < since || e.at >= until) continue;
+    ++events;
+    if (e.at >= since_7d) ++events_7d;
+    if (e.ticket >= 0 && static_cast<size_t>(e.ticket) < touched.size() && !touched[e.ticket]) {
+      touched[e.ticket] = true;
+      ++tickets_touched;
+    }
+  }
+  int64_t users = 0, deleted_users = 0;
+  for (const auto& u : c.ds.users) {
+    ++users;
+    if (!u.active && !u.scrubbed) ++deleted_users;
+  }
+  int64_t deleted_tickets = 0;
+  for (const auto& t : c.ds.tickets)
+    if (t.deleted_at != kNull && t.deleted_at >= c.now - 30 * 86400) ++deleted_tickets;
+  int64_t logins = 0;
+  for (const auto& a : c.ds.audit)
+    if (a.action == AuditAction::kLogin && a.at >= since && a.at < c.now) ++logins;
+  int64_t articles = 0;
+  for (const auto& a : c.ds.articles)
+    if (a.updated_at >= since) ++articles;
+  SendJson(c, 200, {{"since", since}, {"now", c.now}, {"events", events}, {"events_7d", events_7d},
+                    {"tickets_touched", tickets_touched}, {"users", users}, {"deleted_users", deleted_users},
+                    {"deleted_tickets_30d", deleted_tickets}, {"audit_logins", logins}, {"articles", articles},
+                    {"events_total", static_cast<int64_t>(c.ds.events.size())}});
+}
+
 void TicketsState(Ctx& c) { SendJson(c, 200, c.s.TicketsState(ParamInt(c, "assignee_id"))); }
 
 }  // namespace
@@ -128,6 +166,7 @@ void RegisterControlRoutes(Router& r) {
   r.Add("DELETE", R"(/_sim/faults)", Access::kPublic, ClearFaults, "-");
   r.Add("GET", R"(/_sim/faults)", Access::kPublic, ListFaults, "-");
   r.Add("GET", R"(/_sim/state/tickets)", Access::kPublic, TicketsState, "-");
+  r.Add("GET", R"(/_sim/stats)", Access::kPublic, Stats, "-");
 }
 
 }  // namespace zdsim

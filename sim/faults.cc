@@ -6,7 +6,8 @@ std::optional<std::string> ParseFault(const nlohmann::json& j, Fault* f) {
   if (!j.is_object()) return "body must be a JSON object";
   try {
     if (j.contains("kind")) f->kind = j["kind"].get<std::string>();
-    static const char* kKinds[] = {"status", "ip_restricted", "reset", "slow", "truncate", "invalid_utf8", "repeat_page"};
+    static const char* kKinds[] = {"status", "ip_restricted", "reset", "slow", "truncate", "invalid_utf8", "repeat_page",
+                                   "expired_cursor", "token_expired"};
     bool ok = false;
     for (const char* k : kKinds) ok = ok || f->kind == k;
     if (!ok) return "unknown fault kind " + f->kind;

@@ -12,7 +12,8 @@
 namespace zdsim {
 
 struct Fault {
-  std::string kind = "status";  // status|ip_restricted|reset|slow|truncate|invalid_utf8|repeat_page
+  std::string kind = "status";  // status|ip_restricted|reset|slow|truncate|invalid_utf8|repeat_page|
+                                //   expired_cursor (400 on a cursor)|token_expired (401 invalid_token)
   int status = 503;
   std::string body = "json";    // json|text
   std::optional<int> retry_after = 1;

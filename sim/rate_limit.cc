@@ -16,8 +16,12 @@ RateLimiter::Outcome RateLimiter::Compute(Bucket& b, int limit, int window_facto
   Outcome o;
   o.limit = limit;
   o.reset = std::max(1, static_cast<int>(std::ceil(window - elapsed)));
+  if (!enabled_) {  // limits off: every window looks untouched, so clients never pace
+    o.remaining = limit;
+    return o;
+  }
   if (take) {
-    if (enabled_ && b.used >= limit) {
+    if (b.used >= limit) {
       o.allowed = false;
     } else {
       ++b.used;

@@ -81,6 +81,26 @@ void ApplyFaultStatus(httplib::Response& res, const Fault& f) {
   if (f.retry_after) res.set_header("Retry-After", std::to_string(*f.retry_after));
   std::string text;
   json j;
+  if (f.kind == "expired_cursor") {
+    // Zendesk's answer to a cursor that has expired (or was never valid).
+    res.status = 400;
+    res.set_content(json{{"error", "InvalidPaginationParameter"},
+                         {"description", "The cursor provided has expired or is invalid. Start a new export."}}
+                        .dump(),
+                    "application/json; charset=utf-8");
+    return;
+  }
+  if (f.kind == "token_expired") {
+    // An OAuth access token that expired mid-sync.
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer realm=\"Zendesk\", error=\"invalid_token\"");
+    res.set_content(json{{"error", "invalid_token"},
+                         {"error_description",
+                          "The access token provided is expired, revoked, malformed or invalid for other reasons."}}
+                        .dump(),
+                    "application/json; charset=utf-8");
+    return;
+  }
   if (f.kind == "ip_restricted") {
     // Zendesk's answer when the account's IP restrictions block the caller.
     res.status = 403;
@@ -237,7 +257,8 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
     s.requests.push_back(std::move(rec));
   };
 
-  if (fault && (fault->kind == "status" || fault->kind == "ip_restricted")) {
+  if (fault && (fault->kind == "status" || fault->kind == "ip_restricted" || fault->kind == "expired_cursor" ||
+                fault->kind == "token_expired")) {
     ApplyFaultStatus(res, *fault);
     finish();
     return;

@@ -193,3 +193,35 @@ TEST(Connect, LegacyApiTokenWarnsAndOAuthDoesNot) {
 
 }  // namespace
 }  // namespace sk::testing
+
+namespace sk::testing {
+namespace {
+
+TEST(UsersSync, AUserChangedInTheLastMinuteIsNotMistakenForADeletedOne) {
+  // Zendesk's incremental export leaves out records changed in the last
+  // minute; a sync right after a role change must ask for that user instead
+  // of marking them deleted.
+  Account acct(SmallAccount(21), "recent-change");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  acct.Json({"sync"});
+  int64_t agent = 0;
+  for (const auto& u : acct.sim().TruthUsers())
+    if (u["license"] == "agent" && !u["deleted"].get<bool>() && u["id"] != acct.sim().AdminId() &&
+        u["id"] != acct.sim().OwnerId() && u["id"] != acct.sim().AgentId()) {
+      agent = u["id"];
+      break;
+    }
+  ASSERT_NE(agent, 0);
+  ASSERT_FALSE(acct.sim().UpdateUser(agent, {{"role", "end-user"}}).has_value());
+  acct.Json({"sync"});  // same instant: the export does not show the change yet
+  auto got = ProjectUsers(acct.Json({"users"})), want = ProjectUsers(acct.sim().TruthUsers());
+  EXPECT_TRUE(got == want) << FirstDifference(got, want, {"id"});
+  for (const auto& u : got)
+    if (u["id"] == agent) {
+      EXPECT_FALSE(u["deleted"].get<bool>());
+      EXPECT_EQ(u["license"], "end-user");
+    }
+}
+
+}  // namespace
+}  // namespace sk::testing

@@ -9,7 +9,7 @@ const LICENSE_COLORS = {
   "billing-admin": "#ee46bc", "chat-agent": "#0ba5ec", "end-user": "#98a2b3",
 };
 
-const state = { csrf: null, status: null, pollTimer: null, chart: null };
+const state = { csrf: null, status: null, pollTimer: null, chart: null, gen: 0 };
 const app = () => document.getElementById("app");
 
 // --- helpers ---------------------------------------------------------------
@@ -173,8 +173,10 @@ function tile(st) {
 async function refreshOverview() {
   stopPolling();
   if (hashRoute().path !== "/overview") return;
+  const gen = state.gen;
   try {
     const st = await api("GET", "/api/status");
+    if (gen !== state.gen) return;  // navigated away meanwhile
     state.status = st;
     const old = document.getElementById("zendesk-tile");
     if (old) old.replaceWith(tile(st));
@@ -187,7 +189,9 @@ async function refreshOverview() {
 
 async function renderOverview(params) {
   setNav("overview");
+  const gen = state.gen;
   const st = await api("GET", "/api/status");
+  if (gen !== state.gen) return;
   state.status = st;
   const parts = [h("h1", {}, "Overview")];
   if (params.get("connect_error")) parts.push(h("div", { class: "banner error", id: "connect-error" }, "Connecting failed: ", params.get("connect_error")));
@@ -205,6 +209,7 @@ async function renderOverview(params) {
   const seatsCard = h("section", { class: "card", id: "idle-seats" }, h("h2", {}, "Idle paid seats"));
   body.append(chartCard, seatsCard);
   const [summary] = await Promise.all([api("GET", "/api/usage/summary"), renderSeats(seatsCard)]);
+  if (gen !== state.gen) return;
   drawChart(document.getElementById("chart"), summary);
 }
 
@@ -384,7 +389,9 @@ async function renderUsers(params) {
     const q = query();
     q.set("limit", "200");
     if (nextAfter !== null) q.set("after", nextAfter);
+    const gen = state.gen;
     const r = await api("GET", `/api/users?${q}`);
+    if (gen !== state.gen) return;
     rows = rows.concat(r.users);
     nextAfter = r.next_after;
     draw();
@@ -442,7 +449,9 @@ function evidenceOf(day, r) {
 
 async function renderUser(id) {
   setNav("users");
+  const gen = state.gen;
   const [d, st] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status")]);
+  if (gen !== state.gen) return;
   state.status = st;
   const u = d.user;
   const evidence = h("div", { id: "evidence" }, h("p", { class: "muted" }, "Pick a day to see its evidence."));
@@ -543,7 +552,9 @@ async function confirmAction(title, action, body, user, permanent = false) {
 
 async function renderCapabilities() {
   setNav("capabilities");
+  const gen = state.gen;
   const rows = await api("GET", "/api/capabilities");
+  if (gen !== state.gen) return;
   app().replaceChildren(h("h1", {}, "Integration capabilities"),
     h("table", { id: "capabilities-table" },
       h("thead", {}, h("tr", {}, h("th", {}, "Area"), h("th", {}, "Capability"), h("th", {}, "Available"), h("th", {}, "Why not"))),
@@ -562,7 +573,9 @@ function brief(v) {
 
 async function renderAudit() {
   setNav("audit");
+  const gen = state.gen;
   const rows = await api("GET", "/api/audit");
+  if (gen !== state.gen) return;
   rows.sort((a, b) => b.id - a.id);
   app().replaceChildren(h("h1", {}, "Audit log"),
     rows.length === 0 ? h("p", { class: "muted" }, "No actions recorded yet.") :
@@ -579,6 +592,7 @@ async function renderAudit() {
 
 async function route() {
   stopPolling();
+  state.gen++;  // renders still awaiting data for an older route drop their result
   if (!state.csrf) return showLogin();
   document.getElementById("top").hidden = false;
   const { path, params } = hashRoute();

@@ -1,7 +1,10 @@
 #include "actions/action.h"
 
 #include <chrono>
+#include <map>
 #include <thread>
+
+#include "sync/license.h"
 
 namespace sk::actions {
 
@@ -75,43 +78,12 @@ namespace {
 json OptJson(const std::optional<int64_t>& v) {
   return v ? json(*v) : json(nullptr);
 }
-
-// License and seat per spec §3 / reference §5.2, from the user object alone;
-// the same rules as sk::sync::Classify without the custom-role table.
-// TODO(lead): call sk::sync::Classify (src/sync/license.h) instead once
-// sk_actions links sk_sync (CMakeLists: sk_library(sk_actions ... sk_sync)),
-// passing the custom roles so light-agent custom roles are recognised.
-std::pair<std::string, bool> DeriveLicense(const zendesk::User& u) {
-  std::string type = "end-user";
-  bool seat = false;
-  const std::optional<int> rt = u.role_type;
-  if (u.role == "admin") {
-    type = rt == 5 ? "billing-admin" : "admin";
-    seat = true;
-  } else if (u.role == "agent") {
-    if (rt == 1) {
-      type = "light-agent";
-    } else if (rt == 3) {
-      type = "contributor";
-    } else if (rt == 2 || u.chat_only) {
-      type = "chat-agent";
-      seat = true;
-    } else if (rt == 5) {
-      type = "billing-admin";
-      seat = true;
-    } else {
-      type = "agent";
-      seat = true;
-    }
-  }
-  if (u.shared_agent || !u.active) seat = false;
-  return {type, seat};
-}
-
 }  // namespace
 
 json UserJson(const zendesk::User& u) {
-  auto [license, seat] = DeriveLicense(u);
+  sync::License l = sync::Classify(u, {});
+  const std::string& license = l.type;
+  const bool seat = l.seat;
   return {{"id", OptJson(u.id)},
           {"name", u.name},
           {"email", u.email ? json(*u.email) : json(nullptr)},
@@ -126,24 +98,18 @@ json UserJson(const zendesk::User& u) {
 
 store::UserRecord ToRecord(const zendesk::User& u, const std::optional<store::UserRecord>& previous,
                            const std::string& deleted_kind) {
-  store::UserRecord r;
-  r.id = u.id.value_or(0);
-  r.name = u.name;
-  r.email = u.email;
-  r.role = u.role;
-  r.role_type = u.role_type;
-  r.custom_role_id = u.custom_role_id;
-  if (previous && previous->custom_role_id == u.custom_role_id) r.custom_role = previous->custom_role;
-  auto [license, seat] = DeriveLicense(u);
-  r.license = license;
-  r.seat = seat;
-  r.suspended = u.suspended;
-  r.deleted = !u.active || !deleted_kind.empty();
-  r.deleted_kind = deleted_kind.empty() && !u.active ? "soft" : deleted_kind;
-  if (r.deleted) r.seat = false;  // a deleted user holds no seat
-  r.last_login_at = u.last_login_at;
-  r.created_at = u.created_at;
-  r.updated_at = u.updated_at;
+  // The custom role's name and kind are known from the stored record while the role is unchanged.
+  std::map<int64_t, zendesk::CustomRole> roles;
+  if (previous && u.custom_role_id && previous->custom_role_id == u.custom_role_id && previous->custom_role)
+    roles[*u.custom_role_id] = {*u.custom_role_id, *previous->custom_role, previous->role_type,
+                                previous->license == "light-agent"};
+  std::string kind = deleted_kind.empty() && !u.active ? "soft" : deleted_kind;
+  store::UserRecord r = sync::ToRecord(u, roles, kind == "soft");
+  if (!kind.empty()) {
+    r.deleted = true;
+    r.deleted_kind = kind;
+    r.seat = false;  // a deleted user holds no seat
+  }
   if (previous) {
     if (r.created_at == 0) r.created_at = previous->created_at;
     if (!r.last_login_at) r.last_login_at = previous->last_login_at;

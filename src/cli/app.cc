@@ -2,7 +2,9 @@
 // the mapping of outcomes to exit codes (0 ok, 1 failure, 2 usage, 3 refused).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 #include <unistd.h>
 #include <pwd.h>
 
@@ -21,6 +23,32 @@ std::string DefaultHome() {
     if (auto* pw = getpwuid(getuid())) home = pw->pw_dir;
   }
   return std::string(home ? home : ".") + "/.seatkeeper";
+}
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// "unknown command 'statuss' (did you mean 'status'?)" for a mistyped subcommand.
+std::string UnknownCommandMessage(const CLI::App& app, const std::string& word) {
+  std::string best;
+  size_t best_d = 3;
+  for (const auto* sub : app.get_subcommands({})) {
+    size_t d = EditDistance(word, sub->get_name());
+    if (d < best_d) {
+      best_d = d;
+      best = sub->get_name();
+    }
+  }
+  return "unknown command '" + word + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)");
 }
 
 std::string LoginName() {
@@ -83,7 +111,24 @@ int Main(int argc, char** argv) {
   RegisterReportCommands(app, ctx);
   RegisterActionCommands(app, ctx);
   RegisterServeCommands(app, ctx);
+  RegisterRekeyCommand(app, ctx);
+  RegisterWorkerCommand(app, ctx);
 
+  // A mistyped command gets a suggestion rather than CLI11's generic message.
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("-", 0) == 0) {
+      if (a == "--account" || a == "--log-format" || a == "--log-level") ++i;  // skip the option's value
+      continue;
+    }
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known |= sub->check_name(a);
+    if (!known) {
+      std::cerr << "error: " << UnknownCommandMessage(app, a) << "\nRun with --help for usage.\n";
+      return 2;
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

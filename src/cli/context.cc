@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "store/postgres_store.h"
 #include "util/log.h"
 
 namespace sk::cli {
@@ -11,7 +12,8 @@ namespace sk::cli {
 Result<store::Store*> Context::Store() {
   if (!store_) {
     ::mkdir(home.c_str(), 0700);
-    SK_ASSIGN_OR_RETURN(store_, store::OpenSqlite(home + "/seatkeeper.db", home));
+    // SEATKEEPER_DB=postgresql://... selects PostgreSQL; else SEATKEEPER_HOME/seatkeeper.db.
+    SK_ASSIGN_OR_RETURN(store_, store::OpenStore(home));
   }
   return store_.get();
 }

@@ -47,5 +47,7 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
 void RegisterActionCommands(CLI::App& app, Context& ctx);   // user create/delete/set-role, tickets reassign, offboard, audit
 void RegisterServeCommands(CLI::App& app, Context& ctx);    // serve, admin set-password
+void RegisterRekeyCommand(CLI::App& app, Context& ctx);     // rekey
+void RegisterWorkerCommand(CLI::App& app, Context& ctx);    // worker, worker status, worker request
 
 }  // namespace sk::cli

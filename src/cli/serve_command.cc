@@ -3,13 +3,13 @@
 // sets the password of the web UI's admin login.
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <spdlog/spdlog.h>
 
 #include "cli/context.h"
 #include "cli/secrets_input.h"
@@ -67,7 +67,8 @@ Status Serve(Context& ctx, ServeArgs a) {
     return InvalidArgument("--listen must be HOST:PORT, for example 127.0.0.1:8080");
   server::ServerOptions o;
   o.host = a.listen.substr(0, colon);
-  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+    o.host = o.host.substr(1, o.host.size() - 2);
   try {
     size_t used = 0;
     o.port = std::stoi(a.listen.substr(colon + 1), &used);
@@ -79,7 +80,8 @@ Status Serve(Context& ctx, ServeArgs a) {
     o.sync_at.reset();
   } else {
     o.sync_at = server::ParseDailyTime(a.sync_at);
-    if (!o.sync_at) return InvalidArgument("--sync-at must be HH:MM (24-hour clock, the connection's time zone)");
+    if (!o.sync_at)
+      return InvalidArgument("--sync-at must be HH:MM (24-hour clock, the connection's time zone)");
   }
   o.web_root = FindWebRoot(a.web_root);
   o.account = ctx.account;
@@ -118,8 +120,9 @@ Status Serve(Context& ctx, ServeArgs a) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("stopping (signal {}){}", sig,
-               web.sync_runner().running() ? "; waiting for the running sync to finish (a second signal quits at once)"
-                                           : "");
+               web.sync_runner().running()
+                   ? "; waiting for the running sync to finish (a second signal quits at once)"
+                   : "");
   // A second signal ends the process at once.
   std::thread([signals]() mutable {
     int again = 0;
@@ -143,26 +146,31 @@ Status SetPassword(Context& ctx, const std::string& file) {
 void RegisterServeCommands(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand("serve", "Serve the web UI and REST API, and run the daily sync");
-  serve->add_option("--listen", a->listen,
-                    "HOST:PORT to listen on, default 127.0.0.1:8080 (port 0 picks a free port; or SEATKEEPER_LISTEN)");
+  serve->add_option(
+      "--listen", a->listen,
+      "HOST:PORT to listen on, default 127.0.0.1:8080 (port 0 picks a free port; or SEATKEEPER_LISTEN)");
   serve->add_option("--web-root", a->web_root,
                     "Folder of the web UI (default: the installed web/ folder; or SEATKEEPER_WEB_ROOT)");
-  serve->add_option("--sync-at", a->sync_at,
-                    "Daily sync time HH:MM in the connection's time zone, default 03:00 (or SEATKEEPER_SYNC_AT)");
+  serve->add_option(
+      "--sync-at", a->sync_at,
+      "Daily sync time HH:MM in the connection's time zone, default 03:00 (or SEATKEEPER_SYNC_AT)");
   serve->add_flag("--no-schedule", a->no_schedule, "Do not run the daily sync");
-  serve->add_option("--public-url", a->public_url,
-                    "URL browsers reach this server at, for the OAuth redirect (default: from the Host header)");
+  serve->add_option(
+      "--public-url", a->public_url,
+      "URL browsers reach this server at, for the OAuth redirect (default: from the Host header)");
   serve->add_option("--threads", a->threads, "Worker threads (each keep-alive connection holds one)")
       ->check(CLI::Range(2, 256))
       ->capture_default_str();
-  serve->add_flag("--allow-local", a->allow_local, "Allow http://127.0.0.1:PORT or localhost account URLs (simulator)");
+  serve->add_flag("--allow-local", a->allow_local,
+                  "Allow http://127.0.0.1:PORT or localhost account URLs (simulator)");
   serve->callback([&ctx, a] { ctx.Finish(Serve(ctx, *a)); });
 
   auto file = std::make_shared<std::string>();
   auto* admin = app.add_subcommand("admin", "Administer the web UI");
   admin->require_subcommand(1);
   auto* setpw = admin->add_subcommand("set-password", "Set the web UI's admin password");
-  setpw->add_option("--password-file", *file, "File holding the password, - for stdin (or SEATKEEPER_ADMIN_PASSWORD)");
+  setpw->add_option("--password-file", *file,
+                    "File holding the password, - for stdin (or SEATKEEPER_ADMIN_PASSWORD)");
   setpw->callback([&ctx, file] { ctx.Finish(SetPassword(ctx, *file)); });
 }
 

@@ -53,8 +53,9 @@ Result<std::optional<int64_t>> OptionalId(const json& body, const char* name) {
 
 void SendActionError(httplib::Response& res, const Status& s) {
   const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
-  SendJson(res, HttpStatusFor(s),
-           {{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}});
+  SendJson(
+      res, HttpStatusFor(s),
+      {{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}});
 }
 
 }  // namespace
@@ -89,19 +90,25 @@ void WebServer::RegisterActionRoutes() {
     if (!outcome.ok()) {
       const bool refused =
           outcome.status().code() == Code::kRefused || outcome.status().code() == Code::kInvalidArgument;
-      metrics_.Add("seatkeeper_actions_total",
-                   "action=\"" + Metrics::Label(route) + "\",result=\"" + (refused ? "refused" : "failed") + "\"");
+      metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
+                                                   (refused ? "refused" : "failed") + "\"");
       return SendActionError(res, outcome.status());
     }
-    metrics_.Add("seatkeeper_actions_total",
-                 "action=\"" + Metrics::Label(route) + "\",result=\"" + Metrics::Label(outcome->result) + "\"");
+    metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
+                                                 Metrics::Label(outcome->result) + "\"");
     Log("action " + outcome->action + " " + outcome->target + ": " + outcome->result);
     SendJson(res, outcome->status.ok() ? 200 : HttpStatusFor(outcome->status), outcome->ToJson());
   };
 
-  Add({"POST", "/api/actions/create-user", Route::Access::kSession,
-       "Create a user (reports the existing user for a known email)", {},
-       {{"dry_run", true}, {"name", "Ada Lovelace"}, {"email", "ada@example.com"}, {"role", "agent"},
+  Add({"POST",
+       "/api/actions/create-user",
+       Route::Access::kSession,
+       "Create a user (reports the existing user for a known email)",
+       {},
+       {{"dry_run", true},
+        {"name", "Ada Lovelace"},
+        {"email", "ada@example.com"},
+        {"role", "agent"},
         {"custom_role_id", nullptr}}},
       [run](const httplib::Request& req, httplib::Response& res, const Session*) {
         run(req, res, [](const json& b) -> Result<ActionFn> {
@@ -114,9 +121,16 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST", "/api/actions/delete-user", Route::Access::kSession,
-       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently", {},
-       {{"dry_run", true}, {"user_id", 123}, {"reassign_to", nullptr}, {"permanent", false}, {"confirm", ""}}},
+  Add({"POST",
+       "/api/actions/delete-user",
+       Route::Access::kSession,
+       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently",
+       {},
+       {{"dry_run", true},
+        {"user_id", 123},
+        {"reassign_to", nullptr},
+        {"permanent", false},
+        {"confirm", ""}}},
       [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
         run(req, res, [this](const json& b) -> Result<ActionFn> {
           SK_ASSIGN_OR_RETURN(int64_t id, IdField(b, "user_id"));
@@ -131,10 +145,12 @@ void WebServer::RegisterActionRoutes() {
               SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, id));
               const std::string confirm = StringField(b, "confirm");
               if (!user || !user->email || confirm.empty() || confirm != *user->email)
-                return InvalidArgument("permanent deletion is irreversible: set confirm to the user's email address");
+                return InvalidArgument(
+                    "permanent deletion is irreversible: set confirm to the user's email address");
               p.confirmed = true;
             }
-            return ActionFn([p](const actions::ActionContext& a) { return actions::PermanentlyDeleteUser(a, p); });
+            return ActionFn(
+                [p](const actions::ActionContext& a) { return actions::PermanentlyDeleteUser(a, p); });
           }
           actions::DeleteUserRequest d;
           d.user_id = id;
@@ -143,8 +159,11 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST", "/api/actions/set-role", Route::Access::kSession,
-       "Downgrade to end user (frees the seat) or upgrade to agent/admin", {},
+  Add({"POST",
+       "/api/actions/set-role",
+       Route::Access::kSession,
+       "Downgrade to end user (frees the seat) or upgrade to agent/admin",
+       {},
        {{"dry_run", true}, {"user_id", 123}, {"role", "end-user"}, {"custom_role_id", nullptr}}},
       [run](const httplib::Request& req, httplib::Response& res, const Session*) {
         run(req, res, [](const json& b) -> Result<ActionFn> {
@@ -156,20 +175,31 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST", "/api/actions/reassign-tickets", Route::Access::kSession,
-       "Reassign every non-closed ticket of one user to another agent or admin", {},
+  Add({"POST",
+       "/api/actions/reassign-tickets",
+       Route::Access::kSession,
+       "Reassign every non-closed ticket of one user to another agent or admin",
+       {},
        {{"dry_run", true}, {"from", 123}, {"to", 456}}},
       [run](const httplib::Request& req, httplib::Response& res, const Session*) {
         run(req, res, [](const json& b) -> Result<ActionFn> {
           SK_ASSIGN_OR_RETURN(int64_t from, IdField(b, "from"));
           SK_ASSIGN_OR_RETURN(int64_t to, IdField(b, "to"));
-          return ActionFn([from, to](const actions::ActionContext& a) { return actions::ReassignTickets(a, from, to); });
+          return ActionFn(
+              [from, to](const actions::ActionContext& a) { return actions::ReassignTickets(a, from, to); });
         });
       });
 
-  Add({"POST", "/api/actions/offboard", Route::Access::kSession,
-       "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable", {},
-       {{"dry_run", true}, {"user_id", 123}, {"reassign_to", 456}, {"delete", false}, {"permanent", false},
+  Add({"POST",
+       "/api/actions/offboard",
+       Route::Access::kSession,
+       "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable",
+       {},
+       {{"dry_run", true},
+        {"user_id", 123},
+        {"reassign_to", 456},
+        {"delete", false},
+        {"permanent", false},
         {"confirm", ""}}},
       [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
         run(req, res, [this](const json& b) -> Result<ActionFn> {
@@ -182,7 +212,8 @@ void WebServer::RegisterActionRoutes() {
             SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, r.user_id));
             const std::string confirm = StringField(b, "confirm");
             if (!user || !user->email || confirm.empty() || confirm != *user->email)
-              return InvalidArgument("permanent deletion is irreversible: set confirm to the user's email address");
+              return InvalidArgument(
+                  "permanent deletion is irreversible: set confirm to the user's email address");
             r.confirmed = true;
           }
           return ActionFn([r](const actions::ActionContext& a) { return actions::Offboard(a, r); });

@@ -74,7 +74,8 @@ Result<bool> VerifyAdminPassword(store::Store& store, const std::string& passwor
 
 namespace {
 int64_t SteadySeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -170,7 +171,8 @@ void SessionStore::AddPending(const std::string& session_id, const std::string& 
   pending[state] = std::move(p);
 }
 
-std::optional<PendingConnect> SessionStore::TakePending(const std::string& session_id, const std::string& state) {
+std::optional<PendingConnect> SessionStore::TakePending(const std::string& session_id,
+                                                        const std::string& state) {
   const UnixTime now = WallNow();
   std::lock_guard lock(mu_);
   auto it = sessions_.find(session_id);

@@ -57,8 +57,8 @@ class LoginThrottle {
 
 // An OAuth authorization-code flow started from a session (see oauth_flow.h).
 struct PendingConnect {
-  std::string url;            // validated Zendesk base URL
-  std::string permission;     // read | read-write
+  std::string url;         // validated Zendesk base URL
+  std::string permission;  // read | read-write
   std::string timezone = "UTC";
   std::string client_id;
   std::string client_secret;

@@ -17,7 +17,8 @@ using nlohmann::json;
 bool ValidHost(const std::string& h) {
   if (h.empty() || h.size() > 255) return false;
   for (char c : h)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
+          c == ']'))
       return false;
   return true;
 }
@@ -25,10 +26,12 @@ bool ValidHost(const std::string& h) {
 void HtmlPage(httplib::Response& res, int status, const std::string& title, const std::string& body_html) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title) +
-                      "</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body class=\"plain\"><main><h1>" +
-                      HtmlEscape(title) + "</h1>" + body_html + "<p><a href=\"/\">Back to seatkeeper</a></p></main></body></html>",
-                  "text/html; charset=utf-8");
+  res.set_content(
+      "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(title) +
+          "</title><link rel=\"stylesheet\" href=\"/app.css\"></head><body class=\"plain\"><main><h1>" +
+          HtmlEscape(title) + "</h1>" + body_html +
+          "<p><a href=\"/\">Back to seatkeeper</a></p></main></body></html>",
+      "text/html; charset=utf-8");
 }
 
 void RedirectToUi(httplib::Response& res, const std::string& fragment) {
@@ -40,26 +43,39 @@ void RedirectToUi(httplib::Response& res, const std::string& fragment) {
 }  // namespace
 
 void WebServer::RegisterConnectRoutes() {
-  Add({"POST", "/api/connect/start", Route::Access::kSession,
-       "Start connecting a Zendesk account with OAuth: returns the authorize_url to send the browser to", {},
+  Add({"POST",
+       "/api/connect/start",
+       Route::Access::kSession,
+       "Start connecting a Zendesk account with OAuth: returns the authorize_url to send the browser to",
+       {},
        {{"url", "https://acme.zendesk.com"},
         {"permission", "read-write"},
         {"client_id", "seatkeeper"},
         {"client_secret", "..."},
         {"timezone", "UTC"}}},
-      [this](const httplib::Request& req, httplib::Response& res, const Session* s) { ConnectStart(req, res, *s); });
-  Add({"GET", "/oauth/callback", Route::Access::kPublic,
+      [this](const httplib::Request& req, httplib::Response& res, const Session* s) {
+        ConnectStart(req, res, *s);
+      });
+  Add({"GET",
+       "/oauth/callback",
+       Route::Access::kPublic,
        "OAuth redirect target: checks state against the session, exchanges the code, stores the connection",
-       {{"code", "authorization code"}, {"state", "the state sent to Zendesk"}, {"error", "access_denied, ..."}},
+       {{"code", "authorization code"},
+        {"state", "the state sent to Zendesk"},
+        {"error", "access_denied, ..."}},
        nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) { OAuthCallback(req, res); });
+      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
+        OAuthCallback(req, res);
+      });
 }
 
 void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s) {
   auto body = JsonBody(req);
   if (!body.ok()) return SendStatus(res, body.status());
   const json& b = *body;
-  auto str = [&](const char* k) { return b.contains(k) && b[k].is_string() ? b[k].get<std::string>() : std::string(); };
+  auto str = [&](const char* k) {
+    return b.contains(k) && b[k].is_string() ? b[k].get<std::string>() : std::string();
+  };
   auto url = zendesk::ValidateAccountUrl(str("url"), opt_.allow_local);
   if (!url.ok()) return SendStatus(res, url.status());
   PendingConnect p;
@@ -81,9 +97,11 @@ void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res
     }
   }
   if (p.client_id.empty() || p.client_id.size() > 256)
-    return SendError(res, 400, "client_id is required: the OAuth client's unique identifier from Zendesk Admin Center",
+    return SendError(res, 400,
+                     "client_id is required: the OAuth client's unique identifier from Zendesk Admin Center",
                      "invalid_argument");
-  if (p.client_secret.size() > 1024) return SendError(res, 400, "client_secret is too long", "invalid_argument");
+  if (p.client_secret.size() > 1024)
+    return SendError(res, 400, "client_secret is too long", "invalid_argument");
   std::string base = opt_.public_url;
   if (base.empty()) {
     const std::string host = req.get_header_value("Host");
@@ -107,14 +125,16 @@ void WebServer::OAuthCallback(const httplib::Request& req, httplib::Response& re
     // Zendesk: load the same URL once more from our own origin, which sends it.
     if (!req.has_param("_r")) {
       std::string target = req.path + "?";
-      for (const auto& [k, v] : req.params) target += zendesk::UrlEncode(k) + "=" + zendesk::UrlEncode(v) + "&";
+      for (const auto& [k, v] : req.params)
+        target += zendesk::UrlEncode(k) + "=" + zendesk::UrlEncode(v) + "&";
       target += "_r=1";
       res.status = 200;
       res.set_header("Cache-Control", "no-store");
-      res.set_content("<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=" +
-                          HtmlEscape(target) + "\"><title>Connecting…</title></head><body><p>Connecting… <a href=\"" +
-                          HtmlEscape(target) + "\">continue</a></p></body></html>",
-                      "text/html; charset=utf-8");
+      res.set_content(
+          "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=" +
+              HtmlEscape(target) + "\"><title>Connecting…</title></head><body><p>Connecting… <a href=\"" +
+              HtmlEscape(target) + "\">continue</a></p></body></html>",
+          "text/html; charset=utf-8");
       return;
     }
     return HtmlPage(res, 401, "Log in first",
@@ -124,20 +144,23 @@ void WebServer::OAuthCallback(const httplib::Request& req, httplib::Response& re
   auto pending = sessions_.TakePending(s->id, state);
   if (!pending) {
     Log("oauth callback refused: state does not match a connect attempt of this session");
-    return HtmlPage(res, 400, "Connect refused",
-                    "<p>This authorization response does not belong to a connect attempt from your session (unknown, "
-                    "expired or already used <code>state</code>). Nothing was changed. Start connecting again.</p>");
+    return HtmlPage(
+        res, 400, "Connect refused",
+        "<p>This authorization response does not belong to a connect attempt from your session (unknown, "
+        "expired or already used <code>state</code>). Nothing was changed. Start connecting again.</p>");
   }
   if (req.has_param("error")) {
     std::string reason = req.get_param_value("error");
     if (req.has_param("error_description")) reason += ": " + req.get_param_value("error_description");
     if (req.get_param_value("error") == "access_denied")
-      reason = "Zendesk access was denied (" + reason + "). Approve the request on Zendesk's page to connect.";
+      reason =
+          "Zendesk access was denied (" + reason + "). Approve the request on Zendesk's page to connect.";
     Log("oauth connect denied: " + reason);
     return RedirectToUi(res, "/overview?connect_error=" + zendesk::UrlEncode(reason));
   }
   const std::string code = req.get_param_value("code");
-  if (code.empty()) return RedirectToUi(res, "/overview?connect_error=" + zendesk::UrlEncode("Zendesk sent no code"));
+  if (code.empty())
+    return RedirectToUi(res, "/overview?connect_error=" + zendesk::UrlEncode("Zendesk sent no code"));
   auto conn = CompleteConnect(*store_, opt_.account, *pending, code, opt_.ca_file);
   if (!conn.ok()) {
     Log("oauth connect failed: " + conn.status().ToString());

@@ -15,22 +15,32 @@ void SendError(httplib::Response& res, int status, const std::string& message, c
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kRefused: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kInvalidRecord: return 422;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kRefused:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kInvalidRecord:
+      return 422;
     case Code::kUnauthenticated:
     case Code::kForbidden:
     case Code::kRateLimited:
     case Code::kUnavailable:
-    case Code::kBadResponse: return 502;
-    default: return 500;
+    case Code::kBadResponse:
+      return 502;
+    default:
+      return 500;
   }
 }
 
-void SendStatus(httplib::Response& res, const Status& s) { SendError(res, HttpStatusFor(s), s.message(), CodeName(s.code())); }
+void SendStatus(httplib::Response& res, const Status& s) {
+  SendError(res, HttpStatusFor(s), s.message(), CodeName(s.code()));
+}
 
 Result<nlohmann::json> JsonBody(const httplib::Request& req) {
   if (req.body.empty()) return nlohmann::json::object();
@@ -52,7 +62,8 @@ Result<std::optional<int64_t>> QueryInt(const httplib::Request& req, const std::
     used = 0;
   }
   if (used != v.size() || n < min || n > max)
-    return InvalidArgument(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return InvalidArgument(name + " must be an integer from " + std::to_string(min) + " to " +
+                           std::to_string(max));
   return std::optional<int64_t>(n);
 }
 
@@ -86,12 +97,23 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

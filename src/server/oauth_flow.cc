@@ -18,7 +18,9 @@ std::string PkceChallenge(const std::string& verifier) {
   return out;
 }
 
-std::string ScopeFor(const std::string& permission) { return permission == "read-write" ? "read write" : "read"; }
+std::string ScopeFor(const std::string& permission) {
+  return permission == "read-write" ? "read write" : "read";
+}
 
 std::string AuthorizeUrl(const PendingConnect& p, const std::string& state) {
   using zendesk::UrlEncode;
@@ -28,8 +30,9 @@ std::string AuthorizeUrl(const PendingConnect& p, const std::string& state) {
          "&code_challenge_method=S256";
 }
 
-Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account, const PendingConnect& p,
-                                          const std::string& code, const std::string& ca_file) {
+Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account,
+                                          const PendingConnect& p, const std::string& code,
+                                          const std::string& ca_file) {
   SK_ASSIGN_OR_RETURN(auto tokens, zendesk::AuthorizationCodeGrant(p.url, p.client_id, p.client_secret, code,
                                                                    p.redirect_uri, p.code_verifier, ca_file));
   store::Connection c;

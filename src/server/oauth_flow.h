@@ -26,7 +26,8 @@ std::string ScopeFor(const std::string& permission);
 // connection for `account` (auth_kind "oauth"; tokens and client secret
 // encrypted by the store). An earlier connection to the same URL keeps its
 // sync history. Nothing is stored when the exchange or the preflight fails.
-Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account, const PendingConnect& p,
-                                          const std::string& code, const std::string& ca_file);
+Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account,
+                                          const PendingConnect& p, const std::string& code,
+                                          const std::string& ca_file);
 
 }  // namespace sk::server

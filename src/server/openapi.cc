@@ -16,21 +16,29 @@ nlohmann::json WebServer::OpenApi() const {
     std::smatch m;
     std::string rest = r.path;
     while (std::regex_search(rest, m, std::regex(R"(\{([a-z_]+)\})"))) {
-      params.push_back({{"name", m[1].str()}, {"in", "path"}, {"required", true},
+      params.push_back({{"name", m[1].str()},
+                        {"in", "path"},
+                        {"required", true},
                         {"schema", {{"type", "integer"}, {"format", "int64"}}}});
       rest = m.suffix();
     }
     for (const auto& [name, desc] : r.query)
-      params.push_back({{"name", name}, {"in", "query"}, {"required", false}, {"description", desc},
+      params.push_back({{"name", name},
+                        {"in", "query"},
+                        {"required", false},
+                        {"description", desc},
                         {"schema", {{"type", "string"}}}});
     if (!params.empty()) op["parameters"] = params;
     if (!r.body_example.is_null()) {
-      op["requestBody"] = {{"required", r.path != "/api/sync"},
-                           {"content", {{"application/json", {{"schema", {{"type", "object"}}}, {"example", r.body_example}}}}}};
+      op["requestBody"] = {
+          {"required", r.path != "/api/sync"},
+          {"content",
+           {{"application/json", {{"schema", {{"type", "object"}}}, {"example", r.body_example}}}}}};
     }
     json responses = {{"200", {{"description", "OK"}}}};
-    if (r.path == "/oauth/callback") responses = {{"303", {{"description", "Redirect to the UI"}}},
-                                                  {"400", {{"description", "state mismatch or replay"}}}};
+    if (r.path == "/oauth/callback")
+      responses = {{"303", {{"description", "Redirect to the UI"}}},
+                   {"400", {{"description", "state mismatch or replay"}}}};
     if (r.path == "/api/sync") responses["202"] = {{"description", "Sync started"}};
     if (r.access == Route::Access::kSession) {
       responses["401"] = {{"description", "Not logged in"},
@@ -38,8 +46,9 @@ nlohmann::json WebServer::OpenApi() const {
       op["security"] = json::array({{{"session", json::array()}}});
       if (r.method != "GET") {
         op["security"] = json::array({{{"session", json::array()}, {"csrf", json::array()}}});
-        responses["403"] = {{"description", "Missing or wrong X-CSRF-Token; or refused (read connection, precondition)"},
-                            {"content", {{"application/json", {{"schema", error_schema}}}}}};
+        responses["403"] = {
+            {"description", "Missing or wrong X-CSRF-Token; or refused (read connection, precondition)"},
+            {"content", {{"application/json", {{"schema", error_schema}}}}}};
       }
     } else {
       op["security"] = json::array();

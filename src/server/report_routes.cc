@@ -60,11 +60,12 @@ Result<store::UserFilter> UserFilterOf(const httplib::Request& req) {
     f.role = *role;
   }
   if (auto lic = QueryString(req, "license")) {
-    static const std::set<std::string> kLicenses = {"admin",         "agent",      "light-agent", "contributor",
-                                                    "billing-admin", "chat-agent", "end-user"};
+    static const std::set<std::string> kLicenses = {
+        "admin", "agent", "light-agent", "contributor", "billing-admin", "chat-agent", "end-user"};
     if (!kLicenses.count(*lic))
-      return InvalidArgument("license must be one of admin, agent, light-agent, contributor, billing-admin, "
-                             "chat-agent, end-user");
+      return InvalidArgument(
+          "license must be one of admin, agent, light-agent, contributor, billing-admin, "
+          "chat-agent, end-user");
     f.license = *lic;
   }
   if (auto seat = QueryString(req, "seat")) {
@@ -84,8 +85,12 @@ Result<store::UserFilter> UserFilterOf(const httplib::Request& req) {
 }  // namespace
 
 void WebServer::RegisterReportRoutes() {
-  Add({"GET", "/api/status", Route::Access::kSession,
-       "Connection state, plan, last sync, preflight results (status --json), plus the running sync's progress", {},
+  Add({"GET",
+       "/api/status",
+       Route::Access::kSession,
+       "Connection state, plan, last sync, preflight results (status --json), plus the running sync's "
+       "progress",
+       {},
        nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) {
         auto conn = store_->GetConnection(opt_.account);
@@ -99,8 +104,12 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, j);
       });
 
-  Add({"GET", "/api/capabilities", Route::Access::kSession, "The integration capabilities table (capabilities --json)",
-       {}, nullptr},
+  Add({"GET",
+       "/api/capabilities",
+       Route::Access::kSession,
+       "The integration capabilities table (capabilities --json)",
+       {},
+       nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) {
         auto conn = store_->GetConnection(opt_.account);
         if (!conn.ok()) return SendStatus(res, conn.status());
@@ -110,7 +119,9 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, rows);
       });
 
-  Add({"GET", "/api/users", Route::Access::kSession,
+  Add({"GET",
+       "/api/users",
+       Route::Access::kSession,
        "Users with role, license, seat, last login and activity (users --json elements), a page at a time; "
        "format=csv returns every matching user as CSV",
        {{"role", "end-user | agent | admin"},
@@ -147,9 +158,10 @@ void WebServer::RegisterReportRoutes() {
                  "last_active_date\r\n";
           for (const auto& u : *users) {
             const auto& r = u.user;
-            out << r.id << ',' << CsvField(r.name) << ',' << CsvField(r.email.value_or("")) << ',' << r.role << ','
-                << r.license << ',' << (r.seat ? "true" : "false") << ',' << CsvField(r.custom_role.value_or(""))
-                << ',' << (r.suspended ? "true" : "false") << ',' << (r.deleted ? "true" : "false") << ','
+            out << r.id << ',' << CsvField(r.name) << ',' << CsvField(r.email.value_or("")) << ',' << r.role
+                << ',' << r.license << ',' << (r.seat ? "true" : "false") << ','
+                << CsvField(r.custom_role.value_or("")) << ',' << (r.suspended ? "true" : "false") << ','
+                << (r.deleted ? "true" : "false") << ','
                 << (r.last_login_at ? FormatIso(*r.last_login_at) : "") << ',' << u.active_days << ','
                 << (u.last_active_day ? FormatDay(*u.last_active_day) : "") << "\r\n";
           }
@@ -161,14 +173,20 @@ void WebServer::RegisterReportRoutes() {
         const size_t n = std::min(users->size(), static_cast<size_t>(page));
         for (size_t i = 0; i < n; ++i) arr.push_back(store::UserJson((*users)[i]));
         json next = users->size() > static_cast<size_t>(page) ? json((*users)[n - 1].user.id) : json();
-        SendJson(res, 200,
-                 {{"users", arr},
-                  {"next_after", next},
-                  {"window", {{"from", FormatDay(w->first)}, {"to", FormatDay(w->today)}, {"timezone", w->zone.name()}}}});
+        SendJson(
+            res, 200,
+            {{"users", arr},
+             {"next_after", next},
+             {"window",
+              {{"from", FormatDay(w->first)}, {"to", FormatDay(w->today)}, {"timezone", w->zone.name()}}}});
       });
 
-  Add({"GET", "/api/users/{id}", Route::Access::kSession,
-       "One user (users --json element plus profile fields) and their usage rows over the window", {}, nullptr},
+  Add({"GET",
+       "/api/users/{id}",
+       Route::Access::kSession,
+       "One user (users --json element plus profile fields) and their usage rows over the window",
+       {},
+       nullptr},
       [this](const httplib::Request& req, httplib::Response& res, const Session*) {
         int64_t id = 0;
         try {
@@ -199,14 +217,18 @@ void WebServer::RegisterReportRoutes() {
         json rows = json::array();
         for (const auto& r : *usage) rows.push_back(store::UsageJson(r));
         const bool is_connecting = conn->connecting_user_id && *conn->connecting_user_id == id;
-        SendJson(res, 200,
-                 {{"user", user},
-                  {"usage", rows},
-                  {"is_connecting_user", is_connecting},
-                  {"window", {{"from", FormatDay(w->first)}, {"to", FormatDay(w->today)}, {"timezone", w->zone.name()}}}});
+        SendJson(
+            res, 200,
+            {{"user", user},
+             {"usage", rows},
+             {"is_connecting_user", is_connecting},
+             {"window",
+              {{"from", FormatDay(w->first)}, {"to", FormatDay(w->today)}, {"timezone", w->zone.name()}}}});
       });
 
-  Add({"GET", "/api/usage", Route::Access::kSession,
+  Add({"GET",
+       "/api/usage",
+       Route::Access::kSession,
        "Who was active on which day and why (usage --json): one row per user per active day",
        {{"from", "first date YYYY-MM-DD (default: start of the window)"},
         {"to", "last date YYYY-MM-DD (default: today)"},
@@ -231,9 +253,12 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, arr);
       });
 
-  Add({"GET", "/api/usage/summary", Route::Access::kSession,
+  Add({"GET",
+       "/api/usage/summary",
+       Route::Access::kSession,
        "Per day: active users, by license type, paid seats and idle paid seats",
-       {{"from", "first date YYYY-MM-DD"}, {"to", "last date YYYY-MM-DD"}}, nullptr},
+       {{"from", "first date YYYY-MM-DD"}, {"to", "last date YYYY-MM-DD"}},
+       nullptr},
       [this](const httplib::Request& req, httplib::Response& res, const Session*) {
         auto conn = RequireConnection(*store_, opt_.account);
         if (!conn.ok()) return SendStatus(res, conn.status());
@@ -251,7 +276,9 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, arr);
       });
 
-  Add({"GET", "/api/seats", Route::Access::kSession,
+  Add({"GET",
+       "/api/seats",
+       Route::Access::kSession,
        "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)",
        {{"inactive_days", "idle means no activity for this many days (default 30)"},
         {"seat_price", "monthly price of one seat"}},
@@ -302,8 +329,12 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, out);
       });
 
-  Add({"GET", "/api/audit", Route::Access::kSession, "Actions taken: when, who, before, after, result (audit --json)",
-       {}, nullptr},
+  Add({"GET",
+       "/api/audit",
+       Route::Access::kSession,
+       "Actions taken: when, who, before, after, result (audit --json)",
+       {},
+       nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) {
         auto entries = store_->ListAudit(opt_.account);
         if (!entries.ok()) return SendStatus(res, entries.status());
@@ -312,8 +343,11 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, arr);
       });
 
-  Add({"POST", "/api/sync", Route::Access::kSession,
-       "Start a sync in the background (202); progress and ETA show in GET /api/status under \"sync\"", {},
+  Add({"POST",
+       "/api/sync",
+       Route::Access::kSession,
+       "Start a sync in the background (202); progress and ETA show in GET /api/status under \"sync\"",
+       {},
        json::object()},
       [this](const httplib::Request&, httplib::Response& res, const Session*) {
         auto conn = RequireConnection(*store_, opt_.account);

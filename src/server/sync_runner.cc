@@ -85,18 +85,22 @@ void SyncRunner::Run(std::string reason) {
     if (metrics_) {
       const auto& stats = client->stats();
       for (const auto& [endpoint, n] : stats.requests_by_endpoint)
-        metrics_->Add("seatkeeper_zendesk_requests_total", "endpoint=\"" + Metrics::Label(endpoint) + "\"", n);
+        metrics_->Add("seatkeeper_zendesk_requests_total", "endpoint=\"" + Metrics::Label(endpoint) + "\"",
+                      n);
       for (const auto& [code, n] : stats.responses_by_status)
         metrics_->Add("seatkeeper_zendesk_responses_total", "status=\"" + std::to_string(code) + "\"", n);
       metrics_->Add("seatkeeper_zendesk_rate_limited_total", "", stats.rate_limited);
-      if (stats.account_remaining) metrics_->Set("seatkeeper_zendesk_rate_limit_remaining", "", *stats.account_remaining);
+      if (stats.account_remaining)
+        metrics_->Set("seatkeeper_zendesk_rate_limit_remaining", "", *stats.account_remaining);
       if (stats.account_limit) metrics_->Set("seatkeeper_zendesk_rate_limit", "", *stats.account_limit);
       metrics_->Set("seatkeeper_sync_last_duration_seconds", "",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      if (status.ok()) metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", "", static_cast<double>(NowUnix()));
+      if (status.ok())
+        metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", "", static_cast<double>(NowUnix()));
     }
   }
-  if (metrics_) metrics_->Add("seatkeeper_syncs_total", std::string("result=\"") + (status.ok() ? "ok" : "error") + "\"");
+  if (metrics_)
+    metrics_->Add("seatkeeper_syncs_total", std::string("result=\"") + (status.ok() ? "ok" : "error") + "\"");
   (void)reason;
   std::lock_guard lock(mu_);
   running_ = false;
@@ -162,7 +166,8 @@ nlohmann::json SyncRunner::Snapshot() {
   j["last_result"] = last_result_.empty() ? nlohmann::json() : nlohmann::json(last_result_);
   j["last_error"] = last_error_.empty() ? nlohmann::json() : nlohmann::json(last_error_);
   j["last_finished_at"] = last_finished_at_ ? nlohmann::json(FormatIso(last_finished_at_)) : nlohmann::json();
-  j["next_scheduled_at"] = next_scheduled_at_ ? nlohmann::json(FormatIso(*next_scheduled_at_)) : nlohmann::json();
+  j["next_scheduled_at"] =
+      next_scheduled_at_ ? nlohmann::json(FormatIso(*next_scheduled_at_)) : nlohmann::json();
   return j;
 }
 

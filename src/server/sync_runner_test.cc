@@ -13,7 +13,8 @@ TEST(DailyTimeTest, ParsesHoursAndMinutes) {
   EXPECT_EQ(t->hour, 3);
   EXPECT_EQ(t->minute, 0);
   EXPECT_EQ(ParseDailyTime("23:59")->minute, 59);
-  for (const char* bad : {"24:00", "3:00", "03:60", "0300", "ab:cd", "", "03:00 "}) EXPECT_FALSE(ParseDailyTime(bad)) << bad;
+  for (const char* bad : {"24:00", "3:00", "03:60", "0300", "ab:cd", "", "03:00 "})
+    EXPECT_FALSE(ParseDailyTime(bad)) << bad;
 }
 
 TEST(DailyTimeTest, NextRunIsTheNextLocalTimeInTheZone) {

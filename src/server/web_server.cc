@@ -12,7 +12,9 @@
 namespace sk::server {
 namespace {
 
-bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+bool IsApiPath(const std::string& path) {
+  return path == "/api" || path.rfind("/api/", 0) == 0;
+}
 bool ChangesState(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
 }
@@ -27,7 +29,8 @@ bool IsUiPath(const std::string& path) {
 // The route label of a request path for metrics: ids become {id}; the
 // static UI is one label.
 std::string RouteLabel(const std::string& path) {
-  if (!IsApiPath(path) && path != "/healthz" && path != "/metrics" && path.rfind("/oauth/", 0) != 0) return "static";
+  if (!IsApiPath(path) && path != "/healthz" && path != "/metrics" && path.rfind("/oauth/", 0) != 0)
+    return "static";
   return std::regex_replace(path, std::regex(R"(/\d+(?=/|$))"), "/{id}");
 }
 
@@ -134,20 +137,22 @@ void WebServer::RegisterRoutes() {
   });
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!IsApiPath(req.path) || !res.body.empty()) return;
-    if (res.status == 404) SendError(res, 404, "no such API route: " + req.method + " " + req.path, "not_found");
+    if (res.status == 404)
+      SendError(res, 404, "no such API route: " + req.method + " " + req.path, "not_found");
     if (res.status == 413) SendError(res, 413, "request body too large", "payload_too_large");
   });
-  svr.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    Log("error: " + req.method + " " + req.path + ": " + what);
-    SendError(res, 500, "internal error", "internal");
-  });
+  svr.set_exception_handler(
+      [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        Log("error: " + req.method + " " + req.path + ": " + what);
+        SendError(res, 500, "internal error", "internal");
+      });
 
   svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     std::string route = RouteLabel(req.path);
@@ -165,16 +170,25 @@ void WebServer::RegisterRoutes() {
   // --- no session needed ---
   Add({"GET", "/metrics", Route::Access::kPublic, "Prometheus metrics (no secrets)", {}, nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) { ServeMetrics(res); });
-  Add({"GET", "/healthz", Route::Access::kPublic, "Liveness: store reachable, connection state, last sync age", {},
+  Add({"GET",
+       "/healthz",
+       Route::Access::kPublic,
+       "Liveness: store reachable, connection state, last sync age",
+       {},
        nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) { Healthz(res); });
-  Add({"POST", "/api/login", Route::Access::kPublic, "Log in as the admin; sets the session cookie, returns the CSRF token",
-       {}, {{"password", "..."}}},
+  Add({"POST",
+       "/api/login",
+       Route::Access::kPublic,
+       "Log in as the admin; sets the session cookie, returns the CSRF token",
+       {},
+       {{"password", "..."}}},
       [this](const httplib::Request& req, httplib::Response& res, const Session*) { Login(req, res); });
   Add({"POST", "/api/logout", Route::Access::kSession, "End the session", {}, nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session* s) {
         sessions_.Destroy(s->id);
-        res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+        res.set_header("Set-Cookie",
+                       std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
         SendJson(res, 200, {{"ok", true}});
       });
   Add({"GET", "/api/session", Route::Access::kSession, "The current session's CSRF token", {}, nullptr},
@@ -182,7 +196,9 @@ void WebServer::RegisterRoutes() {
         SendJson(res, 200, {{"csrf_token", s->csrf_token}, {"created_at", FormatIso(s->created_at)}});
       });
   Add({"GET", "/api/openapi.json", Route::Access::kSession, "This API as an OpenAPI 3 document", {}, nullptr},
-      [this](const httplib::Request&, httplib::Response& res, const Session*) { SendJson(res, 200, OpenApi()); });
+      [this](const httplib::Request&, httplib::Response& res, const Session*) {
+        SendJson(res, 200, OpenApi());
+      });
 
   RegisterReportRoutes();
   RegisterActionRoutes();
@@ -212,7 +228,8 @@ void WebServer::Healthz(httplib::Response& res) {
     const auto& c = **conn;
     j["state"] = c.state;
     j["last_sync_at"] = c.last_sync_at ? nlohmann::json(FormatIso(*c.last_sync_at)) : nlohmann::json();
-    j["last_sync_age_seconds"] = c.last_sync_at ? nlohmann::json(NowUnix() - *c.last_sync_at) : nlohmann::json();
+    j["last_sync_age_seconds"] =
+        c.last_sync_at ? nlohmann::json(NowUnix() - *c.last_sync_at) : nlohmann::json();
   } else {
     j["state"] = "not-connected";
     j["last_sync_at"] = nullptr;
@@ -241,9 +258,10 @@ void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
   auto has = HasAdminPassword(*store_);
   if (!has.ok()) return SendStatus(res, has.status());
   if (!*has)
-    return SendError(res, 409,
-                     "no admin password is set: run `seatkeeper admin set-password --password-file -` on the server",
-                     "no_admin_password");
+    return SendError(
+        res, 409,
+        "no admin password is set: run `seatkeeper admin set-password --password-file -` on the server",
+        "no_admin_password");
   if (!login_throttle_.Allow())
     return SendError(res, 429, "too many wrong passwords: wait a minute and try again", "rate_limited");
   auto ok = VerifyAdminPassword(*store_, (*body)["password"].get<std::string>());
@@ -257,7 +275,8 @@ void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
   Session s = sessions_.Create();
   const bool https = opt_.public_url.rfind("https://", 0) == 0;
   res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.id +
-                                   "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400" + (https ? "; Secure" : ""));
+                                   "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400" +
+                                   (https ? "; Secure" : ""));
   SendJson(res, 200, {{"csrf_token", s.csrf_token}});
 }
 
@@ -268,11 +287,13 @@ Result<int> WebServer::Start() {
     port = http_->bind_to_any_port(opt_.host);
     if (port <= 0) return IoError("cannot listen on " + opt_.host + ": no free port");
   } else if (!http_->bind_to_port(opt_.host, port)) {
-    return IoError("cannot listen on " + opt_.host + ":" + std::to_string(port) + " (in use, or not permitted)");
+    return IoError("cannot listen on " + opt_.host + ":" + std::to_string(port) +
+                   " (in use, or not permitted)");
   }
   port_ = port;
   thread_ = std::thread([this] { http_->listen_after_bind(); });
-  for (int i = 0; i < 500 && !http_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int i = 0; i < 500 && !http_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   if (opt_.sync_at) sync_->StartSchedule(*opt_.sync_at);
   return port_;
 }

@@ -8,12 +8,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "server/admin_auth.h"
 #include "server/metrics.h"
@@ -31,10 +30,10 @@ namespace sk::server {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;               // 0 = any free port
-  std::string web_root;          // static UI; "" serves the API only
+  int port = 8080;       // 0 = any free port
+  std::string web_root;  // static UI; "" serves the API only
   std::string account = "default";
-  bool allow_local = false;      // accept http://127.0.0.1:PORT / localhost account URLs (simulator)
+  bool allow_local = false;  // accept http://127.0.0.1:PORT / localhost account URLs (simulator)
   // Base URL the browser reaches this server at (for the OAuth redirect_uri);
   // default: http://{Host header of the connect request}.
   std::string public_url;
@@ -53,8 +52,8 @@ struct ServerOptions {
 // A route of the API, as registered (also the source of /api/openapi.json).
 struct Route {
   enum class Access { kPublic, kSession };
-  std::string method;   // GET, POST
-  std::string path;     // OpenAPI-style: /api/users/{id}
+  std::string method;  // GET, POST
+  std::string path;    // OpenAPI-style: /api/users/{id}
   Access access = Access::kSession;
   std::string summary;
   // Query parameters: name -> description.

@@ -2,17 +2,16 @@
 // store, an in-process zdsim, and httplib clients as the browser.
 #include "server/web_server.h"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "server.h"
 #include "server/admin_auth.h"
@@ -39,7 +38,8 @@ Url SplitUrl(const std::string& url) {
 std::string HtmlUnescape(std::string s) {
   for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
            {"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&#39;", "'"}, {"&amp;", "&"}}) {
-    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+      s.replace(p, from.size(), to);
   }
   return s;
 }
@@ -140,7 +140,8 @@ class WebServerTest : public ::testing::Test {
     EXPECT_EQ(start->status, 200) << start->body;
     const std::string authorize = json::parse(start->body)["authorize_url"];
     EXPECT_NE(authorize.find("code_challenge_method=S256"), std::string::npos);
-    EXPECT_NE(authorize.find(permission == "read" ? "scope=read&" : "scope=read%20write&"), std::string::npos);
+    EXPECT_NE(authorize.find(permission == "read" ? "scope=read&" : "scope=read%20write&"),
+              std::string::npos);
     Url u = SplitUrl(authorize);
     httplib::Client zd(u.origin);
     auto page = zd.Get(u.path.c_str());
@@ -179,7 +180,9 @@ class WebServerTest : public ::testing::Test {
   static inline int counter_ = 0;
 };
 
-std::string Concrete(const std::string& path) { return std::regex_replace(path, std::regex(R"(\{[a-z_]+\})"), "1"); }
+std::string Concrete(const std::string& path) {
+  return std::regex_replace(path, std::regex(R"(\{[a-z_]+\})"), "1");
+}
 
 TEST_F(WebServerTest, EveryApiRouteRefusesAnonymousRequests) {
   int checked = 0;
@@ -188,7 +191,8 @@ TEST_F(WebServerTest, EveryApiRouteRefusesAnonymousRequests) {
     ASSERT_EQ(r.path.rfind("/api/", 0), 0u) << r.path;
     auto c = Client();
     const std::string path = Concrete(r.path);
-    httplib::Result res = r.method == "GET" ? c.Get(path.c_str()) : c.Post(path.c_str(), "{}", "application/json");
+    httplib::Result res =
+        r.method == "GET" ? c.Get(path.c_str()) : c.Post(path.c_str(), "{}", "application/json");
     ASSERT_TRUE(res) << r.method << " " << path;
     EXPECT_EQ(res->status, 401) << r.method << " " << path;
     EXPECT_EQ(json::parse(res->body)["code"], "unauthenticated") << r.method << " " << path;
@@ -205,7 +209,8 @@ TEST_F(WebServerTest, EveryApiRouteRefusesAnonymousRequests) {
   std::set<std::string> pub;
   for (const Route& r : web_->routes())
     if (r.access == Route::Access::kPublic) pub.insert(r.method + " " + r.path);
-  EXPECT_EQ(pub, (std::set<std::string>{"POST /api/login", "GET /healthz", "GET /metrics", "GET /oauth/callback"}));
+  EXPECT_EQ(
+      pub, (std::set<std::string>{"POST /api/login", "GET /healthz", "GET /metrics", "GET /oauth/callback"}));
 }
 
 TEST_F(WebServerTest, LoginRefusesWrongPasswordAndLogoutEndsTheSession) {
@@ -304,8 +309,9 @@ TEST_F(WebServerTest, MetricsCountRequestsByRoute) {
     r = Client().Get("/metrics");
   }
   ASSERT_EQ(r->status, 200);
-  EXPECT_NE(r->body.find("seatkeeper_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      r->body.find("seatkeeper_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+      std::string::npos)
       << r->body;
   EXPECT_NE(r->body.find("route=\"/api/users/{id}\",status=\"401\""), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("route=\"other\""), std::string::npos) << r->body;
@@ -327,15 +333,21 @@ TEST_F(WebServerTest, OpenApiListsEveryRoute) {
 
 TEST_F(WebServerTest, ConnectStartValidatesTheAccountUrl) {
   Login();
-  auto r = Post("/api/connect/start", {{"url", "https://evil.example.com"}, {"permission", "read"}, {"client_id", "x"}});
+  auto r = Post("/api/connect/start",
+                {{"url", "https://evil.example.com"}, {"permission", "read"}, {"client_id", "x"}});
   EXPECT_EQ(r->status, 400) << r->body;
-  r = Post("/api/connect/start", {{"url", "https://acme.zendesk.com"}, {"permission", "admin"}, {"client_id", "x"}});
+  r = Post("/api/connect/start",
+           {{"url", "https://acme.zendesk.com"}, {"permission", "admin"}, {"client_id", "x"}});
   EXPECT_EQ(r->status, 400);
-  r = Post("/api/connect/start", {{"url", "https://acme.zendesk.com"}, {"permission", "read"}, {"client_id", "x"}});
+  r = Post("/api/connect/start",
+           {{"url", "https://acme.zendesk.com"}, {"permission", "read"}, {"client_id", "x"}});
   ASSERT_EQ(r->status, 200) << r->body;
   const std::string url = json::parse(r->body)["authorize_url"];
-  EXPECT_EQ(url.rfind("https://acme.zendesk.com/oauth/authorizations/new?response_type=code&client_id=x&redirect_uri=", 0),
-            0u)
+  EXPECT_EQ(
+      url.rfind(
+          "https://acme.zendesk.com/oauth/authorizations/new?response_type=code&client_id=x&redirect_uri=",
+          0),
+      0u)
       << url;
   EXPECT_NE(url.find("state="), std::string::npos);
 }
@@ -348,14 +360,16 @@ TEST_F(WebServerTest, ConnectStartRefusesLocalUrlsWithoutAllowLocal) {
   web_ = std::make_unique<WebServer>(store_.get(), o);
   port_ = *web_->Start();
   Login();
-  auto r = Post("/api/connect/start",
-                {{"url", "http://127.0.0.1:9"}, {"permission", "read"}, {"client_id", zdsim::kOauthClientId}});
+  auto r =
+      Post("/api/connect/start",
+           {{"url", "http://127.0.0.1:9"}, {"permission", "read"}, {"client_id", zdsim::kOauthClientId}});
   EXPECT_EQ(r->status, 400) << r->body;
 }
 
 TEST_F(WebServerTest, PkceChallengeIsS256) {
   // Expected value from Python: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").
-  EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mJ92K1e7vLlHZN9xyFZl7kQLrzoT6c"), "idkcIZt_yjidOUfVjkq_M0t4Zzi0LjxGPZSHtjRwC6Y");
+  EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mJ92K1e7vLlHZN9xyFZl7kQLrzoT6c"),
+            "idkcIZt_yjidOUfVjkq_M0t4Zzi0LjxGPZSHtjRwC6Y");
 }
 
 TEST_F(WebServerTest, OAuthCallbackRefusesAStateFromAnotherSessionOrAReplay) {
@@ -375,13 +389,15 @@ TEST_F(WebServerTest, OAuthCallbackRefusesAStateFromAnotherSessionOrAReplay) {
   std::string first_cookie = cookie_;
   Login();
   ASSERT_NE(cookie_, first_cookie);
-  auto start = Post("/api/connect/start", {{"url", sim_->BaseUrl()}, {"permission", "read"},
+  auto start = Post("/api/connect/start", {{"url", sim_->BaseUrl()},
+                                           {"permission", "read"},
                                            {"client_id", zdsim::kOauthClientId},
                                            {"client_secret", zdsim::kOauthClientSecret}});
   const std::string authorize = json::parse(start->body)["authorize_url"];
   std::smatch m;
   ASSERT_TRUE(std::regex_search(authorize, m, std::regex("state=([^&]+)")));
-  auto other = Client().Get(("/oauth/callback?code=abc&state=" + m[1].str()).c_str(), {{"Cookie", first_cookie}});
+  auto other =
+      Client().Get(("/oauth/callback?code=abc&state=" + m[1].str()).c_str(), {{"Cookie", first_cookie}});
   EXPECT_EQ(other->status, 400);
   // Without any session cookie the callback bounces once through our origin, then asks to log in.
   auto anon = Client().Get(("/oauth/callback?code=abc&state=" + m[1].str()).c_str());
@@ -469,7 +485,8 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   auto dry = Post("/api/actions/set-role", {{"dry_run", true}, {"user_id", agent_id}, {"role", "end-user"}});
   ASSERT_EQ(dry->status, 200) << dry->body;
   EXPECT_EQ(json::parse(dry->body)["result"], "dry-run");
-  auto done = Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", agent_id}, {"role", "end-user"}});
+  auto done =
+      Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", agent_id}, {"role", "end-user"}});
   ASSERT_EQ(done->status, 200) << done->body;
   EXPECT_EQ(json::parse(done->body)["result"], "ok");
   auto audit = json::parse(Get("/api/audit")->body);
@@ -478,7 +495,8 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   for (const auto& e : audit) found |= e["actor"] == "web:admin" && e["result"] == "ok";
   EXPECT_TRUE(found) << audit.dump();
   // Permanent deletion needs the user's email typed as confirmation.
-  auto perm = Post("/api/actions/delete-user", {{"dry_run", false}, {"user_id", agent_id}, {"permanent", true}});
+  auto perm =
+      Post("/api/actions/delete-user", {{"dry_run", false}, {"user_id", agent_id}, {"permanent", true}});
   EXPECT_EQ(perm->status, 400) << perm->body;
 
   // Reconnect read-only: the stored OAuth client is reused; actions refused.
@@ -532,7 +550,8 @@ TEST_F(WebServerTest, RepeatedWrongPasswordsAreThrottled) {
   auto c = Client();
   int last = 0;
   for (int i = 0; i < 11; ++i)
-    last = c.Post("/api/login", json{{"password", "guess " + std::to_string(i)}}.dump(), "application/json")->status;
+    last = c.Post("/api/login", json{{"password", "guess " + std::to_string(i)}}.dump(), "application/json")
+               ->status;
   EXPECT_EQ(last, 429);
 }
 

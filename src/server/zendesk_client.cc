@@ -2,8 +2,9 @@
 
 namespace sk::server {
 
-std::unique_ptr<zendesk::Client> MakeZendeskClient(const store::Connection& c, const std::string& ca_file,
-                                                   std::function<Status(const zendesk::TokenSet&)> on_tokens) {
+std::unique_ptr<zendesk::Client> MakeZendeskClient(
+    const store::Connection& c, const std::string& ca_file,
+    std::function<Status(const zendesk::TokenSet&)> on_tokens) {
   zendesk::ClientOptions o;
   o.base_url = c.url;
   o.api_budget_percent = c.api_budget;

@@ -162,6 +162,13 @@ class Store {
 
   // Users not seen by the full user pass `run_id` vanished from Zendesk: mark them
   // permanently deleted (never drop them). Returns how many were marked.
+  // Ids of users not (yet) seen by the user pass `run_id` and not already
+  // permanently deleted: the sync asks Zendesk about each before MarkUnseenUsersDeleted.
+  virtual Result<std::vector<int64_t>> UnseenUsers(const std::string& account, const std::string& run_id) {
+    (void)account;
+    (void)run_id;
+    return std::vector<int64_t>{};
+  }
   virtual Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
                                                  UnixTime seen_at) = 0;
 

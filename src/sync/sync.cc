@@ -45,7 +45,10 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
 
   SK_RETURN_IF_ERROR(store.SetState(account, "syncing", ""));
   SyncReport report;
-  auto fail = [&](const Status& s) -> Status {
+  auto fail = [&](Status s) -> Status {
+    // A 400 from Zendesk is not the caller's usage error (exit 2): report it as
+    // a failed sync (exit 1).
+    if (s.code() == Code::kInvalidArgument) s = Status(Code::kBadResponse, s.message());
     spdlog::error("sync failed: {}", s.message());
     (void)store.SetState(account, "error", s.message());
     return s;

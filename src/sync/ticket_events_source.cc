@@ -137,7 +137,7 @@ class TicketEventsSource final : public Source {
         out.checkpoints[key] = ToJson(chunks).dump();
         SK_RETURN_IF_ERROR(ctx.store->ApplyPage(ctx.conn.account, out, ctx.now));
         ReportProgress(ctx, chunks, pages, records, events_per_second);
-        if (page.end_of_stream) break;
+        if (page.end_of_stream || page.items.empty()) break;  // an empty page ends the walk too
       }
     }
     return Status::Ok();

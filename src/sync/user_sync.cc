@@ -8,6 +8,7 @@
 // checkpointed per page, so an interrupted pass resumes where it stopped.
 #include <nlohmann/json.hpp>
 #include <set>
+#include <spdlog/spdlog.h>
 
 #include "sync/license.h"
 #include "sync/sync.h"
@@ -47,10 +48,22 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     }
   }
   int64_t pages = 0;
+  bool restarted = false;
   while (true) {
     std::optional<UnixTime> start;
     if (cursor.empty()) start = 0;
-    SK_ASSIGN_OR_RETURN(auto page, ctx.client->IncrementalUsersCursor(start, cursor));
+    auto fetched = ctx.client->IncrementalUsersCursor(start, cursor);
+    if (!fetched.ok() && !cursor.empty() && !restarted && fetched.status().code() == Code::kInvalidArgument) {
+      // Zendesk answers 400 to an expired cursor (e.g. a checkpoint from long
+      // ago): start the export again. Users are upserted and stamped with the
+      // same run id, so a restart neither duplicates nor loses anyone.
+      spdlog::warn("users export: cursor rejected ({}); restarting the export", fetched.status().message());
+      restarted = true;
+      cursor.clear();
+      continue;
+    }
+    if (!fetched.ok()) return fetched.status();
+    auto page = std::move(fetched).value();
     ++pages;
     store::Page out;
     out.run_id = run_id;
@@ -71,6 +84,24 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     ctx.Report({"users", pages, *users_seen, more ? 0.5 : 1.0, -1});
     if (!more) break;
     cursor = page.after_cursor;
+  }
+  // A user missing from the export is not necessarily gone: Zendesk leaves
+  // out records changed in the last minute (and a user may have changed
+  // between pages). Ask for each one; only those Zendesk no longer knows are
+  // marked deleted.
+  SK_ASSIGN_OR_RETURN(auto unseen, ctx.store->UnseenUsers(account, run_id));
+  for (size_t i = 0; i < unseen.size(); i += 100) {
+    std::vector<int64_t> batch(unseen.begin() + static_cast<std::ptrdiff_t>(i),
+                               unseen.begin() + static_cast<std::ptrdiff_t>(std::min(unseen.size(), i + 100)));
+    SK_ASSIGN_OR_RETURN(auto found, ctx.client->ShowManyUsers(batch, /*include_deleted=*/true));
+    store::Page out;
+    out.run_id = run_id;
+    for (const auto& u : found) {
+      if (!u.id) continue;
+      out.users.push_back(ToRecord(u, roles, soft_deleted.count(*u.id) > 0));
+      ++*users_seen;
+    }
+    SK_RETURN_IF_ERROR(ctx.store->ApplyPage(account, out, ctx.now));
   }
   SK_ASSIGN_OR_RETURN(*marked_deleted, ctx.store->MarkUnseenUsersDeleted(account, run_id, ctx.now));
   return ctx.store->ClearCheckpoints(account, key);

@@ -545,7 +545,7 @@ TEST(ClientTest, TypedCallsBuildZendeskQueries) {
             "/api/v2/audit_logs.json?filter%5Baction%5D=login"
             "&filter%5Bcreated_at%5D%5B%5D=2024-07-01T00%3A00%3A00Z"
             "&filter%5Bcreated_at%5D%5B%5D=2024-07-02T00%3A00%3A00Z&sort=created_at&page%5Bsize%5D=100");
-  EXPECT_NE(targets["search"].find("page%5Bsize%5D=100"), std::string::npos);
+  EXPECT_NE(targets["search"].find("page%5Bsize%5D=1000"), std::string::npos);
   EXPECT_EQ(targets["users"], "/api/v2/users.json?page%5Bsize%5D=100&page%5Bafter%5D=abc%3D");
   EXPECT_EQ(client.UpdateManyTickets(std::vector<int64_t>(101, 1), json::object()).status().code(),
             Code::kInvalidArgument);

@@ -151,6 +151,17 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await page.waitForSelector("#idle-count");
   await shot("04-overview-synced");
 
+  // --- a slowed-down sync shows the blue tile with progress and ETA
+  const fault = await fetch(`${simUrl}/_sim/faults`, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ kind: "slow", delay_ms: 1200, count: 3 }) });
+  assert.equal(fault.status, 200);
+  await page.click("#sync-button");
+  await waitFor(async () => (await tileState()) === "syncing", "the blue (syncing) tile", 15000);
+  await page.waitForSelector("#sync-progress");
+  assert.match(await page.textContent("#sync-progress"), /ETA/);
+  await shot("04b-overview-syncing");
+  await waitFor(async () => (await tileState()) === "synced", "the green tile after the manual sync", 120000);
+
   // --- idle paid seats -> users table
   await page.fill("#idle-days", "7");
   await page.dispatchEvent("#idle-days", "change");

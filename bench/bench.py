@@ -1,0 +1,581 @@
+#!/usr/bin/env python3
+"""seatkeeper benchmark driver (issue #6). Run through bench/run.sh.
+
+For each account size: generate the account with zdsim (rate limits off, fixed
+clock), connect seatkeeper, run a 90-day first sync and one daily sync
+(/_sim/advance 86400), and report
+
+  1. requests per endpoint vs the minimum for the endpoints used
+     (records / largest page size; record counts from zdsim's /_sim/stats);
+  2. the wall time Zendesk's rate limits impose on those requests per plan, at
+     100 % and 50 % API budget (buckets drain in parallel: max over buckets of
+     requests / limit), beside two baselines on the same account (per-ticket
+     audits; ticket event export alone), and the time until the last 7 days
+     are complete;
+  3. local cost of the seatkeeper process (wait4 rusage of the child): CPU and
+     wall seconds per million ticket events, peak RSS; zdsim's serving rate;
+  4. optionally `seatkeeper serve` under wrk on the large store.
+
+Only the standard library is used.
+"""
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+DAY = 86400
+# Pinned clock of every run: figures do not depend on the day the bench runs.
+NOW = 1764064800  # 2025-11-25T10:00:00Z
+# zdsim generates ~6.4 ticket events per ticket on average over the 90-day
+# window (measured: bench/RESULTS.md shows the events actually served).
+EVENTS_PER_TICKET = 6.4
+
+SIZES = {
+    #         agents   users     events in 90 days
+    "tiny": (5, 200, 3_000),
+    "small": (50, 2_000, 50_000),
+    "large": (500, 50_000, 2_000_000),
+    "huge": (5_000, 500_000, 10_000_000),
+}
+
+# Page sizes (reference §3.3) and buckets (§11) of the endpoints a sync uses.
+ENDPOINTS = [
+    # key (seatkeeper's endpoint label regex), stats field, page size, bucket
+    ("incremental/users/cursor", "users", 1000, "incremental-exports-cursor"),
+    ("deleted_users", "deleted_users", 100, "account"),
+    ("incremental/ticket_events", "events", 1000, "incremental-exports"),
+    ("deleted_tickets", "deleted_tickets_30d", 100, "deleted-tickets-index"),
+    ("audit_logs", "audit_logins", 100, "account"),
+    ("help_center/incremental/articles", "articles", 100, "help-center"),
+]
+
+PLANS = [
+    # name, account/min, incremental/min, audit log available
+    ("Professional", 400, 10, False),
+    ("Enterprise", 700, 10, True),
+    ("Enterprise Plus", 2500, 30, True),
+]
+USERS_CURSOR_PER_MIN = 20
+DELETED_TICKETS_PER_MIN = 10
+
+
+def log(*a):
+    print("[bench]", *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- processes
+
+class Sim:
+    def __init__(self, zdsim, workdir, agents, users, tickets_per_day, seed=1):
+        self.port_file = os.path.join(workdir, "zdsim.port")
+        self.log = open(os.path.join(workdir, "zdsim.log"), "w")
+        cmd = [zdsim, "serve", "--port", "0", "--port-file", self.port_file, "--seed", str(seed),
+               "--users", str(users), "--agents", str(agents), "--tickets-per-day", str(tickets_per_day),
+               "--plan", "enterprise", "--now", str(NOW), "--no-rate-limits"]
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
+            if self.proc.poll() is not None:
+                raise RuntimeError("zdsim exited: see " + self.log.name)
+            time.sleep(0.05)
+        self.port = int(open(self.port_file).read().strip())
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.generate_seconds = time.monotonic() - t0
+
+    def cpu_seconds(self):
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+    def rss_mb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            return json.loads(r.read() or b"null")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_child(cmd, env, stdin_text=None):
+    """Runs cmd; returns (stdout, wall seconds, rusage of that child alone)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL,
+                         stdout=out, stderr=err)
+    if stdin_text:
+        p.stdin.write(stdin_text.encode())
+        p.stdin.close()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    text = out.read().decode()
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s %s" % (" ".join(cmd[:2]), p.returncode, text, err.read().decode()[-2000:]))
+    return text, wall, ru
+
+
+# ---------------------------------------------------------------- arithmetic
+
+def endpoint_of(path):
+    path = path.split("?", 1)[0]
+    path = re.sub(r"^/api/v2/", "", path)
+    path = re.sub(r"\.json$", "", path)
+    path = re.sub(r"/\d+", "/{id}", path)
+    return path
+
+
+def classify(requests):
+    """Per endpoint and per bucket counts from zdsim's request log."""
+    by_ep, by_bucket = {}, {}
+    for r in requests:
+        if r["path"].startswith("/_sim/"):
+            continue
+        ep = endpoint_of(r["path"])
+        by_ep[ep] = by_ep.get(ep, 0) + 1
+        b = r.get("bucket") or "none"
+        by_bucket[b] = by_bucket.get(b, 0) + 1
+    return by_ep, by_bucket
+
+
+def minimum(stats, used_endpoints):
+    """Minimum requests per endpoint used: ceil(records / page size), at least 1."""
+    out = {}
+    for key, field, size, _ in ENDPOINTS:
+        if key in used_endpoints:
+            out[key] = max(1, math.ceil(stats[field] / size))
+    return out
+
+
+def bound_minutes(counts, plan, budget, include_audit=True):
+    """Rate-limit-bound minutes of a request mix: max over buckets of requests / limit.
+
+    counts: endpoint -> requests. Every Support API request also counts against
+    the account limit; Help Center has its own limit (not modelled: 1 request).
+    """
+    name, account, incremental, _ = plan
+    f = budget / 100.0
+    account_n = incr = cursor = deleted = 0
+    for ep, n in counts.items():
+        if ep.startswith("help_center"):
+            continue
+        if ep == "audit_logs" and not include_audit:
+            continue
+        account_n += n
+        if ep == "incremental/users/cursor":
+            cursor += n
+        elif ep.startswith("incremental/"):
+            incr += n
+        elif ep == "deleted_tickets":
+            deleted += n
+    return max(account_n / (account * f), incr / (incremental * f), cursor / (USERS_CURSOR_PER_MIN * f),
+               deleted / (DELETED_TICKETS_PER_MIN * f))
+
+
+def request_cost(ep, plan, budget, include_audit=True):
+    """Minutes one request occupies when requests are sent one after another
+    (seatkeeper's sync is sequential): 1 / the tightest limit among its buckets."""
+    name, account, incremental, _ = plan
+    f = budget / 100.0
+    if ep.startswith("help_center") or (ep == "audit_logs" and not include_audit):
+        return 0.0
+    limit = account
+    if ep == "incremental/users/cursor":
+        limit = min(limit, USERS_CURSOR_PER_MIN)
+    elif ep.startswith("incremental/"):
+        limit = min(limit, incremental)
+    elif ep == "deleted_tickets":
+        limit = min(limit, DELETED_TICKETS_PER_MIN)
+    return 1.0 / (limit * f)
+
+
+def sequential_minutes(requests, plan, budget, include_audit, split=None):
+    """(total, last-7-days-complete) minutes in the order seatkeeper sent the
+    requests, each paced by its own tightest bucket (no overlap)."""
+    total = 0.0
+    last7 = 0.0
+    for r in requests:
+        if r["path"].startswith("/_sim/"):
+            continue
+        ep = endpoint_of(r["path"])
+        if ep == "audit_logs" and not include_audit:
+            continue
+        total += request_cost(ep, plan, budget, include_audit)
+        older = False
+        if split is not None and ep == "incremental/ticket_events":
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
+            older = int(q.get("start_time", ["0"])[0]) < split
+        if not older:
+            last7 = total
+    return total, last7
+
+
+def seven_day_counts(requests, split):
+    """Requests needed before the last 7 days are complete: everything but the
+    ticket-event pages of the older chunk (start_time < split)."""
+    counts = {}
+    for r in requests:
+        if r["path"].startswith("/_sim/"):
+            continue
+        ep = endpoint_of(r["path"])
+        if ep == "incremental/ticket_events":
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
+            st = int(q.get("start_time", ["0"])[0])
+            if st < split:
+                continue
+        counts[ep] = counts.get(ep, 0) + 1
+    return counts
+
+
+def fmt_min(m):
+    if m < 1:
+        return "%.1f s" % (m * 60)
+    if m < 120:
+        return "%.1f min" % m
+    return "%.1f h" % (m / 60)
+
+
+# ---------------------------------------------------------------- one size
+
+def run_size(name, args, bins):
+    agents, users, target_events = SIZES[name]
+    if args.fraction < 1.0 and name == "huge":
+        scale = args.fraction
+    else:
+        scale = 1.0
+    tpd = max(1, round(target_events * scale / 90 / EVENTS_PER_TICKET))
+    res = {"machine": machine(), "size": name, "agents": agents, "users": int(users * scale), "tickets_per_day": tpd, "scale": scale}
+    work = tempfile.mkdtemp(prefix="skbench-%s-" % name, dir=args.workdir)
+    home = os.path.join(work, "home")
+    os.makedirs(home)
+    log(name, ": generating", res["users"], "users,", agents, "agents,", tpd, "tickets/day in", work)
+    sim = Sim(bins["zdsim"], work, agents, res["users"], tpd)
+    try:
+        res["sim_generate_s"] = sim.generate_seconds
+        env = dict(os.environ, SEATKEEPER_HOME=home, SEATKEEPER_NOW=str(NOW), SEATKEEPER_LOG_LEVEL="warn")
+        sk = bins["seatkeeper"]
+        run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-", "--json"],
+                  env, "zdsim-admin-oauth-token\n")
+        today0 = NOW - NOW % DAY
+        window_start = today0 - 89 * DAY
+        split = today0 - 6 * DAY
+        stats = sim.call("GET", "/_sim/stats?since=%d&since_7d=%d" % (window_start, split))
+        res["stats_first"] = stats
+
+        # ---- first sync
+        sim.call("DELETE", "/_sim/requests")
+        cpu0 = sim.cpu_seconds()
+        out, wall, ru = run_child([sk, "sync", "--json"], env)
+        sim_cpu = sim.cpu_seconds() - cpu0
+        reqs = sim.call("GET", "/_sim/requests")
+        res["first"] = summarize(json.loads(out), wall, ru, reqs, stats, sim_cpu, split)
+        res["sim_rss_mb"] = sim.rss_mb()
+
+        # ---- daily sync
+        before = NOW
+        adv = sim.call("POST", "/_sim/advance", {"seconds": DAY, "activity": True})
+        now2 = adv["now"]
+        stats2 = sim.call("GET", "/_sim/stats?since=%d&since_7d=%d" % (before - 60, before - 60))
+        # Deleted tickets (30 days) and users are read in full every sync.
+        res["stats_daily"] = stats2
+        env2 = dict(env, SEATKEEPER_NOW=str(now2))
+        sim.call("DELETE", "/_sim/requests")
+        cpu0 = sim.cpu_seconds()
+        out, wall, ru = run_child([sk, "sync", "--json"], env2)
+        sim_cpu = sim.cpu_seconds() - cpu0
+        reqs = sim.call("GET", "/_sim/requests")
+        res["daily"] = summarize(json.loads(out), wall, ru, reqs, stats2, sim_cpu, None)
+
+        if name == args.serve_size and not args.no_serve:
+            res["serve"] = bench_serve(sk, env2, work, args)
+    finally:
+        sim.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def summarize(report, wall, ru, reqs, stats, sim_cpu, split):
+    by_ep, by_bucket = classify(reqs)
+    used = set(by_ep)
+    mins = minimum(stats, used)
+    usage_eps = {k for k, _, _, _ in ENDPOINTS}
+    # Requests outside the usage endpoints (preflight-like reads: custom roles, me...).
+    other = {k: v for k, v in by_ep.items() if k not in usage_eps}
+    total_min = sum(mins.values()) + sum(other.values())
+    s = {
+        "requests": sum(by_ep.values()),
+        "by_endpoint": by_ep,
+        "by_bucket": by_bucket,
+        "minimum": mins,
+        "other": other,
+        "minimum_total": total_min,
+        "events": stats["events"],
+        "tickets_touched": stats["tickets_touched"],
+        "wall_s": wall,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "user_s": ru.ru_utime,
+        "sys_s": ru.ru_stime,
+        "maxrss_mb": ru.ru_maxrss / 1024.0,
+        "sim_cpu_s": sim_cpu,
+        "seatkeeper_report": {k: report.get(k) for k in ("requests", "rate_limited", "seconds", "users")},
+        "bound": {},
+    }
+    for plan in PLANS:
+        for budget in (100, 50):
+            key = "%s@%d" % (plan[0], budget)
+            audit = plan[3]
+            b = {"sync": bound_minutes(by_ep, plan, budget, audit)}
+            # Baselines on the same account: per-ticket audits (one request per
+            # ticket touched, account limit) and the event export alone.
+            b["audits_baseline"] = stats["tickets_touched"] / (plan[1] * budget / 100.0)
+            b["events_baseline"] = math.ceil(stats["events"] / 1000) / (plan[2] * budget / 100.0)
+            if split is not None:
+                b["last7"] = bound_minutes(seven_day_counts(reqs, split), plan, budget, audit)
+            b["seq"], seq7 = sequential_minutes(reqs, plan, budget, audit, split)
+            if split is not None:
+                b["seq_last7"] = seq7
+            s["bound"][key] = b
+    return s
+
+
+# ---------------------------------------------------------------- server
+
+def bench_serve(sk, env, work, args):
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return {"skipped": "wrk not installed (apt-get install -y wrk)"}
+    try:
+        run_child([sk, "admin", "set-password", "--password-file", "-"], env, "bench-password-123456\n")
+    except RuntimeError as e:
+        return {"skipped": "admin set-password failed: %s" % str(e)[:200]}
+    port_file = os.path.join(work, "serve.out")
+    logf = open(port_file, "w")
+    p = subprocess.Popen([sk, "serve", "--listen", "127.0.0.1:0", "--no-schedule", "--threads", "34"],
+                         env=env, stdout=logf, stderr=subprocess.STDOUT)
+    try:
+        url = None
+        for _ in range(200):
+            time.sleep(0.05)
+            m = re.search(r"http://127\.0\.0\.1:\d+", open(port_file).read())
+            if m:
+                url = m.group(0)
+                break
+            if p.poll() is not None:
+                break
+        if not url:
+            return {"skipped": "seatkeeper serve did not start: " + open(port_file).read()[-500:]}
+        out = {}
+        try:
+            login = urllib.request.Request(url + "/api/login", data=b'{"password": "bench-password-123456"}',
+                                           method="POST", headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(login, timeout=30) as r:
+                cookie = r.headers.get("Set-Cookie", "").split(";", 1)[0]
+        except Exception as e:  # noqa: BLE001
+            return {"skipped": "POST /api/login: %s" % e}
+        for label, path in args.serve_paths:
+            try:
+                urllib.request.urlopen(urllib.request.Request(url + path, headers={"Cookie": cookie}),
+                                       timeout=30).read()
+            except Exception as e:  # noqa: BLE001
+                out[label] = {"skipped": "GET %s: %s" % (path, e)}
+                continue
+            r = subprocess.run([wrk, "-t2", "-c32", "-d%ds" % args.wrk_seconds, "--latency", "-H", "Cookie: " + cookie,
+                                url + path],
+                               capture_output=True, text=True)
+            out[label] = parse_wrk(r.stdout) | {"path": path}
+        return out
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def parse_wrk(text):
+    def ms(v):
+        m = re.match(r"([\d.]+)(us|ms|s)", v)
+        x = float(m.group(1))
+        return x / 1000 if m.group(2) == "us" else (x * 1000 if m.group(2) == "s" else x)
+    res = {}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    res["rps"] = float(m.group(1)) if m else 0
+    for q in ("50", "99"):
+        m = re.search(r"\s%s%%\s+(\S+)" % q, text)
+        res["p" + q + "_ms"] = ms(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    res["non2xx"] = int(m.group(1)) if m else 0
+    return res
+
+
+# ---------------------------------------------------------------- output
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / 1024 / 1024
+    return "%d cores (nproc), %s, %.1f GiB RAM, %s, %s" % (
+        os.cpu_count(), cpu, mem, platform.platform(), dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def table(results):
+    L = []
+    L.append("Machine: " + results[0].get("machine", machine()) + " (shared with other builds: timings are indicative)")
+    L.append("")
+    L.append("Rate-limit time: 'par' = buckets drain in parallel (max over buckets of requests/limit), with the "
+             "time until the last 7 days are complete and its share; 'seq' = in the order seatkeeper sends them, each "
+             "request paced by its tightest bucket (its sync is sequential), with the 7-day point; baselines on the same "
+             "account: 'audits' = one /tickets/{id}/audits request per ticket touched (account limit), 'events' = the "
+             "ticket event export alone (incremental limit). Professional excludes the audit-log source (Enterprise only).")
+    L.append("")
+    hdr = ["", *[r["size"] + (" (×%.2f)" % r["scale"] if r["scale"] != 1 else "") for r in results]]
+    rows = []
+
+    def row(label, f):
+        rows.append([label, *[f(r) for r in results]])
+
+    row("account", lambda r: "%d agents, %d users, %d tickets/day" % (r["agents"], r["users"], r["tickets_per_day"]))
+    row("ticket events in 90 days (served)", lambda r: "{:,}".format(r["first"]["events"]))
+    row("tickets touched in 90 days", lambda r: "{:,}".format(r["first"]["tickets_touched"]))
+    for phase in ("first", "daily"):
+        title = "90-day first sync" if phase == "first" else "daily sync"
+        eps = sorted({ep for r in results for ep in r[phase]["by_endpoint"]})
+        for ep in eps:
+            def cell(r, ep=ep, phase=phase):
+                s = r[phase]
+                n = s["by_endpoint"].get(ep, 0)
+                mn = s["minimum"].get(ep)
+                if mn is None:
+                    return "%d" % n
+                return "%d / min %d (%.2f×)" % (n, mn, n / mn)
+            row("%s: %s" % (title, ep), cell)
+        row("%s: TOTAL requests / minimum" % title,
+            lambda r, phase=phase: "%d / %d (%.3f×)" % (r[phase]["requests"], r[phase]["minimum_total"],
+                                                       r[phase]["requests"] / r[phase]["minimum_total"]))
+    for phase in ("first", "daily"):
+        title = "90-day first sync" if phase == "first" else "daily sync"
+        for plan in PLANS:
+            for budget in (100, 50):
+                key = "%s@%d" % (plan[0], budget)
+
+                def cell(r, key=key, phase=phase):
+                    b = r[phase]["bound"][key]
+                    s = "par " + fmt_min(b["sync"])
+                    if "last7" in b:
+                        s += " (7 d: %s, %.0f%%)" % (fmt_min(b["last7"]), 100 * b["last7"] / b["sync"])
+                    s += " · seq %s" % fmt_min(b["seq"])
+                    if "seq_last7" in b:
+                        s += " (7 d: %s)" % fmt_min(b["seq_last7"])
+                    s += " · audits %s · events %s" % (fmt_min(b["audits_baseline"]), fmt_min(b["events_baseline"]))
+                    return s
+                row("%s: rate-limit time, %s %d %%" % (title, plan[0], budget), cell)
+    for phase in ("first", "daily"):
+        title = "90-day first sync" if phase == "first" else "daily sync"
+        row("%s: seatkeeper CPU s (user+sys) / wall s" % title,
+            lambda r, phase=phase: "%.2f (%.2f+%.2f) / %.2f" % (r[phase]["cpu_s"], r[phase]["user_s"],
+                                                                 r[phase]["sys_s"], r[phase]["wall_s"]))
+        row("%s: ticket events per seatkeeper CPU s" % title,
+            lambda r, phase=phase: "{:,.0f}".format(r[phase]["events"] / max(r[phase]["cpu_s"], 1e-9)))
+        row("%s: CPU s / wall s per million events" % title,
+            lambda r, phase=phase: "%.2f / %.2f" % (1e6 * r[phase]["cpu_s"] / max(r[phase]["events"], 1),
+                                                     1e6 * r[phase]["wall_s"] / max(r[phase]["events"], 1)))
+        row("%s: seatkeeper peak RSS (ru_maxrss)" % title, lambda r, phase=phase: "%.1f MB" % r[phase]["maxrss_mb"])
+        row("%s: zdsim CPU s; events served per zdsim CPU s" % title,
+            lambda r, phase=phase: "%.2f; %s" % (r[phase]["sim_cpu_s"], "{:,.0f}".format(
+                r[phase]["events"] / max(r[phase]["sim_cpu_s"], 0.01))))
+    row("zdsim generation s / peak RSS", lambda r: "%.1f s / %.0f MB" % (r["sim_generate_s"], r["sim_rss_mb"]))
+    for label, _ in DEFAULT_SERVE_PATHS:
+        def cell(r, label=label):
+            s = r.get("serve")
+            if s is None:
+                return "-"
+            if "skipped" in s:
+                return "skipped: " + s["skipped"]
+            x = s.get(label, {})
+            if "skipped" in x:
+                return "skipped: " + x["skipped"]
+            return "%.0f req/s, p50 %.2f ms, p99 %.2f ms%s" % (x["rps"], x["p50_ms"] or -1, x["p99_ms"] or -1,
+                                                               ", %d non-2xx" % x["non2xx"] if x["non2xx"] else "")
+        row("server (wrk, 32 conn): " + label, cell)
+    widths = [max(len(str(x[i])) for x in [hdr] + rows) for i in range(len(hdr))]
+    fmt = "| " + " | ".join("%%-%ds" % w for w in widths) + " |"
+    L.append(fmt % tuple(hdr))
+    L.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        L.append(fmt % tuple(r))
+    return "\n".join(L)
+
+
+DEFAULT_SERVE_PATHS = [("GET /api/users (100-user page)", "/api/users?limit=100"),
+                       ("usage summary", "/api/usage/summary")]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", required=True, help="build dir holding seatkeeper and zdsim")
+    ap.add_argument("--sizes", default="small,large,huge")
+    ap.add_argument("--fraction", type=float, default=1.0,
+                    help="scale the huge account's users and ticket volume (extrapolate the rest)")
+    ap.add_argument("--serve-size", default="large")
+    ap.add_argument("--no-serve", action="store_true")
+    ap.add_argument("--wrk-seconds", type=int, default=10)
+    ap.add_argument("--json", help="also write raw results here")
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the stores and logs")
+    ap.add_argument("--from-json", help="only print the table of earlier --json results (comma-separated files)")
+    args = ap.parse_args()
+    if args.from_json:
+        results = []
+        for f in args.from_json.split(","):
+            results += json.load(open(f))
+        print(table(results))
+        return
+    args.serve_paths = DEFAULT_SERVE_PATHS
+    bins = {b: os.path.join(args.bin, b) for b in ("seatkeeper", "zdsim")}
+    results = []
+    for name in args.sizes.split(","):
+        t0 = time.monotonic()
+        results.append(run_size(name, args, bins))
+        log(name, "done in %.0f s" % (time.monotonic() - t0))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1, default=str)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,855 @@
+// PostgreSQL implementation of the Store and the SyncQueue (libpqxx 6.4).
+// Same semantics as the SQLite engine (sqlite_store.cc); same tables
+// (schema.cc). One connection per object, serialised by a mutex; a broken
+// connection is reopened on the next call.
+#include "store/postgres_store.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/pqxx>
+
+#include "store/schema.h"
+#include "store/secret_box.h"
+#include "store/sync_queue.h"
+
+namespace sk::store {
+
+bool IsPostgresUrl(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::string DatabaseFor(const std::string& home) {
+  if (const char* db = std::getenv("SEATKEEPER_DB"); db && *db) return db;
+  return home + "/seatkeeper.db";
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& home) {
+  std::string db = DatabaseFor(home);
+  if (IsPostgresUrl(db)) return OpenPostgres(db, home);
+  ::mkdir(home.c_str(), 0700);
+  return OpenSqlite(db, home);
+}
+
+Result<std::unique_ptr<SyncQueue>> OpenSyncQueue(const std::string& home) {
+  std::string db = DatabaseFor(home);
+  if (IsPostgresUrl(db)) return OpenPostgresQueue(db);
+  ::mkdir(home.c_str(), 0700);
+  return OpenSqliteQueue(db);
+}
+
+namespace {
+
+// --- parameters: every value travels as text or NULL ---
+using Param = std::optional<std::string>;
+inline Param P(const std::string& s) { return s; }
+inline Param P(const char* s) { return std::string(s); }
+inline Param P(int64_t v) { return std::to_string(v); }
+inline Param P(int v) { return std::to_string(v); }
+inline Param P(bool v) { return std::string(v ? "1" : "0"); }
+inline Param P(std::nullopt_t) { return std::nullopt; }
+template <typename T>
+inline Param P(const std::optional<T>& v) {
+  return v ? P(*v) : Param();
+}
+
+pqxx::result Exec(pqxx::transaction_base& tx, const std::string& sql, const std::vector<Param>& params = {}) {
+  if (params.empty()) return tx.exec(sql);
+  std::vector<const char*> ptrs;
+  ptrs.reserve(params.size());
+  for (const auto& p : params) ptrs.push_back(p ? p->c_str() : nullptr);
+  return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(ptrs));
+}
+
+std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : std::string(f.c_str()); }
+int64_t Int(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int64_t>(); }
+std::optional<int64_t> OptInt(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
+}
+std::optional<std::string> OptText(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str());
+}
+
+std::string Csv(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitCsv(const std::string& s, size_t limit) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size() && out.size() < limit) {
+    size_t c = s.find(',', pos);
+    if (c == std::string::npos) c = s.size();
+    if (c > pos) out.push_back(s.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  return out;
+}
+
+// A connection to `url`, reopened when broken. Callers hold the owner's mutex.
+class Pg {
+ public:
+  explicit Pg(std::string url) : url_(std::move(url)) {}
+
+  // Runs `fn` in a transaction (committed when fn returns ok); database errors become kIo.
+  template <typename Fn>
+  Status Tx(Fn&& fn) {
+    try {
+      if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
+      pqxx::work tx(*conn_);
+      Status s = fn(tx);
+      if (!s.ok()) return s;
+      tx.commit();
+      return Status::Ok();
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      return IoError(std::string("postgresql: connection lost: ") + FirstLine(e.what()));
+    } catch (const std::exception& e) {
+      return IoError(std::string("postgresql: ") + FirstLine(e.what()));
+    }
+  }
+
+ private:
+  static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+  std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+Status MigratePostgres(Pg& pg) {
+  return pg.Tx([](pqxx::work& tx) -> Status {
+    // One migrator at a time (several workers may start together).
+    tx.exec("SELECT pg_advisory_xact_lock(7301955)");
+    tx.exec(schema::kMetaTable);
+    int version = 0;
+    auto r = tx.exec("SELECT value FROM meta WHERE key='schema_version'");
+    if (!r.empty()) version = std::stoi(r[0][0].c_str());
+    const int latest = schema::LatestVersion();
+    if (version > latest)
+      return IoError("the database was written by a newer seatkeeper (schema " + std::to_string(version) + ")");
+    for (int v = version; v < latest; ++v) {
+      for (const auto& sql : schema::Migration(v, schema::Engine::kPostgres)) tx.exec(sql);
+      Exec(tx,
+           "INSERT INTO meta(key, value) VALUES('schema_version', $1) ON CONFLICT(key) DO UPDATE SET "
+           "value = excluded.value",
+           {P(std::to_string(v + 1))});
+    }
+    return Status::Ok();
+  });
+}
+
+constexpr const char* kUserColumns =
+    "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "
+    "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
+constexpr int kUserColumnCount = 15;
+
+UserRecord ReadUser(const pqxx::row& r, int c) {
+  UserRecord u;
+  u.id = Int(r[c + 0]);
+  u.name = Text(r[c + 1]);
+  u.email = OptText(r[c + 2]);
+  u.role = Text(r[c + 3]);
+  if (auto v = OptInt(r[c + 4])) u.role_type = static_cast<int>(*v);
+  u.custom_role_id = OptInt(r[c + 5]);
+  u.custom_role = OptText(r[c + 6]);
+  u.license = Text(r[c + 7]);
+  u.seat = Int(r[c + 8]) != 0;
+  u.suspended = Int(r[c + 9]) != 0;
+  u.deleted = Int(r[c + 10]) != 0;
+  u.deleted_kind = Text(r[c + 11]);
+  u.last_login_at = OptInt(r[c + 12]);
+  u.created_at = Int(r[c + 13]);
+  u.updated_at = Int(r[c + 14]);
+  return u;
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(std::string url, SecretBox box) : pg_(std::move(url)), box_(std::move(box)) {}
+
+  Status Migrate() {
+    std::lock_guard lock(mu_);
+    return MigratePostgres(pg_);
+  }
+
+  Result<std::optional<Connection>> GetConnection(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    std::optional<Connection> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx,
+                    "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=$1",
+                    {P(account)});
+      if (r.empty()) return Status::Ok();
+      const auto& row = r[0];
+      Connection c;
+      auto j = nlohmann::json::parse(Text(row[0]), nullptr, false);
+      if (j.is_discarded()) return IoError("stored connection is damaged");
+      c.account = account;
+      c.url = j.value("url", "");
+      c.auth_kind = j.value("auth_kind", "");
+      c.email = j.value("email", "");
+      c.client_id = j.value("client_id", "");
+      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
+        c.token_expires_at = j["token_expires_at"].get<int64_t>();
+      c.permission = j.value("permission", "read");
+      c.timezone = j.value("timezone", "UTC");
+      c.api_budget = j.value("api_budget", 100);
+      c.window_days = j.value("window_days", 90);
+      c.plan = j.value("plan", "");
+      if (j.contains("connecting_user_id") && j["connecting_user_id"].is_number())
+        c.connecting_user_id = j["connecting_user_id"].get<int64_t>();
+      c.connecting_user_email = j.value("connecting_user_email", "");
+      c.preflight_json = j.value("preflight", nlohmann::json::array()).dump();
+      c.capabilities_json = j.value("capabilities", nlohmann::json::object()).dump();
+      if (j.contains("last_sync_at") && j["last_sync_at"].is_number())
+        c.last_sync_at = j["last_sync_at"].get<int64_t>();
+      if (j.contains("connected_at") && j["connected_at"].is_number())
+        c.connected_at = j["connected_at"].get<int64_t>();
+      SK_ASSIGN_OR_RETURN(c.secret, box_.Open(Text(row[1]), account + "/secret"));
+      SK_ASSIGN_OR_RETURN(c.refresh_token, box_.Open(Text(row[2]), account + "/refresh_token"));
+      SK_ASSIGN_OR_RETURN(c.client_secret, box_.Open(Text(row[3]), account + "/client_secret"));
+      c.state = Text(row[4]);
+      c.error = Text(row[5]);
+      out = std::move(c);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status PutConnection(const Connection& c) override {
+    std::lock_guard lock(mu_);
+    nlohmann::json j = {{"url", c.url},
+                        {"auth_kind", c.auth_kind},
+                        {"email", c.email},
+                        {"client_id", c.client_id},
+                        {"permission", c.permission},
+                        {"timezone", c.timezone},
+                        {"api_budget", c.api_budget},
+                        {"window_days", c.window_days},
+                        {"plan", c.plan},
+                        {"connecting_user_email", c.connecting_user_email},
+                        {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
+                        {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
+    if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
+    if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
+    if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
+    if (c.connected_at) j["connected_at"] = *c.connected_at;
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "INSERT INTO connections(account, data, secret, refresh_token, client_secret, state, error, updated_at) "
+           "VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT(account) DO UPDATE SET data=excluded.data, "
+           "secret=excluded.secret, refresh_token=excluded.refresh_token, client_secret=excluded.client_secret, "
+           "state=excluded.state, error=excluded.error, updated_at=excluded.updated_at",
+           {P(c.account), P(j.dump()), P(box_.Seal(c.secret, c.account + "/secret")),
+            P(box_.Seal(c.refresh_token, c.account + "/refresh_token")),
+            P(box_.Seal(c.client_secret, c.account + "/client_secret")), P(c.state), P(c.error),
+            P(static_cast<int64_t>(NowUnix()))});
+      return Status::Ok();
+    });
+  }
+
+  Status SaveTokens(const std::string& account, const std::string& access, const std::string& refresh,
+                    std::optional<UnixTime> expires_at) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx,
+                    "UPDATE connections SET secret=$1, refresh_token=$2, data=jsonb_set(data::jsonb, "
+                    "'{token_expires_at}', COALESCE(to_jsonb($3::bigint), 'null'::jsonb))::text, updated_at=$4 "
+                    "WHERE account=$5",
+                    {P(box_.Seal(access, account + "/secret")), P(box_.Seal(refresh, account + "/refresh_token")),
+                     P(expires_at), P(static_cast<int64_t>(NowUnix())), P(account)});
+      if (r.affected_rows() != 1) return IoError("no connection named " + account);
+      return Status::Ok();
+    });
+  }
+
+  Status SetState(const std::string& account, const std::string& state, const std::string& error) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx, "UPDATE connections SET state=$1, error=$2, updated_at=$3 WHERE account=$4",
+           {P(state), P(error), P(static_cast<int64_t>(NowUnix())), P(account)});
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    std::optional<std::string> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, "SELECT value FROM checkpoints WHERE account=$1 AND key=$2", {P(account), P(key)});
+      if (!r.empty()) out = Text(r[0][0]);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status ClearCheckpoints(const std::string& account, const std::string& prefix) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx, "DELETE FROM checkpoints WHERE account=$1 AND substr(key, 1, $2::int)=$3",
+           {P(account), P(static_cast<int64_t>(prefix.size())), P(prefix)});
+      return Status::Ok();
+    });
+  }
+
+  Status ApplyPage(const std::string& account, const Page& page, UnixTime seen_at) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page.users, seen_at, page.run_id));
+      auto add_activity = [&](int64_t user, DayNumber day, Kind kind, int64_t count,
+                              const std::vector<std::string>& ev) {
+        std::vector<std::string> head(ev.begin(), ev.begin() + std::min<size_t>(ev.size(), 5));
+        Exec(tx,
+             "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES($1,$2,$3,$4,$5,$6) "
+             "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = activity.count + excluded.count, "
+             "evidence = CASE WHEN activity.evidence = '' THEN excluded.evidence "
+             "WHEN excluded.evidence = '' OR length(activity.evidence) - "
+             "length(replace(activity.evidence, ',', '')) >= 4 "
+             "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
+             {P(account), P(static_cast<int64_t>(day)), P(user), P(KindName(kind)), P(count), P(Csv(head))});
+      };
+      for (const auto& a : page.activity) add_activity(a.user_id, a.day, a.kind, a.count, a.evidence);
+      for (const auto& o : page.once) {
+        auto r = Exec(tx, "INSERT INTO once_keys(account, key) VALUES($1,$2) ON CONFLICT DO NOTHING",
+                      {P(account), P(o.key)});
+        if (r.affected_rows() == 1)
+          add_activity(o.delta.user_id, o.delta.day, o.delta.kind, o.delta.count, o.delta.evidence);
+      }
+      for (const auto& [k, v] : page.checkpoints)
+        Exec(tx,
+             "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON CONFLICT(account, key) "
+             "DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+             {P(account), P(k), P(v), P(static_cast<int64_t>(NowUnix()))});
+      return Status::Ok();
+    });
+  }
+
+  Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
+                                         UnixTime seen_at) override {
+    std::lock_guard lock(mu_);
+    int64_t n = 0;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, 'deleted', "
+           "deleted_kind, 'permanent' FROM users WHERE account=$2 AND seen_run IS DISTINCT FROM $3 "
+           "AND deleted_kind != 'permanent'",
+           {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
+      auto r = Exec(tx,
+                    "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
+                    "AND seen_run IS DISTINCT FROM $3 AND deleted_kind != 'permanent'",
+                    {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
+      n = static_cast<int64_t>(r.affected_rows());
+      return Status::Ok();
+    }));
+    return n;
+  }
+
+  Result<std::vector<UserRecord>> AllUsers(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    std::vector<UserRecord> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 ORDER BY id", {P(account)});
+      for (const auto& row : r) out.push_back(ReadUser(row, 0));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::optional<UserRecord>> GetUser(const std::string& account, int64_t id) override {
+    std::lock_guard lock(mu_);
+    std::optional<UserRecord> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id=$2", {P(account), P(id)});
+      if (!r.empty()) out = ReadUser(r[0], 0);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f, DayNumber from,
+                                               DayNumber to) override {
+    std::lock_guard lock(mu_);
+    std::vector<Param> params = {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))};
+    auto next = [&](Param p) {
+      params.push_back(std::move(p));
+      return "$" + std::to_string(params.size());
+    };
+    std::string sql = std::string(kUserColumns) +
+                      ", COALESCE(a.days, 0), l.last_day FROM users u "
+                      "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) AS days FROM activity "
+                      "  WHERE account=$1 AND day BETWEEN $2::bigint AND $3::bigint GROUP BY user_id) a "
+                      "ON a.user_id = u.id "
+                      "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
+                      "  WHERE account=$1 AND day <= $3::bigint GROUP BY user_id) l ON l.user_id = u.id "
+                      "WHERE u.account=$1";
+    if (f.role) sql += " AND u.role=" + next(P(*f.role));
+    if (f.license) sql += " AND u.license=" + next(P(*f.license));
+    if (f.seat) sql += " AND u.seat=" + next(P(*f.seat)) + "::bigint";
+    if (f.inactive_days)
+      sql += " AND (l.last_day IS NULL OR l.last_day < " + next(P(static_cast<int64_t>(to - *f.inactive_days + 1))) +
+             "::bigint)";
+    if (!f.include_deleted) sql += " AND u.deleted=0";
+    if (!f.search.empty()) {
+      std::string n = next(P(f.search));
+      sql += " AND (strpos(lower(u.name), lower(" + n + ")) > 0 OR strpos(lower(COALESCE(u.email,'')), lower(" + n +
+             ")) > 0)";
+    }
+    if (f.after_id) sql += " AND u.id > " + next(P(*f.after_id)) + "::bigint";
+    sql += " ORDER BY u.id";
+    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
+    std::vector<UserWithUsage> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& row : Exec(tx, sql, params)) {
+        UserWithUsage u;
+        u.user = ReadUser(row, 0);
+        u.active_days = static_cast<int>(Int(row[kUserColumnCount]));
+        if (!row[kUserColumnCount + 1].is_null())
+          u.last_active_day = static_cast<DayNumber>(Int(row[kUserColumnCount + 1]));
+        out.push_back(std::move(u));
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<UsageRow>> Usage(const std::string& account, DayNumber from, DayNumber to,
+                                      std::optional<int64_t> user_id) override {
+    std::lock_guard lock(mu_);
+    std::string sql =
+        "SELECT day, user_id, kind, count, evidence FROM activity WHERE account=$1 AND day BETWEEN $2::bigint AND "
+        "$3::bigint";
+    std::vector<Param> params = {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))};
+    if (user_id) {
+      sql += " AND user_id=$4::bigint";
+      params.push_back(P(*user_id));
+    }
+    sql += " ORDER BY day, user_id, kind";
+    std::vector<UsageRow> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& r : Exec(tx, sql, params)) {
+        DayNumber day = static_cast<DayNumber>(Int(r[0]));
+        int64_t user = Int(r[1]);
+        if (out.empty() || out.back().day != day || out.back().user_id != user) {
+          out.emplace_back();
+          out.back().day = day;
+          out.back().user_id = user;
+        }
+        UsageRow& row = out.back();
+        std::string kind = Text(r[2]);
+        std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
+        row.sources.insert(source);
+        row.counts[source] += Int(r[3]);
+        row.evidence[kind] = SplitCsv(Text(r[4]), 5);
+        if (kind == "login_audit") row.login_evidence.push_back("audit_log");
+        if (kind == "login_observed") row.login_evidence.push_back("last_login_at");
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from, DayNumber to) override {
+    std::lock_guard lock(mu_);
+    std::vector<DaySummary> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto p = Exec(tx, "SELECT COUNT(*) FROM users WHERE account=$1 AND seat=1 AND deleted=0", {P(account)});
+      int paid = static_cast<int>(Int(p[0][0]));
+      for (DayNumber d = from; d <= to; ++d) {
+        DaySummary ds;
+        ds.day = d;
+        ds.paid_seats = paid;
+        ds.idle_paid_seats = paid;
+        out.push_back(ds);
+      }
+      auto r = Exec(tx,
+                    "SELECT a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END AS paid, "
+                    "COUNT(DISTINCT a.user_id) FROM activity a "
+                    "JOIN users u ON u.account = a.account AND u.id = a.user_id "
+                    "WHERE a.account=$1 AND a.day BETWEEN $2::bigint AND $3::bigint GROUP BY a.day, u.license, 3",
+                    {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))});
+      for (const auto& row : r) {
+        auto& ds = out[static_cast<size_t>(Int(row[0]) - from)];
+        int n = static_cast<int>(Int(row[3]));
+        ds.active_users += n;
+        ds.by_license[Text(row[1])] += n;
+        if (Int(row[2])) ds.idle_paid_seats -= n;
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status RecordOwnWrites(const std::string& account, const std::vector<int64_t>& ticket_ids, UnixTime from,
+                         UnixTime to) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (int64_t id : ticket_ids)
+        Exec(tx, "INSERT INTO own_writes(account, ticket_id, from_ts, to_ts) VALUES($1,$2,$3,$4)",
+             {P(account), P(id), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))});
+      return Status::Ok();
+    });
+  }
+
+  Result<std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>>> OwnWrites(
+      const std::string& account) override {
+    std::lock_guard lock(mu_);
+    std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // Insertion order, as SQLite's rowid order gives.
+      for (const auto& r : Exec(tx, "SELECT ticket_id, from_ts, to_ts FROM own_writes WHERE account=$1 ORDER BY ctid",
+                                {P(account)}))
+        out[Int(r[0])].emplace_back(Int(r[1]), Int(r[2]));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<int64_t> AppendAudit(const AuditEntry& e) override {
+    std::lock_guard lock(mu_);
+    int64_t id = 0;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx,
+                    "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
+                    "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+                    {P(e.account), P(static_cast<int64_t>(e.at ? e.at : NowUnix())), P(e.actor), P(e.action),
+                     P(e.target), P(e.before_json), P(e.after_json), P(e.result), P(e.detail)});
+      id = Int(r[0][0]);
+      return Status::Ok();
+    }));
+    return id;
+  }
+
+  Status UpdateAudit(int64_t id, const std::string& result, const std::string& after_json,
+                     const std::string& detail) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx, "UPDATE audit SET result=$1, after_json=$2, detail=$3 WHERE id=$4",
+           {P(result), P(after_json), P(detail), P(id)});
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    std::vector<AuditEntry> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& r : Exec(tx,
+                                "SELECT id, account, at, actor, action, target, before_json, after_json, result, "
+                                "detail FROM audit WHERE account=$1 ORDER BY id",
+                                {P(account)})) {
+        AuditEntry e;
+        e.id = Int(r[0]);
+        e.account = Text(r[1]);
+        e.at = Int(r[2]);
+        e.actor = Text(r[3]);
+        e.action = Text(r[4]);
+        e.target = Text(r[5]);
+        e.before_json = Text(r[6]);
+        e.after_json = Text(r[7]);
+        e.result = Text(r[8]);
+        e.detail = Text(r[9]);
+        out.push_back(std::move(e));
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    std::optional<std::string> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, "SELECT value FROM kv WHERE account=$1 AND key=$2", {P(account), P(key)});
+      if (!r.empty()) out = Text(r[0][0]);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status PutValue(const std::string& account, const std::string& key, const std::string& value) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "INSERT INTO kv(account, key, value) VALUES($1,$2,$3) ON CONFLICT(account, key) DO UPDATE SET "
+           "value=excluded.value",
+           {P(account), P(key), P(value)});
+      return Status::Ok();
+    });
+  }
+
+ private:
+  // Inside the page's transaction.
+  Status UpsertUsers(pqxx::work& tx, const std::string& account, const std::vector<UserRecord>& users,
+                     UnixTime seen_at, const std::string& run_id) {
+    if (users.empty()) return Status::Ok();
+    // The stored versions of this page's users, in one query.
+    std::string ids = "{";
+    for (const auto& u : users) ids += (ids.size() > 1 ? "," : "") + std::to_string(u.id);
+    ids += "}";
+    std::map<int64_t, UserRecord> stored;
+    for (const auto& r :
+         Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id = ANY($2::bigint[])",
+              {P(account), P(ids)}))
+      stored[Int(r[0])] = ReadUser(r, 0);
+    for (const auto& u : users) {
+      auto it = stored.find(u.id);
+      bool changed = it == stored.end();
+      if (it != stored.end()) {
+        const UserRecord& old = it->second;
+        auto note = [&](const char* field, const std::string& a, const std::string& b) {
+          if (a == b) return;
+          changed = true;
+          Exec(tx, "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES($1,$2,$3,$4,$5,$6)",
+               {P(account), P(u.id), P(static_cast<int64_t>(seen_at)), P(field), P(a), P(b)});
+        };
+        note("name", old.name, u.name);
+        note("email", old.email.value_or(""), u.email.value_or(""));
+        note("role", old.role, u.role);
+        note("custom_role", old.custom_role.value_or(""), u.custom_role.value_or(""));
+        note("license", old.license, u.license);
+        note("suspended", old.suspended ? "true" : "false", u.suspended ? "true" : "false");
+        note("deleted", old.deleted_kind, u.deleted_kind);
+      }
+      Param role_type = u.role_type ? P(*u.role_type) : Param();
+      Exec(tx,
+           "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
+           "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
+           "changed_at, seen_run) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
+           "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
+           "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
+           "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
+           "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
+           "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
+           "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at), "
+           "seen_run=COALESCE(excluded.seen_run, users.seen_run)",
+           {P(account), P(u.id), P(u.name), P(u.email), P(u.role), role_type, P(u.custom_role_id), P(u.custom_role),
+            P(u.license), P(u.seat), P(u.suspended), P(u.deleted), P(u.deleted_kind), P(u.last_login_at),
+            P(static_cast<int64_t>(u.created_at)), P(static_cast<int64_t>(u.updated_at)),
+            P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param(),
+            run_id.empty() ? Param() : P(run_id)});
+    }
+    return Status::Ok();
+  }
+
+  std::mutex mu_;
+  Pg pg_;
+  SecretBox box_;
+};
+
+// --- the sync queue (see sync_queue.h) ---
+
+constexpr const char* kLastSyncSql = "((c.data::jsonb)->>'last_sync_at')::bigint";
+constexpr const char* kRequestedSql =
+    "EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND kv.value = '1')";
+
+std::string DueSql(const std::string& now_param) {
+  return std::string("c.state <> 'not-connected' AND (") + kLastSyncSql + " IS NULL OR " + kLastSyncSql + " < " +
+         now_param + "::bigint - 86400 OR " + kRequestedSql + ")";
+}
+
+class PostgresQueue final : public SyncQueue {
+ public:
+  explicit PostgresQueue(std::string url) : pg_(std::move(url)) {}
+  Status Migrate() {
+    std::lock_guard lock(mu_);
+    return MigratePostgres(pg_);
+  }
+
+  Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds, UnixTime sync_now) override {
+    std::lock_guard lock(mu_);
+    std::optional<Lease> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      const int64_t wall = WallMillis();
+      Exec(tx,
+           "INSERT INTO sync_leases(account) SELECT account FROM connections c WHERE NOT EXISTS("
+           "SELECT 1 FROM sync_leases l WHERE l.account = c.account) ON CONFLICT DO NOTHING");
+      std::string skipped = "{}";
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        // Row lease: the first due, free row nobody else is claiming right now.
+        auto r = Exec(tx,
+                      std::string("SELECT l.account, ") + kRequestedSql +
+                          " AS requested, (c.data::jsonb)->>'url' FROM sync_leases l JOIN connections c ON "
+                          "c.account = l.account WHERE " +
+                          DueSql("$1") +
+                          " AND l.expires_ms < $2::bigint AND l.not_before_ms <= $2::bigint AND "
+                          "NOT (l.account = ANY($3::text[])) ORDER BY 2 DESC, COALESCE(" +
+                          kLastSyncSql + ", 0), l.account LIMIT 1 FOR UPDATE OF l SKIP LOCKED",
+                      {P(static_cast<int64_t>(sync_now)), P(wall), P(skipped)});
+        if (r.empty()) return Status::Ok();
+        std::string account = Text(r[0][0]);
+        bool requested = r[0][1].as<bool>();
+        std::string url = Text(r[0][2]);
+        // One worker per Zendesk account even when two names share its URL: claims of one URL
+        // are serialised, and a live lease on the URL under another name wins.
+        Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
+        auto busy = Exec(tx,
+                         "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
+                         "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
+                         {P(account), P(WallMillis()), P(url)});
+        if (!busy.empty()) {
+          std::string esc = "\"";
+          for (char ch : account) {
+            if (ch == '"' || ch == '\\') esc += '\\';
+            esc += ch;
+          }
+          esc += "\"";
+          skipped = skipped == "{}" ? "{" + esc + "}" : skipped.substr(0, skipped.size() - 1) + "," + esc + "}";
+          continue;
+        }
+        auto g = Exec(tx,
+                      "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
+                      "RETURNING generation",
+                      {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
+        Lease l;
+        l.account = account;
+        l.owner = owner;
+        l.generation = Int(g[0][0]);
+        l.requested = requested;
+        if (requested)
+          Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
+        auto run = Exec(tx,
+                        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
+                        "VALUES($1,$2,$3,$4,$4) RETURNING id",
+                        {P(account), P(owner), P(l.generation), P(wall)});
+        l.run_id = Int(run[0][0]);
+        out = std::move(l);
+        return Status::Ok();
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<bool> Heartbeat(const Lease& lease, int lease_seconds) override {
+    std::lock_guard lock(mu_);
+    bool held = false;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      const int64_t wall = WallMillis();
+      auto r = Exec(tx, "UPDATE sync_leases SET expires_ms=$1 WHERE account=$2 AND owner=$3 AND generation=$4",
+                    {P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(lease.account), P(lease.owner), P(lease.generation)});
+      held = r.affected_rows() == 1;
+      if (held) Exec(tx, "UPDATE sync_runs SET heartbeat_ms=$1 WHERE id=$2", {P(wall), P(lease.run_id)});
+      return Status::Ok();
+    }));
+    return held;
+  }
+
+  Status Release(const Lease& lease, bool ok, const std::string& result, int retry_seconds) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      const int64_t wall = WallMillis();
+      if (ok)
+        Exec(tx,
+             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=0, successes=successes+1, last_result=$1 "
+             "WHERE account=$2 AND generation=$3",
+             {P(result), P(lease.account), P(lease.generation)});
+      else
+        Exec(tx,
+             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=$4, failures=failures+1, last_result=$1 "
+             "WHERE account=$2 AND generation=$3",
+             {P(result), P(lease.account), P(lease.generation), P(wall + static_cast<int64_t>(retry_seconds) * 1000)});
+      Exec(tx, "UPDATE sync_runs SET finished_ms=$1, heartbeat_ms=$1, result=$2 WHERE id=$3",
+           {P(wall), P(result), P(lease.run_id)});
+      if (!ok && lease.requested)
+        Exec(tx,
+             "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, key) DO "
+             "UPDATE SET value='1'",
+             {P(lease.account)});
+      return Status::Ok();
+    });
+  }
+
+  Status RequestSync(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, key) DO "
+           "UPDATE SET value='1'",
+           {P(account)});
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<QueueEntry>> List(UnixTime sync_now) override {
+    std::lock_guard lock(mu_);
+    std::vector<QueueEntry> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx,
+                    std::string("SELECT c.account, COALESCE((c.data::jsonb)->>'url', ''), c.state, ") + kLastSyncSql +
+                        ", (" + DueSql("$1") +
+                        ")::int, CASE WHEN l.expires_ms >= $2::bigint THEN l.owner ELSE '' END, "
+                        "COALESCE(l.expires_ms, 0), COALESCE(l.successes, 0), COALESCE(l.failures, 0), "
+                        "COALESCE(l.last_result, '') FROM connections c LEFT JOIN sync_leases l ON "
+                        "l.account = c.account ORDER BY c.account",
+                    {P(static_cast<int64_t>(sync_now)), P(WallMillis())});
+      for (const auto& row : r) {
+        QueueEntry e;
+        e.account = Text(row[0]);
+        e.url = Text(row[1]);
+        e.state = Text(row[2]);
+        e.last_sync_at = OptInt(row[3]);
+        e.due = Int(row[4]) != 0;
+        e.owner = Text(row[5]);
+        e.expires_ms = Int(row[6]);
+        e.successes = Int(row[7]);
+        e.failures = Int(row[8]);
+        e.last_result = Text(row[9]);
+        out.push_back(std::move(e));
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<SyncRun>> Runs() override {
+    std::lock_guard lock(mu_);
+    std::vector<SyncRun> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& row : tx.exec("SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, "
+                                     "result FROM sync_runs ORDER BY id")) {
+        SyncRun r;
+        r.id = Int(row[0]);
+        r.account = Text(row[1]);
+        r.owner = Text(row[2]);
+        r.generation = Int(row[3]);
+        r.started_ms = Int(row[4]);
+        r.heartbeat_ms = Int(row[5]);
+        r.finished_ms = OptInt(row[6]);
+        r.result = Text(row[7]);
+        out.push_back(std::move(r));
+      }
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  Pg pg_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgres(const std::string& url, const std::string& home) {
+  ::mkdir(home.c_str(), 0700);
+  SK_ASSIGN_OR_RETURN(auto box, SecretBox::Open(home));
+  auto store = std::make_unique<PostgresStore>(url, std::move(box));
+  SK_RETURN_IF_ERROR(store->Migrate());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<SyncQueue>> OpenPostgresQueue(const std::string& url) {
+  auto q = std::make_unique<PostgresQueue>(url);
+  SK_RETURN_IF_ERROR(q->Migrate());
+  return std::unique_ptr<SyncQueue>(std::move(q));
+}
+
+}  // namespace sk::store

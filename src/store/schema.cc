@@ -1,0 +1,82 @@
+#include "store/schema.h"
+
+#include <iterator>
+
+namespace sk::store::schema {
+namespace {
+
+// Each migration is a list of statements in the neutral dialect (see schema.h).
+// Never edit a released migration: append a new one.
+const std::vector<std::vector<const char*>>& Migrations() {
+  static const std::vector<std::vector<const char*>> m = {
+      // 1: the store.
+      {
+          "CREATE TABLE connections("
+          "  account TEXT PRIMARY KEY, data TEXT NOT NULL,"
+          "  secret TEXT NOT NULL DEFAULT '', refresh_token TEXT NOT NULL DEFAULT '',"
+          "  client_secret TEXT NOT NULL DEFAULT '',"
+          "  state TEXT NOT NULL DEFAULT 'not-connected', error TEXT NOT NULL DEFAULT '', updated_at {INT})",
+          "CREATE TABLE users("
+          "  account TEXT NOT NULL, id {INT} NOT NULL, name TEXT NOT NULL, email TEXT, role TEXT NOT NULL,"
+          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT NULL,"
+          "  suspended {INT} NOT NULL, deleted {INT} NOT NULL, deleted_kind TEXT NOT NULL DEFAULT '',"
+          "  last_login_at {INT}, created_at {INT}, updated_at {INT}, first_seen_at {INT}, changed_at {INT},"
+          "  seen_run TEXT,"
+          "  PRIMARY KEY(account, id)){NOROWID}",
+          "CREATE TABLE user_changes(account TEXT, user_id {INT}, at {INT}, field TEXT, old TEXT, new TEXT)",
+          "CREATE INDEX user_changes_user ON user_changes(account, user_id, at)",
+          "CREATE TABLE activity("
+          "  account TEXT NOT NULL, day {INT} NOT NULL, user_id {INT} NOT NULL, kind TEXT NOT NULL,"
+          "  count {INT} NOT NULL, evidence TEXT NOT NULL DEFAULT '',"
+          "  PRIMARY KEY(account, day, user_id, kind)){NOROWID}",
+          "CREATE INDEX activity_user ON activity(account, user_id, day)",
+          "CREATE TABLE once_keys(account TEXT, key TEXT, PRIMARY KEY(account, key)){NOROWID}",
+          "CREATE TABLE checkpoints(account TEXT, key TEXT, value TEXT NOT NULL, updated_at {INT},"
+          "  PRIMARY KEY(account, key)){NOROWID}",
+          "CREATE TABLE own_writes(account TEXT, ticket_id {INT}, from_ts {INT}, to_ts {INT})",
+          "CREATE INDEX own_writes_ticket ON own_writes(account, ticket_id)",
+          "CREATE TABLE audit(id {ID}, account TEXT, at {INT}, actor TEXT, action TEXT,"
+          "  target TEXT, before_json TEXT, after_json TEXT, result TEXT, detail TEXT)",
+          "CREATE TABLE kv(account TEXT, key TEXT, value TEXT, PRIMARY KEY(account, key)){NOROWID}",
+      },
+      // 2: sync leases for `seatkeeper worker` (one row per account) and the run history.
+      // Times in milliseconds of the real clock (never the pinned SEATKEEPER_NOW).
+      {
+          "CREATE TABLE sync_leases("
+          "  account TEXT PRIMARY KEY, owner TEXT NOT NULL DEFAULT '', generation {INT} NOT NULL DEFAULT 0,"
+          "  expires_ms {INT} NOT NULL DEFAULT 0, not_before_ms {INT} NOT NULL DEFAULT 0,"
+          "  successes {INT} NOT NULL DEFAULT 0, failures {INT} NOT NULL DEFAULT 0,"
+          "  last_result TEXT NOT NULL DEFAULT '')",
+          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT NULL,"
+          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL DEFAULT '')",
+          "CREATE INDEX sync_runs_account ON sync_runs(account, started_ms)",
+      },
+  };
+  return m;
+}
+
+void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+int LatestVersion() { return static_cast<int>(Migrations().size()); }
+
+std::string Render(const std::string& neutral, Engine engine) {
+  std::string s = neutral;
+  bool pg = engine == Engine::kPostgres;
+  ReplaceAll(s, "{INT}", pg ? "BIGINT" : "INTEGER");
+  ReplaceAll(s, "{ID}", pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+  ReplaceAll(s, "{NOROWID}", pg ? "" : " WITHOUT ROWID");
+  return s;
+}
+
+std::vector<std::string> Migration(int index, Engine engine) {
+  std::vector<std::string> out;
+  for (const char* st : Migrations().at(static_cast<size_t>(index))) out.push_back(Render(st, engine));
+  return out;
+}
+
+}  // namespace sk::store::schema

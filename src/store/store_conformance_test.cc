@@ -1,0 +1,557 @@
+// One store test suite, run against every engine: SQLite always, PostgreSQL
+// when SEATKEEPER_TEST_PG names a server (scripts/pg-test-cluster.sh start).
+// Each PostgreSQL test gets a fresh schema of its own.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <thread>
+
+#include "store/postgres_store.h"
+#include "store/schema.h"
+#include "store/store.h"
+#include "store/sync_queue.h"
+#include "store/views.h"
+
+namespace sk::store {
+namespace {
+
+std::string TestPg() {
+  const char* v = std::getenv("SEATKEEPER_TEST_PG");
+  return v && *v ? v : "";
+}
+
+class Conformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (auto& c : name)
+      if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+    home_ = std::filesystem::temp_directory_path() / ("sk-conf-" + std::to_string(getpid()) + "-" + name);
+    std::filesystem::remove_all(home_);
+    if (GetParam() == "postgres") {
+      if (TestPg().empty())
+        GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set: start a cluster with `scripts/pg-test-cluster.sh start` "
+                        "and export its SEATKEEPER_TEST_PG line to run the PostgreSQL engine";
+      schema_ = "t" + std::to_string(getpid()) + "_" + name;
+      std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
+      schema_ = schema_.substr(0, 60);
+      pqxx::connection c(TestPg());
+      pqxx::work w(c);
+      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+      w.exec("CREATE SCHEMA " + schema_);
+      w.commit();
+      db_ = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+    } else {
+      std::filesystem::create_directories(home_);
+      db_ = (home_ / "seatkeeper.db").string();
+    }
+    Reopen();
+  }
+  void TearDown() override {
+    queue_.reset();
+    store_.reset();
+    if (!schema_.empty()) {
+      pqxx::connection c(TestPg());
+      pqxx::work w(c);
+      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+      w.commit();
+    }
+    std::filesystem::remove_all(home_);
+  }
+  void Reopen() {
+    store_.reset();
+    queue_.reset();
+    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+    auto q = OpenQueue();
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    queue_ = std::move(q).value();
+  }
+  Result<std::unique_ptr<SyncQueue>> OpenQueue() {
+    return IsPostgresUrl(db_) ? OpenPostgresQueue(db_) : OpenSqliteQueue(db_);
+  }
+  static UserRecord User(int64_t id, const std::string& license, bool seat) {
+    UserRecord u;
+    u.id = id;
+    u.name = "User " + std::to_string(id);
+    u.email = "u" + std::to_string(id) + "@example.com";
+    u.role = license == "end-user" ? "end-user" : "agent";
+    u.license = license;
+    u.seat = seat;
+    return u;
+  }
+  void Connect(const std::string& account, const std::string& url, std::optional<UnixTime> last_sync = std::nullopt) {
+    Connection c;
+    c.account = account;
+    c.url = url;
+    c.auth_kind = "api_token";
+    c.secret = "token-" + account;
+    c.state = last_sync ? "synced" : "connected";
+    c.last_sync_at = last_sync;
+    ASSERT_TRUE(store_->PutConnection(c).ok());
+  }
+  // Raw text of every stored value (for the at-rest check).
+  std::string Dump() {
+    if (IsPostgresUrl(db_)) {
+      pqxx::connection c(db_);
+      pqxx::work w(c);
+      std::string all;
+      for (const auto& r : w.exec("SELECT data || secret || refresh_token || client_secret FROM connections"))
+        all += r[0].c_str();
+      return all;
+    }
+    std::string all;
+    for (const auto& f : std::filesystem::recursive_directory_iterator(home_)) {
+      if (!f.is_regular_file()) continue;
+      std::ifstream in(f.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      all += ss.str();
+    }
+    return all;
+  }
+
+  std::filesystem::path home_;
+  std::string db_, schema_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SyncQueue> queue_;
+};
+
+TEST_P(Conformance, ConnectionRoundTripAndSecretsSealedAtRest) {
+  EXPECT_FALSE(store_->GetConnection("default")->has_value());
+  Connection c;
+  c.url = "https://acme.zendesk.com";
+  c.auth_kind = "oauth";
+  c.client_id = "cid";
+  c.secret = "very-secret-access-token-123";
+  c.refresh_token = "very-secret-refresh-456";
+  c.client_secret = "very-secret-client-789";
+  c.state = "connected";
+  c.permission = "read-write";
+  c.timezone = "Europe/Berlin";
+  c.api_budget = 40;
+  c.plan = "enterprise";
+  c.connecting_user_id = 42;
+  c.connecting_user_email = "admin@acme.test";
+  c.preflight_json = R"([{"check":"x","detail":"d","ok":true}])";
+  c.capabilities_json = R"({"audit_logs":true})";
+  c.last_sync_at = 1700000000;
+  c.connected_at = 1690000000;
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto back = store_->GetConnection("default");
+  ASSERT_TRUE(back.ok() && back->has_value());
+  const Connection& b = **back;
+  EXPECT_EQ(b.url, c.url);
+  EXPECT_EQ(b.client_id, "cid");
+  EXPECT_EQ(b.secret, c.secret);
+  EXPECT_EQ(b.refresh_token, c.refresh_token);
+  EXPECT_EQ(b.client_secret, c.client_secret);
+  EXPECT_EQ(b.permission, "read-write");
+  EXPECT_EQ(b.timezone, "Europe/Berlin");
+  EXPECT_EQ(b.api_budget, 40);
+  EXPECT_EQ(b.plan, "enterprise");
+  EXPECT_EQ(b.connecting_user_id, 42);
+  EXPECT_EQ(b.preflight_json, c.preflight_json);
+  EXPECT_EQ(b.capabilities_json, c.capabilities_json);
+  EXPECT_EQ(b.last_sync_at, 1700000000);
+  EXPECT_EQ(b.connected_at, 1690000000);
+  EXPECT_FALSE(b.token_expires_at.has_value());
+  ASSERT_TRUE(store_->SaveTokens("default", "rotated-access-aaa", "rotated-refresh-bbb", 1234).ok());
+  back = store_->GetConnection("default");
+  EXPECT_EQ((*back)->secret, "rotated-access-aaa");
+  EXPECT_EQ((*back)->refresh_token, "rotated-refresh-bbb");
+  EXPECT_EQ((*back)->token_expires_at, 1234);
+  EXPECT_EQ((*back)->plan, "enterprise") << "SaveTokens keeps the rest";
+  ASSERT_TRUE(store_->SaveTokens("default", "a2", "r2", std::nullopt).ok());
+  EXPECT_FALSE((*store_->GetConnection("default"))->token_expires_at.has_value());
+  EXPECT_FALSE(store_->SaveTokens("nobody", "a", "r", 1).ok()) << "no such connection";
+  ASSERT_TRUE(store_->SetState("default", "error", "reason and fix").ok());
+  back = store_->GetConnection("default");
+  EXPECT_EQ((*back)->state, "error");
+  EXPECT_EQ((*back)->error, "reason and fix");
+  ASSERT_TRUE(store_->SaveTokens("default", "rotated-access-aaa", "rotated-refresh-bbb", 1234).ok());
+  store_.reset();
+  queue_.reset();
+  std::string raw = Dump();
+  for (const char* secret : {"very-secret", "rotated-access", "rotated-refresh"})
+    EXPECT_EQ(raw.find(secret), std::string::npos) << secret << " stored in clear";
+}
+
+TEST_P(Conformance, OnceKeysCountOnceAndPagesCommitWithCheckpoints) {
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "end-user", false)};
+  p.activity.push_back({1, 100, Kind::kTicket, 3, {"event:1", "event:2", "event:3"}});
+  p.once.push_back({"deleted:77", {1, 100, Kind::kTicket, 1, {"deleted:77"}}});
+  p.once.push_back({"login:2:5000", {2, 100, Kind::kLoginObserved, 1, {"last_login_at:x"}}});
+  p.checkpoints["k"] = "v1";
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  Page again;
+  again.once = p.once;
+  ASSERT_TRUE(store_->ApplyPage("default", again, 11).ok());
+  auto usage = store_->Usage("default", 90, 110, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 2u);
+  EXPECT_EQ((*usage)[0].user_id, 1);
+  EXPECT_EQ((*usage)[0].counts.at("ticket"), 4);
+  EXPECT_EQ((*usage)[0].evidence.at("ticket"),
+            (std::vector<std::string>{"event:1", "event:2", "event:3", "deleted:77"}));
+  EXPECT_EQ((*usage)[1].sources, std::set<std::string>{"login"});
+  EXPECT_EQ((*usage)[1].login_evidence, std::vector<std::string>{"last_login_at"});
+  EXPECT_EQ(*store_->GetCheckpoint("default", "k").value(), "v1");
+  auto j = UsageJson((*usage)[0]);
+  EXPECT_EQ(j["date"], "1970-04-11");
+  EXPECT_EQ(j["sources"], nlohmann::json::array({"ticket"}));
+  // Evidence keeps the first five ids.
+  Page more;
+  more.activity.push_back({1, 100, Kind::kTicket, 3, {"event:4", "event:5", "event:6"}});
+  ASSERT_TRUE(store_->ApplyPage("default", more, 12).ok());
+  usage = store_->Usage("default", 100, 100, 1);
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].counts.at("ticket"), 7);
+  EXPECT_EQ((*usage)[0].evidence.at("ticket").size(), 5u);
+}
+
+TEST_P(Conformance, CheckpointsClearByPrefixPerAccount) {
+  Page p;
+  p.checkpoints = {{"users:cursor", "a"}, {"users:run", "b"}, {"tickets:cursor", "c"}};
+  ASSERT_TRUE(store_->ApplyPage("one", p, 1).ok());
+  ASSERT_TRUE(store_->ApplyPage("two", p, 1).ok());
+  ASSERT_TRUE(store_->ClearCheckpoints("one", "users:").ok());
+  EXPECT_FALSE(store_->GetCheckpoint("one", "users:cursor")->has_value());
+  EXPECT_FALSE(store_->GetCheckpoint("one", "users:run")->has_value());
+  EXPECT_EQ(*store_->GetCheckpoint("one", "tickets:cursor").value(), "c");
+  EXPECT_EQ(*store_->GetCheckpoint("two", "users:cursor").value(), "a") << "accounts are isolated";
+  p.checkpoints = {{"tickets:cursor", "d"}};
+  ASSERT_TRUE(store_->ApplyPage("one", p, 2).ok());
+  EXPECT_EQ(*store_->GetCheckpoint("one", "tickets:cursor").value(), "d");
+}
+
+TEST_P(Conformance, UserChangesAreRecordedAndVanishedUsersMarkedDeleted) {
+  Page p;
+  p.run_id = "run1";
+  p.users = {User(1, "agent", true), User(2, "agent", true), User(3, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  Page q;
+  q.run_id = "run2";
+  q.users = {User(1, "end-user", false), User(3, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", q, 20).ok());
+  auto marked = store_->MarkUnseenUsersDeleted("default", "run2", 20);
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(*marked, 1);
+  EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "run2", 21), 0) << "already permanent";
+  auto u2 = store_->GetUser("default", 2);
+  ASSERT_TRUE(u2.ok() && u2->has_value());
+  EXPECT_TRUE((*u2)->deleted);
+  EXPECT_EQ((*u2)->deleted_kind, "permanent");
+  EXPECT_FALSE((*u2)->seat);
+  auto u1 = store_->GetUser("default", 1);
+  EXPECT_EQ((*u1)->license, "end-user");
+  EXPECT_FALSE((*u1)->deleted);
+  EXPECT_FALSE(store_->GetUser("default", 99)->has_value());
+  auto all = store_->AllUsers("default");
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, 1);
+  EXPECT_EQ((*all)[2].id, 3);
+  // A page without a run id keeps the stamp: user 3 still counts as seen by run2.
+  Page r;
+  r.users = {User(3, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", r, 30).ok());
+  EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "run2", 31), 0);
+}
+
+TEST_P(Conformance, UserFieldsRoundTrip) {
+  UserRecord u = User(7, "agent", true);
+  u.email.reset();
+  u.role_type = 3;
+  u.custom_role_id = 360001;
+  u.custom_role = "Light agent";
+  u.suspended = true;
+  u.last_login_at = 1700000123;
+  u.created_at = 1600000000;
+  u.updated_at = 1700000000;
+  Page p;
+  p.users = {u};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 1).ok());
+  auto b = store_->GetUser("default", 7);
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_FALSE((*b)->email.has_value());
+  EXPECT_EQ((*b)->role_type, 3);
+  EXPECT_EQ((*b)->custom_role_id, 360001);
+  EXPECT_EQ((*b)->custom_role, "Light agent");
+  EXPECT_TRUE((*b)->suspended);
+  EXPECT_EQ((*b)->last_login_at, 1700000123);
+  EXPECT_EQ((*b)->created_at, 1600000000);
+  EXPECT_EQ((*b)->updated_at, 1700000000);
+}
+
+TEST_P(Conformance, ListUsersFiltersAndCountsActiveDays) {
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "agent", true), User(3, "end-user", false)};
+  p.users[1].name = "Zoë Admin";
+  p.activity.push_back({1, 100, Kind::kTicket, 1, {}});
+  p.activity.push_back({1, 101, Kind::kArticle, 1, {}});
+  p.activity.push_back({1, 101, Kind::kTicket, 1, {}});
+  p.activity.push_back({3, 50, Kind::kTicket, 1, {}});
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  UserFilter all;
+  auto users = store_->ListUsers("default", all, 90, 110);
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  ASSERT_EQ(users->size(), 3u);
+  EXPECT_EQ((*users)[0].active_days, 2);
+  EXPECT_EQ((*users)[0].last_active_day, 101);
+  EXPECT_EQ((*users)[2].active_days, 0);
+  EXPECT_EQ((*users)[2].last_active_day, 50);
+  EXPECT_FALSE((*users)[1].last_active_day.has_value());
+  UserFilter idle;
+  idle.seat = true;
+  idle.inactive_days = 5;
+  users = store_->ListUsers("default", idle, 90, 110);
+  ASSERT_EQ(users->size(), 2u);
+  idle.inactive_days = 15;
+  users = store_->ListUsers("default", idle, 90, 110);
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].user.id, 2);
+  UserFilter role;
+  role.role = "end-user";
+  EXPECT_EQ(store_->ListUsers("default", role, 90, 110)->size(), 1u);
+  UserFilter lic;
+  lic.license = "agent";
+  EXPECT_EQ(store_->ListUsers("default", lic, 90, 110)->size(), 2u);
+  UserFilter search;
+  search.search = "zoë";
+  users = store_->ListUsers("default", search, 90, 110);
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].user.id, 2);
+  search.search = "U3@EXAMPLE";
+  EXPECT_EQ(store_->ListUsers("default", search, 90, 110)->size(), 1u);
+  UserFilter page;
+  page.after_id = 1;
+  page.limit = 1;
+  users = store_->ListUsers("default", page, 90, 110);
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_EQ((*users)[0].user.id, 2);
+  Page del;
+  del.run_id = "r";
+  del.users = {User(1, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", del, 11).ok());
+  ASSERT_EQ(*store_->MarkUnseenUsersDeleted("default", "r", 11), 2);
+  UserFilter live;
+  live.include_deleted = false;
+  EXPECT_EQ(store_->ListUsers("default", live, 90, 110)->size(), 1u);
+}
+
+TEST_P(Conformance, SummaryCountsActiveUsersAndIdleSeats) {
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "agent", true), User(3, "end-user", false)};
+  p.activity.push_back({1, 100, Kind::kTicket, 1, {}});
+  p.activity.push_back({1, 101, Kind::kArticle, 1, {}});
+  p.activity.push_back({1, 101, Kind::kLoginAudit, 1, {}});
+  p.activity.push_back({3, 101, Kind::kTicket, 1, {}});
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  auto summary = store_->Summary("default", 99, 101);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_EQ(summary->size(), 3u);
+  EXPECT_EQ((*summary)[0].day, 99);
+  EXPECT_EQ((*summary)[0].active_users, 0);
+  EXPECT_EQ((*summary)[0].idle_paid_seats, 2);
+  EXPECT_EQ((*summary)[1].active_users, 1);
+  EXPECT_EQ((*summary)[1].idle_paid_seats, 1);
+  EXPECT_EQ((*summary)[2].active_users, 2);
+  EXPECT_EQ((*summary)[2].by_license.at("agent"), 1);
+  EXPECT_EQ((*summary)[2].by_license.at("end-user"), 1);
+  EXPECT_EQ((*summary)[2].paid_seats, 2);
+  EXPECT_EQ((*summary)[2].idle_paid_seats, 1);
+  auto usage = store_->Usage("default", 101, 101, 1);
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].sources, (std::set<std::string>{"article", "login"}));
+  EXPECT_EQ((*usage)[0].login_evidence, std::vector<std::string>{"audit_log"});
+}
+
+TEST_P(Conformance, OwnWritesAuditAndValues) {
+  ASSERT_TRUE(store_->RecordOwnWrites("default", {5, 6}, 100, 200).ok());
+  ASSERT_TRUE(store_->RecordOwnWrites("default", {5}, 300, 400).ok());
+  ASSERT_TRUE(store_->RecordOwnWrites("other", {9}, 1, 2).ok());
+  auto w = store_->OwnWrites("default");
+  ASSERT_TRUE(w.ok());
+  ASSERT_EQ(w->size(), 2u);
+  EXPECT_EQ(w->at(5), (std::vector<std::pair<UnixTime, UnixTime>>{{100, 200}, {300, 400}}));
+  EXPECT_EQ(w->at(6).size(), 1u);
+
+  AuditEntry e;
+  e.account = "default";
+  e.actor = "cli:root";
+  e.action = "user.set_role";
+  e.target = "42";
+  e.before_json = R"({"role":"agent"})";
+  e.result = "started";
+  auto id = store_->AppendAudit(e);
+  ASSERT_TRUE(id.ok());
+  e.account = "other";
+  auto id2 = store_->AppendAudit(e);
+  ASSERT_TRUE(id2.ok());
+  EXPECT_GT(*id2, *id);
+  ASSERT_TRUE(store_->UpdateAudit(*id, "ok", R"({"role":"end-user"})", "done").ok());
+  auto list = store_->ListAudit("default");
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].result, "ok");
+  EXPECT_EQ((*list)[0].detail, "done");
+  EXPECT_GT((*list)[0].at, 0);
+  EXPECT_EQ(AuditJson((*list)[0])["before"]["role"], "agent");
+  EXPECT_EQ(AuditJson((*list)[0])["after"]["role"], "end-user");
+
+  EXPECT_FALSE(store_->GetValue("default", "plan:1")->has_value());
+  ASSERT_TRUE(store_->PutValue("default", "plan:1", "a").ok());
+  ASSERT_TRUE(store_->PutValue("default", "plan:1", "b").ok());
+  EXPECT_EQ(*store_->GetValue("default", "plan:1").value(), "b");
+  EXPECT_FALSE(store_->GetValue("other", "plan:1")->has_value());
+}
+
+TEST_P(Conformance, AccountsAreIsolated) {
+  Connect("one", "https://one.zendesk.com");
+  Connect("two", "https://two.zendesk.com");
+  Page p;
+  p.users = {User(1, "agent", true)};
+  p.activity.push_back({1, 100, Kind::kTicket, 2, {}});
+  p.once.push_back({"article:9", {1, 100, Kind::kArticle, 1, {}}});
+  ASSERT_TRUE(store_->ApplyPage("one", p, 1).ok());
+  // The same once key in another account still counts there.
+  ASSERT_TRUE(store_->ApplyPage("two", p, 1).ok());
+  EXPECT_EQ((*store_->Usage("two", 100, 100, std::nullopt))[0].counts.at("article"), 1);
+  Page q;
+  q.run_id = "r";
+  ASSERT_TRUE(store_->ApplyPage("two", q, 2).ok());
+  EXPECT_EQ(*store_->MarkUnseenUsersDeleted("two", "r", 2), 1);
+  EXPECT_FALSE((*store_->GetUser("one", 1))->deleted) << "marking in two never touches one";
+  EXPECT_EQ((*store_->GetConnection("one"))->secret, "token-one");
+  EXPECT_EQ((*store_->GetConnection("two"))->secret, "token-two");
+  EXPECT_EQ((*store_->Summary("one", 100, 100))[0].paid_seats, 1);
+  EXPECT_EQ((*store_->Summary("two", 100, 100))[0].paid_seats, 0);
+}
+
+TEST_P(Conformance, ReopeningKeepsDataAndSchema) {
+  Page p;
+  p.users = {User(1, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 1).ok());
+  Reopen();
+  EXPECT_TRUE(store_->GetUser("default", 1)->has_value());
+  EXPECT_EQ(schema::LatestVersion(), 2);
+}
+
+// --- the sync queue ---
+
+TEST_P(Conformance, QueueClaimsDueAccountsOnceAndTakesOverExpiredLeases) {
+  const UnixTime now = 1800000000;
+  Connect("fresh", "https://fresh.zendesk.com");                              // never synced: due
+  Connect("recent", "https://recent.zendesk.com", now - 3600);                // synced an hour ago
+  Connect("stale", "https://stale.zendesk.com", now - 25 * 3600);             // older than 24 h: due
+  Connection off;
+  off.account = "off";
+  off.url = "https://off.zendesk.com";
+  ASSERT_TRUE(store_->PutConnection(off).ok());  // not connected: never due
+  auto list = queue_->List(now);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 4u);
+  std::map<std::string, bool> due;
+  for (const auto& e : *list) due[e.account] = e.due;
+  EXPECT_EQ(due, (std::map<std::string, bool>{{"fresh", true}, {"off", false}, {"recent", false}, {"stale", true}}));
+
+  auto a = queue_->Claim("w1", 30, now);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->account, "fresh") << "never synced first";
+  auto b = queue_->Claim("w2", 30, now);
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->account, "stale");
+  auto none = queue_->Claim("w3", 30, now);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value()) << (*none)->account;
+  EXPECT_TRUE(*queue_->Heartbeat(**a, 30));
+
+  // w2 finishes: stale is synced now; w1 "crashes" (its lease runs out).
+  Connect("stale", "https://stale.zendesk.com", now);
+  ASSERT_TRUE(queue_->Release(**b, true, "ok", 60).ok());
+  ASSERT_TRUE(queue_->Heartbeat(**a, 0).ok());  // expires right away
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto c = queue_->Claim("w3", 30, now);
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ((*c)->account, "fresh") << "an expired lease is taken over";
+  EXPECT_GT((*c)->generation, (*a)->generation);
+  EXPECT_FALSE(*queue_->Heartbeat(**a, 30)) << "the old holder has lost it";
+  ASSERT_TRUE(queue_->Release(**c, false, "error: boom", 3600).ok());
+  EXPECT_FALSE(queue_->Claim("w3", 30, now)->has_value()) << "a failed account waits before a retry";
+
+  auto runs = queue_->Runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[0].account, "fresh");
+  EXPECT_FALSE((*runs)[0].finished_ms.has_value());
+  EXPECT_EQ((*runs)[1].result, "ok");
+  EXPECT_EQ((*runs)[2].result, "error: boom");
+  auto after = queue_->List(now);
+  ASSERT_TRUE(after.ok());
+  for (const auto& e : *after)
+    if (e.account == "stale") {
+      EXPECT_EQ(e.successes, 1);
+    }
+}
+
+TEST_P(Conformance, QueueHonoursSyncRequestsAndSharedZendeskUrls) {
+  const UnixTime now = 1800000000;
+  Connect("a", "https://shared.zendesk.com", now - 60);
+  Connect("b", "https://shared.zendesk.com", now - 60);
+  EXPECT_FALSE(queue_->Claim("w1", 30, now)->has_value());
+  ASSERT_TRUE(queue_->RequestSync("a").ok());
+  ASSERT_TRUE(store_->PutValue("b", schema::kSyncRequestedKey, "1").ok());  // what `sync --queue` writes
+  auto first = queue_->Claim("w1", 30, now);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_TRUE((*first)->requested);
+  // b is due too, but shares a's Zendesk account (same URL) and so its rate limit.
+  EXPECT_FALSE(queue_->Claim("w2", 30, now)->has_value());
+  ASSERT_TRUE(queue_->Release(**first, true, "ok", 0).ok());
+  auto second = queue_->Claim("w2", 30, now);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_NE((*second)->account, (*first)->account);
+  ASSERT_TRUE(queue_->Release(**second, false, "error", 0).ok());
+  // A failed requested sync stays requested.
+  EXPECT_EQ(*store_->GetValue((*second)->account, schema::kSyncRequestedKey).value(), "1");
+  EXPECT_EQ(*store_->GetValue((*first)->account, schema::kSyncRequestedKey).value(), "0");
+}
+
+TEST_P(Conformance, ConcurrentClaimersNeverShareAnAccount) {
+  const UnixTime now = 1800000000;
+  for (int i = 0; i < 12; ++i) Connect("acct" + std::to_string(i), "https://a" + std::to_string(i) + ".zendesk.com");
+  std::vector<std::unique_ptr<SyncQueue>> queues;
+  for (int i = 0; i < 4; ++i) {
+    auto q = OpenQueue();
+    ASSERT_TRUE(q.ok());
+    queues.push_back(std::move(q).value());
+  }
+  std::mutex mu;
+  std::vector<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      for (;;) {
+        auto l = queues[static_cast<size_t>(i)]->Claim("w" + std::to_string(i), 30, now);
+        if (!l.ok() || !l->has_value()) return;
+        std::lock_guard lock(mu);
+        claimed.push_back((*l)->account);
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed.size(), 12u);
+  EXPECT_EQ(std::unique(claimed.begin(), claimed.end()), claimed.end()) << "an account was claimed twice";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Conformance, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace sk::store

@@ -1,0 +1,153 @@
+#include "sync/worker.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "util/log.h"
+
+namespace sk::sync {
+
+std::string DefaultWorkerId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(*host ? host : "worker") + ":" + std::to_string(getpid());
+}
+
+namespace {
+
+// Renews the lease every `period` seconds until stopped.
+class Heartbeat {
+ public:
+  Heartbeat(store::SyncQueue& queue, const store::Lease& lease, const WorkerOptions& o) : queue_(queue), lease_(lease) {
+    thread_ = std::thread([this, o] {
+      const auto period = std::chrono::seconds(std::max(1, o.heartbeat_seconds));
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
+        lock.unlock();
+        auto held = queue_.Heartbeat(lease_, o.lease_seconds);
+        lock.lock();
+        if (!held.ok()) {
+          // A store hiccup: try again at the next beat; the lease outlives a few misses.
+          spdlog::warn("lease heartbeat for {} failed: {}", lease_.account, held.status().message());
+          continue;
+        }
+        if (!*held) {
+          lost_ = true;
+          spdlog::error("lease on {} was lost (expired and taken over by another worker)", lease_.account);
+          if (o.on_lease_lost) o.on_lease_lost(lease_);
+          return;
+        }
+      }
+    });
+  }
+  ~Heartbeat() { Stop(); }
+  bool Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return !lost_;
+  }
+
+ private:
+  store::SyncQueue& queue_;
+  store::Lease lease_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::atomic<bool> lost_{false};
+  std::thread thread_;
+};
+
+bool SleepUnlessStopped(int seconds, const WorkerOptions& o) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (o.should_stop && o.should_stop()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return !(o.should_stop && o.should_stop());
+}
+
+}  // namespace
+
+Result<bool> RunOneSync(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
+                        const WorkerOptions& o, WorkerReport* report) {
+  const std::string id = o.id.empty() ? DefaultWorkerId() : o.id;
+  SK_ASSIGN_OR_RETURN(auto lease, queue.Claim(id, o.lease_seconds, NowUnix()));
+  if (!lease) return false;
+  log::Scope scope({{"worker", id}, {"account", lease->account}});
+  spdlog::info("claimed sync of {} (lease generation {}{})", lease->account, lease->generation,
+               lease->requested ? ", requested" : "");
+  Heartbeat beat(queue, *lease, o);
+  Status st = [&]() -> Status {
+    SK_ASSIGN_OR_RETURN(auto conn, store.GetConnection(lease->account));
+    if (!conn) return Refused("the connection " + lease->account + " vanished");
+    SK_ASSIGN_OR_RETURN(auto client, make_client(*conn));
+    SyncOptions so;
+    so.days = o.days;
+    return RunSync(*client, store, lease->account, so).status();
+  }();
+  bool held = beat.Stop();
+  std::string result = st.ok() ? "ok" : "error: " + st.message();
+  if (!held) {
+    // Another worker owns it now; its release decides. Record nothing over it.
+    spdlog::error("sync of {} ended after its lease was lost: {}", lease->account, result);
+  } else {
+    Status rel = queue.Release(*lease, st.ok(), result, o.retry_seconds);
+    if (!rel.ok()) spdlog::error("releasing the lease on {} failed: {}", lease->account, rel.message());
+  }
+  if (st.ok()) {
+    ++report->synced;
+    report->accounts.push_back(lease->account);
+    spdlog::info("synced {}", lease->account);
+  } else {
+    ++report->failed;
+    report->accounts.push_back(lease->account + " (failed: " + st.message() + ")");
+    spdlog::warn("sync of {} failed: {} (retry in {} s)", lease->account, st.message(), o.retry_seconds);
+  }
+  return true;
+}
+
+Result<WorkerReport> RunWorker(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
+                               const WorkerOptions& options) {
+  WorkerOptions o = options;
+  if (o.id.empty()) o.id = DefaultWorkerId();
+  if (o.lease_seconds < 2) return InvalidArgument("--lease-seconds must be at least 2");
+  if (o.heartbeat_seconds < 1 || o.heartbeat_seconds * 2 > o.lease_seconds)
+    return InvalidArgument("--heartbeat-seconds must be at least 1 and at most half of --lease-seconds");
+  WorkerReport report;
+  spdlog::info("worker {} started (lease {} s, heartbeat {} s)", o.id, o.lease_seconds, o.heartbeat_seconds);
+  for (;;) {
+    if (o.should_stop && o.should_stop()) break;
+    if (o.max_syncs > 0 && report.synced + report.failed >= o.max_syncs) break;
+    SK_ASSIGN_OR_RETURN(bool ran, RunOneSync(store, queue, make_client, o, &report));
+    if (ran) continue;
+    if (o.until_idle) {
+      // Idle means nothing is due at all: an account leased by a crashed worker is still due
+      // and will be claimable once its lease expires.
+      SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
+      bool any_due = false;
+      for (const auto& e : entries) any_due |= e.due;
+      // A due account that failed waits for its retry time; until_idle does not wait for it.
+      bool only_failed = any_due;
+      for (const auto& e : entries)
+        if (e.due && (e.last_result.rfind("error", 0) != 0 || !e.owner.empty())) only_failed = false;
+      if (!any_due || only_failed) break;
+      if (!SleepUnlessStopped(1, o)) break;
+      continue;
+    }
+    if (!SleepUnlessStopped(o.poll_seconds, o)) break;
+  }
+  spdlog::info("worker {} stopped: {} synced, {} failed", o.id, report.synced, report.failed);
+  return report;
+}
+
+}  // namespace sk::sync
