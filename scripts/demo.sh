@@ -4,10 +4,14 @@
 # to it, syncs users and 90 days of usage, and prints the users table, the
 # daily usage summary and the idle paid seats.
 #
+# Then it starts the web app (`seatkeeper serve`) and prints the URL to open
+# and the admin login; Ctrl-C stops the web app and the simulator.
+#
 # Environment: SEATKEEPER_HOME (default build/demo-home), DEMO_USERS (2000),
 # DEMO_AGENTS (120), DEMO_PLAN (enterprise), DEMO_RATE_WINDOW (6: the
 # simulator's rate-limit windows last 6 s instead of 60 s so the demo's
-# backfill takes about a minute; set 60 for Zendesk's real pace).
+# backfill takes about a minute; set 60 for Zendesk's real pace), DEMO_SERVE
+# (1; 0 ends after the reports), DEMO_LISTEN (127.0.0.1:8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -48,9 +52,18 @@ echo "== seatkeeper seats --inactive-days 30 --seat-price 115"
 $SK seats --inactive-days 30 --seat-price 115 | tail -n 15
 cat <<EOT
 
-Next steps (SEATKEEPER_HOME=$SEATKEEPER_HOME):
+Next steps (export SEATKEEPER_HOME=$SEATKEEPER_HOME):
   $SK status                      # connection state and preflight checklist
   $SK capabilities                # what this connection can do, and why not
   $SK usage --user ID             # one user's active days with the evidence
   $SK offboard ID --reassign-to ID --delete --dry-run
 EOT
+
+if [[ "${DEMO_SERVE:-1}" == 1 ]]; then
+  PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12)
+  printf '%s\n' "$PASSWORD" | $SK admin set-password --password-file - >/dev/null
+  echo
+  echo "== seatkeeper serve (web UI and REST API; Ctrl-C stops it)"
+  echo "   log in with the admin password: $PASSWORD"
+  $SK serve --listen "${DEMO_LISTEN:-127.0.0.1:8080}" --web-root "$PWD/web" --allow-local --no-schedule
+fi

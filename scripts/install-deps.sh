@@ -8,13 +8,12 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev ca-certificates
   nlohmann-json3-dev libsimdjson-dev
-  libsqlite3-dev sqlite3 libpq-dev libpqxx-dev
+  libsqlite3-dev sqlite3 libpq-dev libpqxx-dev postgresql
   libcli11-dev libspdlog-dev libfmt-dev libsodium-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
   chromium wrk
 )
-if [[ "${SEATKEEPER_WITH_POSTGRES:-1}" == 1 ]]; then PKGS+=(postgresql); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

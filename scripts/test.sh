@@ -7,6 +7,13 @@ bash scripts/install-deps.sh
 JOBS=${JOBS:-$(nproc)}
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Asan >/dev/null
 cmake --build build/asan -j "$JOBS"
+# PostgreSQL engine: a throwaway cluster on loopback for the store conformance and worker tests.
+if pg_env=$(bash scripts/pg-test-cluster.sh start); then
+  export $pg_env
+  trap 'bash scripts/pg-test-cluster.sh stop "$SEATKEEPER_TEST_PG_DIR" >/dev/null 2>&1 || true' EXIT
+else
+  echo "warning: no PostgreSQL test cluster; PostgreSQL tests will be skipped" >&2
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"

@@ -51,6 +51,18 @@ std::string UnknownCommandMessage(const CLI::App& app, const std::string& word) 
   return "unknown command '" + word + "'" + (best.empty() ? "" : " (did you mean '" + best + "'?)");
 }
 
+// CLI11 quotes unexpected arguments verbatim; one may be a secret typed where
+// it does not belong (`--token SECRET`). Only option names are echoed.
+std::string ScrubArguments(std::string message, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.empty() || a[0] == '-' || a.size() < 6) continue;
+    for (size_t pos = message.find(a); pos != std::string::npos; pos = message.find(a, pos + 7))
+      message.replace(pos, a.size(), "<value>");
+  }
+  return message;
+}
+
 std::string LoginName() {
   if (const char* u = std::getenv("USER"); u && *u) return u;
   if (auto* pw = getpwuid(getuid())) return pw->pw_name;
@@ -141,7 +153,7 @@ int Main(int argc, char** argv) {
     app.exit(e);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "error: " << e.what() << "\nRun with --help for usage.\n";
+    std::cerr << "error: " << ScrubArguments(e.what(), argc, argv) << "\nRun with --help for usage.\n";
     (void)config_status;
     return 2;
   }

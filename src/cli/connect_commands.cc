@@ -59,23 +59,9 @@ Status Connect(Context& ctx, const ConnectArgs& a) {
     c.auth_kind = "oauth";
   }
   SK_ASSIGN_OR_RETURN(auto client, ctx.MakeClient(c));
-  SK_ASSIGN_OR_RETURN(auto pf, sync::RunPreflight(*client));
-  c.plan = pf.plan;
-  c.connecting_user_id = pf.me.id;
-  c.connecting_user_email = pf.me.email.value_or("");
-  c.preflight_json = pf.checks.dump();
-  c.capabilities_json = pf.capabilities.dump();
-  c.state = "connected";
-  c.connected_at = NowUnix();
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
-  // Keep an earlier connection's sync history (same account, same URL).
-  SK_ASSIGN_OR_RETURN(auto old, st->GetConnection(ctx.account));
-  if (old && old->url == c.url) {
-    c.last_sync_at = old->last_sync_at;
-    c.window_days = old->window_days;
-    if (old->last_sync_at) c.state = "synced";
-  }
-  SK_RETURN_IF_ERROR(st->PutConnection(c));
+  sync::PreflightResult pf;
+  SK_ASSIGN_OR_RETURN(c, sync::ConnectWithPreflight(*client, *st, c, &pf));
   if (ctx.json) {
     *ctx.out << store::StatusJson(c).dump(2) << "\n";
   } else {
@@ -136,6 +122,7 @@ void RegisterConnectCommands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ConnectArgs>();
   auto* connect = app.add_subcommand("connect", "Connect a Zendesk account and run the preflight checklist");
   connect->add_option("--url", args->url, "https://<subdomain>.zendesk.com")->required();
+  connect->add_option("--name", ctx.account, "Name of this account in the store (same as --account)");
   connect->add_option("--client-id", args->client_id, "OAuth client id (client-credentials grant)");
   connect->add_option("--client-secret-file", args->client_secret_file, "File holding the OAuth client secret, - for stdin (or ZENDESK_CLIENT_SECRET)");
   connect->add_option("--oauth-token-file", args->oauth_token_file, "File holding an OAuth access token, - for stdin (or ZENDESK_OAUTH_TOKEN)");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "store/postgres_store.h"
+#include "sync/connection_client.h"
 #include "util/log.h"
 
 namespace sk::cli {
@@ -29,37 +30,10 @@ Result<store::Connection> Context::RequireConnection() {
 
 Result<std::unique_ptr<zendesk::Client>> Context::MakeClient(const store::Connection& c) {
   SK_ASSIGN_OR_RETURN(auto* st, Store());
-  for (const auto* s : {&c.secret, &c.refresh_token, &c.client_secret}) log::RegisterSecret(*s);
-  zendesk::ClientOptions o;
-  o.base_url = c.url;
-  o.api_budget_percent = c.api_budget;
-  if (c.auth_kind == "api_token") {
-    o.credentials.kind = zendesk::Credentials::Kind::kApiToken;
-    o.credentials.email = c.email;
-    o.credentials.secret = c.secret;
-  } else if (c.auth_kind == "client_credentials") {
-    o.credentials.kind = zendesk::Credentials::Kind::kClientCredentials;
-    o.credentials.client_id = c.client_id;
-    o.credentials.secret = c.client_secret;
-    o.credentials.access_token = c.secret;  // reuse the token obtained earlier
-    o.credentials.scope = c.permission == "read-write" ? "read write" : "read";
-  } else {
-    o.credentials.kind = zendesk::Credentials::Kind::kOAuthToken;
-    o.credentials.secret = c.secret;
-    o.credentials.refresh_token = c.refresh_token;
-    o.credentials.client_id = c.client_id;
-    o.credentials.client_secret = c.client_secret;
-  }
-  std::string acct = c.account;
-  o.on_tokens = [st, acct](const zendesk::TokenSet& t) {
-    log::RegisterSecret(t.access_token);
-    log::RegisterSecret(t.refresh_token);
-    return st->SaveTokens(acct, t.access_token, t.refresh_token, t.expires_at);
-  };
+  sync::ConnectionClientOptions o;
   std::ostream* e = err;
   o.on_warning = [e](const std::string& w) { *e << "warning: " << w << "\n"; };
-  if (const char* ca = std::getenv("SEATKEEPER_CA_FILE")) o.ca_file = ca;
-  return std::make_unique<zendesk::Client>(std::move(o));
+  return sync::MakeConnectionClient(c, st, std::move(o));
 }
 
 void Context::Finish(const Status& s) {

@@ -1,5 +1,6 @@
 // users, usage, seats: reports from the store (no Zendesk requests).
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -209,7 +210,16 @@ void RegisterReportCommands(CLI::App& app, Context& ctx) {
   auto* usage = app.add_subcommand("usage", "Who was active on which day, and why");
   usage->add_flag("--json", ctx.json, "JSON output");
   usage->add_flag("--csv", ga->csv, "CSV output");
-  usage->add_option_function<int64_t>("--user", [ga](const int64_t& id) { ga->user = id; }, "One user's activity");
+  usage->add_option_function<std::string>(
+      "--user",
+      [ga](const std::string& v) {
+        int64_t id = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), id);
+        if (ec != std::errc() || end != v.data() + v.size() || id <= 0)
+          throw CLI::ValidationError("--user", "must be a Zendesk user id (a positive 64-bit number): " + v);
+        ga->user = id;
+      },
+      "One user's activity");
   usage->add_option("--from", ga->from, "First date (YYYY-MM-DD)");
   usage->add_option("--to", ga->to, "Last date (YYYY-MM-DD)");
   usage->callback([&ctx, ga] { ctx.Finish(Usage(ctx, *ga)); });

@@ -19,8 +19,14 @@ std::string Duration(double s) {
   return std::to_string(v / 3600) + "h" + std::to_string((v % 3600) / 60) + "m";
 }
 
-Status Sync(Context& ctx, std::optional<int> days) {
+Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
+  if (queue) {  // leave it to `seatkeeper worker`
+    SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+    SK_RETURN_IF_ERROR(st->PutValue(ctx.account, "sync_requested", "1"));
+    *ctx.out << "Sync of account '" << ctx.account << "' queued for the workers.\n";
+    return Status::Ok();
+  }
   SK_ASSIGN_OR_RETURN(auto client, ctx.MakeClient(conn));
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   sync::SyncOptions opts;
@@ -70,8 +76,10 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   auto* sync = app.add_subcommand("sync", "Sync users and usage; resumes where it stopped");
   sync->add_option_function<int>("--days", [days](const int& d) { *days = d; }, "Usage window in days (default 90)")
       ->check(CLI::Range(1, 3650));
+  auto queue = std::make_shared<bool>(false);
+  sync->add_flag("--queue", *queue, "Queue the sync for `seatkeeper worker` instead of running it here");
   sync->add_flag("--json", ctx.json, "JSON output");
-  sync->callback([&ctx, days] { ctx.Finish(Sync(ctx, *days)); });
+  sync->callback([&ctx, days, queue] { ctx.Finish(Sync(ctx, *days, *queue)); });
 }
 
 }  // namespace sk::cli

@@ -13,7 +13,7 @@
 #include "actions/set_role.h"
 #include "server/http_util.h"
 #include "server/web_server.h"
-#include "server/zendesk_client.h"
+#include "sync/connection_client.h"
 
 namespace sk::server {
 namespace {
@@ -82,7 +82,7 @@ void WebServer::RegisterActionRoutes() {
     a.dry_run = BoolField(*body, "dry_run");
     std::unique_ptr<zendesk::Client> client;
     if (actions::CheckWritePermission(**conn).ok()) {
-      client = MakeZendeskClient(**conn, opt_.ca_file, store_);
+      client = sync::MakeConnectionClient(**conn, store_, {opt_.ca_file, nullptr, nullptr});
       a.client = client.get();
     }
     auto outcome = (*fn)(a);

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "server/zendesk_client.h"
+#include "sync/connection_client.h"
 #include "sync/preflight.h"
 #include "zendesk/client.h"
 #include "zendesk/url.h"
@@ -50,29 +50,18 @@ Result<store::Connection> CompleteConnect(store::Store& store, const std::string
   // The preflight runs before anything is stored; a token rotated meanwhile
   // updates `c`, which is stored afterwards.
   store::Connection* target = &c;
-  auto client = MakeZendeskClient(c, ca_file, [target](const zendesk::TokenSet& t) {
+  sync::ConnectionClientOptions client_options;
+  client_options.ca_file = ca_file;
+  client_options.on_tokens = [target](const zendesk::TokenSet& t) {
     target->secret = t.access_token;
     if (!t.refresh_token.empty()) target->refresh_token = t.refresh_token;
     target->token_expires_at = t.expires_at;
     return Status::Ok();
-  });
-  SK_ASSIGN_OR_RETURN(auto pf, sync::RunPreflight(*client));
-  c.plan = pf.plan;
-  c.connecting_user_id = pf.me.id;
-  c.connecting_user_email = pf.me.email.value_or("");
-  c.preflight_json = pf.checks.dump();
-  c.capabilities_json = pf.capabilities.dump();
-  c.state = "connected";
-  c.connected_at = NowUnix();
+  };
+  auto client = sync::MakeConnectionClient(c, nullptr, std::move(client_options));
   SK_ASSIGN_OR_RETURN(auto old, store.GetConnection(account));
-  if (old && old->url == c.url) {
-    c.last_sync_at = old->last_sync_at;
-    c.window_days = old->window_days;
-    c.api_budget = old->api_budget;
-    if (old->last_sync_at) c.state = "synced";
-  }
-  SK_RETURN_IF_ERROR(store.PutConnection(c));
-  return c;
+  if (old && old->url == c.url) c.api_budget = old->api_budget;
+  return sync::ConnectWithPreflight(*client, store, c);
 }
 
 }  // namespace sk::server

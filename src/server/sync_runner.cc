@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "server/zendesk_client.h"
+#include "sync/connection_client.h"
 #include "sync/sync.h"
 
 namespace sk::server {
@@ -73,7 +73,7 @@ void SyncRunner::Run(std::string reason) {
   } else if (!*conn || (*conn)->state == "not-connected") {
     status = Refused("no Zendesk account is connected");
   } else {
-    auto client = MakeZendeskClient(**conn, ca_file_, store_);
+    auto client = sync::MakeConnectionClient(**conn, store_, {ca_file_, nullptr, nullptr});
     sync::SyncOptions opts;
     opts.on_progress = [this](const sync::Progress& p) {
       std::lock_guard lock(mu_);

@@ -332,6 +332,20 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::vector<int64_t>> UnseenUsers(const std::string& account, const std::string& run_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<int64_t> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& r : Exec(tx,
+                                "SELECT id FROM users WHERE account=$1 AND seen_run IS DISTINCT FROM $2 AND "
+                                "deleted_kind != 'permanent' ORDER BY id",
+                                {P(account), P(run_id)}))
+        out.push_back(Int(r[0]));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
   Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
                                          UnixTime seen_at) override {
     std::lock_guard lock(mu_);

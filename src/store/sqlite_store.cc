@@ -294,17 +294,20 @@ class SqliteStore final : public Store {
   Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f, DayNumber from,
                                                DayNumber to) override {
     std::lock_guard lock(mu_);
+    // Per-user correlated lookups on activity_user(account, user_id, day):
+    // a page of N users costs 2N index seeks, not an aggregate over the whole
+    // activity table per request (bench/: 0.46 s -> ms per 100-user page on the
+    // large store).
+    static constexpr const char* kLastDay =
+        "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3)";
     std::string sql = std::string(kUserColumns) +
-                      ", COALESCE(a.days, 0), l.last_day FROM users u "
-                      "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) AS days FROM activity "
-                      "  WHERE account=?1 AND day BETWEEN ?2 AND ?3 GROUP BY user_id) a ON a.user_id = u.id "
-                      "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
-                      "  WHERE account=?1 AND day <= ?3 GROUP BY user_id) l ON l.user_id = u.id "
-                      "WHERE u.account=?1";
+                      ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
+                      "AND day BETWEEN ?2 AND ?3), 0), " +
+                      kLastDay + " FROM users u WHERE u.account=?1";
     if (f.role) sql += " AND u.role=?4";
     if (f.license) sql += " AND u.license=?5";
     if (f.seat) sql += " AND u.seat=?6";
-    if (f.inactive_days) sql += " AND (l.last_day IS NULL OR l.last_day < ?7)";
+    if (f.inactive_days) sql += std::string(" AND (") + kLastDay + " IS NULL OR " + kLastDay + " < ?7)";
     if (!f.include_deleted) sql += " AND u.deleted=0";
     if (!f.search.empty()) sql += " AND (instr(lower(u.name), lower(?8)) > 0 OR instr(lower(COALESCE(u.email,'')), lower(?8)) > 0)";
     if (f.after_id) sql += " AND u.id > ?9";

@@ -241,10 +241,14 @@ TEST_P(Conformance, UserChangesAreRecordedAndVanishedUsersMarkedDeleted) {
   q.run_id = "run2";
   q.users = {User(1, "end-user", false), User(3, "agent", true)};
   ASSERT_TRUE(store_->ApplyPage("default", q, 20).ok());
+  auto unseen = store_->UnseenUsers("default", "run2");
+  ASSERT_TRUE(unseen.ok());
+  EXPECT_EQ(*unseen, std::vector<int64_t>{2});
   auto marked = store_->MarkUnseenUsersDeleted("default", "run2", 20);
   ASSERT_TRUE(marked.ok());
   EXPECT_EQ(*marked, 1);
   EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "run2", 21), 0) << "already permanent";
+  EXPECT_TRUE(store_->UnseenUsers("default", "run2")->empty()) << "permanently deleted users are not asked about";
   auto u2 = store_->GetUser("default", 2);
   ASSERT_TRUE(u2.ok() && u2->has_value());
   EXPECT_TRUE((*u2)->deleted);

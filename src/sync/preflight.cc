@@ -66,6 +66,27 @@ Result<PreflightResult> RunPreflight(zendesk::Client& client) {
   return r;
 }
 
+Result<store::Connection> ConnectWithPreflight(zendesk::Client& client, store::Store& store, store::Connection c,
+                                               PreflightResult* result) {
+  SK_ASSIGN_OR_RETURN(auto pf, RunPreflight(client));
+  c.plan = pf.plan;
+  c.connecting_user_id = pf.me.id;
+  c.connecting_user_email = pf.me.email.value_or("");
+  c.preflight_json = pf.checks.dump();
+  c.capabilities_json = pf.capabilities.dump();
+  c.state = "connected";
+  c.connected_at = NowUnix();
+  SK_ASSIGN_OR_RETURN(auto old, store.GetConnection(c.account));
+  if (old && old->url == c.url) {
+    c.last_sync_at = old->last_sync_at;
+    c.window_days = old->window_days;
+    if (old->last_sync_at) c.state = "synced";
+  }
+  SK_RETURN_IF_ERROR(store.PutConnection(c));
+  if (result) *result = std::move(pf);
+  return c;
+}
+
 nlohmann::json CapabilitiesTable(const std::string& permission, const std::string& plan,
                                  const nlohmann::json& caps) {
   nlohmann::json rows = nlohmann::json::array();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/store.h"
 #include "util/status.h"
 #include "zendesk/client.h"
 
@@ -22,6 +23,13 @@ struct PreflightResult {
 // the user is not an admin (kRefused) or an IP restriction blocks the server;
 // other findings are recorded in `checks` and `capabilities`.
 Result<PreflightResult> RunPreflight(zendesk::Client& client);
+
+// Runs the preflight with `client` (built for `c`) and stores `c` as
+// connected with its results — plan, connecting user, checks, capabilities —
+// keeping an earlier connection's sync history when the URL is the same.
+// Nothing is stored when the preflight fails. Returns the stored connection.
+Result<store::Connection> ConnectWithPreflight(zendesk::Client& client, store::Store& store, store::Connection c,
+                                               PreflightResult* result = nullptr);
 
 // The integration capabilities table (PRODUCT §1) for a connection.
 nlohmann::json CapabilitiesTable(const std::string& permission, const std::string& plan,

@@ -61,7 +61,9 @@ class Source {
 // Registered usage sources in run order.
 std::vector<std::unique_ptr<Source>> UsageSources();
 
-std::unique_ptr<Source> MakeTicketEventsSource();
+// The recent part (last 7 days, then following the present) or the older
+// part of the window; they share one checkpoint.
+std::unique_ptr<Source> MakeTicketEventsSource(bool recent);
 std::unique_ptr<Source> MakeDeletedTicketsSource();
 std::unique_ptr<Source> MakeArticlesSource();
 std::unique_ptr<Source> MakeAuditLogLoginsSource();

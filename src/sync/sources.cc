@@ -4,10 +4,11 @@ namespace sk::sync {
 
 std::vector<std::unique_ptr<Source>> UsageSources() {
   std::vector<std::unique_ptr<Source>> s;
-  s.push_back(MakeTicketEventsSource());
+  s.push_back(MakeTicketEventsSource(/*recent=*/true));
   s.push_back(MakeDeletedTicketsSource());
   s.push_back(MakeArticlesSource());
   s.push_back(MakeAuditLogLoginsSource());
+  s.push_back(MakeTicketEventsSource(/*recent=*/false));  // the rest of the window, last
   return s;
 }
 

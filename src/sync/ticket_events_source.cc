@@ -11,8 +11,10 @@
 // archived tickets) costs ceil(all non-archived audits / 100) on the account
 // budget instead; see README "Usage sync arithmetic" for when it wins.
 //
-// Newest first: the window is split into the last 7 days (read first, so
-// recent days are complete early) and the older part. Each chunk is a
+// Newest first: the window is split into the last 7 days and the older
+// part; the source is registered twice — the recent part runs before every
+// other source, the older part after them all — so the last 7 days are
+// complete (sign-ins, articles, deletions included) early in a long backfill. Each chunk is a
 // time-based walk start_time → end_time; the checkpoint keeps, per chunk, the
 // next start_time and the ids of events at that exact second (the next page
 // repeats them), committed atomically with the page's activity: a killed sync
@@ -67,7 +69,8 @@ bool IsDeletion(const zendesk::TicketEvent& e) {
 
 class TicketEventsSource final : public Source {
  public:
-  const char* name() const override { return "ticket_events"; }
+  explicit TicketEventsSource(bool recent) : recent_(recent) {}
+  const char* name() const override { return recent_ ? "ticket_events" : "ticket_events_backfill"; }
   bool Available(const SyncContext&, std::string*) const override { return true; }
 
   Status Run(SyncContext& ctx) override {
@@ -92,6 +95,7 @@ class TicketEventsSource final : public Source {
     double events_per_second = 0;  // observed density, for the ETA
     for (size_t i = 0; i < chunks.size(); ++i) {
       Chunk& c = chunks[i];
+      if (c.to.has_value() == recent_) continue;  // the other part's chunk
       while (!c.done) {
         if (c.next > ctx.now - 60) break;  // Zendesk refuses start_time within the last minute
         SK_ASSIGN_OR_RETURN(auto page, ctx.client->TicketEvents(c.next));
@@ -144,6 +148,7 @@ class TicketEventsSource final : public Source {
   }
 
  private:
+  bool recent_;
   static void ReportProgress(const SyncContext& ctx, const std::vector<Chunk>& chunks, int64_t pages,
                              int64_t records, double eps) {
     double total = 0, left = 0;
@@ -168,6 +173,6 @@ class TicketEventsSource final : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> MakeTicketEventsSource() { return std::make_unique<TicketEventsSource>(); }
+std::unique_ptr<Source> MakeTicketEventsSource(bool recent) { return std::make_unique<TicketEventsSource>(recent); }
 
 }  // namespace sk::sync
