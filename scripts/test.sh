@@ -17,3 +17,12 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"
+
+# libFuzzer targets (clang, ASan+UBSan) for the page parsers, the URL
+# validator and the REST API's JSON input: seed corpus plus a bounded run each.
+if [[ $# -eq 0 ]]; then
+  cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_FUZZ_SECONDS="${SK_FUZZ_SECONDS:-15}" >/dev/null
+  cmake --build build/fuzz --target fuzz_targets -j "$JOBS"
+  ctest --test-dir build/fuzz -L fuzz --output-on-failure
+fi
