@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -28,11 +29,16 @@ std::optional<int64_t> OptInt(const json& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end()) return std::nullopt;
   const json& v = *it;
+  if (v.is_number_unsigned()) {  // before is_number_integer, which includes unsigned values
+    uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
   if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
   if (v.is_number_float()) {
+    // Out of int64's range (e.g. 8e39) the conversion would be undefined: treat as absent.
     double d = v.get<double>();
-    if (!std::isfinite(d)) return std::nullopt;
+    if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
     return static_cast<int64_t>(d);
   }
   if (v.is_string()) return IntFromText(v.get_ref<const std::string&>());
@@ -157,9 +163,14 @@ std::optional<int64_t> SjInt(od::value v) {
     case od::json_type::number: {
       od::number_type nt = v.get_number_type().value();
       if (nt == od::number_type::signed_integer) return v.get_int64().value();
-      if (nt == od::number_type::unsigned_integer) return static_cast<int64_t>(v.get_uint64().value());
+      if (nt == od::number_type::unsigned_integer) {
+        uint64_t u = v.get_uint64().value();
+        if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+        return static_cast<int64_t>(u);
+      }
+      // Out of int64's range the conversion would be undefined: treat as absent.
       double d = v.get_double().value();
-      if (!std::isfinite(d)) return std::nullopt;
+      if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
       return static_cast<int64_t>(d);
     }
     case od::json_type::string:

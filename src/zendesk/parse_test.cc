@@ -460,3 +460,20 @@ TEST(ParseTest, TokenResponse) {
 
 }  // namespace
 }  // namespace sk::zendesk
+
+namespace sk::zendesk {
+namespace {
+
+// Found by the parse fuzzer: an id far beyond int64 must not be converted (undefined behaviour).
+TEST(ParseRegression, IdsOutOfInt64RangeAreTreatedAsAbsent) {
+  auto page = ParseDeletedTicketsPage(
+      R"({"deleted_tickets":[{"id":7999999999999999999999999999999999999997,"actor":{"id":18446744073709551615},)"
+      R"("deleted_at":"2026-11-17T10:00:00Z","previous_state":"open"}],"next_page":null,"count":1})");
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].id, 0);
+  EXPECT_FALSE(page->items[0].actor_id.has_value());
+}
+
+}  // namespace
+}  // namespace sk::zendesk
