@@ -22,7 +22,7 @@ ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"
 # validator and the REST API's JSON input: seed corpus plus a bounded run each.
 if [[ $# -eq 0 ]]; then
   cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_FUZZ_SECONDS="${SK_FUZZ_SECONDS:-15}" >/dev/null
+    -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_FUZZ_RUNS="${SK_FUZZ_RUNS:-400000}" >/dev/null
   cmake --build build/fuzz --target fuzz_targets -j "$JOBS"
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 fi
