@@ -45,7 +45,8 @@ printf 'zdsim-admin-oauth-token\n' | $SK connect --url "$URL" --allow-local --oa
 echo "== seatkeeper sync (users + 90 days of usage)"
 $SK sync
 echo "== seatkeeper users (first 25 rows)"
-$SK users | head -n 26
+$SK users > "$SEATKEEPER_HOME/users.txt"   # (no pipe into head: pipefail would see SIGPIPE)
+head -n 26 "$SEATKEEPER_HOME/users.txt"
 echo "== seatkeeper usage (daily active users, last 14 days)"
 $SK usage --from "$(date -u -d '13 days ago' +%F)" | cat
 echo "== seatkeeper seats --inactive-days 30 --seat-price 115"
@@ -60,7 +61,7 @@ Next steps (export SEATKEEPER_HOME=$SEATKEEPER_HOME):
 EOT
 
 if [[ "${DEMO_SERVE:-1}" == 1 ]]; then
-  PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12)
+  PASSWORD=$(head -c 9 /dev/urandom | base64 | tr '+/' 'xy')  # 12 characters
   printf '%s\n' "$PASSWORD" | $SK admin set-password --password-file - >/dev/null
   echo
   echo "== seatkeeper serve (web UI and REST API; Ctrl-C stops it)"
