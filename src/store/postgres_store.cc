@@ -74,27 +74,6 @@ std::optional<std::string> OptText(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str());
 }
 
-std::string Csv(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitCsv(const std::string& s, size_t limit) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size() && out.size() < limit) {
-    size_t c = s.find(',', pos);
-    if (c == std::string::npos) c = s.size();
-    if (c > pos) out.push_back(s.substr(pos, c - pos));
-    pos = c + 1;
-  }
-  return out;
-}
-
 // A connection to `url`, reopened when broken. Callers hold the owner's mutex.
 class Pg {
  public:
@@ -314,7 +293,7 @@ class PostgresStore final : public Store {
              "WHEN excluded.evidence = '' OR length(activity.evidence) - "
              "length(replace(activity.evidence, ',', '')) >= 4 "
              "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
-             {P(account), P(static_cast<int64_t>(day)), P(user), P(KindName(kind)), P(count), P(Csv(head))});
+             {P(account), P(static_cast<int64_t>(day)), P(user), P(KindName(kind)), P(count), P(schema::JoinEvidence(head))});
       };
       for (const auto& a : page.activity) add_activity(a.user_id, a.day, a.kind, a.count, a.evidence);
       for (const auto& o : page.once) {
@@ -461,7 +440,7 @@ class PostgresStore final : public Store {
         std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
         row.sources.insert(source);
         row.counts[source] += Int(r[3]);
-        row.evidence[kind] = SplitCsv(Text(r[4]), 5);
+        row.evidence[kind] = schema::SplitEvidence(Text(r[4]), 5);
         if (kind == "login_audit") row.login_evidence.push_back("audit_log");
         if (kind == "login_observed") row.login_evidence.push_back("last_login_at");
       }

@@ -79,4 +79,25 @@ std::vector<std::string> Migration(int index, Engine engine) {
   return out;
 }
 
+std::string JoinEvidence(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitEvidence(const std::string& s, size_t limit) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size() && out.size() < limit) {
+    size_t c = s.find(',', pos);
+    if (c == std::string::npos) c = s.size();
+    if (c > pos) out.push_back(s.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  return out;
+}
+
 }  // namespace sk::store::schema

@@ -31,4 +31,9 @@ inline constexpr long long kSyncIntervalSeconds = 24 * 3600;
 // kv key set to "1" by `seatkeeper sync --queue` (and cleared when a worker claims the sync).
 inline constexpr const char* kSyncRequestedKey = "sync_requested";
 
+// The activity table's evidence column: ids joined by commas (the ids never
+// contain one). Split returns at most `limit` ids.
+std::string JoinEvidence(const std::vector<std::string>& ids);
+std::vector<std::string> SplitEvidence(const std::string& s, size_t limit);
+
 }  // namespace sk::store::schema

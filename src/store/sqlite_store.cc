@@ -41,27 +41,6 @@ int64_t WallMillis() {
 
 namespace {
 
-std::string Csv(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ',';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitCsv(const std::string& s, size_t limit) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size() && out.size() < limit) {
-    size_t c = s.find(',', pos);
-    if (c == std::string::npos) c = s.size();
-    if (c > pos) out.push_back(s.substr(pos, c - pos));
-    pos = c + 1;
-  }
-  return out;
-}
-
 Status MigrateSqlite(Database* db) {
   SK_RETURN_IF_ERROR(db->Exec(schema::kMetaTable));
   int version = 0;
@@ -220,7 +199,7 @@ class SqliteStore final : public Store {
       std::vector<std::string> head(ev.begin(), ev.begin() + std::min<size_t>(ev.size(), 5));
       add.Reset();
       add.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user).Bind(4, KindName(kind)).Bind(5, count);
-      add.Bind(6, Csv(head));
+      add.Bind(6, schema::JoinEvidence(head));
       return add.Run();
     };
     for (const auto& a : page.activity) SK_RETURN_IF_ERROR(add_activity(a.user_id, a.day, a.kind, a.count, a.evidence));
@@ -358,7 +337,7 @@ class SqliteStore final : public Store {
       std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
       row.sources.insert(source);
       row.counts[source] += s.Int(3);
-      row.evidence[kind] = SplitCsv(s.Text(4), 5);
+      row.evidence[kind] = schema::SplitEvidence(s.Text(4), 5);
       if (kind == "login_audit") row.login_evidence.push_back("audit_log");
       if (kind == "login_observed") row.login_evidence.push_back("last_login_at");
     }
