@@ -15,6 +15,7 @@
 #include "cli/secrets_input.h"
 #include "server/admin_auth.h"
 #include "server/web_server.h"
+#include "store/sync_queue.h"
 #include "util/config.h"
 
 namespace sk::cli {
@@ -100,6 +101,16 @@ Status Serve(Context& ctx, ServeArgs a) {
   };
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   SK_ASSIGN_OR_RETURN(bool has_password, server::HasAdminPassword(*st));
+  // Syncs run here hold the same per-account lease as `seatkeeper worker`.
+  SK_ASSIGN_OR_RETURN(auto queue, store::OpenSyncQueue(ctx.home));
+  o.sync_queue = queue.get();
+  o.on_lease_lost = [](const store::Lease& l) {
+    // As a worker does: stop writing at once; systemd restarts the server.
+    spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
+                     l.account);
+    spdlog::shutdown();
+    std::_Exit(75);
+  };
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;

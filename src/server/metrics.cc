@@ -1,35 +1,66 @@
 #include "server/metrics.h"
 
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 namespace sk::server {
 namespace {
 
-const std::map<std::string, std::string>& Help() {
-  static const std::map<std::string, std::string> kHelp = {
-      {"seatkeeper_http_requests_total", "HTTP requests served, by method, route and status"},
-      {"seatkeeper_actions_total", "Actions run through the API, by action and result"},
-      {"seatkeeper_syncs_total", "Syncs finished, by result"},
-      {"seatkeeper_zendesk_requests_total", "Requests to Zendesk made by syncs, by endpoint"},
-      {"seatkeeper_zendesk_responses_total", "Responses from Zendesk during syncs, by HTTP status"},
-      {"seatkeeper_zendesk_rate_limited_total", "429 responses from Zendesk during syncs"},
-      {"seatkeeper_zendesk_rate_limit_remaining", "Last X-Rate-Limit-Remaining seen by a sync"},
-      {"seatkeeper_zendesk_rate_limit", "Last X-Rate-Limit seen by a sync (requests per minute)"},
-      {"seatkeeper_sync_running", "1 while a sync runs"},
-      {"seatkeeper_sync_progress_ratio", "Progress of the running sync's phase, 0..1"},
-      {"seatkeeper_sync_eta_seconds", "Estimated seconds left in the running sync's phase (-1 unknown)"},
-      {"seatkeeper_sync_last_duration_seconds", "Duration of the last finished sync"},
-      {"seatkeeper_sync_last_success_timestamp_seconds", "Unix time of the last successful sync"},
-      {"seatkeeper_sessions", "Admin sessions in memory"},
-  };
-  return kHelp;
-}
-
 std::string Series(const std::string& name, const std::string& labels) {
   return labels.empty() ? name : name + "{" + labels + "}";
 }
 
+// Integers without a decimal point; anything else with enough digits to
+// round-trip a timestamp.
+std::string Number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+  }
+  return buf;
+}
+
 }  // namespace
+
+const std::vector<MetricFamily>& Metrics::Families() {
+  static const std::vector<MetricFamily> kFamilies = {
+      {"seatkeeper_http_requests_total", "counter", "HTTP requests served, by method, route and status"},
+      {"seatkeeper_actions_total", "counter", "Actions run through the API, by action and result"},
+      {"seatkeeper_syncs_total", "counter", "Syncs finished, by account and result (ok, error)"},
+      {"seatkeeper_sync_refused_total", "counter",
+       "Syncs not started because another process holds the account's lease, by account"},
+      {"seatkeeper_zendesk_requests_total", "counter",
+       "Requests to Zendesk, by account, rate-limit bucket and HTTP status (network: no answer)"},
+      {"seatkeeper_zendesk_endpoint_requests_total", "counter",
+       "Requests to Zendesk, by account and endpoint (method and path without ids)"},
+      {"seatkeeper_zendesk_rate_limited_total", "counter", "429 responses from Zendesk, by account"},
+      {"seatkeeper_zendesk_wait_seconds_total", "counter",
+       "Seconds spent waiting on Zendesk's rate limits (pacing and Retry-After) and retry backoff, by "
+       "account"},
+      {"seatkeeper_zendesk_rate_limit_requests", "gauge",
+       "Last rate limit Zendesk announced, by account and bucket (requests per window)"},
+      {"seatkeeper_zendesk_rate_limit_remaining_requests", "gauge",
+       "Last remaining requests Zendesk announced, by account and bucket"},
+      {"seatkeeper_zendesk_rate_limit_headroom_ratio", "gauge",
+       "Remaining share of the rate limit at the last response, by account and bucket (0..1)"},
+      {"seatkeeper_sync_running", "gauge", "1 while a sync of the account runs in this process"},
+      {"seatkeeper_sync_progress_ratio", "gauge", "Progress of the running sync's phase, 0..1"},
+      {"seatkeeper_sync_eta_seconds", "gauge",
+       "Estimated seconds left in the running sync's phase (-1 unknown)"},
+      {"seatkeeper_sync_last_duration_seconds", "gauge", "Duration of the last finished sync, by account"},
+      {"seatkeeper_sync_last_success_timestamp_seconds", "gauge",
+       "Unix time of the last successful sync, by account"},
+      {"seatkeeper_scheduler_last_tick_timestamp_seconds", "gauge",
+       "Unix time the daily-sync scheduler last checked the clock (it does every 20 s)"},
+      {"seatkeeper_sessions", "gauge", "Admin sessions in memory"},
+  };
+  return kFamilies;
+}
 
 std::string Metrics::Label(const std::string& v) {
   std::string out;
@@ -44,31 +75,33 @@ std::string Metrics::Label(const std::string& v) {
   return out;
 }
 
-void Metrics::Add(const std::string& name, const std::string& labels, int64_t n) {
+void Metrics::Add(const std::string& name, const std::string& labels, double n) {
   std::lock_guard lock(mu_);
-  counters_[name][labels] += n;
+  series_[name][labels] += n;
 }
 
 void Metrics::Set(const std::string& name, const std::string& labels, double v) {
   std::lock_guard lock(mu_);
-  gauges_[name][labels] = v;
+  series_[name][labels] = v;
 }
 
 std::string Metrics::Render() {
   std::lock_guard lock(mu_);
   std::ostringstream out;
-  auto head = [&](const std::string& name, const char* type) {
-    auto it = Help().find(name);
-    if (it != Help().end()) out << "# HELP " << name << " " << it->second << "\n";
-    out << "# TYPE " << name << " " << type << "\n";
-  };
-  for (const auto& [name, series] : counters_) {
-    head(name, "counter");
-    for (const auto& [labels, v] : series) out << Series(name, labels) << " " << v << "\n";
+  for (const MetricFamily& f : Families()) {
+    auto it = series_.find(f.name);
+    if (it == series_.end()) continue;
+    out << "# HELP " << f.name << " " << f.help << "\n# TYPE " << f.name << " " << f.type << "\n";
+    for (const auto& [labels, v] : it->second) out << Series(f.name, labels) << " " << Number(v) << "\n";
   }
-  for (const auto& [name, series] : gauges_) {
-    head(name, "gauge");
-    for (const auto& [labels, v] : series) out << Series(name, labels) << " " << v << "\n";
+  // A name missing from Families() still shows, untyped and without help,
+  // so that the exposition test notices it.
+  for (const auto& [name, series] : series_) {
+    bool known = false;
+    for (const MetricFamily& f : Families()) known |= f.name == name;
+    if (known) continue;
+    out << "# TYPE " << name << " untyped\n";
+    for (const auto& [labels, v] : series) out << Series(name, labels) << " " << Number(v) << "\n";
   }
   return out.str();
 }

@@ -1,21 +1,34 @@
 // Prometheus metrics of `seatkeeper serve` (GET /metrics, text format 0.0.4):
-// HTTP requests by route and status, actions by result, and what the sync
-// runner reports (requests to Zendesk by endpoint and status, 429s,
-// rate-limit headroom, sync progress and duration).
+// HTTP requests by route and status, actions by kind and result, and what
+// the sync runner reports per account (requests to Zendesk by rate-limit
+// bucket and status, 429s, time spent waiting, rate-limit headroom, sync
+// progress, duration and last success). Every family is documented in
+// Families() (HELP text and type); names follow Prometheus conventions.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace sk::server {
 
+struct MetricFamily {
+  std::string name;
+  std::string type;  // "counter" | "gauge"
+  std::string help;
+};
+
 class Metrics {
  public:
-  // Adds `n` to counter `name` with `labels` (already formatted: a="x",b="y").
-  void Add(const std::string& name, const std::string& labels, int64_t n = 1);
-  // Sets a gauge.
+  // Every family seatkeeper exports (README's metrics table lists the same).
+  static const std::vector<MetricFamily>& Families();
+
+  // Adds `n` (≥ 0) to counter `name` with `labels` (already formatted:
+  // a="x",b="y"). `name` must be a counter of Families().
+  void Add(const std::string& name, const std::string& labels, double n = 1);
+  // Sets a gauge of Families().
   void Set(const std::string& name, const std::string& labels, double v);
   // All series in the text exposition format, with HELP/TYPE lines.
   std::string Render();
@@ -25,8 +38,7 @@ class Metrics {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::map<std::string, int64_t>> counters_;
-  std::map<std::string, std::map<std::string, double>> gauges_;
+  std::map<std::string, std::map<std::string, double>> series_;
 };
 
 }  // namespace sk::server

@@ -1,9 +1,14 @@
 #include "server/sync_runner.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <chrono>
 
 #include "sync/connection_client.h"
 #include "sync/sync.h"
+#include "sync/worker.h"
+#include "util/log.h"
 
 namespace sk::server {
 
@@ -29,8 +34,24 @@ UnixTime NextDailyRun(const Zone& zone, DailyTime at, UnixTime now) {
   }
 }
 
-SyncRunner::SyncRunner(store::Store* store, std::string account, std::string ca_file, Metrics* metrics)
-    : store_(store), account_(std::move(account)), ca_file_(std::move(ca_file)), metrics_(metrics) {}
+namespace {
+
+// The real clock (the sync clock may be pinned by SEATKEEPER_NOW in tests).
+UnixTime WallNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string AccountLabel(const std::string& account) {
+  return "account=\"" + Metrics::Label(account) + "\"";
+}
+
+}  // namespace
+
+SyncRunner::SyncRunner(store::Store* store, SyncRunnerOptions options, Metrics* metrics)
+    : store_(store), opt_(std::move(options)), metrics_(metrics) {
+  if (opt_.lease_owner.empty()) opt_.lease_owner = "web:" + sync::DefaultWorkerId();
+}
 
 SyncRunner::~SyncRunner() {
   {
@@ -43,15 +64,41 @@ SyncRunner::~SyncRunner() {
 }
 
 bool SyncRunner::Start(const std::string& reason) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (running_ || stopping_) return false;
+  running_ = true;  // reserved while the lease is claimed without the lock
+  lock.unlock();
+  std::optional<store::Lease> lease;
+  std::string refused;
+  auto conn = store_->GetConnection(opt_.account);
+  const bool connected = conn.ok() && *conn && (*conn)->state != "not-connected";
+  // Not connected: the run fails at once with the reason, as without a queue.
+  if (opt_.queue && connected) {
+    auto claimed = opt_.queue->ClaimAccount(opt_.account, opt_.lease_owner, opt_.lease_seconds);
+    if (!claimed.ok()) {
+      refused = "cannot claim the sync lease: " + claimed.status().message();
+    } else if (!*claimed) {
+      refused = "another process (a worker or web server) is syncing this Zendesk account";
+    } else {
+      lease = **claimed;
+    }
+  }
+  lock.lock();
+  if (!refused.empty()) {
+    spdlog::info("{} sync of {} not started: {}", reason, opt_.account, refused);
+    if (metrics_) metrics_->Add("seatkeeper_sync_refused_total", AccountLabel(opt_.account));
+    running_ = false;
+    refused_ = refused;
+    cv_.notify_all();
+    return false;
+  }
   if (worker_.joinable()) worker_.join();  // the previous run has finished
-  running_ = true;
+  refused_.clear();
   reason_ = reason;
   started_at_ = NowUnix();
   progress_ = sync::Progress{};
   progress_.phase = "starting";
-  worker_ = std::thread([this, reason] { Run(reason); });
+  worker_ = std::thread([this, reason, lease] { Run(reason, lease); });
   return true;
 }
 
@@ -65,42 +112,65 @@ void SyncRunner::WaitIdle() {
   cv_.wait(lock, [this] { return !running_; });
 }
 
-void SyncRunner::Run(std::string reason) {
-  Status status;
-  auto conn = store_->GetConnection(account_);
-  if (!conn.ok()) {
-    status = conn.status();
-  } else if (!*conn || (*conn)->state == "not-connected") {
-    status = Refused("no Zendesk account is connected");
-  } else {
-    auto client = sync::MakeConnectionClient(**conn, store_, {ca_file_, nullptr, nullptr});
-    sync::SyncOptions opts;
-    opts.on_progress = [this](const sync::Progress& p) {
-      std::lock_guard lock(mu_);
-      progress_ = p;
-    };
-    auto started = std::chrono::steady_clock::now();
-    auto report = sync::RunSync(*client, *store_, account_, opts);
-    status = report.status();
-    if (metrics_) {
-      const auto& stats = client->stats();
-      for (const auto& [endpoint, n] : stats.requests_by_endpoint)
-        metrics_->Add("seatkeeper_zendesk_requests_total", "endpoint=\"" + Metrics::Label(endpoint) + "\"",
-                      n);
-      for (const auto& [code, n] : stats.responses_by_status)
-        metrics_->Add("seatkeeper_zendesk_responses_total", "status=\"" + std::to_string(code) + "\"", n);
-      metrics_->Add("seatkeeper_zendesk_rate_limited_total", "", stats.rate_limited);
-      if (stats.account_remaining)
-        metrics_->Set("seatkeeper_zendesk_rate_limit_remaining", "", *stats.account_remaining);
-      if (stats.account_limit) metrics_->Set("seatkeeper_zendesk_rate_limit", "", *stats.account_limit);
-      metrics_->Set("seatkeeper_sync_last_duration_seconds", "",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      if (status.ok())
-        metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", "", static_cast<double>(NowUnix()));
+Status SyncRunner::SyncOnce(const std::string& run_id) {
+  SK_ASSIGN_OR_RETURN(auto conn, store_->GetConnection(opt_.account));
+  if (!conn || conn->state == "not-connected") return Refused("no Zendesk account is connected");
+  auto client = sync::MakeConnectionClient(*conn, store_, {opt_.ca_file, nullptr, nullptr});
+  sync::SyncOptions so;
+  so.run_id = run_id;
+  so.on_progress = [this](const sync::Progress& p) {
+    std::lock_guard lock(mu_);
+    progress_ = p;
+  };
+  auto started = std::chrono::steady_clock::now();
+  Status status = sync::RunSync(*client, *store_, opt_.account, so).status();
+  if (metrics_) {
+    const std::string account = AccountLabel(opt_.account);
+    const auto& stats = client->stats();
+    for (const auto& [key, n] : stats.requests_by_bucket_status)
+      metrics_->Add("seatkeeper_zendesk_requests_total",
+                    account + ",bucket=\"" + Metrics::Label(key.first) + "\",status=\"" +
+                        Metrics::Label(key.second) + "\"",
+                    static_cast<double>(n));
+    for (const auto& [endpoint, n] : stats.requests_by_endpoint)
+      metrics_->Add("seatkeeper_zendesk_endpoint_requests_total",
+                    account + ",endpoint=\"" + Metrics::Label(endpoint) + "\"", static_cast<double>(n));
+    metrics_->Add("seatkeeper_zendesk_rate_limited_total", account, static_cast<double>(stats.rate_limited));
+    metrics_->Add("seatkeeper_zendesk_wait_seconds_total", account, stats.seconds_waited);
+    for (const auto& [bucket, window] : stats.rate_limit_by_bucket) {
+      const std::string labels = account + ",bucket=\"" + Metrics::Label(bucket) + "\"";
+      metrics_->Set("seatkeeper_zendesk_rate_limit_requests", labels, window.first);
+      metrics_->Set("seatkeeper_zendesk_rate_limit_remaining_requests", labels, window.second);
+      if (window.first > 0)
+        metrics_->Set("seatkeeper_zendesk_rate_limit_headroom_ratio", labels,
+                      std::max(0.0, static_cast<double>(window.second) / window.first));
     }
+    metrics_->Set("seatkeeper_sync_last_duration_seconds", account,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (status.ok())
+      metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", account,
+                    static_cast<double>(WallNow()));
+  }
+  return status;
+}
+
+void SyncRunner::Run(std::string reason, std::optional<store::Lease> lease) {
+  Status status;
+  if (lease) {
+    sync::WorkerOptions wo;
+    wo.lease_seconds = opt_.lease_seconds;
+    wo.heartbeat_seconds = opt_.heartbeat_seconds;
+    wo.on_lease_lost = opt_.on_lease_lost;
+    status = sync::SyncUnderLease(*opt_.queue, *lease, wo,
+                                  [this](const std::string& run_id) { return SyncOnce(run_id); });
+  } else {
+    const std::string run_id = log::NewRunId();
+    log::Scope scope({{"account", opt_.account}, {"run_id", run_id}});
+    status = SyncOnce(run_id);
   }
   if (metrics_)
-    metrics_->Add("seatkeeper_syncs_total", std::string("result=\"") + (status.ok() ? "ok" : "error") + "\"");
+    metrics_->Add("seatkeeper_syncs_total",
+                  AccountLabel(opt_.account) + ",result=\"" + (status.ok() ? "ok" : "error") + "\"");
   (void)reason;
   std::lock_guard lock(mu_);
   running_ = false;
@@ -113,6 +183,7 @@ void SyncRunner::Run(std::string reason) {
 void SyncRunner::StartSchedule(DailyTime at) {
   std::lock_guard lock(mu_);
   if (scheduler_.joinable()) return;
+  schedule_enabled_ = true;
   scheduler_ = std::thread([this, at] { ScheduleLoop(at); });
 }
 
@@ -123,7 +194,7 @@ void SyncRunner::ScheduleLoop(DailyTime at) {
   while (!stopping_) {
     lock.unlock();
     // The zone comes from the connection, which may change while we wait.
-    auto conn = store_->GetConnection(account_);
+    auto conn = store_->GetConnection(opt_.account);
     std::optional<Zone> zone;
     bool connected = conn.ok() && *conn && (*conn)->state != "not-connected";
     if (connected) {
@@ -146,8 +217,21 @@ void SyncRunner::ScheduleLoop(DailyTime at) {
     if (due) Start("schedule");
     lock.lock();
     next_scheduled_at_ = next;
+    schedule_tick_ = WallNow();
+    if (metrics_)
+      metrics_->Set("seatkeeper_scheduler_last_tick_timestamp_seconds", "",
+                    static_cast<double>(*schedule_tick_));
     cv_.wait_for(lock, std::chrono::seconds(20), [this] { return stopping_; });
   }
+}
+
+SyncRunner::SchedulerHealth SyncRunner::scheduler_health() {
+  std::lock_guard lock(mu_);
+  SchedulerHealth h;
+  h.enabled = schedule_enabled_;
+  h.last_tick = schedule_tick_;
+  h.alive = schedule_enabled_ && schedule_tick_ && WallNow() - *schedule_tick_ <= 120;
+  return h;
 }
 
 nlohmann::json SyncRunner::Snapshot() {
@@ -168,6 +252,7 @@ nlohmann::json SyncRunner::Snapshot() {
   j["last_finished_at"] = last_finished_at_ ? nlohmann::json(FormatIso(last_finished_at_)) : nlohmann::json();
   j["next_scheduled_at"] =
       next_scheduled_at_ ? nlohmann::json(FormatIso(*next_scheduled_at_)) : nlohmann::json();
+  j["refused"] = refused_.empty() ? nlohmann::json() : nlohmann::json(refused_);
   return j;
 }
 

@@ -44,7 +44,10 @@ std::string PatternOf(const std::string& path) {
 WebServer::WebServer(store::Store* store, ServerOptions options)
     : store_(store),
       opt_(std::move(options)),
-      sync_(std::make_unique<SyncRunner>(store, opt_.account, opt_.ca_file, &metrics_)),
+      sync_(std::make_unique<SyncRunner>(
+          store,
+          SyncRunnerOptions{opt_.account, opt_.ca_file, opt_.sync_queue, "", 60, 20, opt_.on_lease_lost},
+          &metrics_)),
       http_(std::make_unique<httplib::Server>()) {
   RegisterRoutes();
 }
@@ -218,32 +221,49 @@ void WebServer::RegisterRoutes() {
 
 void WebServer::Healthz(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
-  auto conn = store_->GetConnection(opt_.account);
+  // Unhealthy (503) when the store does not answer or the daily scheduler
+  // stopped ticking; "reasons" says why. The last sync's age is reported,
+  // not judged: alert on it from /metrics.
+  std::vector<std::string> reasons;
+  nlohmann::json j = {{"syncing", sync_->running()}};
+  Status ping = store_->Ping();
+  auto conn =
+      ping.ok() ? store_->GetConnection(opt_.account) : Result<std::optional<store::Connection>>(ping);
   if (!conn.ok()) {
-    SendJson(res, 503, {{"status", "unhealthy"}, {"store", conn.status().message()}});
-    return;
+    j["store"] = conn.status().message();
+    reasons.push_back("store unreachable: " + conn.status().message());
+  } else {
+    j["store"] = "ok";
   }
-  nlohmann::json j = {{"status", "ok"}, {"store", "ok"}, {"syncing", sync_->running()}};
-  if (*conn) {
+  const auto sched = sync_->scheduler_health();
+  j["scheduler"] = {
+      {"enabled", sched.enabled},
+      {"alive", sched.alive},
+      {"last_tick_at", sched.last_tick ? nlohmann::json(FormatIso(*sched.last_tick)) : nlohmann::json()}};
+  if (sched.enabled && !sched.alive) reasons.push_back("the daily sync scheduler stopped ticking");
+  j["state"] = "not-connected";
+  j["last_sync_at"] = nullptr;
+  j["last_sync_age_seconds"] = nullptr;
+  if (conn.ok() && *conn) {
     const auto& c = **conn;
     j["state"] = c.state;
-    j["last_sync_at"] = c.last_sync_at ? nlohmann::json(FormatIso(*c.last_sync_at)) : nlohmann::json();
-    j["last_sync_age_seconds"] =
-        c.last_sync_at ? nlohmann::json(NowUnix() - *c.last_sync_at) : nlohmann::json();
-  } else {
-    j["state"] = "not-connected";
-    j["last_sync_at"] = nullptr;
-    j["last_sync_age_seconds"] = nullptr;
+    if (c.last_sync_at) {
+      j["last_sync_at"] = FormatIso(*c.last_sync_at);
+      j["last_sync_age_seconds"] = NowUnix() - *c.last_sync_at;
+    }
   }
-  SendJson(res, 200, j);
+  j["status"] = reasons.empty() ? "ok" : "unhealthy";
+  j["reasons"] = reasons;
+  SendJson(res, reasons.empty() ? 200 : 503, j);
 }
 
 void WebServer::ServeMetrics(httplib::Response& res) {
   auto snap = sync_->Snapshot();
   const bool running = snap.value("running", false);
-  metrics_.Set("seatkeeper_sync_running", "", running ? 1 : 0);
-  metrics_.Set("seatkeeper_sync_progress_ratio", "", running ? snap.value("fraction", 0.0) : 0.0);
-  metrics_.Set("seatkeeper_sync_eta_seconds", "",
+  const std::string account = "account=\"" + Metrics::Label(opt_.account) + "\"";
+  metrics_.Set("seatkeeper_sync_running", account, running ? 1 : 0);
+  metrics_.Set("seatkeeper_sync_progress_ratio", account, running ? snap.value("fraction", 0.0) : 0.0);
+  metrics_.Set("seatkeeper_sync_eta_seconds", account,
                running && snap["eta_seconds"].is_number() ? snap["eta_seconds"].get<double>() : -1.0);
   metrics_.Set("seatkeeper_sessions", "", static_cast<double>(sessions_.size()));
   res.set_header("Cache-Control", "no-store");

@@ -18,6 +18,7 @@
 #include "server/metrics.h"
 #include "server/sync_runner.h"
 #include "store/store.h"
+#include "store/sync_queue.h"
 #include "util/status.h"
 
 namespace httplib {
@@ -39,6 +40,12 @@ struct ServerOptions {
   std::string public_url;
   std::optional<DailyTime> sync_at = DailyTime{};  // daily sync; nullopt = no schedule
   std::string ca_file;                             // extra CA bundle for the Zendesk client
+  // The sync queue shared with `seatkeeper worker`: every sync this server
+  // runs holds the account's lease in it. Null only for a single process
+  // with no workers (tests).
+  store::SyncQueue* sync_queue = nullptr;
+  // Called when a sync's lease was lost mid-sync (see SyncRunnerOptions).
+  std::function<void(const store::Lease&)> on_lease_lost;
   int threads = 16;
   size_t max_body_bytes = 64 * 1024;
   int read_timeout_seconds = 10;

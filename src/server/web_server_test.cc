@@ -17,6 +17,7 @@
 #include "server/admin_auth.h"
 #include "server/oauth_flow.h"
 #include "store/store.h"
+#include "store/sync_queue.h"
 
 namespace sk::server {
 namespace {
@@ -68,7 +69,11 @@ class WebServerTest : public ::testing::Test {
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(*st);
     ASSERT_TRUE(SetAdminPassword(*store_, kPassword).ok());
+    auto queue = store::OpenSqliteQueue(home_ + "/seatkeeper.db");
+    ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+    queue_ = std::move(*queue);
     ServerOptions o;
+    o.sync_queue = queue_.get();
     o.port = 0;
     o.allow_local = true;
     o.sync_at.reset();
@@ -85,6 +90,7 @@ class WebServerTest : public ::testing::Test {
       web_->Stop();
     }
     web_.reset();
+    queue_.reset();
     store_.reset();
     if (sim_) sim_->Stop();
     std::error_code ec;
@@ -173,6 +179,7 @@ class WebServerTest : public ::testing::Test {
 
   std::string home_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::SyncQueue> queue_;
   std::unique_ptr<WebServer> web_;
   std::unique_ptr<zdsim::Simulator> sim_;
   int port_ = 0;
@@ -304,7 +311,13 @@ TEST_F(WebServerTest, MetricsCountRequestsByRoute) {
   Client().Get("/api/whatever-a-scanner-tries");
   // The logger counts a request after its response is sent: poll briefly.
   httplib::Result r = Client().Get("/metrics");
-  for (int i = 0; i < 50 && r->body.find("route=\"other\"") == std::string::npos; ++i) {
+  // Each request is counted by its own server thread: wait for all three.
+  auto all_counted = [&] {
+    return r->body.find("route=\"other\"") != std::string::npos &&
+           r->body.find("route=\"/healthz\"") != std::string::npos &&
+           r->body.find("route=\"/api/users/{id}\"") != std::string::npos;
+  };
+  for (int i = 0; i < 100 && !all_counted(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     r = Client().Get("/metrics");
   }
@@ -315,7 +328,7 @@ TEST_F(WebServerTest, MetricsCountRequestsByRoute) {
       << r->body;
   EXPECT_NE(r->body.find("route=\"/api/users/{id}\",status=\"401\""), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("route=\"other\""), std::string::npos) << r->body;
-  EXPECT_NE(r->body.find("seatkeeper_sync_running 0"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("seatkeeper_sync_running{account=\"default\"} 0"), std::string::npos) << r->body;
 }
 
 TEST_F(WebServerTest, OpenApiListsEveryRoute) {
@@ -544,6 +557,70 @@ TEST_F(WebServerTest, SyncProgressShowsInStatusAndFailuresTurnTheTileRed) {
   EXPECT_EQ(failed["state"], "error") << failed.dump();
   EXPECT_FALSE(failed["error"].is_null());
   EXPECT_EQ(failed["sync"]["last_result"], "error");
+}
+
+// Issue #8: a sync started here holds the account's lease in the queue the
+// workers use, so a worker and a web server never sync one account at once.
+TEST_F(WebServerTest, WebSyncsAndWorkersShareTheAccountLease) {
+  StartSim();
+  Login();
+  ASSERT_EQ(Connect("read")->status, 303);
+  web_->sync_runner().WaitIdle();
+  ASSERT_EQ(Status()["sync"]["last_result"], "ok");
+  auto opened = store::OpenSqliteQueue(home_ + "/seatkeeper.db");  // another process's view
+  ASSERT_TRUE(opened.ok());
+  store::SyncQueue& worker = **opened;
+
+  // A worker holds the account: the button is refused and nothing runs here.
+  ASSERT_TRUE(worker.RequestSync("default").ok());
+  auto held = worker.Claim("worker-1", 60, NowUnix());
+  ASSERT_TRUE(held.ok() && *held) << "the requested account was not claimable";
+  auto refused = Post("/api/sync", json::object());
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_NE(json::parse(refused->body)["sync"]["refused"].get<std::string>().find("another process"),
+            std::string::npos)
+      << refused->body;
+  EXPECT_FALSE(web_->sync_runner().running());
+  ASSERT_TRUE(worker.Release(**held, true, "ok", 300).ok());
+
+  // Free again: the web server takes the lease; meanwhile no worker can.
+  zdsim::Fault slow;
+  slow.kind = "slow";
+  slow.delay_ms = 500;
+  slow.count = 3;
+  sim_->AddFault(slow);
+  ASSERT_EQ(Post("/api/sync", json::object())->status, 202);
+  ASSERT_TRUE(worker.RequestSync("default").ok());
+  auto during = worker.Claim("worker-1", 60, NowUnix());
+  ASSERT_TRUE(during.ok());
+  EXPECT_FALSE(*during) << "a worker claimed the account while the web server synced it";
+  auto other_web = worker.ClaimAccount("default", "web:other", 60);
+  ASSERT_TRUE(other_web.ok());
+  EXPECT_FALSE(*other_web) << "a second web server claimed the account while the first synced it";
+  EXPECT_TRUE(web_->sync_runner().running());
+  web_->sync_runner().WaitIdle();
+  EXPECT_EQ(Status()["sync"]["last_result"], "ok");
+
+  // The run history: the web server's runs, finished, never overlapping another.
+  auto runs = worker.Runs();
+  ASSERT_TRUE(runs.ok());
+  int web_runs = 0;
+  for (size_t i = 0; i < runs->size(); ++i) {
+    const auto& r = (*runs)[i];
+    ASSERT_TRUE(r.finished_ms) << "run " << r.id << " of " << r.owner << " never finished";
+    if (r.owner.rfind("web:", 0) == 0) {
+      ++web_runs;
+      EXPECT_EQ(r.result, "ok");
+    }
+    if (i + 1 < runs->size()) {
+      EXPECT_LE(*r.finished_ms, (*runs)[i + 1].started_ms) << "runs overlap";
+    }
+  }
+  EXPECT_EQ(web_runs, 2);  // connect, button
+  // Released: the sync requested meanwhile goes to a worker.
+  auto after = worker.Claim("worker-1", 60, NowUnix());
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(*after);
 }
 
 TEST_F(WebServerTest, RepeatedWrongPasswordsAreThrottled) {

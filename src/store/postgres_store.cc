@@ -721,6 +721,52 @@ class PostgresQueue final : public SyncQueue {
     return out;
   }
 
+  Result<std::optional<Lease>> ClaimAccount(const std::string& account, const std::string& owner,
+                                            int lease_seconds) override {
+    std::lock_guard lock(mu_);
+    std::optional<Lease> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      const int64_t wall = WallMillis();
+      Exec(tx,
+           "INSERT INTO sync_leases(account) SELECT account FROM connections WHERE account = $1 "
+           "ON CONFLICT DO NOTHING",
+           {P(account)});
+      // A row another claimer holds locked right now counts as busy.
+      auto r = Exec(tx,
+                    std::string("SELECT ") + kRequestedSql +
+                        ", (c.data::jsonb)->>'url' FROM sync_leases l JOIN connections c ON c.account = l.account "
+                        "WHERE l.account = $1 AND l.expires_ms < $2::bigint FOR UPDATE OF l SKIP LOCKED",
+                    {P(account), P(wall)});
+      if (r.empty()) return Status::Ok();
+      const bool requested = r[0][0].as<bool>();
+      const std::string url = Text(r[0][1]);
+      Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
+      auto busy = Exec(tx,
+                       "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
+                       "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
+                       {P(account), P(WallMillis()), P(url)});
+      if (!busy.empty()) return Status::Ok();
+      auto g = Exec(tx,
+                    "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
+                    "RETURNING generation",
+                    {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
+      Lease l;
+      l.account = account;
+      l.owner = owner;
+      l.generation = Int(g[0][0]);
+      l.requested = requested;
+      if (requested) Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
+      auto run = Exec(tx,
+                      "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
+                      "VALUES($1,$2,$3,$4,$4) RETURNING id",
+                      {P(account), P(owner), P(l.generation), P(wall)});
+      l.run_id = Int(run[0][0]);
+      out = std::move(l);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
   Result<bool> Heartbeat(const Lease& lease, int lease_seconds) override {
     std::lock_guard lock(mu_);
     bool held = false;

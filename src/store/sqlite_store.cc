@@ -69,6 +69,15 @@ class SqliteStore final : public Store {
 
   Status Migrate() { return MigrateSqlite(db_.get()); }
 
+  // A file deleted or replaced under an open SQLite database still answers,
+  // but nothing written reaches the file the next process opens.
+  Status Ping() override {
+    int moved = 0;
+    if (sqlite3_file_control(db_->handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved)
+      return IoError("the database file was deleted, moved or replaced since seatkeeper opened it");
+    return Store::Ping();
+  }
+
   Result<std::optional<Connection>> GetConnection(const std::string& account) override {
     std::lock_guard lock(mu_);
     Statement s(db_->handle(),
@@ -619,6 +628,50 @@ class SqliteQueue final : public SyncQueue {
     Statement run(db_->handle(),
                   "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
     SK_RETURN_IF_ERROR(run.Bind(1, l.account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
+    l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
+    SK_RETURN_IF_ERROR(tx.Commit());
+    return std::optional<Lease>(std::move(l));
+  }
+
+  Result<std::optional<Lease>> ClaimAccount(const std::string& account, const std::string& owner,
+                                            int lease_seconds) override {
+    std::lock_guard lock(mu_);
+    const int64_t wall = WallMillis();
+    Transaction tx(db_.get());
+    SK_RETURN_IF_ERROR(tx.status());
+    SK_RETURN_IF_ERROR(db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
+    // Free: no live lease on the account, nor on another name for its Zendesk URL (as in Claim).
+    Statement free(db_->handle(),
+                   "SELECT EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND "
+                   "kv.value = '1') FROM connections c JOIN sync_leases l ON l.account = c.account WHERE "
+                   "c.account = ?1 AND l.expires_ms < ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases l2 JOIN "
+                   "connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
+                   "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url'))");
+    SK_RETURN_IF_ERROR(free.status());
+    free.Bind(1, account).Bind(2, wall);
+    if (!free.Step()) {
+      SK_RETURN_IF_ERROR(free.status());
+      return std::optional<Lease>();
+    }
+    Lease l;
+    l.account = account;
+    l.owner = owner;
+    l.requested = free.Int(0) != 0;
+    Statement take(db_->handle(),
+                   "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
+    SK_RETURN_IF_ERROR(
+        take.Bind(1, owner).Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000).Bind(3, account).Run());
+    Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
+    gen.Bind(1, account);
+    if (gen.Step()) l.generation = gen.Int(0);
+    SK_RETURN_IF_ERROR(gen.status());
+    if (l.requested) {
+      Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
+      SK_RETURN_IF_ERROR(clear.Bind(1, account).Run());
+    }
+    Statement run(db_->handle(),
+                  "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
+    SK_RETURN_IF_ERROR(run.Bind(1, account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
     l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
     SK_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Lease>(std::move(l));

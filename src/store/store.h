@@ -147,6 +147,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // A cheap round trip proving the database answers (GET /healthz); the
+  // error says why not.
+  virtual Status Ping() { return GetValue("", "ping").status(); }
+
   virtual Result<std::optional<Connection>> GetConnection(const std::string& account) = 0;
   virtual Status PutConnection(const Connection& c) = 0;
   // Replaces the stored OAuth tokens atomically (refresh tokens are single use).

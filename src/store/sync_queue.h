@@ -58,6 +58,11 @@ class SyncQueue {
   // Claims one due account that no live lease holds and whose Zendesk URL no
   // other live lease holds. `sync_now` is the sync clock (NowUnix()).
   virtual Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds, UnixTime sync_now) = 0;
+  // Claims `account` itself, due or not (a sync someone asked for: the web
+  // server's button, connect and schedule), unless a live lease holds it or
+  // its Zendesk URL; nullopt then. Clears sync_requested like Claim.
+  virtual Result<std::optional<Lease>> ClaimAccount(const std::string& account, const std::string& owner,
+                                                    int lease_seconds) = 0;
   // Extends the lease; false when it was lost (expired and taken over).
   virtual Result<bool> Heartbeat(const Lease& lease, int lease_seconds) = 0;
   // Ends the lease. On failure the account waits `retry_seconds` before it is claimable again.

@@ -39,6 +39,7 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   int days = options.days.value_or(conn.window_days);
   SK_ASSIGN_OR_RETURN(SyncContext ctx, MakeContext(client, store, conn, NowUnix(), days));
   ctx.on_progress = options.on_progress;
+  if (!options.run_id.empty()) ctx.run_id = options.run_id;
   log::Scope scope({{"account", account}, {"run_id", ctx.run_id}});
   spdlog::info("sync started: window {} to {} ({}, {} days)", FormatDay(ctx.first_day), FormatDay(ctx.today),
                ctx.zone.name(), days);

@@ -17,6 +17,8 @@ namespace sk::sync {
 struct SyncOptions {
   std::optional<int> days;  // usage window; default the connection's (90)
   std::function<void(const Progress&)> on_progress;
+  // Names the run in logs and marks the user pass; default: a fresh id.
+  std::string run_id;
 };
 
 struct SyncReport {

@@ -1,5 +1,6 @@
 #include "sync/worker.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,7 +8,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "util/log.h"
@@ -25,8 +25,10 @@ namespace {
 // Renews the lease every `period` seconds until stopped.
 class Heartbeat {
  public:
-  Heartbeat(store::SyncQueue& queue, const store::Lease& lease, const WorkerOptions& o) : queue_(queue), lease_(lease) {
-    thread_ = std::thread([this, o] {
+  Heartbeat(store::SyncQueue& queue, const store::Lease& lease, const WorkerOptions& o)
+      : queue_(queue), lease_(lease) {
+    thread_ = std::thread([this, o, fields = log::CurrentFields()] {
+      log::Scope scope(fields);  // the sync's account and run id
       const auto period = std::chrono::seconds(std::max(1, o.heartbeat_seconds));
       std::unique_lock lock(mu_);
       while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
@@ -78,40 +80,54 @@ bool SleepUnlessStopped(int seconds, const WorkerOptions& o) {
 
 }  // namespace
 
+Status SyncUnderLease(store::SyncQueue& queue, const store::Lease& lease, const WorkerOptions& o,
+                      const std::function<Status(const std::string& run_id)>& sync) {
+  const std::string run_id = log::NewRunId();
+  log::Scope scope({{"account", lease.account},
+                    {"run_id", run_id},
+                    {"worker", lease.owner},
+                    {"lease_run", std::to_string(lease.run_id)}});
+  spdlog::info("claimed sync of {} (lease generation {}{})", lease.account, lease.generation,
+               lease.requested ? ", requested" : "");
+  Heartbeat beat(queue, lease, o);
+  Status st = sync(run_id);
+  bool held = beat.Stop();
+  std::string result = st.ok() ? "ok" : "error: " + st.message();
+  if (!held) {
+    // Another worker owns it now; its release decides. Record nothing over it.
+    spdlog::error("sync of {} ended after its lease was lost: {}", lease.account, result);
+  } else {
+    Status rel = queue.Release(lease, st.ok(), result, o.retry_seconds);
+    if (!rel.ok()) spdlog::error("releasing the lease on {} failed: {}", lease.account, rel.message());
+  }
+  if (st.ok()) {
+    spdlog::info("synced {}", lease.account);
+  } else {
+    spdlog::warn("sync of {} failed: {} (retry in {} s)", lease.account, st.message(), o.retry_seconds);
+  }
+  return st;
+}
+
 Result<bool> RunOneSync(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
                         const WorkerOptions& o, WorkerReport* report) {
   const std::string id = o.id.empty() ? DefaultWorkerId() : o.id;
   SK_ASSIGN_OR_RETURN(auto lease, queue.Claim(id, o.lease_seconds, NowUnix()));
   if (!lease) return false;
-  log::Scope scope({{"worker", id}, {"account", lease->account}});
-  spdlog::info("claimed sync of {} (lease generation {}{})", lease->account, lease->generation,
-               lease->requested ? ", requested" : "");
-  Heartbeat beat(queue, *lease, o);
-  Status st = [&]() -> Status {
+  Status st = SyncUnderLease(queue, *lease, o, [&](const std::string& run_id) -> Status {
     SK_ASSIGN_OR_RETURN(auto conn, store.GetConnection(lease->account));
     if (!conn) return Refused("the connection " + lease->account + " vanished");
     SK_ASSIGN_OR_RETURN(auto client, make_client(*conn));
     SyncOptions so;
     so.days = o.days;
+    so.run_id = run_id;
     return RunSync(*client, store, lease->account, so).status();
-  }();
-  bool held = beat.Stop();
-  std::string result = st.ok() ? "ok" : "error: " + st.message();
-  if (!held) {
-    // Another worker owns it now; its release decides. Record nothing over it.
-    spdlog::error("sync of {} ended after its lease was lost: {}", lease->account, result);
-  } else {
-    Status rel = queue.Release(*lease, st.ok(), result, o.retry_seconds);
-    if (!rel.ok()) spdlog::error("releasing the lease on {} failed: {}", lease->account, rel.message());
-  }
+  });
   if (st.ok()) {
     ++report->synced;
     report->accounts.push_back(lease->account);
-    spdlog::info("synced {}", lease->account);
   } else {
     ++report->failed;
     report->accounts.push_back(lease->account + " (failed: " + st.message() + ")");
-    spdlog::warn("sync of {} failed: {} (retry in {} s)", lease->account, st.message(), o.retry_seconds);
   }
   return true;
 }

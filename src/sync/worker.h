@@ -20,14 +20,14 @@
 namespace sk::sync {
 
 struct WorkerOptions {
-  std::string id;             // lease owner; default "<host>:<pid>"
-  int lease_seconds = 60;     // a lease not renewed for this long is taken over
-  int heartbeat_seconds = 20; // renewal period (< lease_seconds)
-  int poll_seconds = 10;      // wait when nothing is due
-  int retry_seconds = 300;    // a failed account waits this long before another try
-  bool until_idle = false;    // return when no account is due (tests, cron)
-  int max_syncs = 0;          // return after this many syncs (0: no limit)
-  std::optional<int> days;    // usage window override
+  std::string id;              // lease owner; default "<host>:<pid>"
+  int lease_seconds = 60;      // a lease not renewed for this long is taken over
+  int heartbeat_seconds = 20;  // renewal period (< lease_seconds)
+  int poll_seconds = 10;       // wait when nothing is due
+  int retry_seconds = 300;     // a failed account waits this long before another try
+  bool until_idle = false;     // return when no account is due (tests, cron)
+  int max_syncs = 0;           // return after this many syncs (0: no limit)
+  std::optional<int> days;     // usage window override
   // Checked between syncs and while idle: true asks the worker to return.
   std::function<bool()> should_stop;
   // Called (from the heartbeat thread) when the lease was lost while syncing:
@@ -46,6 +46,14 @@ using ClientFactory = std::function<Result<std::unique_ptr<zendesk::Client>>(con
 // Runs until idle (until_idle), max_syncs, should_stop, or a store error.
 Result<WorkerReport> RunWorker(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
                                const WorkerOptions& options);
+
+// Runs `sync` while holding `lease`: heartbeats it, then releases it with the
+// result (a failed account waits retry_seconds). `sync` gets the run id to
+// pass on as SyncOptions::run_id; every line logged meanwhile carries it and
+// the account. A lost lease is logged and reported to options.on_lease_lost,
+// and its release is left to the new holder. Returns `sync`'s status.
+Status SyncUnderLease(store::SyncQueue& queue, const store::Lease& lease, const WorkerOptions& options,
+                      const std::function<Status(const std::string& run_id)>& sync);
 
 // Claims and syncs at most one due account; false when none was due and free.
 Result<bool> RunOneSync(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,

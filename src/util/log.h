@@ -29,6 +29,14 @@ class Scope {
   std::map<std::string, std::string> saved_;
 };
 
+// The fields of this thread's scopes, for a thread started on its behalf
+// (log::Scope inherit(log::CurrentFields())).
+std::map<std::string, std::string> CurrentFields();
+
+// A fresh run id for the "run_id" field: "<unix seconds>-<8 hex digits>",
+// unique enough to tell runs apart in logs.
+std::string NewRunId();
+
 // Masks registered secrets in `s` (used by the formatter; exposed for tests).
 std::string Redact(std::string s);
 

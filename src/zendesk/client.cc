@@ -211,6 +211,7 @@ struct Client::Impl {
       TransportResult tr = transport.Perform(req);
 
       if (tr.error != NetError::kNone) {
+        stats.requests_by_bucket_status[{BucketName(bucket), "network"}]++;
         if (tr.error == NetError::kTlsVerify) {
           return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " +
                                                 tr.error_message + " (" + endpoint + ")");
@@ -237,8 +238,15 @@ struct Client::Impl {
 
       Response& resp = tr.response;
       stats.responses_by_status[resp.status]++;
+      stats.requests_by_bucket_status[{BucketName(bucket), std::to_string(resp.status)}]++;
       RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
       limiter.Observe(bucket, rl, Now());
+      for (Bucket b : {Bucket::kAccount, Bucket::kIncremental, Bucket::kIncrementalCursor, Bucket::kDeletedTickets,
+                       Bucket::kHelpCenter, Bucket::kSearchExport, Bucket::kUserUpdate}) {
+        const RateLimiter::State* state = limiter.StateOf(b);
+        if (state && state->limit && state->remaining)
+          stats.rate_limit_by_bucket[BucketName(b)] = {*state->limit, *state->remaining};
+      }
       if (rl.account.limit && bucket != Bucket::kHelpCenter) stats.account_limit = rl.account.limit;
       if (rl.account.remaining && bucket != Bucket::kHelpCenter)
         stats.account_remaining = rl.account.remaining;

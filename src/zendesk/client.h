@@ -84,6 +84,11 @@ struct ClientStats {
   double seconds_waited = 0;         // pacing + Retry-After sleeps
   std::optional<int> account_limit;  // last X-Rate-Limit seen (plan hint)
   std::optional<int> account_remaining;
+  // Requests by rate-limit bucket (BucketName) and HTTP status of the answer
+  // ("200", "429"), or "network" when no answer came back.
+  std::map<std::pair<std::string, std::string>, int64_t> requests_by_bucket_status;
+  // Last {limit, remaining} seen per bucket (BucketName).
+  std::map<std::string, std::pair<int, int>> rate_limit_by_bucket;
 };
 
 class Client {

@@ -1,0 +1,173 @@
+// SyncQueue::ClaimAccount (the lease a web server's sync takes, issue #8)
+// and Store::Ping (GET /healthz), on SQLite always and on PostgreSQL when
+// SEATKEEPER_TEST_PG names a server (scripts/pg-test-cluster.sh start).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <pqxx/pqxx>
+
+#include "store/postgres_store.h"
+#include "store/store.h"
+#include "store/sync_queue.h"
+
+namespace sk::store {
+namespace {
+
+std::string TestPg() {
+  const char* v = std::getenv("SEATKEEPER_TEST_PG");
+  return v && *v ? v : "";
+}
+
+class SyncLease : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (auto& c : name)
+      if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+    home_ = std::filesystem::temp_directory_path() / ("sk-lease-" + std::to_string(getpid()) + "-" + name);
+    std::filesystem::remove_all(home_);
+    std::filesystem::create_directories(home_);
+    if (GetParam() == "postgres") {
+      if (TestPg().empty())
+        GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
+      schema_ = ("lease" + std::to_string(getpid()) + "_" + name).substr(0, 60);
+      std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
+      pqxx::connection c(TestPg());
+      pqxx::work w(c);
+      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+      w.exec("CREATE SCHEMA " + schema_);
+      w.commit();
+      db_ = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+            schema_;
+    } else {
+      db_ = (home_ / "seatkeeper.db").string();
+    }
+    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+    for (int i = 0; i < 2; ++i) {
+      auto q = IsPostgresUrl(db_) ? OpenPostgresQueue(db_) : OpenSqliteQueue(db_);
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      (i == 0 ? web_ : worker_) = std::move(q).value();
+    }
+  }
+  void TearDown() override {
+    web_.reset();
+    worker_.reset();
+    store_.reset();
+    if (!schema_.empty()) {
+      pqxx::connection c(TestPg());
+      pqxx::work w(c);
+      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+      w.commit();
+    }
+    std::filesystem::remove_all(home_);
+  }
+  // A connected account synced a minute ago: not due for a worker.
+  void AddAccount(const std::string& name, const std::string& url) {
+    Connection c;
+    c.account = name;
+    c.url = url;
+    c.auth_kind = "api_token";
+    c.secret = "token-" + name;
+    c.state = "synced";
+    c.last_sync_at = NowUnix() - 60;
+    ASSERT_TRUE(store_->PutConnection(c).ok());
+  }
+
+  std::filesystem::path home_;
+  std::string schema_, db_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SyncQueue> web_, worker_;
+};
+
+TEST_P(SyncLease, AnAccountIsClaimedByOneProcessAtATimeDueOrNot) {
+  AddAccount("a", "https://a.zendesk.com");
+  auto first = web_->ClaimAccount("a", "web:1", 60);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(*first) << "an account that is not due is still claimable on request";
+  EXPECT_EQ((*first)->account, "a");
+  EXPECT_GT((*first)->run_id, 0);
+  // Held: neither another web server nor a worker gets it.
+  auto second = worker_->ClaimAccount("a", "web:2", 60);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  ASSERT_TRUE(worker_->RequestSync("a").ok());
+  auto claimed = worker_->Claim("worker", 60, NowUnix());
+  ASSERT_TRUE(claimed.ok());
+  EXPECT_FALSE(*claimed);
+  auto hb = web_->Heartbeat(**first, 60);
+  ASSERT_TRUE(hb.ok());
+  EXPECT_TRUE(*hb);
+  ASSERT_TRUE(web_->Release(**first, true, "ok", 300).ok());
+  // Released: the sync requested meanwhile goes to a worker, with a newer generation.
+  auto later = worker_->Claim("worker", 60, NowUnix());
+  ASSERT_TRUE(later.ok() && *later);
+  EXPECT_GT((*later)->generation, (*first)->generation);
+  ASSERT_TRUE(worker_->Release(**later, true, "ok", 300).ok());
+  auto runs = worker_->Runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].owner, "web:1");
+  EXPECT_EQ((*runs)[0].result, "ok");
+  EXPECT_EQ((*runs)[1].owner, "worker");
+}
+
+TEST_P(SyncLease, ClaimingOnRequestClearsThePendingRequest) {
+  AddAccount("a", "https://a.zendesk.com");
+  ASSERT_TRUE(worker_->RequestSync("a").ok());
+  auto lease = web_->ClaimAccount("a", "web:1", 60);
+  ASSERT_TRUE(lease.ok() && *lease);
+  EXPECT_TRUE((*lease)->requested);
+  ASSERT_TRUE(web_->Release(**lease, true, "ok", 300).ok());
+  auto entries = worker_->List(NowUnix());
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_FALSE((*entries)[0].due) << "the request was served by the web server's sync";
+}
+
+TEST_P(SyncLease, TwoNamesForOneZendeskAccountShareTheLease) {
+  AddAccount("prod", "https://acme.zendesk.com");
+  AddAccount("alias", "https://acme.zendesk.com");
+  AddAccount("other", "https://other.zendesk.com");
+  auto lease = web_->ClaimAccount("prod", "web:1", 60);
+  ASSERT_TRUE(lease.ok() && *lease);
+  auto alias = worker_->ClaimAccount("alias", "web:2", 60);
+  ASSERT_TRUE(alias.ok());
+  EXPECT_FALSE(*alias) << "one Zendesk account's rate limit must not be shared by two syncs";
+  auto other = worker_->ClaimAccount("other", "web:2", 60);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(*other);
+}
+
+TEST_P(SyncLease, AnExpiredLeaseIsTakenOverAndTheOldHolderLosesIt) {
+  AddAccount("a", "https://a.zendesk.com");
+  auto old = web_->ClaimAccount("a", "web:1", 0);  // expires at once
+  ASSERT_TRUE(old.ok() && *old);
+  usleep(20 * 1000);
+  auto taken = worker_->ClaimAccount("a", "web:2", 60);
+  ASSERT_TRUE(taken.ok() && *taken);
+  auto hb = web_->Heartbeat(**old, 60);
+  ASSERT_TRUE(hb.ok());
+  EXPECT_FALSE(*hb);
+}
+
+TEST_P(SyncLease, PingAnswersWhileTheDatabaseIsThere) {
+  EXPECT_TRUE(store_->Ping().ok());
+  if (GetParam() != "sqlite") return;
+  // Deleted under the open handle: reads still work, but nothing written
+  // would reach a file; the health check says so.
+  std::filesystem::remove(db_);
+  Status s = store_->Ping();
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("deleted"), std::string::npos) << s.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SyncLease, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace sk::store
