@@ -87,6 +87,18 @@ const Job* JobQueue::Find(const std::string& id) const {
   return nullptr;
 }
 
+nlohmann::json JobQueue::List(size_t limit) const {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
+    const int ms = ElapsedMs(*it);
+    out.push_back({{"id", it->id},
+                   {"status", it->done         ? "completed"
+                              : ms < kQueuedMs ? "queued"
+                                               : "working"}});
+  }
+  return out;
+}
+
 size_t JobQueue::InFlight() const {
   size_t n = 0;
   for (const Job& j : jobs_) n += j.done ? 0 : 1;

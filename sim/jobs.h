@@ -31,6 +31,9 @@ class JobQueue {
   void Process(Dataset& ds, int64_t now);
   const Job* Find(const std::string& id) const;
   nlohmann::json Json(const Job& j, const std::string& base) const;
+  // GET /job_statuses: the `limit` newest jobs, newest first, as id + status
+  // (the list form Zendesk may reduce to those two fields).
+  nlohmann::json List(size_t limit) const;
   size_t InFlight() const;
 
  private:

@@ -1,6 +1,6 @@
 // Tickets: /tickets, /tickets/{id}, /tickets/{id}/audits, /ticket_audits,
-// /deleted_tickets, /users/{id}/tickets/assigned, /tickets/update_many,
-// /job_statuses/{id}.
+// /tickets/show_many, /deleted_tickets, /users/{id}/tickets/assigned, /tickets/update_many,
+// /job_statuses and /job_statuses/{id}.
 #include <algorithm>
 
 #include "handlers.h"
@@ -58,6 +58,26 @@ void ShowTicket(Ctx& c) {
   const int32_t i = c.ds.TicketIndex(c.ArgId(0));
   if (i < 0 || c.ds.tickets[i].status == static_cast<uint8_t>(Status::kDeleted)) return SendNotFound(c);
   SendJson(c, 200, {{"ticket", TicketJson(c.ds, c.ds.tickets[i], c.base)}});
+}
+
+// ≤ 100 ids; unknown and deleted ones are left out.
+void ShowManyTickets(Ctx& c) {
+  bool ok = true;
+  const auto ids = ParseIdList(c.req.get_param_value("ids"), &ok);
+  if (ids.size() > 100) {
+    return SendJson(c, 400,
+                    {{"error", "TooManyValues"},
+                     {"description", "Parameter  cannot specify more than 100 values"},
+                     {"max_count", 100}});
+  }
+  json arr = json::array();
+  for (int64_t id : ids) {
+    const int32_t i = c.ds.TicketIndex(id);
+    if (i < 0 || c.ds.tickets[i].status == static_cast<uint8_t>(Status::kDeleted)) continue;
+    arr.push_back(TicketJson(c.ds, c.ds.tickets[i], c.base));
+  }
+  SendJson(c, 200,
+           {{"tickets", arr}, {"next_page", nullptr}, {"previous_page", nullptr}, {"count", arr.size()}});
 }
 
 void Assigned(Ctx& c) {
@@ -204,6 +224,14 @@ void JobStatus(Ctx& c) {
   SendJson(c, 200, {{"job_status", c.s.jobs.Json(*j, c.base)}});
 }
 
+// CBP shape, one page: the account's recent jobs, newest first.
+void ListJobStatuses(Ctx& c) {
+  SendJson(c, 200,
+           {{"job_statuses", c.s.jobs.List(100)},
+            {"meta", {{"has_more", false}, {"after_cursor", nullptr}, {"before_cursor", nullptr}}},
+            {"links", {{"next", nullptr}, {"prev", nullptr}}}});
+}
+
 void UpdateTicket(Ctx& c) {
   const int32_t i = c.ds.TicketIndex(c.ArgId(0));
   if (i < 0 || c.ds.tickets[i].status == static_cast<uint8_t>(Status::kDeleted)) return SendNotFound(c);
@@ -250,6 +278,7 @@ void DeleteTicket(Ctx& c) {
 void RegisterTicketRoutes(Router& r) {
   r.Add("GET", R"(/api/v2/tickets)", Access::kAgent, ListTickets, "tickets-index");
   r.Add("PUT", R"(/api/v2/tickets/update_many)", Access::kAgent, UpdateMany);
+  r.Add("GET", R"(/api/v2/tickets/show_many)", Access::kAgent, ShowManyTickets);
   r.Add("GET", R"(/api/v2/tickets/(\d+))", Access::kAgent, ShowTicket);
   r.Add("PUT", R"(/api/v2/tickets/(\d+))", Access::kAgent, UpdateTicket);
   r.Add("DELETE", R"(/api/v2/tickets/(\d+))", Access::kAgent, DeleteTicket);
@@ -257,6 +286,7 @@ void RegisterTicketRoutes(Router& r) {
   r.Add("GET", R"(/api/v2/ticket_audits)", Access::kAdmin, AllAudits);
   r.Add("GET", R"(/api/v2/deleted_tickets)", Access::kAgent, DeletedTickets, "deleted-tickets-index");
   r.Add("GET", R"(/api/v2/users/(\d+)/tickets/assigned)", Access::kAgent, Assigned);
+  r.Add("GET", R"(/api/v2/job_statuses)", Access::kAgent, ListJobStatuses);
   r.Add("GET", R"(/api/v2/job_statuses/([A-Za-z0-9-]+))", Access::kAgent, JobStatus);
 }
 

@@ -1,7 +1,9 @@
 #include "actions/reassign_tickets.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
+#include <optional>
 #include <set>
 
 namespace sk::actions {
@@ -70,18 +72,236 @@ struct Failure {
   std::string details;
 };
 
+// What a run found out about each ticket it (or an interrupted run) sent.
+struct Tally {
+  std::set<int64_t> moved;
+  std::map<int64_t, Failure> failed;
+  std::set<int64_t> unknown;
+  std::vector<int64_t> submitted;         // for Store::RecordOwnWrites
+  std::optional<UnixTime> earliest_send;  // of an interrupted run's batches
+  size_t resumed = 0;                     // tickets settled from an interrupted run's journal
+  size_t done_count = 0;
+  size_t total = 0;
+};
+
+void SettleJob(const std::vector<int64_t>& ids, const zendesk::JobStatus& js, Tally& t) {
+  std::set<int64_t> reported;
+  for (const auto& r : js.results) {
+    if (!r.id) continue;
+    reported.insert(*r.id);
+    if (r.success) {
+      t.moved.insert(*r.id);
+    } else {
+      t.failed[*r.id] = {*r.id, r.error.empty() ? r.status : r.error, r.details};
+    }
+  }
+  for (int64_t id : ids) {
+    if (reported.count(id)) continue;
+    if (js.status == "completed") {
+      t.moved.insert(id);  // no per-id result: verification re-checks it
+    } else {
+      t.failed[id] = {id, "Job" + js.status,
+                      "job " + js.id + " ended " + js.status + " without a result for this ticket"};
+    }
+  }
+}
+
+// The journal of update_many batches in the store (see ReassignJournalKey).
+class Journal {
+ public:
+  Journal(const ActionContext& ctx, int64_t from) : ctx_(ctx), key_(ReassignJournalKey(from)) {}
+
+  Status Load() {
+    auto v = ctx_.store->GetValue(ctx_.conn.account, key_);
+    if (!v.ok()) return v.status().With("reading the reassignment journal");
+    doc_ = json::object();
+    if (v->has_value()) doc_ = json::parse(**v, nullptr, false);
+    if (!doc_.is_object()) doc_ = json::object();
+    if (!doc_.contains("batches") || !doc_["batches"].is_object()) doc_["batches"] = json::object();
+    return Status::Ok();
+  }
+  bool Empty() const { return doc_.at("batches").empty(); }
+  size_t Size() const { return doc_.at("batches").size(); }
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> out;
+    for (const auto& [k, b] : doc_.at("batches").items()) out.push_back(k);
+    return out;
+  }
+  const json& Batch(const std::string& k) const { return doc_.at("batches").at(k); }
+
+  // Writes a batch about to be sent (before it is sent); returns its key.
+  Result<std::string> Intend(const std::vector<int64_t>& ids, int64_t to) {
+    const int64_t seq = doc_.value("seq", int64_t{0}) + 1;
+    doc_["seq"] = seq;
+    const std::string k = std::to_string(seq);
+    doc_["batches"][k] = {{"ids", ids}, {"to", to}, {"at", NowUnix()}};
+    if (Status s = Save(); !s.ok()) {
+      doc_["batches"].erase(k);
+      return s;
+    }
+    return k;
+  }
+  // The job Zendesk returned for batch `k`.
+  Status Sent(const std::string& k, const std::string& job) {
+    doc_["batches"][k]["job"] = job;
+    return Save();
+  }
+  // Batch `k`'s outcome is known (or it was never accepted).
+  Status Settled(const std::string& k) {
+    doc_["batches"].erase(k);
+    return Save();
+  }
+
+ private:
+  Status Save() {
+    return ctx_.store->PutValue(ctx_.conn.account, key_, doc_.dump())
+        .With("writing the reassignment journal");
+  }
+
+  const ActionContext& ctx_;
+  std::string key_;
+  json doc_ = {{"batches", json::object()}};
+};
+
+double Backoff(double delay, const ReassignOptions& opt) {
+  return std::min(delay * 2, std::max(1.0, opt.max_poll_seconds));
+}
+
+// Waits until the account has no queued or working job (GET /job_statuses):
+// then no update_many that an interrupted send may have placed can still
+// take effect. *listed is false when Zendesk does not list jobs here.
+Status WaitForAccountJobs(const ActionContext& ctx, const ReassignOptions& opt, bool* listed) {
+  *listed = false;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(std::max(0.0, opt.in_doubt_wait_seconds));
+  double delay = 1;
+  while (true) {
+    auto r = ctx.client->Get("/api/v2/job_statuses.json?page%5Bsize%5D=100");
+    if (!r.ok()) {
+      const Code c = r.status().code();
+      if (c == Code::kNotFound || c == Code::kForbidden || c == Code::kInvalidRecord) return Status::Ok();
+      return r.status().With("listing Zendesk's job statuses");
+    }
+    json body = json::parse(r->body, nullptr, false);
+    if (!body.is_object() || !body.contains("job_statuses") || !body["job_statuses"].is_array())
+      return BadResponse("job_statuses: no job_statuses array");
+    *listed = true;
+    int running = 0;
+    for (const auto& j : body["job_statuses"]) {
+      zendesk::JobStatus js;
+      js.status = j.is_object() && j.contains("status") && j["status"].is_string()
+                      ? j["status"].get<std::string>()
+                      : "";
+      if (!js.Done()) ++running;
+    }
+    if (running == 0) return Status::Ok();
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status(Code::kUnavailable,
+                    std::to_string(running) +
+                        " Zendesk jobs are still running, and one may hold tickets of an interrupted "
+                        "reassignment: nothing was sent again; re-run later");
+    }
+    Progress(ctx,
+             "waiting for " + std::to_string(running) + " running Zendesk jobs before re-checking tickets");
+    Sleep(ctx, delay);
+    delay = Backoff(delay, opt);
+  }
+}
+
+// Settles every batch left in the journal, sending nothing: a batch with a
+// job id is polled to its end; a batch without one (the process stopped
+// between sending and saving the answer) or whose job data expired is judged
+// by its tickets' current assignee once no job of the account is running.
+Status ResolvePending(const ActionContext& ctx, Journal& journal, const ReassignOptions& opt, Tally& t) {
+  if (journal.Empty()) return Status::Ok();
+  Progress(ctx, "checking " + std::to_string(journal.Size()) +
+                    " update_many batches of an interrupted run before sending anything");
+  std::vector<std::string> in_doubt;
+  for (const std::string& k : journal.Keys()) {
+    const json b = journal.Batch(k);
+    const auto ids = b.value("ids", std::vector<int64_t>{});
+    t.submitted.insert(t.submitted.end(), ids.begin(), ids.end());
+    const UnixTime at = b.value("at", NowUnix());
+    t.earliest_send = std::min(t.earliest_send.value_or(at), at);
+    const std::string job = b.value("job", "");
+    if (job.empty()) {
+      in_doubt.push_back(k);
+      continue;
+    }
+    double delay = 1;
+    bool settled = false;
+    for (int poll = 0; poll < std::max(1, opt.max_polls_per_job) && !settled; ++poll) {
+      auto js = ctx.client->GetJobStatus(job);
+      if (!js.ok()) {
+        if (js.status().code() != Code::kNotFound) return js.status().With("polling job " + job);
+        in_doubt.push_back(k);  // job data expired: the job ended long ago; the tickets tell
+        settled = true;
+      } else if (js->Done()) {
+        const size_t before = t.moved.size() + t.failed.size();
+        SettleJob(ids, *js, t);
+        t.resumed += t.moved.size() + t.failed.size() - before;
+        SK_RETURN_IF_ERROR(journal.Settled(k));
+        settled = true;
+      } else {
+        Sleep(ctx, delay);
+        delay = Backoff(delay, opt);
+      }
+    }
+    if (!settled) {
+      return Status(Code::kUnavailable, "job " + job + " of an interrupted reassignment is still running: " +
+                                            "nothing was sent again; re-run later");
+    }
+  }
+  if (in_doubt.empty()) return Status::Ok();
+  bool listed = false;
+  SK_RETURN_IF_ERROR(WaitForAccountJobs(ctx, opt, &listed));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(std::max(0.0, opt.in_doubt_wait_seconds));
+  for (const std::string& k : in_doubt) {
+    const json b = journal.Batch(k);
+    const auto ids = b.value("ids", std::vector<int64_t>{});
+    const int64_t to = b.value("to", int64_t{0});
+    double delay = 1;
+    while (true) {
+      SK_ASSIGN_OR_RETURN(auto current, CurrentAssignees(ctx, ids));
+      size_t moved = 0;
+      for (int64_t id : ids) {
+        auto it = current.find(id);
+        if (it != current.end() && it->second.first == to) {
+          moved += t.moved.insert(id).second ? 1 : 0;
+        }
+      }
+      t.resumed += moved;
+      // Without a job list, the tickets themselves are watched for a while.
+      if (listed || moved == ids.size() || std::chrono::steady_clock::now() >= deadline) break;
+      Sleep(ctx, delay);
+      delay = Backoff(delay, opt);
+    }
+    SK_RETURN_IF_ERROR(journal.Settled(k));
+  }
+  return Status::Ok();
+}
+
+// True when a failed update_many certainly did not change anything.
+bool NotAccepted(Code c) {
+  return c == Code::kInvalidRecord || c == Code::kNotFound || c == Code::kForbidden ||
+         c == Code::kUnauthenticated || c == Code::kConflict || c == Code::kRateLimited ||
+         c == Code::kInvalidArgument;
+}
+
 struct Job {
   std::string id;
   std::vector<int64_t> ids;
   int polls = 0;
+  std::string key;  // in the journal
 };
 
-// Moves `ids` to `to` in jobs; fills moved/failed/unknown. Returns a status
-// only for failures that stop the whole run (auth, rate limit, outage).
-Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, int64_t to,
-                   const ReassignOptions& opt, std::set<int64_t>& moved, std::map<int64_t, Failure>& failed,
-                   std::set<int64_t>& unknown, std::vector<int64_t>& submitted, size_t& done_count,
-                   size_t total) {
+// Moves `ids` to `to` in jobs, each batch written to the journal before it
+// is sent; fills t.moved/failed/unknown. Returns a status only for failures
+// that stop the whole run (auth, rate limit, outage); batches whose outcome
+// is unknown then stay in the journal.
+Status MoveBatches(const ActionContext& ctx, Journal& journal, const std::vector<int64_t>& ids, int64_t to,
+                   const ReassignOptions& opt, Tally& t) {
   const size_t batch = static_cast<size_t>(std::clamp(opt.batch_size, 1, 100));
   const size_t in_flight_max = static_cast<size_t>(std::clamp(opt.max_in_flight, 1, 30));
   size_t next = 0;
@@ -89,28 +309,15 @@ Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, in
   double delay = 1;
   const json change = {{"assignee_id", to}};
 
-  auto settle = [&](const Job& job, const zendesk::JobStatus& js) {
-    std::set<int64_t> reported;
-    for (const auto& r : js.results) {
-      if (!r.id) continue;
-      reported.insert(*r.id);
-      if (r.success) {
-        moved.insert(*r.id);
-      } else {
-        failed[*r.id] = {*r.id, r.error.empty() ? r.status : r.error, r.details};
-      }
-    }
-    for (int64_t id : job.ids) {
-      if (reported.count(id)) continue;
-      if (js.status == "completed") {
-        moved.insert(id);  // no per-id result: verification re-checks it
-      } else {
-        failed[id] = {id, "Job" + js.status,
-                      "job " + js.id + " ended " + js.status + " without a result for this ticket"};
-      }
-    }
-    done_count += job.ids.size();
-    Progress(ctx, "reassigned " + std::to_string(done_count) + "/" + std::to_string(total) + " tickets");
+  auto settle = [&](const Job& job, const zendesk::JobStatus& js) -> Status {
+    SettleJob(job.ids, js, t);
+    t.done_count += job.ids.size();
+    Progress(ctx, "reassigned " + std::to_string(t.done_count) + "/" + std::to_string(t.total) + " tickets");
+    return journal.Settled(job.key);
+  };
+  auto give_up = [&](const std::vector<int64_t>& chunk) {
+    t.unknown.insert(chunk.begin(), chunk.end());
+    for (auto& j : jobs) t.unknown.insert(j.ids.begin(), j.ids.end());
   };
 
   while (next < ids.size() || !jobs.empty()) {
@@ -118,24 +325,34 @@ Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, in
       std::vector<int64_t> chunk(ids.begin() + static_cast<long>(next),
                                  ids.begin() + static_cast<long>(std::min(ids.size(), next + batch)));
       next += chunk.size();
+      auto key = journal.Intend(chunk, to);
+      if (!key.ok()) {
+        give_up({});
+        return key.status();  // nothing of this batch was sent
+      }
       auto js = ctx.client->UpdateManyTickets(chunk, change);
-      submitted.insert(submitted.end(), chunk.begin(), chunk.end());
+      t.submitted.insert(t.submitted.end(), chunk.begin(), chunk.end());
       if (!js.ok()) {
         const Code c = js.status().code();
-        if (c == Code::kInvalidRecord || c == Code::kNotFound || c == Code::kBadResponse) {
-          for (int64_t id : chunk) failed[id] = {id, CodeName(c), js.status().message()};
-          done_count += chunk.size();
+        if (NotAccepted(c)) SK_RETURN_IF_ERROR(journal.Settled(*key));
+        if (c == Code::kInvalidRecord || c == Code::kNotFound) {
+          for (int64_t id : chunk) t.failed[id] = {id, CodeName(c), js.status().message()};
+          t.done_count += chunk.size();
           continue;
         }
-        // The request may have reached Zendesk: its tickets are re-checked.
-        for (int64_t id : chunk) unknown.insert(id);
-        for (auto& j : jobs) unknown.insert(j.ids.begin(), j.ids.end());
+        // Otherwise the request may have reached Zendesk (a 2xx that did not
+        // parse, a 5xx, a lost connection): its batch stays in the journal.
+        give_up(chunk);
         return FromZendesk(js.status(), "reassign tickets " + IdList(chunk, 5));
       }
+      if (Status s = journal.Sent(*key, js->id); !s.ok()) {
+        give_up(chunk);
+        return s;
+      }
       if (js->Done()) {
-        settle(Job{js->id, chunk, 0}, *js);
+        SK_RETURN_IF_ERROR(settle(Job{js->id, chunk, 0, *key}, *js));
       } else {
-        jobs.push_back(Job{js->id, chunk, 0});
+        jobs.push_back(Job{js->id, chunk, 0, *key});
       }
     }
     if (jobs.empty()) continue;
@@ -146,30 +363,30 @@ Status MoveBatches(const ActionContext& ctx, const std::vector<int64_t>& ids, in
       ++it->polls;
       if (!js.ok()) {
         if (js.status().code() == Code::kNotFound) {
-          // Job data expired: unknown, the verification re-checks the tickets.
-          unknown.insert(it->ids.begin(), it->ids.end());
-          done_count += it->ids.size();
+          // Job data expired: unknown; the journal keeps it for the re-check.
+          t.unknown.insert(it->ids.begin(), it->ids.end());
+          t.done_count += it->ids.size();
           it = jobs.erase(it);
           progressed = true;
           continue;
         }
-        for (auto& j : jobs) unknown.insert(j.ids.begin(), j.ids.end());
+        give_up({});
         return js.status().With("polling job " + it->id);
       }
       if (js->Done()) {
-        settle(*it, *js);
+        SK_RETURN_IF_ERROR(settle(*it, *js));
         it = jobs.erase(it);
         progressed = true;
       } else if (it->polls >= opt.max_polls_per_job) {
-        unknown.insert(it->ids.begin(), it->ids.end());
-        done_count += it->ids.size();
+        t.unknown.insert(it->ids.begin(), it->ids.end());
+        t.done_count += it->ids.size();
         it = jobs.erase(it);
         progressed = true;
       } else {
         ++it;
       }
     }
-    delay = progressed ? 1 : std::min(delay * 2, std::max(1.0, opt.max_poll_seconds));
+    delay = progressed ? 1 : Backoff(delay, opt);
   }
   return Status::Ok();
 }
@@ -212,6 +429,10 @@ Result<zendesk::User> CheckAssignee(const ActionContext& ctx, int64_t to) {
   return u;
 }
 
+std::string ReassignJournalKey(int64_t from) {
+  return "reassign/" + Id(from);
+}
+
 Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, int64_t to,
                                       const ReassignOptions& options) {
   const std::string target = "tickets:" + Id(from) + "->" + Id(to);
@@ -223,22 +444,54 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
 
   auto assignee = CheckAssignee(ctx, to);
   if (!assignee.ok()) return audit.Fail(assignee.status());
+
+  // An interrupted run's batches are settled before anything is searched or sent.
+  Journal journal(ctx, from);
+  if (Status s = journal.Load(); !s.ok()) return audit.Fail(s);
+  Tally t;
+  std::vector<std::string> warnings;
+  if (ctx.dry_run) {
+    if (!journal.Empty())
+      warnings.push_back(std::to_string(journal.Size()) +
+                         " update_many batches of an interrupted run are pending: the real run checks them "
+                         "before sending anything");
+  } else if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
+    return audit.Fail(s.With("settling an interrupted reassignment"));
+  }
+
   auto tickets = NonClosedTicketsOf(ctx, from);
   if (!tickets.ok()) return audit.Fail(tickets.status());
+  // The search index lags behind updates: only tickets that Zendesk itself
+  // shows assigned to FROM and not closed are sent.
+  if (!tickets->ids.empty()) {
+    auto current = CurrentAssignees(ctx, tickets->ids);
+    if (!current.ok()) return audit.Fail(current.status().With("reading the tickets of user " + Id(from)));
+    AssignedTickets confirmed;
+    for (int64_t id : tickets->ids) {
+      auto it = current->find(id);
+      if (it == current->end()) continue;
+      const auto& [who, st] = it->second;
+      if (!who || *who != from || st == "closed") continue;
+      confirmed.ids.push_back(id);
+      ++confirmed.by_status[st.empty() ? "unknown" : st];
+    }
+    *tickets = std::move(confirmed);
+  }
 
   const json before = {{"from", from},
                        {"to", to},
                        {"to_user", UserJson(*assignee)},
-                       {"non_closed", tickets->ids.size()},
+                       {"non_closed", tickets->ids.size() + t.resumed},
                        {"by_status", tickets->by_status}};
   if (Status s = audit.Begin(before); !s.ok()) return s;
 
   ActionOutcome o = NewOutcome(ctx, "tickets.reassign", target);
   o.before = before;
-  const size_t total = tickets->ids.size();
-  const std::string what = "reassign " + std::to_string(total) + " non-closed tickets" +
-                           (total ? " (" + StatusCounts(tickets->by_status) + ")" : "") + " from " +
-                           Id(from) + " to " + Id(to) + " (" + assignee->name + ")";
+  o.warnings = warnings;
+  const size_t total = tickets->ids.size() + t.resumed;
+  const std::string what = "reassign " + std::to_string(tickets->ids.size()) + " non-closed tickets" +
+                           (tickets->ids.empty() ? "" : " (" + StatusCounts(tickets->by_status) + ")") +
+                           " from " + Id(from) + " to " + Id(to) + " (" + assignee->name + ")";
   if (total == 0) {
     o.result = ctx.dry_run ? "dry-run" : "no-op";
     o.summary = "user " + Id(from) + " has no non-closed tickets: nothing to reassign";
@@ -258,13 +511,15 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   }
 
   const UnixTime start = NowUnix();
-  std::set<int64_t> moved;
-  std::map<int64_t, Failure> failed;
-  std::set<int64_t> unknown;
-  std::vector<int64_t> submitted;
-  size_t done_count = 0;
-  Status run =
-      MoveBatches(ctx, tickets->ids, to, options, moved, failed, unknown, submitted, done_count, total);
+  const size_t resumed = t.resumed;
+  t.total = tickets->ids.size();
+  Status run = MoveBatches(ctx, journal, tickets->ids, to, options, t);
+  if (!run.ok() && !journal.Empty()) {
+    // Settle what may have been accepted; the verification then re-sends only
+    // the tickets Zendesk shows still assigned to FROM.
+    Status settled = ResolvePending(ctx, journal, options, t);
+    if (settled.ok()) run = Status::Ok();
+  }
 
   // Verification: nothing of FROM left except the tickets Zendesk refused. A
   // second pass picks up tickets whose job outcome was unknown.
@@ -272,6 +527,10 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   bool verified = false;
   if (run.ok()) {
     for (int pass = 0; pass < 2; ++pass) {
+      if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
+        run = s.With("verifying the reassignment");
+        break;
+      }
       auto again = NonClosedTicketsOf(ctx, from);
       if (!again.ok()) {
         run = again.status().With("verifying the reassignment");
@@ -281,72 +540,74 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
       // The search index lags behind updates: confirm with the tickets themselves.
       if (!remaining.empty()) {
         auto current = CurrentAssignees(ctx, remaining);
-        if (current.ok()) {
-          std::vector<int64_t> still;
-          for (int64_t id : remaining) {
-            auto it = current->find(id);
-            if (it == current->end()) continue;  // gone (deleted/archived)
-            const auto& [who, st] = it->second;
-            if (who && *who == from && st != "closed") still.push_back(id);
-          }
-          remaining = still;
+        if (!current.ok()) {
+          run = current.status().With("verifying the reassignment");
+          break;
         }
+        std::vector<int64_t> still;
+        for (int64_t id : remaining) {
+          auto it = current->find(id);
+          if (it == current->end()) continue;  // gone (deleted/archived)
+          const auto& [who, st] = it->second;
+          if (who && *who == from && st != "closed") still.push_back(id);
+        }
+        remaining = still;
       }
       std::vector<int64_t> retry;
       for (int64_t id : remaining) {
-        if (!failed.count(id)) retry.push_back(id);
+        if (!t.failed.count(id)) retry.push_back(id);
       }
-      for (int64_t id : remaining) moved.erase(id);
+      for (int64_t id : remaining) t.moved.erase(id);
       if (retry.empty() || pass == 1) break;
       Progress(ctx, std::to_string(retry.size()) + " tickets still assigned to " + Id(from) +
                         ": moving them again");
-      unknown.clear();
-      run = MoveBatches(ctx, retry, to, options, moved, failed, unknown, submitted, done_count,
-                        total + retry.size());
+      t.unknown.clear();
+      t.total += retry.size();
+      run = MoveBatches(ctx, journal, retry, to, options, t);
       if (!run.ok()) break;
     }
     verified = run.ok() && std::all_of(remaining.begin(), remaining.end(),
-                                       [&](int64_t id) { return failed.count(id) > 0; });
+                                       [&](int64_t id) { return t.failed.count(id) > 0; });
   }
-  for (const auto& [id, f] : failed) moved.erase(id);
+  for (const auto& [id, f] : t.failed) t.moved.erase(id);
   const UnixTime end = NowUnix();
 
   // Our own writes never count as the connecting admin's activity (±60 s for clock skew).
-  if (!submitted.empty()) {
-    std::vector<int64_t> ids(submitted.begin(), submitted.end());
+  if (!t.submitted.empty()) {
+    std::vector<int64_t> ids(t.submitted.begin(), t.submitted.end());
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    if (Status s = ctx.store->RecordOwnWrites(ctx.conn.account, ids, start - 60, end + 60); !s.ok()) {
+    const UnixTime from_ts = std::min(start, t.earliest_send.value_or(start)) - 60;
+    if (Status s = ctx.store->RecordOwnWrites(ctx.conn.account, ids, from_ts, end + 60); !s.ok()) {
       o.warnings.push_back("could not record seatkeeper's own ticket writes: " + s.ToString());
     }
   }
 
   json failures = json::array();
-  for (const auto& [id, f] : failed)
+  for (const auto& [id, f] : t.failed)
     failures.push_back({{"id", id}, {"error", f.error}, {"details", f.details}});
   std::vector<int64_t> left_unexplained;
   for (int64_t id : remaining) {
-    if (!failed.count(id)) left_unexplained.push_back(id);
+    if (!t.failed.count(id)) left_unexplained.push_back(id);
   }
-  o.details = {{"tickets", total},
-               {"by_status", tickets->by_status},
-               {"moved", moved.size()},
-               {"failed", failed.size()},
-               {"failures", failures},
-               {"verified", verified},
-               {"remaining", remaining.size()},
+  o.details = {{"tickets", total},          {"by_status", tickets->by_status},
+               {"moved", t.moved.size()},   {"failed", t.failed.size()},
+               {"failures", failures},      {"resumed", resumed},
+               {"verified", verified},      {"remaining", remaining.size()},
                {"remaining_ids", remaining}};
-  o.after = {{"moved", moved.size()}, {"failed", failed.size()}, {"remaining", remaining.size()}};
-  o.changes.push_back({"reassign-tickets", what, failed.empty() && run.ok() && verified ? "done" : "failed"});
-  o.summary =
-      "reassigned " + std::to_string(moved.size()) + " of " + std::to_string(total) + " tickets from " +
-      Id(from) + " to " + Id(to) + (failed.empty() ? "" : ", " + std::to_string(failed.size()) + " failed") +
-      (verified
-           ? (remaining.empty() ? "; verified: none left" : "; verified: only the failed tickets are left")
-           : "");
-  for (const auto& [id, f] : failed) {
+  o.after = {{"moved", t.moved.size()}, {"failed", t.failed.size()}, {"remaining", remaining.size()}};
+  o.changes.push_back(
+      {"reassign-tickets", what, t.failed.empty() && run.ok() && verified ? "done" : "failed"});
+  o.summary = "reassigned " + std::to_string(t.moved.size()) + " of " + std::to_string(total) +
+              " tickets from " + Id(from) + " to " + Id(to) +
+              (resumed ? " (" + std::to_string(resumed) + " sent by an interrupted run)" : "") +
+              (t.failed.empty() ? "" : ", " + std::to_string(t.failed.size()) + " failed") +
+              (verified ? (remaining.empty() ? "; verified: none left"
+                                             : "; verified: only the failed tickets are left")
+                        : "");
+  for (const auto& [id, f] : t.failed) {
     if (o.warnings.size() >= 20) {
-      o.warnings.push_back("... " + std::to_string(failed.size()) + " failures in all (see --json)");
+      o.warnings.push_back("... " + std::to_string(t.failed.size()) + " failures in all (see --json)");
       break;
     }
     o.warnings.push_back("ticket " + Id(id) + " not reassigned: " + f.error +
@@ -355,9 +616,9 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   if (!run.ok()) {
     o.result = "partial";
     o.status = run;
-  } else if (!failed.empty()) {
+  } else if (!t.failed.empty()) {
     o.result = "partial";
-    o.status = Status(Code::kInvalidRecord, std::to_string(failed.size()) + " of " + std::to_string(total) +
+    o.status = Status(Code::kInvalidRecord, std::to_string(t.failed.size()) + " of " + std::to_string(total) +
                                                 " tickets could not be reassigned (Zendesk refused them)");
   } else if (!verified) {
     o.result = "partial";

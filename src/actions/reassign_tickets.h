@@ -15,7 +15,17 @@ struct ReassignOptions {
   int max_in_flight = 10;        // jobs queued/working at once (Zendesk allows 30 per account)
   double max_poll_seconds = 30;  // backoff cap between job-status polls (1, 2, 4 ... ≤ cap)
   int max_polls_per_job = 40;    // then the job's tickets count as unknown and are re-checked
+  // Longest wait for jobs Zendesk may have accepted from an interrupted send
+  // (no job id known) before their tickets' state decides what is re-sent.
+  double in_doubt_wait_seconds = 60;
 };
+
+// The store key (Store::GetValue/PutValue) of the reassignment journal of
+// tickets assigned to `from`: {"batches":{seq:{"ids","to","job","at"}},"seq"}.
+// Every update_many batch is written there before it is sent and gets its job
+// id as soon as Zendesk returns it; a batch leaves the journal once its
+// outcome is known.
+std::string ReassignJournalKey(int64_t from);
 
 // The tickets of `assignee` whose status is not closed, through
 // /search/export (no 1,000-result cap), with their status counts.
@@ -30,8 +40,13 @@ Result<AssignedTickets> NonClosedTicketsOf(const ActionContext& ctx, int64_t ass
 Result<zendesk::User> CheckAssignee(const ActionContext& ctx, int64_t to);
 
 // Reassigns every ticket assigned to `from` with status new, open, pending,
-// hold or solved to `to`: update_many jobs of ≤ batch_size ids, each polled
-// to completion with backoff; per-ticket failures listed in
+// hold or solved to `to`. Never repeats a completed mutation: batches left in
+// the journal by an interrupted run are settled first (their jobs polled;
+// a batch sent without a known job id waits for the account's unfinished
+// jobs and is then judged by the tickets' current assignee), and only
+// tickets confirmed (tickets/show_many) to still belong to `from` are sent:
+// update_many jobs of ≤ batch_size ids, each polled to completion with
+// backoff; per-ticket failures listed in
 // details.failures [{id, error, details}]; afterwards re-queries and
 // verifies that none are left (details.verified, details.remaining). The
 // tickets touched are recorded with Store::RecordOwnWrites so they never

@@ -1,6 +1,7 @@
 #include "actions/reassign_tickets.h"
 
 #include <set>
+#include <sstream>
 
 #include "actions/action_testing.h"
 
@@ -40,6 +41,121 @@ TEST_F(ReassignTicketsTest, NothingToMoveIsNoOp) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->result, "no-op");
   EXPECT_TRUE(MutatingRequests().empty());
+}
+
+// ---- crash safety: a journal left by a run stopped at each point of a send ----
+
+// Non-closed tickets assigned to `id` per zdsim's state.
+std::vector<int64_t> OpenTicketIds(zdsim::Simulator& sim, int64_t id) {
+  std::vector<int64_t> out;
+  for (const auto& t : sim.TicketsState(id)) {
+    std::string s = t.value("status", "");
+    if (s != "closed" && s != "deleted" && !t.value("archived", false)) out.push_back(t["id"]);
+  }
+  return out;
+}
+
+// Successful update_many requests naming ticket `id`.
+int SentFor(zdsim::Simulator& sim, int64_t id) {
+  int n = 0;
+  for (const auto& r : sim.Requests()) {
+    const std::string path = r.value("path", "");
+    const int st = r.value("status", 0);
+    if (r.value("method", "") != "PUT" || st < 200 || st >= 300 ||
+        path.find("update_many") == std::string::npos)
+      continue;
+    std::string ids = path.substr(path.find("ids=") + 4);
+    for (auto& c : ids)
+      if (c == ',') c = ' ';
+    for (size_t p; (p = ids.find("%2C")) != std::string::npos;) ids.replace(p, 3, " ");
+    std::istringstream in(ids);
+    for (int64_t v; in >> v;) n += v == id;
+  }
+  return n;
+}
+
+class ReassignJournalTest : public ActionsTest {
+ protected:
+  // A journal entry as a run leaves it: intent written, `job` known or not.
+  void LeaveJournal(int64_t from, int64_t to, const std::vector<int64_t>& ids, const std::string& job) {
+    json batch = {{"ids", ids}, {"to", to}, {"at", NowUnix()}};
+    if (!job.empty()) batch["job"] = job;
+    json doc = {{"seq", 1}, {"batches", {{"1", batch}}}};
+    ASSERT_TRUE(store_->PutValue("default", ReassignJournalKey(from), doc.dump()).ok());
+  }
+  // The update_many a killed run sent (Zendesk accepted it); its job id.
+  std::string SendBehindTheScenes(const std::vector<int64_t>& ids, int64_t to) {
+    auto js = client_->UpdateManyTickets(ids, {{"assignee_id", to}});
+    EXPECT_TRUE(js.ok()) << js.status().ToString();
+    return js.ok() ? js->id : "";
+  }
+  void ExpectEachSentOnce(const std::vector<int64_t>& ids) {
+    for (int64_t id : ids) EXPECT_EQ(SentFor(*sim_, id), 1) << "ticket " << id;
+  }
+};
+
+// Stopped after Zendesk accepted the batch, before its job id was saved: the
+// resume waits for the account's running jobs and re-sends nothing.
+TEST_F(ReassignJournalTest, AcceptedBatchWithoutJobIdIsNotSentAgain) {
+  const int64_t from = FindUser("agent"), to = sim_->AdminId();
+  const auto ids = OpenTicketIds(*sim_, from);
+  ASSERT_FALSE(ids.empty());
+  LeaveJournal(from, to, ids, "");
+  SendBehindTheScenes(ids, to);
+  auto r = ReassignTickets(Ctx(), from, to);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
+  EXPECT_EQ(r->details["resumed"], ids.size()) << r->ToJson().dump(2);
+  EXPECT_EQ(r->details["moved"], ids.size());
+  EXPECT_TRUE(r->details["verified"].get<bool>());
+  EXPECT_EQ(NonClosed(from), 0);
+  ExpectEachSentOnce(ids);
+  EXPECT_EQ(*store_->GetValue("default", ReassignJournalKey(from)).value(), R"({"batches":{},"seq":1})");
+}
+
+// Stopped after the job id was saved, while the job still runs: the resume
+// polls the job and re-sends nothing.
+TEST_F(ReassignJournalTest, BatchWithJobIdIsPolledNotSentAgain) {
+  const int64_t from = FindUser("agent"), to = sim_->AdminId();
+  const auto ids = OpenTicketIds(*sim_, from);
+  ASSERT_FALSE(ids.empty());
+  LeaveJournal(from, to, ids, SendBehindTheScenes(ids, to));
+  auto r = ReassignTickets(Ctx(), from, to);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
+  EXPECT_EQ(r->details["resumed"], ids.size());
+  EXPECT_EQ(NonClosed(from), 0);
+  ExpectEachSentOnce(ids);
+}
+
+// Stopped after the intent was written, before the request left: nothing
+// took effect, so the tickets are sent (once).
+TEST_F(ReassignJournalTest, IntentNeverSentIsSentOnce) {
+  const int64_t from = FindUser("agent"), to = sim_->AdminId();
+  const auto ids = OpenTicketIds(*sim_, from);
+  ASSERT_FALSE(ids.empty());
+  LeaveJournal(from, to, ids, "");
+  auto r = ReassignTickets(Ctx(), from, to);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
+  EXPECT_EQ(r->details["resumed"], 0);
+  EXPECT_EQ(NonClosed(from), 0);
+  ExpectEachSentOnce(ids);
+}
+
+// A dry run with a pending journal says so and settles nothing.
+TEST_F(ReassignJournalTest, DryRunLeavesTheJournalAndWarns) {
+  const int64_t from = FindUser("agent"), to = sim_->AdminId();
+  const auto ids = OpenTicketIds(*sim_, from);
+  ASSERT_FALSE(ids.empty());
+  LeaveJournal(from, to, ids, "");
+  auto r = ReassignTickets(Ctx(true), from, to);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->warnings.empty());
+  EXPECT_NE(r->warnings[0].find("interrupted run"), std::string::npos) << r->warnings[0];
+  EXPECT_TRUE(MutatingRequests().empty());
+  EXPECT_NE(store_->GetValue("default", ReassignJournalKey(from)).value()->find(std::to_string(ids[0])),
+            std::string::npos);
 }
 
 // A big account: thousands of recent (non-closed) tickets, no rate limits so
