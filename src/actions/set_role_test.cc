@@ -10,6 +10,36 @@ using testing::ActionsTest;
 
 class SetRoleTest : public ActionsTest {};
 
+// Zendesk refusing the change with a 400 (or 422) is Zendesk's refusal with
+// its reason (CLI exit 3), never a usage error of the caller (exit 2); the
+// role is unchanged and the audit entry says "refused".
+TEST_F(SetRoleTest, ZendeskBadRequestIsARefusalNotAUsageError) {
+  for (int http : {400, 422}) {
+    const int64_t id = FindUser("agent", http == 400 ? 0 : 1);
+    ASSERT_NE(id, 0);
+    zdsim::Fault f;
+    f.kind = "status";
+    f.status = http;
+    f.body = "json";
+    f.count = 1;
+    f.path = "/api/v2/users/" + std::to_string(id);
+    f.skip = 1;  // the GET that reads the user first
+    sim_->AddFault(f);
+    auto r = SetRole(Ctx(), {id, "end-user", std::nullopt});
+    sim_->ClearFaults();
+    ASSERT_FALSE(r.ok()) << http;
+    EXPECT_EQ(r.status().code(), Code::kRefused) << http << " " << r.status().ToString();
+    EXPECT_EQ(ExitCodeFor(r.status()), 3) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("Zendesk refused"), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("(" + std::to_string(http) + ")"), std::string::npos)
+        << r.status().ToString();
+    EXPECT_EQ(TruthUser(id)["role"], "agent");
+    auto audit = store_->ListAudit("default");
+    ASSERT_TRUE(audit.ok() && !audit->empty());
+    EXPECT_EQ(audit->back().result, "refused");
+  }
+}
+
 TEST_F(SetRoleTest, DowngradeFreesTheSeatKeepsUndoAndReRunIsNoOp) {
   const int64_t id = FindUser("agent");
   ASSERT_NE(id, 0);

@@ -53,7 +53,7 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     std::optional<UnixTime> start;
     if (cursor.empty()) start = 0;
     auto fetched = ctx.client->IncrementalUsersCursor(start, cursor);
-    if (!fetched.ok() && !cursor.empty() && !restarted && fetched.status().code() == Code::kInvalidArgument) {
+    if (!fetched.ok() && !cursor.empty() && !restarted && fetched.status().code() == Code::kInvalidRecord) {
       // Zendesk answers 400 to an expired cursor (e.g. a checkpoint from long
       // ago): start the export again. Users are upserted and stamped with the
       // same run id, so a restart neither duplicates nor loses anyone.

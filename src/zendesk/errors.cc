@@ -215,9 +215,12 @@ Status StatusFromHttp(long http_status, std::string_view body,
     return {Code::kBadResponse, WithEndpoint(m, endpoint)};
   }
   if (http_status == 400) {
-    return {Code::kInvalidArgument, WithEndpoint("Zendesk rejected the request (400): " +
-                                                     (reason.empty() ? std::string("bad request") : reason),
-                                                 endpoint)};
+    // Zendesk refusing what seatkeeper sent is not a usage error of the
+    // caller (kInvalidArgument, exit 2): like a 422 it is Zendesk's refusal,
+    // which actions report as such with Zendesk's reason.
+    return {Code::kInvalidRecord, WithEndpoint("Zendesk rejected the request (400): " +
+                                                   (reason.empty() ? std::string("bad request") : reason),
+                                               endpoint)};
   }
   return {Code::kBadResponse,
           WithEndpoint("unexpected HTTP " + std::to_string(http_status) + " from Zendesk" +

@@ -19,6 +19,9 @@ std::string ZendeskReason(std::string_view body);
 
 // The Status for a non-2xx answer. `endpoint` is "METHOD /path" without query
 // (used for context and to detect users/me); `headers` have lower-case names.
+// 400 and 422 (Zendesk refused the request) are kInvalidRecord, never
+// kInvalidArgument: that is the caller's usage error (CLI exit 2), which a
+// Zendesk answer never is; actions report it as Zendesk's refusal (exit 3).
 // Never includes credentials (they are not in any of the inputs).
 Status StatusFromHttp(long http_status, std::string_view body,
                       const std::map<std::string, std::string>& headers, std::string_view endpoint);

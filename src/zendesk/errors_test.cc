@@ -79,7 +79,7 @@ TEST(StatusFromHttpTest, Table) {
       {400,
        R"({"error":"InvalidPaginationParameter","description":"page[size] cannot be greater than 100"})",
        "GET /api/v2/users",
-       Code::kInvalidArgument,
+       Code::kInvalidRecord,
        {"page[size] cannot be greater than 100"}},
       {302, "", "GET /api/v2/users", Code::kBadResponse, {"redirect"}},
   };
@@ -88,6 +88,19 @@ TEST(StatusFromHttpTest, Table) {
     EXPECT_EQ(s.code(), c.want) << c.status << " " << c.body << " -> " << s.ToString();
     for (const char* part : c.contains)
       EXPECT_NE(s.message().find(part), std::string::npos) << s.message() << " lacks " << part;
+  }
+}
+
+// A Zendesk 400 or 422 is Zendesk's refusal, never the caller's usage error
+// (CLI exit 2): both keep Zendesk's reason, and neither maps to exit 2.
+TEST(StatusFromHttpTest, ZendeskRefusalsAreNeverUsageErrors) {
+  for (long http : {400L, 422L}) {
+    Status s = StatusFromHttp(http, R"({"error":{"title":"Invalid attribute","message":"bad user.tags"}})",
+                              {}, "PUT /api/v2/users/12");
+    EXPECT_EQ(s.code(), Code::kInvalidRecord) << http;
+    EXPECT_NE(ExitCodeFor(s), 2) << http;
+    EXPECT_NE(s.message().find("bad user.tags"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("(" + std::to_string(http) + ")"), std::string::npos) << s.message();
   }
 }
 
