@@ -17,6 +17,7 @@
 #include "actions/set_role.h"
 #include "cli/context.h"
 #include "cli/table.h"
+#include "util/log.h"
 
 namespace sk::cli {
 namespace {
@@ -56,6 +57,8 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
 // connection (a read connection is refused by the action before any request),
 // runs the action and prints its outcome; sets ctx.exit_code.
 void RunAction(Context& ctx, bool dry_run, const ActionFn& fn) {
+  // Every log line of the action carries the account and this run's id.
+  log::Scope scope({{"account", ctx.account}, {"run_id", log::NewRunId()}});
   auto st = ctx.Store();
   if (!st.ok()) return PrintError(ctx, st.status());
   auto conn = ctx.RequireConnection();

@@ -98,6 +98,9 @@ int Main(int argc, char** argv) {
     if (!log_level.empty()) config.SetFlag("log_level", log_level);
     config_status = log::Init(config.Get("log_format"), config.Get("log_level"));
     if (config_status.ok() && !config.Get("key").empty()) setenv("SEATKEEPER_KEY", config.Get("key").c_str(), 0);
+    // The store opens what SEATKEEPER_DB names (store::DatabaseFor): a `db` from the
+    // config file fills it in; a SEATKEEPER_DB already set (environment) wins.
+    if (config_status.ok() && !config.Get("db").empty()) setenv("SEATKEEPER_DB", config.Get("db").c_str(), 0);
     if (!config_status.ok()) throw CLI::ValidationError(config_status.message());
     log::RegisterSecret(config.Get("key"));
   });

@@ -14,6 +14,7 @@
 #include "server/http_util.h"
 #include "server/web_server.h"
 #include "sync/connection_client.h"
+#include "util/log.h"
 
 namespace sk::server {
 namespace {
@@ -65,6 +66,8 @@ void WebServer::RegisterActionRoutes() {
   // a read connection the action refuses before any request) and runs `fn`.
   auto run = [this](const httplib::Request& req, httplib::Response& res,
                     const std::function<Result<ActionFn>(const json&)>& parse) {
+    // Every log line of the action carries the account and this run's id.
+    log::Scope scope({{"account", opt_.account}, {"run_id", log::NewRunId()}});
     auto body = JsonBody(req);
     if (!body.ok()) return SendActionError(res, body.status());
     if (body->contains("dry_run") && !(*body)["dry_run"].is_boolean())
@@ -85,6 +88,7 @@ void WebServer::RegisterActionRoutes() {
       client = sync::MakeConnectionClient(**conn, store_, {opt_.ca_file, nullptr, nullptr});
       a.client = client.get();
     }
+    RecordClientStatsOnExit count_requests(metrics_, opt_.account, client);  // in /metrics
     auto outcome = (*fn)(a);
     const std::string route = req.path.substr(req.path.rfind('/') + 1);
     if (!outcome.ok()) {

@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -104,6 +105,27 @@ std::string Metrics::Render() {
     for (const auto& [labels, v] : series) out << Series(name, labels) << " " << Number(v) << "\n";
   }
   return out.str();
+}
+
+void RecordClientStats(Metrics& m, const std::string& account, const zendesk::ClientStats& stats) {
+  const std::string a = "account=\"" + Metrics::Label(account) + "\"";
+  for (const auto& [key, n] : stats.requests_by_bucket_status)
+    m.Add("seatkeeper_zendesk_requests_total",
+          a + ",bucket=\"" + Metrics::Label(key.first) + "\",status=\"" + Metrics::Label(key.second) + "\"",
+          static_cast<double>(n));
+  for (const auto& [endpoint, n] : stats.requests_by_endpoint)
+    m.Add("seatkeeper_zendesk_endpoint_requests_total", a + ",endpoint=\"" + Metrics::Label(endpoint) + "\"",
+          static_cast<double>(n));
+  m.Add("seatkeeper_zendesk_rate_limited_total", a, static_cast<double>(stats.rate_limited));
+  m.Add("seatkeeper_zendesk_wait_seconds_total", a, stats.seconds_waited);
+  for (const auto& [bucket, window] : stats.rate_limit_by_bucket) {
+    const std::string labels = a + ",bucket=\"" + Metrics::Label(bucket) + "\"";
+    m.Set("seatkeeper_zendesk_rate_limit_requests", labels, window.first);
+    m.Set("seatkeeper_zendesk_rate_limit_remaining_requests", labels, window.second);
+    if (window.first > 0)
+      m.Set("seatkeeper_zendesk_rate_limit_headroom_ratio", labels,
+            std::clamp(static_cast<double>(window.second) / window.first, 0.0, 1.0));
+  }
 }
 
 }  // namespace sk::server

@@ -8,9 +8,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "zendesk/client.h"
 
 namespace sk::server {
 
@@ -39,6 +42,27 @@ class Metrics {
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, double>> series_;
+};
+
+// Adds what a Zendesk client did (the seatkeeper_zendesk_* families) for `account`.
+void RecordClientStats(Metrics& metrics, const std::string& account, const zendesk::ClientStats& stats);
+
+// Records `client`'s counters (RecordClientStats) when destroyed, if it is
+// set by then: whatever way a handler returns, its requests count.
+class RecordClientStatsOnExit {
+ public:
+  RecordClientStatsOnExit(Metrics& metrics, std::string account, const std::unique_ptr<zendesk::Client>& client)
+      : metrics_(metrics), account_(std::move(account)), client_(client) {}
+  ~RecordClientStatsOnExit() {
+    if (client_) RecordClientStats(metrics_, account_, client_->stats());
+  }
+  RecordClientStatsOnExit(const RecordClientStatsOnExit&) = delete;
+  RecordClientStatsOnExit& operator=(const RecordClientStatsOnExit&) = delete;
+
+ private:
+  Metrics& metrics_;
+  std::string account_;
+  const std::unique_ptr<zendesk::Client>& client_;
 };
 
 }  // namespace sk::server

@@ -126,25 +126,7 @@ Status SyncRunner::SyncOnce(const std::string& run_id) {
   Status status = sync::RunSync(*client, *store_, opt_.account, so).status();
   if (metrics_) {
     const std::string account = AccountLabel(opt_.account);
-    const auto& stats = client->stats();
-    for (const auto& [key, n] : stats.requests_by_bucket_status)
-      metrics_->Add("seatkeeper_zendesk_requests_total",
-                    account + ",bucket=\"" + Metrics::Label(key.first) + "\",status=\"" +
-                        Metrics::Label(key.second) + "\"",
-                    static_cast<double>(n));
-    for (const auto& [endpoint, n] : stats.requests_by_endpoint)
-      metrics_->Add("seatkeeper_zendesk_endpoint_requests_total",
-                    account + ",endpoint=\"" + Metrics::Label(endpoint) + "\"", static_cast<double>(n));
-    metrics_->Add("seatkeeper_zendesk_rate_limited_total", account, static_cast<double>(stats.rate_limited));
-    metrics_->Add("seatkeeper_zendesk_wait_seconds_total", account, stats.seconds_waited);
-    for (const auto& [bucket, window] : stats.rate_limit_by_bucket) {
-      const std::string labels = account + ",bucket=\"" + Metrics::Label(bucket) + "\"";
-      metrics_->Set("seatkeeper_zendesk_rate_limit_requests", labels, window.first);
-      metrics_->Set("seatkeeper_zendesk_rate_limit_remaining_requests", labels, window.second);
-      if (window.first > 0)
-        metrics_->Set("seatkeeper_zendesk_rate_limit_headroom_ratio", labels,
-                      std::max(0.0, static_cast<double>(window.second) / window.first));
-    }
+    RecordClientStats(*metrics_, opt_.account, client->stats());
     metrics_->Set("seatkeeper_sync_last_duration_seconds", account,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (status.ok())

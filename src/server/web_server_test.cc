@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "server.h"
@@ -43,6 +47,217 @@ std::string HtmlUnescape(std::string s) {
       s.replace(p, from.size(), to);
   }
   return s;
+}
+
+// --- a strict reader of the Prometheus text exposition format 0.0.4 ---
+// (https://prometheus.io/docs/instrumenting/exposition_formats/), plus the
+// naming conventions we promise: every family has HELP and TYPE before its
+// samples, its samples together; counters end in _total, gauges do not;
+// times are in seconds and say so; ratios end in _ratio.
+struct PromSample {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+struct PromFamily {
+  std::string type, help;
+};
+struct Exposition {
+  std::map<std::string, PromFamily> families;
+  std::vector<PromSample> samples;
+  // The sum of the series of `name` whose labels include `match`; nullopt when none.
+  std::optional<double> Value(const std::string& name,
+                              const std::map<std::string, std::string>& match = {}) const {
+    std::optional<double> sum;
+    for (const auto& s : samples) {
+      if (s.name != name) continue;
+      bool all = true;
+      for (const auto& [k, v] : match) all &= s.labels.count(k) && s.labels.at(k) == v;
+      if (all) sum = sum.value_or(0) + s.value;
+    }
+    return sum;
+  }
+};
+
+// "" when `text` is valid, else the first problem, with its line.
+std::string ParseExposition(const std::string& text, Exposition* out) {
+  static const std::regex kMetricName("[a-zA-Z_:][a-zA-Z0-9_:]*");
+  static const std::regex kLabelName("[a-zA-Z_][a-zA-Z0-9_]*");
+  if (text.empty() || text.back() != '\n') return "the body must end with a newline";
+  std::set<std::string> closed, series;
+  std::string current;
+  auto enter = [&](const std::string& family) -> std::string {
+    if (family == current) return "";
+    if (closed.count(family)) return "the lines of family " + family + " are not together";
+    if (!current.empty()) closed.insert(current);
+    current = family;
+    return "";
+  };
+  size_t start = 0;
+  for (int n = 1; start < text.size(); ++n) {
+    const size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    const std::string where = "line " + std::to_string(n) + " `" + line + "`: ";
+    if (line.empty()) return where + "empty line";
+    if (line[0] == '#') {
+      std::smatch m;
+      static const std::regex kMeta("# (HELP|TYPE) ([^ ]+) (.+)");
+      if (!std::regex_match(line, m, kMeta)) return where + "a comment that is neither HELP nor TYPE";
+      const std::string kind = m[1], name = m[2], rest = m[3];
+      if (!std::regex_match(name, kMetricName)) return where + "bad metric name";
+      if (std::string e = enter(name); !e.empty()) return where + e;
+      PromFamily& f = out->families[name];
+      if (kind == "HELP") {
+        if (!f.help.empty()) return where + "second HELP";
+        for (size_t i = 0; i < rest.size(); ++i) {
+          if (rest[i] != '\\') continue;
+          if (i + 1 == rest.size() || (rest[i + 1] != '\\' && rest[i + 1] != 'n'))
+            return where + "bad escape in HELP";
+          ++i;
+        }
+        f.help = rest;
+      } else {
+        if (!f.type.empty()) return where + "second TYPE";
+        if (rest != "counter" && rest != "gauge" && rest != "histogram" && rest != "summary" &&
+            rest != "untyped")
+          return where + "unknown type";
+        for (const auto& smp : out->samples)
+          if (smp.name == name) return where + "TYPE after samples";
+        f.type = rest;
+      }
+      continue;
+    }
+    PromSample smp;
+    size_t i = line.find_first_of("{ ");
+    if (i == std::string::npos) return where + "no value";
+    smp.name = line.substr(0, i);
+    if (!std::regex_match(smp.name, kMetricName)) return where + "bad metric name";
+    if (!out->families.count(smp.name) || out->families[smp.name].type.empty())
+      return where + "sample without a TYPE line before it";
+    if (std::string e = enter(smp.name); !e.empty()) return where + e;
+    if (line[i] == '{') {
+      ++i;
+      while (true) {
+        const size_t eq = line.find('=', i);
+        if (eq == std::string::npos) return where + "label without =";
+        const std::string label = line.substr(i, eq - i);
+        if (!std::regex_match(label, kLabelName) || label.rfind("__", 0) == 0)
+          return where + "bad label name";
+        if (eq + 1 >= line.size() || line[eq + 1] != '"') return where + "label value not quoted";
+        std::string value;
+        size_t j = eq + 2;
+        for (; j < line.size() && line[j] != '"'; ++j) {
+          if (line[j] == '\\') {
+            if (++j >= line.size()) return where + "dangling escape";
+            if (line[j] == 'n') {
+              value += '\n';
+            } else if (line[j] == '\\' || line[j] == '"') {
+              value += line[j];
+            } else {
+              return where + "bad escape in a label value";
+            }
+          } else {
+            value += line[j];
+          }
+        }
+        if (j >= line.size()) return where + "unterminated label value";
+        if (!smp.labels.emplace(label, value).second) return where + "label given twice";
+        i = j + 1;
+        if (i < line.size() && line[i] == ',') {
+          ++i;
+          continue;
+        }
+        if (i < line.size() && line[i] == '}') {
+          ++i;
+          break;
+        }
+        return where + "expected , or } after a label";
+      }
+    }
+    if (i >= line.size() || line[i] != ' ') return where + "expected a space before the value";
+    std::string value = line.substr(i + 1);
+    if (size_t sp = value.find(' '); sp != std::string::npos) {
+      const std::string ts = value.substr(sp + 1);
+      if (ts.empty() || ts.find_first_not_of("-0123456789") != std::string::npos)
+        return where + "bad timestamp";
+      value = value.substr(0, sp);
+    }
+    if (value == "NaN" || value == "+Inf" || value == "-Inf") {
+      smp.value = value == "NaN" ? std::nan("") : value == "+Inf" ? INFINITY : -INFINITY;
+    } else {
+      char* endp = nullptr;
+      smp.value = std::strtod(value.c_str(), &endp);
+      if (value.empty() || *endp != '\0') return where + "value is not a number";
+    }
+    std::string key = smp.name;
+    for (const auto& [k, v] : smp.labels) key += "|" + k + "=" + v;
+    if (!series.insert(key).second) return where + "the same series twice";
+    if (out->families[smp.name].type == "counter" && !(smp.value >= 0)) return where + "negative counter";
+    out->samples.push_back(std::move(smp));
+  }
+  // Conventions (https://prometheus.io/docs/practices/naming/).
+  static const std::regex kTimeWord("duration|eta|timestamp|wait|age|latency|elapsed");
+  for (const auto& [name, f] : out->families) {
+    if (f.help.empty()) return name + ": no HELP";
+    if (f.type.empty()) return name + ": no TYPE";
+    if (name.rfind("seatkeeper_", 0) != 0) return name + ": not in the seatkeeper_ namespace";
+    const bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
+    if (f.type == "counter" && !total) return name + ": a counter's name must end in _total";
+    if (f.type != "counter" && total) return name + ": only counters end in _total";
+    const std::string base = total ? name.substr(0, name.size() - 6) : name;
+    if (std::regex_search(name, kTimeWord) && !std::regex_search(base, std::regex("_seconds$")))
+      return name + ": a time must be in seconds, with the unit at the end of the name";
+    if (std::regex_search(name, std::regex("(^|_)ratio(_|$)")) &&
+        !std::regex_search(base, std::regex("_ratio$")))
+      return name + ": a ratio ends in _ratio";
+  }
+  return "";
+}
+
+TEST(ExpositionReader, AcceptsWellFormedTextAndRejectsEveryKindOfMistake) {
+  const std::string good =
+      "# HELP seatkeeper_x_total Things, with \\\\ and \\n escapes\n# TYPE seatkeeper_x_total counter\n"
+      "seatkeeper_x_total{a=\"1\",b=\"q\\\"\\\\\\n\"} 3\nseatkeeper_x_total 0 1700000000000\n"
+      "# HELP seatkeeper_wait_seconds Seconds\n# TYPE seatkeeper_wait_seconds gauge\nseatkeeper_wait_seconds "
+      "1.5e-3\n";
+  Exposition e;
+  ASSERT_EQ(ParseExposition(good, &e), "");
+  EXPECT_EQ(e.Value("seatkeeper_x_total"), 3);
+  EXPECT_EQ(e.Value("seatkeeper_x_total", {{"b", "q\"\\\n"}}), 3);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"no newline at end",
+       "# HELP seatkeeper_a_total h\n# TYPE seatkeeper_a_total counter\nseatkeeper_a_total 1"},
+      {"no TYPE", "# HELP seatkeeper_a_total h\nseatkeeper_a_total 1\n"},
+      {"no HELP", "# TYPE seatkeeper_a_total counter\nseatkeeper_a_total 1\n"},
+      {"counter without _total", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a counter\nseatkeeper_a 1\n"},
+      {"gauge with _total",
+       "# HELP seatkeeper_a_total h\n# TYPE seatkeeper_a_total gauge\nseatkeeper_a_total 1\n"},
+      {"time without seconds",
+       "# HELP seatkeeper_sync_duration h\n# TYPE seatkeeper_sync_duration gauge\n"
+       "seatkeeper_sync_duration 1\n"},
+      {"unit not last",
+       "# HELP seatkeeper_wait_seconds_x h\n# TYPE seatkeeper_wait_seconds_x gauge\n"
+       "seatkeeper_wait_seconds_x 1\n"},
+      {"bad escape in HELP", "# HELP seatkeeper_a h\\t\n# TYPE seatkeeper_a gauge\nseatkeeper_a 1\n"},
+      {"bad escape", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a{l=\"\\t\"} 1\n"},
+      {"unquoted label", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a{l=1} 1\n"},
+      {"trailing comma", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a{l=\"1\",} 1\n"},
+      {"same series twice",
+       "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a 1\nseatkeeper_a 2\n"},
+      {"not a number", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a one\n"},
+      {"negative counter",
+       "# HELP seatkeeper_a_total h\n# TYPE seatkeeper_a_total counter\nseatkeeper_a_total -1\n"},
+      {"family split",
+       "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\nseatkeeper_a 1\n# HELP seatkeeper_b h\n"
+       "# TYPE seatkeeper_b gauge\nseatkeeper_b 1\nseatkeeper_a{x=\"1\"} 1\n"},
+      {"foreign comment", "# just a comment\n"},
+      {"empty line", "# HELP seatkeeper_a h\n# TYPE seatkeeper_a gauge\n\nseatkeeper_a 1\n"},
+  };
+  for (const auto& [what, text] : bad) {
+    Exposition x;
+    EXPECT_NE(ParseExposition(text, &x), "") << what << " was accepted";
+  }
 }
 
 class WebServerTest : public ::testing::Test {
@@ -329,6 +544,173 @@ TEST_F(WebServerTest, MetricsCountRequestsByRoute) {
   EXPECT_NE(r->body.find("route=\"/api/users/{id}\",status=\"401\""), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("route=\"other\""), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("seatkeeper_sync_running{account=\"default\"} 0"), std::string::npos) << r->body;
+}
+
+// Zendesk with its rate-limit headers, for the metrics of the sync.
+class RateLimitedWebServerTest : public WebServerTest {
+ protected:
+  zdsim::Options SimOptions() override {
+    zdsim::Options o = WebServerTest::SimOptions();
+    o.rate_limits = true;
+    return o;
+  }
+  // GET /metrics, checked strictly. `until`: polls until it holds (HTTP
+  // requests are counted after their response is sent).
+  Exposition Scrape(const std::function<bool(const Exposition&)>& until = nullptr) {
+    Exposition e;
+    for (int i = 0; i < 100; ++i) {
+      auto r = Client().Get("/metrics");
+      EXPECT_TRUE(r);
+      if (!r) return e;
+      EXPECT_EQ(r->status, 200);
+      EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+      e = Exposition{};
+      std::string error = ParseExposition(r->body, &e);
+      EXPECT_EQ(error, "") << r->body;
+      if (!error.empty() || !until || until(e)) return e;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the expected series never appeared";
+    return e;
+  }
+};
+
+TEST_F(RateLimitedWebServerTest, MetricsParseAsPrometheusTextAndMoveAfterSyncsAndActions) {
+  StartSim();
+  Login();
+  ASSERT_EQ(Connect("read-write")->status, 303);
+  web_->sync_runner().WaitIdle();
+  const std::map<std::string, std::string> acct = {{"account", "default"}};
+  auto with = [&](std::map<std::string, std::string> m) {
+    m.emplace("account", "default");
+    return m;
+  };
+  Exposition first = Scrape();
+  // Every family issue #9 lists, after one sync.
+  for (const char* family :
+       {"seatkeeper_http_requests_total", "seatkeeper_syncs_total", "seatkeeper_zendesk_requests_total",
+        "seatkeeper_zendesk_endpoint_requests_total", "seatkeeper_zendesk_rate_limited_total",
+        "seatkeeper_zendesk_wait_seconds_total", "seatkeeper_zendesk_rate_limit_requests",
+        "seatkeeper_zendesk_rate_limit_remaining_requests", "seatkeeper_zendesk_rate_limit_headroom_ratio",
+        "seatkeeper_sync_running", "seatkeeper_sync_progress_ratio", "seatkeeper_sync_eta_seconds",
+        "seatkeeper_sync_last_duration_seconds", "seatkeeper_sync_last_success_timestamp_seconds",
+        "seatkeeper_sessions"})
+    EXPECT_TRUE(first.families.count(family)) << family << " is missing";
+  EXPECT_EQ(first.Value("seatkeeper_syncs_total", with({{"result", "ok"}})), 1);
+  const double ok_requests =
+      first.Value("seatkeeper_zendesk_requests_total", with({{"bucket", "account"}, {"status", "200"}}))
+          .value_or(0);
+  EXPECT_GT(ok_requests, 0);
+  EXPECT_EQ(first.Value("seatkeeper_zendesk_rate_limited_total", acct), 0);
+  auto headroom = first.Value("seatkeeper_zendesk_rate_limit_headroom_ratio", with({{"bucket", "account"}}));
+  ASSERT_TRUE(headroom);
+  EXPECT_GT(*headroom, 0);
+  EXPECT_LE(*headroom, 1);
+  EXPECT_GT(*first.Value("seatkeeper_zendesk_rate_limit_requests", with({{"bucket", "account"}})), 0);
+  EXPECT_GT(first.Value("seatkeeper_sync_last_duration_seconds", acct).value_or(0), 0);
+  const double first_success =
+      first.Value("seatkeeper_sync_last_success_timestamp_seconds", acct).value_or(0);
+  EXPECT_GT(first_success, 1.7e9);
+  EXPECT_EQ(first.Value("seatkeeper_sync_running", acct), 0);
+
+  // A second sync, whose first request gets a 429 with Retry-After: 1.
+  zdsim::Fault limited;
+  limited.status = 429;
+  limited.retry_after = 1;
+  sim_->AddFault(limited);
+  ASSERT_EQ(Post("/api/sync", json::object())->status, 202);
+  web_->sync_runner().WaitIdle();
+  Exposition second = Scrape([](const Exposition& e) {
+    return e.Value("seatkeeper_http_requests_total", {{"route", "/api/sync"}, {"status", "202"}}).has_value();
+  });
+  EXPECT_EQ(second.Value("seatkeeper_syncs_total", with({{"result", "ok"}})), 2);
+  EXPECT_GT(
+      second.Value("seatkeeper_zendesk_requests_total", with({{"bucket", "account"}, {"status", "200"}}))
+          .value_or(0),
+      ok_requests);
+  EXPECT_EQ(second.Value("seatkeeper_zendesk_requests_total", with({{"status", "429"}})), 1);
+  EXPECT_EQ(second.Value("seatkeeper_zendesk_rate_limited_total", acct), 1);
+  EXPECT_GE(second.Value("seatkeeper_zendesk_wait_seconds_total", acct).value_or(0), 1.0);
+  EXPECT_GE(second.Value("seatkeeper_sync_last_success_timestamp_seconds", acct).value_or(0), first_success);
+  EXPECT_EQ(second.Value("seatkeeper_http_requests_total",
+                         {{"method", "POST"}, {"route", "/api/sync"}, {"status", "202"}}),
+            1);
+
+  // An action: counted by kind and result, and its Zendesk requests too.
+  const double all_requests = second.Value("seatkeeper_zendesk_requests_total", acct).value_or(0);
+  auto done =
+      Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", sim_->AgentId()}, {"role", "end-user"}});
+  ASSERT_EQ(done->status, 200) << done->body;
+  Exposition third = Scrape([](const Exposition& e) {
+    return e.Value("seatkeeper_http_requests_total", {{"route", "/api/actions/set-role"}}).has_value();
+  });
+  EXPECT_EQ(third.Value("seatkeeper_actions_total", {{"action", "set-role"}, {"result", "ok"}}), 1);
+  EXPECT_GT(third.Value("seatkeeper_zendesk_requests_total", acct).value_or(0), all_requests);
+  EXPECT_EQ(third.Value("seatkeeper_http_requests_total",
+                        {{"method", "POST"}, {"route", "/api/actions/set-role"}, {"status", "200"}}),
+            1);
+  // One that Zendesk refuses (no such user) counts under its own result.
+  auto failed =
+      Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", 999999999}, {"role", "end-user"}});
+  EXPECT_NE(failed->status, 200) << failed->body;
+  Exposition fourth = Scrape([](const Exposition& e) {
+    return e.Value("seatkeeper_actions_total", {{"action", "set-role"}}).value_or(0) >= 2;
+  });
+  EXPECT_EQ(fourth.Value("seatkeeper_actions_total", {{"action", "set-role"}}), 2);
+  EXPECT_EQ(fourth.Value("seatkeeper_actions_total", {{"action", "set-role"}, {"result", "ok"}}), 1);
+  EXPECT_EQ(fourth.Value("seatkeeper_zendesk_requests_total", with({{"status", "404"}})).value_or(0), 1);
+}
+
+// Issue #9: the load balancer's health check fails when the store is gone.
+TEST_F(WebServerTest, HealthzTurnsUnhealthyWhenTheDatabaseFileIsGone) {
+  auto healthy = Client().Get("/healthz");
+  ASSERT_EQ(healthy->status, 200) << healthy->body;
+  EXPECT_EQ(json::parse(healthy->body)["status"], "ok");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(home_ + "/seatkeeper.db" + suffix);
+  auto r = Client().Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  auto j = json::parse(r->body);
+  EXPECT_EQ(j["status"], "unhealthy");
+  ASSERT_FALSE(j["reasons"].empty());
+  EXPECT_NE(j["reasons"][0].get<std::string>().find("store unreachable"), std::string::npos) << r->body;
+  EXPECT_NE(j["store"].get<std::string>().find("deleted"), std::string::npos) << r->body;
+}
+
+// Health reports the scheduler: enabled, ticking, when it last checked.
+TEST_F(WebServerTest, HealthzReportsTheSchedulerAndTheLastSyncAge) {
+  auto off = json::parse(Client().Get("/healthz")->body);
+  EXPECT_EQ(off["scheduler"]["enabled"], false);
+  EXPECT_TRUE(off["last_sync_age_seconds"].is_null());
+  web_->Stop();
+  web_.reset();
+  ServerOptions o;
+  o.port = 0;
+  o.sync_queue = queue_.get();
+  o.sync_at = DailyTime{3, 0};
+  web_ = std::make_unique<WebServer>(store_.get(), o);
+  auto port = web_->Start();
+  ASSERT_TRUE(port.ok());
+  port_ = *port;
+  json j;
+  for (int i = 0; i < 100; ++i) {
+    j = json::parse(Client().Get("/healthz")->body);
+    if (j["scheduler"]["alive"] == true) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(j["status"], "ok") << j.dump();
+  EXPECT_EQ(j["scheduler"]["enabled"], true);
+  EXPECT_EQ(j["scheduler"]["alive"], true) << j.dump();
+  EXPECT_TRUE(j["scheduler"]["last_tick_at"].is_string());
+  // A connection synced an hour ago: its age is reported.
+  store::Connection c;
+  c.url = "https://acme.zendesk.com";
+  c.state = "synced";
+  c.last_sync_at = NowUnix() - 3600;
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto synced = json::parse(Client().Get("/healthz")->body);
+  EXPECT_GE(synced["last_sync_age_seconds"].get<int64_t>(), 3600);
+  EXPECT_LT(synced["last_sync_age_seconds"].get<int64_t>(), 3700);
 }
 
 TEST_F(WebServerTest, OpenApiListsEveryRoute) {
