@@ -38,8 +38,8 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
+async function api(method, path, body, headers = {}) {
+  const opts = { method, headers: { ...headers }, credentials: "same-origin" };
   if (method !== "GET") {
     opts.headers["X-CSRF-Token"] = state.csrf || "";
     opts.headers["Content-Type"] = "application/json";
@@ -519,7 +519,18 @@ function outcomeNodes(o) {
   return nodes;
 }
 
+// One Idempotency-Key per confirmed dialog: a repeated confirm (double click,
+// a retry after a lost answer, another server behind the load balancer)
+// acts at most once and gets the first answer.
+function newIdempotencyKey() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 async function confirmAction(title, action, body, user, permanent = false) {
+  const idempotencyKey = newIdempotencyKey();
   let dry;
   try {
     dry = await api("POST", `/api/actions/${action}`, { ...body, dry_run: true });
@@ -537,7 +548,8 @@ async function confirmAction(title, action, body, user, permanent = false) {
   const confirm = openDialog(title, nodes, nothingToDo ? "Close" : "Confirm", async () => {
     if (nothingToDo) return true;
     try {
-      const done = await api("POST", `/api/actions/${action}`, { ...body, dry_run: false, confirm: typed ? typed.value.trim() : undefined });
+      const done = await api("POST", `/api/actions/${action}`, { ...body, dry_run: false, confirm: typed ? typed.value.trim() : undefined },
+        { "Idempotency-Key": idempotencyKey });
       openDialog(`${title}: ${done.result}`, outcomeNodes(done), "Close", () => { route(); return true; });
       return false;
     } catch (ex) {

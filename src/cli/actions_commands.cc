@@ -11,6 +11,7 @@
 #include "actions/action.h"
 #include "actions/create_user.h"
 #include "actions/delete_user.h"
+#include "actions/idempotency.h"
 #include "actions/offboard.h"
 #include "actions/permanent_delete.h"
 #include "actions/reassign_tickets.h"
@@ -55,12 +56,18 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
 
 // Opens the store and connection, builds the client only for a read-write
 // connection (a read connection is refused by the action before any request),
-// runs the action and prints its outcome; sets ctx.exit_code.
-void RunAction(Context& ctx, bool dry_run, const ActionFn& fn) {
+// runs the action and prints its outcome; sets ctx.exit_code. With an
+// idempotency key (not on a dry run) the action runs only if no earlier
+// request claimed the key; otherwise that request's answer is printed.
+void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& request, const ActionFn& fn) {
   // Every log line of the action carries the account and this run's id.
   log::Scope scope({{"account", ctx.account}, {"run_id", log::NewRunId()}});
   auto st = ctx.Store();
   if (!st.ok()) return PrintError(ctx, st.status());
+  if (!key.empty()) {
+    if (Status s = actions::ValidateIdempotencyKey(key); !s.ok())
+      return PrintError(ctx, s.With("--idempotency-key"));
+  }
   auto conn = ctx.RequireConnection();
   if (!conn.ok()) return PrintError(ctx, conn.status());
   actions::ActionContext a;
@@ -79,11 +86,32 @@ void RunAction(Context& ctx, bool dry_run, const ActionFn& fn) {
     std::ostream* err = ctx.err;
     a.progress = [err](const std::string& line) { *err << "\r" << line << "\x1b[K" << std::flush; };
   }
-  auto r = fn(a);
+  auto answer = actions::RunOnce(**st, ctx.account, dry_run ? "" : key, request, actions::ClaimOwner("cli"),
+                                 [&] { return fn(a); });
   if (a.progress) *ctx.err << "\r\x1b[K" << std::flush;
-  if (!r.ok()) return PrintError(ctx, r.status());
-  PrintOutcome(ctx, *r);
-  ctx.Finish(r->status);
+  if (!answer.ok()) return PrintError(ctx, answer.status());
+  if (answer->outcome) {
+    PrintOutcome(ctx, *answer->outcome);
+    return ctx.Finish(answer->status);
+  }
+  if (answer->kind == "replayed" && answer->body.contains("summary")) {
+    // The answer of the request that claimed the key first; nothing was sent.
+    if (ctx.json) {
+      *ctx.out << answer->body.dump(2) << "\n";
+    } else {
+      *ctx.out << answer->body.value("summary", "") << "\n"
+               << "(the answer of an earlier run with idempotency key " << key
+               << ": nothing was sent again)\n";
+    }
+    return ctx.Finish(answer->status);
+  }
+  PrintError(ctx, answer->status);
+}
+
+void AddIdempotencyKey(CLI::App* c, std::string& key) {
+  c->add_option("--idempotency-key", key,
+                "Run at most once per KEY: a repeat (any process on the same store) prints the first "
+                "run's answer and sends nothing");
 }
 
 // A short human rendering of an audit before/after value.
@@ -167,6 +195,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     struct Args {
       actions::CreateUserRequest req;
       bool dry_run = false;
+      std::string key;
     };
     auto a = std::make_shared<Args>();
     CLI::App* c =
@@ -179,8 +208,15 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_option("--custom-role", a->req.custom_role_id, "Custom role id (agent/admin)");
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
+    AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run,
+      const json request = {
+          {"action", "user.create"},
+          {"name", a->req.name},
+          {"email", a->req.email},
+          {"role", a->req.role},
+          {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()}};
+      RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) { return actions::CreateUser(ac, a->req); });
     });
   }
@@ -192,6 +228,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       std::optional<int64_t> reassign_to;
       bool yes = false;
       bool dry_run = false;
+      std::string key;
     };
     auto a = std::make_shared<Args>();
     CLI::App* c =
@@ -203,21 +240,27 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_flag("--yes", a->yes, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
+    AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) -> Result<actions::ActionOutcome> {
-        if (a->permanent) {
-          actions::PermanentDeleteRequest p;
-          p.user_id = a->id;
-          p.confirmed = a->yes;
-          p.soft_delete_first = true;
-          p.reassign_to = a->reassign_to;
-          return actions::PermanentlyDeleteUser(ac, p);
-        }
-        actions::DeleteUserRequest d;
-        d.user_id = a->id;
-        d.reassign_to = a->reassign_to;
-        return actions::DeleteUser(ac, d);
-      });
+      const json request = {{"action", a->permanent ? "user.permanent-delete" : "user.delete"},
+                            {"user_id", a->id},
+                            {"reassign_to", a->reassign_to ? json(*a->reassign_to) : json()},
+                            {"confirmed", a->yes}};
+      RunAction(ctx, a->dry_run, a->key, request,
+                [a](const actions::ActionContext& ac) -> Result<actions::ActionOutcome> {
+                  if (a->permanent) {
+                    actions::PermanentDeleteRequest p;
+                    p.user_id = a->id;
+                    p.confirmed = a->yes;
+                    p.soft_delete_first = true;
+                    p.reassign_to = a->reassign_to;
+                    return actions::PermanentlyDeleteUser(ac, p);
+                  }
+                  actions::DeleteUserRequest d;
+                  d.user_id = a->id;
+                  d.reassign_to = a->reassign_to;
+                  return actions::DeleteUser(ac, d);
+                });
     });
   }
 
@@ -225,6 +268,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     struct Args {
       actions::SetRoleRequest req;
       bool dry_run = false;
+      std::string key;
     };
     auto a = std::make_shared<Args>();
     CLI::App* c =
@@ -236,8 +280,14 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_option("--custom-role", a->req.custom_role_id, "Custom role id (agent/admin)");
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
+    AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run,
+      const json request = {
+          {"action", "user.set-role"},
+          {"user_id", a->req.user_id},
+          {"role", a->req.role},
+          {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()}};
+      RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) { return actions::SetRole(ac, a->req); });
     });
   }
@@ -250,6 +300,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       int64_t from = 0;
       int64_t to = 0;
       bool dry_run = false;
+      std::string key;
     };
     auto a = std::make_shared<Args>();
     CLI::App* c =
@@ -258,8 +309,10 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_option("--to", a->to, "Agent or admin who takes them")->required();
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
+    AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run, [a](const actions::ActionContext& ac) {
+      const json request = {{"action", "tickets.reassign"}, {"from", a->from}, {"to", a->to}};
+      RunAction(ctx, a->dry_run, a->key, request, [a](const actions::ActionContext& ac) {
         return actions::ReassignTickets(ac, a->from, a->to);
       });
     });
@@ -270,6 +323,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     struct Args {
       actions::OffboardRequest req;
       bool dry_run = false;
+      std::string key;
     };
     auto a = std::make_shared<Args>();
     CLI::App* c = app.add_subcommand(
@@ -283,8 +337,15 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     c->add_flag("--yes", a->req.confirmed, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show the whole plan; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
+    AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      RunAction(ctx, a->dry_run,
+      const json request = {{"action", "offboard"},
+                            {"user_id", a->req.user_id},
+                            {"reassign_to", a->req.reassign_to},
+                            {"delete", a->req.delete_user},
+                            {"permanent", a->req.permanent},
+                            {"confirmed", a->req.confirmed}};
+      RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) { return actions::Offboard(ac, a->req); });
     });
   }

@@ -1,12 +1,16 @@
 // POST /api/actions/{create-user|delete-user|set-role|reassign-tickets|offboard}:
 // the CLI's actions through src/actions (permission check, dry run, audit),
-// acting as "web:admin". Each body takes "dry_run": true|false.
+// acting as "web:admin". Each body takes "dry_run": true|false. An
+// Idempotency-Key header makes the request run once across every server on
+// the same store: a repeat gets the first answer (Idempotency-Status:
+// replayed) or 409 while it runs (Idempotency-Status: in-progress).
 #include <httplib.h>
 
 #include <memory>
 
 #include "actions/create_user.h"
 #include "actions/delete_user.h"
+#include "actions/idempotency.h"
 #include "actions/offboard.h"
 #include "actions/permanent_delete.h"
 #include "actions/reassign_tickets.h"
@@ -89,19 +93,37 @@ void WebServer::RegisterActionRoutes() {
       a.client = client.get();
     }
     RecordClientStatsOnExit count_requests(metrics_, opt_.account, client);  // in /metrics
-    auto outcome = (*fn)(a);
+    // One run per Idempotency-Key across every server sharing the store.
     const std::string route = req.path.substr(req.path.rfind('/') + 1);
-    if (!outcome.ok()) {
+    const std::string key = req.get_header_value("Idempotency-Key");
+    auto answer = actions::RunOnce(*store_, opt_.account, a.dry_run ? "" : key,
+                                   json{{"action", route}, {"body", *body}}, actions::ClaimOwner("web"),
+                                   [&] { return (*fn)(a); });
+    if (!answer.ok()) {
+      metrics_.Add("seatkeeper_actions_total",
+                   "action=\"" + Metrics::Label(route) + "\",result=\"" +
+                       (answer.status().code() == Code::kInvalidArgument ? "refused" : "failed") + "\"");
+      return SendActionError(res, answer.status());
+    }
+    if (answer->kind != "ran") {
+      res.set_header("Idempotency-Status", answer->kind);
+      Log("action " + route + ": " + answer->kind + " (Idempotency-Key " + key + "), nothing sent");
+      metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
+                                                   Metrics::Label(answer->kind) + "\"");
+      return SendJson(res, answer->status.ok() ? 200 : HttpStatusFor(answer->status), answer->body);
+    }
+    if (!answer->outcome) {
       const bool refused =
-          outcome.status().code() == Code::kRefused || outcome.status().code() == Code::kInvalidArgument;
+          answer->status.code() == Code::kRefused || answer->status.code() == Code::kInvalidArgument;
       metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
                                                    (refused ? "refused" : "failed") + "\"");
-      return SendActionError(res, outcome.status());
+      return SendActionError(res, answer->status);
     }
+    const actions::ActionOutcome& outcome = *answer->outcome;
     metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
-                                                 Metrics::Label(outcome->result) + "\"");
-    Log("action " + outcome->action + " " + outcome->target + ": " + outcome->result);
-    SendJson(res, outcome->status.ok() ? 200 : HttpStatusFor(outcome->status), outcome->ToJson());
+                                                 Metrics::Label(outcome.result) + "\"");
+    Log("action " + outcome.action + " " + outcome.target + ": " + outcome.result);
+    SendJson(res, outcome.status.ok() ? 200 : HttpStatusFor(outcome.status), answer->body);
   };
 
   Add({"POST",

@@ -578,6 +578,49 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
+                                                 const ActionClaim& claim) override {
+    std::lock_guard lock(mu_);
+    std::optional<ActionClaim> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // The primary key decides between concurrent claimers (any process).
+      auto ins = Exec(tx,
+                      "INSERT INTO action_claims(account, key, request, owner, state, claimed_at) "
+                      "VALUES($1,$2,$3,$4,'running',$5) ON CONFLICT(account, key) DO NOTHING RETURNING key",
+                      {P(account), P(claim.key), P(claim.request), P(claim.owner), P(claim.claimed_at)});
+      if (!ins.empty()) return Status::Ok();
+      auto r = Exec(tx,
+                    "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims "
+                    "WHERE account=$1 AND key=$2",
+                    {P(account), P(claim.key)});
+      if (r.empty()) return Internal("action claim " + claim.key + " vanished");
+      ActionClaim c;
+      c.key = claim.key;
+      c.request = Text(r[0][0]);
+      c.owner = Text(r[0][1]);
+      c.state = Text(r[0][2]);
+      c.outcome = Text(r[0][3]);
+      c.code = static_cast<int>(r[0][4].as<int64_t>());
+      c.claimed_at = r[0][5].as<int64_t>();
+      if (!r[0][6].is_null()) c.finished_at = r[0][6].as<int64_t>();
+      out = c;
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Status FinishActionClaim(const std::string& account, const std::string& key, const std::string& outcome,
+                           int code, UnixTime at) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "UPDATE action_claims SET state='done', outcome=$1, code=$2, finished_at=$3 WHERE account=$4 AND "
+           "key=$5",
+           {P(outcome), P(static_cast<int64_t>(code)), P(at), P(account), P(key)});
+      return Status::Ok();
+    });
+  }
+
  private:
   // Inside the page's transaction.
   Status UpsertUsers(pqxx::work& tx, const std::string& account, const std::vector<UserRecord>& users,

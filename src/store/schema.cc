@@ -51,6 +51,13 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL DEFAULT '')",
           "CREATE INDEX sync_runs_account ON sync_runs(account, started_ms)",
       },
+      // 3: idempotency claims of action requests (Idempotency-Key): one run per key.
+      {
+          "CREATE TABLE action_claims(account TEXT NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL,"
+          "  owner TEXT NOT NULL, state TEXT NOT NULL, outcome TEXT NOT NULL DEFAULT '',"
+          "  code {INT} NOT NULL DEFAULT 0, claimed_at {INT} NOT NULL, finished_at {INT},"
+          "  PRIMARY KEY(account, key)){NOROWID}",
+      },
   };
   return m;
 }

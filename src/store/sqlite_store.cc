@@ -470,6 +470,49 @@ class SqliteStore final : public Store {
     return s.Bind(1, account).Bind(2, key).Bind(3, value).Run();
   }
 
+  Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
+                                                 const ActionClaim& claim) override {
+    std::lock_guard lock(mu_);
+    // INSERT OR IGNORE on the primary key decides, across processes too.
+    Statement ins(db_->handle(),
+                  "INSERT OR IGNORE INTO action_claims(account, key, request, owner, state, claimed_at) "
+                  "VALUES(?,?,?,?,'running',?)");
+    SK_RETURN_IF_ERROR(ins.Bind(1, account)
+                           .Bind(2, claim.key)
+                           .Bind(3, claim.request)
+                           .Bind(4, claim.owner)
+                           .Bind(5, claim.claimed_at)
+                           .Run());
+    if (db_->Changes() == 1) return std::optional<ActionClaim>();
+    Statement q(db_->handle(),
+                "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims "
+                "WHERE account=? AND key=?");
+    q.Bind(1, account).Bind(2, claim.key);
+    if (!q.Step()) {
+      SK_RETURN_IF_ERROR(q.status());
+      return Internal("action claim " + claim.key + " vanished");
+    }
+    ActionClaim c;
+    c.key = claim.key;
+    c.request = q.Text(0);
+    c.owner = q.Text(1);
+    c.state = q.Text(2);
+    c.outcome = q.Text(3);
+    c.code = static_cast<int>(q.Int(4));
+    c.claimed_at = q.Int(5);
+    c.finished_at = q.OptInt(6);
+    return std::optional<ActionClaim>(c);
+  }
+
+  Status FinishActionClaim(const std::string& account, const std::string& key, const std::string& outcome,
+                           int code, UnixTime at) override {
+    std::lock_guard lock(mu_);
+    Statement s(
+        db_->handle(),
+        "UPDATE action_claims SET state='done', outcome=?, code=?, finished_at=? WHERE account=? AND key=?");
+    return s.Bind(1, outcome).Bind(2, code).Bind(3, at).Bind(4, account).Bind(5, key).Run();
+  }
+
  private:
   static constexpr const char* kUserColumns =
       "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "

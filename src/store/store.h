@@ -143,6 +143,20 @@ struct AuditEntry {
   std::string detail;
 };
 
+// An action request's idempotency claim: the first process to claim a key
+// (per account) runs the action; every other request with that key sees the
+// claim, and once it is done the first run's answer, instead of acting again.
+struct ActionClaim {
+  std::string key;                // the caller's Idempotency-Key
+  std::string request;            // what was asked (action and parameters, JSON)
+  std::string owner;              // who holds it ("web:host:pid", "cli:host:pid")
+  std::string state = "running";  // "running" | "done"
+  std::string outcome;            // the first run's answer (JSON) once done
+  int code = 0;                   // the first run's sk::Code once done (0 = ok)
+  UnixTime claimed_at = 0;
+  std::optional<UnixTime> finished_at;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -199,6 +213,16 @@ class Store {
   // Generic per-account key/value (action plans, schedules).
   virtual Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) = 0;
   virtual Status PutValue(const std::string& account, const std::string& key, const std::string& value) = 0;
+
+  // Claims `claim.key` for the account, atomically across every process that
+  // shares the store: nullopt when this call created the claim (the caller
+  // runs the action, then FinishActionClaim), else the existing claim,
+  // unchanged, whoever holds it.
+  virtual Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
+                                                         const ActionClaim& claim) = 0;
+  // Completes a claim with the first run's answer; later claims of the key see it.
+  virtual Status FinishActionClaim(const std::string& account, const std::string& key,
+                                   const std::string& outcome, int code, UnixTime at) = 0;
 };
 
 // Opens the embedded store at `path` (created and migrated as needed).

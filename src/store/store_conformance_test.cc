@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -552,6 +553,77 @@ TEST_P(Conformance, ConcurrentClaimersNeverShareAnAccount) {
   std::sort(claimed.begin(), claimed.end());
   EXPECT_EQ(claimed.size(), 12u);
   EXPECT_EQ(std::unique(claimed.begin(), claimed.end()), claimed.end()) << "an account was claimed twice";
+}
+
+// Idempotency claims: the first claim of a key wins, every later one sees it
+// (running, then done with the first answer); keys are per account.
+TEST_P(Conformance, ActionClaimsAreTakenOnceAndKeepTheFirstAnswer) {
+  ActionClaim c;
+  c.key = "k-1";
+  c.request = R"({"action":"set-role","user_id":7})";
+  c.owner = "web:a:1";
+  c.claimed_at = 1800000000;
+  auto first = store_->ClaimAction("default", c);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->has_value()) << "the first claim is new";
+  ActionClaim other = c;
+  other.owner = "web:b:2";
+  other.claimed_at = 1800000005;
+  auto second = store_->ClaimAction("default", other);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second->has_value());
+  EXPECT_EQ((*second)->state, "running");
+  EXPECT_EQ((*second)->owner, "web:a:1");
+  EXPECT_EQ((*second)->request, c.request);
+  EXPECT_EQ((*second)->claimed_at, 1800000000);
+  EXPECT_FALSE((*second)->finished_at.has_value());
+  // The same key on another account is another claim.
+  auto elsewhere = store_->ClaimAction("other", other);
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_FALSE(elsewhere->has_value());
+
+  ASSERT_TRUE(store_->FinishActionClaim("default", "k-1", R"({"result":"ok"})", 3, 1800000009).ok());
+  Reopen();
+  auto third = store_->ClaimAction("default", other);
+  ASSERT_TRUE(third.ok());
+  ASSERT_TRUE(third->has_value());
+  EXPECT_EQ((*third)->state, "done");
+  EXPECT_EQ((*third)->outcome, R"({"result":"ok"})");
+  EXPECT_EQ((*third)->code, 3);
+  EXPECT_EQ((*third)->finished_at, std::optional<UnixTime>(1800000009));
+  EXPECT_EQ((*third)->owner, "web:a:1");
+}
+
+// Several store instances (as several processes would hold) claiming the
+// same keys at once: each key has exactly one winner.
+TEST_P(Conformance, ConcurrentActionClaimsHaveOneWinnerPerKey) {
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 4; ++i) {
+    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    stores.push_back(std::move(s).value());
+  }
+  std::atomic<int> wins{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 20; ++k) {
+        ActionClaim c;
+        c.key = "key-" + std::to_string(k);
+        c.request = "{}";
+        c.owner = "w" + std::to_string(i);
+        c.claimed_at = 1800000000 + k;
+        auto r = stores[static_cast<size_t>(i)]->ClaimAction("default", c);
+        if (!r.ok()) {
+          ++errors;
+        } else if (!r->has_value()) {
+          ++wins;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(wins.load(), 20) << "every key is won exactly once";
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Conformance, ::testing::Values("sqlite", "postgres"),
