@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
+#include <tuple>
 
 #include "store/schema.h"
 #include "store/secret_box.h"
@@ -283,25 +285,57 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
       SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page.users, seen_at, page.run_id));
-      auto add_activity = [&](int64_t user, DayNumber day, Kind kind, int64_t count,
-                              const std::vector<std::string>& ev) {
-        std::vector<std::string> head(ev.begin(), ev.begin() + std::min<size_t>(ev.size(), 5));
-        Exec(tx,
-             "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES($1,$2,$3,$4,$5,$6) "
-             "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = activity.count + excluded.count, "
-             "evidence = CASE WHEN activity.evidence = '' THEN excluded.evidence "
-             "WHEN excluded.evidence = '' OR length(activity.evidence) - "
-             "length(replace(activity.evidence, ',', '')) >= 4 "
-             "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
-             {P(account), P(static_cast<int64_t>(day)), P(user), P(KindName(kind)), P(count), P(schema::JoinEvidence(head))});
+      // The page's activity summed per (day, user, kind) first: one upsert per row.
+      std::map<std::tuple<DayNumber, int64_t, Kind>, std::pair<int64_t, std::vector<std::string>>> rows;
+      auto add = [&](const ActivityDelta& a) {
+        auto& [count, evidence] = rows[{a.day, a.user_id, a.kind}];
+        count += a.count;
+        for (size_t i = 0; i < a.evidence.size() && i < 5 && evidence.size() < 5; ++i)
+          evidence.push_back(a.evidence[i]);
       };
-      for (const auto& a : page.activity) add_activity(a.user_id, a.day, a.kind, a.count, a.evidence);
+      for (const auto& a : page.activity) add(a);
       for (const auto& o : page.once) {
         auto r = Exec(tx, "INSERT INTO once_keys(account, key) VALUES($1,$2) ON CONFLICT DO NOTHING",
                       {P(account), P(o.key)});
-        if (r.affected_rows() == 1)
-          add_activity(o.delta.user_id, o.delta.day, o.delta.kind, o.delta.count, o.delta.evidence);
+        if (r.affected_rows() == 1) add(o.delta);
       }
+      if (!rows.empty()) {
+        // (day, user) pairs without any activity yet become active users of
+        // that day in day_summary (before their rows are written).
+        std::string days = "{", users = "{";
+        std::optional<std::pair<DayNumber, int64_t>> last;
+        for (const auto& [key, v] : rows) {
+          std::pair<DayNumber, int64_t> pair{std::get<0>(key), std::get<1>(key)};
+          if (last == pair) continue;
+          last = pair;
+          days += (days.size() > 1 ? "," : "") + std::to_string(pair.first);
+          users += (users.size() > 1 ? "," : "") + std::to_string(pair.second);
+        }
+        days += "}";
+        users += "}";
+        Exec(tx,
+             "INSERT INTO day_summary(account, day, license, paid, users) "
+             "SELECT $1, p.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "
+             "COUNT(*) "
+             "FROM unnest($2::bigint[], $3::bigint[]) AS p(day, user_id) "
+             "JOIN users u ON u.account = $1 AND u.id = p.user_id "
+             "WHERE NOT EXISTS(SELECT 1 FROM activity a WHERE a.account = $1 AND a.day = p.day AND "
+             "a.user_id = p.user_id) GROUP BY 1, 2, 3, 4 "
+             "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + "
+             "excluded.users",
+             {P(account), P(days), P(users)});
+      }
+      for (const auto& [key, v] : rows)
+        Exec(
+            tx,
+            "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES($1,$2,$3,$4,$5,$6) "
+            "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = activity.count + excluded.count, "
+            "evidence = CASE WHEN activity.evidence = '' THEN excluded.evidence "
+            "WHEN excluded.evidence = '' OR length(activity.evidence) - "
+            "length(replace(activity.evidence, ',', '')) >= 4 "
+            "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
+            {P(account), P(static_cast<int64_t>(std::get<0>(key))), P(std::get<1>(key)),
+             P(KindName(std::get<2>(key))), P(v.first), P(schema::JoinEvidence(v.second))});
       for (const auto& [k, v] : page.checkpoints)
         Exec(tx,
              "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON CONFLICT(account, key) "
@@ -330,6 +364,14 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     int64_t n = 0;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // Those holding a paid seat lose it: their active days change bucket in day_summary.
+      std::vector<int64_t> losing;
+      for (const auto& r : Exec(tx,
+                                "SELECT id FROM users WHERE account=$1 AND seen_run IS DISTINCT FROM $2 AND "
+                                "deleted_kind != 'permanent' AND seat <> 0 AND deleted = 0",
+                                {P(account), P(run_id)}))
+        losing.push_back(Int(r[0]));
+      CountUserDays(tx, account, losing, -1);
       Exec(tx,
            "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, 'deleted', "
            "deleted_kind, 'permanent' FROM users WHERE account=$2 AND seen_run IS DISTINCT FROM $3 "
@@ -340,6 +382,7 @@ class PostgresStore final : public Store {
                     "AND seen_run IS DISTINCT FROM $3 AND deleted_kind != 'permanent'",
                     {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
       n = static_cast<int64_t>(r.affected_rows());
+      CountUserDays(tx, account, losing, +1);
       return Status::Ok();
     }));
     return n;
@@ -462,12 +505,12 @@ class PostgresStore final : public Store {
         ds.idle_paid_seats = paid;
         out.push_back(ds);
       }
-      auto r = Exec(tx,
-                    "SELECT a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END AS paid, "
-                    "COUNT(DISTINCT a.user_id) FROM activity a "
-                    "JOIN users u ON u.account = a.account AND u.id = a.user_id "
-                    "WHERE a.account=$1 AND a.day BETWEEN $2::bigint AND $3::bigint GROUP BY a.day, u.license, 3",
-                    {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))});
+      // O(days): day_summary is maintained by the writes (see ApplyPage, UpsertUsers).
+      auto r = Exec(
+          tx,
+          "SELECT day, license, paid, users FROM day_summary WHERE account=$1 AND day BETWEEN $2::bigint "
+          "AND $3::bigint AND users > 0",
+          {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))});
       for (const auto& row : r) {
         auto& ds = out[static_cast<size_t>(Int(row[0]) - from)];
         int n = static_cast<int>(Int(row[3]));
@@ -635,6 +678,21 @@ class PostgresStore final : public Store {
          Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id = ANY($2::bigint[])",
               {P(account), P(ids)}))
       stored[Int(r[0])] = ReadUser(r, 0);
+    // Users whose day_summary bucket (license, paid seat) changes, new ones
+    // included: their active days leave the old bucket now and join the new
+    // one after the upsert.
+    std::vector<int64_t> moving, leaving;
+    for (const auto& u : users) {
+      auto it = stored.find(u.id);
+      if (it == stored.end()) {
+        moving.push_back(u.id);
+      } else if (it->second.license != u.license ||
+                 (it->second.seat && !it->second.deleted) != (u.seat && !u.deleted)) {
+        moving.push_back(u.id);
+        leaving.push_back(u.id);
+      }
+    }
+    CountUserDays(tx, account, leaving, -1);
     for (const auto& u : users) {
       auto it = stored.find(u.id);
       bool changed = it == stored.end();
@@ -672,7 +730,24 @@ class PostgresStore final : public Store {
             P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param(),
             run_id.empty() ? Param() : P(run_id)});
     }
+    CountUserDays(tx, account, moving, +1);
     return Status::Ok();
+  }
+
+  // Adds `sign` (+1 / -1) to day_summary for every active day of each user in
+  // `ids`, in the bucket of their current license and paid seat.
+  void CountUserDays(pqxx::work& tx, const std::string& account, const std::vector<int64_t>& ids, int sign) {
+    if (ids.empty()) return;
+    std::string list = "{";
+    for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+    list += "}";
+    Exec(tx,
+         "INSERT INTO day_summary(account, day, license, paid, users) "
+         "SELECT $1, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "
+         "$3::bigint * COUNT(DISTINCT a.user_id) FROM activity a JOIN users u ON u.account = a.account AND "
+         "u.id = a.user_id WHERE a.account = $1 AND a.user_id = ANY($2::bigint[]) GROUP BY 1, 2, 3, 4 "
+         "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + excluded.users",
+         {P(account), P(list), P(static_cast<int64_t>(sign))});
   }
 
   std::mutex mu_;

@@ -58,6 +58,20 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  code {INT} NOT NULL DEFAULT 0, claimed_at {INT} NOT NULL, finished_at {INT},"
           "  PRIMARY KEY(account, key)){NOROWID}",
       },
+      // 4: per-day active users by license and paid seat, maintained by the
+      // writes (activity, user changes) so that Summary reads O(days) rows;
+      // `users` counts distinct users with any activity that day. Filled from
+      // the existing activity. users_paid serves the paid-seat count.
+      {
+          "CREATE TABLE day_summary(account TEXT NOT NULL, day {INT} NOT NULL, license TEXT NOT NULL,"
+          "  paid {INT} NOT NULL, users {INT} NOT NULL, PRIMARY KEY(account, day, license, paid)){NOROWID}",
+          "INSERT INTO day_summary(account, day, license, paid, users) "
+          "SELECT a.account, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "
+          "COUNT(DISTINCT a.user_id) FROM activity a JOIN users u ON u.account = a.account AND u.id = "
+          "a.user_id "
+          "GROUP BY a.account, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END",
+          "CREATE INDEX users_paid ON users(account, seat, deleted)",
+      },
   };
   return m;
 }

@@ -46,6 +46,7 @@ void Statement::Reset() {
   if (!stmt_) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  status_ = Status::Ok();
 }
 
 bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
@@ -74,7 +75,31 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
   return db;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path) {
+  auto db = std::make_unique<Database>();
+  if (sqlite3_open_v2(path.c_str(), &db->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    return IoError("cannot open the database " + path + " for reading: " + sqlite3_errmsg(db->db_));
+  sqlite3_busy_timeout(db->db_, 10000);
+  return db;
+}
+
+Database::~Database() {
+  prepared_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
+
+Statement& Database::Prepared(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) it = prepared_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+  it->second->Reset();
+  return *it->second;
+}
+
+void Database::ResetAll() {
+  for (sqlite3_stmt* s = sqlite3_next_stmt(db_, nullptr); s; s = sqlite3_next_stmt(db_, s))
+    if (sqlite3_stmt_busy(s)) sqlite3_reset(s);
+}
 
 Status Database::Exec(std::string_view sql) {
   char* err = nullptr;

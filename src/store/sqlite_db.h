@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "util/status.h"
 
@@ -39,6 +40,8 @@ class Statement {
   bool Step();
   // Runs to completion (for writes).
   Status Run();
+  // Ends the current execution, clears the bindings and a step error (not a
+  // prepare error), so the statement can run again.
   void Reset();
 
   bool IsNull(int col) const;
@@ -56,14 +59,28 @@ class Statement {
 
 class Database {
  public:
+  // The read-write connection (creates the file; WAL journal).
   static Result<std::unique_ptr<Database>> Open(const std::string& path);
+  // A read-only connection to an existing WAL database: it reads while the
+  // read-write connection commits. Opened without SQLite's own mutex: one
+  // thread at a time must use it (see the store's reader pool).
+  static Result<std::unique_ptr<Database>> OpenReadOnly(const std::string& path);
   ~Database();
   sqlite3* handle() { return db_; }
   Status Exec(std::string_view sql);
   int64_t Changes() const;
 
+  // The statement for `sql`, prepared on first use and kept for the life of
+  // this connection; reset and unbound, ready to bind. Callers using the
+  // connection one at a time share it; call ResetAll() when done so no
+  // statement keeps a read transaction open.
+  Statement& Prepared(const std::string& sql);
+  // Resets every statement of this connection still in progress.
+  void ResetAll();
+
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> prepared_;
 };
 
 // Begins IMMEDIATE on construction; rolls back unless Commit() succeeded.

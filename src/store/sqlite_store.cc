@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <tuple>
 
 #include "store/schema.h"
 #include "store/secret_box.h"
@@ -63,9 +67,130 @@ Status MigrateSqlite(Database* db) {
   return Status::Ok();
 }
 
+// Answers of earlier reads on one reader connection. They stay valid while
+// nothing is committed to the database: PRAGMA data_version of a connection
+// changes with every commit of any other connection, in any process (the
+// reader itself never writes). The server asks for the same pages again and
+// again between syncs; a commit (a sync page, an action) drops them all.
+struct ReadCache {
+  static constexpr size_t kMaxEntries = 256;
+  int64_t version = -1;
+  std::map<std::string, std::optional<Connection>> connections;
+  std::map<std::string, std::vector<UserWithUsage>> user_pages;
+  std::map<std::string, std::vector<DaySummary>> summaries;
+
+  void Clear() {
+    connections.clear();
+    user_pages.clear();
+    summaries.clear();
+  }
+  template <typename Map, typename V>
+  void Put(Map& m, const std::string& key, const V& v) {
+    if (m.size() >= kMaxEntries) m.clear();
+    m[key] = v;
+  }
+};
+
+struct Reader {
+  std::unique_ptr<Database> db;
+  ReadCache cache;
+};
+
+// Read-only connections for the store's read methods, one caller at a time
+// each, so reads run in parallel with each other and with the writer (WAL)
+// instead of queueing on the writer's mutex. Opened on demand up to `max`;
+// each keeps its prepared statements and its ReadCache.
+class ReaderPool {
+ public:
+  ReaderPool(std::string path, size_t max) : path_(std::move(path)), max_(max) {}
+
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Reader> r) : pool_(pool), r_(std::move(r)) {}
+    Lease(Lease&& o) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (r_) pool_->Return(std::move(r_));
+    }
+    Database* operator->() { return r_->db.get(); }
+    // The connection's cache, emptied first if anything was committed since it was filled.
+    Result<ReadCache*> Cache() {
+      Statement& v = r_->db->Prepared("PRAGMA data_version");
+      if (!v.Step()) return v.status().ok() ? IoError("sqlite: no data_version") : v.status();
+      const int64_t version = v.Int(0);
+      v.Reset();
+      if (version != r_->cache.version) {
+        r_->cache.Clear();
+        r_->cache.version = version;
+      }
+      return &r_->cache;
+    }
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Reader> r_;
+  };
+
+  Result<Lease> Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !free_.empty() || open_ < max_; });
+    if (!free_.empty()) {
+      auto r = std::move(free_.back());
+      free_.pop_back();
+      return Lease(this, std::move(r));
+    }
+    ++open_;
+    lock.unlock();
+    auto db = Database::OpenReadOnly(path_);
+    if (db.ok()) {
+      // Pages come from the OS page cache through the mapping rather than
+      // each connection's own cache.
+      (void)(*db)->Exec("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-4096;");
+      auto r = std::make_unique<Reader>();
+      r->db = std::move(db).value();
+      return Lease(this, std::move(r));
+    }
+    lock.lock();
+    --open_;
+    cv_.notify_one();
+    return db.status();
+  }
+
+ private:
+  void Return(std::unique_ptr<Reader> r) {
+    r->db->ResetAll();  // no statement keeps a read transaction (and the WAL) open
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(r));
+    cv_.notify_one();
+  }
+
+  const std::string path_;
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Reader>> free_;
+  size_t open_ = 0;
+};
+
+// The writer's statements are cached too; this resets them when a method returns.
+class WriterUse {
+ public:
+  explicit WriterUse(Database* db) : db_(db) {}
+  ~WriterUse() { db_->ResetAll(); }
+
+ private:
+  Database* db_;
+};
+
+size_t ReaderCount() {
+  unsigned n = std::thread::hardware_concurrency();
+  return std::clamp<size_t>(n * 2, 4, 16);
+}
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> db, SecretBox box) : db_(std::move(db)), box_(std::move(box)) {}
+  SqliteStore(std::unique_ptr<Database> db, SecretBox box, const std::string& path)
+      : db_(std::move(db)), box_(std::move(box)), readers_(path, ReaderCount()) {}
 
   Status Migrate() { return MigrateSqlite(db_.get()); }
 
@@ -79,12 +204,15 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Connection>> GetConnection(const std::string& account) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(),
-                "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=?");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    SK_ASSIGN_OR_RETURN(ReadCache * cache, reader.Cache());
+    if (auto hit = cache->connections.find(account); hit != cache->connections.end()) return hit->second;
+    Statement& s = reader->Prepared(
+        "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=?");
     s.Bind(1, account);
     if (!s.Step()) {
       SK_RETURN_IF_ERROR(s.status());
+      cache->Put(cache->connections, account, std::optional<Connection>());
       return std::optional<Connection>();
     }
     Connection c;
@@ -114,6 +242,7 @@ class SqliteStore final : public Store {
     SK_ASSIGN_OR_RETURN(c.client_secret, box_.Open(s.Text(3), account + "/client_secret"));
     c.state = s.Text(4);
     c.error = s.Text(5);
+    cache->Put(cache->connections, account, std::optional<Connection>(c));
     return std::optional<Connection>(std::move(c));
   }
 
@@ -175,8 +304,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(), "SELECT value FROM checkpoints WHERE account=? AND key=?");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared("SELECT value FROM checkpoints WHERE account=? AND key=?");
     s.Bind(1, account).Bind(2, key);
     if (s.Step()) return std::optional<std::string>(s.Text(0));
     SK_RETURN_IF_ERROR(s.status());
@@ -192,36 +321,24 @@ class SqliteStore final : public Store {
 
   Status ApplyPage(const std::string& account, const Page& page, UnixTime seen_at) override {
     std::lock_guard lock(mu_);
+    WriterUse use(db_.get());
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
     SK_RETURN_IF_ERROR(UpsertUsers(account, page.users, seen_at, page.run_id));
 
-    Statement add(db_->handle(),
-                  "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES(?,?,?,?,?,?) "
-                  "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = count + excluded.count, "
-                  "evidence = CASE WHEN evidence = '' THEN excluded.evidence "
-                  "WHEN excluded.evidence = '' OR length(evidence) - length(replace(evidence, ',', '')) >= 4 "
-                  "THEN evidence ELSE evidence || ',' || excluded.evidence END");
-    SK_RETURN_IF_ERROR(add.status());
-    auto add_activity = [&](int64_t user, DayNumber day, Kind kind, int64_t count,
-                            const std::vector<std::string>& ev) -> Status {
-      std::vector<std::string> head(ev.begin(), ev.begin() + std::min<size_t>(ev.size(), 5));
-      add.Reset();
-      add.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user).Bind(4, KindName(kind)).Bind(5, count);
-      add.Bind(6, schema::JoinEvidence(head));
-      return add.Run();
-    };
-    for (const auto& a : page.activity) SK_RETURN_IF_ERROR(add_activity(a.user_id, a.day, a.kind, a.count, a.evidence));
-
-    Statement once(db_->handle(), "INSERT OR IGNORE INTO once_keys(account, key) VALUES(?,?)");
+    // The page's activity summed per (day, user, kind) first: one upsert per row.
+    std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity> rows;
+    for (const auto& a : page.activity) rows[{a.day, a.user_id, a.kind}].Add(a);
+    Statement& once = db_->Prepared("INSERT OR IGNORE INTO once_keys(account, key) VALUES(?,?)");
     for (const auto& o : page.once) {
       once.Reset();
       SK_RETURN_IF_ERROR(once.Bind(1, account).Bind(2, o.key).Run());
-      if (db_->Changes() == 1)
-        SK_RETURN_IF_ERROR(add_activity(o.delta.user_id, o.delta.day, o.delta.kind, o.delta.count, o.delta.evidence));
+      if (db_->Changes() == 1) rows[{o.delta.day, o.delta.user_id, o.delta.kind}].Add(o.delta);
     }
-    Statement cp(db_->handle(),
-                 "INSERT OR REPLACE INTO checkpoints(account, key, value, updated_at) VALUES(?,?,?,?)");
+    SK_RETURN_IF_ERROR(AddActivity(account, rows));
+
+    Statement& cp =
+        db_->Prepared("INSERT OR REPLACE INTO checkpoints(account, key, value, updated_at) VALUES(?,?,?,?)");
     for (const auto& [k, v] : page.checkpoints) {
       cp.Reset();
       SK_RETURN_IF_ERROR(cp.Bind(1, account).Bind(2, k).Bind(3, v).Bind(4, NowUnix()).Run());
@@ -230,10 +347,10 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<int64_t>> UnseenUsers(const std::string& account, const std::string& run_id) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(),
-                "SELECT id FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
-                "deleted_kind != 'permanent' ORDER BY id");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(
+        "SELECT id FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
+        "deleted_kind != 'permanent' ORDER BY id");
     s.Bind(1, account).Bind(2, run_id);
     std::vector<int64_t> out;
     while (s.Step()) out.push_back(s.Int(0));
@@ -244,8 +361,22 @@ class SqliteStore final : public Store {
   Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
                                          UnixTime seen_at) override {
     std::lock_guard lock(mu_);
+    WriterUse use(db_.get());
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
+    {
+      // They lose their paid seat: their active days move to the unpaid bucket.
+      Statement paid(
+          db_->handle(),
+          "SELECT id, license FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
+          "deleted_kind != 'permanent' AND seat != 0 AND deleted = 0");
+      paid.Bind(1, account).Bind(2, run_id);
+      std::vector<std::pair<int64_t, std::string>> losing;
+      while (paid.Step()) losing.emplace_back(paid.Int(0), paid.Text(1));
+      SK_RETURN_IF_ERROR(paid.status());
+      for (const auto& [id, license] : losing)
+        SK_RETURN_IF_ERROR(MoveUserDays(account, id, Bucket{license, true}, Bucket{license, false}));
+    }
     Statement log(db_->handle(),
                   "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, ?, 'deleted', "
                   "deleted_kind, 'permanent' FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) "
@@ -261,8 +392,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<UserRecord>> AllUsers(const std::string& account) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(), std::string(kUserColumns) + " FROM users u WHERE account=? ORDER BY id");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? ORDER BY id");
     s.Bind(1, account);
     std::vector<UserRecord> out;
     while (s.Step()) out.push_back(ReadUser(s, 0));
@@ -271,17 +402,16 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<UserRecord>> GetUser(const std::string& account, int64_t id) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(), std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
     s.Bind(1, account).Bind(2, id);
     if (s.Step()) return std::optional<UserRecord>(ReadUser(s, 0));
     SK_RETURN_IF_ERROR(s.status());
     return std::optional<UserRecord>();
   }
 
-  Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f, DayNumber from,
-                                               DayNumber to) override {
-    std::lock_guard lock(mu_);
+  Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f,
+                                               DayNumber from, DayNumber to) override {
     // Per-user correlated lookups on activity_user(account, user_id, day):
     // a page of N users costs 2N index seeks, not an aggregate over the whole
     // activity table per request (bench/: 0.46 s -> ms per 100-user page on the
@@ -299,10 +429,23 @@ class SqliteStore final : public Store {
     if (!f.include_deleted) sql += " AND u.deleted=0";
     if (!f.search.empty()) sql += " AND (instr(lower(u.name), lower(?8)) > 0 OR instr(lower(COALESCE(u.email,'')), lower(?8)) > 0)";
     if (f.after_id) sql += " AND u.id > ?9";
-    sql += " ORDER BY u.id";
-    if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-    Statement s(db_->handle(), sql);
+    sql += " ORDER BY u.id LIMIT ?10";  // a bound limit: one cached statement per filter mix
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    SK_ASSIGN_OR_RETURN(ReadCache * cache, reader.Cache());
+    // Pages (not whole exports) are kept: bounded memory.
+    const bool cacheable = f.limit > 0 && f.limit <= 1001;
+    std::string key;
+    if (cacheable) {
+      key = account + '\n' + std::to_string(from) + '\n' + std::to_string(to) + '\n' + f.role.value_or("*") +
+            '\n' + f.license.value_or("*") + '\n' + (f.seat ? std::to_string(*f.seat) : "*") + '\n' +
+            (f.inactive_days ? std::to_string(*f.inactive_days) : "*") + '\n' +
+            std::to_string(f.include_deleted) + '\n' + (f.after_id ? std::to_string(*f.after_id) : "*") +
+            '\n' + std::to_string(f.limit) + '\n' + f.search;
+      if (auto hit = cache->user_pages.find(key); hit != cache->user_pages.end()) return hit->second;
+    }
+    Statement& s = reader->Prepared(sql);
     SK_RETURN_IF_ERROR(s.status());
+    s.Bind(10, static_cast<int64_t>(f.limit > 0 ? f.limit : -1));
     s.Bind(1, account).Bind(2, static_cast<int64_t>(from)).Bind(3, static_cast<int64_t>(to));
     if (f.role) s.Bind(4, *f.role);
     if (f.license) s.Bind(5, *f.license);
@@ -319,17 +462,18 @@ class SqliteStore final : public Store {
       out.push_back(std::move(u));
     }
     SK_RETURN_IF_ERROR(s.status());
+    if (cacheable) cache->Put(cache->user_pages, key, out);
     return out;
   }
 
   Result<std::vector<UsageRow>> Usage(const std::string& account, DayNumber from, DayNumber to,
                                       std::optional<int64_t> user_id) override {
-    std::lock_guard lock(mu_);
     std::string sql =
         "SELECT day, user_id, kind, count, evidence FROM activity WHERE account=? AND day BETWEEN ? AND ?";
     if (user_id) sql += " AND user_id=?";
     sql += " ORDER BY day, user_id, kind";
-    Statement s(db_->handle(), sql);
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(sql);
     s.Bind(1, account).Bind(2, static_cast<int64_t>(from)).Bind(3, static_cast<int64_t>(to));
     if (user_id) s.Bind(4, *user_id);
     std::vector<UsageRow> out;
@@ -355,10 +499,15 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from, DayNumber to) override {
-    std::lock_guard lock(mu_);
+    // O(days): day_summary is maintained by every write that changes a
+    // user's activity days or their license/paid bucket.
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    SK_ASSIGN_OR_RETURN(ReadCache * cache, reader.Cache());
+    const std::string key = account + '\n' + std::to_string(from) + '\n' + std::to_string(to);
+    if (auto hit = cache->summaries.find(key); hit != cache->summaries.end()) return hit->second;
     int paid = 0;
     {
-      Statement s(db_->handle(), "SELECT COUNT(*) FROM users WHERE account=? AND seat=1 AND deleted=0");
+      Statement& s = reader->Prepared("SELECT COUNT(*) FROM users WHERE account=? AND seat=1 AND deleted=0");
       s.Bind(1, account);
       if (s.Step()) paid = static_cast<int>(s.Int(0));
       SK_RETURN_IF_ERROR(s.status());
@@ -371,10 +520,9 @@ class SqliteStore final : public Store {
       ds.idle_paid_seats = paid;
       out.push_back(ds);
     }
-    Statement s(db_->handle(),
-                "SELECT a.day, u.license, u.seat AND NOT u.deleted, COUNT(DISTINCT a.user_id) FROM activity a "
-                "JOIN users u ON u.account = a.account AND u.id = a.user_id "
-                "WHERE a.account=? AND a.day BETWEEN ? AND ? GROUP BY a.day, u.license, 3");
+    Statement& s = reader->Prepared(
+        "SELECT day, license, paid, users FROM day_summary WHERE account=? AND day BETWEEN ? AND ? AND users "
+        "> 0");
     s.Bind(1, account).Bind(2, static_cast<int64_t>(from)).Bind(3, static_cast<int64_t>(to));
     while (s.Step()) {
       auto& ds = out[static_cast<size_t>(s.Int(0) - from)];
@@ -384,6 +532,7 @@ class SqliteStore final : public Store {
       if (s.Int(2)) ds.idle_paid_seats -= n;
     }
     SK_RETURN_IF_ERROR(s.status());
+    cache->Put(cache->summaries, key, out);
     return out;
   }
 
@@ -402,8 +551,8 @@ class SqliteStore final : public Store {
 
   Result<std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>>> OwnWrites(
       const std::string& account) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(), "SELECT ticket_id, from_ts, to_ts FROM own_writes WHERE account=?");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared("SELECT ticket_id, from_ts, to_ts FROM own_writes WHERE account=?");
     s.Bind(1, account);
     std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> out;
     while (s.Step()) out[s.Int(0)].emplace_back(s.Int(1), s.Int(2));
@@ -431,10 +580,10 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditEntry>> ListAudit(const std::string& account) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(),
-                "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail FROM audit "
-                "WHERE account=? ORDER BY id");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(
+        "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail FROM audit "
+        "WHERE account=? ORDER BY id");
     s.Bind(1, account);
     std::vector<AuditEntry> out;
     while (s.Step()) {
@@ -456,8 +605,8 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    Statement s(db_->handle(), "SELECT value FROM kv WHERE account=? AND key=?");
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared("SELECT value FROM kv WHERE account=? AND key=?");
     s.Bind(1, account).Bind(2, key);
     if (s.Step()) return std::optional<std::string>(s.Text(0));
     SK_RETURN_IF_ERROR(s.status());
@@ -539,33 +688,129 @@ class SqliteStore final : public Store {
     return u;
   }
 
+  // Activity for one (day, user, kind) row of a page, summed before writing.
+  struct PendingActivity {
+    int64_t count = 0;
+    std::vector<std::string> evidence;  // the first few ids, in arrival order
+    void Add(const ActivityDelta& a) {
+      count += a.count;
+      for (size_t i = 0; i < a.evidence.size() && i < 5 && evidence.size() < 5; ++i)
+        evidence.push_back(a.evidence[i]);
+    }
+  };
+
+  // Where a user's active days count in day_summary.
+  struct Bucket {
+    std::string license;
+    bool paid = false;
+    bool operator==(const Bucket&) const = default;
+  };
+
+  // Caller holds mu_ and a transaction. Upserts the rows and counts each
+  // (day, user) that had no activity before in day_summary.
+  Status AddActivity(const std::string& account,
+                     const std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity>& rows) {
+    Statement& probe =
+        db_->Prepared("SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? LIMIT 1");
+    Statement& who =
+        db_->Prepared("SELECT license, seat != 0 AND deleted = 0 FROM users WHERE account=? AND id=?");
+    Statement& add = db_->Prepared(
+        "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES(?,?,?,?,?,?) "
+        "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = count + excluded.count, "
+        "evidence = CASE WHEN evidence = '' THEN excluded.evidence "
+        "WHEN excluded.evidence = '' OR length(evidence) - length(replace(evidence, ',', '')) >= 4 "
+        "THEN evidence ELSE evidence || ',' || excluded.evidence END");
+    SK_RETURN_IF_ERROR(probe.status());
+    SK_RETURN_IF_ERROR(who.status());
+    SK_RETURN_IF_ERROR(add.status());
+    std::map<std::tuple<DayNumber, std::string, bool>, int64_t> newly_active;
+    for (auto it = rows.begin(); it != rows.end();) {
+      const DayNumber day = std::get<0>(it->first);
+      const int64_t user = std::get<1>(it->first);
+      probe.Reset();
+      probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
+      const bool was_active = probe.Step();
+      SK_RETURN_IF_ERROR(probe.status());
+      probe.Reset();
+      for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
+        add.Reset();
+        add.Bind(1, account)
+            .Bind(2, static_cast<int64_t>(day))
+            .Bind(3, user)
+            .Bind(4, KindName(std::get<2>(it->first)));
+        add.Bind(5, it->second.count).Bind(6, schema::JoinEvidence(it->second.evidence));
+        SK_RETURN_IF_ERROR(add.Run());
+      }
+      if (was_active) continue;
+      who.Reset();
+      who.Bind(1, account).Bind(2, user);
+      if (who.Step()) ++newly_active[{day, who.Text(0), who.Int(1) != 0}];
+      SK_RETURN_IF_ERROR(who.status());
+      who.Reset();
+    }
+    Statement& bump = db_->Prepared(
+        "INSERT INTO day_summary(account, day, license, paid, users) VALUES(?,?,?,?,?) "
+        "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = users + excluded.users");
+    for (const auto& [key, n] : newly_active) {
+      bump.Reset();
+      bump.Bind(1, account).Bind(2, static_cast<int64_t>(std::get<0>(key))).Bind(3, std::get<1>(key));
+      SK_RETURN_IF_ERROR(bump.Bind(4, std::get<2>(key)).Bind(5, n).Run());
+    }
+    return Status::Ok();
+  }
+
+  // Caller holds mu_ and a transaction. Moves the active days of `user` in
+  // day_summary from bucket `from` (none: not counted yet) to `to` (none: no longer counted).
+  Status MoveUserDays(const std::string& account, int64_t user, const std::optional<Bucket>& from,
+                      const std::optional<Bucket>& to) {
+    static constexpr const char* kDays = "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2";
+    if (from) {
+      Statement& s =
+          db_->Prepared(std::string("UPDATE day_summary SET users = users - 1 WHERE account=?1 AND "
+                                    "license=?3 AND paid=?4 AND day IN (") +
+                        kDays + ")");
+      SK_RETURN_IF_ERROR(s.Bind(1, account).Bind(2, user).Bind(3, from->license).Bind(4, from->paid).Run());
+    }
+    if (to) {
+      Statement& s = db_->Prepared(std::string("INSERT INTO day_summary(account, day, license, paid, users) "
+                                               "SELECT ?1, day, ?3, ?4, 1 FROM (") +
+                                   kDays +
+                                   ") WHERE true ON CONFLICT(account, day, license, paid) DO UPDATE SET "
+                                   "users = users + 1");
+      SK_RETURN_IF_ERROR(s.Bind(1, account).Bind(2, user).Bind(3, to->license).Bind(4, to->paid).Run());
+    }
+    return Status::Ok();
+  }
+
   // Caller holds mu_ and a transaction.
   Status UpsertUsers(const std::string& account, const std::vector<UserRecord>& users, UnixTime seen_at,
                      const std::string& run_id) {
     if (users.empty()) return Status::Ok();
-    Statement get(db_->handle(), std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
-    Statement change(db_->handle(),
-                     "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,?,?,?)");
-    Statement put(db_->handle(),
-                  "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
-                  "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
-                  "changed_at, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                  "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
-                  "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
-                  "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
-                  "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
-                  "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
-                  "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at), "
-                  "seen_run=COALESCE(excluded.seen_run, seen_run)");
+    Statement& get = db_->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
+    Statement& change =
+        db_->Prepared("INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,?,?,?)");
+    Statement& put = db_->Prepared(
+        "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
+        "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
+        "changed_at, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
+        "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
+        "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
+        "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
+        "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
+        "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at), "
+        "seen_run=COALESCE(excluded.seen_run, seen_run)");
     SK_RETURN_IF_ERROR(get.status());
     SK_RETURN_IF_ERROR(change.status());
     SK_RETURN_IF_ERROR(put.status());
     for (const auto& u : users) {
+      std::optional<Bucket> was;
       get.Reset();
       get.Bind(1, account).Bind(2, u.id);
       std::optional<UserRecord> old;
       if (get.Step()) old = ReadUser(get, 0);
       SK_RETURN_IF_ERROR(get.status());
+      if (old) was = Bucket{old->license, old->seat && !old->deleted};
       bool changed = !old;
       if (old) {
         auto note = [&](const char* field, const std::string& a, const std::string& b) -> Status {
@@ -591,13 +836,16 @@ class SqliteStore final : public Store {
       if (changed) put.Bind(18, seen_at); else put.BindNull(18);
       if (run_id.empty()) put.BindNull(19); else put.Bind(19, run_id);
       SK_RETURN_IF_ERROR(put.Run());
+      const Bucket now{u.license, u.seat && !u.deleted};
+      if (was != now) SK_RETURN_IF_ERROR(MoveUserDays(account, u.id, was, now));
     }
     return Status::Ok();
   }
 
-  std::mutex mu_;
+  std::mutex mu_;  // the writer: one write transaction at a time
   std::unique_ptr<Database> db_;
   SecretBox box_;
+  ReaderPool readers_;
 };
 
 }  // namespace
@@ -613,7 +861,7 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::st
   // and a 24 MB page cache keeps the activity indexes out of pread (bench/:
   // both bounded, so peak memory stays flat as the account grows).
   SK_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-24576;"));
-  auto store = std::make_unique<SqliteStore>(std::move(db), std::move(box));
+  auto store = std::make_unique<SqliteStore>(std::move(db), std::move(box), path);
   SK_RETURN_IF_ERROR(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "store/postgres_store.h"
 #include "store/schema.h"
@@ -378,6 +379,189 @@ TEST_P(Conformance, SummaryCountsActiveUsersAndIdleSeats) {
   EXPECT_EQ((*usage)[0].login_evidence, std::vector<std::string>{"audit_log"});
 }
 
+// The summary recomputed from Usage() and AllUsers(): what Summary() means.
+std::vector<DaySummary> RecomputedSummary(Store& st, const std::string& account, DayNumber from,
+                                          DayNumber to) {
+  std::map<int64_t, UserRecord> users;
+  auto all = st.AllUsers(account);
+  EXPECT_TRUE(all.ok());
+  for (const auto& u : *all) users[u.id] = u;
+  int paid = 0;
+  for (const auto& [id, u] : users) paid += u.seat && !u.deleted;
+  std::vector<DaySummary> out;
+  for (DayNumber d = from; d <= to; ++d) {
+    DaySummary ds;
+    ds.day = d;
+    ds.paid_seats = ds.idle_paid_seats = paid;
+    out.push_back(ds);
+  }
+  auto usage = st.Usage(account, from, to, std::nullopt);
+  EXPECT_TRUE(usage.ok());
+  for (const auto& r : *usage) {
+    auto it = users.find(r.user_id);
+    if (it == users.end()) continue;  // activity of a user not (yet) in the inventory
+    auto& ds = out[static_cast<size_t>(r.day - from)];
+    ++ds.active_users;
+    ++ds.by_license[it->second.license];
+    if (it->second.seat && !it->second.deleted) --ds.idle_paid_seats;
+  }
+  return out;
+}
+
+void ExpectSameSummary(const std::vector<DaySummary>& got, const std::vector<DaySummary>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].day, want[i].day);
+    EXPECT_EQ(got[i].active_users, want[i].active_users) << "day " << got[i].day;
+    EXPECT_EQ(got[i].by_license, want[i].by_license) << "day " << got[i].day;
+    EXPECT_EQ(got[i].paid_seats, want[i].paid_seats) << "day " << got[i].day;
+    EXPECT_EQ(got[i].idle_paid_seats, want[i].idle_paid_seats) << "day " << got[i].day;
+  }
+}
+
+TEST_P(Conformance, SummaryEqualsRecomputationAfterPagesUserChangesAndOnceKeys) {
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    auto got = store_->Summary("default", 98, 106);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ExpectSameSummary(*got, RecomputedSummary(*store_, "default", 98, 106));
+  };
+  // Activity first, for users the inventory does not know yet.
+  Page p1;
+  p1.activity = {{1, 100, Kind::kTicket, 2, {"e1", "e2"}},
+                 {2, 100, Kind::kTicket, 1, {"e3"}},
+                 {1, 100, Kind::kTicket, 1, {"e4"}},
+                 {4, 101, Kind::kTicket, 1, {}},
+                 {1, 101, Kind::kLoginAudit, 1, {"a1"}}};
+  ASSERT_TRUE(store_->ApplyPage("default", p1, 10).ok());
+  check("activity before users");
+  // The users arrive; activity of the same days and new days; the same key twice.
+  Page p2;
+  p2.users = {User(1, "agent", true), User(2, "agent", true), User(3, "end-user", false),
+              User(4, "light-agent", false)};
+  p2.run_id = "run-1";
+  p2.activity = {
+      {1, 100, Kind::kArticle, 1, {}}, {3, 102, Kind::kTicket, 1, {"e5"}}, {2, 103, Kind::kTicket, 1, {}}};
+  p2.once = {{"deleted:77", {3, 102, Kind::kTicket, 1, {"d77"}}},
+             {"login:2:1", {2, 104, Kind::kLoginObserved, 1, {"obs"}}},
+             {"deleted:77", {3, 105, Kind::kTicket, 1, {"d77"}}}};
+  ASSERT_TRUE(store_->ApplyPage("default", p2, 20).ok());
+  check("users and once keys");
+  // Re-sent once keys count nothing; a second page on known days.
+  Page p3;
+  p3.once = {{"deleted:77", {3, 106, Kind::kTicket, 1, {"d77"}}},
+             {"article:9", {4, 106, Kind::kArticle, 1, {"9"}}}};
+  p3.activity = {{2, 100, Kind::kLoginAudit, 1, {}}, {1, 106, Kind::kTicket, 3, {"e6"}}};
+  ASSERT_TRUE(store_->ApplyPage("default", p3, 30).ok());
+  check("repeated once keys");
+  auto usage = store_->Usage("default", 105, 105, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_TRUE(usage->empty()) << "a once key counts only the first time";
+  // License and seat changes move a user's days between buckets.
+  Page p4;
+  auto downgraded = User(1, "end-user", false);
+  auto upgraded = User(3, "agent", true);
+  p4.users = {downgraded, upgraded};
+  p4.run_id = "run-2";
+  ASSERT_TRUE(store_->ApplyPage("default", p4, 40).ok());
+  check("license and seat changes");
+  // User 2 (still a paid agent) vanished from the export: permanently deleted, seat freed.
+  auto marked = store_->MarkUnseenUsersDeleted("default", "run-2", 50);
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(*marked, 2);  // users 2 and 4
+  check("vanished users");
+  // And the data survives a reopen.
+  Reopen();
+  check("reopened");
+  auto days = store_->Summary("default", 100, 100);
+  ASSERT_TRUE(days.ok());
+  EXPECT_EQ((*days)[0].active_users, 2);
+  EXPECT_EQ((*days)[0].by_license, (std::map<std::string, int>{{"agent", 1}, {"end-user", 1}}));
+  EXPECT_EQ((*days)[0].paid_seats, 1);
+  EXPECT_EQ((*days)[0].idle_paid_seats, 1);
+}
+
+TEST_P(Conformance, PageActivitySumsCountsAndKeepsFirstEvidence) {
+  Page p;
+  p.users = {User(1, "agent", true)};
+  p.activity = {{1, 100, Kind::kTicket, 2, {"1", "2", "3"}}, {1, 100, Kind::kTicket, 1, {"4", "5", "6"}}};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  Page q;
+  q.activity = {{1, 100, Kind::kTicket, 4, {"7"}}};
+  ASSERT_TRUE(store_->ApplyPage("default", q, 20).ok());
+  auto usage = store_->Usage("default", 100, 100, 1);
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].counts.at("ticket"), 7);
+  EXPECT_EQ((*usage)[0].evidence.at("ticket"), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+}
+
+TEST_P(Conformance, ReadsRunInParallelWithAWriter) {
+  Page users;
+  for (int i = 1; i <= 50; ++i) users.users.push_back(User(i, "agent", true));
+  ASSERT_TRUE(store_->ApplyPage("default", users, 1).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0}, bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t)
+    readers.emplace_back([&] {
+      while (!stop) {
+        UserFilter f;
+        f.limit = 20;
+        auto page = store_->ListUsers("default", f, 90, 120);
+        auto summary = store_->Summary("default", 90, 120);
+        if (!page.ok() || page->size() != 20u || !summary.ok()) ++bad;
+        ++reads;
+      }
+    });
+  while (reads < 4) std::this_thread::yield();
+  for (int day = 100; day < 110; ++day) {
+    Page p;
+    for (int i = 1; i <= 50; ++i) p.activity.push_back({i, day, Kind::kTicket, 1, {}});
+    p.checkpoints["events"] = std::to_string(day);
+    ASSERT_TRUE(store_->ApplyPage("default", p, day).ok());
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  auto summary = store_->Summary("default", 100, 109);
+  ASSERT_TRUE(summary.ok());
+  for (const auto& d : *summary) EXPECT_EQ(d.active_users, 50);
+  EXPECT_EQ(*store_->GetCheckpoint("default", "events"), std::optional<std::string>("109"));
+}
+
+// Reads may be answered from a cache; every commit, by this store object or
+// by another one on the same database (another process), must show.
+TEST_P(Conformance, ReadsSeeCommitsOfOtherStoreObjects) {
+  Connect("default", "https://acme.zendesk.com");
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "agent", true)};
+  p.activity = {{1, 100, Kind::kTicket, 1, {}}};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  UserFilter f;
+  f.limit = 10;
+  auto read = [&] {
+    auto users = store_->ListUsers("default", f, 91, 120);
+    auto summary = store_->Summary("default", 100, 101);
+    auto conn = store_->GetConnection("default");
+    EXPECT_TRUE(users.ok() && summary.ok() && conn.ok());
+    return std::make_tuple(users->size(), users->front().active_days, (*summary)[1].active_users,
+                           (*conn)->state);
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(read(), std::make_tuple(size_t{2}, 1, 0, std::string("connected")));
+
+  auto other = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  Page q;
+  q.users = {User(3, "agent", true)};
+  q.activity = {{1, 101, Kind::kTicket, 1, {}}};
+  ASSERT_TRUE((*other)->ApplyPage("default", q, 20).ok());
+  ASSERT_TRUE((*other)->SetState("default", "synced", "").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(read(), std::make_tuple(size_t{3}, 2, 1, std::string("synced")));
+  ASSERT_TRUE(store_->SetState("default", "error", "x").ok());
+  EXPECT_EQ(std::get<3>(read()), "error");
+}
+
 TEST_P(Conformance, OwnWritesAuditAndValues) {
   ASSERT_TRUE(store_->RecordOwnWrites("default", {5, 6}, 100, 200).ok());
   ASSERT_TRUE(store_->RecordOwnWrites("default", {5}, 300, 400).ok());
@@ -445,7 +629,7 @@ TEST_P(Conformance, ReopeningKeepsDataAndSchema) {
   ASSERT_TRUE(store_->ApplyPage("default", p, 1).ok());
   Reopen();
   EXPECT_TRUE(store_->GetUser("default", 1)->has_value());
-  EXPECT_EQ(schema::LatestVersion(), 2);
+  EXPECT_GE(schema::LatestVersion(), 3);
 }
 
 // --- the sync queue ---

@@ -1,5 +1,9 @@
 #include "store/views.h"
 
+#include <date/date.h>
+
+#include <climits>
+
 namespace sk::store {
 
 namespace {
@@ -20,6 +24,154 @@ nlohmann::json UserJson(const UserWithUsage& u) {
           {"last_login_at", OptIso(r.last_login_at)},
           {"active_days", u.active_days},
           {"last_active_date", u.last_active_day ? nlohmann::json(FormatDay(*u.last_active_day)) : nlohmann::json()}};
+}
+
+namespace {
+
+// A JSON string as nlohmann dumps it (ensure_ascii off). Text that is not
+// valid UTF-8 goes through nlohmann itself so the replacement is the same.
+void AppendString(std::string* out, std::string_view s) {
+  bool ascii = true;
+  for (unsigned char c : s) ascii &= c < 0x80;
+  if (!ascii) {
+    *out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          *out += "\\u00";
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendDigits(std::string* out, unsigned v, int width) {
+  char buf[4];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out->append(buf, static_cast<size_t>(width));
+}
+
+// "YYYY-MM-DD" as FormatDay writes it; false for years it prints differently.
+bool AppendYmd(std::string* out, DayNumber d) {
+  const date::year_month_day ymd{date::sys_days{date::days{d}}};
+  const int y = static_cast<int>(ymd.year());
+  if (y < 1000 || y > 9999) return false;
+  AppendDigits(out, static_cast<unsigned>(y), 4);
+  out->push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.month()), 2);
+  out->push_back('-');
+  AppendDigits(out, static_cast<unsigned>(ymd.day()), 2);
+  return true;
+}
+
+// A quoted FormatDay(d), without the stream formatting.
+void AppendDay(std::string* out, DayNumber d) {
+  const size_t mark = out->size();
+  out->push_back('"');
+  if (!AppendYmd(out, d)) {
+    out->resize(mark);
+    AppendString(out, FormatDay(d));
+    return;
+  }
+  out->push_back('"');
+}
+
+// A quoted FormatIso(t), without the stream formatting.
+void AppendIso(std::string* out, UnixTime t) {
+  const size_t mark = out->size();
+  const int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+  const int64_t sec = t - day * 86400;
+  out->push_back('"');
+  if (day < INT32_MIN || day > INT32_MAX || !AppendYmd(out, static_cast<DayNumber>(day))) {
+    out->resize(mark);
+    AppendString(out, FormatIso(t));
+    return;
+  }
+  out->push_back('T');
+  AppendDigits(out, static_cast<unsigned>(sec / 3600), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<unsigned>(sec / 60 % 60), 2);
+  out->push_back(':');
+  AppendDigits(out, static_cast<unsigned>(sec % 60), 2);
+  *out += "Z\"";
+}
+
+void AppendOptString(std::string* out, const std::optional<std::string>& s) {
+  if (s) {
+    AppendString(out, *s);
+  } else {
+    *out += "null";
+  }
+}
+
+}  // namespace
+
+void AppendUserJson(std::string* out, const UserWithUsage& u) {
+  const UserRecord& r = u.user;
+  // nlohmann objects keep their keys sorted: the same order here.
+  *out += "{\"active_days\":";
+  *out += std::to_string(u.active_days);
+  *out += ",\"custom_role\":";
+  AppendOptString(out, r.custom_role);
+  *out += r.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
+  *out += ",\"email\":";
+  AppendOptString(out, r.email);
+  *out += ",\"id\":";
+  *out += std::to_string(r.id);
+  *out += ",\"last_active_date\":";
+  if (u.last_active_day) {
+    AppendDay(out, *u.last_active_day);
+  } else {
+    *out += "null";
+  }
+  *out += ",\"last_login_at\":";
+  if (r.last_login_at) {
+    AppendIso(out, *r.last_login_at);
+  } else {
+    *out += "null";
+  }
+  *out += ",\"license\":";
+  AppendString(out, r.license);
+  *out += ",\"name\":";
+  AppendString(out, r.name);
+  *out += ",\"role\":";
+  AppendString(out, r.role);
+  *out += r.seat ? ",\"seat\":true" : ",\"seat\":false";
+  *out += r.suspended ? ",\"suspended\":true}" : ",\"suspended\":false}";
 }
 
 nlohmann::json UsageJson(const UsageRow& r) {
@@ -64,6 +216,27 @@ nlohmann::json SummaryJson(const DaySummary& s) {
           {"by_license", s.by_license},
           {"paid_seats", s.paid_seats},
           {"idle_paid_seats", s.idle_paid_seats}};
+}
+
+void AppendSummaryJson(std::string* out, const DaySummary& s) {
+  *out += "{\"active_users\":";
+  *out += std::to_string(s.active_users);
+  *out += ",\"by_license\":{";
+  bool first = true;
+  for (const auto& [license, n] : s.by_license) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendString(out, license);
+    out->push_back(':');
+    *out += std::to_string(n);
+  }
+  *out += "},\"date\":";
+  AppendDay(out, s.day);
+  *out += ",\"idle_paid_seats\":";
+  *out += std::to_string(s.idle_paid_seats);
+  *out += ",\"paid_seats\":";
+  *out += std::to_string(s.paid_seats);
+  out->push_back('}');
 }
 
 nlohmann::json AuditJson(const AuditEntry& e) {
