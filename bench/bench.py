@@ -54,11 +54,18 @@ ENDPOINTS = [
     # key (seatkeeper's endpoint label regex), stats field, page size, bucket
     ("incremental/users/cursor", "users", 1000, "incremental-exports-cursor"),
     ("deleted_users", "deleted_users", 100, "account"),
-    ("incremental/ticket_events", "events", 1000, "incremental-exports"),
+    ("incremental/ticket_events", "export_events", 1000, "incremental-exports"),
     ("deleted_tickets", "deleted_tickets_30d", 100, "deleted-tickets-index"),
     ("audit_logs", "audit_logins", 100, "account"),
     ("help_center/incremental/articles", "articles", 100, "help-center"),
+    # The audit walk reads every non-archived audit before the point where it
+    # met the export (stats "audits" is asked for up to that point).
+    ("ticket_audits", "audits", 100, "account"),
 ]
+# Days of history zdsim generates: more than Zendesk's 120-day archive horizon,
+# so the audit list holds what a real account's would (non-archived audits
+# from before the window too) and archived tickets exist.
+HISTORY_DAYS = 150
 
 PLANS = [
     # name, account/min, incremental/min, audit log available
@@ -82,7 +89,7 @@ class Sim:
         self.log = open(os.path.join(workdir, "zdsim.log"), "w")
         cmd = [zdsim, "serve", "--port", "0", "--port-file", self.port_file, "--seed", str(seed),
                "--users", str(users), "--agents", str(agents), "--tickets-per-day", str(tickets_per_day),
-               "--plan", "enterprise", "--now", str(NOW), "--no-rate-limits"]
+               "--days", str(HISTORY_DAYS), "--plan", "enterprise", "--now", str(NOW), "--no-rate-limits"]
         t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
@@ -171,7 +178,8 @@ def minimum(stats, used_endpoints):
     out = {}
     for key, field, size, _ in ENDPOINTS:
         if key in used_endpoints:
-            out[key] = max(1, math.ceil(stats[field] / size))
+            n = stats.get(field, stats["events"] if field == "export_events" else 0)
+            out[key] = max(1, math.ceil(n / size))
     return out
 
 
@@ -200,42 +208,66 @@ def bound_minutes(counts, plan, budget, include_audit=True):
                deleted / (DELETED_TICKETS_PER_MIN * f))
 
 
-def request_cost(ep, plan, budget, include_audit=True):
-    """Minutes one request occupies when requests are sent one after another
-    (seatkeeper's sync is sequential): 1 / the tightest limit among its buckets."""
+def buckets_of(ep, plan, budget, include_audit=True):
+    """(bucket, requests per minute at this budget) pairs a request draws on."""
     name, account, incremental, _ = plan
     f = budget / 100.0
     if ep.startswith("help_center") or (ep == "audit_logs" and not include_audit):
-        return 0.0
-    limit = account
+        return []
+    out = [("account", account * f)]
     if ep == "incremental/users/cursor":
-        limit = min(limit, USERS_CURSOR_PER_MIN)
+        out.append(("cursor", USERS_CURSOR_PER_MIN * f))
     elif ep.startswith("incremental/"):
-        limit = min(limit, incremental)
+        out.append(("incremental", incremental * f))
     elif ep == "deleted_tickets":
-        limit = min(limit, DELETED_TICKETS_PER_MIN)
-    return 1.0 / (limit * f)
+        out.append(("deleted", DELETED_TICKETS_PER_MIN * f))
+    return out
+
+
+def is_older(r, ep, split):
+    """A request for the part of the window before the last 7 days: export
+    pages starting before the split, and every audit-list page (the walk
+    never reads the last 7 days)."""
+    if split is None:
+        return False
+    if ep == "ticket_audits":
+        return True
+    if ep == "incremental/ticket_events":
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
+        return int(q.get("start_time", ["0"])[0]) < split
+    return False
 
 
 def sequential_minutes(requests, plan, budget, include_audit, split=None):
-    """(total, last-7-days-complete) minutes in the order seatkeeper sent the
-    requests, each paced by its own tightest bucket (no overlap)."""
-    total = 0.0
+    """(total, last-7-days-complete) minutes when the requests are sent one
+    after another in seatkeeper's order, each as soon as every bucket it draws
+    on has room in its current one-minute window (Zendesk's fixed windows;
+    response time not counted). A request whose bucket is spent waits for the
+    window to roll over, and everything after it waits too."""
+    t = 0.0
+    windows = {}  # bucket -> [window start, used]
     last7 = 0.0
     for r in requests:
         if r["path"].startswith("/_sim/"):
             continue
         ep = endpoint_of(r["path"])
-        if ep == "audit_logs" and not include_audit:
-            continue
-        total += request_cost(ep, plan, budget, include_audit)
-        older = False
-        if split is not None and ep == "incremental/ticket_events":
-            q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
-            older = int(q.get("start_time", ["0"])[0]) < split
-        if not older:
-            last7 = total
-    return total, last7
+        bs = buckets_of(ep, plan, budget, include_audit)
+        while True:
+            wait_until = t
+            for b, per_min in bs:
+                w = windows.setdefault(b, [t, 0])
+                if t >= w[0] + 1.0:
+                    w[0], w[1] = t, 0
+                if w[1] + 1 > max(1.0, per_min):
+                    wait_until = max(wait_until, w[0] + 1.0)
+            if wait_until <= t:
+                break
+            t = wait_until
+        for b, _ in bs:
+            windows[b][1] += 1
+        if not is_older(r, ep, split):
+            last7 = t
+    return t, last7
 
 
 def seven_day_counts(requests, split):
@@ -246,13 +278,14 @@ def seven_day_counts(requests, split):
         if r["path"].startswith("/_sim/"):
             continue
         ep = endpoint_of(r["path"])
-        if ep == "incremental/ticket_events":
-            q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
-            st = int(q.get("start_time", ["0"])[0])
-            if st < split:
-                continue
+        if is_older(r, ep, split):
+            continue
         counts[ep] = counts.get(ep, 0) + 1
     return counts
+
+
+def iso_to_unix(text):
+    return int(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp())
 
 
 def fmt_min(m):
@@ -296,7 +329,15 @@ def run_size(name, args, bins):
         out, wall, ru = run_child([sk, "sync", "--json"], env)
         sim_cpu = sim.cpu_seconds() - cpu0
         reqs = sim.call("GET", "/_sim/requests")
-        res["first"] = summarize(json.loads(out), wall, ru, reqs, stats, sim_cpu, split)
+        report = json.loads(out)
+        walk = report.get("ticket_audits") or {}
+        if walk.get("until"):
+            until = iso_to_unix(walk["until"])
+            walk_stats = sim.call("GET", "/_sim/stats?since=%d&audits_until=%d" % (until, until))
+            # The walk read the audits before `until`, the export the events after it.
+            stats = dict(stats, audits=walk_stats["audits"], export_events=walk_stats["events"])
+            res["walk_until"] = walk["until"]
+        res["first"] = summarize(report, wall, ru, reqs, stats, sim_cpu, split)
         res["sim_rss_mb"] = sim.rss_mb()
 
         # ---- daily sync

@@ -141,7 +141,14 @@ void Stats(Ctx& c) {
   int64_t articles = 0;
   for (const auto& a : c.ds.articles)
     if (a.updated_at >= since) ++articles;
+  // The audit walk's minimum: non-archived audits before `audits_until`
+  // (the walk reads the list from its oldest entry).
+  int64_t audits = 0;
+  const int64_t audits_until = ParamInt(c, "audits_until").value_or(c.now);
+  for (const auto& e : c.ds.events)
+    if (e.at < audits_until && !c.ds.tickets[e.ticket].archived) ++audits;
   SendJson(c, 200, {{"since", since}, {"now", c.now}, {"events", events}, {"events_7d", events_7d},
+                    {"audits", audits}, {"audits_until", audits_until},
                     {"tickets_touched", tickets_touched}, {"users", users}, {"deleted_users", deleted_users},
                     {"deleted_tickets_30d", deleted_tickets}, {"audit_logins", logins}, {"articles", articles},
                     {"events_total", static_cast<int64_t>(c.ds.events.size())}});

@@ -49,6 +49,11 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   if (ctx.json) {
     nlohmann::json skipped = nlohmann::json::array();
     for (const auto& [n, why] : report->sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
+    nlohmann::json walk = nullptr;  // the part of the window read from the account-wide audit list
+    if (report->audit_walk)
+      walk = {{"from", FormatIso(report->audit_walk->first)}, {"until", FormatIso(report->audit_walk->second)}};
+    else if (report->audit_walk_off)
+      walk = {{"unavailable", true}};
     *ctx.out << nlohmann::json{{"state", "synced"},
                                {"users", report->users},
                                {"users_marked_deleted", report->users_marked_deleted},
@@ -57,6 +62,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
                                {"requests", requests},
                                {"requests_by_endpoint", report->requests_by_endpoint},
                                {"rate_limited", report->rate_limited},
+                               {"ticket_audits", walk},
                                {"seconds", report->seconds}}
                     .dump(2)
              << "\n";

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct SyncContext {
   int incremental_per_minute = 10;
   std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> own_writes;
   std::function<void(const Progress&)> on_progress;
+  // Set by the ticket activity source: the part of the window the audit walk
+  // covered (from, until), and whether the audit list was unavailable.
+  std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
+  bool audit_walk_off = false;
 
   // An event by the connecting user on a ticket seatkeeper itself changed at that time.
   bool IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) const;
@@ -61,9 +66,10 @@ class Source {
 // Registered usage sources in run order.
 std::vector<std::unique_ptr<Source>> UsageSources();
 
-// The recent part (last 7 days, then following the present) or the older
-// part of the window; they share one checkpoint.
-std::unique_ptr<Source> MakeTicketEventsSource(bool recent);
+// Ticket activity (ticket event export + account-wide audit walk): the recent
+// part (last 7 days, then following the present) or the older part of the
+// window; they share one checkpoint.
+std::unique_ptr<Source> MakeTicketActivitySource(bool recent);
 std::unique_ptr<Source> MakeDeletedTicketsSource();
 std::unique_ptr<Source> MakeArticlesSource();
 std::unique_ptr<Source> MakeAuditLogLoginsSource();

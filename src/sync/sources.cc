@@ -4,11 +4,13 @@ namespace sk::sync {
 
 std::vector<std::unique_ptr<Source>> UsageSources() {
   std::vector<std::unique_ptr<Source>> s;
-  s.push_back(MakeTicketEventsSource(/*recent=*/true));
-  s.push_back(MakeDeletedTicketsSource());
+  // The last 7 days of every source first, so recent days are complete early;
+  // the rest of the window's ticket activity (the long part) last.
+  s.push_back(MakeTicketActivitySource(/*recent=*/true));
   s.push_back(MakeArticlesSource());
   s.push_back(MakeAuditLogLoginsSource());
-  s.push_back(MakeTicketEventsSource(/*recent=*/false));  // the rest of the window, last
+  s.push_back(MakeDeletedTicketsSource());
+  s.push_back(MakeTicketActivitySource(/*recent=*/false));
   return s;
 }
 

@@ -80,6 +80,8 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.requests_by_endpoint = client.stats().requests_by_endpoint;
   report.rate_limited = client.stats().rate_limited;
+  report.audit_walk = ctx.audit_walk;
+  report.audit_walk_off = ctx.audit_walk_off;
   int64_t requests = 0;
   for (const auto& [k, v] : report.requests_by_endpoint) requests += v;
   spdlog::info("sync finished: {} users, {} requests, {} rate limited, {:.1f} s", report.users, requests,

@@ -29,6 +29,9 @@ struct SyncReport {
   double seconds = 0;
   std::map<std::string, int64_t> requests_by_endpoint;
   int64_t rate_limited = 0;
+  // The part of the window read from the account-wide audit list, if any.
+  std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
+  bool audit_walk_off = false;
 };
 
 Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,
