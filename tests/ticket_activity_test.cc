@@ -33,7 +33,8 @@ struct Split {
 // usage --json without evidence (ids differ by source: "audit:" vs "event:").
 nlohmann::json Counts(const nlohmann::json& usage) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : usage) out.push_back({r["user_id"], r["date"], r["sources"], r.value("counts", nlohmann::json())});
+  for (const auto& r : usage)
+    out.push_back({r["user_id"], r["date"], r["sources"], r.value("counts", nlohmann::json())});
   return out;
 }
 
@@ -83,8 +84,12 @@ TEST(TicketActivity, AuditWalkAndExportShareTheWindowAndEqualTruth) {
   zdsim::Options o2 = o;
   Account alone(o2, "export-alone");
   ASSERT_EQ(alone.Connect({"--timezone", "Europe/Berlin"}).exit_code, 0);
-  alone.sim().AddFault({.kind = "status", .status = 403, .body = "json", .retry_after = std::nullopt,
-                        .count = 1000000, .path = "/api/v2/ticket_audits"});
+  alone.sim().AddFault({.kind = "status",
+                        .status = 403,
+                        .body = "json",
+                        .retry_after = std::nullopt,
+                        .count = 1000000,
+                        .path = "/api/v2/ticket_audits"});
   auto alone_report = alone.Json({"sync"});
   EXPECT_EQ(alone_report["ticket_audits"], nlohmann::json({{"unavailable", true}})) << alone_report.dump();
   auto mixed_counts = Counts(acct.Json({"usage"})), alone_counts = Counts(alone.Json({"usage"}));
@@ -125,8 +130,12 @@ TEST(TicketActivity, RefusedAuditListMeansTheExportReadsEverything) {
   zdsim::Options o = SmallAccount(23);
   Account acct(o, "no-audits");
   ASSERT_EQ(acct.Connect().exit_code, 0);
-  acct.sim().AddFault({.kind = "status", .status = 403, .body = "json", .retry_after = std::nullopt,
-                       .count = 1000000, .path = "/api/v2/ticket_audits"});
+  acct.sim().AddFault({.kind = "status",
+                       .status = 403,
+                       .body = "json",
+                       .retry_after = std::nullopt,
+                       .count = 1000000,
+                       .path = "/api/v2/ticket_audits"});
   acct.sim().ClearRequests();
   auto report = acct.Json({"sync"});
   EXPECT_EQ(report["ticket_audits"], nlohmann::json({{"unavailable", true}}));

@@ -36,11 +36,12 @@
 // Nothing is counted twice: the export claims a day only while the walk has
 // not reached it, and the walk counts only audits before the export's lowest
 // claim.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <spdlog/spdlog.h>
 
 #include "sync/source.h"
 
@@ -64,10 +65,10 @@ struct Chunk {
 struct Walk {
   bool planned = false;  // this backfill has a walk
   bool done = false;
-  bool off = false;      // the audit list is not available to this connection
+  bool off = false;  // the audit list is not available to this connection
   std::string cursor;
-  UnixTime low = 0;      // counts audits with low <= created_at < the export's lowest claim
-  UnixTime last_t = 0;   // position: the last audit read (0: none yet)
+  UnixTime low = 0;     // counts audits with low <= created_at < the export's lowest claim
+  UnixTime last_t = 0;  // position: the last audit read (0: none yet)
   int64_t last_id = 0;
   // Records each stream has read so far. They drive the alternation (not
   // requests or time), so a resumed sync makes the same choices as an
@@ -152,7 +153,8 @@ class ActivityPage {
   explicit ActivityPage(const SyncContext& ctx) : ctx_(ctx) {}
 
   // One ticket update (an export event or an audit) by `updater` at `t`.
-  void Add(int64_t updater, int64_t ticket_id, UnixTime t, bool deletion, const char* evidence_kind, int64_t id) {
+  void Add(int64_t updater, int64_t ticket_id, UnixTime t, bool deletion, const char* evidence_kind,
+           int64_t id) {
     if (updater <= 0) return;  // Zendesk itself (triggers, automations)
     if (ctx_.IsOwnWrite(updater, ticket_id, t)) return;
     DayNumber day = ctx_.zone.DayOf(t);
@@ -192,8 +194,9 @@ class TicketActivitySource final : public Source {
     const double budget = std::clamp(ctx.conn.api_budget, 1, 100) / 100.0;
     const double export_per_min = std::max(0.1, ctx.incremental_per_minute * budget);
     // The walk leaves the export its share of the account limit, and a few requests a minute for others.
-    const double walk_per_min = std::max(
-        1.0, static_cast<double>(ctx.account_limit_per_minute()) * std::min(budget, 0.98) - export_per_min - 5);
+    const double walk_per_min =
+        std::max(1.0, static_cast<double>(ctx.account_limit_per_minute()) * std::min(budget, 0.98) -
+                          export_per_min - 5);
     export_s_ = 60.0 / export_per_min;
     walk_s_ = 60.0 / walk_per_min;
 
@@ -242,7 +245,8 @@ class TicketActivitySource final : public Source {
       UnixTime split = std::max(ctx.window_start, ctx.zone.StartOf(ctx.today - 6));
       state.chunks.push_back({split, std::nullopt, split, {}, false});
       UnixTime low = std::max(ctx.window_start, ctx.zone.StartOf(ctx.today - kArchiveGuardDays + 1));
-      if (ctx.window_start < low) state.chunks.push_back({ctx.window_start, low, ctx.window_start, {}, false});
+      if (ctx.window_start < low)
+        state.chunks.push_back({ctx.window_start, low, ctx.window_start, {}, false});
       if (low < split) {
         state.walk.planned = true;
         state.walk.low = low;
@@ -331,9 +335,10 @@ class TicketActivitySource final : public Source {
     if (!page.ok()) {
       if (page.status().code() == Code::kForbidden && w.last_t == 0) {
         // No `read` scope (or not allowed): the export reads the walk's part.
-        spdlog::info("the account-wide audit list is not available ({}); ticket activity comes from the ticket "
-                     "event export alone",
-                     page.status().message());
+        spdlog::info(
+            "the account-wide audit list is not available ({}); ticket activity comes from the ticket "
+            "event export alone",
+            page.status().message());
         w.off = true;
         return ActivityPage(ctx).Commit(state);
       }
