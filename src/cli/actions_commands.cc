@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actions/action.h"
 #include "actions/create_user.h"
@@ -39,6 +40,8 @@ void PrintError(Context& ctx, const Status& s) {
 }
 
 void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
+  spdlog::info("action {} {}: {}{}", o.action, o.target, o.result,
+               o.audit_id > 0 ? " (audit entry " + std::to_string(o.audit_id) + ")" : "");
   if (ctx.json) {
     *ctx.out << o.ToJson().dump(2) << "\n";
     return;
@@ -50,7 +53,7 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
     for (const auto& c : o.changes)
       out << "  [" << c.state << "] " << c.step << ": " << c.description << "\n";
   }
-  for (const auto& w : o.warnings) *ctx.err << "warning: " << w << "\n";
+  for (const auto& w : o.warnings) ctx.Warn(w);
   if (o.audit_id > 0) out << "audit entry " << o.audit_id << "\n";
 }
 

@@ -1,12 +1,13 @@
 // The `seatkeeper` command line: global options, subcommand registration and
 // the mapping of outcomes to exit codes (0 ok, 1 failure, 2 usage, 3 refused).
+#include <pwd.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <vector>
-#include <unistd.h>
-#include <pwd.h>
 
 #include "cli/context.h"
 #include "cli/table.h"
@@ -80,7 +81,8 @@ int Main(int argc, char** argv) {
   app.name("seatkeeper");
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
-  app.set_version_flag("--version", std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
+  app.set_version_flag("--version",
+                       std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
   app.add_option("--account", ctx.account, "Which connected Zendesk account (default: default)");
   std::string log_format, log_level;
   app.add_option("--log-format", log_format, "Log lines on standard error: text or json")
@@ -92,12 +94,16 @@ int Main(int argc, char** argv) {
   Status config_status;
   app.parse_complete_callback([&] {
     auto loaded = Config::Load(ctx.home);
-    if (!loaded.ok()) throw CLI::ValidationError(loaded.status().message());
+    if (!loaded.ok()) {
+      config_status = loaded.status();
+      throw CLI::ValidationError(config_status.message());
+    }
     config = std::move(loaded).value();
     if (!log_format.empty()) config.SetFlag("log_format", log_format);
     if (!log_level.empty()) config.SetFlag("log_level", log_level);
     config_status = log::Init(config.Get("log_format"), config.Get("log_level"));
-    if (config_status.ok() && !config.Get("key").empty()) setenv("SEATKEEPER_KEY", config.Get("key").c_str(), 0);
+    if (config_status.ok() && !config.Get("key").empty())
+      setenv("SEATKEEPER_KEY", config.Get("key").c_str(), 0);
     // The store opens what SEATKEEPER_DB names (store::DatabaseFor): a `db` from the
     // config file fills it in; a SEATKEEPER_DB already set (environment) wins.
     if (config_status.ok() && !config.Get("db").empty()) setenv("SEATKEEPER_DB", config.Get("db").c_str(), 0);
@@ -111,7 +117,8 @@ int Main(int argc, char** argv) {
   show->callback([&] {
     if (ctx.json) {
       nlohmann::json arr = nlohmann::json::array();
-      for (const auto& s : config.All()) arr.push_back({{"key", s.key}, {"value", s.value}, {"source", s.source}});
+      for (const auto& s : config.All())
+        arr.push_back({{"key", s.key}, {"value", s.value}, {"source", s.source}});
       *ctx.out << arr.dump(2) << "\n";
       return;
     }
@@ -156,8 +163,11 @@ int Main(int argc, char** argv) {
     app.exit(e);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "error: " << ScrubArguments(e.what(), argc, argv) << "\nRun with --help for usage.\n";
-    (void)config_status;
+    // A settings error names the file, line and key, never a value: shown as is
+    // (scrubbing argument words would mangle its path).
+    const std::string message =
+        config_status.ok() ? ScrubArguments(e.what(), argc, argv) : config_status.message();
+    std::cerr << "error: " << message << "\nRun with --help for usage.\n";
     return 2;
   }
   return ctx.exit_code;

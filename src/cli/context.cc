@@ -1,5 +1,6 @@
 #include "cli/context.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -31,15 +32,27 @@ Result<store::Connection> Context::RequireConnection() {
 Result<std::unique_ptr<zendesk::Client>> Context::MakeClient(const store::Connection& c) {
   SK_ASSIGN_OR_RETURN(auto* st, Store());
   sync::ConnectionClientOptions o;
-  std::ostream* e = err;
-  o.on_warning = [e](const std::string& w) { *e << "warning: " << w << "\n"; };
+  o.on_warning = [this](const std::string& w) { Warn(w); };
   return sync::MakeConnectionClient(c, st, std::move(o));
 }
 
 void Context::Finish(const Status& s) {
   if (!s.ok()) {
-    *err << "error: " << s.message() << "\n";
+    // With --log-format json standard error holds JSON lines only.
+    if (log::IsJson() && err == &std::cerr) {
+      spdlog::error("{}", s.message());
+    } else {
+      *err << "error: " << s.message() << "\n";
+    }
     exit_code = ExitCodeFor(s);
+  }
+}
+
+void Context::Warn(const std::string& w) {
+  if (log::IsJson() && err == &std::cerr) {
+    spdlog::warn("{}", w);
+  } else {
+    *err << "warning: " << w << "\n";
   }
 }
 

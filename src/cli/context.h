@@ -19,9 +19,9 @@ class App;
 namespace sk::cli {
 
 struct Context {
-  std::string home;               // SEATKEEPER_HOME or ~/.seatkeeper
+  std::string home;  // SEATKEEPER_HOME or ~/.seatkeeper
   std::string account = "default";
-  std::string actor;              // "cli:<login user>" for the audit trail
+  std::string actor;  // "cli:<login user>" for the audit trail
   bool json = false;
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
@@ -36,6 +36,8 @@ struct Context {
 
   // Prints the error (if any) to err and sets exit_code from it (spec §6).
   void Finish(const Status& s);
+  // A warning for the user on err ("warning: ..."); a log line with --log-format json.
+  void Warn(const std::string& w);
 
  private:
   std::unique_ptr<store::Store> store_;
@@ -45,9 +47,10 @@ struct Context {
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
-void RegisterActionCommands(CLI::App& app, Context& ctx);   // user create/delete/set-role, tickets reassign, offboard, audit
-void RegisterServeCommands(CLI::App& app, Context& ctx);    // serve, admin set-password
-void RegisterRekeyCommand(CLI::App& app, Context& ctx);     // rekey
-void RegisterWorkerCommand(CLI::App& app, Context& ctx);    // worker, worker status, worker request
+void RegisterActionCommands(CLI::App& app,
+                            Context& ctx);  // user create/delete/set-role, tickets reassign, offboard, audit
+void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve, admin set-password
+void RegisterRekeyCommand(CLI::App& app, Context& ctx);   // rekey
+void RegisterWorkerCommand(CLI::App& app, Context& ctx);  // worker, worker status, worker request
 
 }  // namespace sk::cli

@@ -13,6 +13,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pqxx/pqxx>
 #include <regex>
 #include <set>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "server.h"
 #include "server/admin_auth.h"
 #include "server/oauth_flow.h"
+#include "store/postgres_store.h"
 #include "store/store.h"
 #include "store/sync_queue.h"
 
@@ -675,6 +677,58 @@ TEST_F(WebServerTest, HealthzTurnsUnhealthyWhenTheDatabaseFileIsGone) {
   ASSERT_FALSE(j["reasons"].empty());
   EXPECT_NE(j["reasons"][0].get<std::string>().find("store unreachable"), std::string::npos) << r->body;
   EXPECT_NE(j["store"].get<std::string>().find("deleted"), std::string::npos) << r->body;
+}
+
+// The same with PostgreSQL: a server that stops answering (here: the
+// database refuses every connection, and ours are cut) makes /healthz 503;
+// when it answers again, so does the health check. Needs SEATKEEPER_TEST_PG.
+TEST(HealthzPostgres, TurnsUnhealthyWhileTheDatabaseRefusesConnections) {
+  const char* pg = std::getenv("SEATKEEPER_TEST_PG");
+  if (!pg || !*pg) GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
+  const std::string admin_url = pg;
+  const std::string name = "healthz_" + std::to_string(::getpid());
+  auto admin = [&](const std::string& sql) {
+    pqxx::connection c(admin_url);
+    pqxx::nontransaction w(c);
+    w.exec(sql);
+  };
+  admin("DROP DATABASE IF EXISTS " + name);
+  admin("CREATE DATABASE " + name);
+  const std::string url = admin_url.substr(0, admin_url.rfind('/') + 1) + name + "?connect_timeout=5";
+  const std::string home = (std::filesystem::temp_directory_path() / name).string();
+  std::filesystem::create_directories(home);
+  {
+    auto st = store::OpenPostgres(url, home);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    auto queue = store::OpenPostgresQueue(url);
+    ASSERT_TRUE(queue.ok()) << queue.status().ToString();
+    ServerOptions o;
+    o.port = 0;
+    o.sync_at.reset();
+    o.sync_queue = queue->get();
+    WebServer web(st->get(), o);
+    auto port = web.Start();
+    ASSERT_TRUE(port.ok());
+    httplib::Client c("127.0.0.1", *port);
+    ASSERT_EQ(c.Get("/healthz")->status, 200);
+    admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+    admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+    for (int i = 0; i < 2; ++i) {  // the first notices the cut connection, the second cannot reconnect
+      auto r = c.Get("/healthz");
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 503) << r->body;
+      auto j = json::parse(r->body);
+      EXPECT_EQ(j["status"], "unhealthy");
+      ASSERT_FALSE(j["reasons"].empty());
+      EXPECT_NE(j["reasons"][0].get<std::string>().find("postgresql"), std::string::npos) << r->body;
+    }
+    admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+    auto back = c.Get("/healthz");
+    EXPECT_EQ(back->status, 200) << back->body;
+    web.Stop();
+  }
+  admin("DROP DATABASE IF EXISTS " + name);
+  std::filesystem::remove_all(home);
 }
 
 // Health reports the scheduler: enabled, ticking, when it last checked.

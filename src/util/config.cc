@@ -42,18 +42,23 @@ Result<Config> Config::Load(const std::string& home) {
     if (t.empty()) continue;
     size_t eq = t.find('=');
     if (eq == std::string::npos)
-      return InvalidArgument(path + ":" + std::to_string(n) + ": expected `key = value`, got `" + t + "`");
+      // The line is not echoed: it may hold a secret.
+      return InvalidArgument(path + ":" + std::to_string(n) +
+                             ": expected `key = value` (`#` starts a comment)");
     std::string key = Trim(t.substr(0, eq)), value = Trim(t.substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
     if (!known.count(key)) {
       std::string names;
       for (const auto& k : Keys()) names += (names.empty() ? "" : ", ") + k.key;
-      return InvalidArgument(path + ":" + std::to_string(n) + ": unknown key `" + key + "` (known: " + names + ")");
+      return InvalidArgument(path + ":" + std::to_string(n) + ": unknown key `" + key + "` (known: " + names +
+                             ")");
     }
     c.settings_[key] = {key, value, "file " + path + ":" + std::to_string(n), known[key]->secret};
   }
   for (const auto& k : Keys()) {
-    if (const char* v = std::getenv(k.env.c_str()); v && *v) c.settings_[k.key] = {k.key, v, "env " + k.env, k.secret};
+    if (const char* v = std::getenv(k.env.c_str()); v && *v)
+      c.settings_[k.key] = {k.key, v, "env " + k.env, k.secret};
   }
   return c;
 }

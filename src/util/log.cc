@@ -24,6 +24,7 @@ std::set<std::string>& Secrets() {
   return s;
 }
 thread_local std::map<std::string, std::string> tls_fields;
+std::atomic<bool> json_format{false};
 
 class Formatter final : public spdlog::formatter {
  public:
@@ -68,6 +69,7 @@ Status Init(const std::string& format, const std::string& level) {
   logger->set_formatter(std::make_unique<Formatter>(format == "json"));
   logger->set_level(lvl);
   spdlog::set_default_logger(logger);
+  json_format = format == "json";
   return Status::Ok();
 }
 
@@ -88,6 +90,10 @@ std::string Redact(std::string s) {
 
 std::map<std::string, std::string> CurrentFields() {
   return tls_fields;
+}
+
+bool IsJson() {
+  return json_format;
 }
 
 std::string NewRunId() {

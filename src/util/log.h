@@ -14,6 +14,10 @@ namespace sk::log {
 // format: "text" | "json"; level: trace|debug|info|warn|error|off.
 Status Init(const std::string& format, const std::string& level);
 
+// True after Init("json", ...): standard error carries JSON lines only, so
+// messages for the user go through the logger too.
+bool IsJson();
+
 // Any occurrence of `secret` (≥ 6 characters) in a log line becomes "***".
 void RegisterSecret(const std::string& secret);
 
