@@ -655,7 +655,7 @@ TEST(CrashSafety, ThirtyKillsSpreadOverABackfill) {
 // is in two successful update_many requests.
 TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
   zdsim::Options o = SmallAccount(24);
-  o.agents = 60;
+  o.agents = 90;
   o.tickets_per_day = 60;
   Account acct(o, "kill-actions");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
@@ -668,6 +668,7 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
   const std::string heir = std::to_string(acct.sim().AdminId());
   acct.sim().ClearRequests();
   int killed = 0, cases = 0, completed = 0;
+  size_t next_agent = 0;
   std::set<int> kill_points;
   auto run_case = [&](const std::vector<std::string>& cmd, int delay, const std::function<bool()>& done) {
     CliResult r = acct.cli().RunKilledAfter(cmd, delay);
@@ -691,19 +692,44 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     return open;
   };
   for (int delay : {30, 60, 90, 120, 160, 200, 250, 320, 400, 500, 650, 800, 1000, 1300}) {
-    ASSERT_LT(static_cast<size_t>(cases), agents.size());
-    const int64_t target = agents[static_cast<size_t>(cases++)];
+    ASSERT_LT(next_agent, agents.size());
+    const int64_t target = agents[next_agent++];
+    ++cases;
     run_case({"offboard", std::to_string(target), "--reassign-to", heir, "--delete"}, delay,
              [&] { return TruthUser(acct, target)["deleted"].get<bool>() && open_tickets(target) == 0; });
   }
   for (int delay : {40, 80, 120, 180, 260, 400, 600, 900}) {
-    ASSERT_LT(static_cast<size_t>(cases), agents.size());
-    const int64_t target = agents[static_cast<size_t>(cases++)];
+    ASSERT_LT(next_agent, agents.size());
+    const int64_t target = agents[next_agent++];
+    ++cases;
     run_case({"tickets", "reassign", "--from", std::to_string(target), "--to", heir}, delay,
              [&] { return open_tickets(target) == 0; });
   }
+  // The single-request actions verify Zendesk's state before they send: a
+  // kill after the request was accepted leaves a re-run with nothing to send.
+  for (int delay : {40, 90, 150}) {
+    ASSERT_LT(next_agent, agents.size());
+    const int64_t target = agents[next_agent++];
+    ++cases;
+    run_case({"user", "set-role", std::to_string(target), "--role", "end-user"}, delay,
+             [&] { return TruthUser(acct, target)["role"] == "end-user"; });
+  }
+  for (int delay : {40, 90, 150}) {
+    const std::string email = "killed-create-" + std::to_string(delay) + "@example.test";
+    ++cases;
+    run_case({"user", "create", "--name", "Killed " + std::to_string(delay), "--email", email, "--role",
+              "end-user"},
+             delay, [&] { return UsersWithEmail(acct, email) == 1; });
+  }
+  for (int delay : {40, 90, 150, 250}) {
+    ASSERT_LT(next_agent, agents.size());
+    const int64_t target = agents[next_agent++];
+    ++cases;
+    run_case({"user", "delete", std::to_string(target), "--permanent", "--yes"}, delay,
+             [&] { return TruthUser(acct, target)["deleted"].get<bool>(); });
+  }
   // Successful mutations per user and per ticket, from zdsim's request log.
-  std::map<std::string, int> deletes, role_changes;
+  std::map<std::string, int> deletes, role_changes, creates;
   std::map<std::string, int> ticket_moves;
   int update_many = 0;
   for (const auto& r : acct.sim().Requests()) {
@@ -711,7 +737,9 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     if (st < 200 || st >= 300) continue;
     std::string path = r["path"];
     if (r["method"] == "DELETE") ++deletes[path.substr(0, path.find('?'))];
-    if (r["method"] == "PUT" && path.rfind("/api/v2/users/", 0) == 0) ++role_changes[path.substr(0, path.find('?'))];
+    if (r["method"] == "POST" && path.rfind("/api/v2/users", 0) == 0) ++creates[path];
+    if (r["method"] == "PUT" && path.rfind("/api/v2/users/", 0) == 0)
+      ++role_changes[path.substr(0, path.find('?'))];
     if (r["method"] == "PUT" && path.rfind("/api/v2/tickets/update_many", 0) == 0) {
       ++update_many;
       auto q = path.find("ids=");
@@ -730,22 +758,29 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
   }
   for (const auto& [path, n] : deletes) EXPECT_EQ(n, 1) << path << " deleted " << n << " times";
   for (const auto& [path, n] : role_changes) EXPECT_EQ(n, 1) << path << " changed " << n << " times";
+  int created = 0;
+  for (const auto& [path, n] : creates) created += n;
+  EXPECT_EQ(created, 3) << "users created by successful POSTs (one per email)";
   int moved_twice = 0;
   std::string twice;
   for (const auto& [id, n] : ticket_moves)
     if (n > 1 && ++moved_twice <= 10) twice += id + " ";
-  EXPECT_EQ(moved_twice, 0) << moved_twice << " tickets were sent in two successful update_many requests, e.g. "
-                            << twice;
+  EXPECT_EQ(moved_twice, 0) << moved_twice
+                            << " tickets were sent in two successful update_many requests, e.g. " << twice;
   EXPECT_GE(killed, 12);
   EXPECT_EQ(completed, cases);
   EXPECT_GT(ticket_moves.size(), 0u);
-  std::cout << "[crash safety] " << killed << " of " << cases << " action runs (offboard, tickets reassign) killed "
-            << "at " << kill_points.size() << " distinct points (" << (kill_points.empty() ? 0 : *kill_points.begin())
-            << ".." << (kill_points.empty() ? 0 : *kill_points.rbegin()) << " ms), every re-run completed; "
-            << deletes.size() << " users deleted once each, " << role_changes.size()
-            << " users downgraded once each, " << ticket_moves.size() << " tickets moved once each in "
-            << update_many << " update_many requests; tickets sent twice: " << moved_twice << "\n";
-  Record("SIGKILL x" + std::to_string(killed), "offboard", moved_twice ? "FAIL:tickets re-sent" : "ok(resumed)");
+  std::cout << "[crash safety] " << killed << " of " << cases
+            << " action runs (offboard, tickets reassign, set-role, create, permanent delete) killed "
+            << "at " << kill_points.size() << " distinct points ("
+            << (kill_points.empty() ? 0 : *kill_points.begin()) << ".."
+            << (kill_points.empty() ? 0 : *kill_points.rbegin()) << " ms), every re-run completed; "
+            << deletes.size() << " deletions sent once each, " << created << " users created once each, "
+            << role_changes.size() << " users downgraded once each, " << ticket_moves.size()
+            << " tickets moved once each in " << update_many
+            << " update_many requests; tickets sent twice: " << moved_twice << "\n";
+  Record("SIGKILL x" + std::to_string(killed), "offboard",
+         moved_twice ? "FAIL:tickets re-sent" : "ok(resumed)");
 }
 
 }  // namespace
