@@ -51,7 +51,8 @@ void RecordClientStats(Metrics& metrics, const std::string& account, const zende
 // set by then: whatever way a handler returns, its requests count.
 class RecordClientStatsOnExit {
  public:
-  RecordClientStatsOnExit(Metrics& metrics, std::string account, const std::unique_ptr<zendesk::Client>& client)
+  RecordClientStatsOnExit(Metrics& metrics, std::string account,
+                          const std::unique_ptr<zendesk::Client>& client)
       : metrics_(metrics), account_(std::move(account)), client_(client) {}
   ~RecordClientStatsOnExit() {
     if (client_) RecordClientStats(metrics_, account_, client_->stats());
