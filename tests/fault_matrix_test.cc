@@ -248,7 +248,8 @@ TEST_P(SyncFaultMatrix, EveryFaultEndsLikeACleanRunOrFailsCleanly) {
 
 INSTANTIATE_TEST_SUITE_P(Phases, SyncFaultMatrix,
                          ::testing::Values(SyncPhase{"users-sync", "/api/v2/incremental/users", 0},
-                                           SyncPhase{"usage-backfill", "/api/v2/incremental/ticket_events", 1}),
+                                           SyncPhase{"usage-backfill", "/api/v2/incremental/ticket_events", 1},
+                                           SyncPhase{"audit-walk", "/api/v2/ticket_audits", 2}),
                          [](const auto& info) {
                            std::string n = info.param.name;
                            for (auto& c : n)

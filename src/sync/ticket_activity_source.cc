@@ -52,6 +52,9 @@ constexpr char kChunksKey[] = "usage:ticket_events";
 constexpr char kWalkKey[] = "usage:ticket_audits";
 // The audit list is complete only for days no archived ticket can touch.
 constexpr int kArchiveGuardDays = 119;
+// Audits per walk transaction (ten pages): fewer commits, at most ten pages
+// re-read after a kill.
+constexpr int64_t kWalkCommitRecords = 1000;
 
 struct Chunk {
   UnixTime from = 0;
@@ -199,6 +202,10 @@ class TicketActivitySource final : public Source {
                           export_per_min - 5);
     export_s_ = 60.0 / export_per_min;
     walk_s_ = 60.0 / walk_per_min;
+    if (state.walk.active())
+      spdlog::debug(
+          "ticket activity: export {:.0f} requests/min, audit walk {:.0f} requests/min (account limit {})",
+          export_per_min, walk_per_min, ctx.account_limit_per_minute());
 
     while (true) {
       // Seconds of each bucket's budget the records read so far took.
@@ -209,12 +216,13 @@ class TicketActivitySource final : public Source {
       if (chunk) {
         SK_RETURN_IF_ERROR(ExportPage(ctx, state, *chunk));
       } else if (state.walk.active() && (walk_turn || !recent_)) {
-        SK_RETURN_IF_ERROR(WalkPage(ctx, state));
+        SK_RETURN_IF_ERROR(WalkStep(ctx, state));
       } else {
         break;
       }
       ReportProgress(ctx, state);
     }
+    SK_RETURN_IF_ERROR(FlushPending(state));
     if (walk_pages_ > 0 && !state.walk.off)
       ctx.audit_walk = {state.walk.low, state.walk.done ? state.WalkUntil() : state.walk.last_t};
     if (state.walk.off) ctx.audit_walk_off = true;
@@ -225,6 +233,17 @@ class TicketActivitySource final : public Source {
   bool recent_;
   double export_s_ = 6, walk_s_ = 0.1;
   int64_t pages_ = 0, records_ = 0, walk_pages_ = 0;
+  // The audit page being consumed (not saved: a resume fetches it again from
+  // the walk's cursor and skips what was counted).
+  struct {
+    std::vector<zendesk::TicketAudit> items;
+    size_t pos = 0;
+    bool loaded = false;
+    bool has_more = false;
+    std::string after;
+  } buf_;
+  std::optional<ActivityPage> pending_;  // walk activity not committed yet
+  int64_t pending_records_ = 0;
   double events_per_second_ = 0;  // observed export density, for the ETA
 
   static Result<State> Load(const SyncContext& ctx) {
@@ -270,12 +289,14 @@ class TicketActivitySource final : public Source {
     Chunk* best = nullptr;
     for (auto& c : state.chunks) {
       if (c.to.has_value() == false) {
-        if (has_work(c)) return &c;  // the open chunk always comes first
+        // The open chunk is the recent phase's (it ran to the present just before).
+        if (recent && has_work(c)) return &c;
         continue;
       }
-      if (recent) continue;
+
       if (has_work(c) && c.from >= state.walk.low && (!best || c.from > best->from)) best = &c;
     }
+    if (recent) return nullptr;  // the recent phase reads the open chunk only
     if (best) return best;
     if (state.walk.planned && !state.walk.done) {
       UnixTime until = state.WalkUntil();
@@ -292,13 +313,14 @@ class TicketActivitySource final : public Source {
         return &state.chunks.back();
       }
     }
-    if (recent) return nullptr;
     for (auto& c : state.chunks)
       if (c.to && has_work(c) && (!best || c.from > best->from)) best = &c;
     return best;
   }
 
   Status ExportPage(SyncContext& ctx, State& state, Chunk& c) {
+    // Walk activity first: this page's commit will carry the walk's position too.
+    SK_RETURN_IF_ERROR(FlushPending(state));
     SK_ASSIGN_OR_RETURN(auto page, ctx.client->TicketEvents(c.next));
     ++pages_;
     ActivityPage out(ctx);
@@ -329,48 +351,83 @@ class TicketActivitySource final : public Source {
     return out.Commit(state);
   }
 
-  Status WalkPage(SyncContext& ctx, State& state) {
+  // Consumes the next 100 audits of the list (one page's worth, whatever the
+  // pages hold: a repeated or short page does not shift the alternation).
+  // Walk activity is committed every kWalkCommitRecords audits, before any
+  // export page, and at the end: each commit carries both checkpoints.
+  Status WalkStep(SyncContext& ctx, State& state) {
     Walk& w = state.walk;
-    auto page = ctx.client->TicketAudits(w.cursor, 100);
-    if (!page.ok()) {
-      if (page.status().code() == Code::kForbidden && w.last_t == 0) {
-        // No `read` scope (or not allowed): the export reads the walk's part.
-        spdlog::info(
-            "the account-wide audit list is not available ({}); ticket activity comes from the ticket "
-            "event export alone",
-            page.status().message());
-        w.off = true;
-        return ActivityPage(ctx).Commit(state);
-      }
-      return page.status();
-    }
-    ++pages_;
-    ++walk_pages_;
+    if (!pending_) pending_.emplace(ctx);
     const UnixTime until = state.WalkUntil();
-    ActivityPage out(ctx);
-    for (const auto& a : page->items) {
+    int consumed = 0;
+    while (consumed < 100 && !w.done) {
+      if (!buf_.loaded) {
+        auto page = ctx.client->TicketAudits(w.cursor, 100);
+        if (!page.ok()) {
+          if (page.status().code() == Code::kForbidden && w.last_t == 0) {
+            // No `read` scope (or not allowed): the export reads the walk's part.
+            spdlog::info(
+                "the account-wide audit list is not available ({}); ticket activity comes from the ticket "
+                "event export alone",
+                page.status().message());
+            w.off = true;
+            return FlushPending(state);
+          }
+          return page.status();
+        }
+        ++pages_;
+        ++walk_pages_;
+        buf_.items = std::move(page->items);
+        buf_.pos = 0;
+        buf_.loaded = true;
+        buf_.has_more = page->has_more;
+        buf_.after = page->after_cursor;
+        if (buf_.has_more && (buf_.after.empty() || buf_.after == w.cursor))
+          return BadResponse("the audit list has more pages but no new cursor");
+      }
+      if (buf_.pos == buf_.items.size()) {
+        NextWalkPage(w);
+        continue;
+      }
+      const zendesk::TicketAudit& a = buf_.items[buf_.pos++];
       if (a.created_at < w.last_t || (a.created_at == w.last_t && a.id <= w.last_id)) continue;  // repeat
       if (a.created_at >= until) {
         w.done = true;  // oldest first: everything before the export's part is read
+        spdlog::debug("audit walk: met the export at {}", FormatIso(until));
         break;
       }
+      ++consumed;
       w.last_t = a.created_at;
       w.last_id = a.id;
       ++w.walk_records;
       if (a.created_at < w.low) continue;
       ++records_;
-      out.Add(a.author_id, a.ticket_id, a.created_at, IsDeletion(a.events), "audit", a.id);
+      pending_->Add(a.author_id, a.ticket_id, a.created_at, IsDeletion(a.events), "audit", a.id);
     }
-    if (!w.done) {
-      if (!page->has_more) {
-        w.done = true;
-      } else {
-        if (page->after_cursor.empty() || page->after_cursor == w.cursor)
-          return BadResponse("the audit list has more pages but no new cursor");
-        w.cursor = page->after_cursor;
-      }
+    // A fully read page moves the cursor on, so a resume does not fetch it again.
+    if (!w.done && buf_.loaded && buf_.pos == buf_.items.size()) NextWalkPage(w);
+    pending_records_ += consumed;
+    if (w.done || pending_records_ >= kWalkCommitRecords) return FlushPending(state);
+    return Status::Ok();
+  }
+
+  // After the buffered page: the next one, or the end of the list.
+  void NextWalkPage(Walk& w) {
+    if (!buf_.has_more) {
+      w.done = true;
+      spdlog::debug("audit walk: end of the list at {}", FormatIso(w.last_t));
+      return;
     }
-    return out.Commit(state);
+    w.cursor = buf_.after;
+    buf_.loaded = false;
+  }
+
+  Status FlushPending(const State& state) {
+    if (!pending_) return Status::Ok();
+    Status st = pending_->Commit(state);
+    pending_.reset();
+    pending_records_ = 0;
+    return st;
   }
 
   void ReportProgress(const SyncContext& ctx, const State& state) const {
