@@ -16,6 +16,7 @@ else
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}
 ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"
 
 # libFuzzer targets (clang, ASan+UBSan) for the page parsers, the URL

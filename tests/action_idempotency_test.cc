@@ -44,20 +44,13 @@ int FreePort() {
 class ServeProcess {
  public:
   ServeProcess(const std::string& home, int port, const std::string& db = "") : port_(port) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (!db.empty()) setenv("SEATKEEPER_DB", db.c_str(), 1);
-      int devnull = open("/dev/null", O_RDWR);
-      dup2(devnull, 0);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-      setenv("SEATKEEPER_HOME", home.c_str(), 1);
-      std::string bin = BinPath("seatkeeper");
-      std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(bin.c_str(), bin.c_str(), "serve", "--listen", listen.c_str(), "--no-schedule", "--allow-local",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    std::map<std::string, std::string> env{{"SEATKEEPER_HOME", home}};
+    if (!db.empty()) env["SEATKEEPER_DB"] = db;
+    int devnull = open("/dev/null", O_RDWR);
+    pid_ = SpawnSeatkeeper(
+        {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--no-schedule", "--allow-local"}, env,
+        devnull, devnull, devnull, {devnull});
+    if (devnull >= 0) close(devnull);
   }
   ~ServeProcess() {
     if (pid_ <= 0) return;

@@ -7,8 +7,8 @@
 //
 // PostgreSQL: needs SEATKEEPER_TEST_PG (scripts/pg-test-cluster.sh start);
 // SQLite: always (workers on one machine share the file).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,25 +38,12 @@ std::string TestPg() {
 // A `seatkeeper` child process running in the background, stderr to a file.
 class Child {
  public:
-  Child(const std::map<std::string, std::string>& env, const std::vector<std::string>& args, const std::string& log)
+  Child(const std::map<std::string, std::string>& env, const std::vector<std::string>& args,
+        const std::string& log)
       : log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (fd >= 0) {
-        dup2(fd, 2);
-        dup2(fd, 1);
-        close(fd);
-      }
-      for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-      std::vector<std::string> argv_s = {BinPath("seatkeeper")};
-      argv_s.insert(argv_s.end(), args.begin(), args.end());
-      std::vector<char*> argv;
-      for (auto& a : argv_s) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_ = SpawnSeatkeeper(args, env, -1, fd, fd, {fd});
+    if (fd >= 0) close(fd);
   }
   ~Child() {
     if (pid_ > 0 && !done_) {
@@ -135,7 +122,8 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
     w.exec("CREATE SCHEMA " + schema_);
     w.commit();
-    db = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+    db = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema_;
   } else {
     db = cli.home() + "/seatkeeper.db";
   }
@@ -146,7 +134,8 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
   std::vector<std::unique_ptr<zdsim::Simulator>> sims;
   std::string token = cli.WriteFile("api-token", "zdsim-admin-api-token\n");
   for (int i = 0; i < p.accounts; ++i) {
-    zdsim::Options o = SmallAccount(100 + static_cast<uint64_t>(i), i % 3 == 0 ? "professional" : "enterprise");
+    zdsim::Options o =
+        SmallAccount(100 + static_cast<uint64_t>(i), i % 3 == 0 ? "professional" : "enterprise");
     o.users = 120;
     o.agents = 15;
     o.tickets_per_day = 8;
@@ -154,8 +143,9 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     o.subdomain = "acct" + std::to_string(i);
     sims.push_back(std::make_unique<zdsim::Simulator>(o));
     sims.back()->Start();
-    auto r = cli.Run({"connect", "--url", sims.back()->BaseUrl(), "--allow-local", "--email",
-                      sims.back()->AdminEmail(), "--token-file", token, "--account", "acct" + std::to_string(i)});
+    auto r =
+        cli.Run({"connect", "--url", sims.back()->BaseUrl(), "--allow-local", "--email",
+                 sims.back()->AdminEmail(), "--token-file", token, "--account", "acct" + std::to_string(i)});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   auto queue_or = store::IsPostgresUrl(db) ? store::OpenPostgresQueue(db) : store::OpenSqliteQueue(db);
@@ -168,16 +158,16 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     for (const auto& e : *entries) EXPECT_TRUE(e.due) << e.account;
   }
 
-  std::map<std::string, std::string> env = {{"SEATKEEPER_HOME", cli.home()},
-                                            {"SEATKEEPER_DB", db},
-                                            {"SEATKEEPER_NOW", std::to_string(kNow)}};
+  std::map<std::string, std::string> env = {
+      {"SEATKEEPER_HOME", cli.home()}, {"SEATKEEPER_DB", db}, {"SEATKEEPER_NOW", std::to_string(kNow)}};
   auto started = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Child>> workers;
   for (int w = 0; w < p.workers; ++w)
     workers.push_back(std::make_unique<Child>(
         env,
-        std::vector<std::string>{"worker", "--until-idle", "--id", "w" + std::to_string(w), "--lease-seconds", "3",
-                                 "--heartbeat-seconds", "1", "--retry-seconds", "1", "--log-level", "info"},
+        std::vector<std::string>{"worker", "--until-idle", "--id", "w" + std::to_string(w), "--lease-seconds",
+                                 "3", "--heartbeat-seconds", "1", "--retry-seconds", "1", "--log-level",
+                                 "info"},
         cli.home() + "/worker" + std::to_string(w) + ".log"));
 
   // Kill w0 while it holds a lease, a little into its sync.
@@ -225,8 +215,9 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
   for (const auto& [account, list] : by_account) {
     for (size_t i = 1; i < list.size(); ++i) {
       int64_t prev_end = list[i - 1].finished_ms.value_or(list[i - 1].heartbeat_ms);
-      EXPECT_GE(list[i].started_ms, prev_end) << account << ": run " << list[i].id << " by " << list[i].owner
-                                              << " overlaps run " << list[i - 1].id << " by " << list[i - 1].owner;
+      EXPECT_GE(list[i].started_ms, prev_end)
+          << account << ": run " << list[i].id << " by " << list[i].owner << " overlaps run "
+          << list[i - 1].id << " by " << list[i - 1].owner;
     }
     if (account == killed_account) {
       ASSERT_GE(list.size(), 2u) << account;

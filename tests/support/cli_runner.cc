@@ -11,12 +11,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 extern char** environ;
 
 namespace sk::testing {
 
-std::string BinPath(const std::string& name) { return std::string(SK_BIN_DIR) + "/" + name; }
+std::string BinPath(const std::string& name) {
+  return std::string(SK_BIN_DIR) + "/" + name;
+}
 
 CliRunner::CliRunner(const std::string& name) {
   static int counter = 0;
@@ -39,6 +42,38 @@ std::string CliRunner::WriteFile(const std::string& name, const std::string& con
   return path;
 }
 
+pid_t SpawnSeatkeeper(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      int in_fd, int out_fd, int err_fd, const std::vector<int>& close_fds) {
+  std::vector<std::string> argv_s = {BinPath("seatkeeper")};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::map<std::string, std::string> env_map;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env_map[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) env_map[k] = v;
+  std::vector<std::string> env_s;
+  for (const auto& [k, v] : env_map) env_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (in_fd >= 0) dup2(in_fd, 0);
+    if (out_fd >= 0) dup2(out_fd, 1);
+    if (err_fd >= 0) dup2(err_fd, 2);
+    for (int fd : close_fds)
+      if (fd > 2) close(fd);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string& stdin_data) const {
   return Spawn(args, stdin_data, -1);
 }
@@ -51,22 +86,10 @@ CliResult CliRunner::Spawn(const std::vector<std::string>& args, const std::stri
                            int kill_after_ms) const {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
-    setenv("SEATKEEPER_HOME", home_.c_str(), 1);
-    for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<std::string> argv_s = {BinPath("seatkeeper")};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  std::map<std::string, std::string> env = env_;
+  env["SEATKEEPER_HOME"] = home_;
+  pid_t pid = SpawnSeatkeeper(args, env, in_pipe[0], out_pipe[1], err_pipe[1],
+                              {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]});
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
@@ -81,7 +104,8 @@ CliResult CliRunner::Spawn(const std::vector<std::string>& args, const std::stri
   while (open_fds > 0) {
     int timeout = -1;
     if (kill_after_ms >= 0 && !killed) {
-      auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      auto elapsed =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
       timeout = std::max<int>(0, kill_after_ms - static_cast<int>(elapsed.count()));
     }
     int ready = poll(fds, 2, timeout);

@@ -2,6 +2,8 @@
 // process with its own SEATKEEPER_HOME, capturing exit code and output.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -33,12 +35,21 @@ class CliRunner {
   std::string WriteFile(const std::string& name, const std::string& content) const;
 
  private:
-  CliResult Spawn(const std::vector<std::string>& args, const std::string& stdin_data, int kill_after_ms) const;
+  CliResult Spawn(const std::vector<std::string>& args, const std::string& stdin_data,
+                  int kill_after_ms) const;
   std::string home_;
   std::map<std::string, std::string> env_;
 };
 
 // Path of a binary in the build folder (SK_BIN_DIR).
 std::string BinPath(const std::string& name);
+
+// Starts `seatkeeper args...` with the environment plus `env`, its standard
+// input from `in_fd` and output to `out_fd`/`err_fd`. Everything is prepared
+// before fork(): the test process has threads (the in-process simulator), so
+// the child may only make async-signal-safe calls before exec (an allocation
+// or setenv() there can deadlock on a lock another thread held). Returns the pid.
+pid_t SpawnSeatkeeper(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      int in_fd, int out_fd, int err_fd, const std::vector<int>& close_fds = {});
 
 }  // namespace sk::testing
