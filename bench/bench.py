@@ -189,23 +189,12 @@ def bound_minutes(counts, plan, budget, include_audit=True):
     counts: endpoint -> requests. Every Support API request also counts against
     the account limit; Help Center has its own limit (not modelled: 1 request).
     """
-    name, account, incremental, _ = plan
-    f = budget / 100.0
-    account_n = incr = cursor = deleted = 0
+    load, rate = {}, {}
     for ep, n in counts.items():
-        if ep.startswith("help_center"):
-            continue
-        if ep == "audit_logs" and not include_audit:
-            continue
-        account_n += n
-        if ep == "incremental/users/cursor":
-            cursor += n
-        elif ep.startswith("incremental/"):
-            incr += n
-        elif ep == "deleted_tickets":
-            deleted += n
-    return max(account_n / (account * f), incr / (incremental * f), cursor / (USERS_CURSOR_PER_MIN * f),
-               deleted / (DELETED_TICKETS_PER_MIN * f))
+        for b, per_min in buckets_of(ep, plan, budget, include_audit):
+            load[b] = load.get(b, 0) + n
+            rate[b] = per_min
+    return max((load[b] / rate[b] for b in load), default=0.0)
 
 
 def buckets_of(ep, plan, budget, include_audit=True):
