@@ -19,6 +19,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "store/pg_test_schema.h"
 #include "support/account.h"
 
 namespace sk::testing {
@@ -122,33 +123,20 @@ std::vector<int64_t> PlainAgents(Account& acct) {
   return agents;
 }
 
-std::string TestPg() {
-  const char* v = std::getenv("SEATKEEPER_TEST_PG");
-  return v && *v ? v : "";
-}
+using store::testing::TestPg;
 
 // The shared store: the SQLite file in the home, or (with SEATKEEPER_TEST_PG)
 // a PostgreSQL schema of this test's own, dropped at the end.
 class SharedStore : public ::testing::TestWithParam<std::string> {
  protected:
   void TearDown() override {
-    if (schema_.empty()) return;
-    pqxx::connection c(TestPg());
-    pqxx::work w(c);
-    w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    w.commit();
+    if (!schema_.empty()) store::testing::DropTestSchema(schema_);
   }
   // The SEATKEEPER_DB value ("" for SQLite); skips without a PostgreSQL server.
   std::string Db() {
     if (GetParam() != "postgres") return "";
     schema_ = "idem" + std::to_string(getpid());
-    pqxx::connection c(TestPg());
-    pqxx::work w(c);
-    w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    w.exec("CREATE SCHEMA " + schema_);
-    w.commit();
-    return TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-           schema_;
+    return store::testing::CreateTestSchema(schema_);
   }
   std::string schema_;
 };

@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "store/pg_test_schema.h"
 #include "store/secret_box.h"
 #include "support/account.h"
 
@@ -18,10 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string TestPg() {
-  const char* v = std::getenv("SEATKEEPER_TEST_PG");
-  return v && *v ? v : "";
-}
+using store::testing::TestPg;
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -47,19 +45,10 @@ class RekeyPostgres : public ::testing::Test {
   void SetUp() override {
     if (TestPg().empty()) GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
     schema_ = "rekey_" + std::to_string(getpid()) + "_" + std::to_string(counter_++);
-    Admin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    Admin("CREATE SCHEMA " + schema_);
-    db_ = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-          schema_;
+    db_ = store::testing::CreateTestSchema(schema_);
   }
   void TearDown() override {
-    if (!schema_.empty()) Admin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-  }
-  static void Admin(const std::string& sql) {
-    pqxx::connection c(TestPg());
-    pqxx::work w(c);
-    w.exec(sql);
-    w.commit();
+    if (!schema_.empty()) store::testing::DropTestSchema(schema_);
   }
   // The sealed columns of the account's row, as PostgreSQL holds them.
   std::vector<std::string> Sealed(const std::string& account = "default") {

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/sync_queue.h"
 #include "support/account.h"
@@ -30,10 +31,7 @@ extern char** environ;
 namespace sk::testing {
 namespace {
 
-std::string TestPg() {
-  const char* v = std::getenv("SEATKEEPER_TEST_PG");
-  return v && *v ? v : "";
-}
+using store::testing::TestPg;
 
 // A `seatkeeper` child process running in the background, stderr to a file.
 class Child {
@@ -98,12 +96,7 @@ void PrintTo(const WorkersCase& c, std::ostream* os) {
 class Workers : public ::testing::TestWithParam<WorkersCase> {
  protected:
   void TearDown() override {
-    if (!schema_.empty()) {
-      pqxx::connection c(TestPg());
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      w.commit();
-    }
+    if (!schema_.empty()) store::testing::DropTestSchema(schema_);
   }
   std::string schema_;
 };
@@ -117,13 +110,7 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
       GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set: run `scripts/pg-test-cluster.sh start` and export its "
                       "SEATKEEPER_TEST_PG line to run the PostgreSQL worker test";
     schema_ = "workers_" + std::to_string(getpid());
-    pqxx::connection c(TestPg());
-    pqxx::work w(c);
-    w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    w.exec("CREATE SCHEMA " + schema_);
-    w.commit();
-    db = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-         schema_;
+    db = store::testing::CreateTestSchema(schema_);
   } else {
     db = cli.home() + "/seatkeeper.db";
   }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <tuple>
 
+#include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -22,10 +23,7 @@
 namespace sk::store {
 namespace {
 
-std::string TestPg() {
-  const char* v = std::getenv("SEATKEEPER_TEST_PG");
-  return v && *v ? v : "";
-}
+using testing::TestPg;
 
 class Conformance : public ::testing::TestWithParam<std::string> {
  protected:
@@ -37,17 +35,13 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     std::filesystem::remove_all(home_);
     if (GetParam() == "postgres") {
       if (TestPg().empty())
-        GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set: start a cluster with `scripts/pg-test-cluster.sh start` "
-                        "and export its SEATKEEPER_TEST_PG line to run the PostgreSQL engine";
+        GTEST_SKIP()
+            << "SEATKEEPER_TEST_PG is not set: start a cluster with `scripts/pg-test-cluster.sh start` "
+               "and export its SEATKEEPER_TEST_PG line to run the PostgreSQL engine";
       schema_ = "t" + std::to_string(getpid()) + "_" + name;
       std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
       schema_ = schema_.substr(0, 60);
-      pqxx::connection c(TestPg());
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      w.exec("CREATE SCHEMA " + schema_);
-      w.commit();
-      db_ = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+      db_ = testing::CreateTestSchema(schema_);
     } else {
       std::filesystem::create_directories(home_);
       db_ = (home_ / "seatkeeper.db").string();
@@ -58,10 +52,7 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     queue_.reset();
     store_.reset();
     if (!schema_.empty()) {
-      pqxx::connection c(TestPg());
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      w.commit();
+      testing::DropTestSchema(schema_);
     }
     std::filesystem::remove_all(home_);
   }
@@ -88,7 +79,8 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     u.seat = seat;
     return u;
   }
-  void Connect(const std::string& account, const std::string& url, std::optional<UnixTime> last_sync = std::nullopt) {
+  void Connect(const std::string& account, const std::string& url,
+               std::optional<UnixTime> last_sync = std::nullopt) {
     Connection c;
     c.account = account;
     c.url = url;
@@ -250,7 +242,8 @@ TEST_P(Conformance, UserChangesAreRecordedAndVanishedUsersMarkedDeleted) {
   ASSERT_TRUE(marked.ok());
   EXPECT_EQ(*marked, 1);
   EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "run2", 21), 0) << "already permanent";
-  EXPECT_TRUE(store_->UnseenUsers("default", "run2")->empty()) << "permanently deleted users are not asked about";
+  EXPECT_TRUE(store_->UnseenUsers("default", "run2")->empty())
+      << "permanently deleted users are not asked about";
   auto u2 = store_->GetUser("default", 2);
   ASSERT_TRUE(u2.ok() && u2->has_value());
   EXPECT_TRUE((*u2)->deleted);
@@ -636,9 +629,9 @@ TEST_P(Conformance, ReopeningKeepsDataAndSchema) {
 
 TEST_P(Conformance, QueueClaimsDueAccountsOnceAndTakesOverExpiredLeases) {
   const UnixTime now = 1800000000;
-  Connect("fresh", "https://fresh.zendesk.com");                              // never synced: due
-  Connect("recent", "https://recent.zendesk.com", now - 3600);                // synced an hour ago
-  Connect("stale", "https://stale.zendesk.com", now - 25 * 3600);             // older than 24 h: due
+  Connect("fresh", "https://fresh.zendesk.com");                   // never synced: due
+  Connect("recent", "https://recent.zendesk.com", now - 3600);     // synced an hour ago
+  Connect("stale", "https://stale.zendesk.com", now - 25 * 3600);  // older than 24 h: due
   Connection off;
   off.account = "off";
   off.url = "https://off.zendesk.com";
@@ -648,7 +641,8 @@ TEST_P(Conformance, QueueClaimsDueAccountsOnceAndTakesOverExpiredLeases) {
   ASSERT_EQ(list->size(), 4u);
   std::map<std::string, bool> due;
   for (const auto& e : *list) due[e.account] = e.due;
-  EXPECT_EQ(due, (std::map<std::string, bool>{{"fresh", true}, {"off", false}, {"recent", false}, {"stale", true}}));
+  EXPECT_EQ(due, (std::map<std::string, bool>{
+                     {"fresh", true}, {"off", false}, {"recent", false}, {"stale", true}}));
 
   auto a = queue_->Claim("w1", 30, now);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -714,7 +708,8 @@ TEST_P(Conformance, QueueHonoursSyncRequestsAndSharedZendeskUrls) {
 
 TEST_P(Conformance, ConcurrentClaimersNeverShareAnAccount) {
   const UnixTime now = 1800000000;
-  for (int i = 0; i < 12; ++i) Connect("acct" + std::to_string(i), "https://a" + std::to_string(i) + ".zendesk.com");
+  for (int i = 0; i < 12; ++i)
+    Connect("acct" + std::to_string(i), "https://a" + std::to_string(i) + ".zendesk.com");
   std::vector<std::unique_ptr<SyncQueue>> queues;
   for (int i = 0; i < 4; ++i) {
     auto q = OpenQueue();

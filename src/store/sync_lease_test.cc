@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <pqxx/pqxx>
 
+#include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 #include "store/sync_queue.h"
@@ -16,10 +17,7 @@
 namespace sk::store {
 namespace {
 
-std::string TestPg() {
-  const char* v = std::getenv("SEATKEEPER_TEST_PG");
-  return v && *v ? v : "";
-}
+using testing::TestPg;
 
 class SyncLease : public ::testing::TestWithParam<std::string> {
  protected:
@@ -35,13 +33,7 @@ class SyncLease : public ::testing::TestWithParam<std::string> {
         GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
       schema_ = ("lease" + std::to_string(getpid()) + "_" + name).substr(0, 60);
       std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
-      pqxx::connection c(TestPg());
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      w.exec("CREATE SCHEMA " + schema_);
-      w.commit();
-      db_ = TestPg() + (TestPg().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-            schema_;
+      db_ = testing::CreateTestSchema(schema_);
     } else {
       db_ = (home_ / "seatkeeper.db").string();
     }
@@ -59,10 +51,7 @@ class SyncLease : public ::testing::TestWithParam<std::string> {
     worker_.reset();
     store_.reset();
     if (!schema_.empty()) {
-      pqxx::connection c(TestPg());
-      pqxx::work w(c);
-      w.exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      w.commit();
+      testing::DropTestSchema(schema_);
     }
     std::filesystem::remove_all(home_);
   }
