@@ -1,9 +1,8 @@
-// POST /api/actions/{create-user|delete-user|set-role|reassign-tickets|offboard}:
+// POST /api/actions/{create-user|delete-user|set-role|reassign-tickets|offboard}?account=NAME:
 // the CLI's actions through src/actions (permission check, dry run, audit),
-// acting as "web:admin". Each body takes "dry_run": true|false. An
-// Idempotency-Key header makes the request run once across every server on
-// the same store: a repeat gets the first answer (Idempotency-Status:
-// replayed) or 409 while it runs (Idempotency-Status: in-progress).
+// acting as "web:admin" on the named account (default: the server's). Each body takes "dry_run": true|false.
+// An Idempotency-Key header makes the request run once across every server on the same store: a repeat gets
+// the first answer (Idempotency-Status: replayed) or 409 while it runs (Idempotency-Status: in-progress).
 #include <httplib.h>
 
 #include <memory>
@@ -68,17 +67,17 @@ void SendActionError(httplib::Response& res, const Status& s) {
 void WebServer::RegisterActionRoutes() {
   // Builds the action context (a client only for a read-write connection: on
   // a read connection the action refuses before any request) and runs `fn`.
-  auto run = [this](const httplib::Request& req, httplib::Response& res,
+  auto run = [this](const httplib::Request& req, httplib::Response& res, const std::string& account,
                     const std::function<Result<ActionFn>(const json&)>& parse) {
     // Every log line of the action carries the account and this run's id.
-    log::Scope scope({{"account", opt_.account}, {"run_id", log::NewRunId()}});
+    log::Scope scope({{"account", account}, {"run_id", log::NewRunId()}});
     auto body = JsonBody(req);
     if (!body.ok()) return SendActionError(res, body.status());
     if (body->contains("dry_run") && !(*body)["dry_run"].is_boolean())
       return SendActionError(res, InvalidArgument("dry_run must be true or false"));
     auto fn = parse(*body);
     if (!fn.ok()) return SendActionError(res, fn.status());
-    auto conn = store_->GetConnection(opt_.account);
+    auto conn = store_->GetConnection(account);
     if (!conn.ok()) return SendActionError(res, conn.status());
     if (!*conn || (*conn)->state == "not-connected")
       return SendActionError(res, Refused("no Zendesk account is connected: connect one first"));
@@ -92,13 +91,13 @@ void WebServer::RegisterActionRoutes() {
       client = sync::MakeConnectionClient(**conn, store_, {opt_.ca_file, nullptr, nullptr});
       a.client = client.get();
     }
-    RecordClientStatsOnExit count_requests(metrics_, opt_.account, client);  // in /metrics
+    RecordClientStatsOnExit count_requests(metrics_, account, client);  // in /metrics
     // One run per Idempotency-Key across every server sharing the store.
     const std::string route = req.path.substr(req.path.rfind('/') + 1);
     const std::string key = req.get_header_value("Idempotency-Key");
-    auto answer = actions::RunOnce(*store_, opt_.account, a.dry_run ? "" : key,
-                                   json{{"action", route}, {"body", *body}}, actions::ClaimOwner("web"),
-                                   [&] { return (*fn)(a); });
+    auto answer =
+        actions::RunOnce(*store_, account, a.dry_run ? "" : key, json{{"action", route}, {"body", *body}},
+                         actions::ClaimOwner("web"), [&] { return (*fn)(a); });
     if (!answer.ok()) {
       metrics_.Add("seatkeeper_actions_total",
                    "action=\"" + Metrics::Label(route) + "\",result=\"" +
@@ -126,7 +125,8 @@ void WebServer::RegisterActionRoutes() {
     SendJson(res, outcome.status.ok() ? 200 : HttpStatusFor(outcome.status), answer->body);
   };
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/actions/create-user",
        Route::Access::kSession,
        "Create a user (reports the existing user for a known email)",
@@ -136,8 +136,8 @@ void WebServer::RegisterActionRoutes() {
         {"email", "ada@example.com"},
         {"role", "agent"},
         {"custom_role_id", nullptr}}},
-      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
-        run(req, res, [](const json& b) -> Result<ActionFn> {
+      [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
+        run(req, res, account, [](const json& b) -> Result<ActionFn> {
           actions::CreateUserRequest r;
           r.name = StringField(b, "name");
           r.email = StringField(b, "email");
@@ -147,7 +147,8 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/actions/delete-user",
        Route::Access::kSession,
        "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently",
@@ -157,8 +158,9 @@ void WebServer::RegisterActionRoutes() {
         {"reassign_to", nullptr},
         {"permanent", false},
         {"confirm", ""}}},
-      [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
-        run(req, res, [this](const json& b) -> Result<ActionFn> {
+      [this, run](const httplib::Request& req, httplib::Response& res, const Session*,
+                  const std::string& account) {
+        run(req, res, account, [&](const json& b) -> Result<ActionFn> {
           SK_ASSIGN_OR_RETURN(int64_t id, IdField(b, "user_id"));
           SK_ASSIGN_OR_RETURN(auto reassign_to, OptionalId(b, "reassign_to"));
           if (BoolField(b, "permanent")) {
@@ -168,7 +170,7 @@ void WebServer::RegisterActionRoutes() {
             p.soft_delete_first = true;
             // Irreversible: the caller confirms by typing the user's email.
             if (!BoolField(b, "dry_run")) {
-              SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, id));
+              SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(account, id));
               const std::string confirm = StringField(b, "confirm");
               if (!user || !user->email || confirm.empty() || confirm != *user->email)
                 return InvalidArgument(
@@ -185,14 +187,15 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/actions/set-role",
        Route::Access::kSession,
        "Downgrade to end user (frees the seat) or upgrade to agent/admin",
        {},
        {{"dry_run", true}, {"user_id", 123}, {"role", "end-user"}, {"custom_role_id", nullptr}}},
-      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
-        run(req, res, [](const json& b) -> Result<ActionFn> {
+      [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
+        run(req, res, account, [](const json& b) -> Result<ActionFn> {
           actions::SetRoleRequest r;
           SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
           r.role = StringField(b, "role");
@@ -201,14 +204,15 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/actions/reassign-tickets",
        Route::Access::kSession,
        "Reassign every non-closed ticket of one user to another agent or admin",
        {},
        {{"dry_run", true}, {"from", 123}, {"to", 456}}},
-      [run](const httplib::Request& req, httplib::Response& res, const Session*) {
-        run(req, res, [](const json& b) -> Result<ActionFn> {
+      [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
+        run(req, res, account, [](const json& b) -> Result<ActionFn> {
           SK_ASSIGN_OR_RETURN(int64_t from, IdField(b, "from"));
           SK_ASSIGN_OR_RETURN(int64_t to, IdField(b, "to"));
           return ActionFn(
@@ -216,7 +220,8 @@ void WebServer::RegisterActionRoutes() {
         });
       });
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/actions/offboard",
        Route::Access::kSession,
        "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable",
@@ -227,15 +232,16 @@ void WebServer::RegisterActionRoutes() {
         {"delete", false},
         {"permanent", false},
         {"confirm", ""}}},
-      [this, run](const httplib::Request& req, httplib::Response& res, const Session*) {
-        run(req, res, [this](const json& b) -> Result<ActionFn> {
+      [this, run](const httplib::Request& req, httplib::Response& res, const Session*,
+                  const std::string& account) {
+        run(req, res, account, [&](const json& b) -> Result<ActionFn> {
           actions::OffboardRequest r;
           SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
           SK_ASSIGN_OR_RETURN(r.reassign_to, IdField(b, "reassign_to"));
           r.delete_user = BoolField(b, "delete");
           r.permanent = BoolField(b, "permanent");
           if (r.permanent && !BoolField(b, "dry_run")) {
-            SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(opt_.account, r.user_id));
+            SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(account, r.user_id));
             const std::string confirm = StringField(b, "confirm");
             if (!user || !user->email || confirm.empty() || confirm != *user->email)
               return InvalidArgument(

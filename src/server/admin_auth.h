@@ -57,8 +57,9 @@ class LoginThrottle {
 
 // An OAuth authorization-code flow started from a session (see oauth_flow.h).
 struct PendingConnect {
-  std::string url;         // validated Zendesk base URL
-  std::string permission;  // read | read-write
+  std::string account = "default";  // the store's name for the connection
+  std::string url;                  // validated Zendesk base URL
+  std::string permission;           // read | read-write
   std::string timezone = "UTC";
   std::string client_id;
   std::string client_secret;

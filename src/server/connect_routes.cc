@@ -1,7 +1,8 @@
-// The web UI's connect flow: POST /api/connect/start returns the Zendesk
-// authorize URL (state + PKCE bound to the session); GET /oauth/callback
-// checks the state, exchanges the code, runs the preflight, stores the
-// connection and starts the first sync.
+// The web UI's connect flow: POST /api/connect/start?account=NAME returns the
+// Zendesk authorize URL (state + PKCE bound to the session, the account name
+// kept with them; a new name adds an account); GET /oauth/callback checks the
+// state, exchanges the code, runs the preflight, stores the connection under
+// that name and starts its first sync.
 #include <httplib.h>
 
 #include "server/http_util.h"
@@ -43,7 +44,8 @@ void RedirectToUi(httplib::Response& res, const std::string& fragment) {
 }  // namespace
 
 void WebServer::RegisterConnectRoutes() {
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/connect/start",
        Route::Access::kSession,
        "Start connecting a Zendesk account with OAuth: returns the authorize_url to send the browser to",
@@ -53,9 +55,9 @@ void WebServer::RegisterConnectRoutes() {
         {"client_id", "seatkeeper"},
         {"client_secret", "..."},
         {"timezone", "UTC"}}},
-      [this](const httplib::Request& req, httplib::Response& res, const Session* s) {
-        ConnectStart(req, res, *s);
-      });
+      [this](const httplib::Request& req, httplib::Response& res, const Session* s,
+             const std::string& account) { ConnectStart(req, res, *s, account); },
+      /*allow_new=*/true);
   Add({"GET",
        "/oauth/callback",
        Route::Access::kPublic,
@@ -69,7 +71,8 @@ void WebServer::RegisterConnectRoutes() {
       });
 }
 
-void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s) {
+void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s,
+                             const std::string& account) {
   auto body = JsonBody(req);
   if (!body.ok()) return SendStatus(res, body.status());
   const json& b = *body;
@@ -79,6 +82,7 @@ void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res
   auto url = zendesk::ValidateAccountUrl(str("url"), opt_.allow_local);
   if (!url.ok()) return SendStatus(res, url.status());
   PendingConnect p;
+  p.account = account;
   p.url = *url;
   p.permission = str("permission");
   if (p.permission != "read" && p.permission != "read-write")
@@ -89,7 +93,7 @@ void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res
   p.client_secret = str("client_secret");
   if (p.client_id.empty()) {
     // Reconnecting (e.g. to change the permission level) may reuse the stored OAuth client.
-    auto old = store_->GetConnection(opt_.account);
+    auto old = store_->GetConnection(account);
     if (old.ok() && *old && (*old)->url == p.url && !(*old)->client_id.empty()) {
       p.client_id = (*old)->client_id;
       if (p.client_secret.empty()) p.client_secret = (*old)->client_secret;
@@ -161,14 +165,15 @@ void WebServer::OAuthCallback(const httplib::Request& req, httplib::Response& re
   const std::string code = req.get_param_value("code");
   if (code.empty())
     return RedirectToUi(res, "/overview?connect_error=" + zendesk::UrlEncode("Zendesk sent no code"));
-  auto conn = CompleteConnect(*store_, opt_.account, *pending, code, opt_.ca_file);
+  auto conn = CompleteConnect(*store_, pending->account, *pending, code, opt_.ca_file);
   if (!conn.ok()) {
     Log("oauth connect failed: " + conn.status().ToString());
     return RedirectToUi(res, "/overview?connect_error=" + zendesk::UrlEncode(conn.status().message()));
   }
-  Log("connected " + conn->url + " (" + conn->permission + ", plan " + conn->plan + ")");
-  sync_->Start("connect");
-  RedirectToUi(res, "/overview?connected=1");
+  Log("connected " + conn->url + " as account " + pending->account + " (" + conn->permission + ", plan " +
+      conn->plan + ")");
+  sync_runner(pending->account).Start("connect");
+  RedirectToUi(res, "/overview?connected=1&account=" + zendesk::UrlEncode(pending->account));
 }
 
 }  // namespace sk::server

@@ -40,6 +40,14 @@ nlohmann::json WebServer::OpenApi() const {
       responses = {{"303", {{"description", "Redirect to the UI"}}},
                    {"400", {{"description", "state mismatch or replay"}}}};
     if (r.path == "/api/sync") responses["202"] = {{"description", "Sync started"}};
+    for (const auto& q : r.query) {
+      if (q.first != "account") continue;
+      responses["400"] = {{"description", "Malformed parameter (an account name, a filter, a date)"},
+                          {"content", {{"application/json", {{"schema", error_schema}}}}}};
+      if (r.path != "/api/connect/start")
+        responses["404"] = {{"description", "No account of that name in the store"},
+                            {"content", {{"application/json", {{"schema", error_schema}}}}}};
+    }
     if (r.access == Route::Access::kSession) {
       responses["401"] = {{"description", "Not logged in"},
                           {"content", {{"application/json", {{"schema", error_schema}}}}}};
@@ -59,23 +67,27 @@ nlohmann::json WebServer::OpenApi() const {
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     paths[r.path][method] = op;
   }
-  return {{"openapi", "3.0.3"},
-          {"info",
-           {{"title", "seatkeeper API"},
-            {"version", SK_VERSION},
-            {"description",
-             "REST API of `seatkeeper serve`, mirroring the CLI with the same JSON shapes. Log in with POST "
-             "/api/login; send the returned csrf_token as X-CSRF-Token on every POST."}}},
-          {"paths", paths},
-          {"components",
-           {{"securitySchemes",
-             {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "sk_session"}}},
-              {"csrf", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-CSRF-Token"}}}}},
-            {"schemas",
-             {{"Error",
-               {{"type", "object"},
-                {"properties", {{"error", {{"type", "string"}}}, {"code", {{"type", "string"}}}}},
-                {"required", {"error"}}}}}}}}};
+  return {
+      {"openapi", "3.0.3"},
+      {"info",
+       {{"title", "seatkeeper API"},
+        {"version", SK_VERSION},
+        {"description",
+         "REST API of `seatkeeper serve`, mirroring the CLI with the same JSON shapes. Log in with POST "
+         "/api/login; send the returned csrf_token as X-CSRF-Token on every POST. One server serves every "
+         "account in the store: GET /api/accounts lists them, and every account-scoped route (GET or "
+         "POST) takes the account as the query parameter account=NAME, defaulting to the server's "
+         "--account."}}},
+      {"paths", paths},
+      {"components",
+       {{"securitySchemes",
+         {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "sk_session"}}},
+          {"csrf", {{"type", "apiKey"}, {"in", "header"}, {"name", "X-CSRF-Token"}}}}},
+        {"schemas",
+         {{"Error",
+           {{"type", "object"},
+            {"properties", {{"error", {{"type", "string"}}}, {"code", {{"type", "string"}}}}},
+            {"required", {"error"}}}}}}}}};
 }
 
 }  // namespace sk::server

@@ -85,18 +85,19 @@ Result<store::UserFilter> UserFilterOf(const httplib::Request& req) {
 }  // namespace
 
 void WebServer::RegisterReportRoutes() {
-  Add({"GET",
+  AddForAccount(
+      {"GET",
        "/api/status",
        Route::Access::kSession,
        "Connection state, plan, last sync, preflight results (status --json), plus the running sync's "
        "progress",
        {},
        nullptr},
-      [this](const httplib::Request&, httplib::Response& res, const Session*) {
-        auto conn = store_->GetConnection(opt_.account);
+      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
+        auto conn = store_->GetConnection(account);
         if (!conn.ok()) return SendStatus(res, conn.status());
         json j = store::StatusJson(*conn);
-        j["sync"] = sync_->Snapshot();
+        j["sync"] = sync_runner(account).Snapshot();
         if (*conn) {
           j["connecting_user_email"] = (*conn)->connecting_user_email;
           j["connected_at"] = (*conn)->connected_at ? json(FormatIso(*(*conn)->connected_at)) : json();
@@ -104,14 +105,15 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, j);
       });
 
-  Add({"GET",
+  AddForAccount(
+      {"GET",
        "/api/capabilities",
        Route::Access::kSession,
        "The integration capabilities table (capabilities --json)",
        {},
        nullptr},
-      [this](const httplib::Request&, httplib::Response& res, const Session*) {
-        auto conn = store_->GetConnection(opt_.account);
+      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
+        auto conn = store_->GetConnection(account);
         if (!conn.ok()) return SendStatus(res, conn.status());
         json rows = *conn ? sync::CapabilitiesTable((*conn)->permission, (*conn)->plan,
                                                     json::parse((*conn)->capabilities_json, nullptr, false))
@@ -119,7 +121,8 @@ void WebServer::RegisterReportRoutes() {
         SendJson(res, 200, rows);
       });
 
-  Add({"GET",
+  AddForAccount(
+      {"GET",
        "/api/users",
        Route::Access::kSession,
        "Users with role, license, seat, last login and activity (users --json elements), a page at a time; "
@@ -134,8 +137,9 @@ void WebServer::RegisterReportRoutes() {
         {"after", "id: return users with a larger id (next_after of the previous page)"},
         {"format", "json (default) | csv"}},
        nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
-        auto conn = RequireConnection(*store_, opt_.account);
+      [this](const httplib::Request& req, httplib::Response& res, const Session*,
+             const std::string& account) {
+        auto conn = RequireConnection(*store_, account);
         if (!conn.ok()) return SendStatus(res, conn.status());
         auto w = WindowOf(*conn);
         if (!w.ok()) return SendStatus(res, w.status());
@@ -150,7 +154,7 @@ void WebServer::RegisterReportRoutes() {
         const int page = static_cast<int>(limit->value_or(100));
         if (!csv) filter.limit = page + 1;  // one more tells whether there is a next page
         if (*after) filter.after_id = **after;
-        auto users = store_->ListUsers(opt_.account, filter, w->first, w->today);
+        auto users = store_->ListUsers(account, filter, w->first, w->today);
         if (!users.ok()) return SendStatus(res, users.status());
         if (csv) {
           std::ostringstream out;
@@ -188,27 +192,29 @@ void WebServer::RegisterReportRoutes() {
         res.set_content(std::move(body), "application/json");
       });
 
-  Add({"GET",
+  AddForAccount(
+      {"GET",
        "/api/users/{id}",
        Route::Access::kSession,
        "One user (users --json element plus profile fields) and their usage rows over the window",
        {},
        nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
+      [this](const httplib::Request& req, httplib::Response& res, const Session*,
+             const std::string& account) {
         int64_t id = 0;
         try {
           id = std::stoll(req.matches[1].str());
         } catch (...) {
           return SendError(res, 400, "the user id must be a number", "invalid_argument");
         }
-        auto conn = RequireConnection(*store_, opt_.account);
+        auto conn = RequireConnection(*store_, account);
         if (!conn.ok()) return SendStatus(res, conn.status());
         auto w = WindowOf(*conn);
         if (!w.ok()) return SendStatus(res, w.status());
         store::UserFilter f;
         f.after_id = id - 1;
         f.limit = 1;
-        auto users = store_->ListUsers(opt_.account, f, w->first, w->today);
+        auto users = store_->ListUsers(account, f, w->first, w->today);
         if (!users.ok()) return SendStatus(res, users.status());
         if (users->empty() || users->front().user.id != id)
           return SendError(res, 404, "no user " + std::to_string(id) + " in the store", "not_found");
@@ -219,7 +225,7 @@ void WebServer::RegisterReportRoutes() {
         user["deleted_kind"] = u.user.deleted_kind;
         user["created_at"] = u.user.created_at ? json(FormatIso(u.user.created_at)) : json();
         user["updated_at"] = u.user.updated_at ? json(FormatIso(u.user.updated_at)) : json();
-        auto usage = store_->Usage(opt_.account, w->first, w->today, id);
+        auto usage = store_->Usage(account, w->first, w->today, id);
         if (!usage.ok()) return SendStatus(res, usage.status());
         json rows = json::array();
         for (const auto& r : *usage) rows.push_back(store::UsageJson(r));
@@ -233,142 +239,150 @@ void WebServer::RegisterReportRoutes() {
               {{"from", FormatDay(w->first)}, {"to", FormatDay(w->today)}, {"timezone", w->zone.name()}}}});
       });
 
-  Add({"GET",
-       "/api/usage",
-       Route::Access::kSession,
-       "Who was active on which day and why (usage --json): one row per user per active day",
-       {{"from", "first date YYYY-MM-DD (default: start of the window)"},
-        {"to", "last date YYYY-MM-DD (default: today)"},
-        {"user", "one user's rows"}},
-       nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
-        auto conn = RequireConnection(*store_, opt_.account);
-        if (!conn.ok()) return SendStatus(res, conn.status());
-        auto w = WindowOf(*conn);
-        if (!w.ok()) return SendStatus(res, w.status());
-        auto from = DayParam(req, "from", w->first);
-        if (!from.ok()) return SendStatus(res, from.status());
-        auto to = DayParam(req, "to", w->today);
-        if (!to.ok()) return SendStatus(res, to.status());
-        if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
-        auto user = QueryInt(req, "user", 1, INT64_MAX);
-        if (!user.ok()) return SendStatus(res, user.status());
-        auto rows = store_->Usage(opt_.account, *from, *to, *user);
-        if (!rows.ok()) return SendStatus(res, rows.status());
-        json arr = json::array();
-        for (const auto& r : *rows) arr.push_back(store::UsageJson(r));
-        SendJson(res, 200, arr);
-      });
+  AddForAccount({"GET",
+                 "/api/usage",
+                 Route::Access::kSession,
+                 "Who was active on which day and why (usage --json): one row per user per active day",
+                 {{"from", "first date YYYY-MM-DD (default: start of the window)"},
+                  {"to", "last date YYYY-MM-DD (default: today)"},
+                  {"user", "one user's rows"}},
+                 nullptr},
+                [this](const httplib::Request& req, httplib::Response& res, const Session*,
+                       const std::string& account) {
+                  auto conn = RequireConnection(*store_, account);
+                  if (!conn.ok()) return SendStatus(res, conn.status());
+                  auto w = WindowOf(*conn);
+                  if (!w.ok()) return SendStatus(res, w.status());
+                  auto from = DayParam(req, "from", w->first);
+                  if (!from.ok()) return SendStatus(res, from.status());
+                  auto to = DayParam(req, "to", w->today);
+                  if (!to.ok()) return SendStatus(res, to.status());
+                  if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
+                  auto user = QueryInt(req, "user", 1, INT64_MAX);
+                  if (!user.ok()) return SendStatus(res, user.status());
+                  auto rows = store_->Usage(account, *from, *to, *user);
+                  if (!rows.ok()) return SendStatus(res, rows.status());
+                  json arr = json::array();
+                  for (const auto& r : *rows) arr.push_back(store::UsageJson(r));
+                  SendJson(res, 200, arr);
+                });
 
-  Add({"GET",
-       "/api/usage/summary",
-       Route::Access::kSession,
-       "Per day: active users, by license type, paid seats and idle paid seats",
-       {{"from", "first date YYYY-MM-DD"}, {"to", "last date YYYY-MM-DD"}},
-       nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
-        auto conn = RequireConnection(*store_, opt_.account);
-        if (!conn.ok()) return SendStatus(res, conn.status());
-        auto w = WindowOf(*conn);
-        if (!w.ok()) return SendStatus(res, w.status());
-        auto from = DayParam(req, "from", w->first);
-        if (!from.ok()) return SendStatus(res, from.status());
-        auto to = DayParam(req, "to", w->today);
-        if (!to.ok()) return SendStatus(res, to.status());
-        if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
-        auto days = store_->Summary(opt_.account, *from, *to);
-        if (!days.ok()) return SendStatus(res, days.status());
-        std::string body = "[";
-        body.reserve(days->size() * 200 + 2);
-        for (const auto& d : *days) {
-          if (body.size() > 1) body += ',';
-          store::AppendSummaryJson(&body, d);
-        }
-        body += ']';
-        res.status = 200;
-        res.set_content(std::move(body), "application/json");
-      });
+  AddForAccount({"GET",
+                 "/api/usage/summary",
+                 Route::Access::kSession,
+                 "Per day: active users, by license type, paid seats and idle paid seats",
+                 {{"from", "first date YYYY-MM-DD"}, {"to", "last date YYYY-MM-DD"}},
+                 nullptr},
+                [this](const httplib::Request& req, httplib::Response& res, const Session*,
+                       const std::string& account) {
+                  auto conn = RequireConnection(*store_, account);
+                  if (!conn.ok()) return SendStatus(res, conn.status());
+                  auto w = WindowOf(*conn);
+                  if (!w.ok()) return SendStatus(res, w.status());
+                  auto from = DayParam(req, "from", w->first);
+                  if (!from.ok()) return SendStatus(res, from.status());
+                  auto to = DayParam(req, "to", w->today);
+                  if (!to.ok()) return SendStatus(res, to.status());
+                  if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
+                  auto days = store_->Summary(account, *from, *to);
+                  if (!days.ok()) return SendStatus(res, days.status());
+                  std::string body = "[";
+                  body.reserve(days->size() * 200 + 2);
+                  for (const auto& d : *days) {
+                    if (body.size() > 1) body += ',';
+                    store::AppendSummaryJson(&body, d);
+                  }
+                  body += ']';
+                  res.status = 200;
+                  res.set_content(std::move(body), "application/json");
+                });
 
-  Add({"GET",
-       "/api/seats",
-       Route::Access::kSession,
-       "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)",
-       {{"inactive_days", "idle means no activity for this many days (default 30)"},
-        {"seat_price", "monthly price of one seat"}},
-       nullptr},
-      [this](const httplib::Request& req, httplib::Response& res, const Session*) {
-        auto conn = RequireConnection(*store_, opt_.account);
-        if (!conn.ok()) return SendStatus(res, conn.status());
-        auto w = WindowOf(*conn);
-        if (!w.ok()) return SendStatus(res, w.status());
-        auto inactive = QueryInt(req, "inactive_days", 1, 3650);
-        if (!inactive.ok()) return SendStatus(res, inactive.status());
-        const int days = static_cast<int>(inactive->value_or(30));
-        std::optional<double> price;
-        if (auto p = QueryString(req, "seat_price")) {
-          char* end = nullptr;
-          double v = std::strtod(p->c_str(), &end);
-          if (!end || *end != '\0' || !(v >= 0) || v > 1e9)
-            return SendError(res, 400, "seat_price must be a non-negative number", "invalid_argument");
-          price = v;
-        }
-        store::UserFilter f;
-        f.seat = true;
-        f.include_deleted = false;
-        f.inactive_days = days;
-        auto idle = store_->ListUsers(opt_.account, f, w->first, w->today);
-        if (!idle.ok()) return SendStatus(res, idle.status());
-        store::UserFilter all;
-        all.seat = true;
-        all.include_deleted = false;
-        auto paid = store_->ListUsers(opt_.account, all, w->first, w->today);
-        if (!paid.ok()) return SendStatus(res, paid.status());
-        json arr = json::array();
-        for (const auto& u : *idle) {
-          json j = store::UserJson(u);
-          j["last_activity"] = nullptr;
-          if (u.last_active_day) {
-            auto rows = store_->Usage(opt_.account, *u.last_active_day, *u.last_active_day, u.user.id);
-            if (!rows.ok()) return SendStatus(res, rows.status());
-            if (!rows->empty()) j["last_activity"] = store::UsageJson(rows->front());
-          }
-          arr.push_back(j);
-        }
-        json out = {{"inactive_days", days},
-                    {"paid_seats", paid->size()},
-                    {"idle_paid_seats", idle->size()},
-                    {"users", arr}};
-        if (price) out["monthly_savings"] = *price * static_cast<double>(idle->size());
-        SendJson(res, 200, out);
-      });
+  AddForAccount({"GET",
+                 "/api/seats",
+                 Route::Access::kSession,
+                 "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)",
+                 {{"inactive_days", "idle means no activity for this many days (default 30)"},
+                  {"seat_price", "monthly price of one seat"}},
+                 nullptr},
+                [this](const httplib::Request& req, httplib::Response& res, const Session*,
+                       const std::string& account) {
+                  auto conn = RequireConnection(*store_, account);
+                  if (!conn.ok()) return SendStatus(res, conn.status());
+                  auto w = WindowOf(*conn);
+                  if (!w.ok()) return SendStatus(res, w.status());
+                  auto inactive = QueryInt(req, "inactive_days", 1, 3650);
+                  if (!inactive.ok()) return SendStatus(res, inactive.status());
+                  const int days = static_cast<int>(inactive->value_or(30));
+                  std::optional<double> price;
+                  if (auto p = QueryString(req, "seat_price")) {
+                    char* end = nullptr;
+                    double v = std::strtod(p->c_str(), &end);
+                    if (!end || *end != '\0' || !(v >= 0) || v > 1e9)
+                      return SendError(res, 400, "seat_price must be a non-negative number",
+                                       "invalid_argument");
+                    price = v;
+                  }
+                  store::UserFilter f;
+                  f.seat = true;
+                  f.include_deleted = false;
+                  f.inactive_days = days;
+                  auto idle = store_->ListUsers(account, f, w->first, w->today);
+                  if (!idle.ok()) return SendStatus(res, idle.status());
+                  store::UserFilter all;
+                  all.seat = true;
+                  all.include_deleted = false;
+                  auto paid = store_->ListUsers(account, all, w->first, w->today);
+                  if (!paid.ok()) return SendStatus(res, paid.status());
+                  json arr = json::array();
+                  for (const auto& u : *idle) {
+                    json j = store::UserJson(u);
+                    j["last_activity"] = nullptr;
+                    if (u.last_active_day) {
+                      auto rows = store_->Usage(account, *u.last_active_day, *u.last_active_day, u.user.id);
+                      if (!rows.ok()) return SendStatus(res, rows.status());
+                      if (!rows->empty()) j["last_activity"] = store::UsageJson(rows->front());
+                    }
+                    arr.push_back(j);
+                  }
+                  json out = {{"inactive_days", days},
+                              {"paid_seats", paid->size()},
+                              {"idle_paid_seats", idle->size()},
+                              {"users", arr}};
+                  if (price) out["monthly_savings"] = *price * static_cast<double>(idle->size());
+                  SendJson(res, 200, out);
+                });
 
-  Add({"GET",
+  AddForAccount(
+      {"GET",
        "/api/audit",
        Route::Access::kSession,
        "Actions taken: when, who, before, after, result (audit --json)",
        {},
        nullptr},
-      [this](const httplib::Request&, httplib::Response& res, const Session*) {
-        auto entries = store_->ListAudit(opt_.account);
+      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
+        auto entries = store_->ListAudit(account);
         if (!entries.ok()) return SendStatus(res, entries.status());
         json arr = json::array();
         for (const auto& e : *entries) arr.push_back(store::AuditJson(e));
         SendJson(res, 200, arr);
       });
 
-  Add({"POST",
+  AddForAccount(
+      {"POST",
        "/api/sync",
        Route::Access::kSession,
-       "Start a sync in the background (202); progress and ETA show in GET /api/status under \"sync\"",
+       "Start a sync of the account in the background (202), holding that account's lease; progress and ETA "
+       "show in GET /api/status under \"sync\"",
        {},
        json::object()},
-      [this](const httplib::Request&, httplib::Response& res, const Session*) {
-        auto conn = RequireConnection(*store_, opt_.account);
+      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
+        auto conn = RequireConnection(*store_, account);
         if (!conn.ok()) return SendStatus(res, conn.status());
-        if (!sync_->Start("manual"))
-          return SendJson(res, 409, {{"error", "a sync is already running"}, {"sync", sync_->Snapshot()}});
-        Log("sync started (manual)");
-        SendJson(res, 202, {{"started", true}, {"sync", sync_->Snapshot()}});
+        if (!sync_runner(account).Start("manual"))
+          return SendJson(
+              res, 409, {{"error", "a sync is already running"}, {"sync", sync_runner(account).Snapshot()}});
+        Log("sync of " + account + " started (manual)");
+        SendJson(res, 202, {{"started", true}, {"sync", sync_runner(account).Snapshot()}});
       });
 }
 

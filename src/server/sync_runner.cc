@@ -169,36 +169,40 @@ void SyncRunner::StartSchedule(DailyTime at) {
   scheduler_ = std::thread([this, at] { ScheduleLoop(at); });
 }
 
+void SyncRunner::ScheduleTick(DailyTime at) {
+  // The zone comes from the connection, which may change between ticks.
+  auto conn = store_->GetConnection(opt_.account);
+  std::optional<Zone> zone;
+  const bool connected = conn.ok() && *conn && (*conn)->state != "not-connected";
+  if (connected) {
+    auto z = Zone::Named((*conn)->timezone);
+    if (z.ok()) zone = *z;
+  }
+  const UnixTime now = NowUnix();
+  bool due = false;
+  {
+    std::lock_guard lock(mu_);
+    if (zone) {
+      if (!next_scheduled_at_ || zone->name() != schedule_zone_) {
+        next_scheduled_at_ = NextDailyRun(*zone, at, now);
+        schedule_zone_ = zone->name();
+      } else if (now >= *next_scheduled_at_) {
+        due = true;
+        next_scheduled_at_ = NextDailyRun(*zone, at, now);
+      }
+    } else {
+      next_scheduled_at_.reset();
+    }
+  }
+  if (due) Start("schedule");
+}
+
 void SyncRunner::ScheduleLoop(DailyTime at) {
-  std::optional<UnixTime> next;
-  std::string zone_name;
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    // The zone comes from the connection, which may change while we wait.
-    auto conn = store_->GetConnection(opt_.account);
-    std::optional<Zone> zone;
-    bool connected = conn.ok() && *conn && (*conn)->state != "not-connected";
-    if (connected) {
-      auto z = Zone::Named((*conn)->timezone);
-      if (z.ok()) zone = *z;
-    }
-    const UnixTime now = NowUnix();
-    bool due = false;
-    if (zone) {
-      if (!next || zone->name() != zone_name) {
-        next = NextDailyRun(*zone, at, now);
-        zone_name = zone->name();
-      } else if (now >= *next) {
-        due = true;
-        next = NextDailyRun(*zone, at, now);
-      }
-    } else {
-      next.reset();
-    }
-    if (due) Start("schedule");
+    ScheduleTick(at);
     lock.lock();
-    next_scheduled_at_ = next;
     schedule_tick_ = WallNow();
     if (metrics_)
       metrics_->Set("seatkeeper_scheduler_last_tick_timestamp_seconds", "",

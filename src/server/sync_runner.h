@@ -65,6 +65,11 @@ class SyncRunner {
 
   // Runs the daily schedule on its own thread until the runner is destroyed.
   void StartSchedule(DailyTime at);
+  // One look at the clock for the daily schedule: (re)computes the next run
+  // at `at` in the connection's zone and starts a "schedule" sync when it is
+  // due. StartSchedule's thread calls it every 20 s; a caller that schedules
+  // many runners from one thread (AccountSyncRunners) calls it instead.
+  void ScheduleTick(DailyTime at);
 
   struct SchedulerHealth {
     bool enabled = false;
@@ -99,6 +104,7 @@ class SyncRunner {
   std::string refused_;  // why the last Start did not start, "" when it did
   UnixTime last_finished_at_ = 0;
   std::optional<UnixTime> next_scheduled_at_;
+  std::string schedule_zone_;  // the zone next_scheduled_at_ was computed in
   bool schedule_enabled_ = false;
   std::optional<UnixTime> schedule_tick_;
   std::thread worker_;

@@ -44,17 +44,18 @@ std::string PatternOf(const std::string& path) {
 WebServer::WebServer(store::Store* store, ServerOptions options)
     : store_(store),
       opt_(std::move(options)),
-      sync_(std::make_unique<SyncRunner>(
+      syncs_(std::make_unique<AccountSyncRunners>(
           store,
           SyncRunnerOptions{opt_.account, opt_.ca_file, opt_.sync_queue, "", 60, 20, opt_.on_lease_lost},
           &metrics_)),
       http_(std::make_unique<httplib::Server>()) {
+  syncs_->For(opt_.account);  // the default account's runner always exists (/metrics)
   RegisterRoutes();
 }
 
 WebServer::~WebServer() {
   Stop();
-  sync_.reset();
+  syncs_.reset();
 }
 
 void WebServer::Log(const std::string& line) const {
@@ -203,6 +204,7 @@ void WebServer::RegisterRoutes() {
         SendJson(res, 200, OpenApi());
       });
 
+  RegisterAccountRoutes();
   RegisterReportRoutes();
   RegisterActionRoutes();
   RegisterConnectRoutes();
@@ -223,9 +225,10 @@ void WebServer::Healthz(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   // Unhealthy (503) when the store does not answer or the daily scheduler
   // stopped ticking; "reasons" says why. The last sync's age is reported,
-  // not judged: alert on it from /metrics.
+  // not judged: alert on it from /metrics. The top-level state and last sync
+  // are the default account's; "accounts" has every connected account's.
   std::vector<std::string> reasons;
-  nlohmann::json j = {{"syncing", sync_->running()}};
+  nlohmann::json j = {{"syncing", syncs_->AnyRunning()}};
   Status ping = store_->Ping();
   auto conn =
       ping.ok() ? store_->GetConnection(opt_.account) : Result<std::optional<store::Connection>>(ping);
@@ -235,36 +238,50 @@ void WebServer::Healthz(httplib::Response& res) {
   } else {
     j["store"] = "ok";
   }
-  const auto sched = sync_->scheduler_health();
+  const auto sched = syncs_->scheduler_health();
   j["scheduler"] = {
       {"enabled", sched.enabled},
       {"alive", sched.alive},
       {"last_tick_at", sched.last_tick ? nlohmann::json(FormatIso(*sched.last_tick)) : nlohmann::json()}};
   if (sched.enabled && !sched.alive) reasons.push_back("the daily sync scheduler stopped ticking");
+  auto last_sync = [](std::optional<UnixTime> at, nlohmann::json& out) {
+    out["last_sync_at"] = at ? nlohmann::json(FormatIso(*at)) : nlohmann::json();
+    out["last_sync_age_seconds"] = at ? nlohmann::json(NowUnix() - *at) : nlohmann::json();
+  };
   j["state"] = "not-connected";
-  j["last_sync_at"] = nullptr;
-  j["last_sync_age_seconds"] = nullptr;
+  last_sync(std::nullopt, j);
   if (conn.ok() && *conn) {
-    const auto& c = **conn;
-    j["state"] = c.state;
-    if (c.last_sync_at) {
-      j["last_sync_at"] = FormatIso(*c.last_sync_at);
-      j["last_sync_age_seconds"] = NowUnix() - *c.last_sync_at;
+    j["state"] = (*conn)->state;
+    last_sync((*conn)->last_sync_at, j);
+  }
+  nlohmann::json accounts = nlohmann::json::array();
+  if (conn.ok()) {
+    auto entries = ConnectedAccounts();
+    if (!entries.ok()) reasons.push_back("cannot list the accounts: " + entries.status().message());
+    for (const auto& e : entries.ok() ? *entries : std::vector<store::QueueEntry>{}) {
+      nlohmann::json a = {{"name", e.account},
+                          {"state", e.state},
+                          {"syncing", syncs_->For(e.account).running() || !e.owner.empty()}};
+      last_sync(e.last_sync_at, a);
+      accounts.push_back(a);
     }
   }
+  j["accounts"] = accounts;
   j["status"] = reasons.empty() ? "ok" : "unhealthy";
   j["reasons"] = reasons;
   SendJson(res, reasons.empty() ? 200 : 503, j);
 }
 
 void WebServer::ServeMetrics(httplib::Response& res) {
-  auto snap = sync_->Snapshot();
-  const bool running = snap.value("running", false);
-  const std::string account = "account=\"" + Metrics::Label(opt_.account) + "\"";
-  metrics_.Set("seatkeeper_sync_running", account, running ? 1 : 0);
-  metrics_.Set("seatkeeper_sync_progress_ratio", account, running ? snap.value("fraction", 0.0) : 0.0);
-  metrics_.Set("seatkeeper_sync_eta_seconds", account,
-               running && snap["eta_seconds"].is_number() ? snap["eta_seconds"].get<double>() : -1.0);
+  for (auto& [name, runner] : syncs_->All()) {
+    auto snap = runner->Snapshot();
+    const bool running = snap.value("running", false);
+    const std::string account = "account=\"" + Metrics::Label(name) + "\"";
+    metrics_.Set("seatkeeper_sync_running", account, running ? 1 : 0);
+    metrics_.Set("seatkeeper_sync_progress_ratio", account, running ? snap.value("fraction", 0.0) : 0.0);
+    metrics_.Set("seatkeeper_sync_eta_seconds", account,
+                 running && snap["eta_seconds"].is_number() ? snap["eta_seconds"].get<double>() : -1.0);
+  }
   metrics_.Set("seatkeeper_sessions", "", static_cast<double>(sessions_.size()));
   res.set_header("Cache-Control", "no-store");
   res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -314,7 +331,13 @@ Result<int> WebServer::Start() {
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   for (int i = 0; i < 500 && !http_->is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (opt_.sync_at) sync_->StartSchedule(*opt_.sync_at);
+  if (opt_.sync_at)
+    syncs_->StartSchedule(*opt_.sync_at, [this]() -> Result<std::vector<std::string>> {
+      SK_ASSIGN_OR_RETURN(auto entries, ConnectedAccounts());
+      std::vector<std::string> names;
+      for (const auto& e : entries) names.push_back(e.account);
+      return names;
+    });
   return port_;
 }
 

@@ -3,6 +3,9 @@
 // web UI, on cpp-httplib with a bounded thread pool, keep-alive, request size
 // limit and timeouts. Every /api/ route except POST /api/login needs an admin
 // session (cookie); every state-changing request also needs X-CSRF-Token.
+// One server serves every account in the store: account-scoped routes take
+// ?account=NAME (default ServerOptions::account), GET /api/accounts lists
+// them, and each account has its own background sync runner.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/account_sync_runners.h"
 #include "server/admin_auth.h"
 #include "server/metrics.h"
 #include "server/sync_runner.h"
@@ -33,6 +37,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0 = any free port
   std::string web_root;  // static UI; "" serves the API only
+  // The account of requests that name none (?account=NAME picks another).
   std::string account = "default";
   bool allow_local = false;  // accept http://127.0.0.1:PORT / localhost account URLs (simulator)
   // Base URL the browser reaches this server at (for the OAuth redirect_uri);
@@ -69,6 +74,10 @@ struct Route {
   nlohmann::json body_example;
 };
 
+// Whether `name` can name an account in a request: 1 to 64 characters, each
+// a letter, digit, '.', '_', '-' or '@', the first a letter or digit.
+bool ValidAccountName(const std::string& name);
+
 class WebServer {
  public:
   // `store` must outlive the server and be safe to use from several threads.
@@ -84,7 +93,10 @@ class WebServer {
   int port() const { return port_; }
 
   const std::vector<Route>& routes() const { return routes_; }
-  SyncRunner& sync_runner() { return *sync_; }
+  // The sync runner of ServerOptions::account, and of any account.
+  SyncRunner& sync_runner() { return syncs_->For(opt_.account); }
+  SyncRunner& sync_runner(const std::string& account) { return syncs_->For(account); }
+  AccountSyncRunners& sync_runners() { return *syncs_; }
   SessionStore& sessions() { return sessions_; }
   Metrics& metrics() { return metrics_; }
 
@@ -93,8 +105,24 @@ class WebServer {
 
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Session*)>;
+  // A handler of an account-scoped route, given the request's account.
+  using AccountHandler = std::function<void(const httplib::Request&, httplib::Response&, const Session*,
+                                            const std::string& account)>;
   void Add(Route r, Handler h);
+  // Adds an account-scoped route: documents the `account` query parameter
+  // and resolves it (AccountOf) before `h` runs; a bad or unknown name is
+  // answered with 400 or 404 and `h` does not run. `allow_new`: any valid
+  // name is accepted (connecting a new account).
+  void AddForAccount(Route r, AccountHandler h, bool allow_new = false);
+  // The account a request is about: ?account=NAME, else ServerOptions::account.
+  // kInvalidArgument for a malformed name; kNotFound for a name the store has
+  // no connection for (the default account is always known), unless `allow_new`.
+  Result<std::string> AccountOf(const httplib::Request& req, bool allow_new);
+  // Every connected account with its queue state, by name (from the sync
+  // queue; without one, the default account when it is connected).
+  Result<std::vector<store::QueueEntry>> ConnectedAccounts();
   void RegisterRoutes();
+  void RegisterAccountRoutes();
   void RegisterReportRoutes();
   void RegisterActionRoutes();
   void RegisterConnectRoutes();
@@ -102,7 +130,8 @@ class WebServer {
 
   // Handlers that need more than a few lines.
   void Login(const httplib::Request& req, httplib::Response& res);
-  void ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s);
+  void ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s,
+                    const std::string& account);
   void OAuthCallback(const httplib::Request& req, httplib::Response& res);
   void Healthz(httplib::Response& res);
   void ServeMetrics(httplib::Response& res);
@@ -112,7 +141,7 @@ class WebServer {
   SessionStore sessions_;
   LoginThrottle login_throttle_;
   Metrics metrics_;
-  std::unique_ptr<SyncRunner> sync_;
+  std::unique_ptr<AccountSyncRunners> syncs_;
   std::unique_ptr<httplib::Server> http_;
   std::vector<Route> routes_;
   std::thread thread_;

@@ -303,7 +303,7 @@ class WebServerTest : public ::testing::Test {
 
   void TearDown() override {
     if (web_) {
-      web_->sync_runner().WaitIdle();
+      web_->sync_runners().WaitIdle();
       web_->Stop();
     }
     web_.reset();
@@ -353,12 +353,17 @@ class WebServerTest : public ::testing::Test {
 
   // Runs the OAuth connect flow through zdsim's authorize page; returns the
   // final response of GET /oauth/callback (a 303 to the UI).
+  // `sim` (default sim_) is the Zendesk; `account` names the connection
+  // (?account=; default: the server's).
   httplib::Result Connect(const std::string& permission, const std::string& decision = "approve",
-                          std::string* state_out = nullptr) {
-    auto start = Post("/api/connect/start", {{"url", sim_->BaseUrl()},
-                                             {"permission", permission},
-                                             {"client_id", zdsim::kOauthClientId},
-                                             {"client_secret", zdsim::kOauthClientSecret}});
+                          std::string* state_out = nullptr, zdsim::Simulator* sim = nullptr,
+                          const std::string& account = "") {
+    if (!sim) sim = sim_.get();
+    auto start = Post("/api/connect/start" + (account.empty() ? "" : "?account=" + account),
+                      {{"url", sim->BaseUrl()},
+                       {"permission", permission},
+                       {"client_id", zdsim::kOauthClientId},
+                       {"client_secret", zdsim::kOauthClientSecret}});
     EXPECT_TRUE(start);
     EXPECT_EQ(start->status, 200) << start->body;
     const std::string authorize = json::parse(start->body)["authorize_url"];
@@ -778,6 +783,15 @@ TEST_F(WebServerTest, OpenApiListsEveryRoute) {
     for (auto& ch : m) ch = static_cast<char>(std::tolower(ch));
     EXPECT_TRUE(doc["paths"].contains(route.path) && doc["paths"][route.path].contains(m)) << route.path;
   }
+  // Account-scoped routes document the account parameter and the 404 of an unknown one.
+  EXPECT_TRUE(doc["paths"].contains("/api/accounts"));
+  for (const char* path : {"/api/users", "/api/status", "/api/sync", "/api/actions/set-role"}) {
+    const json& op = doc["paths"][path].begin().value();
+    bool documented = false;
+    for (const auto& p : op["parameters"]) documented |= p["name"] == "account" && p["in"] == "query";
+    EXPECT_TRUE(documented) << path;
+    EXPECT_TRUE(op["responses"].contains("404")) << path;
+  }
 }
 
 TEST_F(WebServerTest, ConnectStartValidatesTheAccountUrl) {
@@ -872,7 +886,7 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   auto r = Connect("read-write");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 303) << r->body;
-  EXPECT_EQ(r->get_header_value("Location"), "/#/overview?connected=1");
+  EXPECT_EQ(r->get_header_value("Location"), "/#/overview?connected=1&account=default");
   auto conn = store_->GetConnection("default");
   ASSERT_TRUE(conn.ok() && *conn);
   EXPECT_EQ((*conn)->auth_kind, "oauth");
@@ -1057,6 +1071,147 @@ TEST_F(WebServerTest, WebSyncsAndWorkersShareTheAccountLease) {
   auto after = worker.Claim("worker-1", 60, NowUnix());
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(*after);
+}
+
+// Issue #8: one server serves every account in the store. Two accounts,
+// connected from the API to two Zendesks with different users: each route
+// answers for the account it names, and a sync of one takes only its lease.
+TEST_F(WebServerTest, ServesEveryAccountInTheStoreByName) {
+  StartSim();
+  zdsim::Options ob = SimOptions();
+  ob.seed = 23;
+  ob.subdomain = "globex";
+  ob.users = 35;
+  ob.agents = 5;
+  zdsim::Simulator sim_b(ob);
+  sim_b.Start();
+  Login();
+  auto ra = Connect("read-write", "approve", nullptr, sim_.get(), "acme");
+  ASSERT_EQ(ra->status, 303);
+  EXPECT_EQ(ra->get_header_value("Location"), "/#/overview?connected=1&account=acme");
+  ASSERT_EQ(Connect("read", "approve", nullptr, &sim_b, "globex")->status, 303);
+  web_->sync_runners().WaitIdle();
+
+  // GET /api/accounts: both, with their URL, state and seats as Zendesk has them.
+  auto listed = Get("/api/accounts");
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  json accounts = json::parse(listed->body);
+  ASSERT_EQ(accounts.size(), 2u) << accounts.dump();
+  std::map<std::string, zdsim::Simulator*> sims = {{"acme", sim_.get()}, {"globex", &sim_b}};
+  std::map<std::string, int> paid_seats;
+  for (const json& a : accounts) {
+    const std::string name = a["name"];
+    ASSERT_TRUE(sims.count(name)) << name;
+    zdsim::Simulator& sim = *sims[name];
+    EXPECT_EQ(a["url"], sim.BaseUrl());
+    EXPECT_EQ(a["state"], "synced") << a.dump();
+    EXPECT_EQ(a["last_result"], "ok") << a.dump();
+    EXPECT_TRUE(a["last_sync_at"].is_string());
+    EXPECT_EQ(a["syncing"], false);
+    EXPECT_EQ(a["permission"], name == "acme" ? "read-write" : "read");
+    EXPECT_EQ(a["default"], false);
+    int paid = 0, agents = 0, admins = 0, light = 0;
+    for (const json& u : sim.TruthUsers()) {
+      const bool seat = u["seat"].get<bool>();
+      paid += seat;
+      agents += seat && u["license"] == "agent";
+      admins += seat && u["license"] == "admin";
+      light += !u["deleted"].get<bool>() && u["license"] == "light-agent";
+    }
+    paid_seats[name] = paid;
+    const json& seats = a["seats"];
+    EXPECT_EQ(seats["paid"], paid) << name << " " << seats.dump();
+    EXPECT_EQ(seats["agents"], agents) << name << " " << seats.dump();
+    EXPECT_EQ(seats["admins"], admins) << name << " " << seats.dump();
+    EXPECT_EQ(seats["light_agents"], light) << name << " " << seats.dump();
+    auto report = json::parse(Get("/api/seats?inactive_days=30&account=" + name)->body);
+    EXPECT_EQ(seats["idle"], report["idle_paid_seats"]) << name;
+  }
+  EXPECT_NE(paid_seats["acme"], paid_seats["globex"]);
+
+  // Each account's users are its own Zendesk's.
+  for (const auto& [name, sim] : sims) {
+    auto page = Get("/api/users?limit=1000&account=" + name);
+    ASSERT_EQ(page->status, 200) << page->body;
+    std::set<std::pair<int64_t, std::string>> got, want;
+    const json body = json::parse(page->body);
+    for (const json& u : body["users"])
+      got.emplace(u["id"].get<int64_t>(), u["email"].is_string() ? u["email"].get<std::string>() : "");
+    for (const json& u : sim->TruthUsers())
+      want.emplace(u["id"].get<int64_t>(), u["email"].is_string() ? u["email"].get<std::string>() : "");
+    EXPECT_EQ(got, want) << name;
+    EXPECT_EQ(json::parse(Get("/api/status?account=" + name)->body)["url"], sim->BaseUrl());
+  }
+  // Actions act on the account named: acme is read-write, globex read-only.
+  const json downgrade = {{"dry_run", true}, {"user_id", sim_->AgentId()}, {"role", "end-user"}};
+  EXPECT_EQ(Post("/api/actions/set-role?account=acme", downgrade)->status, 200);
+  EXPECT_EQ(Post("/api/actions/set-role?account=globex",
+                 {{"dry_run", true}, {"user_id", sim_b.AgentId()}, {"role", "end-user"}})
+                ->status,
+            403);
+  // The default account is not connected here: no connection, no users.
+  EXPECT_EQ(Get("/api/users")->status, 409);
+  EXPECT_EQ(json::parse(Get("/api/status")->body)["state"], "not-connected");
+
+  // An unknown account is 404 with the usual error shape; a malformed name 400.
+  for (const char* path : {"/api/users?account=initech", "/api/status?account=initech",
+                           "/api/audit?account=initech", "/api/capabilities?account=initech"}) {
+    auto r = Get(path);
+    EXPECT_EQ(r->status, 404) << path;
+    auto j = json::parse(r->body);
+    EXPECT_EQ(j["code"], "not_found") << r->body;
+    EXPECT_NE(j["error"].get<std::string>().find("initech"), std::string::npos) << r->body;
+  }
+  EXPECT_EQ(Post("/api/sync?account=initech", json::object())->status, 404);
+  EXPECT_EQ(Post("/api/actions/set-role?account=initech", downgrade)->status, 404);
+  EXPECT_EQ(Get("/api/users?account=..%2Fx")->status, 400);
+  EXPECT_EQ(Get("/api/users?account=a%20b")->status, 400);
+
+  // A sync of globex syncs globex only, under globex's lease.
+  auto view = store::OpenSqliteQueue(home_ + "/seatkeeper.db");  // another process's view
+  ASSERT_TRUE(view.ok());
+  auto runs_before = (*view)->Runs();
+  ASSERT_TRUE(runs_before.ok());
+  const size_t acme_requests = sim_->Requests().size();
+  zdsim::Fault slow;
+  slow.kind = "slow";
+  slow.delay_ms = 500;
+  slow.count = 3;
+  sim_b.AddFault(slow);
+  auto started = Post("/api/sync?account=globex", json::object());
+  ASSERT_EQ(started->status, 202) << started->body;
+  EXPECT_TRUE(web_->sync_runner("globex").running());
+  EXPECT_FALSE(web_->sync_runner("acme").running());
+  auto globex_lease = (*view)->ClaimAccount("globex", "web:other", 60);
+  ASSERT_TRUE(globex_lease.ok());
+  EXPECT_FALSE(*globex_lease) << "globex's lease is not held while it syncs";
+  auto acme_lease = (*view)->ClaimAccount("acme", "web:other", 60);
+  ASSERT_TRUE(acme_lease.ok());
+  ASSERT_TRUE(*acme_lease) << "acme's lease was taken by a sync of globex";
+  ASSERT_TRUE((*view)->Release(**acme_lease, true, "ok", 0).ok());
+  auto during = json::parse(Get("/api/accounts")->body);
+  for (const json& a : during) EXPECT_EQ(a["syncing"], a["name"] == "globex") << a.dump();
+  web_->sync_runners().WaitIdle();
+  EXPECT_EQ(json::parse(Get("/api/status?account=globex")->body)["sync"]["last_result"], "ok");
+  EXPECT_EQ(sim_->Requests().size(), acme_requests) << "a sync of globex sent requests to acme's Zendesk";
+  auto runs = (*view)->Runs();
+  ASSERT_TRUE(runs.ok());
+  std::vector<store::SyncRun> web_runs;
+  for (size_t i = runs_before->size(); i < runs->size(); ++i)
+    if ((*runs)[i].owner.rfind("web:other", 0) != 0) web_runs.push_back((*runs)[i]);
+  ASSERT_EQ(web_runs.size(), 1u);
+  EXPECT_EQ(web_runs[0].account, "globex");
+  EXPECT_EQ(web_runs[0].result, "ok");
+
+  // /healthz and /metrics see both.
+  auto health = json::parse(Client().Get("/healthz")->body);
+  ASSERT_EQ(health["accounts"].size(), 2u) << health.dump();
+  for (const json& a : health["accounts"]) EXPECT_EQ(a["state"], "synced");
+  const std::string metrics = Client().Get("/metrics")->body;
+  EXPECT_NE(metrics.find("seatkeeper_sync_running{account=\"globex\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("seatkeeper_syncs_total{account=\"globex\",result=\"ok\"} 2"), std::string::npos)
+      << metrics;
+  sim_b.Stop();
 }
 
 TEST_F(WebServerTest, RepeatedWrongPasswordsAreThrottled) {
