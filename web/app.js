@@ -1,6 +1,10 @@
 // seatkeeper web UI: a small single-page app over the REST API (/api/).
 // No framework: hash routes (#/overview, #/users, #/user/ID, #/connect,
 // #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
+// Many accounts: the overview shows one tile per account (GET /api/accounts);
+// the selected one (state.account, kept in localStorage, or picked by an
+// `account=` parameter of the hash route) is sent as ?account= on every
+// account-scoped API call, in api() only.
 "use strict";
 
 const LICENSES = ["admin", "agent", "light-agent", "contributor", "billing-admin", "chat-agent", "end-user"];
@@ -9,7 +13,10 @@ const LICENSE_COLORS = {
   "billing-admin": "#ee46bc", "chat-agent": "#0ba5ec", "end-user": "#98a2b3",
 };
 
-const state = { csrf: null, status: null, pollTimer: null, chart: null, gen: 0 };
+const state = { csrf: null, status: null, pollTimer: null, chart: null, gen: 0, account: null, accounts: null, polls: 0 };
+const ACCOUNT_KEY = "seatkeeper.account";
+// Routes about the deployment, not one account: no ?account= for them.
+const UNSCOPED = ["/api/login", "/api/logout", "/api/session", "/api/accounts", "/api/openapi.json"];
 const app = () => document.getElementById("app");
 
 // --- helpers ---------------------------------------------------------------
@@ -38,7 +45,15 @@ class ApiError extends Error {
   }
 }
 
+// `path` with the selected account as ?account=, unless it names one already.
+function forAccount(path) {
+  const bare = path.split("?")[0];
+  if (!state.account || UNSCOPED.includes(bare) || /[?&]account=/.test(path)) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}account=${encodeURIComponent(state.account)}`;
+}
+
 async function api(method, path, body, headers = {}) {
+  path = forAccount(path);
   const opts = { method, headers: { ...headers }, credentials: "same-origin" };
   if (method !== "GET") {
     opts.headers["X-CSRF-Token"] = state.csrf || "";
@@ -87,6 +102,81 @@ function stopPolling() {
 
 function canAct() { return state.status && state.status.permission === "read-write" && state.status.state !== "not-connected"; }
 
+// --- accounts -------------------------------------------------------------------
+
+function selectAccount(name) {
+  if (name === state.account) return false;
+  state.account = name;
+  state.status = null;
+  try { localStorage.setItem(ACCOUNT_KEY, name); } catch { /* private mode */ }
+  showAccountName();
+  return true;
+}
+
+function showAccountName() {
+  const el = document.getElementById("current-account");
+  const many = state.accounts && state.accounts.length > 1;
+  el.hidden = !state.account || !many;
+  el.textContent = state.account ? `Account: ${state.account}` : "";
+}
+
+// Loads the account list; keeps the selection when it still exists, else
+// picks the remembered one, the server's default, or the first.
+async function loadAccounts() {
+  const list = await api("GET", "/api/accounts");
+  state.accounts = list;
+  const names = list.map((a) => a.name);
+  if (!state.account || !names.includes(state.account)) {
+    let remembered = null;
+    try { remembered = localStorage.getItem(ACCOUNT_KEY); } catch { /* private mode */ }
+    const def = list.find((a) => a.default);
+    const pick = names.includes(remembered) ? remembered : def ? def.name : names[0];
+    if (pick) selectAccount(pick);
+  }
+  showAccountName();
+  return list;
+}
+
+const STATE_LABELS = { "not-connected": "Not connected", connected: "Connected", syncing: "Syncing", synced: "Synced", error: "Error" };
+
+function seatsLine(seats) {
+  if (!seats) return "No seats synced yet";
+  const parts = [`${seats.agents} agent${seats.agents === 1 ? "" : "s"}`, `${seats.admins} admin${seats.admins === 1 ? "" : "s"}`,
+    `${seats.light_agents} light agent${seats.light_agents === 1 ? "" : "s"}`];
+  return `${parts.join(" · ")} · ${seats.idle} of ${seats.paid} paid seats idle ${seats.idle_days}+ days`;
+}
+
+// One small tile per account; clicking one selects it.
+function accountTiles(list) {
+  const tiles = list.map((a) => {
+    const sync = a.sync || {};
+    const shown = a.syncing && a.state !== "error" ? "syncing" : a.state;
+    const pct = Math.round((sync.fraction || 0) * 100);
+    const selected = a.name === state.account;
+    return h("button", { type: "button", class: `card tile account-tile${selected ? " selected" : ""}`, "data-account": a.name,
+      "data-state": shown, "aria-pressed": selected ? "true" : "false", onclick: () => {
+        // The plain overview: an account= left in the hash would select it again.
+        const changed = selectAccount(a.name);
+        if (location.hash !== "#/overview") location.hash = "#/overview";
+        else if (changed) route();
+      } },
+      h("div", { class: "account-name" }, h("span", { class: "dot" }), a.name, " · ", h("span", { class: "account-state" }, STATE_LABELS[shown] || shown)),
+      h("div", { class: "muted account-url" }, a.url || "Zendesk not connected"),
+      a.state === "not-connected" ? "" : h("div", { class: "muted" },
+        `Last sync: ${fmtTime(a.last_sync_at)}`, a.last_result ? ` (${a.last_result})` : "",
+        a.lease_owner && !sync.running ? ` · syncing in ${a.lease_owner}` : ""),
+      sync.running ? h("div", { class: "progress" }, h("div", { style: `width:${pct}%` })) : "",
+      sync.running ? h("div", { class: "muted" }, `${sync.phase || "starting"} · ${pct}%`) : "",
+      a.state === "not-connected" ? "" : h("div", { class: "account-seats" }, seatsLine(a.seats)));
+  });
+  // Nothing connected yet: the integration tile's Connect button is the way in.
+  if (list.some((a) => a.state !== "not-connected"))
+    tiles.push(h("a", { class: "card tile account-tile add-account", href: "#/connect?new=1", id: "add-account" },
+      h("div", { class: "account-name" }, "+ Add a Zendesk account"),
+      h("div", { class: "muted" }, "Connect another Zendesk under its own name.")));
+  return h("section", { class: "account-tiles", id: "account-tiles", "aria-label": "Zendesk accounts" }, tiles);
+}
+
 // --- login ------------------------------------------------------------------
 
 function showLogin(message) {
@@ -102,6 +192,7 @@ function showLogin(message) {
       const r = await api("POST", "/api/login", { password: pw.value });
       state.csrf = r.csrf_token;
       document.getElementById("top").hidden = false;
+      await loadAccounts().catch(() => { /* the overview shows the error */ });
       if (!location.hash || location.hash === "#/login") location.hash = "#/overview";
       else route();
     } catch (ex) {
@@ -164,7 +255,9 @@ function tile(st) {
     buttons.append(h("a", { class: "button", href: "#/connect", id: "reconnect-button" }, "Reconnect / change permission"));
   }
   return h("section", { class: "card tile", id: "zendesk-tile", "data-state": sync.running && s !== "error" ? "syncing" : s },
-    h("h2", {}, h("span", { class: "dot" }), "Zendesk integration · ", h("span", { id: "tile-state" }, label)),
+    h("h2", {}, h("span", { class: "dot" }), "Zendesk integration · ",
+      state.accounts && state.accounts.length > 1 ? h("span", { id: "tile-account" }, `${state.account} · `) : "",
+      h("span", { id: "tile-state" }, label)),
     body, buttons);
 }
 
@@ -182,6 +275,14 @@ async function refreshOverview() {
     if (old) old.replaceWith(tile(st));
     const busy = st.state === "syncing" || (st.sync && st.sync.running);
     const wasBusy = old && old.dataset.state === "syncing";
+    // The tile list: every poll while some account syncs, else every fifth.
+    const anyBusy = busy || wasBusy || (state.accounts || []).some((a) => a.syncing);
+    if (anyBusy || ++state.polls % 5 === 0) {
+      const list = await loadAccounts();
+      if (gen !== state.gen) return;
+      const oldTiles = document.getElementById("account-tiles");
+      if (oldTiles) oldTiles.replaceWith(accountTiles(list));
+    }
     if (wasBusy && !busy) return renderOverview(hashRoute().params);  // the data changed
   } catch (ex) { /* shown on the next render */ }
   state.pollTimer = setTimeout(refreshOverview, 1500);
@@ -190,10 +291,11 @@ async function refreshOverview() {
 async function renderOverview(params) {
   setNav("overview");
   const gen = state.gen;
+  const list = await loadAccounts();
   const st = await api("GET", "/api/status");
   if (gen !== state.gen) return;
   state.status = st;
-  const parts = [h("h1", {}, "Overview")];
+  const parts = [h("h1", {}, "Overview"), accountTiles(list)];
   if (params.get("connect_error")) parts.push(h("div", { class: "banner error", id: "connect-error" }, "Connecting failed: ", params.get("connect_error")));
   if (params.get("connected")) parts.push(h("div", { class: "banner ok", id: "connected-banner" }, `Connected to ${st.url || "Zendesk"} (${st.permission === "read-write" ? "read and take action" : "read only"}).`));
   parts.push(tile(st));
@@ -260,9 +362,13 @@ async function renderSeats(card, days = 30, price = "") {
 
 // --- connect --------------------------------------------------------------------
 
-async function renderConnect() {
+// `params.new`: add an account under a new name; otherwise (re)connect the
+// selected one (its name can still be changed while it is not connected).
+async function renderConnect(params) {
   setNav("overview");
-  const st = state.status || (await api("GET", "/api/status"));
+  const isNew = params.get("new") === "1";
+  const st = isNew ? {} : state.status || (await api("GET", "/api/status"));
+  const title = isNew ? "Add a Zendesk account" : "Connect Zendesk";
   let permission = st.permission || "read-write";
   const root = h("div");
   const step1 = () => {
@@ -270,7 +376,7 @@ async function renderConnect() {
       h("input", { type: "radio", name: "permission", value, checked: permission === value, onchange: () => { permission = value; } }),
       h("strong", {}, title), h("div", { class: "muted" }, text));
     root.replaceChildren(
-      h("h1", {}, "Connect Zendesk"),
+      h("h1", {}, title),
       h("div", { class: "steps" }, h("span", { class: "current" }, "1. Permission level"), h("span", {}, "2. Organisation")),
       h("section", { class: "card" },
         h("h2", {}, "What may seatkeeper do?"),
@@ -282,6 +388,10 @@ async function renderConnect() {
   };
   const step2 = () => {
     const err = h("div");
+    const fixedName = !isNew && st.state && st.state !== "not-connected";
+    const name = h("input", { type: "text", id: "account-name", required: true, maxlength: 64, autocomplete: "off",
+      pattern: "[A-Za-z0-9][A-Za-z0-9._@\\-]{0,63}", placeholder: "e.g. acme", value: isNew ? "" : state.account || "",
+      readonly: fixedName, title: "Letters, digits, '.', '_', '-' or '@', starting with a letter or digit", style: "width:100%" });
     const url = h("input", { type: "url", id: "org-url", required: true, placeholder: "https://yourcompany.zendesk.com", value: st.url || "", style: "width:100%" });
     const cid = h("input", { type: "text", id: "client-id", placeholder: st.url ? "(leave empty to reuse the stored client)" : "OAuth client unique identifier", style: "width:100%" });
     const secret = h("input", { type: "password", id: "client-secret", autocomplete: "off", style: "width:100%" });
@@ -292,13 +402,19 @@ async function renderConnect() {
       h("form", { class: "card", id: "connect-form", onsubmit: async (e) => {
         e.preventDefault();
         err.replaceChildren();
+        const account = name.value.trim();
+        if (isNew && (state.accounts || []).some((a) => a.name === account && a.state !== "not-connected")) {
+          err.append(errorBanner(new Error(`An account named ${account} exists already: select its tile and use Reconnect, or pick another name.`)));
+          return;
+        }
         try {
-          const r = await api("POST", "/api/connect/start", { url: url.value.trim(), permission, client_id: cid.value.trim(), client_secret: secret.value, timezone: tz.value.trim() || undefined });
+          const r = await api("POST", `/api/connect/start?account=${encodeURIComponent(account)}`, { url: url.value.trim(), permission, client_id: cid.value.trim(), client_secret: secret.value, timezone: tz.value.trim() || undefined });
           location.assign(r.authorize_url);
         } catch (ex) { err.append(errorBanner(ex)); }
       } },
       h("h2", {}, permission === "read-write" ? "Read and take action" : "Read only"),
       err,
+      h("label", {}, h("span", {}, "Account name in seatkeeper (as in --account NAME)"), name),
       h("label", {}, h("span", {}, "Organisation URL"), url),
       h("label", {}, h("span", {}, "OAuth client id (Admin Center → Apps and integrations → APIs → OAuth clients)"), cid),
       h("label", {}, h("span", {}, "OAuth client secret"), secret),
@@ -307,7 +423,7 @@ async function renderConnect() {
       h("div", { class: "actions" },
         h("button", { type: "button", onclick: step1 }, "Back"),
         h("button", { type: "submit", class: "primary", id: "connect-submit" }, "Continue to Zendesk"))));
-    url.focus();
+    (isNew ? name : url).focus();
   };
   step1();
   app().replaceChildren(root);
@@ -358,7 +474,7 @@ async function renderUsers(params) {
   search.addEventListener("change", () => { filters.search = search.value.trim(); apply(); });
   const inactive = h("input", { type: "number", min: 1, max: 3650, id: "filter-inactive", value: filters.inactive_days, style: "width:6rem" });
   inactive.addEventListener("change", () => { filters.inactive_days = inactive.value; apply(); });
-  const csvHref = `/api/users?${(() => { const q = query(); q.set("format", "csv"); return q; })()}`;
+  const csvHref = forAccount(`/api/users?${(() => { const q = query(); q.set("format", "csv"); return q; })()}`);
   let rows = [];
   let sortKey = null, sortDir = 1, nextAfter = null;
   const tbody = h("tbody");
@@ -608,9 +724,10 @@ async function route() {
   if (!state.csrf) return showLogin();
   document.getElementById("top").hidden = false;
   const { path, params } = hashRoute();
+  if (params.get("account")) selectAccount(params.get("account"));
   try {
     if (path === "/overview") await renderOverview(params);
-    else if (path === "/connect") await renderConnect();
+    else if (path === "/connect") await renderConnect(params);
     else if (path === "/users") await renderUsers(params);
     else if (path.startsWith("/user/")) await renderUser(encodeURIComponent(path.slice(6)));
     else if (path === "/capabilities") await renderCapabilities();
@@ -631,6 +748,7 @@ async function boot() {
   try {
     const s = await api("GET", "/api/session");
     state.csrf = s.csrf_token;
+    await loadAccounts().catch(() => { /* the overview shows the error */ });
     route();
   } catch (ex) {
     if (ex.status !== 401) app().replaceChildren(errorBanner(ex));

@@ -4,6 +4,8 @@
 // tile, see the chart and the users table, filter to idle seats, downgrade
 // one user through the confirmation dialog, find it in the audit log, then
 // reconnect read-only and check actions are disabled and refused by the API.
+// Then a second account (another zdsim) is added from the UI under its own
+// name: two tiles, and selecting a tile shows that account's users.
 //
 //   SK_BUILD_DIR=build/h-web node --test web/tests/   (from the repo root)
 //
@@ -31,7 +33,7 @@ const PASSWORD = "browser-test-password";
 const work = mkdtempSync(join(tmpdir(), "sk-ui-"));
 const home = join(work, "home");
 const children = [];
-let context, page, base, simUrl;
+let context, page, base, simUrl, simUrl2;
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
@@ -60,8 +62,8 @@ async function shot(name) {
 }
 
 // Follows the Zendesk (zdsim) authorize page: approve, back to seatkeeper.
-async function approveOnZendesk() {
-  await page.waitForURL((u) => u.toString().startsWith(simUrl), { timeout: 15000 });
+async function approveOnZendesk(zendesk = simUrl) {
+  await page.waitForURL((u) => u.toString().startsWith(zendesk), { timeout: 15000 });
   await shot("zendesk-authorize");
   await page.click("button[name=approve]");
   await page.waitForURL((u) => u.toString().startsWith(base), { timeout: 15000 });
@@ -92,6 +94,12 @@ before(async () => {
     "--days", "20", "--tickets-per-day", "10", "--articles", "3", "--no-rate-limits"]);
   const simPort = await waitFor(() => existsSync(portFile) && readFileSync(portFile, "utf8").trim(), "zdsim's port file");
   simUrl = `http://127.0.0.1:${simPort}`;
+  // The second account's Zendesk: other users, other email domain.
+  const portFile2 = join(work, "zdsim2.port");
+  start(zdsim, ["serve", "--port", "0", "--port-file", portFile2, "--seed", "29", "--subdomain", "globex", "--users", "40",
+    "--agents", "6", "--days", "20", "--tickets-per-day", "5", "--articles", "1", "--no-rate-limits"]);
+  const simPort2 = await waitFor(() => existsSync(portFile2) && readFileSync(portFile2, "utf8").trim(), "the second zdsim's port file");
+  simUrl2 = `http://127.0.0.1:${simPort2}`;
 
   const env = { SEATKEEPER_HOME: home };
   const setpw = spawnSync(seatkeeper, ["admin", "set-password", "--password-file", "-"], { input: PASSWORD + "\n", env: { ...process.env, ...env } });
@@ -272,4 +280,72 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await page.waitForSelector("#login-form");
   const anon = await page.evaluate(async () => (await fetch("/api/status")).status);
   assert.equal(anon, 401);
+});
+
+async function accountTileState(name) {
+  return page.getAttribute(`#account-tiles [data-account="${name}"]`, "data-state").catch(() => null);
+}
+
+async function usersTableText() {
+  await page.waitForSelector("#users-table tbody tr");
+  return page.textContent("#users-table");
+}
+
+test("a second account is added from the UI; each tile shows its own account", { timeout: 300000 }, async () => {
+  await page.goto(base + "/#/overview");
+  await page.waitForSelector("#login-form");
+  await page.fill("#password", PASSWORD);
+  await page.click("#login-button");
+  await page.waitForSelector("#account-tiles");
+  assert.equal(await page.locator("#account-tiles [data-account]").count(), 1);
+
+  // --- add "globex" (read only) from the tile list
+  await page.click("#add-account");
+  await page.check("input[name=permission][value=read]");
+  await page.click("#connect-next");
+  assert.equal(await page.inputValue("#account-name"), "");
+  await page.fill("#account-name", "globex");
+  await page.fill("#org-url", simUrl2);
+  await page.fill("#client-id", "seatkeeper");
+  await page.fill("#client-secret", "zdsim-client-secret");
+  await shot("14-add-account");
+  await page.click("#connect-submit");
+  await approveOnZendesk(simUrl2);
+  await page.waitForSelector("#account-tiles [data-account=globex]");
+  await waitFor(async () => (await accountTileState("globex")) === "synced", "the second account's green tile", 180000);
+  assert.equal(await page.locator("#account-tiles [data-account]").count(), 2);
+  // Just connected: the new account is the selected one.
+  assert.equal(await page.getAttribute("#account-tiles [data-account=globex]", "aria-pressed"), "true");
+  assert.match(await page.textContent("#account-tiles [data-account=globex]"), /agent/);
+  await page.waitForSelector("#chart .uplot", { timeout: 20000 });
+  await shot("15-two-accounts");
+
+  // --- the first tile: the first account's users
+  await page.click("#account-tiles [data-account=default]");
+  await page.waitForSelector("#account-tiles [data-account=default][aria-pressed=true]");
+  assert.match(await page.textContent("#current-account"), /default/);
+  await page.click("[data-nav=users]");
+  let text = await usersTableText();
+  assert.match(text, /owner@acme\.test/);
+  assert.doesNotMatch(text, /@globex\.test/);
+
+  // --- the second tile: the second account's users, chart, capabilities and audit
+  await page.click("[data-nav=overview]");
+  await page.click("#account-tiles [data-account=globex]");
+  await page.waitForSelector("#account-tiles [data-account=globex][aria-pressed=true]");
+  await page.waitForSelector("#zendesk-tile[data-state=synced]");
+  assert.ok((await page.textContent("#zendesk-tile")).includes(simUrl2));
+  await page.click("[data-nav=users]");
+  await page.waitForFunction(() => /@globex\.test/.test(document.getElementById("users-table")?.textContent || ""));
+  text = await usersTableText();
+  assert.match(text, /owner@globex\.test/);
+  assert.doesNotMatch(text, /@acme\.test/);
+  assert.match(await page.getAttribute("#csv-export", "href"), /account=globex/);
+  await shot("16-users-second-account");
+  await page.click("[data-nav=audit]");
+  await page.waitForSelector("main >> text=No actions recorded yet.");
+  // The choice survives a reload.
+  await page.reload();
+  await page.click("[data-nav=users]");
+  await page.waitForFunction(() => /owner@globex\.test/.test(document.getElementById("users-table")?.textContent || ""));
 });
