@@ -772,6 +772,47 @@ TEST_F(WebServerTest, HealthzReportsTheSchedulerAndTheLastSyncAge) {
   EXPECT_LT(synced["last_sync_age_seconds"].get<int64_t>(), 3700);
 }
 
+// The daily schedule covers every connected account, each at --sync-at in
+// its own connection's zone (one scheduler thread for all of them).
+TEST_F(WebServerTest, TheDailyScheduleCoversEveryConnectedAccount) {
+  for (auto [name, zone] : {std::pair{"acme", "UTC"}, std::pair{"globex", "Asia/Tokyo"}}) {
+    store::Connection c;
+    c.account = name;
+    c.url = std::string("https://") + name + ".zendesk.com";
+    c.auth_kind = "oauth";
+    c.secret = "t";
+    c.timezone = zone;
+    c.state = "synced";
+    c.last_sync_at = NowUnix() - 3600;
+    ASSERT_TRUE(store_->PutConnection(c).ok());
+  }
+  web_->Stop();
+  web_.reset();
+  ServerOptions o;
+  o.port = 0;
+  o.sync_queue = queue_.get();
+  o.sync_at = DailyTime{3, 0};
+  web_ = std::make_unique<WebServer>(store_.get(), o);
+  auto port = web_->Start();
+  ASSERT_TRUE(port.ok());
+  port_ = *port;
+  Login();
+  std::map<std::string, json> next;
+  for (int i = 0; i < 200 && next.size() < 2; ++i) {
+    next.clear();
+    for (const json& a : json::parse(Get("/api/accounts")->body))
+      if (a["sync"]["next_scheduled_at"].is_string()) next[a["name"]] = a["sync"]["next_scheduled_at"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(next.size(), 2u);
+  const UnixTime now = NowUnix();
+  EXPECT_EQ(next["acme"], FormatIso(NextDailyRun(Zone::Utc(), {3, 0}, now)));
+  EXPECT_EQ(next["globex"], FormatIso(NextDailyRun(*Zone::Named("Asia/Tokyo"), {3, 0}, now)));
+  auto health = json::parse(Client().Get("/healthz")->body);
+  EXPECT_EQ(health["scheduler"]["alive"], true) << health.dump();
+  EXPECT_EQ(health["accounts"].size(), 2u);
+}
+
 TEST_F(WebServerTest, OpenApiListsEveryRoute) {
   Login();
   auto r = Get("/api/openapi.json");
