@@ -20,7 +20,10 @@
 #include <thread>
 
 #include "store/pg_test_schema.h"
+#include "store/store.h"
+#include "store/sync_queue.h"
 #include "support/account.h"
+#include "util/process.h"
 
 namespace sk::testing {
 namespace {
@@ -286,6 +289,75 @@ TEST(ActionIdempotency, CliRepeatWithTheSameKeyPrintsTheFirstAnswer) {
   EXPECT_EQ(misuse.exit_code, 2) << misuse.err;
   CliResult bad = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "a b"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
+}
+
+// A claim (or a sync lease) left by a process of this machine that died is
+// taken over by the next run with the key; one a live process holds is not.
+TEST(ActionIdempotency, AClaimLeftByADeadLocalProcessIsRunByTheNextRequest) {
+  zdsim::Options o = SmallAccount(33);
+  Account acct(o, "idem-dead");
+  ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
+  std::vector<int64_t> agents = PlainAgents(acct);
+  ASSERT_GE(agents.size(), 2u);
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::string id = std::to_string(agents[0]), id2 = std::to_string(agents[1]);
+  {
+    auto st = store::OpenSqlite(acct.cli().home() + "/seatkeeper.db", acct.cli().home());
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    // The CLI's request for set-role, as the first (killed) run recorded it.
+    CliResult probe = acct.cli().Run(
+        {"user", "set-role", id2, "--role", "end-user", "--idempotency-key", "probe", "--json"});
+    ASSERT_EQ(probe.exit_code, 0) << probe.err;
+    auto claims = (*st)->ClaimAction("default", store::ActionClaim{.key = "probe"});
+    ASSERT_TRUE(claims.ok() && *claims);
+    std::string request = (*claims)->request;
+    for (size_t p = request.find(id2); p != std::string::npos; p = request.find(id2, p + id.size()))
+      request.replace(p, id2.size(), id);
+    store::ActionClaim dead_claim{.key = "k-dead", .request = request};
+    dead_claim.owner = "cli:" + HostName() + ":" + std::to_string(dead);
+    dead_claim.claimed_at = NowUnix() - 30;
+    ASSERT_TRUE((*st)->ClaimAction("default", dead_claim).ok());
+    store::ActionClaim live_claim = dead_claim;
+    live_claim.key = "k-live";
+    live_claim.owner = "cli:" + HostName() + ":" + std::to_string(::getpid());
+    ASSERT_TRUE((*st)->ClaimAction("default", live_claim).ok());
+  }
+  acct.sim().ClearRequests();
+  CliResult live =
+      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k-live"});
+  EXPECT_EQ(live.exit_code, 1) << live.out << live.err;
+  EXPECT_NE(live.err.find("in progress"), std::string::npos) << live.err;
+  EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 0);
+  CliResult run =
+      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k-dead"});
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 1);
+}
+
+TEST(SyncCommand, TakesTheLeaseOverFromADeadLocalSyncButNotFromALiveHolder) {
+  zdsim::Options o = SmallAccount(34);
+  Account acct(o, "sync-lease");
+  ASSERT_EQ(acct.Connect({}).exit_code, 0);
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  {
+    auto q = store::OpenSqliteQueue(acct.cli().home() + "/seatkeeper.db");
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    auto held = (*q)->ClaimAccount("default", "web:" + HostName() + ":" + std::to_string(::getpid()), 600);
+    ASSERT_TRUE(held.ok() && *held);
+    CliResult busy = acct.cli().Run({"sync"});
+    EXPECT_EQ(busy.exit_code, 1) << busy.err;
+    EXPECT_NE(busy.err.find("being synced by another process"), std::string::npos) << busy.err;
+    ASSERT_TRUE((*q)->Release(**held, false, "error: test", 0).ok());
+    auto killed = (*q)->ClaimAccount("default", "cli:" + HostName() + ":" + std::to_string(dead), 600);
+    ASSERT_TRUE(killed.ok() && *killed);
+  }
+  CliResult sync = acct.cli().Run({"sync", "--json"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_EQ(json::parse(sync.out, nullptr, false).value("state", ""), "synced") << sync.out;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "actions/idempotency.h"
 
-#include <unistd.h>
+#include "util/process.h"
 
 namespace sk::actions {
 
@@ -22,9 +22,7 @@ json ErrorJson(const Status& s) {
 }
 
 std::string ClaimOwner(const std::string& prefix) {
-  char host[256] = {0};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-  return prefix + ":" + host + ":" + std::to_string(::getpid());
+  return ProcessName(prefix);
 }
 
 namespace {
@@ -56,7 +54,21 @@ Result<ActionAnswer> RunOnce(store::Store& store, const std::string& account, co
   claim.claimed_at = NowUnix();
   auto existing = store.ClaimAction(account, claim);
   if (!existing.ok()) return existing.status().With("claiming idempotency key " + key);
-  if (!existing->has_value()) {
+  bool mine = !existing->has_value();
+  if (!mine && (**existing).state != "done" && (**existing).request == claim.request &&
+      LocalProcessIsGone((**existing).owner)) {
+    // Its holder died on this machine before finishing (killed CLI, crashed
+    // server): run it here. Actions resume safely (journal, verification).
+    auto taken = store.TakeOverActionClaim(account, key, (**existing).owner, owner, NowUnix());
+    if (!taken.ok()) return taken.status().With("taking over idempotency key " + key);
+    mine = *taken;
+    if (!mine) {  // someone else took it over first: report what it is now
+      existing = store.ClaimAction(account, claim);
+      if (!existing.ok()) return existing.status().With("claiming idempotency key " + key);
+      mine = !existing->has_value();
+    }
+  }
+  if (mine) {
     ActionAnswer a = Answer(run());
     const Status& s = a.status;
     if (Status f =

@@ -38,7 +38,8 @@ nlohmann::json ErrorJson(const Status& s);
 std::string ClaimOwner(const std::string& prefix);
 
 // Runs `run` unless `key` was claimed before for this account. An empty key
-// runs it directly. The same key with another `request` is kInvalidArgument
+// runs it directly. A claim still running whose holder died on this machine
+// (util/process.h) is taken over and run here. The same key with another `request` is kInvalidArgument
 // (nothing runs). Claim store failures are returned (nothing runs).
 Result<ActionAnswer> RunOnce(store::Store& store, const std::string& account, const std::string& key,
                              const nlohmann::json& request, const std::string& owner,

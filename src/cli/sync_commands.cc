@@ -1,4 +1,5 @@
 // sync: users and usage, resuming where an earlier run stopped.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -6,7 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "store/sync_queue.h"
 #include "sync/sync.h"
+#include "sync/worker.h"
+#include "util/process.h"
 
 namespace sk::cli {
 namespace {
@@ -17,6 +21,31 @@ std::string Duration(double s) {
   if (v < 60) return std::to_string(v) + "s";
   if (v < 3600) return std::to_string(v / 60) + "m" + std::to_string(v % 60) + "s";
   return std::to_string(v / 3600) + "h" + std::to_string((v % 3600) / 60) + "m";
+}
+
+// Claims the account's lease for a sync run here. A lease left by a process
+// of this machine that has died (a killed `seatkeeper sync`) is ended first;
+// one a live process holds is a clear error (exit 1): that process is syncing.
+Result<store::Lease> ClaimForeground(store::SyncQueue& queue, const std::string& account,
+                                     const sync::WorkerOptions& wo) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    SK_ASSIGN_OR_RETURN(auto lease, queue.ClaimAccount(account, wo.id, wo.lease_seconds));
+    if (lease) return std::move(*lease);
+    SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
+    std::string holder;
+    for (const auto& e : entries)
+      if (e.account == account) holder = e.owner;
+    if (attempt == 0 && !holder.empty() && LocalProcessIsGone(holder)) {
+      SK_RETURN_IF_ERROR(queue.ExpireLease(account, holder));
+      continue;
+    }
+    return Status(
+        Code::kConflict,
+        "account '" + account + "' is being synced by another process (" +
+            (holder.empty() ? std::string("one syncing the same Zendesk under another name") : holder) +
+            "); its results land in the same store. Wait for it to end, or use `seatkeeper sync --queue`");
+  }
+  return Internal("unreachable");
 }
 
 Status Sync(Context& ctx, std::optional<int> days, bool queue) {
@@ -41,9 +70,26 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
       *err << std::flush;
     };
   }
-  auto report = sync::RunSync(*client, *st, ctx.account, opts);
+  // The account's lease, the one workers and web servers take: one process
+  // at a time syncs a Zendesk account, so its rate limit is shared.
+  SK_ASSIGN_OR_RETURN(auto sync_queue, store::OpenSyncQueue(ctx.home));
+  sync::WorkerOptions wo;
+  wo.id = ProcessName("cli");
+  wo.on_lease_lost = [](const store::Lease& l) {
+    spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
+                     l.account);
+    spdlog::shutdown();
+    std::_Exit(75);
+  };
+  SK_ASSIGN_OR_RETURN(auto lease, ClaimForeground(*sync_queue, ctx.account, wo));
+  Result<sync::SyncReport> report = Internal("sync did not run");
+  Status synced = sync::SyncUnderLease(*sync_queue, lease, wo, [&](const std::string& run_id) -> Status {
+    opts.run_id = run_id;
+    report = sync::RunSync(*client, *st, ctx.account, opts);
+    return report.status();
+  });
   if (tty) *err << "\r\033[K";
-  SK_RETURN_IF_ERROR(report.status());
+  SK_RETURN_IF_ERROR(synced);
   int64_t requests = 0;
   for (const auto& [k, v] : report->requests_by_endpoint) requests += v;
   if (ctx.json) {
@@ -51,7 +97,8 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
     for (const auto& [n, why] : report->sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
     nlohmann::json walk = nullptr;  // the part of the window read from the account-wide audit list
     if (report->audit_walk)
-      walk = {{"from", FormatIso(report->audit_walk->first)}, {"until", FormatIso(report->audit_walk->second)}};
+      walk = {{"from", FormatIso(report->audit_walk->first)},
+              {"until", FormatIso(report->audit_walk->second)}};
     else if (report->audit_walk_off)
       walk = {{"unavailable", true}};
     *ctx.out << nlohmann::json{{"state", "synced"},
@@ -80,7 +127,8 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
 void RegisterSyncCommands(CLI::App& app, Context& ctx) {
   auto days = std::make_shared<std::optional<int>>();
   auto* sync = app.add_subcommand("sync", "Sync users and usage; resumes where it stopped");
-  sync->add_option_function<int>("--days", [days](const int& d) { *days = d; }, "Usage window in days (default 90)")
+  sync->add_option_function<int>(
+          "--days", [days](const int& d) { *days = d; }, "Usage window in days (default 90)")
       ->check(CLI::Range(1, 3650));
   auto queue = std::make_shared<bool>(false);
   sync->add_flag("--queue", *queue, "Queue the sync for `seatkeeper worker` instead of running it here");

@@ -48,12 +48,24 @@ namespace {
 
 // --- parameters: every value travels as text or NULL ---
 using Param = std::optional<std::string>;
-inline Param P(const std::string& s) { return s; }
-inline Param P(const char* s) { return std::string(s); }
-inline Param P(int64_t v) { return std::to_string(v); }
-inline Param P(int v) { return std::to_string(v); }
-inline Param P(bool v) { return std::string(v ? "1" : "0"); }
-inline Param P(std::nullopt_t) { return std::nullopt; }
+inline Param P(const std::string& s) {
+  return s;
+}
+inline Param P(const char* s) {
+  return std::string(s);
+}
+inline Param P(int64_t v) {
+  return std::to_string(v);
+}
+inline Param P(int v) {
+  return std::to_string(v);
+}
+inline Param P(bool v) {
+  return std::string(v ? "1" : "0");
+}
+inline Param P(std::nullopt_t) {
+  return std::nullopt;
+}
 template <typename T>
 inline Param P(const std::optional<T>& v) {
   return v ? P(*v) : Param();
@@ -67,8 +79,12 @@ pqxx::result Exec(pqxx::transaction_base& tx, const std::string& sql, const std:
   return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(ptrs));
 }
 
-std::string Text(const pqxx::field& f) { return f.is_null() ? std::string() : std::string(f.c_str()); }
-int64_t Int(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int64_t>(); }
+std::string Text(const pqxx::field& f) {
+  return f.is_null() ? std::string() : std::string(f.c_str());
+}
+int64_t Int(const pqxx::field& f) {
+  return f.is_null() ? 0 : f.as<int64_t>();
+}
 std::optional<int64_t> OptInt(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<int64_t>(f.as<int64_t>());
 }
@@ -115,7 +131,8 @@ Status MigratePostgres(Pg& pg) {
     if (!r.empty()) version = std::stoi(r[0][0].c_str());
     const int latest = schema::LatestVersion();
     if (version > latest)
-      return IoError("the database was written by a newer seatkeeper (schema " + std::to_string(version) + ")");
+      return IoError("the database was written by a newer seatkeeper (schema " + std::to_string(version) +
+                     ")");
     for (int v = version; v < latest; ++v) {
       for (const auto& sql : schema::Migration(v, schema::Engine::kPostgres)) tx.exec(sql);
       Exec(tx,
@@ -165,9 +182,10 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::optional<Connection> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx,
-                    "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=$1",
-                    {P(account)});
+      auto r = Exec(
+          tx,
+          "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=$1",
+          {P(account)});
       if (r.empty()) return Status::Ok();
       const auto& row = r[0];
       Connection c;
@@ -225,9 +243,11 @@ class PostgresStore final : public Store {
     if (c.connected_at) j["connected_at"] = *c.connected_at;
     return pg_.Tx([&](pqxx::work& tx) -> Status {
       Exec(tx,
-           "INSERT INTO connections(account, data, secret, refresh_token, client_secret, state, error, updated_at) "
+           "INSERT INTO connections(account, data, secret, refresh_token, client_secret, state, error, "
+           "updated_at) "
            "VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT(account) DO UPDATE SET data=excluded.data, "
-           "secret=excluded.secret, refresh_token=excluded.refresh_token, client_secret=excluded.client_secret, "
+           "secret=excluded.secret, refresh_token=excluded.refresh_token, "
+           "client_secret=excluded.client_secret, "
            "state=excluded.state, error=excluded.error, updated_at=excluded.updated_at",
            {P(c.account), P(j.dump()), P(box_.Seal(c.secret, c.account + "/secret")),
             P(box_.Seal(c.refresh_token, c.account + "/refresh_token")),
@@ -241,12 +261,13 @@ class PostgresStore final : public Store {
                     std::optional<UnixTime> expires_at) override {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx,
-                    "UPDATE connections SET secret=$1, refresh_token=$2, data=jsonb_set(data::jsonb, "
-                    "'{token_expires_at}', COALESCE(to_jsonb($3::bigint), 'null'::jsonb))::text, updated_at=$4 "
-                    "WHERE account=$5",
-                    {P(box_.Seal(access, account + "/secret")), P(box_.Seal(refresh, account + "/refresh_token")),
-                     P(expires_at), P(static_cast<int64_t>(NowUnix())), P(account)});
+      auto r =
+          Exec(tx,
+               "UPDATE connections SET secret=$1, refresh_token=$2, data=jsonb_set(data::jsonb, "
+               "'{token_expires_at}', COALESCE(to_jsonb($3::bigint), 'null'::jsonb))::text, updated_at=$4 "
+               "WHERE account=$5",
+               {P(box_.Seal(access, account + "/secret")), P(box_.Seal(refresh, account + "/refresh_token")),
+                P(expires_at), P(static_cast<int64_t>(NowUnix())), P(account)});
       if (r.affected_rows() != 1) return IoError("no connection named " + account);
       return Status::Ok();
     });
@@ -261,7 +282,8 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) override {
+  Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
+                                                   const std::string& key) override {
     std::lock_guard lock(mu_);
     std::optional<std::string> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
@@ -338,7 +360,8 @@ class PostgresStore final : public Store {
              P(KindName(std::get<2>(key))), P(v.first), P(schema::JoinEvidence(v.second))});
       for (const auto& [k, v] : page.checkpoints)
         Exec(tx,
-             "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON CONFLICT(account, key) "
+             "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON "
+             "CONFLICT(account, key) "
              "DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
              {P(account), P(k), P(v), P(static_cast<int64_t>(NowUnix()))});
       return Status::Ok();
@@ -373,14 +396,16 @@ class PostgresStore final : public Store {
         losing.push_back(Int(r[0]));
       CountUserDays(tx, account, losing, -1);
       Exec(tx,
-           "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, 'deleted', "
+           "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, "
+           "'deleted', "
            "deleted_kind, 'permanent' FROM users WHERE account=$2 AND seen_run IS DISTINCT FROM $3 "
            "AND deleted_kind != 'permanent'",
            {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
-      auto r = Exec(tx,
-                    "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
-                    "AND seen_run IS DISTINCT FROM $3 AND deleted_kind != 'permanent'",
-                    {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
+      auto r =
+          Exec(tx,
+               "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
+               "AND seen_run IS DISTINCT FROM $3 AND deleted_kind != 'permanent'",
+               {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
       n = static_cast<int64_t>(r.affected_rows());
       CountUserDays(tx, account, losing, +1);
       return Status::Ok();
@@ -392,7 +417,8 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<UserRecord> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 ORDER BY id", {P(account)});
+      auto r =
+          Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 ORDER BY id", {P(account)});
       for (const auto& row : r) out.push_back(ReadUser(row, 0));
       return Status::Ok();
     }));
@@ -403,15 +429,16 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::optional<UserRecord> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id=$2", {P(account), P(id)});
+      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id=$2",
+                    {P(account), P(id)});
       if (!r.empty()) out = ReadUser(r[0], 0);
       return Status::Ok();
     }));
     return out;
   }
 
-  Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f, DayNumber from,
-                                               DayNumber to) override {
+  Result<std::vector<UserWithUsage>> ListUsers(const std::string& account, const UserFilter& f,
+                                               DayNumber from, DayNumber to) override {
     std::lock_guard lock(mu_);
     std::vector<Param> params = {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))};
     auto next = [&](Param p) {
@@ -430,13 +457,13 @@ class PostgresStore final : public Store {
     if (f.license) sql += " AND u.license=" + next(P(*f.license));
     if (f.seat) sql += " AND u.seat=" + next(P(*f.seat)) + "::bigint";
     if (f.inactive_days)
-      sql += " AND (l.last_day IS NULL OR l.last_day < " + next(P(static_cast<int64_t>(to - *f.inactive_days + 1))) +
-             "::bigint)";
+      sql += " AND (l.last_day IS NULL OR l.last_day < " +
+             next(P(static_cast<int64_t>(to - *f.inactive_days + 1))) + "::bigint)";
     if (!f.include_deleted) sql += " AND u.deleted=0";
     if (!f.search.empty()) {
       std::string n = next(P(f.search));
-      sql += " AND (strpos(lower(u.name), lower(" + n + ")) > 0 OR strpos(lower(COALESCE(u.email,'')), lower(" + n +
-             ")) > 0)";
+      sql += " AND (strpos(lower(u.name), lower(" + n +
+             ")) > 0 OR strpos(lower(COALESCE(u.email,'')), lower(" + n + ")) > 0)";
     }
     if (f.after_id) sql += " AND u.id > " + next(P(*f.after_id)) + "::bigint";
     sql += " ORDER BY u.id";
@@ -460,7 +487,8 @@ class PostgresStore final : public Store {
                                       std::optional<int64_t> user_id) override {
     std::lock_guard lock(mu_);
     std::string sql =
-        "SELECT day, user_id, kind, count, evidence FROM activity WHERE account=$1 AND day BETWEEN $2::bigint AND "
+        "SELECT day, user_id, kind, count, evidence FROM activity WHERE account=$1 AND day BETWEEN "
+        "$2::bigint AND "
         "$3::bigint";
     std::vector<Param> params = {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))};
     if (user_id) {
@@ -540,8 +568,9 @@ class PostgresStore final : public Store {
     std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       // Insertion order, as SQLite's rowid order gives.
-      for (const auto& r : Exec(tx, "SELECT ticket_id, from_ts, to_ts FROM own_writes WHERE account=$1 ORDER BY ctid",
-                                {P(account)}))
+      for (const auto& r :
+           Exec(tx, "SELECT ticket_id, from_ts, to_ts FROM own_writes WHERE account=$1 ORDER BY ctid",
+                {P(account)}))
         out[Int(r[0])].emplace_back(Int(r[1]), Int(r[2]));
       return Status::Ok();
     }));
@@ -552,11 +581,12 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     int64_t id = 0;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx,
-                    "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
-                    "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
-                    {P(e.account), P(static_cast<int64_t>(e.at ? e.at : NowUnix())), P(e.actor), P(e.action),
-                     P(e.target), P(e.before_json), P(e.after_json), P(e.result), P(e.detail)});
+      auto r = Exec(
+          tx,
+          "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
+          "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+          {P(e.account), P(static_cast<int64_t>(e.at ? e.at : NowUnix())), P(e.actor), P(e.action),
+           P(e.target), P(e.before_json), P(e.after_json), P(e.result), P(e.detail)});
       id = Int(r[0][0]);
       return Status::Ok();
     }));
@@ -577,10 +607,11 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<AuditEntry> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& r : Exec(tx,
-                                "SELECT id, account, at, actor, action, target, before_json, after_json, result, "
-                                "detail FROM audit WHERE account=$1 ORDER BY id",
-                                {P(account)})) {
+      for (const auto& r :
+           Exec(tx,
+                "SELECT id, account, at, actor, action, target, before_json, after_json, result, "
+                "detail FROM audit WHERE account=$1 ORDER BY id",
+                {P(account)})) {
         AuditEntry e;
         e.id = Int(r[0]);
         e.account = Text(r[1]);
@@ -652,6 +683,23 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  Result<bool> TakeOverActionClaim(const std::string& account, const std::string& key,
+                                   const std::string& stale_owner, const std::string& owner,
+                                   UnixTime at) override {
+    std::lock_guard lock(mu_);
+    bool taken = false;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(
+          tx,
+          "UPDATE action_claims SET owner=$1, claimed_at=$2 WHERE account=$3 AND key=$4 AND owner=$5 AND "
+          "state='running'",
+          {P(owner), P(at), P(account), P(key), P(stale_owner)});
+      taken = r.affected_rows() == 1;
+      return Status::Ok();
+    }));
+    return taken;
+  }
+
   Status FinishActionClaim(const std::string& account, const std::string& key, const std::string& outcome,
                            int code, UnixTime at) override {
     std::lock_guard lock(mu_);
@@ -701,7 +749,8 @@ class PostgresStore final : public Store {
         auto note = [&](const char* field, const std::string& a, const std::string& b) {
           if (a == b) return;
           changed = true;
-          Exec(tx, "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES($1,$2,$3,$4,$5,$6)",
+          Exec(tx,
+               "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES($1,$2,$3,$4,$5,$6)",
                {P(account), P(u.id), P(static_cast<int64_t>(seen_at)), P(field), P(a), P(b)});
         };
         note("name", old.name, u.name);
@@ -714,7 +763,8 @@ class PostgresStore final : public Store {
       }
       Param role_type = u.role_type ? P(*u.role_type) : Param();
       Exec(tx,
-           "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
+           "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, "
+           "license, "
            "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
            "changed_at, seen_run) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
            "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
@@ -724,9 +774,9 @@ class PostgresStore final : public Store {
            "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
            "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at), "
            "seen_run=COALESCE(excluded.seen_run, users.seen_run)",
-           {P(account), P(u.id), P(u.name), P(u.email), P(u.role), role_type, P(u.custom_role_id), P(u.custom_role),
-            P(u.license), P(u.seat), P(u.suspended), P(u.deleted), P(u.deleted_kind), P(u.last_login_at),
-            P(static_cast<int64_t>(u.created_at)), P(static_cast<int64_t>(u.updated_at)),
+           {P(account), P(u.id), P(u.name), P(u.email), P(u.role), role_type, P(u.custom_role_id),
+            P(u.custom_role), P(u.license), P(u.seat), P(u.suspended), P(u.deleted), P(u.deleted_kind),
+            P(u.last_login_at), P(static_cast<int64_t>(u.created_at)), P(static_cast<int64_t>(u.updated_at)),
             P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param(),
             run_id.empty() ? Param() : P(run_id)});
     }
@@ -762,8 +812,8 @@ constexpr const char* kRequestedSql =
     "EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND kv.value = '1')";
 
 std::string DueSql(const std::string& now_param) {
-  return std::string("c.state <> 'not-connected' AND (") + kLastSyncSql + " IS NULL OR " + kLastSyncSql + " < " +
-         now_param + "::bigint - 86400 OR " + kRequestedSql + ")";
+  return std::string("c.state <> 'not-connected' AND (") + kLastSyncSql + " IS NULL OR " + kLastSyncSql +
+         " < " + now_param + "::bigint - 86400 OR " + kRequestedSql + ")";
 }
 
 class PostgresQueue final : public SyncQueue {
@@ -774,7 +824,8 @@ class PostgresQueue final : public SyncQueue {
     return MigratePostgres(pg_);
   }
 
-  Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds, UnixTime sync_now) override {
+  Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds,
+                                     UnixTime sync_now) override {
     std::lock_guard lock(mu_);
     std::optional<Lease> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
@@ -801,10 +852,11 @@ class PostgresQueue final : public SyncQueue {
         // One worker per Zendesk account even when two names share its URL: claims of one URL
         // are serialised, and a live lease on the URL under another name wins.
         Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
-        auto busy = Exec(tx,
-                         "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
-                         "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
-                         {P(account), P(WallMillis()), P(url)});
+        auto busy =
+            Exec(tx,
+                 "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
+                 "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
+                 {P(account), P(WallMillis()), P(url)});
         if (!busy.empty()) {
           std::string esc = "\"";
           for (char ch : account) {
@@ -812,13 +864,15 @@ class PostgresQueue final : public SyncQueue {
             esc += ch;
           }
           esc += "\"";
-          skipped = skipped == "{}" ? "{" + esc + "}" : skipped.substr(0, skipped.size() - 1) + "," + esc + "}";
+          skipped =
+              skipped == "{}" ? "{" + esc + "}" : skipped.substr(0, skipped.size() - 1) + "," + esc + "}";
           continue;
         }
-        auto g = Exec(tx,
-                      "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
-                      "RETURNING generation",
-                      {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
+        auto g =
+            Exec(tx,
+                 "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
+                 "RETURNING generation",
+                 {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
         Lease l;
         l.account = account;
         l.owner = owner;
@@ -850,30 +904,34 @@ class PostgresQueue final : public SyncQueue {
            "ON CONFLICT DO NOTHING",
            {P(account)});
       // A row another claimer holds locked right now counts as busy.
-      auto r = Exec(tx,
-                    std::string("SELECT ") + kRequestedSql +
-                        ", (c.data::jsonb)->>'url' FROM sync_leases l JOIN connections c ON c.account = l.account "
-                        "WHERE l.account = $1 AND l.expires_ms < $2::bigint FOR UPDATE OF l SKIP LOCKED",
-                    {P(account), P(wall)});
+      auto r =
+          Exec(tx,
+               std::string("SELECT ") + kRequestedSql +
+                   ", (c.data::jsonb)->>'url' FROM sync_leases l JOIN connections c ON c.account = l.account "
+                   "WHERE l.account = $1 AND l.expires_ms < $2::bigint FOR UPDATE OF l SKIP LOCKED",
+               {P(account), P(wall)});
       if (r.empty()) return Status::Ok();
       const bool requested = r[0][0].as<bool>();
       const std::string url = Text(r[0][1]);
       Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
-      auto busy = Exec(tx,
-                       "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
-                       "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
-                       {P(account), P(WallMillis()), P(url)});
+      auto busy =
+          Exec(tx,
+               "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
+               "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
+               {P(account), P(WallMillis()), P(url)});
       if (!busy.empty()) return Status::Ok();
-      auto g = Exec(tx,
-                    "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
-                    "RETURNING generation",
-                    {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
+      auto g =
+          Exec(tx,
+               "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
+               "RETURNING generation",
+               {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
       Lease l;
       l.account = account;
       l.owner = owner;
       l.generation = Int(g[0][0]);
       l.requested = requested;
-      if (requested) Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
+      if (requested)
+        Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
       auto run = Exec(tx,
                       "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
                       "VALUES($1,$2,$3,$4,$4) RETURNING id",
@@ -890,8 +948,10 @@ class PostgresQueue final : public SyncQueue {
     bool held = false;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       const int64_t wall = WallMillis();
-      auto r = Exec(tx, "UPDATE sync_leases SET expires_ms=$1 WHERE account=$2 AND owner=$3 AND generation=$4",
-                    {P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(lease.account), P(lease.owner), P(lease.generation)});
+      auto r =
+          Exec(tx, "UPDATE sync_leases SET expires_ms=$1 WHERE account=$2 AND owner=$3 AND generation=$4",
+               {P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(lease.account), P(lease.owner),
+                P(lease.generation)});
       held = r.affected_rows() == 1;
       if (held) Exec(tx, "UPDATE sync_runs SET heartbeat_ms=$1 WHERE id=$2", {P(wall), P(lease.run_id)});
       return Status::Ok();
@@ -905,21 +965,33 @@ class PostgresQueue final : public SyncQueue {
       const int64_t wall = WallMillis();
       if (ok)
         Exec(tx,
-             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=0, successes=successes+1, last_result=$1 "
+             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=0, successes=successes+1, "
+             "last_result=$1 "
              "WHERE account=$2 AND generation=$3",
              {P(result), P(lease.account), P(lease.generation)});
       else
         Exec(tx,
-             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=$4, failures=failures+1, last_result=$1 "
+             "UPDATE sync_leases SET owner='', expires_ms=0, not_before_ms=$4, failures=failures+1, "
+             "last_result=$1 "
              "WHERE account=$2 AND generation=$3",
-             {P(result), P(lease.account), P(lease.generation), P(wall + static_cast<int64_t>(retry_seconds) * 1000)});
+             {P(result), P(lease.account), P(lease.generation),
+              P(wall + static_cast<int64_t>(retry_seconds) * 1000)});
       Exec(tx, "UPDATE sync_runs SET finished_ms=$1, heartbeat_ms=$1, result=$2 WHERE id=$3",
            {P(wall), P(result), P(lease.run_id)});
       if (!ok && lease.requested)
         Exec(tx,
-             "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, key) DO "
+             "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, "
+             "key) DO "
              "UPDATE SET value='1'",
              {P(lease.account)});
+      return Status::Ok();
+    });
+  }
+
+  Status ExpireLease(const std::string& account, const std::string& owner) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx, "UPDATE sync_leases SET expires_ms=0 WHERE account=$1 AND owner=$2", {P(account), P(owner)});
       return Status::Ok();
     });
   }
@@ -928,7 +1000,8 @@ class PostgresQueue final : public SyncQueue {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
       Exec(tx,
-           "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, key) DO "
+           "INSERT INTO kv(account, key, value) VALUES($1, 'sync_requested', '1') ON CONFLICT(account, key) "
+           "DO "
            "UPDATE SET value='1'",
            {P(account)});
       return Status::Ok();
@@ -940,8 +1013,8 @@ class PostgresQueue final : public SyncQueue {
     std::vector<QueueEntry> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       auto r = Exec(tx,
-                    std::string("SELECT c.account, COALESCE((c.data::jsonb)->>'url', ''), c.state, ") + kLastSyncSql +
-                        ", (" + DueSql("$1") +
+                    std::string("SELECT c.account, COALESCE((c.data::jsonb)->>'url', ''), c.state, ") +
+                        kLastSyncSql + ", (" + DueSql("$1") +
                         ")::int, CASE WHEN l.expires_ms >= $2::bigint THEN l.owner ELSE '' END, "
                         "COALESCE(l.expires_ms, 0), COALESCE(l.successes, 0), COALESCE(l.failures, 0), "
                         "COALESCE(l.last_result, '') FROM connections c LEFT JOIN sync_leases l ON "
@@ -970,8 +1043,9 @@ class PostgresQueue final : public SyncQueue {
     std::lock_guard lock(mu_);
     std::vector<SyncRun> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& row : tx.exec("SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, "
-                                     "result FROM sync_runs ORDER BY id")) {
+      for (const auto& row :
+           tx.exec("SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, "
+                   "result FROM sync_runs ORDER BY id")) {
         SyncRun r;
         r.id = Int(row[0]);
         r.account = Text(row[1]);

@@ -20,26 +20,34 @@ namespace sk::store {
 
 const char* KindName(Kind k) {
   switch (k) {
-    case Kind::kTicket: return "ticket";
-    case Kind::kArticle: return "article";
-    case Kind::kLoginAudit: return "login_audit";
-    case Kind::kLoginObserved: return "login_observed";
+    case Kind::kTicket:
+      return "ticket";
+    case Kind::kArticle:
+      return "article";
+    case Kind::kLoginAudit:
+      return "login_audit";
+    case Kind::kLoginObserved:
+      return "login_observed";
   }
   return "?";
 }
 
 const char* SourceOf(Kind k) {
   switch (k) {
-    case Kind::kTicket: return "ticket";
-    case Kind::kArticle: return "article";
+    case Kind::kTicket:
+      return "ticket";
+    case Kind::kArticle:
+      return "article";
     case Kind::kLoginAudit:
-    case Kind::kLoginObserved: return "login";
+    case Kind::kLoginObserved:
+      return "login";
   }
   return "?";
 }
 
 int64_t WallMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -235,8 +243,10 @@ class SqliteStore final : public Store {
     c.connecting_user_email = j.value("connecting_user_email", "");
     c.preflight_json = j.value("preflight", nlohmann::json::array()).dump();
     c.capabilities_json = j.value("capabilities", nlohmann::json::object()).dump();
-    if (j.contains("last_sync_at") && j["last_sync_at"].is_number()) c.last_sync_at = j["last_sync_at"].get<int64_t>();
-    if (j.contains("connected_at") && j["connected_at"].is_number()) c.connected_at = j["connected_at"].get<int64_t>();
+    if (j.contains("last_sync_at") && j["last_sync_at"].is_number())
+      c.last_sync_at = j["last_sync_at"].get<int64_t>();
+    if (j.contains("connected_at") && j["connected_at"].is_number())
+      c.connected_at = j["connected_at"].get<int64_t>();
     SK_ASSIGN_OR_RETURN(c.secret, box_.Open(s.Text(1), account + "/secret"));
     SK_ASSIGN_OR_RETURN(c.refresh_token, box_.Open(s.Text(2), account + "/refresh_token"));
     SK_ASSIGN_OR_RETURN(c.client_secret, box_.Open(s.Text(3), account + "/client_secret"));
@@ -264,9 +274,10 @@ class SqliteStore final : public Store {
     if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
     if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
     if (c.connected_at) j["connected_at"] = *c.connected_at;
-    Statement s(db_->handle(),
-                "INSERT OR REPLACE INTO connections(account, data, secret, refresh_token, client_secret, state, "
-                "error, updated_at) VALUES(?,?,?,?,?,?,?,?)");
+    Statement s(
+        db_->handle(),
+        "INSERT OR REPLACE INTO connections(account, data, secret, refresh_token, client_secret, state, "
+        "error, updated_at) VALUES(?,?,?,?,?,?,?,?)");
     s.Bind(1, c.account)
         .Bind(2, j.dump())
         .Bind(3, box_.Seal(c.secret, c.account + "/secret"))
@@ -303,7 +314,8 @@ class SqliteStore final : public Store {
     return s.Run();
   }
 
-  Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) override {
+  Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
+                                                   const std::string& key) override {
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
     Statement& s = reader->Prepared("SELECT value FROM checkpoints WHERE account=? AND key=?");
     s.Bind(1, account).Bind(2, key);
@@ -377,14 +389,16 @@ class SqliteStore final : public Store {
       for (const auto& [id, license] : losing)
         SK_RETURN_IF_ERROR(MoveUserDays(account, id, Bucket{license, true}, Bucket{license, false}));
     }
-    Statement log(db_->handle(),
-                  "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, ?, 'deleted', "
-                  "deleted_kind, 'permanent' FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) "
-                  "AND deleted_kind != 'permanent'");
+    Statement log(
+        db_->handle(),
+        "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, ?, 'deleted', "
+        "deleted_kind, 'permanent' FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) "
+        "AND deleted_kind != 'permanent'");
     SK_RETURN_IF_ERROR(log.Bind(1, seen_at).Bind(2, account).Bind(3, run_id).Run());
-    Statement s(db_->handle(),
-                "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=? WHERE account=? AND "
-                "(seen_run IS NULL OR seen_run != ?) AND deleted_kind != 'permanent'");
+    Statement s(
+        db_->handle(),
+        "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=? WHERE account=? AND "
+        "(seen_run IS NULL OR seen_run != ?) AND deleted_kind != 'permanent'");
     SK_RETURN_IF_ERROR(s.Bind(1, seen_at).Bind(2, account).Bind(3, run_id).Run());
     int64_t n = db_->Changes();
     SK_RETURN_IF_ERROR(tx.Commit());
@@ -418,16 +432,19 @@ class SqliteStore final : public Store {
     // large store).
     static constexpr const char* kLastDay =
         "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3)";
-    std::string sql = std::string(kUserColumns) +
-                      ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
-                      "AND day BETWEEN ?2 AND ?3), 0), " +
-                      kLastDay + " FROM users u WHERE u.account=?1";
+    std::string sql =
+        std::string(kUserColumns) +
+        ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
+        "AND day BETWEEN ?2 AND ?3), 0), " +
+        kLastDay + " FROM users u WHERE u.account=?1";
     if (f.role) sql += " AND u.role=?4";
     if (f.license) sql += " AND u.license=?5";
     if (f.seat) sql += " AND u.seat=?6";
     if (f.inactive_days) sql += std::string(" AND (") + kLastDay + " IS NULL OR " + kLastDay + " < ?7)";
     if (!f.include_deleted) sql += " AND u.deleted=0";
-    if (!f.search.empty()) sql += " AND (instr(lower(u.name), lower(?8)) > 0 OR instr(lower(COALESCE(u.email,'')), lower(?8)) > 0)";
+    if (!f.search.empty())
+      sql +=
+          " AND (instr(lower(u.name), lower(?8)) > 0 OR instr(lower(COALESCE(u.email,'')), lower(?8)) > 0)";
     if (f.after_id) sql += " AND u.id > ?9";
     sql += " ORDER BY u.id LIMIT ?10";  // a bound limit: one cached statement per filter mix
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
@@ -458,7 +475,8 @@ class SqliteStore final : public Store {
       UserWithUsage u;
       u.user = ReadUser(s, 0);
       u.active_days = static_cast<int>(s.Int(kUserColumnCount));
-      if (!s.IsNull(kUserColumnCount + 1)) u.last_active_day = static_cast<DayNumber>(s.Int(kUserColumnCount + 1));
+      if (!s.IsNull(kUserColumnCount + 1))
+        u.last_active_day = static_cast<DayNumber>(s.Int(kUserColumnCount + 1));
       out.push_back(std::move(u));
     }
     SK_RETURN_IF_ERROR(s.status());
@@ -562,10 +580,15 @@ class SqliteStore final : public Store {
 
   Result<int64_t> AppendAudit(const AuditEntry& e) override {
     std::lock_guard lock(mu_);
-    Statement s(db_->handle(),
-                "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
-                "VALUES(?,?,?,?,?,?,?,?,?)");
-    s.Bind(1, e.account).Bind(2, e.at ? e.at : NowUnix()).Bind(3, e.actor).Bind(4, e.action).Bind(5, e.target);
+    Statement s(
+        db_->handle(),
+        "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
+        "VALUES(?,?,?,?,?,?,?,?,?)");
+    s.Bind(1, e.account)
+        .Bind(2, e.at ? e.at : NowUnix())
+        .Bind(3, e.actor)
+        .Bind(4, e.action)
+        .Bind(5, e.target);
     s.Bind(6, e.before_json).Bind(7, e.after_json).Bind(8, e.result).Bind(9, e.detail);
     SK_RETURN_IF_ERROR(s.Run());
     return static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
@@ -653,6 +676,17 @@ class SqliteStore final : public Store {
     return std::optional<ActionClaim>(c);
   }
 
+  Result<bool> TakeOverActionClaim(const std::string& account, const std::string& key,
+                                   const std::string& stale_owner, const std::string& owner,
+                                   UnixTime at) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_->handle(),
+                "UPDATE action_claims SET owner=?, claimed_at=? WHERE account=? AND key=? AND owner=? AND "
+                "state='running'");
+    SK_RETURN_IF_ERROR(s.Bind(1, owner).Bind(2, at).Bind(3, account).Bind(4, key).Bind(5, stale_owner).Run());
+    return db_->Changes() == 1;
+  }
+
   Status FinishActionClaim(const std::string& account, const std::string& key, const std::string& outcome,
                            int code, UnixTime at) override {
     std::lock_guard lock(mu_);
@@ -664,7 +698,8 @@ class SqliteStore final : public Store {
 
  private:
   static constexpr const char* kUserColumns =
-      "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "
+      "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, "
+      "u.seat, "
       "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
   static constexpr int kUserColumnCount = 15;
 
@@ -817,24 +852,40 @@ class SqliteStore final : public Store {
           if (a == b) return Status::Ok();
           changed = true;
           change.Reset();
-          return change.Bind(1, account).Bind(2, u.id).Bind(3, seen_at).Bind(4, field).Bind(5, a).Bind(6, b).Run();
+          return change.Bind(1, account)
+              .Bind(2, u.id)
+              .Bind(3, seen_at)
+              .Bind(4, field)
+              .Bind(5, a)
+              .Bind(6, b)
+              .Run();
         };
         SK_RETURN_IF_ERROR(note("name", old->name, u.name));
         SK_RETURN_IF_ERROR(note("email", old->email.value_or(""), u.email.value_or("")));
         SK_RETURN_IF_ERROR(note("role", old->role, u.role));
         SK_RETURN_IF_ERROR(note("custom_role", old->custom_role.value_or(""), u.custom_role.value_or("")));
         SK_RETURN_IF_ERROR(note("license", old->license, u.license));
-        SK_RETURN_IF_ERROR(note("suspended", old->suspended ? "true" : "false", u.suspended ? "true" : "false"));
+        SK_RETURN_IF_ERROR(
+            note("suspended", old->suspended ? "true" : "false", u.suspended ? "true" : "false"));
         SK_RETURN_IF_ERROR(note("deleted", old->deleted_kind, u.deleted_kind));
       }
       put.Reset();
       put.Bind(1, account).Bind(2, u.id).Bind(3, u.name).Bind(4, u.email).Bind(5, u.role);
-      if (u.role_type) put.Bind(6, *u.role_type); else put.BindNull(6);
+      if (u.role_type)
+        put.Bind(6, *u.role_type);
+      else
+        put.BindNull(6);
       put.Bind(7, u.custom_role_id).Bind(8, u.custom_role).Bind(9, u.license).Bind(10, u.seat);
       put.Bind(11, u.suspended).Bind(12, u.deleted).Bind(13, u.deleted_kind).Bind(14, u.last_login_at);
       put.Bind(15, u.created_at).Bind(16, u.updated_at).Bind(17, seen_at);
-      if (changed) put.Bind(18, seen_at); else put.BindNull(18);
-      if (run_id.empty()) put.BindNull(19); else put.Bind(19, run_id);
+      if (changed)
+        put.Bind(18, seen_at);
+      else
+        put.BindNull(18);
+      if (run_id.empty())
+        put.BindNull(19);
+      else
+        put.Bind(19, run_id);
       SK_RETURN_IF_ERROR(put.Run());
       const Bucket now{u.license, u.seat && !u.deleted};
       if (was != now) SK_RETURN_IF_ERROR(MoveUserDays(account, u.id, was, now));
@@ -872,29 +923,33 @@ namespace {
 constexpr const char* kDueSql =
     "c.state != 'not-connected' AND (json_extract(c.data, '$.last_sync_at') IS NULL "
     "OR json_extract(c.data, '$.last_sync_at') < ?1 - 86400 "
-    "OR EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND kv.value = '1'))";
+    "OR EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND kv.value = "
+    "'1'))";
 
 class SqliteQueue final : public SyncQueue {
  public:
   explicit SqliteQueue(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
-  Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds, UnixTime sync_now) override {
+  Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds,
+                                     UnixTime sync_now) override {
     std::lock_guard lock(mu_);
     const int64_t wall = WallMillis();
     // BEGIN IMMEDIATE: one claimer at a time across processes (SQLite's single writer).
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
-    Statement pick(db_->handle(),
-                   std::string("SELECT c.account, EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND "
-                               "kv.key = 'sync_requested' AND kv.value = '1') AS requested "
-                               "FROM connections c JOIN sync_leases l ON l.account = c.account WHERE ") +
-                       kDueSql +
-                       " AND l.expires_ms < ?2 AND l.not_before_ms <= ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases "
-                       "l2 JOIN connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
-                       "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url')) "
-                       "ORDER BY requested DESC, COALESCE(json_extract(c.data, '$.last_sync_at'), 0), c.account "
-                       "LIMIT 1");
+    SK_RETURN_IF_ERROR(
+        db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
+    Statement pick(
+        db_->handle(),
+        std::string("SELECT c.account, EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND "
+                    "kv.key = 'sync_requested' AND kv.value = '1') AS requested "
+                    "FROM connections c JOIN sync_leases l ON l.account = c.account WHERE ") +
+            kDueSql +
+            " AND l.expires_ms < ?2 AND l.not_before_ms <= ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases "
+            "l2 JOIN connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
+            "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url')) "
+            "ORDER BY requested DESC, COALESCE(json_extract(c.data, '$.last_sync_at'), 0), c.account "
+            "LIMIT 1");
     SK_RETURN_IF_ERROR(pick.status());
     pick.Bind(1, static_cast<int64_t>(sync_now)).Bind(2, wall);
     if (!pick.Step()) {
@@ -907,7 +962,10 @@ class SqliteQueue final : public SyncQueue {
     l.requested = pick.Int(1) != 0;
     Statement take(db_->handle(),
                    "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
-    SK_RETURN_IF_ERROR(take.Bind(1, owner).Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000).Bind(3, l.account).Run());
+    SK_RETURN_IF_ERROR(take.Bind(1, owner)
+                           .Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000)
+                           .Bind(3, l.account)
+                           .Run());
     Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
     gen.Bind(1, l.account);
     if (gen.Step()) l.generation = gen.Int(0);
@@ -916,9 +974,11 @@ class SqliteQueue final : public SyncQueue {
       Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
       SK_RETURN_IF_ERROR(clear.Bind(1, l.account).Run());
     }
-    Statement run(db_->handle(),
-                  "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
-    SK_RETURN_IF_ERROR(run.Bind(1, l.account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
+    Statement run(
+        db_->handle(),
+        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
+    SK_RETURN_IF_ERROR(
+        run.Bind(1, l.account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
     l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
     SK_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Lease>(std::move(l));
@@ -930,14 +990,16 @@ class SqliteQueue final : public SyncQueue {
     const int64_t wall = WallMillis();
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
+    SK_RETURN_IF_ERROR(
+        db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
     // Free: no live lease on the account, nor on another name for its Zendesk URL (as in Claim).
-    Statement free(db_->handle(),
-                   "SELECT EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND "
-                   "kv.value = '1') FROM connections c JOIN sync_leases l ON l.account = c.account WHERE "
-                   "c.account = ?1 AND l.expires_ms < ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases l2 JOIN "
-                   "connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
-                   "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url'))");
+    Statement free(
+        db_->handle(),
+        "SELECT EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND "
+        "kv.value = '1') FROM connections c JOIN sync_leases l ON l.account = c.account WHERE "
+        "c.account = ?1 AND l.expires_ms < ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases l2 JOIN "
+        "connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
+        "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url'))");
     SK_RETURN_IF_ERROR(free.status());
     free.Bind(1, account).Bind(2, wall);
     if (!free.Step()) {
@@ -950,8 +1012,10 @@ class SqliteQueue final : public SyncQueue {
     l.requested = free.Int(0) != 0;
     Statement take(db_->handle(),
                    "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
-    SK_RETURN_IF_ERROR(
-        take.Bind(1, owner).Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000).Bind(3, account).Run());
+    SK_RETURN_IF_ERROR(take.Bind(1, owner)
+                           .Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000)
+                           .Bind(3, account)
+                           .Run());
     Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
     gen.Bind(1, account);
     if (gen.Step()) l.generation = gen.Int(0);
@@ -960,9 +1024,11 @@ class SqliteQueue final : public SyncQueue {
       Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
       SK_RETURN_IF_ERROR(clear.Bind(1, account).Run());
     }
-    Statement run(db_->handle(),
-                  "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
-    SK_RETURN_IF_ERROR(run.Bind(1, account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
+    Statement run(
+        db_->handle(),
+        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
+    SK_RETURN_IF_ERROR(
+        run.Bind(1, account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
     l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
     SK_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Lease>(std::move(l));
@@ -973,9 +1039,13 @@ class SqliteQueue final : public SyncQueue {
     const int64_t wall = WallMillis();
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    Statement s(db_->handle(), "UPDATE sync_leases SET expires_ms=? WHERE account=? AND owner=? AND generation=?");
-    SK_RETURN_IF_ERROR(
-        s.Bind(1, wall + static_cast<int64_t>(lease_seconds) * 1000).Bind(2, lease.account).Bind(3, lease.owner).Bind(4, lease.generation).Run());
+    Statement s(db_->handle(),
+                "UPDATE sync_leases SET expires_ms=? WHERE account=? AND owner=? AND generation=?");
+    SK_RETURN_IF_ERROR(s.Bind(1, wall + static_cast<int64_t>(lease_seconds) * 1000)
+                           .Bind(2, lease.account)
+                           .Bind(3, lease.owner)
+                           .Bind(4, lease.generation)
+                           .Run());
     bool held = db_->Changes() == 1;
     if (held) {
       Statement r(db_->handle(), "UPDATE sync_runs SET heartbeat_ms=? WHERE id=?");
@@ -1001,15 +1071,23 @@ class SqliteQueue final : public SyncQueue {
     Statement r(db_->handle(), "UPDATE sync_runs SET finished_ms=?, heartbeat_ms=?, result=? WHERE id=?");
     SK_RETURN_IF_ERROR(r.Bind(1, wall).Bind(2, wall).Bind(3, result).Bind(4, lease.run_id).Run());
     if (!ok && lease.requested) {
-      Statement again(db_->handle(), "INSERT OR REPLACE INTO kv(account, key, value) VALUES(?, 'sync_requested', '1')");
+      Statement again(db_->handle(),
+                      "INSERT OR REPLACE INTO kv(account, key, value) VALUES(?, 'sync_requested', '1')");
       SK_RETURN_IF_ERROR(again.Bind(1, lease.account).Run());
     }
     return tx.Commit();
   }
 
+  Status ExpireLease(const std::string& account, const std::string& owner) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_->handle(), "UPDATE sync_leases SET expires_ms=0 WHERE account=? AND owner=?");
+    return s.Bind(1, account).Bind(2, owner).Run();
+  }
+
   Status RequestSync(const std::string& account) override {
     std::lock_guard lock(mu_);
-    Statement s(db_->handle(), "INSERT OR REPLACE INTO kv(account, key, value) VALUES(?, 'sync_requested', '1')");
+    Statement s(db_->handle(),
+                "INSERT OR REPLACE INTO kv(account, key, value) VALUES(?, 'sync_requested', '1')");
     return s.Bind(1, account).Run();
   }
 
@@ -1046,9 +1124,10 @@ class SqliteQueue final : public SyncQueue {
 
   Result<std::vector<SyncRun>> Runs() override {
     std::lock_guard lock(mu_);
-    Statement s(db_->handle(),
-                "SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, result FROM sync_runs "
-                "ORDER BY id");
+    Statement s(
+        db_->handle(),
+        "SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, result FROM sync_runs "
+        "ORDER BY id");
     std::vector<SyncRun> out;
     while (s.Step()) {
       SyncRun r;

@@ -41,8 +41,9 @@ struct Connection {
   std::string plan;                     // team | professional | enterprise | enterprise-plus | unknown
   std::optional<int64_t> connecting_user_id;
   std::string connecting_user_email;
-  std::string preflight_json = "[]";    // [{"check","ok","detail"}]
-  std::string capabilities_json = "{}"; // probe results: {"audit_logs":bool,"custom_roles":bool,"help_center":bool,...}
+  std::string preflight_json = "[]";  // [{"check","ok","detail"}]
+  std::string capabilities_json =
+      "{}";  // probe results: {"audit_logs":bool,"custom_roles":bool,"help_center":bool,...}
   std::optional<UnixTime> last_sync_at;
   std::optional<UnixTime> connected_at;
 };
@@ -99,10 +100,10 @@ struct Page {
 struct UsageRow {
   int64_t user_id = 0;
   DayNumber day = 0;
-  std::set<std::string> sources;            // ticket, article, login
-  std::map<std::string, int64_t> counts;    // per source
+  std::set<std::string> sources;                             // ticket, article, login
+  std::map<std::string, int64_t> counts;                     // per source
   std::map<std::string, std::vector<std::string>> evidence;  // per kind name
-  std::vector<std::string> login_evidence;  // "audit_log" and/or "last_login_at"
+  std::vector<std::string> login_evidence;                   // "audit_log" and/or "last_login_at"
 };
 
 struct UserFilter {
@@ -172,7 +173,8 @@ class Store {
                             std::optional<UnixTime> expires_at) = 0;
   virtual Status SetState(const std::string& account, const std::string& state, const std::string& error) = 0;
 
-  virtual Result<std::optional<std::string>> GetCheckpoint(const std::string& account, const std::string& key) = 0;
+  virtual Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
+                                                           const std::string& key) = 0;
   virtual Status ClearCheckpoints(const std::string& account, const std::string& prefix) = 0;
 
   // Applies a page and its checkpoints in one transaction. `seen_at` stamps user changes.
@@ -196,7 +198,8 @@ class Store {
                                                        DayNumber from, DayNumber to) = 0;
   virtual Result<std::vector<UsageRow>> Usage(const std::string& account, DayNumber from, DayNumber to,
                                               std::optional<int64_t> user_id) = 0;
-  virtual Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from, DayNumber to) = 0;
+  virtual Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from,
+                                                  DayNumber to) = 0;
 
   // Tickets changed by seatkeeper's own writes: their events by the
   // connecting user in [from, to] are not that user's activity.
@@ -220,6 +223,12 @@ class Store {
   // unchanged, whoever holds it.
   virtual Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
                                                          const ActionClaim& claim) = 0;
+  // Hands a running claim whose holder is gone to `owner` (claimed_at = at);
+  // false when the claim is no longer running or `stale_owner` no longer
+  // holds it (someone else took it over first).
+  virtual Result<bool> TakeOverActionClaim(const std::string& account, const std::string& key,
+                                           const std::string& stale_owner, const std::string& owner,
+                                           UnixTime at) = 0;
   // Completes a claim with the first run's answer; later claims of the key see it.
   virtual Status FinishActionClaim(const std::string& account, const std::string& key,
                                    const std::string& outcome, int code, UnixTime at) = 0;

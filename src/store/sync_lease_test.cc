@@ -105,6 +105,52 @@ TEST_P(SyncLease, AnAccountIsClaimedByOneProcessAtATimeDueOrNot) {
   EXPECT_EQ((*runs)[1].owner, "worker");
 }
 
+TEST_P(SyncLease, AGoneHoldersLeaseIsEndedAtOnceAndOnlyItsOwn) {
+  AddAccount("a", "https://a.zendesk.com");
+  auto held = web_->ClaimAccount("a", "cli:host:101", 600);
+  ASSERT_TRUE(held.ok() && *held);
+  // Someone else's name does not end it.
+  ASSERT_TRUE(worker_->ExpireLease("a", "cli:host:102").ok());
+  auto busy = worker_->ClaimAccount("a", "cli:host:103", 60);
+  ASSERT_TRUE(busy.ok());
+  EXPECT_FALSE(*busy);
+  // The holder's own name does, long before its 600 s are up; the old holder is fenced.
+  ASSERT_TRUE(worker_->ExpireLease("a", "cli:host:101").ok());
+  auto taken = worker_->ClaimAccount("a", "cli:host:103", 60);
+  ASSERT_TRUE(taken.ok() && *taken);
+  EXPECT_GT((*taken)->generation, (*held)->generation);
+  auto old = web_->Heartbeat(**held, 60);
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(*old);
+}
+
+TEST_P(SyncLease, ARunningActionClaimIsTakenOverOnceFromItsStaleHolder) {
+  ActionClaim c;
+  c.key = "k1";
+  c.request = R"({"action":"delete","user":7})";
+  c.owner = "web:host:101";
+  c.claimed_at = 1000;
+  auto first = store_->ClaimAction("a", c);
+  ASSERT_TRUE(first.ok() && !*first);
+  auto wrong = store_->TakeOverActionClaim("a", "k1", "web:host:999", "cli:host:5", 2000);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(*wrong) << "only from the holder named";
+  auto taken = store_->TakeOverActionClaim("a", "k1", "web:host:101", "cli:host:5", 2000);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_TRUE(*taken);
+  auto again = store_->TakeOverActionClaim("a", "k1", "web:host:101", "cli:host:6", 2001);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again) << "a second taker loses";
+  auto now = store_->ClaimAction("a", c);
+  ASSERT_TRUE(now.ok() && *now);
+  EXPECT_EQ((*now)->owner, "cli:host:5");
+  EXPECT_EQ((*now)->claimed_at, 2000);
+  ASSERT_TRUE(store_->FinishActionClaim("a", "k1", "{}", 0, 2100).ok());
+  auto done = store_->TakeOverActionClaim("a", "k1", "cli:host:5", "cli:host:6", 2200);
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(*done) << "a finished claim is never taken over";
+}
+
 TEST_P(SyncLease, ClaimingOnRequestClearsThePendingRequest) {
   AddAccount("a", "https://a.zendesk.com");
   ASSERT_TRUE(worker_->RequestSync("a").ok());

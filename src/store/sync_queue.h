@@ -34,7 +34,7 @@ struct QueueEntry {
   std::string state;
   std::optional<UnixTime> last_sync_at;
   bool due = false;
-  std::string owner;       // current lease holder ("" when free or expired)
+  std::string owner;  // current lease holder ("" when free or expired)
   int64_t expires_ms = 0;
   int64_t successes = 0;
   int64_t failures = 0;
@@ -57,7 +57,8 @@ class SyncQueue {
   virtual ~SyncQueue() = default;
   // Claims one due account that no live lease holds and whose Zendesk URL no
   // other live lease holds. `sync_now` is the sync clock (NowUnix()).
-  virtual Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds, UnixTime sync_now) = 0;
+  virtual Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds,
+                                             UnixTime sync_now) = 0;
   // Claims `account` itself, due or not (a sync someone asked for: the web
   // server's button, connect and schedule), unless a live lease holds it or
   // its Zendesk URL; nullopt then. Clears sync_requested like Claim.
@@ -67,6 +68,11 @@ class SyncQueue {
   virtual Result<bool> Heartbeat(const Lease& lease, int lease_seconds) = 0;
   // Ends the lease. On failure the account waits `retry_seconds` before it is claimable again.
   virtual Status Release(const Lease& lease, bool ok, const std::string& result, int retry_seconds) = 0;
+  // Ends the lease `owner` holds on `account` now, without a result: its
+  // holder is known to be gone (a killed process on this machine, see
+  // util/process.h), so the account need not wait for the lease to expire.
+  // Does nothing when someone else holds it.
+  virtual Status ExpireLease(const std::string& account, const std::string& owner) = 0;
   // Marks the account for a sync at the next opportunity.
   virtual Status RequestSync(const std::string& account) = 0;
   // Every connected account with its queue state, by name.

@@ -11,13 +11,12 @@
 #include <thread>
 
 #include "util/log.h"
+#include "util/process.h"
 
 namespace sk::sync {
 
 std::string DefaultWorkerId() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return std::string(*host ? host : "worker") + ":" + std::to_string(getpid());
+  return ProcessName();
 }
 
 namespace {
