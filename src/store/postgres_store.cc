@@ -102,7 +102,16 @@ class Pg {
   Status Tx(Fn&& fn) {
     try {
       if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
-      pqxx::work tx(*conn_);
+      std::optional<pqxx::work> begun;
+      try {
+        begun.emplace(*conn_);
+      } catch (const pqxx::broken_connection&) {
+        // Cut while idle (server restart, failover): found out only now. Nothing
+        // of this transaction was sent, so open a new connection and begin again.
+        conn_ = std::make_unique<pqxx::connection>(url_);
+        begun.emplace(*conn_);
+      }
+      pqxx::work& tx = *begun;
       Status s = fn(tx);
       if (!s.ok()) return s;
       tx.commit();
