@@ -171,9 +171,14 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await waitFor(async () => (await tileState()) === "synced", "the green tile after the manual sync", 120000);
 
   // --- idle paid seats -> users table
-  await page.fill("#idle-days", "7");
-  await page.dispatchEvent("#idle-days", "change");
-  await page.waitForSelector("#idle-seats-link[href*='inactive_days=7']");
+  // The overview re-renders once after a sync ends (its data changed); a
+  // value typed into the card it replaces is gone, so type until it sticks.
+  await waitFor(async () => {
+    await page.waitForSelector("#idle-days");
+    await page.fill("#idle-days", "7");
+    await page.dispatchEvent("#idle-days", "change");
+    return page.waitForSelector("#idle-seats-link[href*='inactive_days=7']", { timeout: 3000 }).then(() => true, () => false);
+  }, "the idle seats card for 7 days", 60000);
   await page.click("#idle-seats-link");
   await page.waitForSelector("#users-table");
   assert.match(page.url(), /seat=true/);
