@@ -3,15 +3,6 @@
 #include <chrono>
 
 namespace sk::server {
-namespace {
-
-// The real clock (the sync clock may be pinned by SEATKEEPER_NOW in tests).
-UnixTime WallNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 AccountSyncRunners::AccountSyncRunners(store::Store* store, SyncRunnerOptions base, Metrics* metrics)
     : store_(store), base_(std::move(base)), metrics_(metrics) {}
@@ -73,7 +64,7 @@ void AccountSyncRunners::ScheduleLoop(DailyTime at,
     if (names.ok())
       for (const std::string& name : *names) For(name).ScheduleTick(at);
     lock.lock();
-    schedule_tick_ = WallNow();
+    schedule_tick_ = store::WallMillis() / 1000;
     if (metrics_)
       metrics_->Set("seatkeeper_scheduler_last_tick_timestamp_seconds", "",
                     static_cast<double>(*schedule_tick_));
@@ -81,12 +72,12 @@ void AccountSyncRunners::ScheduleLoop(DailyTime at,
   }
 }
 
-SyncRunner::SchedulerHealth AccountSyncRunners::scheduler_health() {
+AccountSyncRunners::SchedulerHealth AccountSyncRunners::scheduler_health() {
   std::lock_guard lock(mu_);
-  SyncRunner::SchedulerHealth h;
+  SchedulerHealth h;
   h.enabled = schedule_enabled_;
   h.last_tick = schedule_tick_;
-  h.alive = schedule_enabled_ && schedule_tick_ && WallNow() - *schedule_tick_ <= 120;
+  h.alive = schedule_enabled_ && schedule_tick_ && store::WallMillis() / 1000 - *schedule_tick_ <= 120;
   return h;
 }
 

@@ -46,8 +46,13 @@ class AccountSyncRunners {
   // runner looks at the clock (SyncRunner::ScheduleTick). An error from
   // `accounts()` (store unreachable) skips that tick's accounts, not the tick.
   void StartSchedule(DailyTime at, std::function<Result<std::vector<std::string>>()> accounts);
-  // Liveness of that one thread (alive: it ticked within the last 2 minutes).
-  SyncRunner::SchedulerHealth scheduler_health();
+  struct SchedulerHealth {
+    bool enabled = false;
+    bool alive = false;                 // enabled and checked the clock within the last 2 minutes
+    std::optional<UnixTime> last_tick;  // real clock
+  };
+  // Liveness of that one thread.
+  SchedulerHealth scheduler_health();
 
  private:
   void ScheduleLoop(DailyTime at, std::function<Result<std::vector<std::string>>()> accounts);

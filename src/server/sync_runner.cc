@@ -36,12 +36,6 @@ UnixTime NextDailyRun(const Zone& zone, DailyTime at, UnixTime now) {
 
 namespace {
 
-// The real clock (the sync clock may be pinned by SEATKEEPER_NOW in tests).
-UnixTime WallNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string AccountLabel(const std::string& account) {
   return "account=\"" + Metrics::Label(account) + "\"";
 }
@@ -59,7 +53,6 @@ SyncRunner::~SyncRunner() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
   if (worker_.joinable()) worker_.join();
 }
 
@@ -131,7 +124,7 @@ Status SyncRunner::SyncOnce(const std::string& run_id) {
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (status.ok())
       metrics_->Set("seatkeeper_sync_last_success_timestamp_seconds", account,
-                    static_cast<double>(WallNow()));
+                    static_cast<double>(store::WallMillis() / 1000));
   }
   return status;
 }
@@ -162,13 +155,6 @@ void SyncRunner::Run(std::string reason, std::optional<store::Lease> lease) {
   cv_.notify_all();
 }
 
-void SyncRunner::StartSchedule(DailyTime at) {
-  std::lock_guard lock(mu_);
-  if (scheduler_.joinable()) return;
-  schedule_enabled_ = true;
-  scheduler_ = std::thread([this, at] { ScheduleLoop(at); });
-}
-
 void SyncRunner::ScheduleTick(DailyTime at) {
   // The zone comes from the connection, which may change between ticks.
   auto conn = store_->GetConnection(opt_.account);
@@ -195,29 +181,6 @@ void SyncRunner::ScheduleTick(DailyTime at) {
     }
   }
   if (due) Start("schedule");
-}
-
-void SyncRunner::ScheduleLoop(DailyTime at) {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    ScheduleTick(at);
-    lock.lock();
-    schedule_tick_ = WallNow();
-    if (metrics_)
-      metrics_->Set("seatkeeper_scheduler_last_tick_timestamp_seconds", "",
-                    static_cast<double>(*schedule_tick_));
-    cv_.wait_for(lock, std::chrono::seconds(20), [this] { return stopping_; });
-  }
-}
-
-SyncRunner::SchedulerHealth SyncRunner::scheduler_health() {
-  std::lock_guard lock(mu_);
-  SchedulerHealth h;
-  h.enabled = schedule_enabled_;
-  h.last_tick = schedule_tick_;
-  h.alive = schedule_enabled_ && schedule_tick_ && WallNow() - *schedule_tick_ <= 120;
-  return h;
 }
 
 nlohmann::json SyncRunner::Snapshot() {

@@ -63,20 +63,10 @@ class SyncRunner {
   // Blocks until no sync runs (tests).
   void WaitIdle();
 
-  // Runs the daily schedule on its own thread until the runner is destroyed.
-  void StartSchedule(DailyTime at);
   // One look at the clock for the daily schedule: (re)computes the next run
   // at `at` in the connection's zone and starts a "schedule" sync when it is
-  // due. StartSchedule's thread calls it every 20 s; a caller that schedules
-  // many runners from one thread (AccountSyncRunners) calls it instead.
+  // due. The schedule thread of AccountSyncRunners calls it every 20 s.
   void ScheduleTick(DailyTime at);
-
-  struct SchedulerHealth {
-    bool enabled = false;
-    bool alive = false;                 // enabled and checked the clock within the last 2 minutes
-    std::optional<UnixTime> last_tick;  // real clock
-  };
-  SchedulerHealth scheduler_health();
 
   // {"running", "reason", "started_at", "phase", "pages", "records",
   //  "fraction", "eta_seconds", "last_result", "last_error", "last_finished_at",
@@ -86,7 +76,6 @@ class SyncRunner {
  private:
   void Run(std::string reason, std::optional<store::Lease> lease);
   Status SyncOnce(const std::string& run_id);
-  void ScheduleLoop(DailyTime at);
 
   store::Store* store_;
   SyncRunnerOptions opt_;
@@ -105,10 +94,7 @@ class SyncRunner {
   UnixTime last_finished_at_ = 0;
   std::optional<UnixTime> next_scheduled_at_;
   std::string schedule_zone_;  // the zone next_scheduled_at_ was computed in
-  bool schedule_enabled_ = false;
-  std::optional<UnixTime> schedule_tick_;
   std::thread worker_;
-  std::thread scheduler_;
 };
 
 }  // namespace sk::server
