@@ -56,4 +56,11 @@ void Context::Warn(const std::string& w) {
   }
 }
 
+void ExitOnLostLease(const store::Lease& lease) {
+  spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
+                   lease.account);
+  spdlog::shutdown();
+  std::_Exit(75);
+}
+
 }  // namespace sk::cli

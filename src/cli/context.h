@@ -9,6 +9,7 @@
 #include <string>
 
 #include "store/store.h"
+#include "store/sync_queue.h"
 #include "util/status.h"
 #include "zendesk/client.h"
 
@@ -44,6 +45,12 @@ struct Context {
 };
 
 // Each file under src/cli registers its subcommands here (one line in app.cc).
+// The lease-lost handler of every syncing command (sync, worker, serve):
+// another process owns the account now, so stop writing at once (exit 75).
+// Everything committed so far is consistent (pages commit with their
+// checkpoints); a supervisor restarts a server or worker.
+[[noreturn]] void ExitOnLostLease(const store::Lease& lease);
+
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats

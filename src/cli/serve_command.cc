@@ -104,13 +104,7 @@ Status Serve(Context& ctx, ServeArgs a) {
   // Syncs run here hold the same per-account lease as `seatkeeper worker`.
   SK_ASSIGN_OR_RETURN(auto queue, store::OpenSyncQueue(ctx.home));
   o.sync_queue = queue.get();
-  o.on_lease_lost = [](const store::Lease& l) {
-    // As a worker does: stop writing at once; systemd restarts the server.
-    spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
-                     l.account);
-    spdlog::shutdown();
-    std::_Exit(75);
-  };
+  o.on_lease_lost = ExitOnLostLease;
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;

@@ -28,24 +28,22 @@ std::string Duration(double s) {
 // one a live process holds is a clear error (exit 1): that process is syncing.
 Result<store::Lease> ClaimForeground(store::SyncQueue& queue, const std::string& account,
                                      const sync::WorkerOptions& wo) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    SK_ASSIGN_OR_RETURN(auto lease, queue.ClaimAccount(account, wo.id, wo.lease_seconds));
+  SK_ASSIGN_OR_RETURN(auto lease, queue.ClaimAccount(account, wo.id, wo.lease_seconds));
+  if (lease) return std::move(*lease);
+  SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
+  std::string holder;
+  for (const auto& e : entries)
+    if (e.account == account) holder = e.owner;
+  if (!holder.empty() && LocalProcessIsGone(holder)) {
+    SK_RETURN_IF_ERROR(queue.ExpireLease(account, holder));
+    SK_ASSIGN_OR_RETURN(lease, queue.ClaimAccount(account, wo.id, wo.lease_seconds));
     if (lease) return std::move(*lease);
-    SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
-    std::string holder;
-    for (const auto& e : entries)
-      if (e.account == account) holder = e.owner;
-    if (attempt == 0 && !holder.empty() && LocalProcessIsGone(holder)) {
-      SK_RETURN_IF_ERROR(queue.ExpireLease(account, holder));
-      continue;
-    }
-    return Status(
-        Code::kConflict,
-        "account '" + account + "' is being synced by another process (" +
-            (holder.empty() ? std::string("one syncing the same Zendesk under another name") : holder) +
-            "); its results land in the same store. Wait for it to end, or use `seatkeeper sync --queue`");
   }
-  return Internal("unreachable");
+  return Status(
+      Code::kConflict,
+      "account '" + account + "' is being synced by another process (" +
+          (holder.empty() ? std::string("one syncing the same Zendesk under another name") : holder) +
+          "); its results land in the same store. Wait for it to end, or use `seatkeeper sync --queue`");
 }
 
 Status Sync(Context& ctx, std::optional<int> days, bool queue) {
@@ -75,12 +73,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   SK_ASSIGN_OR_RETURN(auto sync_queue, store::OpenSyncQueue(ctx.home));
   sync::WorkerOptions wo;
   wo.id = ProcessName("cli");
-  wo.on_lease_lost = [](const store::Lease& l) {
-    spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
-                     l.account);
-    spdlog::shutdown();
-    std::_Exit(75);
-  };
+  wo.on_lease_lost = ExitOnLostLease;
   SK_ASSIGN_OR_RETURN(auto lease, ClaimForeground(*sync_queue, ctx.account, wo));
   Result<sync::SyncReport> report = Internal("sync did not run");
   Status synced = sync::SyncUnderLease(*sync_queue, lease, wo, [&](const std::string& run_id) -> Status {

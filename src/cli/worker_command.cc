@@ -9,13 +9,13 @@
 // machines share the queue (FOR UPDATE SKIP LOCKED leases); with the embedded
 // SQLite store, workers on one machine share it through SQLite's single writer.
 // SIGTERM/SIGINT: the current sync finishes, then the worker exits.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "cli/context.h"
 #include "cli/table.h"
@@ -27,7 +27,9 @@ namespace sk::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop = true; }
+extern "C" void OnStopSignal(int) {
+  g_stop = true;
+}
 
 Status RunWorkerCommand(Context& ctx, sync::WorkerOptions o) {
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
@@ -38,18 +40,13 @@ Status RunWorkerCommand(Context& ctx, sync::WorkerOptions o) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   o.should_stop = [] { return g_stop.load(); };
-  o.on_lease_lost = [](const store::Lease& l) {
-    // Another worker owns the account now: stop writing at once. Everything
-    // committed so far is consistent (pages commit with their checkpoints).
-    spdlog::critical("lease on {} lost while syncing: exiting so that two workers never sync one account",
-                     l.account);
-    spdlog::shutdown();
-    std::_Exit(75);
-  };
+  o.on_lease_lost = ExitOnLostLease;
   auto make_client = [&ctx](const store::Connection& c) { return ctx.MakeClient(c); };
   SK_ASSIGN_OR_RETURN(auto report, sync::RunWorker(*st, *queue, make_client, o));
   if (ctx.json) {
-    *ctx.out << nlohmann::json{{"worker", o.id}, {"synced", report.synced}, {"failed", report.failed},
+    *ctx.out << nlohmann::json{{"worker", o.id},
+                               {"synced", report.synced},
+                               {"failed", report.failed},
                                {"accounts", report.accounts}}
                     .dump(2)
              << "\n";
@@ -66,15 +63,16 @@ Status ShowStatus(Context& ctx) {
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& e : entries)
-      arr.push_back({{"account", e.account},
-                     {"url", e.url},
-                     {"state", e.state},
-                     {"last_sync_at", e.last_sync_at ? nlohmann::json(FormatIso(*e.last_sync_at)) : nlohmann::json()},
-                     {"due", e.due},
-                     {"lease_owner", e.owner.empty() ? nlohmann::json() : nlohmann::json(e.owner)},
-                     {"successes", e.successes},
-                     {"failures", e.failures},
-                     {"last_result", e.last_result}});
+      arr.push_back(
+          {{"account", e.account},
+           {"url", e.url},
+           {"state", e.state},
+           {"last_sync_at", e.last_sync_at ? nlohmann::json(FormatIso(*e.last_sync_at)) : nlohmann::json()},
+           {"due", e.due},
+           {"lease_owner", e.owner.empty() ? nlohmann::json() : nlohmann::json(e.owner)},
+           {"successes", e.successes},
+           {"failures", e.failures},
+           {"last_result", e.last_result}});
     *ctx.out << arr.dump(2) << "\n";
     return Status::Ok();
   }
@@ -103,18 +101,22 @@ Status RequestSync(Context& ctx) {
 void RegisterWorkerCommand(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<sync::WorkerOptions>();
   auto days = std::make_shared<int>(0);
-  auto* worker = app.add_subcommand("worker", "Claim due syncs from the shared store and run them (scale-out)");
+  auto* worker =
+      app.add_subcommand("worker", "Claim due syncs from the shared store and run them (scale-out)");
   worker->add_option("--id", o->id, "Worker name in leases and logs (default host:pid)");
   worker->add_option("--lease-seconds", o->lease_seconds, "A lease not renewed for this long is taken over")
       ->check(CLI::Range(2, 3600));
-  worker->add_option("--heartbeat-seconds", o->heartbeat_seconds, "Lease renewal period")->check(CLI::Range(1, 1800));
+  worker->add_option("--heartbeat-seconds", o->heartbeat_seconds, "Lease renewal period")
+      ->check(CLI::Range(1, 1800));
   worker->add_option("--poll-seconds", o->poll_seconds, "Wait between looks when nothing is due")
       ->check(CLI::Range(1, 3600));
   worker->add_option("--retry-seconds", o->retry_seconds, "Wait before retrying a failed account")
       ->check(CLI::Range(0, 86400));
   worker->add_flag("--until-idle", o->until_idle, "Exit when no account is due");
-  worker->add_option("--max-syncs", o->max_syncs, "Exit after this many syncs")->check(CLI::Range(0, 1000000));
-  worker->add_option("--days", *days, "Usage window in days (default: each connection's)")->check(CLI::Range(1, 3650));
+  worker->add_option("--max-syncs", o->max_syncs, "Exit after this many syncs")
+      ->check(CLI::Range(0, 1000000));
+  worker->add_option("--days", *days, "Usage window in days (default: each connection's)")
+      ->check(CLI::Range(1, 3650));
   worker->add_flag("--json", ctx.json, "JSON output");
   auto* status = worker->add_subcommand("status", "Every account: due, lease holder, results");
   status->add_flag("--json", ctx.json, "JSON output");

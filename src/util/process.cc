@@ -27,9 +27,9 @@ bool LocalProcessIsGone(const std::string& name) {
   long pid = 0;
   auto [end, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
   if (ec != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 1) return false;
-  const size_t host_start = name.rfind(':', colon - 1);
-  const std::string host = name.substr(host_start == std::string::npos ? 0 : host_start + 1,
-                                       colon - (host_start == std::string::npos ? 0 : host_start + 1));
+  const size_t before_host = name.rfind(':', colon - 1);  // ends the prefix, if any
+  const size_t host_begin = before_host == std::string::npos ? 0 : before_host + 1;
+  const std::string host = name.substr(host_begin, colon - host_begin);
   const std::string here = HostName();
   if (here.empty() || host != here) return false;
   if (pid == static_cast<long>(::getpid())) return false;
