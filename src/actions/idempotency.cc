@@ -21,10 +21,6 @@ json ErrorJson(const Status& s) {
   return {{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}};
 }
 
-std::string ClaimOwner(const std::string& prefix) {
-  return ProcessName(prefix);
-}
-
 namespace {
 
 ActionAnswer Answer(const Result<ActionOutcome>& r) {

@@ -34,13 +34,12 @@ struct ActionAnswer {
 // The JSON of a failed action request: {"result": "refused"|"failed", "code", "error"}.
 nlohmann::json ErrorJson(const Status& s);
 
-// A name for this process in claims: "<prefix>:<host>:<pid>".
-std::string ClaimOwner(const std::string& prefix);
-
 // Runs `run` unless `key` was claimed before for this account. An empty key
-// runs it directly. A claim still running whose holder died on this machine
-// (util/process.h) is taken over and run here. The same key with another `request` is kInvalidArgument
-// (nothing runs). Claim store failures are returned (nothing runs).
+// runs it directly. `owner` names this process in the claim (ProcessName in
+// util/process.h). A claim still running whose holder died on this machine
+// is taken over and run here. The same key with another `request` is
+// kInvalidArgument (nothing runs). Claim store failures are returned
+// (nothing runs).
 Result<ActionAnswer> RunOnce(store::Store& store, const std::string& account, const std::string& key,
                              const nlohmann::json& request, const std::string& owner,
                              const std::function<Result<ActionOutcome>()>& run);

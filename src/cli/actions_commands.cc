@@ -1,13 +1,13 @@
 // `seatkeeper user create|delete|set-role`, `tickets reassign`, `offboard`
 // and `audit`: argument parsing and output around src/actions (which does
 // the permission check, dry-run, audit record and Zendesk error mapping).
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "actions/action.h"
 #include "actions/create_user.h"
@@ -20,6 +20,7 @@
 #include "cli/context.h"
 #include "cli/table.h"
 #include "util/log.h"
+#include "util/process.h"
 
 namespace sk::cli {
 namespace {
@@ -89,7 +90,7 @@ void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& r
     std::ostream* err = ctx.err;
     a.progress = [err](const std::string& line) { *err << "\r" << line << "\x1b[K" << std::flush; };
   }
-  auto answer = actions::RunOnce(**st, ctx.account, dry_run ? "" : key, request, actions::ClaimOwner("cli"),
+  auto answer = actions::RunOnce(**st, ctx.account, dry_run ? "" : key, request, ProcessName("cli"),
                                  [&] { return fn(a); });
   if (a.progress) *ctx.err << "\r\x1b[K" << std::flush;
   if (!answer.ok()) return PrintError(ctx, answer.status());

@@ -18,6 +18,7 @@
 #include "server/web_server.h"
 #include "sync/connection_client.h"
 #include "util/log.h"
+#include "util/process.h"
 
 namespace sk::server {
 namespace {
@@ -97,7 +98,7 @@ void WebServer::RegisterActionRoutes() {
     const std::string key = req.get_header_value("Idempotency-Key");
     auto answer =
         actions::RunOnce(*store_, account, a.dry_run ? "" : key, json{{"action", route}, {"body", *body}},
-                         actions::ClaimOwner("web"), [&] { return (*fn)(a); });
+                         ProcessName("web"), [&] { return (*fn)(a); });
     if (!answer.ok()) {
       metrics_.Add("seatkeeper_actions_total",
                    "action=\"" + Metrics::Label(route) + "\",result=\"" +
