@@ -120,13 +120,13 @@ Status Serve(Context& ctx, ServeArgs a) {
   if (o.web_root.empty()) spdlog::warn("web UI assets not found (use --web-root DIR); serving the API only");
   if (!has_password)
     spdlog::warn("no admin password is set; run `seatkeeper admin set-password --password-file -` to log in");
-  if (o.sync_at) spdlog::info("daily sync at {} in the connection's time zone", a.sync_at);
+  if (o.sync_at) spdlog::info("daily sync at {} in each account's time zone", a.sync_at);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("stopping (signal {}){}", sig,
-               web.sync_runner().running()
-                   ? "; waiting for the running sync to finish (a second signal quits at once)"
+               web.sync_runners().AnyRunning()
+                   ? "; waiting for the running syncs to finish (a second signal quits at once)"
                    : "");
   // A second signal ends the process at once.
   std::thread([signals]() mutable {
