@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "store/schema.h"
 #include "store/secret_box.h"
@@ -741,12 +743,15 @@ class SqliteStore final : public Store {
     bool operator==(const Bucket&) const = default;
   };
 
+  static constexpr size_t kDayScanRows = 256;
+
   // Caller holds mu_ and a transaction. Upserts the rows and counts each
   // (day, user) that had no activity before in day_summary.
   Status AddActivity(const std::string& account,
                      const std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity>& rows) {
     Statement& probe =
         db_->Prepared("SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? LIMIT 1");
+    Statement& day_users = db_->Prepared("SELECT DISTINCT user_id FROM activity WHERE account=? AND day=?");
     Statement& who =
         db_->Prepared("SELECT license, seat != 0 AND deleted = 0 FROM users WHERE account=? AND id=?");
     Statement& add = db_->Prepared(
@@ -756,17 +761,40 @@ class SqliteStore final : public Store {
         "WHEN excluded.evidence = '' OR length(evidence) - length(replace(evidence, ',', '')) >= 4 "
         "THEN evidence ELSE evidence || ',' || excluded.evidence END");
     SK_RETURN_IF_ERROR(probe.status());
+    SK_RETURN_IF_ERROR(day_users.status());
     SK_RETURN_IF_ERROR(who.status());
     SK_RETURN_IF_ERROR(add.status());
+    // Rows per day: a day with many users is checked with one scan of the
+    // day's index range instead of one seek per user (a sync batch covers a
+    // day or two of a large account).
+    std::map<DayNumber, size_t> per_day;
+    for (const auto& [key, pending] : rows) ++per_day[std::get<0>(key)];
+    std::optional<DayNumber> scanned_day;
+    std::unordered_set<int64_t> active_that_day;
+    std::unordered_map<int64_t, std::optional<std::pair<std::string, bool>>> buckets;
     std::map<std::tuple<DayNumber, std::string, bool>, int64_t> newly_active;
     for (auto it = rows.begin(); it != rows.end();) {
       const DayNumber day = std::get<0>(it->first);
       const int64_t user = std::get<1>(it->first);
-      probe.Reset();
-      probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
-      const bool was_active = probe.Step();
-      SK_RETURN_IF_ERROR(probe.status());
-      probe.Reset();
+      bool was_active = false;
+      if (per_day[day] >= kDayScanRows) {
+        if (scanned_day != day) {
+          active_that_day.clear();
+          day_users.Reset();
+          day_users.Bind(1, account).Bind(2, static_cast<int64_t>(day));
+          while (day_users.Step()) active_that_day.insert(day_users.Int(0));
+          SK_RETURN_IF_ERROR(day_users.status());
+          day_users.Reset();
+          scanned_day = day;
+        }
+        was_active = active_that_day.count(user) != 0;
+      } else {
+        probe.Reset();
+        probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
+        was_active = probe.Step();
+        SK_RETURN_IF_ERROR(probe.status());
+        probe.Reset();
+      }
       for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
         add.Reset();
         add.Bind(1, account)
@@ -777,11 +805,15 @@ class SqliteStore final : public Store {
         SK_RETURN_IF_ERROR(add.Run());
       }
       if (was_active) continue;
-      who.Reset();
-      who.Bind(1, account).Bind(2, user);
-      if (who.Step()) ++newly_active[{day, who.Text(0), who.Int(1) != 0}];
-      SK_RETURN_IF_ERROR(who.status());
-      who.Reset();
+      auto [b, inserted] = buckets.try_emplace(user);
+      if (inserted) {
+        who.Reset();
+        who.Bind(1, account).Bind(2, user);
+        if (who.Step()) b->second.emplace(who.Text(0), who.Int(1) != 0);
+        SK_RETURN_IF_ERROR(who.status());
+        who.Reset();
+      }
+      if (b->second) ++newly_active[{day, b->second->first, b->second->second}];
     }
     Statement& bump = db_->Prepared(
         "INSERT INTO day_summary(account, day, license, paid, users) VALUES(?,?,?,?,?) "

@@ -412,6 +412,44 @@ void ExpectSameSummary(const std::vector<DaySummary>& got, const std::vector<Day
   }
 }
 
+// A page with hundreds of users on one day (a sync batch of a large account):
+// users already active that day from an earlier page are not counted again,
+// new ones are, in their own license bucket, however the page mixes them.
+TEST_P(Conformance, ABigSameDayPageCountsOnlyUsersNewToTheDay) {
+  Page users;
+  for (int64_t id = 1; id <= 600; ++id)
+    users.users.push_back(id % 3 == 0 ? User(id, "light-agent", false) : User(id, "agent", true));
+  users.run_id = "run-1";
+  ASSERT_TRUE(store_->ApplyPage("default", users, 10).ok());
+  Page early;  // users 1..200 active on day 100 (ticket), 150..250 on day 101
+  for (int64_t id = 1; id <= 200; ++id) early.activity.push_back({id, 100, Kind::kTicket, 1, {}});
+  for (int64_t id = 150; id <= 250; ++id) early.activity.push_back({id, 101, Kind::kTicket, 1, {}});
+  ASSERT_TRUE(store_->ApplyPage("default", early, 20).ok());
+  Page big;  // day 100: 101..600, some with a second kind; day 101: 1 user
+  for (int64_t id = 101; id <= 600; ++id) {
+    big.activity.push_back({id, 100, Kind::kTicket, 2, {"e" + std::to_string(id)}});
+    if (id % 5 == 0) big.activity.push_back({id, 100, Kind::kLoginAudit, 1, {}});
+  }
+  big.activity.push_back({300, 101, Kind::kTicket, 1, {}});
+  ASSERT_TRUE(store_->ApplyPage("default", big, 30).ok());
+  auto got = store_->Summary("default", 99, 102);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameSummary(*got, RecomputedSummary(*store_, "default", 99, 102));
+  auto day = store_->Summary("default", 100, 100);
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ((*day)[0].active_users, 600);
+  EXPECT_EQ((*day)[0].by_license, (std::map<std::string, int>{{"agent", 400}, {"light-agent", 200}}));
+  auto next = store_->Summary("default", 101, 101);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ((*next)[0].active_users, 102);
+  auto usage = store_->Usage("default", 100, 100, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  int64_t tickets = 0;
+  for (const auto& row : *usage)
+    if (row.counts.count("ticket")) tickets += row.counts.at("ticket");
+  EXPECT_EQ(tickets, 200 + 2 * 500);
+}
+
 TEST_P(Conformance, SummaryEqualsRecomputationAfterPagesUserChangesAndOnceKeys) {
   auto check = [&](const char* when) {
     SCOPED_TRACE(when);

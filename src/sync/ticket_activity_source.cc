@@ -54,7 +54,7 @@ constexpr char kWalkKey[] = "usage:ticket_audits";
 constexpr int kArchiveGuardDays = 119;
 // Audits per walk transaction (ten pages): fewer commits, at most ten pages
 // re-read after a kill.
-constexpr int64_t kWalkCommitRecords = 1000;
+constexpr int64_t kWalkCommitRecords = 20000;
 
 struct Chunk {
   UnixTime from = 0;

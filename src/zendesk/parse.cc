@@ -4,8 +4,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -220,11 +220,18 @@ std::optional<std::string> SjOptStr(od::value v) {
 template <typename T, typename Fn>
 Result<T> WithSimdjson(std::string_view body, const char* what, Fn fn) {
   try {
-    simdjson::padded_string padded(body);
-    thread_local od::parser parser;  // reused: documents do not outlive this call
-    od::document doc = parser.iterate(padded);
+    // Both reused: documents do not outlive this call, and a copy into a buffer
+    // that keeps its capacity costs no allocation per page.
+    // An unusually large body does not stay allocated after its parse.
+    thread_local od::parser parser;
+    thread_local std::string padded;
+    padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+    padded.assign(body);
+    od::document doc =
+        parser.iterate(simdjson::padded_string_view(padded.data(), padded.size(), padded.capacity()));
     od::object top = doc.get_object();
     Result<T> r = fn(top);
+    if (padded.capacity() > (size_t{16} << 20)) std::string().swap(padded);
     return r;
   } catch (const simdjson::simdjson_error& e) {
     return BadResponse(std::string("Zendesk sent a body that is not valid JSON of the expected shape (") +

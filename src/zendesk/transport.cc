@@ -14,8 +14,22 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+struct BodySink {
+  CURL* curl;
+  std::string* body;
+};
+
 size_t WriteBody(char* data, size_t size, size_t n, void* userp) {
-  static_cast<std::string*>(userp)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(userp);
+  if (sink->body->empty()) {
+    // One allocation for the whole body (pages run to hundreds of KB; growing
+    // by doubling copies each one twice), with room for the JSON parser's padding.
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+        length > 0 && length < (curl_off_t{1} << 30))
+      sink->body->reserve(static_cast<size_t>(length) + 64);
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -78,7 +92,8 @@ TransportResult Transport::Perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "seatkeeper/" SK_VERSION);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  BodySink sink{curl, &body};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
 
