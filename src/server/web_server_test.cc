@@ -527,6 +527,24 @@ TEST_F(WebServerTest, HealthzNeedsNoLogin) {
   EXPECT_TRUE(j["last_sync_age_seconds"].is_null());
 }
 
+// The listening socket queues a burst of connections (a load test's 32, a
+// browser's reconnects) instead of httplib's 5, past which the kernel drops
+// them and clients wait out 200-800 ms retransmits. `ss` reports a listening
+// socket's backlog as its Send-Q.
+TEST_F(WebServerTest, ListensWithABacklogForBurstsOfConnections) {
+  const std::string cmd = "ss -ltnH 'sport = :" + std::to_string(port_) + "' 2>/dev/null";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int rc = ::pclose(p);
+  if (rc != 0 || out.empty()) GTEST_SKIP() << "ss (iproute2) is not available here";
+  std::smatch m;  // State Recv-Q Send-Q Local:Port ...
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(LISTEN\s+\d+\s+(\d+))"))) << out;
+  EXPECT_GE(std::stoi(m[1]), 128) << out;
+}
+
 TEST_F(WebServerTest, MetricsCountRequestsByRoute) {
   Client().Get("/healthz");
   Client().Get("/api/users/42");
