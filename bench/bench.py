@@ -55,7 +55,9 @@ ENDPOINTS = [
     ("incremental/users/cursor", "users", 1000, "incremental-exports-cursor"),
     ("deleted_users", "deleted_users", 100, "account"),
     ("incremental/ticket_events", "export_events", 1000, "incremental-exports"),
-    ("deleted_tickets", "deleted_tickets_30d", 100, "deleted-tickets-index"),
+    # Deleted tickets: the 30 days the list keeps on a first sync, the
+    # deletions since the previous sync on a daily one (set in run_size).
+    ("deleted_tickets", "deleted_tickets_needed", 100, "deleted-tickets-index"),
     ("audit_logs", "audit_logins", 100, "account"),
     ("help_center/incremental/articles", "articles", 100, "help-center"),
     # The audit walk reads every non-archived audit before the point where it
@@ -213,18 +215,30 @@ def buckets_of(ep, plan, budget, include_audit=True):
     return out
 
 
-def is_older(r, ep, split):
-    """A request for the part of the window before the last 7 days: export
-    pages starting before the split, and every audit-list page (the walk
-    never reads the last 7 days)."""
-    if split is None:
-        return False
-    if ep == "ticket_audits":
-        return True
-    if ep == "incremental/ticket_events":
-        q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
-        return int(q.get("start_time", ["0"])[0]) < split
-    return False
+def older_flags(requests, split):
+    """Per request: is it for the part of the window before the last 7 days?
+    Export pages starting before the split, every audit-list page (the walk
+    never reads the last 7 days), and the deleted-tickets pages after the
+    first run of them (newest first: the first run reaches back 7 days, the
+    run after the backfill reads the rest)."""
+    flags = []
+    deleted_runs, prev_deleted = 0, False
+    for r in requests:
+        ep = endpoint_of(r["path"]) if not r["path"].startswith("/_sim/") else None
+        older = False
+        if split is not None and ep is not None:
+            if ep == "ticket_audits":
+                older = True
+            elif ep == "incremental/ticket_events":
+                q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
+                older = int(q.get("start_time", ["0"])[0]) < split
+            elif ep == "deleted_tickets":
+                if not prev_deleted:
+                    deleted_runs += 1
+                older = deleted_runs > 1
+        prev_deleted = ep == "deleted_tickets"
+        flags.append(older)
+    return flags
 
 
 def sequential_minutes(requests, plan, budget, include_audit, split=None):
@@ -236,7 +250,7 @@ def sequential_minutes(requests, plan, budget, include_audit, split=None):
     t = 0.0
     windows = {}  # bucket -> [window start, used]
     last7 = 0.0
-    for r in requests:
+    for r, older in zip(requests, older_flags(requests, split)):
         if r["path"].startswith("/_sim/"):
             continue
         ep = endpoint_of(r["path"])
@@ -254,7 +268,7 @@ def sequential_minutes(requests, plan, budget, include_audit, split=None):
             t = wait_until
         for b, _ in bs:
             windows[b][1] += 1
-        if not is_older(r, ep, split):
+        if not older:
             last7 = t
     return t, last7
 
@@ -263,12 +277,10 @@ def seven_day_counts(requests, split):
     """Requests needed before the last 7 days are complete: everything but the
     ticket-event pages of the older chunk (start_time < split)."""
     counts = {}
-    for r in requests:
-        if r["path"].startswith("/_sim/"):
+    for r, older in zip(requests, older_flags(requests, split)):
+        if r["path"].startswith("/_sim/") or older:
             continue
         ep = endpoint_of(r["path"])
-        if is_older(r, ep, split):
-            continue
         counts[ep] = counts.get(ep, 0) + 1
     return counts
 
@@ -310,6 +322,7 @@ def run_size(name, args, bins):
         window_start = today0 - 89 * DAY
         split = today0 - 6 * DAY
         stats = sim.call("GET", "/_sim/stats?since=%d&since_7d=%d" % (window_start, split))
+        stats["deleted_tickets_needed"] = stats["deleted_tickets_30d"]
         res["stats_first"] = stats
 
         # ---- first sync
@@ -334,7 +347,8 @@ def run_size(name, args, bins):
         adv = sim.call("POST", "/_sim/advance", {"seconds": DAY, "activity": True})
         now2 = adv["now"]
         stats2 = sim.call("GET", "/_sim/stats?since=%d&since_7d=%d" % (before - 60, before - 60))
-        # Deleted tickets (30 days) and users are read in full every sync.
+        # Users are read in full every sync; deleted tickets back to the previous sync.
+        stats2["deleted_tickets_needed"] = stats2["deleted_tickets_since"]
         res["stats_daily"] = stats2
         env2 = dict(env, SEATKEEPER_NOW=str(now2))
         sim.call("DELETE", "/_sim/requests")

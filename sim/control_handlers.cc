@@ -132,9 +132,12 @@ void Stats(Ctx& c) {
     ++users;
     if (!u.active && !u.scrubbed) ++deleted_users;
   }
-  int64_t deleted_tickets = 0;
-  for (const auto& t : c.ds.tickets)
-    if (t.deleted_at != kNull && t.deleted_at >= c.now - 30 * 86400) ++deleted_tickets;
+  int64_t deleted_tickets = 0, deleted_tickets_since = 0;
+  for (const auto& t : c.ds.tickets) {
+    if (t.deleted_at == kNull || t.deleted_at < c.now - 30 * 86400) continue;
+    ++deleted_tickets;
+    if (t.deleted_at >= since) ++deleted_tickets_since;
+  }
   int64_t logins = 0;
   for (const auto& a : c.ds.audit)
     if (a.action == AuditAction::kLogin && a.at >= since && a.at < c.now) ++logins;
@@ -150,7 +153,7 @@ void Stats(Ctx& c) {
   SendJson(c, 200, {{"since", since}, {"now", c.now}, {"events", events}, {"events_7d", events_7d},
                     {"audits", audits}, {"audits_until", audits_until},
                     {"tickets_touched", tickets_touched}, {"users", users}, {"deleted_users", deleted_users},
-                    {"deleted_tickets_30d", deleted_tickets}, {"audit_logins", logins}, {"articles", articles},
+                    {"deleted_tickets_30d", deleted_tickets}, {"deleted_tickets_since", deleted_tickets_since}, {"audit_logins", logins}, {"articles", articles},
                     {"events_total", static_cast<int64_t>(c.ds.events.size())}});
 }
 

@@ -7,7 +7,7 @@ std::optional<std::string> ParseFault(const nlohmann::json& j, Fault* f) {
   try {
     if (j.contains("kind")) f->kind = j["kind"].get<std::string>();
     static const char* kKinds[] = {"status", "ip_restricted", "reset", "slow", "truncate", "invalid_utf8", "repeat_page",
-                                   "expired_cursor", "token_expired"};
+                                   "expired_cursor", "token_expired", "ignore_sort"};
     bool ok = false;
     for (const char* k : kKinds) ok = ok || f->kind == k;
     if (!ok) return "unknown fault kind " + f->kind;

@@ -37,6 +37,7 @@ struct Ctx {
   bool bearer = false;
   int64_t now = 0;
   bool repeat_page = false;
+  bool ignore_sort = false;  // fault: sort_by/sort_order have no effect
 
   bool is_admin() const { return user >= 0 && ds.users[user].role == "admin"; }
   int64_t ArgId(size_t i) const;  // 0 when not a number

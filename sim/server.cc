@@ -346,6 +346,7 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
     return;
   }
   c.repeat_page = fault && fault->kind == "repeat_page";
+  c.ignore_sort = fault && fault->kind == "ignore_sort";
   try {
     route->fn(c);
   } catch (const std::exception& e) {

@@ -17,14 +17,20 @@ bool Live(const Ticket& t) {
 }
 
 // CBP or OBP over ticket indexes in ascending id order.
+// `idx` is in the list's order; `cbp_key` gives each ticket a cursor key that
+// ascends in that order (default: its id, for lists sorted by id).
 void ServeTicketList(Ctx& c, const std::vector<int32_t>& idx, const char* key,
-                     const std::function<json(const Ticket&)>& render) {
+                     const std::function<json(const Ticket&)>& render,
+                     const std::function<Key(const Ticket&)>& cbp_key = nullptr) {
   json out;
   size_t b = 0, e = 0;
   if (WantsCbp(c.req)) {
     CbpRequest r;
     if (auto err = ParseCbp(c.req, 100, 100, &r)) return SendHttpError(c, *err);
-    auto keyfn = [&](size_t i) { return Key{c.ds.tickets[idx[i]].id, 0}; };
+    auto keyfn = [&](size_t i) {
+      const Ticket& t = c.ds.tickets[idx[i]];
+      return cbp_key ? cbp_key(t) : Key{t.id, 0};
+    };
     const Slice s = CbpSlice(idx.size(), keyfn, r, c.repeat_page);
     b = s.begin;
     e = s.end;
@@ -174,12 +180,16 @@ void DeletedTickets(Ctx& c) {
         t.deleted_at > c.now - kDeletedVisibleSeconds)
       idx.push_back(i);
   }
-  if (c.req.get_param_value("sort_by") == "deleted_at") {
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](int32_t a, int32_t b) { return c.ds.tickets[a].deleted_at < c.ds.tickets[b].deleted_at; });
-  }
-  if (c.req.get_param_value("sort_order") == "desc") std::reverse(idx.begin(), idx.end());
-  ServeTicketList(c, idx, "deleted_tickets", [&](const Ticket& t) { return DeletedTicketJson(c.ds, t); });
+  // sort_by=id|deleted_at (reference §6.5), sort_order=asc|desc; ties by id.
+  // CBP cursors follow the same order, so later pages continue the sort.
+  const bool by_deleted_at = !c.ignore_sort && c.req.get_param_value("sort_by") == "deleted_at";
+  const int64_t sign = !c.ignore_sort && c.req.get_param_value("sort_order") == "desc" ? -1 : 1;
+  auto sort_key = [&](const Ticket& t) {
+    return by_deleted_at ? Key{sign * t.deleted_at, sign * t.id} : Key{sign * t.id, 0};
+  };
+  std::sort(idx.begin(), idx.end(),
+            [&](int32_t a, int32_t b) { return sort_key(c.ds.tickets[a]) < sort_key(c.ds.tickets[b]); });
+  ServeTicketList(c, idx, "deleted_tickets", [&](const Ticket& t) { return DeletedTicketJson(c.ds, t); }, sort_key);
 }
 
 void UpdateMany(Ctx& c) {

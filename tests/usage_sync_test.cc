@@ -3,6 +3,7 @@
 // interrupted runs never double count; daily incremental syncs add exactly
 // the new day; plan differences show in capabilities.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sqlite3.h>
 
 #include "support/account.h"
@@ -119,6 +120,60 @@ TEST(UsageSync, DailyIncrementalSyncAddsExactlyTheNewDay) {
   for (const auto& r : acct.sim().Requests())
     if (r["path"].get<std::string>().find("/api/v2/incremental/ticket_events") == 0) ++ticket_event_requests;
   EXPECT_LE(ticket_event_requests, 3);
+}
+
+// Deleted tickets come newest first: a first sync reads each page of the
+// 30-day list once (the last 7 days before the backfill, the rest after it,
+// from the same cursor), a daily sync only back to the previous pass. When
+// the list ignores the sort, it is read to its end. Usage equals the truth.
+TEST(UsageSync, DeletedTicketsAreReadNewestFirstAndOnlyBackToThePreviousSync) {
+  zdsim::Options o = SmallAccount(11);
+  o.tickets_per_day = 180;  // a few hundred deletions in 30 days: several pages
+  Account acct(o, "deleted-tickets");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  auto requests = [&] {
+    std::vector<std::string> cursors;
+    for (const auto& r : acct.sim().Requests())
+      if (r["path"].get<std::string>().find("/api/v2/deleted_tickets") == 0)
+        cursors.push_back(r.value("query", r.value("url", std::string())));
+    return cursors;
+  };
+  auto visible_pages = [&] {
+    httplib::Client http(acct.sim().BaseUrl());
+    auto r = http.Get("/_sim/stats");
+    EXPECT_TRUE(r && r->status == 200);
+    int64_t n = nlohmann::json::parse(r->body)["deleted_tickets_30d"].get<int64_t>();
+    return (n + 99) / 100;
+  };
+  auto usage_is_truth = [&](const char* when) {
+    SCOPED_TRACE(when);
+    auto got = ProjectUsage(acct.Json({"usage"})), want = ProjectUsage(acct.sim().TruthUsage(90, "UTC"));
+    EXPECT_TRUE(got == want) << FirstDifference(got, want, {"date", "user_id"});
+  };
+
+  acct.sim().ClearRequests();
+  acct.Json({"sync"});
+  const int64_t pages = visible_pages();
+  ASSERT_GE(pages, 3) << "the account needs a list of several pages";
+  EXPECT_EQ(static_cast<int64_t>(requests().size()), pages) << "every page once, none twice";
+  usage_is_truth("first sync");
+
+  acct.Advance(86400, true);
+  acct.sim().ClearRequests();
+  acct.Json({"sync"});
+  EXPECT_LE(requests().size(), 2u) << "a daily sync reads back only to the previous one";
+  usage_is_truth("daily sync");
+
+  zdsim::Fault unsorted;
+  unsorted.kind = "ignore_sort";
+  unsorted.count = 1000;
+  unsorted.path = "/api/v2/deleted_tickets";
+  acct.sim().AddFault(unsorted);
+  acct.Advance(86400, true);
+  acct.sim().ClearRequests();
+  acct.Json({"sync"});
+  EXPECT_EQ(static_cast<int64_t>(requests().size()), visible_pages()) << "an unsorted list is read to its end";
+  usage_is_truth("unsorted list");
 }
 
 TEST(UsageSync, HelpCenterUnreadableMeansArticlesUnavailableAndSaysWhy) {

@@ -70,7 +70,9 @@ std::vector<std::unique_ptr<Source>> UsageSources();
 // part (last 7 days, then following the present) or the older part of the
 // window; they share one checkpoint.
 std::unique_ptr<Source> MakeTicketActivitySource(bool recent);
-std::unique_ptr<Source> MakeDeletedTicketsSource();
+// Deleted tickets, newest first: the last 7 days (recent) or the rest of the
+// 30 days the list keeps, back to the previous complete pass.
+std::unique_ptr<Source> MakeDeletedTicketsSource(bool recent);
 std::unique_ptr<Source> MakeArticlesSource();
 std::unique_ptr<Source> MakeAuditLogLoginsSource();
 

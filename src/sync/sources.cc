@@ -9,8 +9,9 @@ std::vector<std::unique_ptr<Source>> UsageSources() {
   s.push_back(MakeTicketActivitySource(/*recent=*/true));
   s.push_back(MakeArticlesSource());
   s.push_back(MakeAuditLogLoginsSource());
-  s.push_back(MakeDeletedTicketsSource());
+  s.push_back(MakeDeletedTicketsSource(/*recent=*/true));
   s.push_back(MakeTicketActivitySource(/*recent=*/false));
+  s.push_back(MakeDeletedTicketsSource(/*recent=*/false));
   return s;
 }
 

@@ -424,7 +424,8 @@ Result<CursorPage<TicketAudit>> Client::TicketAuditsOf(int64_t ticket_id, const 
 
 Result<CursorPage<DeletedTicket>> Client::DeletedTickets(const std::string& after_cursor) {
   return impl_->GetParsed<CursorPage<DeletedTicket>>(
-      "/api/v2/deleted_tickets.json?" + PageParams(100, after_cursor), Bucket::kDeletedTickets,
+      "/api/v2/deleted_tickets.json?sort_by=deleted_at&sort_order=desc&" + PageParams(100, after_cursor),
+      Bucket::kDeletedTickets,
       ParseDeletedTicketsPage);
 }
 

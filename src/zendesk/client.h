@@ -131,7 +131,7 @@ class Client {
   // /ticket_audits (CBP, oldest first, account bucket).
   Result<CursorPage<TicketAudit>> TicketAudits(const std::string& after_cursor, int page_size = 100);
   Result<CursorPage<TicketAudit>> TicketAuditsOf(int64_t ticket_id, const std::string& after_cursor);
-  // /deleted_tickets (CBP, 10/min bucket).
+  // /deleted_tickets (CBP, 10/min bucket), newest deletion first (sort_by=deleted_at, sort_order=desc).
   Result<CursorPage<DeletedTicket>> DeletedTickets(const std::string& after_cursor);
   // /incremental/tickets/cursor.
   Result<IncrementalPage<Ticket>> IncrementalTicketsCursor(std::optional<UnixTime> start_time,
