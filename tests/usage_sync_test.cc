@@ -122,6 +122,16 @@ TEST(UsageSync, DailyIncrementalSyncAddsExactlyTheNewDay) {
   EXPECT_LE(ticket_event_requests, 3);
 }
 
+// The /deleted_tickets requests in zdsim's log (path and query).
+std::vector<std::string> DeletedTicketsRequests(Account& acct) {
+  std::vector<std::string> out;
+  for (const auto& r : acct.sim().Requests()) {
+    std::string path = r["path"].get<std::string>();
+    if (path.find("/api/v2/deleted_tickets") == 0) out.push_back(path);
+  }
+  return out;
+}
+
 // Deleted tickets come newest first: a first sync reads each page of the
 // 30-day list once (the last 7 days before the backfill, the rest after it,
 // from the same cursor), a daily sync only back to the previous pass. When
@@ -131,13 +141,7 @@ TEST(UsageSync, DeletedTicketsAreReadNewestFirstAndOnlyBackToThePreviousSync) {
   o.tickets_per_day = 180;  // a few hundred deletions in 30 days: several pages
   Account acct(o, "deleted-tickets");
   ASSERT_EQ(acct.Connect().exit_code, 0);
-  auto requests = [&] {
-    std::vector<std::string> cursors;
-    for (const auto& r : acct.sim().Requests())
-      if (r["path"].get<std::string>().find("/api/v2/deleted_tickets") == 0)
-        cursors.push_back(r.value("query", r.value("url", std::string())));
-    return cursors;
-  };
+  auto requests = [&] { return DeletedTicketsRequests(acct); };
   auto visible_pages = [&] {
     httplib::Client http(acct.sim().BaseUrl());
     auto r = http.Get("/_sim/stats");
@@ -174,6 +178,28 @@ TEST(UsageSync, DeletedTicketsAreReadNewestFirstAndOnlyBackToThePreviousSync) {
   acct.Json({"sync"});
   EXPECT_EQ(static_cast<int64_t>(requests().size()), visible_pages()) << "an unsorted list is read to its end";
   usage_is_truth("unsorted list");
+}
+
+// The backfill continues the deleted tickets pass from the cursor the recent
+// part saved; when Zendesk rejects that cursor (400), the pass starts again
+// from the newest deletion and the sync still ends equal to the truth.
+TEST(UsageSync, ARejectedDeletedTicketsCursorRestartsThePass) {
+  zdsim::Options o = SmallAccount(12);
+  o.tickets_per_day = 180;
+  Account acct(o, "deleted-cursor");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  zdsim::Fault expired;
+  expired.kind = "expired_cursor";
+  expired.path = "/api/v2/deleted_tickets";
+  expired.skip = 1;  // the recent part's first page answers; the next request has a cursor
+  acct.sim().AddFault(expired);
+  acct.Json({"sync"});
+  auto requests = DeletedTicketsRequests(acct);
+  ASSERT_GE(requests.size(), 3u);
+  EXPECT_NE(requests[1].find("page%5Bafter%5D"), std::string::npos) << requests[1];
+  EXPECT_EQ(requests[2].find("page%5Bafter%5D"), std::string::npos) << "restarted from the top: " << requests[2];
+  auto got = ProjectUsage(acct.Json({"usage"})), want = ProjectUsage(acct.sim().TruthUsage(90, "UTC"));
+  EXPECT_TRUE(got == want) << FirstDifference(got, want, {"date", "user_id"});
 }
 
 TEST(UsageSync, HelpCenterUnreadableMeansArticlesUnavailableAndSaysWhy) {

@@ -18,6 +18,8 @@
 // Checkpoint (usage:deleted_tickets), committed with each page's deletions:
 // the pass in progress (its start, cursor and stop point) and the start of the
 // last complete pass. Re-reading a page after a kill counts nothing twice.
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 #include "sync/source.h"
@@ -86,8 +88,23 @@ class DeletedTicketsSource final : public Source {
     if (pass.sorted && pass.last_deleted_at && pass.last_deleted_at < stop) return Status::Ok();
 
     int64_t pages = 0, records = 0;
+    bool restarted = false;
     while (true) {
-      SK_ASSIGN_OR_RETURN(auto page, ctx.client->DeletedTickets(pass.cursor));
+      auto fetched = ctx.client->DeletedTickets(pass.cursor);
+      if (!fetched.ok() && !pass.cursor.empty() && !restarted &&
+          fetched.status().code() == Code::kInvalidRecord) {
+        // A saved cursor Zendesk no longer accepts (400): this pass starts over
+        // from the newest deletion; once keys keep re-read pages from counting twice.
+        spdlog::warn("deleted tickets: cursor rejected ({}); reading the list from the top",
+                     fetched.status().message());
+        restarted = true;
+        pass.cursor.clear();
+        pass.sorted = true;
+        pass.last_deleted_at = 0;
+        continue;
+      }
+      SK_RETURN_IF_ERROR(fetched.status());
+      auto& page = *fetched;
       ++pages;
       store::Page out;
       for (const auto& t : page.items) {
