@@ -360,9 +360,13 @@ class SqliteStore final : public Store {
     return tx.Commit();
   }
 
+  // On the writer's connection, whose page cache is capped: the query scans
+  // every user of the account, and through a reader's memory map that scan
+  // would stay resident (+100 MB peak RSS for a sync of 500,000 users).
   Result<std::vector<int64_t>> UnseenUsers(const std::string& account, const std::string& run_id) override {
-    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared(
+    std::lock_guard lock(mu_);
+    WriterUse use(db_.get());
+    Statement& s = db_->Prepared(
         "SELECT id FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
         "deleted_kind != 'permanent' ORDER BY id");
     s.Bind(1, account).Bind(2, run_id);
