@@ -39,6 +39,12 @@ struct Pass {
   bool sorted = true;         // every deletion so far no newer than the one before
   UnixTime last_deleted_at = 0;
 
+  // Reads the list from its newest deletion again.
+  void FromTheTop() {
+    cursor.clear();
+    sorted = true;
+    last_deleted_at = 0;
+  }
   nlohmann::json ToJson() const {
     return {{"read_until", read_until}, {"window_start", window_start},
             {"started", started},       {"cursor", cursor},
@@ -74,9 +80,7 @@ class DeletedTicketsSource final : public Source {
     if (pass.read_until >= ctx.now) return Status::Ok();  // completed earlier in this sync
     if (!pass.started) {
       pass.started = ctx.now;
-      pass.cursor.clear();
-      pass.sorted = true;
-      pass.last_deleted_at = 0;
+      pass.FromTheTop();
     }
     const UnixTime floor =
         pass.read_until ? std::max(ctx.window_start, pass.read_until - kOverlapSeconds) : ctx.window_start;
@@ -98,9 +102,7 @@ class DeletedTicketsSource final : public Source {
         spdlog::warn("deleted tickets: cursor rejected ({}); reading the list from the top",
                      fetched.status().message());
         restarted = true;
-        pass.cursor.clear();
-        pass.sorted = true;
-        pass.last_deleted_at = 0;
+        pass.FromTheTop();
         continue;
       }
       SK_RETURN_IF_ERROR(fetched.status());

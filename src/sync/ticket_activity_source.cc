@@ -52,8 +52,9 @@ constexpr char kChunksKey[] = "usage:ticket_events";
 constexpr char kWalkKey[] = "usage:ticket_audits";
 // The audit list is complete only for days no archived ticket can touch.
 constexpr int kArchiveGuardDays = 119;
-// Audits per walk transaction (ten pages): fewer commits, at most ten pages
-// re-read after a kill.
+// Audits per walk transaction (200 pages; every export page commits the walk's
+// batch first, too): fewer upserts of the same user-day and fewer commits, at
+// most 200 pages re-read after a kill.
 constexpr int64_t kWalkCommitRecords = 20000;
 
 struct Chunk {

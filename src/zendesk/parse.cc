@@ -222,7 +222,6 @@ Result<T> WithSimdjson(std::string_view body, const char* what, Fn fn) {
   try {
     // Both reused: documents do not outlive this call, and a copy into a buffer
     // that keeps its capacity costs no allocation per page.
-    // An unusually large body does not stay allocated after its parse.
     thread_local od::parser parser;
     thread_local std::string padded;
     padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
@@ -231,6 +230,7 @@ Result<T> WithSimdjson(std::string_view body, const char* what, Fn fn) {
         parser.iterate(simdjson::padded_string_view(padded.data(), padded.size(), padded.capacity()));
     od::object top = doc.get_object();
     Result<T> r = fn(top);
+    // An unusually large body does not stay allocated after its parse.
     if (padded.capacity() > (size_t{16} << 20)) std::string().swap(padded);
     return r;
   } catch (const simdjson::simdjson_error& e) {

@@ -23,11 +23,11 @@ size_t WriteBody(char* data, size_t size, size_t n, void* userp) {
   auto* sink = static_cast<BodySink*>(userp);
   if (sink->body->empty()) {
     // One allocation for the whole body (pages run to hundreds of KB; growing
-    // by doubling copies each one twice), with room for the JSON parser's padding.
+    // by doubling copies each one twice).
     curl_off_t length = -1;
     if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
         length > 0 && length < (curl_off_t{1} << 30))
-      sink->body->reserve(static_cast<size_t>(length) + 64);
+      sink->body->reserve(static_cast<size_t>(length));
   }
   sink->body->append(data, size * n);
   return size * n;
