@@ -12,7 +12,7 @@ clock), connect seatkeeper, run a 90-day first sync and one daily sync
      requests / limit), beside two baselines on the same account (per-ticket
      audits; ticket event export alone), and the time until the last 7 days
      are complete;
-  3. local cost of the seatkeeper process (wait4 rusage of the child): CPU and
+  3. local cost of the seatkeeper process (its own rusage, via measure_child.py): CPU and
      wall seconds per million ticket events, peak RSS; zdsim's serving rate;
   4. optionally `seatkeeper serve` under wrk on the large store.
 
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.parse
 import urllib.request
 
@@ -132,24 +133,34 @@ class Sim:
 
 
 def run_child(cmd, env, stdin_text=None):
-    """Runs cmd; returns (stdout, wall seconds, rusage of that child alone)."""
+    """Runs cmd; returns (stdout, wall seconds, rusage of that child alone).
+
+    The child runs under measure_child.py, which reports the child's own
+    rusage: measured from here, ru_maxrss would include this script's RSS
+    (Linux keeps the peak across exec)."""
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL,
-                         stdout=out, stderr=err)
-    if stdin_text:
-        p.stdin.write(stdin_text.encode())
-        p.stdin.close()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
+    fd, ru_path = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    launcher = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "measure_child.py"), ru_path]
+    try:
+        p = subprocess.Popen(launcher + list(cmd), env=env,
+                             stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL, stdout=out, stderr=err)
+        if stdin_text:
+            p.stdin.write(stdin_text.encode())
+            p.stdin.close()
+        p.wait()
+        with open(ru_path) as f:
+            m = json.load(f)
+    finally:
+        os.unlink(ru_path)
+    ru = types.SimpleNamespace(ru_utime=m["utime"], ru_stime=m["stime"], ru_maxrss=m["maxrss_kb"])
     out.seek(0)
     err.seek(0)
     text = out.read().decode()
     if p.returncode != 0:
         raise RuntimeError("%s failed (%d): %s %s" % (" ".join(cmd[:2]), p.returncode, text, err.read().decode()[-2000:]))
-    return text, wall, ru
+    return text, m["wall"], ru
 
 
 # ---------------------------------------------------------------- arithmetic
