@@ -158,6 +158,13 @@ constexpr const char* kUserColumns =
     "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
 constexpr int kUserColumnCount = 15;
 
+// A PostgreSQL array literal of ids, for `= ANY($n::bigint[])`.
+std::string IdArray(const std::vector<int64_t>& ids) {
+  std::string list = "{";
+  for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+  return list + "}";
+}
+
 UserRecord ReadUser(const pqxx::row& r, int c) {
   UserRecord u;
   u.id = Int(r[c + 0]);
@@ -315,7 +322,13 @@ class PostgresStore final : public Store {
   Status ApplyPage(const std::string& account, const Page& page, UnixTime seen_at) override {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
-      SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page.users, seen_at, page.run_id));
+      SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page.users, seen_at));
+      if (!page.run_id.empty() && !page.users.empty()) {
+        // The ids this page of the user pass saw (see Unseen); a new pass drops the last one's.
+        Exec(tx, "DELETE FROM user_pass WHERE account=$1 AND run<>$2", {P(account), P(page.run_id)});
+        Exec(tx, "INSERT INTO user_pass(account, run, ids) VALUES($1,$2,$3)",
+             {P(account), P(page.run_id), P(schema::JoinUserIds(page.users))});
+      }
       // The page's activity summed per (day, user, kind) first: one upsert per row.
       std::map<std::tuple<DayNumber, int64_t, Kind>, std::pair<int64_t, std::vector<std::string>>> rows;
       auto add = [&](const ActivityDelta& a) {
@@ -381,11 +394,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<int64_t> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& r : Exec(tx,
-                                "SELECT id FROM users WHERE account=$1 AND seen_run IS DISTINCT FROM $2 AND "
-                                "deleted_kind != 'permanent' ORDER BY id",
-                                {P(account), P(run_id)}))
-        out.push_back(Int(r[0]));
+      out = Unseen(tx, account, run_id);
       return Status::Ok();
     }));
     return out;
@@ -396,26 +405,28 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     int64_t n = 0;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      const std::vector<int64_t> gone = Unseen(tx, account, run_id);
+      n = static_cast<int64_t>(gone.size());
+      if (gone.empty()) return Status::Ok();
+      const std::string ids = IdArray(gone);
       // Those holding a paid seat lose it: their active days change bucket in day_summary.
       std::vector<int64_t> losing;
-      for (const auto& r : Exec(tx,
-                                "SELECT id FROM users WHERE account=$1 AND seen_run IS DISTINCT FROM $2 AND "
-                                "deleted_kind != 'permanent' AND seat <> 0 AND deleted = 0",
-                                {P(account), P(run_id)}))
+      for (const auto& r :
+           Exec(tx,
+                "SELECT id FROM users WHERE account=$1 AND id = ANY($2::bigint[]) AND seat <> 0 "
+                "AND deleted = 0",
+                {P(account), P(ids)}))
         losing.push_back(Int(r[0]));
       CountUserDays(tx, account, losing, -1);
       Exec(tx,
            "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, "
            "'deleted', "
-           "deleted_kind, 'permanent' FROM users WHERE account=$2 AND seen_run IS DISTINCT FROM $3 "
-           "AND deleted_kind != 'permanent'",
-           {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
-      auto r =
-          Exec(tx,
-               "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
-               "AND seen_run IS DISTINCT FROM $3 AND deleted_kind != 'permanent'",
-               {P(static_cast<int64_t>(seen_at)), P(account), P(run_id)});
-      n = static_cast<int64_t>(r.affected_rows());
+           "deleted_kind, 'permanent' FROM users WHERE account=$2 AND id = ANY($3::bigint[])",
+           {P(static_cast<int64_t>(seen_at)), P(account), P(ids)});
+      Exec(tx,
+           "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
+           "AND id = ANY($3::bigint[])",
+           {P(static_cast<int64_t>(seen_at)), P(account), P(ids)});
       CountUserDays(tx, account, losing, +1);
       return Status::Ok();
     }));
@@ -722,14 +733,35 @@ class PostgresStore final : public Store {
   }
 
  private:
-  // Inside the page's transaction.
+  // Users not seen by the user pass `run_id` (its user_pass rows, or the
+  // seen_run stamp that stores before schema 5 wrote) and not permanently
+  // deleted, by id.
+  std::vector<int64_t> Unseen(pqxx::work& tx, const std::string& account, const std::string& run_id) {
+    std::vector<int64_t> seen, out;
+    for (const auto& r :
+         Exec(tx, "SELECT ids FROM user_pass WHERE account=$1 AND run=$2", {P(account), P(run_id)}))
+      schema::SplitUserIds(r[0].c_str(), &seen);
+    std::sort(seen.begin(), seen.end());
+    for (const auto& r : Exec(tx,
+                              "SELECT id, seen_run IS NOT DISTINCT FROM $2 FROM users WHERE account=$1 AND "
+                              "deleted_kind != 'permanent' ORDER BY id",
+                              {P(account), P(run_id)})) {
+      const int64_t id = Int(r[0]);
+      if (!r[1].as<bool>() && !std::binary_search(seen.begin(), seen.end(), id)) out.push_back(id);
+    }
+    return out;
+  }
+
+  // Inside the page's transaction. A user whose stored record is unchanged is
+  // not written (a sync reads every user; rewriting them all left a dead
+  // tuple per user per sync).
   Status UpsertUsers(pqxx::work& tx, const std::string& account, const std::vector<UserRecord>& users,
-                     UnixTime seen_at, const std::string& run_id) {
+                     UnixTime seen_at) {
     if (users.empty()) return Status::Ok();
     // The stored versions of this page's users, in one query.
-    std::string ids = "{";
-    for (const auto& u : users) ids += (ids.size() > 1 ? "," : "") + std::to_string(u.id);
-    ids += "}";
+    std::vector<int64_t> page_ids;
+    for (const auto& u : users) page_ids.push_back(u.id);
+    const std::string ids = IdArray(page_ids);
     std::map<int64_t, UserRecord> stored;
     for (const auto& r :
          Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id = ANY($2::bigint[])",
@@ -752,6 +784,7 @@ class PostgresStore final : public Store {
     CountUserDays(tx, account, leaving, -1);
     for (const auto& u : users) {
       auto it = stored.find(u.id);
+      if (it != stored.end() && it->second == u) continue;
       bool changed = it == stored.end();
       if (it != stored.end()) {
         const UserRecord& old = it->second;
@@ -775,19 +808,17 @@ class PostgresStore final : public Store {
            "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, "
            "license, "
            "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
-           "changed_at, seen_run) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
+           "changed_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) "
            "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
            "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
            "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
            "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
            "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
-           "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at), "
-           "seen_run=COALESCE(excluded.seen_run, users.seen_run)",
+           "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at)",
            {P(account), P(u.id), P(u.name), P(u.email), P(u.role), role_type, P(u.custom_role_id),
             P(u.custom_role), P(u.license), P(u.seat), P(u.suspended), P(u.deleted), P(u.deleted_kind),
             P(u.last_login_at), P(static_cast<int64_t>(u.created_at)), P(static_cast<int64_t>(u.updated_at)),
-            P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param(),
-            run_id.empty() ? Param() : P(run_id)});
+            P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param()});
     }
     CountUserDays(tx, account, moving, +1);
     return Status::Ok();
@@ -797,9 +828,7 @@ class PostgresStore final : public Store {
   // `ids`, in the bucket of their current license and paid seat.
   void CountUserDays(pqxx::work& tx, const std::string& account, const std::vector<int64_t>& ids, int sign) {
     if (ids.empty()) return;
-    std::string list = "{";
-    for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
-    list += "}";
+    const std::string list = IdArray(ids);
     Exec(tx,
          "INSERT INTO day_summary(account, day, license, paid, users) "
          "SELECT $1, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "

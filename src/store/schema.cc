@@ -1,5 +1,6 @@
 #include "store/schema.h"
 
+#include <charconv>
 #include <iterator>
 
 namespace sk::store::schema {
@@ -18,7 +19,8 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  state TEXT NOT NULL DEFAULT 'not-connected', error TEXT NOT NULL DEFAULT '', updated_at {INT})",
           "CREATE TABLE users("
           "  account TEXT NOT NULL, id {INT} NOT NULL, name TEXT NOT NULL, email TEXT, role TEXT NOT NULL,"
-          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT NULL,"
+          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT "
+          "NULL,"
           "  suspended {INT} NOT NULL, deleted {INT} NOT NULL, deleted_kind TEXT NOT NULL DEFAULT '',"
           "  last_login_at {INT}, created_at {INT}, updated_at {INT}, first_seen_at {INT}, changed_at {INT},"
           "  seen_run TEXT,"
@@ -47,8 +49,10 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  expires_ms {INT} NOT NULL DEFAULT 0, not_before_ms {INT} NOT NULL DEFAULT 0,"
           "  successes {INT} NOT NULL DEFAULT 0, failures {INT} NOT NULL DEFAULT 0,"
           "  last_result TEXT NOT NULL DEFAULT '')",
-          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT NULL,"
-          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL DEFAULT '')",
+          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT "
+          "NULL,"
+          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL "
+          "DEFAULT '')",
           "CREATE INDEX sync_runs_account ON sync_runs(account, started_ms)",
       },
       // 3: idempotency claims of action requests (Idempotency-Key): one run per key.
@@ -71,6 +75,14 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "a.user_id "
           "GROUP BY a.account, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END",
           "CREATE INDEX users_paid ON users(account, seat, deleted)",
+      },
+      // 5: the ids each page of a full user pass saw (comma-joined, one row per
+      // page), kept until the next pass starts. Replaces stamping users.seen_run,
+      // which rewrote every user row on every sync; users.seen_run is still read
+      // so that a pass that was under way when the store was upgraded resumes.
+      {
+          "CREATE TABLE user_pass(account TEXT NOT NULL, run TEXT NOT NULL, ids TEXT NOT NULL)",
+          "CREATE INDEX user_pass_run ON user_pass(account, run)",
       },
   };
   return m;
@@ -107,6 +119,25 @@ std::string JoinEvidence(const std::vector<std::string>& v) {
     out += s;
   }
   return out;
+}
+
+std::string JoinUserIds(const std::vector<UserRecord>& users) {
+  std::string out;
+  for (const auto& u : users) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(u.id);
+  }
+  return out;
+}
+
+void SplitUserIds(std::string_view s, std::vector<int64_t>* out) {
+  while (!s.empty()) {
+    size_t c = s.find(',');
+    std::string_view one = s.substr(0, c);
+    int64_t id = 0;
+    if (std::from_chars(one.data(), one.data() + one.size(), id).ec == std::errc()) out->push_back(id);
+    s.remove_prefix(c == std::string_view::npos ? s.size() : c + 1);
+  }
 }
 
 std::vector<std::string> SplitEvidence(const std::string& s, size_t limit) {

@@ -9,8 +9,12 @@
 // engines record the version in meta(key='schema_version').
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "store/store.h"
 
 namespace sk::store::schema {
 
@@ -35,5 +39,10 @@ inline constexpr const char* kSyncRequestedKey = "sync_requested";
 // contain one). Split returns at most `limit` ids.
 std::string JoinEvidence(const std::vector<std::string>& ids);
 std::vector<std::string> SplitEvidence(const std::string& s, size_t limit);
+
+// The user_pass table's ids column: the page's user ids joined by commas.
+std::string JoinUserIds(const std::vector<UserRecord>& users);
+// Appends the ids of one user_pass row to `out`.
+void SplitUserIds(std::string_view s, std::vector<int64_t>* out);
 
 }  // namespace sk::store::schema

@@ -338,7 +338,8 @@ class SqliteStore final : public Store {
     WriterUse use(db_.get());
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(UpsertUsers(account, page.users, seen_at, page.run_id));
+    SK_RETURN_IF_ERROR(UpsertUsers(account, page.users, seen_at));
+    SK_RETURN_IF_ERROR(RecordSeen(account, page.users, page.run_id));
 
     // The page's activity summed per (day, user, kind) first: one upsert per row.
     std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity> rows;
@@ -360,20 +361,10 @@ class SqliteStore final : public Store {
     return tx.Commit();
   }
 
-  // On the writer's connection, whose page cache is capped: the query scans
-  // every user of the account, and through a reader's memory map that scan
-  // would stay resident (+100 MB peak RSS for a sync of 500,000 users).
   Result<std::vector<int64_t>> UnseenUsers(const std::string& account, const std::string& run_id) override {
     std::lock_guard lock(mu_);
     WriterUse use(db_.get());
-    Statement& s = db_->Prepared(
-        "SELECT id FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
-        "deleted_kind != 'permanent' ORDER BY id");
-    s.Bind(1, account).Bind(2, run_id);
-    std::vector<int64_t> out;
-    while (s.Step()) out.push_back(s.Int(0));
-    SK_RETURN_IF_ERROR(s.status());
-    return out;
+    return UnseenLocked(account, run_id);
   }
 
   Result<int64_t> MarkUnseenUsersDeleted(const std::string& account, const std::string& run_id,
@@ -382,33 +373,34 @@ class SqliteStore final : public Store {
     WriterUse use(db_.get());
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    {
+    SK_ASSIGN_OR_RETURN(auto gone, UnseenLocked(account, run_id));
+    Statement get(db_->handle(),
+                  "SELECT license, seat, deleted, deleted_kind FROM users WHERE account=? AND id=?");
+    Statement log(db_->handle(),
+                  "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,'deleted',?,"
+                  "'permanent')");
+    Statement mark(
+        db_->handle(),
+        "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=? WHERE account=? "
+        "AND id=?");
+    for (int64_t id : gone) {
+      get.Reset();
+      get.Bind(1, account).Bind(2, id);
+      if (!get.Step()) {
+        SK_RETURN_IF_ERROR(get.status());
+        continue;
+      }
+      const std::string license = get.Text(0), kind = get.Text(3);
+      const bool paid = get.Int(1) != 0 && get.Int(2) == 0;
       // They lose their paid seat: their active days move to the unpaid bucket.
-      Statement paid(
-          db_->handle(),
-          "SELECT id, license FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) AND "
-          "deleted_kind != 'permanent' AND seat != 0 AND deleted = 0");
-      paid.Bind(1, account).Bind(2, run_id);
-      std::vector<std::pair<int64_t, std::string>> losing;
-      while (paid.Step()) losing.emplace_back(paid.Int(0), paid.Text(1));
-      SK_RETURN_IF_ERROR(paid.status());
-      for (const auto& [id, license] : losing)
-        SK_RETURN_IF_ERROR(MoveUserDays(account, id, Bucket{license, true}, Bucket{license, false}));
+      if (paid) SK_RETURN_IF_ERROR(MoveUserDays(account, id, Bucket{license, true}, Bucket{license, false}));
+      log.Reset();
+      SK_RETURN_IF_ERROR(log.Bind(1, account).Bind(2, id).Bind(3, seen_at).Bind(4, kind).Run());
+      mark.Reset();
+      SK_RETURN_IF_ERROR(mark.Bind(1, seen_at).Bind(2, account).Bind(3, id).Run());
     }
-    Statement log(
-        db_->handle(),
-        "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, ?, 'deleted', "
-        "deleted_kind, 'permanent' FROM users WHERE account=? AND (seen_run IS NULL OR seen_run != ?) "
-        "AND deleted_kind != 'permanent'");
-    SK_RETURN_IF_ERROR(log.Bind(1, seen_at).Bind(2, account).Bind(3, run_id).Run());
-    Statement s(
-        db_->handle(),
-        "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=? WHERE account=? AND "
-        "(seen_run IS NULL OR seen_run != ?) AND deleted_kind != 'permanent'");
-    SK_RETURN_IF_ERROR(s.Bind(1, seen_at).Bind(2, account).Bind(3, run_id).Run());
-    int64_t n = db_->Changes();
     SK_RETURN_IF_ERROR(tx.Commit());
-    return n;
+    return static_cast<int64_t>(gone.size());
   }
 
   Result<std::vector<UserRecord>> AllUsers(const std::string& account) override {
@@ -853,9 +845,47 @@ class SqliteStore final : public Store {
     return Status::Ok();
   }
 
-  // Caller holds mu_ and a transaction.
-  Status UpsertUsers(const std::string& account, const std::vector<UserRecord>& users, UnixTime seen_at,
-                     const std::string& run_id) {
+  // Users not seen by the user pass `run_id` (its user_pass rows, or the
+  // seen_run stamp that stores before schema 5 wrote) and not permanently
+  // deleted, by id. On the writer's connection, whose page cache is capped:
+  // the query scans every user of the account, and through a reader's memory
+  // map that scan would stay resident (+100 MB peak RSS for 500,000 users).
+  // Caller holds mu_.
+  Result<std::vector<int64_t>> UnseenLocked(const std::string& account, const std::string& run_id) {
+    std::vector<int64_t> seen;
+    Statement& pass = db_->Prepared("SELECT ids FROM user_pass WHERE account=? AND run=?");
+    pass.Bind(1, account).Bind(2, run_id);
+    while (pass.Step()) schema::SplitUserIds(pass.Text(0), &seen);
+    SK_RETURN_IF_ERROR(pass.status());
+    std::sort(seen.begin(), seen.end());
+    Statement& s = db_->Prepared(
+        "SELECT id, seen_run IS ? FROM users WHERE account=? AND deleted_kind != 'permanent' ORDER BY id");
+    s.Bind(1, run_id).Bind(2, account);
+    std::vector<int64_t> out;
+    while (s.Step()) {
+      const int64_t id = s.Int(0);
+      if (s.Int(1) == 0 && !std::binary_search(seen.begin(), seen.end(), id)) out.push_back(id);
+    }
+    SK_RETURN_IF_ERROR(s.status());
+    return out;
+  }
+
+  // Records the ids a page of the user pass `run_id` saw; the first page of a
+  // new pass drops the previous pass's rows. Caller holds mu_ and a transaction.
+  Status RecordSeen(const std::string& account, const std::vector<UserRecord>& users,
+                    const std::string& run_id) {
+    if (run_id.empty() || users.empty()) return Status::Ok();
+    Statement& drop = db_->Prepared("DELETE FROM user_pass WHERE account=? AND run<>?");
+    SK_RETURN_IF_ERROR(drop.Bind(1, account).Bind(2, run_id).Run());
+    Statement& add = db_->Prepared("INSERT INTO user_pass(account, run, ids) VALUES(?,?,?)");
+    return add.Bind(1, account).Bind(2, run_id).Bind(3, schema::JoinUserIds(users)).Run();
+  }
+
+  // Caller holds mu_ and a transaction. A user whose stored record is
+  // unchanged is not written: a sync reads every user, and rewriting them all
+  // (500,000 rows spread over the table in the export's order) cost gigabytes
+  // of WAL a day.
+  Status UpsertUsers(const std::string& account, const std::vector<UserRecord>& users, UnixTime seen_at) {
     if (users.empty()) return Status::Ok();
     Statement& get = db_->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
     Statement& change =
@@ -863,14 +893,13 @@ class SqliteStore final : public Store {
     Statement& put = db_->Prepared(
         "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
         "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
-        "changed_at, seen_run) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "changed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
         "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
         "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
         "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
         "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
-        "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at), "
-        "seen_run=COALESCE(excluded.seen_run, seen_run)");
+        "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at)");
     SK_RETURN_IF_ERROR(get.status());
     SK_RETURN_IF_ERROR(change.status());
     SK_RETURN_IF_ERROR(put.status());
@@ -881,6 +910,7 @@ class SqliteStore final : public Store {
       std::optional<UserRecord> old;
       if (get.Step()) old = ReadUser(get, 0);
       SK_RETURN_IF_ERROR(get.status());
+      if (old && *old == u) continue;
       if (old) was = Bucket{old->license, old->seat && !old->deleted};
       bool changed = !old;
       if (old) {
@@ -918,10 +948,6 @@ class SqliteStore final : public Store {
         put.Bind(18, seen_at);
       else
         put.BindNull(18);
-      if (run_id.empty())
-        put.BindNull(19);
-      else
-        put.Bind(19, run_id);
       SK_RETURN_IF_ERROR(put.Run());
       const Bucket now{u.license, u.seat && !u.deleted};
       if (was != now) SK_RETURN_IF_ERROR(MoveUserDays(account, u.id, was, now));

@@ -64,6 +64,7 @@ struct UserRecord {
   std::optional<UnixTime> last_login_at;
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
+  bool operator==(const UserRecord&) const = default;
 };
 
 // Activity kinds as stored; reported sources are ticket, article, login.

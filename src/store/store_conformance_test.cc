@@ -264,6 +264,36 @@ TEST_P(Conformance, UserChangesAreRecordedAndVanishedUsersMarkedDeleted) {
   EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "run2", 31), 0);
 }
 
+// A user pass spans many pages (and may resume after a crash): every page's
+// users count as seen by it, and a new pass starts from nobody seen.
+TEST_P(Conformance, AUserPassRemembersEveryPageItSaw) {
+  Page a;
+  a.run_id = "pass1";
+  a.users = {User(1, "agent", true), User(2, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", a, 10).ok());
+  Page b = a;
+  b.users = {User(3, "agent", true), User(4, "end-user", false)};
+  ASSERT_TRUE(store_->ApplyPage("default", b, 10).ok());
+  Page other = a;  // another account's pass is separate
+  other.run_id = "pass9";
+  ASSERT_TRUE(store_->ApplyPage("two", other, 10).ok());
+  EXPECT_TRUE(store_->UnseenUsers("default", "pass1")->empty());
+  // The next pass: unchanged users on two pages, user 4 missing.
+  Page c = a;
+  c.run_id = "pass2";
+  ASSERT_TRUE(store_->ApplyPage("default", c, 20).ok());
+  EXPECT_EQ(*store_->UnseenUsers("default", "pass2"), (std::vector<int64_t>{3, 4}));
+  Page d = c;
+  d.users = {User(3, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", d, 20).ok());
+  EXPECT_EQ(*store_->UnseenUsers("default", "pass2"), std::vector<int64_t>{4});
+  EXPECT_EQ(*store_->UnseenUsers("two", "pass9"), std::vector<int64_t>{}) << "accounts are isolated";
+  EXPECT_EQ(*store_->MarkUnseenUsersDeleted("default", "pass2", 21), 1);
+  EXPECT_EQ((*store_->GetUser("default", 4))->deleted_kind, "permanent");
+  EXPECT_EQ((*store_->GetUser("default", 3))->deleted_kind, "");
+  EXPECT_FALSE((*store_->GetUser("two", 1))->deleted);
+}
+
 TEST_P(Conformance, UserFieldsRoundTrip) {
   UserRecord u = User(7, "agent", true);
   u.email.reset();
