@@ -133,6 +133,12 @@ TEST(HostileInput, BadArgumentsExitTwoAndSendNothing) {
       {"connect", "--url", url, "--allow-local", "--api-budget", "ten"},
       {"connect", "--url", url, "--allow-local", "--timezone", "Mars/Olympus_Mons"},
       {"connect", "--url", url, "--allow-local"},  // no way to authenticate
+      // account names the web API could not address
+      {"--account", "acme corp", "status"},
+      {"--account", "", "sync"},
+      {"--account", "../other", "users"},
+      {"--account", std::string(65, 'a'), "status"},
+      {"connect", "--url", url, "--allow-local", "--name", "-acme", "--oauth-token-file", "-"},
       {"users", "--role", "boss"},
       {"users", "--license", "gold"},
       {"user", "set-role", agent, "--role", "boss"},

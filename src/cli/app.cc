@@ -83,7 +83,8 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
   app.set_version_flag("--version",
                        std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
-  app.add_option("--account", ctx.account, "Which connected Zendesk account (default: default)");
+  app.add_option("--account", ctx.account, "Which connected Zendesk account (default: default)")
+      ->check(CLI::Validator(AccountNameError, "NAME"));
   std::string log_format, log_level;
   app.add_option("--log-format", log_format, "Log lines on standard error: text or json")
       ->check(CLI::IsMember({"text", "json"}));

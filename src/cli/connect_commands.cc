@@ -122,7 +122,8 @@ void RegisterConnectCommands(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<ConnectArgs>();
   auto* connect = app.add_subcommand("connect", "Connect a Zendesk account and run the preflight checklist");
   connect->add_option("--url", args->url, "https://<subdomain>.zendesk.com")->required();
-  connect->add_option("--name", ctx.account, "Name of this account in the store (same as --account)");
+  connect->add_option("--name", ctx.account, "Name of this account in the store (same as --account)")
+      ->check(CLI::Validator(AccountNameError, "NAME"));
   connect->add_option("--client-id", args->client_id, "OAuth client id (client-credentials grant)");
   connect->add_option("--client-secret-file", args->client_secret_file, "File holding the OAuth client secret, - for stdin (or ZENDESK_CLIENT_SECRET)");
   connect->add_option("--oauth-token-file", args->oauth_token_file, "File holding an OAuth access token, - for stdin (or ZENDESK_OAUTH_TOKEN)");

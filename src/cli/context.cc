@@ -56,6 +56,11 @@ void Context::Warn(const std::string& w) {
   }
 }
 
+std::string AccountNameError(std::string& name) {
+  if (store::ValidAccountName(name)) return "";
+  return "account names are " + std::string(store::kAccountNameRule);
+}
+
 void ExitOnLostLease(const store::Lease& lease) {
   spdlog::critical("lease on {} lost while syncing: exiting so that two processes never sync one account",
                    lease.account);

@@ -51,6 +51,10 @@ struct Context {
 // checkpoints); a supervisor restarts a server or worker.
 [[noreturn]] void ExitOnLostLease(const store::Lease& lease);
 
+// The check of --account and --name (CLI11 validator shape): "" when `name`
+// can name an account, else why not (the web API refuses other names).
+std::string AccountNameError(std::string& name);
+
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats

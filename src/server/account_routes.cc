@@ -45,20 +45,11 @@ Result<json> SeatCounts(store::Store& st, const store::Connection& c) {
 
 }  // namespace
 
-bool ValidAccountName(const std::string& name) {
-  if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != '@')
-      return false;
-  return true;
-}
-
 Result<std::string> WebServer::AccountOf(const httplib::Request& req, bool allow_new) {
   auto name = QueryString(req, "account");
   if (!name) return opt_.account;
-  if (!ValidAccountName(*name))
-    return InvalidArgument(
-        "account must be 1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit");
+  if (!store::ValidAccountName(*name))
+    return InvalidArgument(std::string("account must be ") + store::kAccountNameRule);
   if (*name == opt_.account || allow_new) return *name;
   SK_ASSIGN_OR_RETURN(auto conn, store_->GetConnection(*name));
   if (!conn)

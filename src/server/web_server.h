@@ -74,10 +74,6 @@ struct Route {
   nlohmann::json body_example;
 };
 
-// Whether `name` can name an account in a request: 1 to 64 characters, each
-// a letter, digit, '.', '_', '-' or '@', the first a letter or digit.
-bool ValidAccountName(const std::string& name);
-
 class WebServer {
  public:
   // `store` must outlive the server and be safe to use from several threads.

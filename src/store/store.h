@@ -21,6 +21,21 @@
 
 namespace sk::store {
 
+// Whether `name` can name an account (the CLI's --account/--name, the web
+// API's ?account=): 1 to 64 characters, each a letter, digit, '.', '_', '-'
+// or '@', the first a letter or digit.
+inline bool ValidAccountName(const std::string& name) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (name.empty() || name.size() > 64 || !alnum(name[0])) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '.' && c != '_' && c != '-' && c != '@') return false;
+  return true;
+}
+inline constexpr const char* kAccountNameRule =
+    "1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit";
+
 struct Connection {
   std::string account = "default";
   std::string url;        // validated base URL
