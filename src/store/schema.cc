@@ -19,8 +19,7 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  state TEXT NOT NULL DEFAULT 'not-connected', error TEXT NOT NULL DEFAULT '', updated_at {INT})",
           "CREATE TABLE users("
           "  account TEXT NOT NULL, id {INT} NOT NULL, name TEXT NOT NULL, email TEXT, role TEXT NOT NULL,"
-          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT "
-          "NULL,"
+          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT NULL,"
           "  suspended {INT} NOT NULL, deleted {INT} NOT NULL, deleted_kind TEXT NOT NULL DEFAULT '',"
           "  last_login_at {INT}, created_at {INT}, updated_at {INT}, first_seen_at {INT}, changed_at {INT},"
           "  seen_run TEXT,"
@@ -49,10 +48,8 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  expires_ms {INT} NOT NULL DEFAULT 0, not_before_ms {INT} NOT NULL DEFAULT 0,"
           "  successes {INT} NOT NULL DEFAULT 0, failures {INT} NOT NULL DEFAULT 0,"
           "  last_result TEXT NOT NULL DEFAULT '')",
-          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT "
-          "NULL,"
-          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL "
-          "DEFAULT '')",
+          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT NULL,"
+          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL DEFAULT '')",
           "CREATE INDEX sync_runs_account ON sync_runs(account, started_ms)",
       },
       // 3: idempotency claims of action requests (Idempotency-Key): one run per key.
