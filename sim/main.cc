@@ -40,6 +40,22 @@ void AddGenerationFlags(CLI::App* app, zdsim::Options& o, std::string& now, std:
   app->add_option("--help-center", help_center, "Help Center enabled (true|false)")
       ->check(CLI::IsMember({"true", "false"}))
       ->capture_default_str();
+  app->add_option("--archive-after-days", o.archive_after_days, "closed tickets are archived after N days")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  // Zendesk behaviours (issue #20): on by default, each can be turned off.
+  auto& q = o.quirks;
+  app->add_flag("--no-api-use-touches-user{false}", q.api_use_touches_user,
+                "API-token/basic requests do not move the caller's last_login_at/updated_at");
+  app->add_flag("--no-audits-omit-deleted{false}", q.audits_omit_deleted,
+                "/ticket_audits keeps the audits of soft-deleted tickets");
+  app->add_flag("--no-agent-change-moves-tickets{false}", q.agent_change_moves_tickets,
+                "deleting or downgrading an agent leaves their tickets alone");
+  app->add_flag("--no-expiring-oauth-tokens{false}", q.expiring_oauth_tokens,
+                "OAuth tokens never expire unless the client asks");
+  app->add_flag("--no-api-token-lapse{false}", q.api_token_lapse, "API tokens unused for 30 days keep working");
+  app->add_flag("--no-rate-limit-header-variants{false}", q.rate_limit_header_variants,
+                "only X-Rate-Limit and ratelimit-* headers");
 }
 
 bool ResolveNow(const std::string& now, zdsim::Options& o) {

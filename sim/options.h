@@ -24,6 +24,36 @@ struct Options {
   std::string subdomain = "acme";
   std::string edge_zone = "Europe/Berlin";
   bool help_center = true;
+
+  // Zendesk behaviours that are unkind to a client (issue #20), each on by
+  // default as Zendesk has it, each with a `--no-...` flag (zdsim --help) so a
+  // test can show what the product does without it. Sources: the reference's
+  // notes marked "added/corrected 2026-12".
+  struct Quirks {
+    // Requests with an API token or basic auth move the caller's last_login_at
+    // and updated_at (so the connecting user of an API-token connection is
+    // always inside the exports' omitted last minute). --no-api-use-touches-user
+    bool api_use_touches_user = true;
+    // /ticket_audits leaves out the audits of soft-deleted tickets (zenpy
+    // recording). --no-audits-omit-deleted
+    bool audits_omit_deleted = true;
+    // Deleting an agent or downgrading one to end user hands their open
+    // tickets to the acting admin; downgrading to light agent/contributor
+    // unassigns their non-solved tickets. --no-agent-change-moves-tickets
+    bool agent_change_moves_tickets = true;
+    // OAuth clients get expiring tokens (access 30 min, refresh 30 days) unless
+    // they ask otherwise. --no-expiring-oauth-tokens
+    bool expiring_oauth_tokens = true;
+    // API tokens unused for 30 days are switched off. --no-api-token-lapse
+    bool api_token_lapse = true;
+    // Rate-limit headers in every recorded spelling (x-rate-limit, ratelimit-*,
+    // rate-limit-*, zendesk-ratelimit-*, zendesk-rate-limit-*), varying by
+    // endpoint as recordings show. --no-rate-limit-header-variants
+    bool rate_limit_header_variants = true;
+  } quirks;
+  // Closed tickets are archived this many days after closing (Zendesk: 120,
+  // sooner on very busy accounts, 3 on sandboxes). --archive-after-days
+  int archive_after_days = 120;
 };
 
 inline bool IsEnterprise(const Options& o) { return o.plan == "enterprise" || o.plan == "enterprise-plus"; }
