@@ -146,8 +146,23 @@ void Dataset::PlanSignIns(int64_t from, int64_t to, Rng& rng) {
   // 30% of end users sign in to the Help Center over the generated history.
   const double end_user_p =
       std::min(1.0, 0.3 * static_cast<double>(to - from) / (static_cast<double>(opt_.days + 20) * kDay));
+  // Integration accounts' API use: its own random sequence (the account's
+  // other activity stays as it was without them).
+  Rng api_rng(opt_.seed ^ 0x1A7E6A7E ^ static_cast<uint64_t>(from));
   for (int32_t i = 0; i < static_cast<int32_t>(users.size()); ++i) {
     User& u = users[i];
+    if (u.integration) {
+      // A request with the integration's API token on most days: last_login_at
+      // moves (and, with the quirk, updated_at); no sign-in, no audit record.
+      for (int64_t d = first_day; d <= last_day; ++d) {
+        if (!api_rng.Chance(0.7)) continue;
+        const int64_t at = d * kDay + api_rng.Range(0, kDay - 1);
+        if (at < from || at > to || at < u.created_at || !u.active) continue;
+        if (u.last_login_at == kNull || at > u.last_login_at) u.last_login_at = at;
+        if (opt_.quirks.api_use_touches_user) u.updated_at = std::max(u.updated_at, at);
+      }
+      continue;
+    }
     if (u.license == License::kEndUser) {
       // End users sign in to the Help Center: only last_login_at shows it.
       if (rng.Chance(end_user_p)) {

@@ -22,7 +22,15 @@ std::optional<int64_t> TimeValue(const json& v) {
   return std::nullopt;
 }
 
-void TruthUsers(Ctx& c) { SendJson(c, 200, TruthUsersJson(c.ds)); }
+void TruthUsers(Ctx& c) {
+  const int days = static_cast<int>(ParamInt(c, "days").value_or(90));
+  const std::string tz = c.req.has_param("tz") ? c.req.get_param_value("tz") : "UTC";
+  try {
+    SendJson(c, 200, TruthUsersJson(c.ds, c.s.served, c.now, days, tz));
+  } catch (const std::exception& e) {
+    SendError(c, 400, "InvalidValue", e.what());
+  }
+}
 
 void TruthUsage(Ctx& c) {
   const int days = static_cast<int>(ParamInt(c, "days").value_or(c.ds.options().days));

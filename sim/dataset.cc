@@ -343,6 +343,40 @@ void Dataset::GenerateUsers(Rng& rng, int64_t now) {
     }
     AddUser(std::move(u));
   }
+  AddIntegrationAgents(now);
+}
+
+void Dataset::AddIntegrationAgents(int64_t now) {
+  // Integration accounts: staff whose API token a tool uses every day; they
+  // never sign in, so on plans with the audit log their only trace is
+  // last_login_at (and updated_at) moving with API use (PlanSignIns). Added
+  // after every other user, without the generation's random sequence, so the
+  // rest of the account is the same as without them.
+  const int n = std::max(3, opt_.agents) >= 12 ? 2 : 1;
+  struct Spec {
+    const char* name;
+    const char* slug;
+    const char* role;
+  };
+  static const Spec kSpecs[] = {{"Jira Integration", "jira.integration", "agent"},
+                                {"Reporting Bot", "reporting.bot", "admin"}};
+  for (int k = 0; k < n; ++k) {
+    User u;
+    u.name = kSpecs[k].name;
+    u.email = std::string(kSpecs[k].slug) + "@" + opt_.subdomain + ".test";
+    u.created_at = now - static_cast<int64_t>(opt_.days + 25 + 400 + 30 * k) * kDay;
+    u.updated_at = u.created_at;
+    u.organization_id = 360000200000;
+    u.default_group_id = 360001234567;
+    u.role = kSpecs[k].role;
+    if (u.role == "admin") {
+      if (const Role* a = RoleByName("Admin")) u.custom_role_id = a->id;
+    }
+    Relicense(u);
+    u.activity = 0;
+    u.integration = true;
+    AddUser(std::move(u));
+  }
 }
 
 void Dataset::AddAudit(int64_t at, int32_t actor, int32_t source, AuditAction action, uint8_t detail) {

@@ -67,6 +67,7 @@ class Dataset {
  private:
   void GenerateRoles(Rng& rng);
   void GenerateUsers(Rng& rng, int64_t now);
+  void AddIntegrationAgents(int64_t now);
   void BuildPools();
   void PlanTickets(int64_t from, int64_t to, Rng& rng);
   void PlanTicket(int64_t t0, Rng& rng, int forced_actor = -1);

@@ -105,15 +105,14 @@ int main(int argc, char** argv) {
 
   if (*truth) {
     zdsim::SimCore core(o);
-    if (what == "users") {
-      std::cout << zdsim::TruthUsersJson(*core.ds).dump(2) << "\n";
-      return 0;
-    }
     const zdsim::ServedLogins served = assume_served ? zdsim::AssumeAllServed(*core.ds) : zdsim::ServedLogins{};
+    const int days = window_days > 0 ? window_days : o.days;
     try {
-      std::cout << zdsim::TruthUsageJson(*core.ds, served, core.Now(), window_days > 0 ? window_days : o.days, tz)
-                       .dump(2)
-                << "\n";
+      if (what == "users") {
+        std::cout << zdsim::TruthUsersJson(*core.ds, served, core.Now(), days, tz).dump(2) << "\n";
+        return 0;
+      }
+      std::cout << zdsim::TruthUsageJson(*core.ds, served, core.Now(), days, tz).dump(2) << "\n";
     } catch (const std::exception& e) {
       std::cerr << "zdsim: " << e.what() << "\n";
       return 2;

@@ -43,6 +43,7 @@ struct User {
   bool chat_only = false;
   bool owner = false;
   bool api_caller = false;     // authenticated API calls itself
+  bool integration = false;    // generated integration account: API use only, never signs in
   uint8_t activity = 0;        // generation: 0 idle, 1 low, 2 normal, 3 busy
   std::string time_zone = "UTC";
   std::string iana_time_zone = "Etc/UTC";

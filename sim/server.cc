@@ -1,8 +1,9 @@
 #include "server.h"
 
-#include <stdexcept>
-
 #include <httplib.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 #include "handlers.h"
 #include "render.h"
@@ -288,7 +289,13 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
       c.bearer = a.bearer;
       User& u = s.ds->users[a.user];
       u.api_caller = true;
-      if (a.basic) u.last_login_at = c.now;  // Zendesk bumps it on API token use
+      if (a.basic && s.opt.quirks.api_use_touches_user) {
+        // Zendesk moves last_login_at on every API-token request, and (recorded)
+        // updated_at with it, so the caller is always inside the exports'
+        // omitted last minute.
+        u.last_login_at = c.now;
+        u.updated_at = std::max(u.updated_at, c.now);
+      }
       const bool write = req.method != "GET" && req.method != "HEAD";
       if (a.bearer && !HasScope(a.scopes, write ? "write" : "read")) {
         SendError(c, 403, "Forbidden",
@@ -361,10 +368,10 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   finish();
 }
 
-json Simulator::TruthUsers() const {
+json Simulator::TruthUsers(int window_days, const std::string& tz) const {
   std::lock_guard<std::mutex> lk(core_->mu);
   core_->Tick();
-  return TruthUsersJson(*core_->ds);
+  return TruthUsersJson(*core_->ds, core_->served, core_->Now(), window_days, tz);
 }
 
 json Simulator::TruthUsage(int window_days, const std::string& tz) const {

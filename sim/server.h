@@ -38,7 +38,8 @@ class Simulator {
   int64_t Now() const;
 
   // Ground truth (see /_sim/truth/*).
-  nlohmann::json TruthUsers() const;
+  // probable_integration is judged over the usage window (window_days up to now, in tz).
+  nlohmann::json TruthUsers(int window_days = 90, const std::string& tz = "UTC") const;
   nlohmann::json TruthUsage(int window_days, const std::string& tz) const;
   // Log of Zendesk requests (see /_sim/requests).
   nlohmann::json Requests() const;

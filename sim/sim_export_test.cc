@@ -20,7 +20,10 @@ TEST(ZdsimExports, UsersCursorWalkIncludesDeletedUsers) {
   sim.Start();
   auto cli = AdminClient(sim);
   std::set<int64_t> want;
-  for (const auto& u : sim.TruthUsers()) want.insert(u["id"].get<int64_t>());
+  // Every user but the caller: its API-token requests move its updated_at
+  // into the export's omitted last minute (quirk api_use_touches_user).
+  for (const auto& u : sim.TruthUsers())
+    if (u["id"] != sim.AdminId()) want.insert(u["id"].get<int64_t>());
   std::set<int64_t> got;
   std::string next = "/api/v2/incremental/users/cursor.json?start_time=0&per_page=50";
   for (int guard = 0; guard < 100; ++guard) {

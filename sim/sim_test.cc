@@ -58,7 +58,7 @@ TEST(ZdsimDataset, LargeAccountGeneratesQuickly) {
   Simulator sim(o);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 5.0);  // Debug build; Release is far faster
-  EXPECT_EQ(sim.TruthUsers().size(), 25000u);
+  EXPECT_EQ(sim.TruthUsers().size(), 25002u);  // + the 2 integration agents
 }
 
 class ZdsimServer : public ::testing::Test {
@@ -122,7 +122,10 @@ TEST_F(ZdsimServer, IncrementalRejectsTooRecentStartTime) {
   EXPECT_EQ(r->status, 200);
   json j = Body(r);
   EXPECT_TRUE(j["end_of_stream"].get<bool>());
-  EXPECT_EQ(j["users"].size(), sim_->TruthUsers().size());  // deleted users included
+  // Deleted users included; the caller is not: its API-token requests move its
+  // updated_at into the omitted last minute (quirk api_use_touches_user).
+  EXPECT_EQ(j["users"].size(), sim_->TruthUsers().size() - 1);
+  for (const auto& u : j["users"]) EXPECT_NE(u["id"], sim_->AdminId());
 }
 
 TEST_F(ZdsimServer, AnonymousUsersMe) {
@@ -423,6 +426,67 @@ TEST_F(ZdsimServer, ServedLastLoginIsEvidenceOnEveryPlan) {
   EXPECT_FALSE(has_login());
   ASSERT_EQ(cli_->Get(("/api/v2/users/" + std::to_string(uid)).c_str())->status, 200);
   EXPECT_TRUE(has_login());
+}
+
+// Quirk api_use_touches_user (reference §2.1, added 2026-12): a request
+// with an API token moves the caller's last_login_at and updated_at; with
+// --no-api-use-touches-user neither moves.
+TEST(ZdsimQuirks, ApiTokenRequestsMoveLastLoginAndUpdatedAtUnlessTurnedOff) {
+  for (bool on : {true, false}) {
+    Options o = FixedOptions();
+    o.quirks.api_use_touches_user = on;
+    Simulator sim(o);
+    sim.Start();
+    auto cli = AdminClient(sim);
+    sim.Advance(3600, false);
+    auto me = cli->Get("/api/v2/users/me.json");
+    ASSERT_TRUE(me && me->status == 200);
+    const json u = Body(me)["user"];
+    const std::string now = sk::FormatIso(sim.Now());
+    if (on) {
+      EXPECT_EQ(u["last_login_at"], now);
+      EXPECT_EQ(u["updated_at"], now);
+      // So the connecting admin is inside the export's omitted last minute.
+      auto exp = cli->Get("/api/v2/incremental/users/cursor.json?start_time=0");
+      ASSERT_TRUE(exp && exp->status == 200);
+      for (const auto& x : Body(exp)["users"]) EXPECT_NE(x["id"], sim.AdminId());
+    } else {
+      EXPECT_NE(u["last_login_at"], now);
+      EXPECT_NE(u["updated_at"], now);
+    }
+    sim.Stop();
+  }
+}
+
+// Integration agents: staff whose last_login_at moves with API use on most
+// days without a sign-in; on Enterprise the truth calls them probable
+// integrations and gives them no login day.
+TEST(ZdsimDataset, IntegrationAgentsAreApiUseOnly) {
+  Options o = FixedOptions();
+  o.plan = "enterprise";
+  Simulator sim(o);
+  sim.Start();
+  auto cli = AdminClient(sim);
+  std::set<int64_t> integrations;
+  std::string next = "/api/v2/users.json?role%5B%5D=agent&role%5B%5D=admin&page%5Bsize%5D=100";
+  while (!next.empty()) {
+    auto r = cli->Get(next.c_str());
+    ASSERT_TRUE(r && r->status == 200);
+    const json j = Body(r);
+    for (const auto& u : j["users"])
+      if (u["email"] == "jira.integration@acme.test" || u["email"] == "reporting.bot@acme.test")
+        integrations.insert(u["id"].get<int64_t>());
+    next = j["meta"]["has_more"].get<bool>()
+               ? j["links"]["next"].get<std::string>().substr(sim.BaseUrl().size())
+               : "";
+  }
+  ASSERT_EQ(integrations.size(), 2u);  // served by the staff list above
+  for (const auto& u : sim.TruthUsers(30, "UTC"))
+    EXPECT_EQ(u["probable_integration"].get<bool>(), integrations.count(u["id"].get<int64_t>()) > 0)
+        << u.dump();
+  for (const auto& r : sim.TruthUsage(30, "UTC"))
+    EXPECT_EQ(integrations.count(r["user_id"].get<int64_t>()), 0u) << r.dump();
+  sim.Stop();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "truth.h"
 
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "render.h"
@@ -8,9 +9,91 @@
 
 namespace zdsim {
 
-nlohmann::json TruthUsersJson(const Dataset& ds) {
+ServedLogins AssumeAllServed(const Dataset& ds) {
+  ServedLogins s;
+  for (int32_t i = 0; i < static_cast<int32_t>(ds.users.size()); ++i) {
+    if (i == ds.admin || ds.users[i].api_caller || ds.users[i].last_login_at == kNull) continue;
+    s[i].push_back(ds.users[i].last_login_at);
+  }
+  return s;
+}
+
+namespace {
+
+enum : uint8_t { kLogin = 1, kTicket = 2, kArticle = 4 };
+using UsageRows = std::map<std::pair<sk::DayNumber, int64_t>, uint8_t>;
+
+// A staff member on a plan with the audit log: their sign-ins come from it.
+bool AuditSpeaksFor(const Dataset& ds, const User& u) {
+  return ds.enterprise() && u.role != "end-user";
+}
+
+// The usage rows in the window, and (api_use) the users with a served
+// last_login_at move in the window that is not login evidence.
+UsageRows ComputeUsage(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
+                       const std::string& tz, std::set<int32_t>* api_use) {
+  auto zone = sk::Zone::Named(tz);
+  if (!zone.ok()) throw std::invalid_argument("unknown time zone " + tz);
+  const sk::Zone& z = *zone;
+  const sk::DayNumber today = z.DayOf(now);
+  const sk::DayNumber first = today - window_days + 1;
+  const int64_t start = z.StartOf(first);
+  UsageRows rows;
+  // Zone offsets and transitions are multiples of 15 minutes, so the civil day
+  // is constant within each 900-second bucket: cache the last lookup.
+  int64_t cached_bucket = INT64_MIN;
+  sk::DayNumber cached_day = 0;
+  auto day_of = [&](int64_t at) {
+    const int64_t bucket = at >= 0 ? at / 900 : (at - 899) / 900;
+    if (bucket != cached_bucket) {
+      cached_bucket = bucket;
+      cached_day = z.DayOf(bucket * 900);
+    }
+    return cached_day;
+  };
+  auto in_window = [&](int64_t at) {
+    if (at < start || at > now) return false;
+    const sk::DayNumber d = day_of(at);
+    return d >= first && d <= today;
+  };
+  auto mark = [&](int64_t at, int32_t user, uint8_t bit) {
+    if (user < 0 || !in_window(at)) return;
+    rows[{day_of(at), ds.users[user].id}] |= bit;
+  };
+  for (const Event& e : ds.events) {
+    if (e.actor < 0 || (e.flags & kSeatkeeper)) continue;
+    mark(e.at, e.actor, kTicket);
+  }
+  for (const Article& a : ds.articles) mark(a.created_at, a.author, kArticle);
+  if (ds.enterprise()) {
+    for (const AuditRecord& r : ds.audit)
+      if (r.action == AuditAction::kLogin) mark(r.at, r.actor, kLogin);
+  }
+  for (const auto& [user, values] : served) {
+    if (user < 0 || user >= static_cast<int32_t>(ds.users.size()) || ds.users[user].api_caller) continue;
+    const bool audited = AuditSpeaksFor(ds, ds.users[user]);
+    for (int64_t t : values) {
+      if (!audited) {
+        mark(t, user, kLogin);
+      } else if (api_use && in_window(t)) {
+        api_use->insert(user);  // a sign-in would also be in the audit log (marked above)
+      }
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
+                              const std::string& tz) {
+  std::set<int32_t> api_use;
+  const UsageRows rows = ComputeUsage(ds, served, now, window_days, tz, &api_use);
+  std::set<int64_t> active;
+  for (const auto& [key, bits] : rows) active.insert(key.second);
   nlohmann::json out = nlohmann::json::array();
-  for (const User& u : ds.users) {
+  for (int32_t i = 0; i < static_cast<int32_t>(ds.users.size()); ++i) {
+    const User& u = ds.users[i];
     nlohmann::json custom = nullptr;
     if (ds.enterprise() && u.custom_role_id) {
       if (const Role* r = ds.FindRole(u.custom_role_id)) custom = r->name;
@@ -24,61 +107,15 @@ nlohmann::json TruthUsersJson(const Dataset& ds) {
                    {"custom_role", custom},
                    {"suspended", u.suspended},
                    {"deleted", !u.active},
-                   {"last_login_at", IsoOrNull(u.last_login_at)}});
+                   {"last_login_at", IsoOrNull(u.last_login_at)},
+                   {"probable_integration", api_use.count(i) > 0 && active.count(u.id) == 0}});
   }
   return out;
 }
 
-ServedLogins AssumeAllServed(const Dataset& ds) {
-  ServedLogins s;
-  for (int32_t i = 0; i < static_cast<int32_t>(ds.users.size()); ++i) {
-    if (i == ds.admin || ds.users[i].api_caller || ds.users[i].last_login_at == kNull) continue;
-    s[i].push_back(ds.users[i].last_login_at);
-  }
-  return s;
-}
-
 nlohmann::json TruthUsageJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
                               const std::string& tz) {
-  auto zone = sk::Zone::Named(tz);
-  if (!zone.ok()) throw std::invalid_argument("unknown time zone " + tz);
-  const sk::Zone& z = *zone;
-  const sk::DayNumber today = z.DayOf(now);
-  const sk::DayNumber first = today - window_days + 1;
-  const int64_t start = z.StartOf(first);
-  enum : uint8_t { kLogin = 1, kTicket = 2, kArticle = 4 };
-  std::map<std::pair<sk::DayNumber, int64_t>, uint8_t> rows;
-  // Zone offsets and transitions are multiples of 15 minutes, so the civil day
-  // is constant within each 900-second bucket: cache the last lookup.
-  int64_t cached_bucket = INT64_MIN;
-  sk::DayNumber cached_day = 0;
-  auto day_of = [&](int64_t at) {
-    const int64_t bucket = at >= 0 ? at / 900 : (at - 899) / 900;
-    if (bucket != cached_bucket) {
-      cached_bucket = bucket;
-      cached_day = z.DayOf(bucket * 900);
-    }
-    return cached_day;
-  };
-  auto mark = [&](int64_t at, int32_t user, uint8_t bit) {
-    if (user < 0 || at < start || at > now) return;
-    const sk::DayNumber d = day_of(at);
-    if (d < first || d > today) return;
-    rows[{d, ds.users[user].id}] |= bit;
-  };
-  for (const Event& e : ds.events) {
-    if (e.actor < 0 || (e.flags & kSeatkeeper)) continue;
-    mark(e.at, e.actor, kTicket);
-  }
-  for (const Article& a : ds.articles) mark(a.created_at, a.author, kArticle);
-  if (ds.enterprise()) {
-    for (const AuditRecord& r : ds.audit)
-      if (r.action == AuditAction::kLogin) mark(r.at, r.actor, kLogin);
-  }
-  for (const auto& [user, values] : served) {
-    if (user < 0 || user >= static_cast<int32_t>(ds.users.size()) || ds.users[user].api_caller) continue;
-    for (int64_t t : values) mark(t, user, kLogin);
-  }
+  const UsageRows rows = ComputeUsage(ds, served, now, window_days, tz, nullptr);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [key, bits] : rows) {
     nlohmann::json sources = nlohmann::json::array();

@@ -16,7 +16,16 @@ namespace zdsim {
 // Per user, the distinct last_login_at values the simulator has served.
 using ServedLogins = std::unordered_map<int32_t, std::vector<int64_t>>;
 
-nlohmann::json TruthUsersJson(const Dataset& ds);
+// Every user ever, with "probable_integration": on plans with the audit log, a
+// staff member whose only activity in the usage window (`window_days` up to
+// `now` in `tz`) is API use — served last_login_at moves the audit log does
+// not confirm as sign-ins — and who is not a caller of the simulator itself.
+// Throws std::invalid_argument for an unknown time zone.
+nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
+                              const std::string& tz);
+// The usage rows of spec §4 item 1: audit-log sign-ins (Enterprise), served
+// last_login_at values (every plan; on Enterprise only for end users, the audit
+// log speaking for staff), ticket and article activity.
 // Throws std::invalid_argument for an unknown time zone.
 nlohmann::json TruthUsageJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
                               const std::string& tz);
