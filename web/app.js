@@ -143,7 +143,8 @@ function seatsLine(seats) {
   if (!seats) return "No seats synced yet";
   const parts = [`${seats.agents} agent${seats.agents === 1 ? "" : "s"}`, `${seats.admins} admin${seats.admins === 1 ? "" : "s"}`,
     `${seats.light_agents} light agent${seats.light_agents === 1 ? "" : "s"}`];
-  return `${parts.join(" · ")} · ${seats.idle} of ${seats.paid} paid seats idle ${seats.idle_days}+ days`;
+  const apart = seats.probable_integrations ? ` · ${seats.probable_integrations} probable integration account${seats.probable_integrations === 1 ? "" : "s"} (API use only)` : "";
+  return `${parts.join(" · ")} · ${seats.idle} of ${seats.paid} paid seats idle ${seats.idle_days}+ days${apart}`;
 }
 
 // One small tile per account; clicking one selects it.
@@ -357,6 +358,8 @@ async function renderSeats(card, days = 30, price = "") {
     h("p", {}, h("span", { class: "stat", id: "idle-count" }, r.idle_paid_seats), ` of ${r.paid_seats} paid seats idle for ${r.inactive_days}+ days`,
       r.monthly_savings !== undefined ? h("span", { id: "savings" }, ` · reclaiming them saves ${r.monthly_savings.toFixed(2)} per month`) : ""),
     rows.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Email"), h("th", {}, "License"), h("th", {}, "Last active"))), h("tbody", {}, rows)) : "",
+    (r.probable_integrations || []).length ? h("p", { id: "integration-seats" }, `Listed apart — probable integration accounts on paid seats (only API use in the window): `,
+      ...r.probable_integrations.map((u, i) => [i ? ", " : "", h("a", { href: `#/user/${u.id}` }, u.name)]).flat()) : "",
     h("p", {}, h("a", { href: `#/users?seat=true&inactive_days=${r.inactive_days}`, id: "idle-seats-link" }, "Show all idle paid seats in the users table →")));
 }
 
@@ -433,7 +436,7 @@ async function renderConnect(params) {
 
 const USER_COLUMNS = [
   ["name", "Name"], ["email", "Email"], ["role", "Role"], ["license", "License"], ["seat", "Seat"],
-  ["last_login_at", "Last login"], ["active_days", "Active days"], ["last_active_date", "Last active"],
+  ["last_login_at", "Last login (sign-in or API use)"], ["active_days", "Active days"], ["last_active_date", "Last active"],
 ];
 
 function createUserDialog() {
@@ -494,7 +497,8 @@ async function renderUsers(params) {
       return (x < y ? -1 : x > y ? 1 : 0) * sortDir;
     });
     tbody.replaceChildren(...sorted.map((u) => h("tr", { "data-user-id": u.id },
-      h("td", {}, h("a", { href: `#/user/${u.id}` }, u.name), u.deleted ? h("span", { class: "pill no" }, " deleted") : "", u.suspended ? h("span", { class: "pill" }, " suspended") : ""),
+      h("td", {}, h("a", { href: `#/user/${u.id}` }, u.name), u.deleted ? h("span", { class: "pill no" }, " deleted") : "", u.suspended ? h("span", { class: "pill" }, " suspended") : "",
+        u.probable_integration ? h("span", { class: "pill integration", title: "only API use in the window: not a person's idle or active seat" }, " probable integration") : ""),
       h("td", {}, u.email || ""), h("td", {}, u.role), h("td", {}, u.license, u.custom_role ? ` (${u.custom_role})` : ""),
       h("td", {}, h("span", { class: `pill ${u.seat ? "yes" : ""}` }, u.seat ? "paid" : "no")),
       h("td", {}, fmtTime(u.last_login_at)), h("td", {}, u.active_days), h("td", {}, u.last_active_date || "—"))));
@@ -559,7 +563,7 @@ function evidenceOf(day, r) {
     items.push(h("li", {}, h("strong", {}, s), count !== undefined ? ` × ${count}` : ""));
   }
   for (const [kind, ids] of Object.entries(r.evidence || {})) items.push(h("li", {}, `${kind}: ${ids.join(", ")}`));
-  if (r.login_evidence) items.push(h("li", {}, `login evidence: ${r.login_evidence.join(" + ")}`));
+  if (r.login_evidence) items.push(h("li", {}, `login evidence: ${r.login_evidence.join(" + ")} (${r.login_label || "sign-in or API use"})`));
   return h("div", {}, h("p", {}, h("strong", {}, day), ` — active (${r.sources.join(", ")})`), h("ul", {}, items));
 }
 
@@ -585,7 +589,8 @@ async function renderUser(id) {
   const profile = h("table", { id: "profile" }, h("tbody", {},
     [["Email", u.email || "—"], ["Role", u.role], ["License", u.license + (u.custom_role ? ` (${u.custom_role})` : "")],
       ["Paid seat", u.seat ? "yes" : "no"], ["Suspended", u.suspended ? "yes" : "no"], ["Deleted", u.deleted ? (u.deleted_kind || "yes") : "no"],
-      ["Last login", fmtTime(u.last_login_at)], ["Active days in window", String(u.active_days)], ["Last active", u.last_active_date || "—"],
+      ["Last login (sign-in or API use)", fmtTime(u.last_login_at)], ["Active days in window", String(u.active_days)], ["Last active", u.last_active_date || "—"],
+      ["Probable integration", u.probable_integration ? `yes: only API use in the window (${u.api_use_days} day${u.api_use_days === 1 ? "" : "s"})` : "no"],
       ["Created", fmtTime(u.created_at)]].map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v)))));
   app().replaceChildren(
     h("p", {}, h("a", { href: "#/users" }, "← Users")),

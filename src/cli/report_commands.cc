@@ -1,5 +1,6 @@
 // users, usage, seats: reports from the store (no Zendesk requests).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -47,14 +48,20 @@ Status Users(Context& ctx, const UsersArgs& a) {
     *ctx.out << arr.dump(2) << "\n";
     return Status::Ok();
   }
-  Table t({"ID", "NAME", "EMAIL", "ROLE", "LICENSE", "SEAT", "CUSTOM ROLE", "SUSPENDED", "DELETED", "LAST LOGIN",
-           "ACTIVE DAYS", "LAST ACTIVE"});
+  // last_login_at moves on a sign-in and on every API-token request: say so.
+  // (The CSV keeps its column names; NOTE is added last.)
+  Table t({"ID", "NAME", "EMAIL", "ROLE", "LICENSE", "SEAT", "CUSTOM ROLE", "SUSPENDED", "DELETED",
+           a.csv ? "LAST LOGIN" : "LAST LOGIN (SIGN-IN OR API USE)", "ACTIVE DAYS", "LAST ACTIVE", "NOTE"});
+  int integrations = 0;
   for (const auto& u : users) {
     const auto& r = u.user;
+    const bool integration = store::ProbableIntegration(u);
+    integrations += integration;
     t.Add({std::to_string(r.id), r.name, r.email.value_or(""), r.role, r.license, r.seat ? "yes" : "no",
            r.custom_role.value_or(""), r.suspended ? "yes" : "", r.deleted ? r.deleted_kind : "",
            r.last_login_at ? FormatIso(*r.last_login_at) : "never", std::to_string(u.active_days),
-           u.last_active_day ? FormatDay(*u.last_active_day) : "-"});
+           u.last_active_day ? FormatDay(*u.last_active_day) : "-",
+           integration ? "probable integration (API use only)" : ""});
   }
   if (a.csv) {
     t.PrintCsv(*ctx.out);
@@ -62,6 +69,11 @@ Status Users(Context& ctx, const UsersArgs& a) {
     t.Print(*ctx.out);
     *ctx.out << t.size() << " users; activity over the last " << conn.window_days << " days ("
              << FormatDay(w.first) << " to " << FormatDay(w.today) << ", " << w.zone.name() << ")\n";
+    if (integrations)
+      *ctx.out
+          << integrations
+          << " probable integration account(s): staff whose only activity is API use (last_login_at moved "
+             "without a sign-in in the audit log)\n";
   }
   return Status::Ok();
 }
@@ -103,6 +115,11 @@ Status Usage(Context& ctx, const UsageArgs& a) {
         if (r.sources.count(s)) src += (src.empty() ? "" : "+") + std::string(s);
       std::string ev;
       for (const auto& e : r.login_evidence) ev += (ev.empty() ? "" : "+") + e;
+      if (!ev.empty())
+        ev +=
+            std::find(r.login_evidence.begin(), r.login_evidence.end(), "audit_log") != r.login_evidence.end()
+                ? std::string(" (") + store::kLoginLabelAudit + ")"
+                : std::string(" (") + store::kLoginLabelObserved + ")";
       auto count = [&](const char* k) { auto it = r.counts.find(k); return it == r.counts.end() ? 0 : it->second; };
       t.Add({FormatDay(r.day), std::to_string(r.user_id), src, std::to_string(count("ticket")),
              std::to_string(count("article")), ev});
@@ -144,11 +161,18 @@ Status Seats(Context& ctx, const SeatsArgs& a) {
   f.seat = true;
   f.include_deleted = false;
   f.inactive_days = a.inactive_days;
-  SK_ASSIGN_OR_RETURN(auto idle, st->ListUsers(ctx.account, f, w.first, w.today));
+  SK_ASSIGN_OR_RETURN(auto idle_or_integration, st->ListUsers(ctx.account, f, w.first, w.today));
   store::UserFilter all;
   all.seat = true;
   all.include_deleted = false;
   SK_ASSIGN_OR_RETURN(auto paid, st->ListUsers(ctx.account, all, w.first, w.today));
+  // Probable integration accounts (API use only) are listed apart: neither
+  // idle people nor active ones.
+  std::vector<store::UserWithUsage> idle, integrations;
+  for (auto& u : idle_or_integration)
+    if (!store::ProbableIntegration(u)) idle.push_back(std::move(u));
+  for (const auto& u : paid)
+    if (store::ProbableIntegration(u)) integrations.push_back(u);
   // Evidence of the last activity for each idle seat.
   auto last_evidence = [&](const store::UserWithUsage& u) -> Result<nlohmann::json> {
     if (!u.last_active_day) return nlohmann::json();
@@ -163,10 +187,14 @@ Status Seats(Context& ctx, const SeatsArgs& a) {
       SK_ASSIGN_OR_RETURN(j["last_activity"], last_evidence(u));
       arr.push_back(j);
     }
+    nlohmann::json apart = nlohmann::json::array();
+    for (const auto& u : integrations) apart.push_back(store::UserJson(u));
     nlohmann::json out = {{"inactive_days", a.inactive_days},
                           {"paid_seats", paid.size()},
                           {"idle_paid_seats", idle.size()},
-                          {"users", arr}};
+                          {"users", arr},
+                          {"probable_integration_seats", integrations.size()},
+                          {"probable_integrations", apart}};
     if (a.price) out["monthly_savings"] = *a.price * static_cast<double>(idle.size());
     *ctx.out << out.dump(2) << "\n";
     return Status::Ok();
@@ -188,6 +216,16 @@ Status Seats(Context& ctx, const SeatsArgs& a) {
     *ctx.out << "; reclaiming them saves " << std::fixed << std::setprecision(2) << *a.price * static_cast<double>(idle.size())
              << " per month";
   *ctx.out << "\n";
+  if (!integrations.empty()) {
+    *ctx.out << "\nProbable integration accounts on paid seats (only API use in the last " << conn.window_days
+             << " days; not counted as idle or active):\n";
+    Table p({"ID", "NAME", "EMAIL", "LICENSE", "LAST API USE", "API USE DAYS"});
+    for (const auto& u : integrations)
+      p.Add({std::to_string(u.user.id), u.user.name, u.user.email.value_or(""), u.user.license,
+             u.user.last_login_at ? FormatIso(*u.user.last_login_at) : "never",
+             std::to_string(u.api_use_days)});
+    p.Print(*ctx.out);
+  }
   return Status::Ok();
 }
 

@@ -28,19 +28,26 @@ Result<json> SeatCounts(store::Store& st, const store::Connection& c) {
   paid.seat = true;
   paid.include_deleted = false;
   SK_ASSIGN_OR_RETURN(auto holders, st.ListUsers(c.account, paid, first, today));
-  int agents = 0, admins = 0, idle = 0;
+  int agents = 0, admins = 0, idle = 0, integrations = 0;
   for (const auto& u : holders) {
     agents += u.user.license == "agent";
     admins += u.user.license == "admin";
-    idle += !u.last_active_day || *u.last_active_day < today - kIdleDays + 1;
+    // Probable integration accounts (API use only) are counted apart, not as idle.
+    const bool integration = store::ProbableIntegration(u);
+    integrations += integration;
+    idle += !integration && (!u.last_active_day || *u.last_active_day < today - kIdleDays + 1);
   }
   store::UserFilter light;
   light.license = "light-agent";
   light.include_deleted = false;
   SK_ASSIGN_OR_RETURN(auto light_agents, st.ListUsers(c.account, light, first, today));
-  return json{{"paid", holders.size()}, {"agents", agents},
-              {"admins", admins},       {"light_agents", light_agents.size()},
-              {"idle", idle},           {"idle_days", kIdleDays}};
+  return json{{"paid", holders.size()},
+              {"agents", agents},
+              {"admins", admins},
+              {"light_agents", light_agents.size()},
+              {"idle", idle},
+              {"idle_days", kIdleDays},
+              {"probable_integrations", integrations}};
 }
 
 }  // namespace

@@ -159,7 +159,7 @@ void WebServer::RegisterReportRoutes() {
         if (csv) {
           std::ostringstream out;
           out << "id,name,email,role,license,seat,custom_role,suspended,deleted,last_login_at,active_days,"
-                 "last_active_date\r\n";
+                 "last_active_date,probable_integration\r\n";
           for (const auto& u : *users) {
             const auto& r = u.user;
             out << r.id << ',' << CsvField(r.name) << ',' << CsvField(r.email.value_or("")) << ',' << r.role
@@ -167,7 +167,8 @@ void WebServer::RegisterReportRoutes() {
                 << CsvField(r.custom_role.value_or("")) << ',' << (r.suspended ? "true" : "false") << ','
                 << (r.deleted ? "true" : "false") << ','
                 << (r.last_login_at ? FormatIso(*r.last_login_at) : "") << ',' << u.active_days << ','
-                << (u.last_active_day ? FormatDay(*u.last_active_day) : "") << "\r\n";
+                << (u.last_active_day ? FormatDay(*u.last_active_day) : "") << ','
+                << (store::ProbableIntegration(u) ? "true" : "false") << "\r\n";
           }
           res.set_header("Content-Disposition", "attachment; filename=\"seatkeeper-users.csv\"");
           res.set_content(out.str(), "text/csv; charset=utf-8");
@@ -326,15 +327,22 @@ void WebServer::RegisterReportRoutes() {
                   f.seat = true;
                   f.include_deleted = false;
                   f.inactive_days = days;
-                  auto idle = store_->ListUsers(account, f, w->first, w->today);
-                  if (!idle.ok()) return SendStatus(res, idle.status());
+                  auto idle_or_integration = store_->ListUsers(account, f, w->first, w->today);
+                  if (!idle_or_integration.ok()) return SendStatus(res, idle_or_integration.status());
                   store::UserFilter all;
                   all.seat = true;
                   all.include_deleted = false;
                   auto paid = store_->ListUsers(account, all, w->first, w->today);
                   if (!paid.ok()) return SendStatus(res, paid.status());
+                  // Probable integration accounts (API use only) are listed apart (as `seats --json`).
+                  std::vector<store::UserWithUsage> idle;
+                  json apart = json::array();
+                  for (auto& u : *idle_or_integration)
+                    if (!store::ProbableIntegration(u)) idle.push_back(std::move(u));
+                  for (const auto& u : *paid)
+                    if (store::ProbableIntegration(u)) apart.push_back(store::UserJson(u));
                   json arr = json::array();
-                  for (const auto& u : *idle) {
+                  for (const auto& u : idle) {
                     json j = store::UserJson(u);
                     j["last_activity"] = nullptr;
                     if (u.last_active_day) {
@@ -346,9 +354,11 @@ void WebServer::RegisterReportRoutes() {
                   }
                   json out = {{"inactive_days", days},
                               {"paid_seats", paid->size()},
-                              {"idle_paid_seats", idle->size()},
-                              {"users", arr}};
-                  if (price) out["monthly_savings"] = *price * static_cast<double>(idle->size());
+                              {"idle_paid_seats", idle.size()},
+                              {"users", arr},
+                              {"probable_integration_seats", apart.size()},
+                              {"probable_integrations", apart}};
+                  if (price) out["monthly_savings"] = *price * static_cast<double>(idle.size());
                   SendJson(res, 200, out);
                 });
 

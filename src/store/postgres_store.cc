@@ -349,6 +349,7 @@ class PostgresStore final : public Store {
         std::string days = "{", users = "{";
         std::optional<std::pair<DayNumber, int64_t>> last;
         for (const auto& [key, v] : rows) {
+          if (std::get<2>(key) == Kind::kApiUse) continue;  // evidence, not activity
           std::pair<DayNumber, int64_t> pair{std::get<0>(key), std::get<1>(key)};
           if (last == pair) continue;
           last = pair;
@@ -364,7 +365,7 @@ class PostgresStore final : public Store {
              "FROM unnest($2::bigint[], $3::bigint[]) AS p(day, user_id) "
              "JOIN users u ON u.account = $1 AND u.id = p.user_id "
              "WHERE NOT EXISTS(SELECT 1 FROM activity a WHERE a.account = $1 AND a.day = p.day AND "
-             "a.user_id = p.user_id) GROUP BY 1, 2, 3, 4 "
+             "a.user_id = p.user_id AND a.kind <> 'api_use') GROUP BY 1, 2, 3, 4 "
              "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + "
              "excluded.users",
              {P(account), P(days), P(users)});
@@ -465,14 +466,17 @@ class PostgresStore final : public Store {
       params.push_back(std::move(p));
       return "$" + std::to_string(params.size());
     };
-    std::string sql = std::string(kUserColumns) +
-                      ", COALESCE(a.days, 0), l.last_day FROM users u "
-                      "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) AS days FROM activity "
-                      "  WHERE account=$1 AND day BETWEEN $2::bigint AND $3::bigint GROUP BY user_id) a "
-                      "ON a.user_id = u.id "
-                      "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
-                      "  WHERE account=$1 AND day <= $3::bigint GROUP BY user_id) l ON l.user_id = u.id "
-                      "WHERE u.account=$1";
+    std::string sql =
+        std::string(kUserColumns) +
+        ", COALESCE(a.days, 0), l.last_day, COALESCE(a.api_use_days, 0) FROM users u "
+        "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) FILTER (WHERE kind <> 'api_use') AS days, "
+        "  COUNT(*) FILTER (WHERE kind = 'api_use') AS api_use_days FROM activity "
+        "  WHERE account=$1 AND day BETWEEN $2::bigint AND $3::bigint GROUP BY user_id) a "
+        "ON a.user_id = u.id "
+        "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
+        "  WHERE account=$1 AND day <= $3::bigint AND kind <> 'api_use' GROUP BY user_id) l "
+        "ON l.user_id = u.id "
+        "WHERE u.account=$1";
     if (f.role) sql += " AND u.role=" + next(P(*f.role));
     if (f.license) sql += " AND u.license=" + next(P(*f.license));
     if (f.seat) sql += " AND u.seat=" + next(P(*f.seat)) + "::bigint";
@@ -496,6 +500,7 @@ class PostgresStore final : public Store {
         u.active_days = static_cast<int>(Int(row[kUserColumnCount]));
         if (!row[kUserColumnCount + 1].is_null())
           u.last_active_day = static_cast<DayNumber>(Int(row[kUserColumnCount + 1]));
+        u.api_use_days = static_cast<int>(Int(row[kUserColumnCount + 2]));
         out.push_back(std::move(u));
       }
       return Status::Ok();
@@ -526,17 +531,11 @@ class PostgresStore final : public Store {
           out.back().day = day;
           out.back().user_id = user;
         }
-        UsageRow& row = out.back();
-        std::string kind = Text(r[2]);
-        std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
-        row.sources.insert(source);
-        row.counts[source] += Int(r[3]);
-        row.evidence[kind] = schema::SplitEvidence(Text(r[4]), 5);
-        if (kind == "login_audit") row.login_evidence.push_back("audit_log");
-        if (kind == "login_observed") row.login_evidence.push_back("last_login_at");
+        schema::AddUsageKind(&out.back(), Text(r[2]), Int(r[3]), Text(r[4]));
       }
       return Status::Ok();
     }));
+    schema::DropInactiveRows(&out);
     return out;
   }
 
@@ -833,7 +832,8 @@ class PostgresStore final : public Store {
          "INSERT INTO day_summary(account, day, license, paid, users) "
          "SELECT $1, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "
          "$3::bigint * COUNT(DISTINCT a.user_id) FROM activity a JOIN users u ON u.account = a.account AND "
-         "u.id = a.user_id WHERE a.account = $1 AND a.user_id = ANY($2::bigint[]) GROUP BY 1, 2, 3, 4 "
+         "u.id = a.user_id WHERE a.account = $1 AND a.user_id = ANY($2::bigint[]) AND a.kind <> 'api_use' "
+         "GROUP BY 1, 2, 3, 4 "
          "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + excluded.users",
          {P(account), P(list), P(static_cast<int64_t>(sign))});
   }

@@ -1,5 +1,6 @@
 #include "store/schema.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 
@@ -135,6 +136,24 @@ void SplitUserIds(std::string_view s, std::vector<int64_t>* out) {
     if (std::from_chars(one.data(), one.data() + one.size(), id).ec == std::errc()) out->push_back(id);
     s.remove_prefix(c == std::string_view::npos ? s.size() : c + 1);
   }
+}
+
+void AddUsageKind(UsageRow* row, const std::string& kind, int64_t count, const std::string& evidence) {
+  row->evidence[kind] = SplitEvidence(evidence, 5);
+  if (kind == kApiUseKind) {
+    row->api_use += count;
+    return;
+  }
+  std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
+  row->sources.insert(source);
+  row->counts[source] += count;
+  if (kind == "login_audit") row->login_evidence.push_back("audit_log");
+  if (kind == "login_observed") row->login_evidence.push_back("last_login_at");
+}
+
+void DropInactiveRows(std::vector<UsageRow>* rows) {
+  rows->erase(std::remove_if(rows->begin(), rows->end(), [](const UsageRow& r) { return r.sources.empty(); }),
+              rows->end());
 }
 
 std::vector<std::string> SplitEvidence(const std::string& s, size_t limit) {

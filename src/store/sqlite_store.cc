@@ -30,6 +30,8 @@ const char* KindName(Kind k) {
       return "login_audit";
     case Kind::kLoginObserved:
       return "login_observed";
+    case Kind::kApiUse:
+      return kApiUseKind;
   }
   return "?";
 }
@@ -43,6 +45,8 @@ const char* SourceOf(Kind k) {
     case Kind::kLoginAudit:
     case Kind::kLoginObserved:
       return "login";
+    case Kind::kApiUse:
+      return kApiUseKind;
   }
   return "?";
 }
@@ -428,13 +432,17 @@ class SqliteStore final : public Store {
     // a page of N users costs 2N index seeks, not an aggregate over the whole
     // activity table per request (bench/: 0.46 s -> ms per 100-user page on the
     // large store).
+    // API use (kind 'api_use') is evidence, never an active day.
     static constexpr const char* kLastDay =
-        "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3)";
+        "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3 AND kind <> "
+        "'api_use')";
     std::string sql =
         std::string(kUserColumns) +
         ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
-        "AND day BETWEEN ?2 AND ?3), 0), " +
-        kLastDay + " FROM users u WHERE u.account=?1";
+        "AND day BETWEEN ?2 AND ?3 AND kind <> 'api_use'), 0), " +
+        kLastDay +
+        ", (SELECT COUNT(*) FROM activity WHERE account=?1 AND user_id=u.id AND day BETWEEN ?2 AND ?3 "
+        "AND kind = 'api_use') FROM users u WHERE u.account=?1";
     if (f.role) sql += " AND u.role=?4";
     if (f.license) sql += " AND u.license=?5";
     if (f.seat) sql += " AND u.seat=?6";
@@ -475,6 +483,7 @@ class SqliteStore final : public Store {
       u.active_days = static_cast<int>(s.Int(kUserColumnCount));
       if (!s.IsNull(kUserColumnCount + 1))
         u.last_active_day = static_cast<DayNumber>(s.Int(kUserColumnCount + 1));
+      u.api_use_days = static_cast<int>(s.Int(kUserColumnCount + 2));
       out.push_back(std::move(u));
     }
     SK_RETURN_IF_ERROR(s.status());
@@ -501,16 +510,10 @@ class SqliteStore final : public Store {
         out.back().day = day;
         out.back().user_id = user;
       }
-      UsageRow& row = out.back();
-      std::string kind = s.Text(2);
-      std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
-      row.sources.insert(source);
-      row.counts[source] += s.Int(3);
-      row.evidence[kind] = schema::SplitEvidence(s.Text(4), 5);
-      if (kind == "login_audit") row.login_evidence.push_back("audit_log");
-      if (kind == "login_observed") row.login_evidence.push_back("last_login_at");
+      schema::AddUsageKind(&out.back(), s.Text(2), s.Int(3), s.Text(4));
     }
     SK_RETURN_IF_ERROR(s.status());
+    schema::DropInactiveRows(&out);
     return out;
   }
 
@@ -745,9 +748,12 @@ class SqliteStore final : public Store {
   // (day, user) that had no activity before in day_summary.
   Status AddActivity(const std::string& account,
                      const std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity>& rows) {
-    Statement& probe =
-        db_->Prepared("SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? LIMIT 1");
-    Statement& day_users = db_->Prepared("SELECT DISTINCT user_id FROM activity WHERE account=? AND day=?");
+    // API use rows are not activity: they neither make a user active that day
+    // nor count in day_summary.
+    Statement& probe = db_->Prepared(
+        "SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? AND kind <> 'api_use' LIMIT 1");
+    Statement& day_users = db_->Prepared(
+        "SELECT DISTINCT user_id FROM activity WHERE account=? AND day=? AND kind <> 'api_use'");
     Statement& who =
         db_->Prepared("SELECT license, seat != 0 AND deleted = 0 FROM users WHERE account=? AND id=?");
     Statement& add = db_->Prepared(
@@ -791,6 +797,7 @@ class SqliteStore final : public Store {
         SK_RETURN_IF_ERROR(probe.status());
         probe.Reset();
       }
+      bool any_activity = false;
       for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
         add.Reset();
         add.Bind(1, account)
@@ -799,8 +806,9 @@ class SqliteStore final : public Store {
             .Bind(4, KindName(std::get<2>(it->first)));
         add.Bind(5, it->second.count).Bind(6, schema::JoinEvidence(it->second.evidence));
         SK_RETURN_IF_ERROR(add.Run());
+        any_activity |= std::get<2>(it->first) != Kind::kApiUse;
       }
-      if (was_active) continue;
+      if (was_active || !any_activity) continue;
       auto [b, inserted] = buckets.try_emplace(user);
       if (inserted) {
         who.Reset();
@@ -826,7 +834,8 @@ class SqliteStore final : public Store {
   // day_summary from bucket `from` (none: not counted yet) to `to` (none: no longer counted).
   Status MoveUserDays(const std::string& account, int64_t user, const std::optional<Bucket>& from,
                       const std::optional<Bucket>& to) {
-    static constexpr const char* kDays = "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2";
+    static constexpr const char* kDays =
+        "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2 AND kind <> 'api_use'";
     if (from) {
       Statement& s =
           db_->Prepared(std::string("UPDATE day_summary SET users = users - 1 WHERE account=?1 AND "

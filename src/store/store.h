@@ -83,9 +83,18 @@ struct UserRecord {
 };
 
 // Activity kinds as stored; reported sources are ticket, article, login.
-enum class Kind { kTicket, kArticle, kLoginAudit, kLoginObserved };
+// kLoginObserved: a last_login_at value seen in the window ("sign-in or API
+// use"). kApiUse ("api_use"): such a move of a staff member on a plan with the
+// audit log, which speaks for their sign-ins — evidence kept, but never an
+// active day (PRODUCT §4 item 1).
+enum class Kind { kTicket, kArticle, kLoginAudit, kLoginObserved, kApiUse };
 const char* KindName(Kind k);
-const char* SourceOf(Kind k);  // "ticket" | "article" | "login"
+const char* SourceOf(Kind k);  // "ticket" | "article" | "login" | "api_use" (not a source)
+inline constexpr const char* kApiUseKind = "api_use";
+// How a login day's evidence is labelled: "sign-in" when the audit log shows
+// one, else "sign-in or API use" (a last_login_at move).
+inline constexpr const char* kLoginLabelAudit = "sign-in";
+inline constexpr const char* kLoginLabelObserved = "sign-in or API use";
 
 // Activity to add for one user on one day (counts add up; evidence keeps the first few ids).
 struct ActivityDelta {
@@ -120,6 +129,8 @@ struct UsageRow {
   std::map<std::string, int64_t> counts;                     // per source
   std::map<std::string, std::vector<std::string>> evidence;  // per kind name
   std::vector<std::string> login_evidence;                   // "audit_log" and/or "last_login_at"
+  // last_login_at moves that day kept as API use (kApiUse): evidence["api_use"].
+  int64_t api_use = 0;
 };
 
 struct UserFilter {
@@ -137,7 +148,14 @@ struct UserWithUsage {
   UserRecord user;
   int active_days = 0;  // in the window
   std::optional<DayNumber> last_active_day;
+  int api_use_days = 0;  // days in the window with API use (Kind::kApiUse) only as evidence
 };
+
+// A staff member whose only activity in the window is API use: probably an
+// integration's account, neither an idle person nor an active one.
+inline bool ProbableIntegration(const UserWithUsage& u) {
+  return u.api_use_days > 0 && u.active_days == 0 && u.user.role != "end-user";
+}
 
 struct DaySummary {
   DayNumber day = 0;

@@ -442,6 +442,57 @@ void ExpectSameSummary(const std::vector<DaySummary>& got, const std::vector<Day
   }
 }
 
+// API use (a staff member's last_login_at move the audit log does not
+// confirm) is evidence kept apart: never an active day, a usage row or an
+// active user in the summary; a staff member with only API use is a probable
+// integration. A sign-in on the same day makes the day active as usual.
+TEST_P(Conformance, ApiUseIsEvidenceButNeverAnActiveDay) {
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "agent", true)};
+  p.once.push_back({"login:1:100", {1, 100, Kind::kApiUse, 1, {"last_login_at:a"}}});
+  p.once.push_back({"login:1:101", {1, 101, Kind::kApiUse, 1, {"last_login_at:b"}}});
+  p.once.push_back({"login:2:101", {2, 101, Kind::kApiUse, 1, {"last_login_at:c"}}});
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  auto users = store_->ListUsers("default", UserFilter{}, 99, 101);
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].active_days, 0);
+  EXPECT_EQ((*users)[0].api_use_days, 2);
+  EXPECT_FALSE((*users)[0].last_active_day.has_value());
+  EXPECT_TRUE(ProbableIntegration((*users)[0]));
+  EXPECT_EQ(UserJson((*users)[0])["probable_integration"], true);
+  auto usage = store_->Usage("default", 99, 101, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_TRUE(usage->empty()) << "API use alone is not an active day";
+  auto summary = store_->Summary("default", 99, 101);
+  ASSERT_TRUE(summary.ok());
+  for (const auto& d : *summary) {
+    EXPECT_EQ(d.active_users, 0) << d.day;
+    EXPECT_EQ(d.idle_paid_seats, 2) << d.day;
+  }
+  UserFilter inactive;
+  inactive.inactive_days = 3;
+  EXPECT_EQ(store_->ListUsers("default", inactive, 99, 101)->size(), 2u);
+
+  Page q;  // user 2 signs in on day 101 (audit log)
+  q.once.push_back({"audit:9", {2, 101, Kind::kLoginAudit, 1, {"audit_log:9"}}});
+  ASSERT_TRUE(store_->ApplyPage("default", q, 20).ok());
+  users = store_->ListUsers("default", UserFilter{}, 99, 101);
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ((*users)[1].active_days, 1);
+  EXPECT_FALSE(ProbableIntegration((*users)[1]));
+  usage = store_->Usage("default", 99, 101, std::nullopt);
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].user_id, 2);
+  EXPECT_EQ((*usage)[0].sources, std::set<std::string>{"login"});
+  EXPECT_EQ((*usage)[0].api_use, 1);
+  EXPECT_EQ(UsageJson((*usage)[0])["login_label"], "sign-in");
+  summary = store_->Summary("default", 101, 101);
+  EXPECT_EQ((*summary)[0].active_users, 1);
+  EXPECT_EQ((*summary)[0].idle_paid_seats, 1);
+  ExpectSameSummary(*summary, RecomputedSummary(*store_, "default", 101, 101));
+}
+
 // A page with hundreds of users on one day (a sync batch of a large account):
 // users already active that day from an earlier page are not counted again,
 // new ones are, in their own license bucket, however the page mixes them.

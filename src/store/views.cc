@@ -2,6 +2,7 @@
 
 #include <date/date.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace sk::store {
@@ -23,7 +24,10 @@ nlohmann::json UserJson(const UserWithUsage& u) {
           {"deleted", r.deleted},
           {"last_login_at", OptIso(r.last_login_at)},
           {"active_days", u.active_days},
-          {"last_active_date", u.last_active_day ? nlohmann::json(FormatDay(*u.last_active_day)) : nlohmann::json()}};
+          {"last_active_date",
+           u.last_active_day ? nlohmann::json(FormatDay(*u.last_active_day)) : nlohmann::json()},
+          {"api_use_days", u.api_use_days},
+          {"probable_integration", ProbableIntegration(u)}};
 }
 
 namespace {
@@ -145,6 +149,8 @@ void AppendUserJson(std::string* out, const UserWithUsage& u) {
   // nlohmann objects keep their keys sorted: the same order here.
   *out += "{\"active_days\":";
   *out += std::to_string(u.active_days);
+  *out += ",\"api_use_days\":";
+  *out += std::to_string(u.api_use_days);
   *out += ",\"custom_role\":";
   AppendOptString(out, r.custom_role);
   *out += r.deleted ? ",\"deleted\":true" : ",\"deleted\":false";
@@ -168,6 +174,7 @@ void AppendUserJson(std::string* out, const UserWithUsage& u) {
   AppendString(out, r.license);
   *out += ",\"name\":";
   AppendString(out, r.name);
+  *out += ProbableIntegration(u) ? ",\"probable_integration\":true" : ",\"probable_integration\":false";
   *out += ",\"role\":";
   AppendString(out, r.role);
   *out += r.seat ? ",\"seat\":true" : ",\"seat\":false";
@@ -183,7 +190,14 @@ nlohmann::json UsageJson(const UsageRow& r) {
   nlohmann::json ev = nlohmann::json::object();
   for (const auto& [kind, ids] : r.evidence) ev[kind] = ids;
   j["evidence"] = ev;
-  if (!r.login_evidence.empty()) j["login_evidence"] = r.login_evidence;
+  if (!r.login_evidence.empty()) {
+    j["login_evidence"] = r.login_evidence;
+    // A last_login_at move is "sign-in or API use"; only the audit log proves a sign-in.
+    const bool audit =
+        std::find(r.login_evidence.begin(), r.login_evidence.end(), "audit_log") != r.login_evidence.end();
+    j["login_label"] = audit ? kLoginLabelAudit : kLoginLabelObserved;
+  }
+  if (r.api_use > 0) j["api_use"] = r.api_use;
   return j;
 }
 

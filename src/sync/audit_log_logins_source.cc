@@ -18,8 +18,9 @@ class AuditLogLoginsSource final : public Source {
   bool Available(const SyncContext& ctx, std::string* why) const override {
     auto caps = nlohmann::json::parse(ctx.conn.capabilities_json, nullptr, false);
     if (caps.is_object() && caps.value("audit_logs", false)) return true;
-    *why = "the audit log (sign-in history) needs Zendesk Enterprise or Enterprise Plus; sign-ins are observed from "
-           "last_login_at instead";
+    *why =
+        "the audit log (sign-in history) needs Zendesk Enterprise or Enterprise Plus; login evidence is "
+        "last_login_at moves instead (sign-in or API use)";
     return false;
   }
 

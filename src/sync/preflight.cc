@@ -36,8 +36,12 @@ Result<PreflightResult> RunPreflight(zendesk::Client& client) {
   else
     r.plan = limit >= 400 ? "professional" : (limit >= 200 ? "team" : "unknown");
   check("plan", true,
-        "plan " + r.plan + " (API limit " + std::to_string(limit) + "/min); sign-in history from the audit log " +
-            (audit_logs ? "available" : "needs Enterprise or Enterprise Plus: sign-ins are observed from last_login_at"));
+        "plan " + r.plan + " (API limit " + std::to_string(limit) +
+            "/min); sign-in history from the audit log " +
+            (audit_logs
+                 ? "available"
+                 : "needs Enterprise or Enterprise Plus: login evidence is last_login_at moves (sign-in or "
+                   "API use)"));
 
   auto roles = client.ListCustomRoles();
   bool custom_roles = roles.ok();
@@ -107,7 +111,19 @@ nlohmann::json CapabilitiesTable(const std::string& permission, const std::strin
       connected ? caps.value("help_center_reason", std::string("Help Center not readable")) : nc);
   row("sync", "usage: sign-ins from the audit log (history included)", connected && audit,
       connected ? "needs Zendesk Enterprise or Enterprise Plus (plan " + plan + ")" : nc);
-  row("sync", "usage: sign-ins observed from last_login_at between syncs", connected, nc);
+  row("sync",
+      "usage: last_login_at moves between syncs (each is \"sign-in or API use\": Zendesk moves it on every "
+      "API-token request too)",
+      connected, nc);
+  // Which login evidence the account has (PRODUCT §4 item 1).
+  row("sync",
+      audit
+          ? "login evidence: proven sign-ins (history included); a staff member's last_login_at move the "
+            "audit log does not confirm counts as API use, not a login, and staff with only API use are "
+            "shown as probable integration accounts"
+          : "login evidence: last_login_at moves only, labelled \"sign-in or API use\" (no proven sign-ins, "
+            "no history before the first sync; integration accounts cannot be told apart)",
+      connected, nc);
   row("sync", "90 days of usage history, then daily incremental sync", connected, nc);
   for (const char* a : {"create user", "delete user (soft)", "permanently delete user", "downgrade to end user",
                         "upgrade to agent or admin", "reassign non-closed tickets", "offboard a leaver"})

@@ -6,6 +6,24 @@
 // apart from permanently deleted ones by /deleted_users. Users that vanish
 // from the export are marked deleted, never dropped. The export cursor is
 // checkpointed per page, so an interrupted pass resumes where it stopped.
+//
+// The export leaves out records changed in its last minute, and every request
+// made with an API token moves its user's updated_at (and last_login_at): the
+// connecting user of an API-token connection is never in it. So each sync also
+// reads the staff list (/users?role[]=agent&role[]=admin, 100 a request on the
+// account budget, no omitted minute) — every seat holder is staff — and asks
+// for the connecting user if neither read returned them. Users already stored
+// but missing from both are re-checked with show_many. An end user created in
+// the export's last minute appears with the next sync (Zendesk's user list
+// offers no sort by update time that could find them cheaply).
+//
+// Each read notes the user's last_login_at when it lies in the usage window.
+// It moves on a sign-in and on every API-token/basic-auth request, so it is
+// "sign-in or API use": on plans without the audit log it is the login
+// evidence there is (Kind::kLoginObserved); with the audit log, a staff
+// member's sign-ins come from it and their move is kept as API use
+// (Kind::kApiUse, never an active day). The connecting user's moves are
+// seatkeeper's own requests and are never noted.
 #include <nlohmann/json.hpp>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -37,6 +55,28 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     }
   }
 
+  const std::optional<int64_t> connecting = ctx.conn.connecting_user_id;
+  const bool audit_log = caps.is_object() && caps.value("audit_logs", false);
+  bool connecting_seen = false;
+  // Adds a user as read from Zendesk to `out`, with their last_login_at
+  // evidence (see the file comment).
+  auto take = [&](const zendesk::User& u, store::Page* out, bool count = true) {
+    if (!u.id) return;
+    store::UserRecord r = ToRecord(u, roles, soft_deleted.count(*u.id) > 0);
+    if (count) ++*users_seen;
+    const bool is_connecting = connecting && *u.id == *connecting;
+    connecting_seen |= is_connecting;
+    if (u.last_login_at && !is_connecting && *u.last_login_at >= ctx.window_start &&
+        *u.last_login_at <= ctx.now) {
+      const store::Kind kind =
+          audit_log && r.role != "end-user" ? store::Kind::kApiUse : store::Kind::kLoginObserved;
+      store::ActivityDelta d{
+          *u.id, ctx.zone.DayOf(*u.last_login_at), kind, 1, {"last_login_at:" + FormatIso(*u.last_login_at)}};
+      out->once.push_back({"login:" + std::to_string(*u.id) + ":" + std::to_string(*u.last_login_at), d});
+    }
+    out->users.push_back(std::move(r));
+  };
+
   const std::string key = "users:run";
   SK_ASSIGN_OR_RETURN(auto saved, ctx.store->GetCheckpoint(account, key));
   std::string run_id = ctx.run_id, cursor;
@@ -67,17 +107,7 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     ++pages;
     store::Page out;
     out.run_id = run_id;
-    for (const auto& u : page.items) {
-      if (!u.id) continue;
-      out.users.push_back(ToRecord(u, roles, soft_deleted.count(*u.id) > 0));
-      ++*users_seen;
-      bool is_connecting = ctx.conn.connecting_user_id && *u.id == *ctx.conn.connecting_user_id;
-      if (u.last_login_at && !is_connecting && *u.last_login_at >= ctx.window_start && *u.last_login_at <= ctx.now) {
-        store::ActivityDelta d{*u.id, ctx.zone.DayOf(*u.last_login_at), store::Kind::kLoginObserved, 1,
-                               {"last_login_at:" + FormatIso(*u.last_login_at)}};
-        out.once.push_back({"login:" + std::to_string(*u.id) + ":" + std::to_string(*u.last_login_at), d});
-      }
-    }
+    for (const auto& u : page.items) take(u, &out);
     bool more = !page.end_of_stream && !page.after_cursor.empty() && page.after_cursor != cursor;
     if (more) out.checkpoints[key] = nlohmann::json{{"run_id", run_id}, {"cursor", page.after_cursor}}.dump();
     SK_RETURN_IF_ERROR(ctx.store->ApplyPage(account, out, ctx.now));
@@ -85,7 +115,35 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     if (!more) break;
     cursor = page.after_cursor;
   }
-  // A user missing from the export is not necessarily gone: Zendesk leaves
+  // The staff list: staff changed in the export's last minute (the
+  // connecting user of an API-token connection always) are in it.
+  {
+    std::string staff_cursor;
+    int64_t staff_pages = 0, staff = 0;
+    while (true) {
+      SK_ASSIGN_OR_RETURN(auto page, ctx.client->ListStaff(staff_cursor));
+      ++staff_pages;
+      store::Page out;
+      out.run_id = run_id;
+      for (const auto& u : page.items) take(u, &out, /*count=*/false);  // read before, in the export
+      staff += static_cast<int64_t>(out.users.size());
+      SK_RETURN_IF_ERROR(ctx.store->ApplyPage(account, out, ctx.now));
+      ctx.Report({"staff", staff_pages, staff, page.has_more ? 0.5 : 1.0, -1});
+      if (!page.has_more) break;
+      if (page.after_cursor.empty() || page.after_cursor == staff_cursor)
+        return BadResponse("the staff list has more pages but no new cursor");
+      staff_cursor = page.after_cursor;
+    }
+  }
+  if (connecting && !connecting_seen) {
+    // Not staff any more, or an interrupted pass resumed after its pages: ask.
+    SK_ASSIGN_OR_RETURN(auto found, ctx.client->ShowManyUsers({*connecting}, /*include_deleted=*/true));
+    store::Page out;
+    out.run_id = run_id;
+    for (const auto& u : found) take(u, &out);
+    SK_RETURN_IF_ERROR(ctx.store->ApplyPage(account, out, ctx.now));
+  }
+  // A user missing from both reads is not necessarily gone: Zendesk leaves
   // out records changed in the last minute (and a user may have changed
   // between pages). Ask for each one; only those Zendesk no longer knows are
   // marked deleted.
@@ -96,11 +154,7 @@ Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted)
     SK_ASSIGN_OR_RETURN(auto found, ctx.client->ShowManyUsers(batch, /*include_deleted=*/true));
     store::Page out;
     out.run_id = run_id;
-    for (const auto& u : found) {
-      if (!u.id) continue;
-      out.users.push_back(ToRecord(u, roles, soft_deleted.count(*u.id) > 0));
-      ++*users_seen;
-    }
+    for (const auto& u : found) take(u, &out);
     SK_RETURN_IF_ERROR(ctx.store->ApplyPage(account, out, ctx.now));
   }
   SK_ASSIGN_OR_RETURN(*marked_deleted, ctx.store->MarkUnseenUsersDeleted(account, run_id, ctx.now));

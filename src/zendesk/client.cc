@@ -361,6 +361,13 @@ Result<CursorPage<User>> Client::ListUsers(const std::string& after_cursor, int 
                                             Bucket::kAccount, ParseUsersPage);
 }
 
+Result<CursorPage<User>> Client::ListStaff(const std::string& after_cursor, int page_size) {
+  page_size = std::clamp(page_size, 1, 100);
+  return impl_->GetParsed<CursorPage<User>>(
+      "/api/v2/users.json?role%5B%5D=agent&role%5B%5D=admin&" + PageParams(page_size, after_cursor),
+      Bucket::kAccount, ParseUsersPage);
+}
+
 Result<User> Client::ShowUser(int64_t id) {
   return impl_->GetParsed<User>("/api/v2/users/" + std::to_string(id) + ".json", Bucket::kAccount,
                                 ParseUserResponse);

@@ -116,6 +116,10 @@ class Client {
 
   // --- users ---
   Result<CursorPage<User>> ListUsers(const std::string& after_cursor, int page_size = 100);
+  // The staff list: /users?role[]=agent&role[]=admin (CBP, account bucket;
+  // deleted users excluded). Unlike the incremental export it has no
+  // omitted last minute, and it carries last_login_at.
+  Result<CursorPage<User>> ListStaff(const std::string& after_cursor, int page_size = 100);
   Result<User> ShowUser(int64_t id);
   Result<std::vector<User>> ShowManyUsers(const std::vector<int64_t>& ids, bool include_deleted);
   // /incremental/users/cursor: start with start_time, continue with cursor.
