@@ -20,6 +20,7 @@ std::string TokenStore::NextSecret(const char* prefix) {
 }
 
 void TokenStore::Seed(int32_t admin, int64_t now) {
+  seeded_at_ = now;
   for (auto [tok, scopes] : {std::pair{kAdminOauthToken, "read write"}, std::pair{kAdminOauthReadToken, "read"}}) {
     OauthToken t;
     t.id = next_id_++;
@@ -32,8 +33,9 @@ void TokenStore::Seed(int32_t admin, int64_t now) {
   }
 }
 
-OauthToken& TokenStore::Issue(int32_t user, const std::string& scopes, const std::string& client_id, int64_t now,
-                              std::optional<int64_t> expires_in, bool with_refresh, int64_t refresh_expires_in) {
+OauthToken& TokenStore::Issue(int32_t user, const std::string& scopes, const std::string& client_id,
+                              int64_t now, std::optional<int64_t> expires_in, bool with_refresh,
+                              std::optional<int64_t> refresh_expires_in) {
   OauthToken t;
   t.id = next_id_++;
   t.access = NextSecret("zdsim-at-");
@@ -44,7 +46,7 @@ OauthToken& TokenStore::Issue(int32_t user, const std::string& scopes, const std
   if (expires_in) t.expires_at = now + *expires_in;
   if (with_refresh) {
     t.refresh = NextSecret("zdsim-rt-");
-    t.refresh_expires_at = now + refresh_expires_in;
+    if (refresh_expires_in) t.refresh_expires_at = now + *refresh_expires_in;
     refresh_[t.refresh] = t.access;
   }
   auto& slot = tokens_[t.access];
@@ -69,7 +71,7 @@ OauthToken* TokenStore::FindId(int64_t id) {
 }
 
 OauthToken* TokenStore::Rotate(const std::string& refresh, int64_t now, std::optional<int64_t> expires_in,
-                               int64_t refresh_expires_in, const std::string& scope) {
+                               std::optional<int64_t> refresh_expires_in, const std::string& scope) {
   OauthToken* old = FindRefresh(refresh);
   if (!old || old->revoked) return nullptr;
   if (old->refresh_expires_at != kNull && now >= old->refresh_expires_at) return nullptr;
@@ -92,6 +94,21 @@ AuthCode* TokenStore::FindCode(const std::string& code) {
   return it == codes_.end() ? nullptr : &it->second;
 }
 
+bool TokenStore::UseApiToken(int32_t user, int64_t now, bool lapse) {
+  if (lapse) {
+    bool& off = api_token_off_[user];
+    if (!off && (now - ApiTokenLastUse(user) > kApiTokenIdleLimit || now >= kApiTokenRetirement)) off = true;
+    if (off) return false;
+  }
+  api_token_used_[user] = now;
+  return true;
+}
+
+int64_t TokenStore::ApiTokenLastUse(int32_t user) const {
+  auto it = api_token_used_.find(user);
+  return it == api_token_used_.end() ? seeded_at_ : it->second;
+}
+
 bool HasScope(const std::string& scopes, const std::string& want) {
   std::istringstream in(scopes);
   std::string s;
@@ -100,7 +117,8 @@ bool HasScope(const std::string& scopes, const std::string& want) {
   return false;
 }
 
-AuthResult Authenticate(const httplib::Request& req, const Dataset& ds, TokenStore& tokens, int64_t now) {
+AuthResult Authenticate(const httplib::Request& req, const Dataset& ds, TokenStore& tokens, int64_t now,
+                        bool api_token_lapse) {
   AuthResult r;
   const std::string h = req.get_header_value("Authorization");
   if (h.empty()) return r;
@@ -134,7 +152,7 @@ AuthResult Authenticate(const httplib::Request& req, const Dataset& ds, TokenSto
     const int32_t u = ds.UserByEmail(login);
     if (u < 0 || !ds.users[u].active || ds.users[u].suspended) return r;
     const bool ok = (u == ds.admin && secret == kAdminApiToken) || (u == ds.agent && secret == kAgentApiToken);
-    if (!ok) return r;
+    if (!ok || !tokens.UseApiToken(u, now, api_token_lapse)) return r;
     r.kind = AuthResult::kOk;
     r.user = u;
     return r;

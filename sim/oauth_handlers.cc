@@ -11,7 +11,8 @@ namespace zdsim {
 namespace {
 
 constexpr int64_t kCodeLifetime = 120;
-constexpr int64_t kDefaultRefreshLifetime = 2592000;
+constexpr int64_t kDefaultRefreshLifetime = 2592000;  // 30 days
+constexpr int64_t kDefaultAccessLifetime = 1800;      // 30 minutes
 
 // A field from a JSON body or a form-encoded body / query.
 std::string Field(const Ctx& c, const json& body, const char* name) {
@@ -73,17 +74,24 @@ void Tokens(Ctx& c) {
     if (*expires_in < 300 || *expires_in > 172800)
       return OauthError(c, 400, "invalid_request", "expires_in must be between 300 and 172800 seconds.");
   }
-  int64_t refresh_in = kDefaultRefreshLifetime;
+  // Clients created since 2026 get expiring tokens unless they ask otherwise
+  // (reference §2.2, default lifetimes); without the quirk, an old client's
+  // tokens that never expire.
+  const bool expiring = c.s.opt.quirks.expiring_oauth_tokens;
+  if (!expires_in && expiring) expires_in = kDefaultAccessLifetime;
+  std::optional<int64_t> refresh_in;
+  if (expiring) refresh_in = kDefaultRefreshLifetime;
   if (const std::string e = Field(c, body, "refresh_token_expires_in"); !e.empty()) {
     refresh_in = std::atoll(e.c_str());
-    if (refresh_in < 604800 || refresh_in > 7776000)
+    if (*refresh_in < 604800 || *refresh_in > 7776000)
       return OauthError(c, 400, "invalid_request", "refresh_token_expires_in must be between 604800 and 7776000.");
   }
   std::string scope = Field(c, body, "scope");
   if (scope.empty()) scope = Field(c, body, "scopes");
   const OauthToken* t = nullptr;
   if (grant == "client_credentials") {
-    t = &c.s.tokens.Issue(c.ds.admin, scope.empty() ? "read write" : scope, client_id, c.now, expires_in, false, 0);
+    t = &c.s.tokens.Issue(c.ds.admin, scope.empty() ? "read write" : scope, client_id, c.now, expires_in,
+                          false, std::nullopt);
   } else if (grant == "authorization_code") {
     AuthCode* code = c.s.tokens.FindCode(Field(c, body, "code"));
     if (!code || code->used || c.now - code->created_at > kCodeLifetime || code->client_id != client_id)
@@ -114,7 +122,8 @@ void Tokens(Ctx& c) {
   out["expires_in"] = t->expires_at == kNull ? json(nullptr) : json(t->expires_at - c.now);
   if (!t->refresh.empty()) {
     out["refresh_token"] = t->refresh;
-    out["refresh_token_expires_in"] = t->refresh_expires_at - c.now;
+    out["refresh_token_expires_in"] =
+        t->refresh_expires_at == kNull ? json(nullptr) : json(t->refresh_expires_at - c.now);
   }
   SendJson(c, 201, out);
 }

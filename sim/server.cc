@@ -283,7 +283,7 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   }
 
   if (route->access != Access::kPublic) {
-    AuthResult a = Authenticate(req, *s.ds, s.tokens, c.now);
+    AuthResult a = Authenticate(req, *s.ds, s.tokens, c.now, s.opt.quirks.api_token_lapse);
     if (a.kind == AuthResult::kOk) {
       c.user = a.user;
       c.bearer = a.bearer;

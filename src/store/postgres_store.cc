@@ -214,6 +214,8 @@ class PostgresStore final : public Store {
       c.client_id = j.value("client_id", "");
       if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
         c.token_expires_at = j["token_expires_at"].get<int64_t>();
+      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
+        c.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
       c.permission = j.value("permission", "read");
       c.timezone = j.value("timezone", "UTC");
       c.api_budget = j.value("api_budget", 100);
@@ -254,6 +256,7 @@ class PostgresStore final : public Store {
                         {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
                         {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
     if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
+    if (c.refresh_expires_at) j["refresh_expires_at"] = *c.refresh_expires_at;
     if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
     if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
     if (c.connected_at) j["connected_at"] = *c.connected_at;
@@ -287,6 +290,53 @@ class PostgresStore final : public Store {
       if (r.affected_rows() != 1) return IoError("no connection named " + account);
       return Status::Ok();
     });
+  }
+
+  Status FinishSync(const std::string& account, UnixTime last_sync_at, int window_days) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx,
+                    "UPDATE connections SET state='synced', error='', data=jsonb_set(jsonb_set(data::jsonb, "
+                    "'{last_sync_at}', to_jsonb($1::bigint)), '{window_days}', to_jsonb($2::int))::text, "
+                    "updated_at=$3 WHERE account=$4",
+                    {P(static_cast<int64_t>(last_sync_at)), P(window_days),
+                     P(static_cast<int64_t>(NowUnix())), P(account)});
+      if (r.affected_rows() != 1) return IoError("no connection named " + account);
+      return Status::Ok();
+    });
+  }
+
+  Result<TokenRotation> RotateTokens(const std::string& account, const std::string& used_refresh,
+                                     const std::function<Result<OAuthTokens>()>& rotate) override {
+    std::lock_guard lock(mu_);
+    TokenRotation out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // FOR UPDATE: a second process's rotation waits on the row, then sees the new pair.
+      auto r = Exec(tx, "SELECT data, secret, refresh_token FROM connections WHERE account=$1 FOR UPDATE",
+                    {P(account)});
+      if (r.empty()) return IoError("no connection named " + account);
+      auto j = nlohmann::json::parse(Text(r[0][0]), nullptr, false);
+      if (j.is_discarded()) return IoError("stored connection is damaged");
+      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
+        out.tokens.expires_at = j["token_expires_at"].get<int64_t>();
+      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
+        out.tokens.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
+      SK_ASSIGN_OR_RETURN(out.tokens.access, box_.Open(Text(r[0][1]), account + "/secret"));
+      SK_ASSIGN_OR_RETURN(out.tokens.refresh, box_.Open(Text(r[0][2]), account + "/refresh_token"));
+      if (out.tokens.refresh != used_refresh) return Status::Ok();  // another process rotated it
+      SK_ASSIGN_OR_RETURN(out.tokens, rotate());
+      out.rotated = true;
+      j["token_expires_at"] =
+          out.tokens.expires_at ? nlohmann::json(*out.tokens.expires_at) : nlohmann::json();
+      j["refresh_expires_at"] =
+          out.tokens.refresh_expires_at ? nlohmann::json(*out.tokens.refresh_expires_at) : nlohmann::json();
+      Exec(tx, "UPDATE connections SET secret=$1, refresh_token=$2, data=$3, updated_at=$4 WHERE account=$5",
+           {P(box_.Seal(out.tokens.access, account + "/secret")),
+            P(box_.Seal(out.tokens.refresh, account + "/refresh_token")), P(j.dump()),
+            P(static_cast<int64_t>(NowUnix())), P(account)});
+      return Status::Ok();
+    }));
+    return out;
   }
 
   Status SetState(const std::string& account, const std::string& state, const std::string& error) override {

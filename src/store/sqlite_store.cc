@@ -239,6 +239,8 @@ class SqliteStore final : public Store {
     c.client_id = j.value("client_id", "");
     if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
       c.token_expires_at = j["token_expires_at"].get<int64_t>();
+    if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
+      c.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
     c.permission = j.value("permission", "read");
     c.timezone = j.value("timezone", "UTC");
     c.api_budget = j.value("api_budget", 100);
@@ -277,6 +279,7 @@ class SqliteStore final : public Store {
                         {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
                         {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
     if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
+    if (c.refresh_expires_at) j["refresh_expires_at"] = *c.refresh_expires_at;
     if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
     if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
     if (c.connected_at) j["connected_at"] = *c.connected_at;
@@ -311,6 +314,59 @@ class SqliteStore final : public Store {
     SK_RETURN_IF_ERROR(s.Run());
     if (db_->Changes() != 1) return IoError("no connection named " + account);
     return tx.Commit();
+  }
+
+  Status FinishSync(const std::string& account, UnixTime last_sync_at, int window_days) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_->handle(),
+                "UPDATE connections SET state='synced', error='', data=json_set(data, '$.last_sync_at', ?, "
+                "'$.window_days', ?), updated_at=? WHERE account=?");
+    s.Bind(1, last_sync_at).Bind(2, window_days).Bind(3, NowUnix()).Bind(4, account);
+    SK_RETURN_IF_ERROR(s.Run());
+    if (db_->Changes() != 1) return IoError("no connection named " + account);
+    return Status::Ok();
+  }
+
+  Result<TokenRotation> RotateTokens(const std::string& account, const std::string& used_refresh,
+                                     const std::function<Result<OAuthTokens>()>& rotate) override {
+    std::lock_guard lock(mu_);
+    // BEGIN IMMEDIATE takes the database's write lock before the read, so a
+    // second process's rotation waits here and then sees the new pair.
+    Transaction tx(db_.get());
+    SK_RETURN_IF_ERROR(tx.status());
+    TokenRotation out;
+    {
+      Statement q(db_->handle(), "SELECT data, secret, refresh_token FROM connections WHERE account=?");
+      q.Bind(1, account);
+      if (!q.Step()) {
+        SK_RETURN_IF_ERROR(q.status());
+        return IoError("no connection named " + account);
+      }
+      auto j = nlohmann::json::parse(q.Text(0), nullptr, false);
+      if (j.is_discarded()) return IoError("stored connection is damaged");
+      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
+        out.tokens.expires_at = j["token_expires_at"].get<int64_t>();
+      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
+        out.tokens.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
+      SK_ASSIGN_OR_RETURN(out.tokens.access, box_.Open(q.Text(1), account + "/secret"));
+      SK_ASSIGN_OR_RETURN(out.tokens.refresh, box_.Open(q.Text(2), account + "/refresh_token"));
+    }
+    if (out.tokens.refresh != used_refresh) return out;  // another process rotated it
+    SK_ASSIGN_OR_RETURN(out.tokens, rotate());
+    out.rotated = true;
+    Statement s(
+        db_->handle(),
+        "UPDATE connections SET secret=?, refresh_token=?, data=json_set(data, '$.token_expires_at', ?, "
+        "'$.refresh_expires_at', ?), updated_at=? WHERE account=?");
+    s.Bind(1, box_.Seal(out.tokens.access, account + "/secret"))
+        .Bind(2, box_.Seal(out.tokens.refresh, account + "/refresh_token"))
+        .Bind(3, out.tokens.expires_at)
+        .Bind(4, out.tokens.refresh_expires_at)
+        .Bind(5, NowUnix())
+        .Bind(6, account);
+    SK_RETURN_IF_ERROR(s.Run());
+    SK_RETURN_IF_ERROR(tx.Commit());
+    return out;
   }
 
   Status SetState(const std::string& account, const std::string& state, const std::string& error) override {

@@ -47,6 +47,7 @@ struct Connection {
   std::string refresh_token;  // oauth (rotating)
   std::string client_secret;  // oauth refresh
   std::optional<UnixTime> token_expires_at;
+  std::optional<UnixTime> refresh_expires_at;  // oauth: when the refresh token lapses (unknown: never)
   std::string permission = "read";  // "read" | "read-write"
   std::string timezone = "UTC";
   int api_budget = 100;
@@ -192,6 +193,21 @@ struct ActionClaim {
   std::optional<UnixTime> finished_at;
 };
 
+// An OAuth token pair as stored for a connection.
+struct OAuthTokens {
+  std::string access;
+  std::string refresh;
+  std::optional<UnixTime> expires_at;
+  std::optional<UnixTime> refresh_expires_at;
+};
+
+// What Store::RotateTokens did: `tokens` is the pair to use from now on;
+// `rotated` says whether this call refreshed it (else another process had).
+struct TokenRotation {
+  OAuthTokens tokens;
+  bool rotated = false;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -205,7 +221,20 @@ class Store {
   // Replaces the stored OAuth tokens atomically (refresh tokens are single use).
   virtual Status SaveTokens(const std::string& account, const std::string& access, const std::string& refresh,
                             std::optional<UnixTime> expires_at) = 0;
+  // Refreshes the account's rotating OAuth tokens at most once across every
+  // process sharing the store (a compare-and-swap under a lock on the
+  // connection): while the stored refresh token is still `used_refresh`, calls
+  // `rotate` (the one refresh request to Zendesk) and stores its answer
+  // before returning it; when another process has already rotated it, returns
+  // the stored pair without calling `rotate`. Other processes' rotations of
+  // this account wait meanwhile. `rotate` must not use the store.
+  virtual Result<TokenRotation> RotateTokens(const std::string& account, const std::string& used_refresh,
+                                             const std::function<Result<OAuthTokens>()>& rotate) = 0;
   virtual Status SetState(const std::string& account, const std::string& state, const std::string& error) = 0;
+  // A sync finished: state "synced", no error, last_sync_at and window_days
+  // set; the credentials are left as they are (another process may have
+  // rotated them meanwhile).
+  virtual Status FinishSync(const std::string& account, UnixTime last_sync_at, int window_days) = 0;
 
   virtual Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
                                                            const std::string& key) = 0;

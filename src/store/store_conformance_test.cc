@@ -177,6 +177,101 @@ TEST_P(Conformance, ConnectionRoundTripAndSecretsSealedAtRest) {
     EXPECT_EQ(raw.find(secret), std::string::npos) << secret << " stored in clear";
 }
 
+// RotateTokens is a compare-and-swap of the refresh token: it refreshes only
+// while the stored refresh token is the one used, stores the answer, and
+// otherwise hands back what another process stored.
+TEST_P(Conformance, RotateTokensRefreshesOnlyAStillCurrentPair) {
+  Connection c;
+  c.url = "https://acme.zendesk.com";
+  c.auth_kind = "oauth";
+  c.secret = "access-1";
+  c.refresh_token = "refresh-1";
+  c.token_expires_at = 100;
+  c.refresh_expires_at = 1000;
+  c.plan = "enterprise";
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  int calls = 0;
+  auto rotate_to = [&](const std::string& n) {
+    return [&calls, n]() -> Result<OAuthTokens> {
+      ++calls;
+      return OAuthTokens{"access-" + n, "refresh-" + n, 200, 2000};
+    };
+  };
+  auto r = store_->RotateTokens("default", "refresh-1", rotate_to("2"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->rotated);
+  EXPECT_EQ(r->tokens.access, "access-2");
+  EXPECT_EQ(calls, 1);
+  auto back = store_->GetConnection("default");
+  EXPECT_EQ((*back)->secret, "access-2");
+  EXPECT_EQ((*back)->refresh_token, "refresh-2");
+  EXPECT_EQ((*back)->token_expires_at, 200);
+  EXPECT_EQ((*back)->refresh_expires_at, 2000);
+  EXPECT_EQ((*back)->plan, "enterprise") << "the rest is kept";
+  // A process still holding refresh-1 gets the stored pair, without a refresh.
+  r = store_->RotateTokens("default", "refresh-1", rotate_to("3"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->rotated);
+  EXPECT_EQ(r->tokens.access, "access-2");
+  EXPECT_EQ(r->tokens.refresh, "refresh-2");
+  EXPECT_EQ(r->tokens.expires_at, 200);
+  EXPECT_EQ(calls, 1);
+  // A failed refresh stores nothing.
+  r = store_->RotateTokens("default", "refresh-2",
+                           []() -> Result<OAuthTokens> { return IoError("refused"); });
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ((*store_->GetConnection("default"))->refresh_token, "refresh-2");
+  EXPECT_FALSE(store_->RotateTokens("nobody", "x", rotate_to("4")).ok());
+  // A finishing sync records itself without touching the rotated tokens.
+  ASSERT_TRUE(store_->SetState("default", "syncing", "").ok());
+  ASSERT_TRUE(store_->FinishSync("default", 1700000000, 30).ok());
+  back = store_->GetConnection("default");
+  EXPECT_EQ((*back)->state, "synced");
+  EXPECT_EQ((*back)->last_sync_at, 1700000000);
+  EXPECT_EQ((*back)->window_days, 30);
+  EXPECT_EQ((*back)->refresh_token, "refresh-2");
+  EXPECT_EQ((*back)->refresh_expires_at, 2000);
+  EXPECT_FALSE(store_->FinishSync("nobody", 1, 1).ok());
+  store_.reset();
+  queue_.reset();
+  EXPECT_EQ(Dump().find("refresh-2"), std::string::npos) << "sealed at rest";
+}
+
+// Two stores on one database (two processes) refreshing the same pair at
+// once: one refresh runs; the other waits for it and gets its pair.
+TEST_P(Conformance, RotateTokensRunsOneRefreshAcrossProcesses) {
+  Connection c;
+  c.url = "https://acme.zendesk.com";
+  c.auth_kind = "oauth";
+  c.secret = "access-1";
+  c.refresh_token = "refresh-1";
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto other = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  std::atomic<int> calls{0};
+  std::atomic<bool> in_refresh{false};
+  auto slow_refresh = [&]() -> Result<OAuthTokens> {
+    const int n = ++calls;
+    in_refresh = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return OAuthTokens{"access-new" + std::to_string(n), "refresh-new" + std::to_string(n), 5, 6};
+  };
+  Result<TokenRotation> first = IoError("not run"), second = IoError("not run");
+  std::thread a([&] { first = store_->RotateTokens("default", "refresh-1", slow_refresh); });
+  while (!in_refresh) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread b([&] { second = (*other)->RotateTokens("default", "refresh-1", slow_refresh); });
+  a.join();
+  b.join();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(calls.load(), 1) << "one refresh between the two";
+  EXPECT_TRUE(first->rotated);
+  EXPECT_FALSE(second->rotated);
+  EXPECT_EQ(second->tokens.access, "access-new1");
+  EXPECT_EQ(second->tokens.refresh, "refresh-new1");
+  EXPECT_EQ((*store_->GetConnection("default"))->refresh_token, "refresh-new1");
+}
+
 TEST_P(Conformance, OnceKeysCountOnceAndPagesCommitWithCheckpoints) {
   Page p;
   p.users = {User(1, "agent", true), User(2, "end-user", false)};

@@ -77,6 +77,7 @@ struct Client::Impl {
     } else if (c.kind == Credentials::Kind::kClientCredentials) {
       access_token = c.access_token;
     }
+    expires_at = c.expires_at;
   }
 
   ClientOptions options;
@@ -87,6 +88,10 @@ struct Client::Impl {
   std::string origin;
   std::string access_token;
   std::string refresh_token;
+  std::optional<UnixTime> expires_at;  // of access_token
+  // The expiry for which a proactive refresh failed (not tried again; the
+  // 401 fallback still is).
+  std::optional<UnixTime> proactive_failed;
   bool warned = false;
 
   double Now() const {
@@ -110,9 +115,65 @@ struct Client::Impl {
       Status s = options.on_tokens(tokens);
       if (!s.ok()) return s.With("could not save the new Zendesk OAuth tokens, stopping before using them");
     }
+    UseTokens(tokens);
+    return Status::Ok();
+  }
+
+  void UseTokens(const TokenSet& tokens) {
     access_token = tokens.access_token;
     if (!tokens.refresh_token.empty()) refresh_token = tokens.refresh_token;
+    expires_at = tokens.expires_at;
+  }
+
+  bool CanRefresh() const {
+    const Credentials& c = options.credentials;
+    return c.kind == Credentials::Kind::kOAuthToken && !refresh_token.empty() && !c.client_id.empty();
+  }
+
+  // One refresh of the rotating pair (through rotate_tokens when set, so
+  // processes sharing the store refresh a token once between them).
+  Status RefreshAccessToken() {
+    const Credentials& c = options.credentials;
+    std::function<Result<TokenSet>()> request = [this, &c] {
+      return RequestToken(transport, options.base_url,
+                          RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
+    };
+    if (!options.rotate_tokens) {
+      SK_ASSIGN_OR_RETURN(TokenSet t, request());
+      return AdoptTokens(t);
+    }
+    auto t = options.rotate_tokens(refresh_token, request);
+    if (!t.ok()) return t.status();
+    UseTokens(*t);
     return Status::Ok();
+  }
+
+  // Before a request: replaces an access token about to expire (less than
+  // kRefreshMargin left), once per token lifetime.
+  Status RefreshIfExpiring() {
+    const Credentials& c = options.credentials;
+    if (!expires_at || NowUnix() + kRefreshMargin < *expires_at || proactive_failed == expires_at) {
+      return Status::Ok();
+    }
+    const bool client_credentials = c.kind == Credentials::Kind::kClientCredentials;
+    if (!client_credentials && !CanRefresh()) return Status::Ok();
+    const std::optional<UnixTime> was = expires_at;
+    Status s = client_credentials ? ObtainClientCredentialsToken() : RefreshAccessToken();
+    if (!s.ok()) {
+      proactive_failed = was;
+      if (NowUnix() >= *was) return RefreshFailed(s);
+      spdlog::warn(
+          "zendesk: refreshing the OAuth access token before it expires failed ({}); using it until then",
+          s.message());
+    }
+    return Status::Ok();
+  }
+
+  static Status RefreshFailed(const Status& s) {
+    return Status(Code::kUnauthenticated,
+                  "Zendesk rejected the credentials: the access token is no longer valid and refreshing it "
+                  "failed (" +
+                      s.message() + "). Reconnect seatkeeper to Zendesk");
   }
 
   Status ObtainClientCredentialsToken() {
@@ -132,9 +193,11 @@ struct Client::Impl {
         }
         return "Authorization: " + BasicAuthorization(c.email, c.secret);
       case Credentials::Kind::kOAuthToken:
+        SK_RETURN_IF_ERROR(RefreshIfExpiring());
         return "Authorization: " + BearerAuthorization(access_token);
       case Credentials::Kind::kClientCredentials:
         if (access_token.empty()) SK_RETURN_IF_ERROR(ObtainClientCredentialsToken());
+        SK_RETURN_IF_ERROR(RefreshIfExpiring());
         return "Authorization: " + BearerAuthorization(access_token);
     }
     return Status(Code::kInternal, "unknown credential kind");
@@ -149,22 +212,14 @@ struct Client::Impl {
       *can_retry = true;
       return Status::Ok();
     }
-    if (c.kind == Credentials::Kind::kOAuthToken && !refresh_token.empty() && !c.client_id.empty()) {
+    if (CanRefresh()) {
       bool invalid_token = resp.body.find("invalid_token") != std::string::npos;
       if (auto it = resp.headers.find("www-authenticate");
           it != resp.headers.end() && it->second.find("invalid_token") != std::string::npos)
         invalid_token = true;
       if (!invalid_token) return Status::Ok();
-      auto t = RequestToken(transport, options.base_url,
-                            RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
-      if (!t.ok()) {
-        return Status(
-            Code::kUnauthenticated,
-            "Zendesk rejected the credentials: the access token is no longer valid and refreshing it "
-            "failed (" +
-                t.status().message() + "). Reconnect seatkeeper to Zendesk");
-      }
-      SK_RETURN_IF_ERROR(AdoptTokens(*t));
+      Status s = RefreshAccessToken();
+      if (!s.ok()) return s.code() == Code::kUnauthenticated ? RefreshFailed(s) : s;
       *can_retry = true;
     }
     return Status::Ok();
@@ -187,7 +242,8 @@ struct Client::Impl {
     SK_ASSIGN_OR_RETURN(std::string url, BuildUrl(path_or_url));
     const std::string endpoint = std::string(method) + " " + EndpointKey(url);
     const bool mutation = method != "GET";
-    bool auth_retried = false;
+    // A second one: the first may only pick up a pair another process rotated.
+    int auth_retries = 0;
     int attempt = 0;
     HttpRequest req;
     req.method = std::string(method);
@@ -253,8 +309,8 @@ struct Client::Impl {
 
       if (IsSuccess(resp.status)) return std::move(resp);
 
-      if (resp.status == 401 && !auth_retried) {
-        auth_retried = true;
+      if (resp.status == 401 && auth_retries < 2) {
+        ++auth_retries;
         bool can_retry = false;
         SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry));
         if (can_retry) {

@@ -33,7 +33,14 @@ struct Credentials {
   // obtained earlier (persisted via on_tokens) to use before asking for one.
   std::string scope;
   std::string access_token;
+  // When the OAuth access token in use expires (kOAuthToken: `secret`;
+  // kClientCredentials: `access_token`); unknown = never. The client
+  // refreshes it kRefreshMargin seconds before then.
+  std::optional<UnixTime> expires_at;
 };
+
+// How long before an access token's expiry the client replaces it.
+inline constexpr UnixTime kRefreshMargin = 180;
 
 // Rate-limit buckets that Zendesk meters separately.
 enum class Bucket {
@@ -62,6 +69,15 @@ struct ClientOptions {
   // Called with rotated OAuth tokens before they are used; must persist them
   // atomically (a refresh token is single use). A non-ok status aborts.
   std::function<Status(const TokenSet&)> on_tokens;
+  // Refresh of a rotating OAuth token (kOAuthToken with a refresh token),
+  // shared with other processes: called with the refresh token the client
+  // holds and `request`, the refresh request to Zendesk. It must call
+  // `request` only if no one else has rotated `used_refresh` yet, persist its
+  // answer before returning it, and otherwise return the pair the other
+  // process stored. Unset: `request`, then on_tokens.
+  std::function<Result<TokenSet>(const std::string& used_refresh,
+                                 const std::function<Result<TokenSet>()>& request)>
+      rotate_tokens;
   // Called once with a deprecation warning (legacy API token) etc.
   std::function<void(const std::string&)> on_warning;
   // Injected sleep (tests may speed time up). Default: std::this_thread::sleep_for.

@@ -304,6 +304,78 @@ TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
   EXPECT_TRUE(saved[0].expires_at.has_value());
 }
 
+// An access token with less than kRefreshMargin left is refreshed before
+// the request (no 401 first), through rotate_tokens, once.
+TEST(ClientTest, RefreshesThroughTheRotationHookBeforeExpiry) {
+  StubZendesk stub;
+  std::mutex mu;
+  std::vector<std::string> log;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.push_back("me:" + req.get_header_value("Authorization"));
+    res.set_content(kMeBody, "application/json");
+  });
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.push_back("tokens");
+    res.status = 201;
+    res.set_content(R"({"access_token":"new-access","refresh_token":"r2","expires_in":1800})",
+                    "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.secret = "old-access";
+  o.credentials.refresh_token = "r1";
+  o.credentials.client_id = "seatkeeper";
+  o.credentials.expires_at = NowUnix() + kRefreshMargin - 10;
+  std::vector<std::string> used;
+  o.rotate_tokens = [&](const std::string& used_refresh, const std::function<Result<TokenSet>()>& request) {
+    used.push_back(used_refresh);
+    return request();
+  };
+  o.on_tokens = [](const TokenSet&) -> Status { return IoError("on_tokens is not used with rotate_tokens"); };
+  Client client(o);
+  ASSERT_TRUE(client.Me().ok());
+  ASSERT_TRUE(client.Me().ok());
+  std::vector<std::string> want = {"tokens", "me:Bearer new-access", "me:Bearer new-access"};
+  EXPECT_EQ(log, want);
+  EXPECT_EQ(used, std::vector<std::string>{"r1"});
+}
+
+// After a 401, a pair another process already rotated is used as it is.
+TEST(ClientTest, UsesThePairAnotherProcessRotated) {
+  StubZendesk stub;
+  std::atomic<int> token_requests{0};
+  std::vector<std::string> auths;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    auths.push_back(req.get_header_value("Authorization"));
+    if (auths.back() != "Bearer theirs") {
+      res.status = 401;
+      res.set_content(R"({"error":"invalid_token","error_description":"revoked"})", "application/json");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+    ++token_requests;
+    res.status = 400;
+    res.set_content(R"({"error":"invalid_grant","error_description":"used"})", "application/json");
+  });
+  FakeSleep sleep;
+  auto o = Options(stub.base(), sleep);
+  o.credentials.secret = "ours";
+  o.credentials.refresh_token = "r1";
+  o.credentials.client_id = "seatkeeper";
+  o.rotate_tokens = [](const std::string&, const std::function<Result<TokenSet>()>&) -> Result<TokenSet> {
+    return TokenSet{"theirs", "r2", std::nullopt, std::nullopt, ""};
+  };
+  Client client(o);
+  auto me = client.Me();
+  ASSERT_TRUE(me.ok()) << me.status().ToString();
+  EXPECT_EQ(token_requests, 0);
+  EXPECT_EQ(auths, (std::vector<std::string>{"Bearer ours", "Bearer theirs"}));
+}
+
 TEST(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
   StubZendesk stub;
   std::atomic<int> me_hits{0};
