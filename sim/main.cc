@@ -1,6 +1,7 @@
 // zdsim: the Zendesk API simulator.
 //   zdsim serve [flags]            serve until interrupted
 //   zdsim truth users|usage [...]  print the ground truth as JSON
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -8,10 +9,9 @@
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
 #include "core.h"
 #include "credentials.h"
+#include "rate_limit.h"
 #include "server.h"
 #include "truth.h"
 #include "util/time.h"
@@ -55,7 +55,15 @@ void AddGenerationFlags(CLI::App* app, zdsim::Options& o, std::string& now, std:
                 "OAuth tokens never expire unless the client asks");
   app->add_flag("--no-api-token-lapse{false}", q.api_token_lapse, "API tokens unused for 30 days keep working");
   app->add_flag("--no-rate-limit-header-variants{false}", q.rate_limit_header_variants,
-                "only X-Rate-Limit and ratelimit-* headers");
+                "every endpoint answers with X-Rate-Limit, ratelimit-* and Zendesk-RateLimit-<bucket>");
+  app->add_option(
+         "--rate-limit-headers", o.rate_limit_headers,
+         "serve only these rate-limit header families everywhere: comma list of x-rate-limit, ratelimit, "
+         "rate-limit, zendesk-ratelimit, zendesk-rate-limit (or none)")
+      ->check([](const std::string& v) {
+        return zdsim::ParseHeaderFamilies(v) ? std::string()
+                                             : std::string("unknown rate-limit header family in ") + v;
+      });
 }
 
 bool ResolveNow(const std::string& now, zdsim::Options& o) {

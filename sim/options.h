@@ -51,6 +51,11 @@ struct Options {
     // endpoint as recordings show. --no-rate-limit-header-variants
     bool rate_limit_header_variants = true;
   } quirks;
+  // Serve exactly these rate-limit header families on every API response,
+  // whatever the endpoint (comma list of x-rate-limit, ratelimit, rate-limit,
+  // zendesk-ratelimit, zendesk-rate-limit; "none" for no header at all). Empty:
+  // as quirks.rate_limit_header_variants says. --rate-limit-headers
+  std::string rate_limit_headers;
   // Closed tickets are archived this many days after closing (Zendesk: 120,
   // sooner on very busy accounts, 3 on sandboxes). --archive-after-days
   int archive_after_days = 120;

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "options.h"
 
 namespace zdsim {
 
@@ -36,5 +39,26 @@ class RateLimiter {
   bool enabled_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
+
+// The rate-limit header families Zendesk has sent (reference §11.3, zenpy
+// recordings 2023-2024), as bits of a mask.
+enum HeaderFamily : unsigned {
+  kXRateLimit = 1,     // X-Rate-Limit, X-Rate-Limit-Remaining (account, no reset)
+  kIetf = 2,           // ratelimit-limit, ratelimit-remaining, ratelimit-reset (2024+)
+  kRateLimit2023 = 4,  // rate-limit, rate-limit-remaining, rate-limit-reset (2023)
+  kBucket = 8,         // Zendesk-RateLimit-<bucket>: total=N; remaining=M; resets=S (2024+)
+  kBucket2023 = 16,    // zendesk-rate-limit-<bucket>: the same value (2023)
+};
+
+// "x-rate-limit,ratelimit,rate-limit,zendesk-ratelimit,zendesk-rate-limit"
+// (any subset, any order; "none" = 0) to a mask; nullopt on an unknown name.
+std::optional<unsigned> ParseHeaderFamilies(const std::string& list);
+
+// The families a response on `path` (".json" stripped) metered by endpoint
+// bucket `bucket` ("" = account only) carries. Options::rate_limit_headers
+// when set; else with quirks.rate_limit_header_variants the spelling varies
+// by endpoint as recordings show it; else X-Rate-Limit, ratelimit-* and
+// Zendesk-RateLimit-<bucket> everywhere.
+unsigned HeaderFamiliesFor(const Options& o, const std::string& path, const std::string& bucket);
 
 }  // namespace zdsim

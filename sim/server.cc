@@ -36,17 +36,30 @@ BucketSpec SpecFor(const SimCore& s, const std::string& b) {
   return {s.AccountLimit(), 1, LimitBody::kTextAccount};
 }
 
-void SetRateHeaders(httplib::Response& res, const RateLimiter::Outcome& acct, const std::string& bucket,
-                    const std::optional<RateLimiter::Outcome>& ep) {
-  res.set_header("X-Rate-Limit", std::to_string(acct.limit));
-  res.set_header("X-Rate-Limit-Remaining", std::to_string(acct.remaining));
-  res.set_header("ratelimit-limit", std::to_string(acct.limit));
-  res.set_header("ratelimit-remaining", std::to_string(acct.remaining));
-  res.set_header("ratelimit-reset", std::to_string(acct.reset));
+void SetRateHeaders(httplib::Response& res, unsigned families, const RateLimiter::Outcome& acct,
+                    const std::string& bucket, const std::optional<RateLimiter::Outcome>& ep) {
+  const std::string limit = std::to_string(acct.limit), remaining = std::to_string(acct.remaining),
+                    reset = std::to_string(acct.reset);
+  if (families & kXRateLimit) {
+    res.set_header("X-Rate-Limit", limit);
+    res.set_header("X-Rate-Limit-Remaining", remaining);
+  }
+  if (families & kIetf) {
+    res.set_header("ratelimit-limit", limit);
+    res.set_header("ratelimit-remaining", remaining);
+    res.set_header("ratelimit-reset", reset);
+  }
+  if (families & kRateLimit2023) {
+    res.set_header("rate-limit", limit);
+    res.set_header("rate-limit-remaining", remaining);
+    res.set_header("rate-limit-reset", reset);
+  }
   if (ep) {
-    res.set_header("Zendesk-RateLimit-" + bucket, "total=" + std::to_string(ep->limit) +
-                                                      "; remaining=" + std::to_string(ep->remaining) +
-                                                      "; resets=" + std::to_string(ep->reset));
+    const std::string value = "total=" + std::to_string(ep->limit) +
+                              "; remaining=" + std::to_string(ep->remaining) +
+                              "; resets=" + std::to_string(ep->reset);
+    if (families & kBucket) res.set_header("Zendesk-RateLimit-" + bucket, value);
+    if (families & kBucket2023) res.set_header("zendesk-rate-limit-" + bucket, value);
   }
 }
 
@@ -243,7 +256,8 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   RateLimiter::Outcome acct = s.limiter.Peek("account", s.AccountLimit());
   std::optional<RateLimiter::Outcome> ep;
   auto finish = [&] {
-    if (api) SetRateHeaders(res, acct, bucket, ep);
+    if (api)
+      SetRateHeaders(res, HeaderFamiliesFor(s.opt, path, route ? route->bucket : ""), acct, bucket, ep);
     if (api) res.set_header("X-Zendesk-API-Version", "v2");
     RequestRecord rec;
     rec.method = req.method;

@@ -1,11 +1,12 @@
 // End-to-end tests of zdsim over real HTTP against an in-process Simulator.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "pagination.h"
+#include "rate_limit.h"
 #include "sim_test_util.h"
 #include "util/time.h"
 
@@ -173,7 +174,10 @@ TEST_F(ZdsimServer, RateLimitAndHeaders) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << i;
     EXPECT_EQ(r->get_header_value("X-Rate-Limit"), "700");
-    EXPECT_EQ(r->get_header_value("Zendesk-RateLimit-incremental-exports").rfind("total=10; remaining=", 0), 0u);
+    // The time-based exports answer with the 2023 spellings (rate_limit_header_variants).
+    EXPECT_EQ(r->get_header_value("zendesk-rate-limit-incremental-exports").rfind("total=10; remaining=", 0),
+              0u);
+    EXPECT_EQ(r->get_header_value("rate-limit"), "700");
   }
   auto r = cli_->Get(path.c_str());
   ASSERT_TRUE(r);
@@ -184,6 +188,80 @@ TEST_F(ZdsimServer, RateLimitAndHeaders) {
   r = cli_->Get(path.c_str());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+// Which rate-limit header names a response carries (lower case).
+std::set<std::string> RateHeaderNames(const httplib::Result& r) {
+  std::set<std::string> names;
+  for (const auto& [k, v] : r->headers) {
+    std::string lower = k;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower.find("rate") != std::string::npos) names.insert(lower);
+  }
+  return names;
+}
+
+TEST(ZdsimRateLimit, HeaderSpellingsVaryByEndpointAsRecorded) {
+  using Names = std::set<std::string>;
+  const Names modern = {"x-rate-limit", "x-rate-limit-remaining", "ratelimit-limit", "ratelimit-remaining",
+                        "ratelimit-reset"};
+  const Names era2023 = {"x-rate-limit", "x-rate-limit-remaining", "rate-limit", "rate-limit-remaining",
+                         "rate-limit-reset"};
+  auto with = [](Names n, const std::string& extra) {
+    n.insert(extra);
+    return n;
+  };
+  struct Case {
+    const char* path;
+    Names variants;  // quirk on
+  };
+  const std::vector<Case> cases = {
+      {"/api/v2/users/me.json", modern},
+      {"/api/v2/incremental/users/cursor.json?start_time=0&per_page=1",
+       with(modern, "zendesk-ratelimit-incremental-exports-cursor")},
+      {"/api/v2/incremental/ticket_events.json?start_time=0",
+       with(era2023, "zendesk-rate-limit-incremental-exports")},
+      {"/api/v2/deleted_tickets.json", with(era2023, "zendesk-rate-limit-deleted-tickets-index")},
+      {"/api/v2/help_center/articles.json", {"x-rate-limit", "x-rate-limit-remaining"}},
+      {"/api/v2/audit_logs.json", {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}},
+  };
+  Simulator variants(FixedOptions());
+  variants.Start();
+  Options plain_options = FixedOptions();
+  plain_options.quirks.rate_limit_header_variants = false;
+  Simulator plain(plain_options);
+  plain.Start();
+  for (const auto& c : cases) {
+    auto r = AdminClient(variants)->Get(c.path);
+    ASSERT_TRUE(r) << c.path;
+    ASSERT_EQ(r->status, 200) << c.path;
+    EXPECT_EQ(RateHeaderNames(r), c.variants) << c.path;
+    // --no-rate-limit-header-variants: the 2024 spellings everywhere.
+    r = AdminClient(plain)->Get(c.path);
+    ASSERT_TRUE(r) << c.path;
+    Names want = modern;
+    for (const auto& n : c.variants)
+      if (n.rfind("zendesk-rate", 0) == 0) want.insert("zendesk-ratelimit-" + n.substr(n.find("limit-") + 6));
+    EXPECT_EQ(RateHeaderNames(r), want) << c.path;
+  }
+
+  // --rate-limit-headers: exactly the families asked for, everywhere.
+  Options only = FixedOptions();
+  only.rate_limit_headers = "zendesk-rate-limit";
+  Simulator bucket_only(only);
+  bucket_only.Start();
+  auto r = AdminClient(bucket_only)->Get("/api/v2/users/me.json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(RateHeaderNames(r), Names{});
+  r = AdminClient(bucket_only)->Get("/api/v2/incremental/users/cursor.json?start_time=0&per_page=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(RateHeaderNames(r), Names{"zendesk-rate-limit-incremental-exports-cursor"});
+  EXPECT_EQ(r->get_header_value("zendesk-rate-limit-incremental-exports-cursor")
+                .rfind("total=20; remaining=19; resets=", 0),
+            0u);
+  EXPECT_EQ(ParseHeaderFamilies("rate-limit,zendesk-rate-limit"), kRateLimit2023 | kBucket2023);
+  EXPECT_EQ(ParseHeaderFamilies("none"), 0u);
+  EXPECT_FALSE(ParseHeaderFamilies("x-ratelimit").has_value());
 }
 
 TEST(ZdsimRateLimit, AccountWideIsPlainText) {

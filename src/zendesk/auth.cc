@@ -85,6 +85,7 @@ Result<TokenSet> RequestToken(Transport& transport, const std::string& base_url,
   req.has_body = true;
   req.body = body.dump();
   TransportResult tr = transport.Perform(req);
+  if (tr.error == NetError::kNotSent) return UnreachableStatus(req.url, tr.error_message, 1, 0);
   if (tr.error != NetError::kNone) {
     return Status(Code::kUnavailable,
                   "could not reach Zendesk to obtain an OAuth token: " + tr.error_message);

@@ -3,7 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -39,6 +41,13 @@ const char* BucketName(Bucket b) {
 namespace {
 
 constexpr int kParseRetries = 2;  // extra attempts when a 2xx GET body does not parse
+// Until Zendesk has answered once, a host that does not resolve or a
+// connection that cannot be opened is given up after about this long (the
+// last connect attempt may add a second), with the likely causes, instead of
+// after max_attempts (8 attempts, ~2 minutes of backoff: issue #20, a new user
+// whose DNS could not resolve the account waited 125 s in silence). Once
+// Zendesk has answered, the same failures are transient and keep max_attempts.
+constexpr double kUnreachableGiveUpSeconds = 12;
 
 std::string PageParams(int page_size, const std::string& after_cursor) {
   std::string q = "page%5Bsize%5D=" + std::to_string(page_size);
@@ -93,16 +102,28 @@ struct Client::Impl {
   // 401 fallback still is).
   std::optional<UnixTime> proactive_failed;
   bool warned = false;
+  bool answered = false;      // Zendesk has answered at least once (HTTP status received)
+  double injected_slept = 0;  // seconds "slept" through options.sleep (not on the real clock)
 
   double Now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
   double Random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
 
+  // One line on the log (standard error for the CLI, at the default level)
+  // saying what the client waits for; never holds credentials.
+  static void Announce(const std::string& line) { spdlog::info("waiting: {}", line); }
+
+  static std::string HostOf(const std::string& url) {
+    std::string host = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+    return host.substr(0, host.find_first_of("/?#"));
+  }
+
   void Sleep(double seconds) {
     if (seconds <= 0) return;
     stats.seconds_waited += seconds;
     if (options.sleep) {
+      injected_slept += seconds;
       options.sleep(seconds);
     } else {
       std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -252,11 +273,18 @@ struct Client::Impl {
       req.has_body = true;
       req.body = body->dump();
     }
+    const double started = Now();
+    const double injected_at_start = injected_slept;
+    auto spent = [&] { return (Now() - started) + (injected_slept - injected_at_start); };
+    const double give_up = kUnreachableGiveUpSeconds;
     while (true) {
       ++attempt;
       if (double d = limiter.DelayBefore(bucket, Now()); d > 0) {
         spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", endpoint, d,
                       options.api_budget_percent, BucketName(bucket));
+        if (d >= 5)
+          Announce(fmt::format("pausing {:.0f} s before {}: keeping within {}% of Zendesk's {} rate limit", d,
+                               endpoint, options.api_budget_percent, BucketName(bucket)));
         Sleep(d);
         limiter.AssumeWaited(bucket, Now() + d);
       }
@@ -264,6 +292,12 @@ struct Client::Impl {
       req.headers = {auth};
       limiter.NoteSent(bucket, Now());
       stats.requests_by_endpoint[endpoint]++;
+      if (!answered) {
+        // Leave time for a retry within the limit: a silent firewall would
+        // otherwise hold each attempt for the whole connect timeout.
+        req.connect_timeout_seconds = std::clamp(static_cast<long>(std::ceil(give_up - spent())), 1L,
+                                                 std::max(1L, options.connect_timeout_seconds));
+      }
       TransportResult tr = transport.Perform(req);
 
       if (tr.error != NetError::kNone) {
@@ -274,13 +308,22 @@ struct Client::Impl {
         }
         bool retryable = tr.error == NetError::kNotSent || !mutation;
         if (retryable && attempt < options.max_attempts) {
-          stats.retries++;
           double delay = BackoffSeconds(attempt - 1, Random());
+          const bool unreachable = tr.error == NetError::kNotSent && !answered;
+          if (unreachable && spent() + delay >= give_up)
+            return UnreachableStatus(url, tr.error_message, attempt, spent());
+          stats.retries++;
           spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", endpoint,
                         tr.error_message, delay, attempt + 1, options.max_attempts);
+          Announce(fmt::format(
+              "no answer from Zendesk at {} ({}); retrying {} in {:.1f} s (attempt {} of at most {}{})",
+              HostOf(url), tr.error_message, endpoint, delay, attempt + 1, options.max_attempts,
+              unreachable ? fmt::format(", giving up after {:.0f} s", give_up) : std::string()));
           Sleep(delay);
           continue;
         }
+        if (tr.error == NetError::kNotSent && !answered)
+          return UnreachableStatus(url, tr.error_message, attempt, spent());
         if (mutation && tr.error != NetError::kNotSent) {
           return Status(Code::kUnavailable,
                         "the request was sent to Zendesk but no complete answer came back (" +
@@ -293,6 +336,7 @@ struct Client::Impl {
       }
 
       Response& resp = tr.response;
+      answered = true;
       stats.responses_by_status[resp.status]++;
       stats.requests_by_bucket_status[{BucketName(bucket), std::to_string(resp.status)}]++;
       RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
@@ -318,7 +362,10 @@ struct Client::Impl {
           continue;
         }
       }
-      if (resp.status == 429) stats.rate_limited++;
+      if (resp.status == 429) {
+        stats.rate_limited++;
+        limiter.NoteRateLimited(bucket, rl, Now());
+      }
       bool retryable =
           resp.status == 429 || resp.status == 503 || (!mutation && IsRetryableHttpStatus(resp.status));
       if (retryable && attempt < options.max_attempts) {
@@ -333,6 +380,10 @@ struct Client::Impl {
         stats.retries++;
         spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint,
                       resp.status, delay, attempt + 1, options.max_attempts);
+        Announce(
+            fmt::format("Zendesk answered HTTP {} to {}; retrying in {:.1f} s{} (attempt {} of at most {})",
+                        resp.status, endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
+                        attempt + 1, options.max_attempts));
         Sleep(delay);
         limiter.AssumeWaited(bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
         continue;
@@ -358,7 +409,10 @@ struct Client::Impl {
       Result<T> p = parse(r->body);
       if (p.ok() || p.status().code() != Code::kBadResponse || i >= kParseRetries) return p;
       stats.retries++;
-      Sleep(BackoffSeconds(i, Random()));
+      double delay = BackoffSeconds(i, Random());
+      Announce(fmt::format("Zendesk's answer to GET {} was incomplete or garbled; asking again in {:.1f} s",
+                           EndpointKey(path), delay));
+      Sleep(delay);
     }
   }
 };

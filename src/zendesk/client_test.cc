@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "zendesk/auth.h"
@@ -621,6 +625,107 @@ TEST(ClientTest, TypedCallsBuildZendeskQueries) {
   EXPECT_EQ(targets["users"], "/api/v2/users.json?page%5Bsize%5D=100&page%5Bafter%5D=abc%3D");
   EXPECT_EQ(client.UpdateManyTickets(std::vector<int64_t>(101, 1), json::object()).status().code(),
             Code::kInvalidArgument);
+}
+
+// Captures the "waiting: ..." lines the client logs (spdlog, info level: the
+// CLI's standard error) while alive.
+class WaitLines {
+ public:
+  WaitLines() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
+    previous_ = spdlog::default_logger();
+    auto logger = std::make_shared<spdlog::logger>("wait-lines", sink_);
+    logger->set_level(spdlog::level::info);
+    logger->set_pattern("%v");
+    spdlog::set_default_logger(logger);
+  }
+  ~WaitLines() { spdlog::set_default_logger(previous_); }
+  std::vector<std::string> lines() const {
+    std::vector<std::string> v;
+    std::istringstream in(out_.str());
+    for (std::string l; std::getline(in, l);)
+      if (l.rfind("waiting: ", 0) == 0) v.push_back(l);
+    return v;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// Issue #20 part 6: an unreachable Zendesk (nothing listens on the port) is
+// given up after ~12 s on the injected clock — backoff 1 + 2 + 4 s, and the
+// next 8 s would pass 12 s, so 4 attempts instead of 8 — with each retry
+// announced and the likely causes named.
+TEST(ClientTest, UnreachableGivesUpWithinTheLimitAndAnnouncesEachRetry) {
+  std::string base;
+  {
+    StubZendesk closed;
+    base = closed.base();
+  }  // stopped: the port now refuses connections
+  WaitLines waiting;
+  FakeSleep sleep;
+  Client client(Options(base, sleep));
+  auto me = client.Me();
+  ASSERT_FALSE(me.ok());
+  EXPECT_EQ(me.status().code(), Code::kUnavailable);
+  const std::string& msg = me.status().message();
+  EXPECT_NE(msg.find("could not reach Zendesk at 127.0.0.1:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("after 4 attempts"), std::string::npos) << msg;
+  for (const char* cause : {"firewall", "proxy", "DNS", "IP restriction"})
+    EXPECT_NE(msg.find(cause), std::string::npos) << cause << ": " << msg;
+  EXPECT_EQ(sleep.sleeps.size(), 3u);
+  auto lines = waiting.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_NE(lines[i].find("no answer from Zendesk at 127.0.0.1:"), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find("attempt " + std::to_string(i + 2) + " of at most 8, giving up after 12 s"),
+              std::string::npos)
+        << lines[i];
+    EXPECT_EQ(lines[i].find("tok"), std::string::npos) << "no credentials: " << lines[i];
+  }
+}
+
+// Once Zendesk has answered, a connection failure is a transient error: the
+// existing policy (max_attempts) applies, each retry announced.
+TEST(ClientTest, AfterAnAnswerConnectionFailuresKeepTheRetryPolicy) {
+  auto stub = std::make_unique<StubZendesk>();
+  stub->server().Get("/api/v2/users/me.json", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kMeBody, "application/json");
+  });
+  WaitLines waiting;
+  FakeSleep sleep;
+  Client client(Options(stub->base(), sleep));
+  ASSERT_TRUE(client.Me().ok());
+  stub.reset();
+  EXPECT_FALSE(client.Me().ok());
+  EXPECT_EQ(sleep.sleeps.size(), 7u);
+  EXPECT_EQ(waiting.lines().size(), 7u);
+}
+
+// 429/5xx retries say what they wait for too.
+TEST(ClientTest, RetriesAreAnnounced) {
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (hits++ == 0) {
+      res.status = 429;
+      res.set_header("Retry-After", "3");
+      res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
+      return;
+    }
+    res.set_content(kMeBody, "application/json");
+  });
+  WaitLines waiting;
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  ASSERT_TRUE(client.Me().ok());
+  auto lines = waiting.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("Zendesk answered HTTP 429 to GET /api/v2/users/me; retrying in 3."),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("as its Retry-After asks (attempt 2 of at most 8)"), std::string::npos) << lines[0];
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace sk::zendesk {
 namespace {
@@ -118,6 +121,53 @@ std::string ZendeskReason(std::string_view body) {
   if (text.front() == '<') return "an HTML page instead of an API answer";
   if (text.size() > 300) text = text.substr(0, 300) + "...";
   return text;
+}
+
+Status UnreachableStatus(std::string_view url, std::string_view curl_message, int attempts, double seconds) {
+  std::string host(url);
+  if (auto scheme = host.find("://"); scheme != std::string::npos) host = host.substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+  std::string lower(curl_message);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool dns = lower.find("resolve") != std::string::npos;
+  std::vector<std::string> proxies;
+  for (const char* name : {"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
+    const char* v = std::getenv(name);
+    if (v && *v) proxies.push_back(name);
+  }
+  std::string proxy;
+  if (!proxies.empty()) {
+    std::string names;
+    for (const auto& n : proxies) names += (names.empty() ? "" : "/") + n;
+    proxy = "the proxy named by " + names +
+            " (set in this environment; every request goes through it) is down, refuses the connection or "
+            "cannot resolve " +
+            host;
+  } else {
+    proxy = "this network needs an HTTPS proxy and none is set (HTTPS_PROXY or https_proxy)";
+  }
+  const std::string dns_cause = "DNS: " + host +
+                                " does not resolve from this machine (check the subdomain spelling, "
+                                "and that this machine's DNS resolves names: getent hosts " +
+                                host + ")";
+  const std::string firewall = "a firewall blocks outgoing HTTPS (TCP port 443) to " + host;
+  const std::string ip =
+      "Zendesk's IP restriction (Admin Center > Account > Security > Advanced) or a network "
+      "allow-list does not admit this machine's address";
+  std::vector<std::string> causes;
+  if (dns)
+    causes = {dns_cause, proxy, firewall, ip};
+  else
+    causes = {firewall, proxy, ip, dns_cause};
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.0f", seconds);
+  std::string msg = "could not reach Zendesk at " + host + " (" + std::string(curl_message) + ") after " +
+                    std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") + " in " + secs +
+                    " s; nothing was changed. Likely causes:";
+  for (size_t i = 0; i < causes.size(); ++i) msg += " (" + std::to_string(i + 1) + ") " + causes[i] + ";";
+  msg.back() = '.';
+  return Status(Code::kUnavailable, msg);
 }
 
 Status AnonymousUserStatus() {

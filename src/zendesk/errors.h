@@ -26,6 +26,14 @@ std::string ZendeskReason(std::string_view body);
 Status StatusFromHttp(long http_status, std::string_view body,
                       const std::map<std::string, std::string>& headers, std::string_view endpoint);
 
+// Zendesk could not be reached at all (no answer: host not resolved,
+// connection refused or timed out). `url` is the request's URL (only its host
+// is shown), `curl_message` libcurl's description; the message names the
+// likely causes — DNS, a proxy (HTTPS_PROXY/https_proxy/ALL_PROXY when set,
+// names only: a proxy URL may hold a password), a firewall, Zendesk's IP
+// restriction — and the attempts made. kUnavailable (exit 1).
+Status UnreachableStatus(std::string_view url, std::string_view curl_message, int attempts, double seconds);
+
 // users/me answered 200 with the anonymous user (id null).
 Status AnonymousUserStatus();
 

@@ -102,19 +102,28 @@ const json* Array(const json& doc, const char* key) {
 }
 
 template <typename T>
-void ReadMeta(const json& doc, CursorPage<T>& page) {
+Status ReadMeta(const json& doc, CursorPage<T>& page) {
   auto meta = doc.find("meta");
   if (meta != doc.end() && meta->is_object()) {
     page.has_more = Bool(*meta, "has_more", false);
     page.after_cursor = Str(*meta, "after_cursor");
     if (page.after_cursor.empty()) page.has_more = false;
-    return;
+    return Status::Ok();
   }
   // Legacy cursor form (top-level after_cursor/after_url).
   if (doc.contains("after_cursor")) {
     page.after_cursor = Str(doc, "after_cursor");
     page.has_more = !page.after_cursor.empty() && !Str(doc, "after_url").empty();
+    return Status::Ok();
   }
+  // An offset page (next_page, count: what Zendesk answers when the cursor
+  // parameters are missing or ignored; recorded in zenpy's users cassette)
+  // has no cursor to continue with: reading it as the last page would drop
+  // every later page without a word.
+  if (!Str(doc, "next_page").empty())
+    return BadResponse(
+        "Zendesk answered with offset pagination (next_page) where cursor pagination was asked for");
+  return Status::Ok();
 }
 
 User UserFrom(const json& u) {
@@ -418,15 +427,21 @@ Result<CursorPage<User>> ParseUsersPage(std::string_view body) {
     CursorPage<User> page;
     for (const auto& u : *arr)
       if (u.is_object()) page.items.push_back(UserFrom(u));
-    ReadMeta(doc, page);
+    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
     return page;
   });
 }
 
 Result<std::vector<User>> ParseUsersList(std::string_view body) {
-  auto page = ParseUsersPage(body);
-  if (!page.ok()) return page.status();
-  return std::move(page->items);
+  return WithJson(body, "users", [](const json& doc) -> Result<std::vector<User>> {
+    const json* arr = Array(doc, "users");
+    if (!arr) arr = Array(doc, "deleted_users");
+    if (!arr) return BadResponse("Zendesk's answer has no \"users\" list");
+    std::vector<User> users;
+    for (const auto& u : *arr)
+      if (u.is_object()) users.push_back(UserFrom(u));
+    return users;
+  });
 }
 
 Result<IncrementalPage<User>> ParseIncrementalUsersPage(std::string_view body) {
@@ -573,7 +588,7 @@ Result<CursorPage<DeletedTicket>> ParseDeletedTicketsPage(std::string_view body)
       d.previous_state = Str(t, "previous_state");
       page.items.push_back(std::move(d));
     }
-    ReadMeta(doc, page);
+    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
     return page;
   });
 }
@@ -604,7 +619,7 @@ Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body) {
       if (!type.empty() && type != "ticket") continue;
       page.items.push_back(TicketFrom(t));
     }
-    ReadMeta(doc, page);
+    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
     return page;
   });
 }
@@ -650,7 +665,7 @@ Result<CursorPage<AuditLog>> ParseAuditLogsPage(std::string_view body) {
       log.created_at = OptTime(l, "created_at").value_or(0);
       page.items.push_back(std::move(log));
     }
-    ReadMeta(doc, page);
+    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
     return page;
   });
 }

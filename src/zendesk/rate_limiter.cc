@@ -90,7 +90,8 @@ RateLimitHeaders ParseRateLimitHeaders(const std::map<std::string, std::string>&
     }
   }
   for (const auto& [name, value] : headers) {
-    for (std::string_view prefix : {"zendesk-ratelimit-", "x-zendesk-ratelimit-"}) {
+    // 2024+ spelling, and the 2023 one with a hyphen in "rate-limit" (zenpy recordings).
+    for (std::string_view prefix : {"zendesk-ratelimit-", "x-zendesk-ratelimit-", "zendesk-rate-limit-"}) {
       if (name.size() > prefix.size() && std::string_view(name).starts_with(prefix)) {
         out.named[name.substr(prefix.size())] = ParseBucketValue(value);
       }
@@ -142,6 +143,16 @@ double RateLimiter::DelayBefore(Bucket bucket, double now) const {
 }
 
 void RateLimiter::NoteSent(Bucket bucket, double now) {
+  Tally& t = tallies_[bucket];
+  if (auto it = states_.find(bucket);
+      it != states_.end() && it->second.window > 0 && it->second.reset_at <= now) {
+    // A learned window begins with this request.
+    State& s = it->second;
+    s.remaining = s.limit;
+    s.reset_at = now + s.window;
+    t.sent = 0;
+  }
+  if (t.sent++ == 0) t.since = now;
   auto dec = [now](State& s) {
     if (s.reset_at > 0 && s.reset_at <= now && s.limit) s.remaining = s.limit;  // window rolled over
     if (s.remaining && *s.remaining > 0) s.remaining = *s.remaining - 1;
@@ -164,6 +175,7 @@ void RateLimiter::AssumeWaited(Bucket bucket, double until, bool force) {
 }
 
 void RateLimiter::Update(State& s, const RateWindow& w, double now) {
+  if (w.limit || w.remaining) s.window = 0;  // Zendesk tells: nothing learned applies
   if (w.limit) s.limit = w.limit;
   if (w.remaining) s.remaining = w.remaining;
   if (w.reset_seconds) {
@@ -182,6 +194,23 @@ void RateLimiter::Observe(Bucket bucket, const RateLimitHeaders& h, double now) 
   for (const auto& [name, w] : h.named) {
     if (auto b = BucketForHeaderName(name)) Update(states_[*b], w, now);
   }
+}
+
+void RateLimiter::NoteRateLimited(Bucket bucket, const RateLimitHeaders& h, double now) {
+  if (bucket == Bucket::kAccount) return;
+  for (const auto& [name, w] : h.named)
+    if (BucketForHeaderName(name) == bucket) return;  // Zendesk said which window: nothing to learn
+  if (h.account.remaining && *h.account.remaining == 0) return;  // the account window explains it
+  if (auto it = states_.find(bucket); it != states_.end() && it->second.window == 0 && it->second.limit)
+    return;
+  Tally& t = tallies_[bucket];
+  const double wait = h.retry_after.value_or(h.account.reset_seconds.value_or(kDefaultWindow));
+  State& s = states_[bucket];
+  s.limit = std::max(1, t.sent - 1);  // the last one was refused
+  s.remaining = 0;
+  s.reset_at = now + wait;
+  s.window = std::max(1.0, s.reset_at - (t.sent > 0 ? t.since : now));
+  t.sent = 0;
 }
 
 const RateLimiter::State* RateLimiter::StateOf(Bucket bucket) const {

@@ -25,8 +25,9 @@ struct RateLimitHeaders {
   // Account-wide family: X-Rate-Limit / X-Rate-Limit-Remaining, ratelimit-*,
   // rate-limit-* (older). The IETF family wins when both are present.
   RateWindow account;
-  // Zendesk-RateLimit-<name>: total=N; remaining=M; resets=S, by <name>
-  // lower-cased ("incremental-exports").
+  // Zendesk-RateLimit-<name>: total=N; remaining=M; resets=S (also the 2023
+  // spelling zendesk-rate-limit-<name>), by <name> lower-cased
+  // ("incremental-exports").
   std::map<std::string, RateWindow> named;
   std::optional<double> retry_after;  // seconds (integer, decimal or HTTP date)
 };
@@ -60,11 +61,19 @@ class RateLimiter {
   void AssumeWaited(Bucket bucket, double until, bool force = false);
   // Updates state from a response's headers.
   void Observe(Bucket bucket, const RateLimitHeaders& h, double now);
+  // A 429 on an endpoint `bucket` whose answers carry no header for it (older
+  // header families give only the account window): learns the bucket's limit
+  // as the requests sent since its window began and its window as ending at
+  // Retry-After, then paces that bucket by itself, so one 429 per bucket
+  // replaces a 429 in every window. Nothing happens when the answer names the
+  // bucket, or when the account window is the one exhausted.
+  void NoteRateLimited(Bucket bucket, const RateLimitHeaders& h, double now);
 
   struct State {
     std::optional<int> limit;
     std::optional<int> remaining;
     double reset_at = 0;  // monotonic seconds; 0 = unknown
+    double window = 0;    // > 0: learned from a 429 (no header); windows of this length
   };
   const State* StateOf(Bucket bucket) const;
 
@@ -74,6 +83,12 @@ class RateLimiter {
 
   int budget_percent_;
   std::map<Bucket, State> states_;
+  // Requests sent per bucket since the window being learned began.
+  struct Tally {
+    int sent = 0;
+    double since = 0;
+  };
+  std::map<Bucket, Tally> tallies_;
 };
 
 }  // namespace sk::zendesk

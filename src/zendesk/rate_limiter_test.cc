@@ -96,5 +96,66 @@ TEST(RateLimiterTest, NamedBucketAndLocalCount) {
   EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 10), 0);
 }
 
+TEST(ParseRateLimitHeadersTest, TheHyphenated2023BucketSpelling) {
+  // zenpy recordings, 2023-09: "zendesk-rate-limit-<bucket>" (a hyphen in rate-limit).
+  auto h =
+      ParseRateLimitHeaders({{"rate-limit", "700"},
+                             {"rate-limit-remaining", "535"},
+                             {"rate-limit-reset", "12"},
+                             {"zendesk-rate-limit-incremental-exports", "total=10; remaining=3; resets=12"}},
+                            0);
+  EXPECT_EQ(h.account.limit, 700);
+  ASSERT_EQ(h.named.count("incremental-exports"), 1u);
+  EXPECT_EQ(h.named["incremental-exports"].remaining, 3);
+  RateLimiter limiter(100);
+  limiter.Observe(Bucket::kIncremental, h, 0);
+  ASSERT_NE(limiter.StateOf(Bucket::kIncremental), nullptr);
+  EXPECT_EQ(limiter.StateOf(Bucket::kIncremental)->limit, 10);
+}
+
+// Answers that carry only the account window (X-Rate-Limit, ratelimit-*,
+// rate-limit-*): the first 429 of an endpoint bucket teaches its limit and
+// window, and later windows are paced without another 429.
+TEST(RateLimiterTest, LearnsABucketFromItsFirst429WhenNoHeaderNamesIt) {
+  RateLimiter limiter(100);
+  RateLimitHeaders account_only;
+  account_only.account = {700, 600, 40.0};
+  for (int i = 0; i < 11; ++i) {
+    EXPECT_EQ(limiter.DelayBefore(Bucket::kIncremental, i), 0) << i;
+    limiter.NoteSent(Bucket::kIncremental, i);
+    limiter.Observe(Bucket::kIncremental, account_only, i);
+  }
+  RateLimitHeaders refused = account_only;
+  refused.retry_after = 50;  // the window began at t=0 and ends at t=60
+  limiter.NoteRateLimited(Bucket::kIncremental, refused, 10);
+  const RateLimiter::State* s = limiter.StateOf(Bucket::kIncremental);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->limit, 10);
+  EXPECT_DOUBLE_EQ(s->window, 60);
+  EXPECT_DOUBLE_EQ(limiter.DelayBefore(Bucket::kIncremental, 10), 50);
+  limiter.AssumeWaited(Bucket::kIncremental, 60, /*force=*/true);
+  // The next window: 9 requests go (a 2 % reserve keeps one), the 10th waits for the window's end.
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_EQ(limiter.DelayBefore(Bucket::kIncremental, 60 + i), 0) << i;
+    limiter.NoteSent(Bucket::kIncremental, 60 + i);
+  }
+  EXPECT_DOUBLE_EQ(limiter.DelayBefore(Bucket::kIncremental, 70), 50);
+  // Other buckets are untouched.
+  EXPECT_EQ(limiter.DelayBefore(Bucket::kDeletedTickets, 70), 0);
+
+  // Nothing is learned when the answer names the bucket or the account window is spent.
+  RateLimiter other(100);
+  RateLimitHeaders named;
+  named.named["incremental-exports"] = {10, 0, 30.0};
+  named.retry_after = 30;
+  other.NoteSent(Bucket::kIncremental, 0);
+  other.NoteRateLimited(Bucket::kIncremental, named, 0);
+  EXPECT_EQ(other.StateOf(Bucket::kIncremental), nullptr);
+  RateLimitHeaders spent;
+  spent.account = {700, 0, 30.0};
+  other.NoteRateLimited(Bucket::kDeletedTickets, spent, 0);
+  EXPECT_EQ(other.StateOf(Bucket::kDeletedTickets), nullptr);
+}
+
 }  // namespace
 }  // namespace sk::zendesk

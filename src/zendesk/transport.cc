@@ -86,7 +86,9 @@ TransportResult Transport::Perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   request.connect_timeout_seconds > 0 ? request.connect_timeout_seconds
+                                                       : options_.connect_timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.request_timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip, deflate, br, zstd as built
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);

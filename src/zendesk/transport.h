@@ -17,6 +17,7 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   bool has_body = false;             // sends `body` with Content-Type: application/json
   std::string body;
+  long connect_timeout_seconds = 0;  // > 0: instead of Options::connect_timeout_seconds
 };
 
 // How a request failed below HTTP.
