@@ -422,23 +422,46 @@ struct ConnectionGate::Impl {
   }
 
   void Work(std::unique_ptr<Conn> c) {
-    MessageStream stream(*c, Clock::now() + std::chrono::seconds(opt.write_timeout_seconds));
-    const bool close = stopping || c->served + 1 >= opt.keep_alive_max_count;
-    bool closed = false;
-    bool ok = false;
-    try {
-      ok = process(stream, close, closed);
-    } catch (...) {
-      ok = false;
-    }
-    c->buf.erase(0, c->msg_len);
-    c->msg_len = 0;
-    c->served++;
-    c->sent_continue = false;
-    if (!ok || close || closed || stopping) {
-      ::shutdown(c->fd, SHUT_RDWR);
-      Release(*c);
-      return;
+    while (true) {
+      MessageStream stream(*c, Clock::now() + std::chrono::seconds(opt.write_timeout_seconds));
+      const bool close = stopping || c->served + 1 >= opt.keep_alive_max_count;
+      bool closed = false;
+      bool ok = false;
+      try {
+        ok = process(stream, close, closed);
+      } catch (...) {
+        ok = false;
+      }
+      c->buf.erase(0, c->msg_len);
+      c->msg_len = 0;
+      c->served++;
+      c->sent_continue = false;
+      if (!ok || close || closed || stopping) {
+        ::shutdown(c->fd, SHUT_RDWR);
+        Release(*c);
+        return;
+      }
+      // A keep-alive client that sends its next request at once (a browser
+      // loading a page, a script) is served on this worker without a trip
+      // through the poller; a slower one costs the worker at most
+      // linger_ms, and only a complete request is run here.
+      if (c->buf.empty() && opt.linger_ms > 0) {
+        pollfd p{c->fd, POLLIN, 0};
+        if (::poll(&p, 1, opt.linger_ms) > 0 && (p.revents & POLLIN)) {
+          char tmp[16 * 1024];
+          const ssize_t n = ::recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+          if (n > 0) c->buf.append(tmp, static_cast<size_t>(n));
+          if (n == 0) {
+            ::shutdown(c->fd, SHUT_RDWR);
+            Release(*c);
+            return;
+          }
+        }
+      }
+      if (c->buf.empty()) break;
+      const Frame f = Examine(c->buf, opt);
+      if (f.kind != Frame::kComplete) break;  // the poller waits for the rest, or refuses it
+      c->msg_len = f.length;
     }
     c->in_request = !c->buf.empty();
     if (!c->in_request) c->buf.shrink_to_fit();  // idle connections hold no buffer

@@ -37,6 +37,9 @@ struct GateOptions {
   int max_connections_per_address = 64;
   int workers = 16;
   size_t keep_alive_max_count = 100;
+  // After a response, how long a worker waits for the same connection's next
+  // request before handing the connection back to the poller.
+  int linger_ms = 2;
 };
 
 // What the gate refused, for /metrics and tests.
