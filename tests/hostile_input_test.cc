@@ -154,6 +154,9 @@ TEST(HostileInput, BadArgumentsExitTwoAndSendNothing) {
       {"seats", "--inactive-days", "0"},
       {"seats", "--seat-price", "-3"},
       {"seats", "--seat-price", "free"},
+      {"seats", "--seat-price", "nan"},  // passed CLI11's NonNegativeNumber (issue #16)
+      {"seats", "--seat-price", "inf"},
+      {"usage", "--from", "0001-01-01", "--to", "9999-12-31"},  // more than 3660 days
       {"usage", "--user", "abc"},
       {"user", "set-role", "not-a-number", "--role", "end-user"},
       {"user", "delete", "12abc"},

@@ -99,6 +99,8 @@ Status Usage(Context& ctx, const UsageArgs& a) {
     to = *d;
   }
   if (from > to) return InvalidArgument("--from is after --to");
+  // The same bound as the API's (a wider range only builds an unusable answer).
+  if (to - from >= 3660) return InvalidArgument("--from..--to is longer than 3660 days");
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   SK_ASSIGN_OR_RETURN(auto rows, st->Usage(ctx.account, from, to, a.user));
   if (ctx.json) {
@@ -267,8 +269,16 @@ void RegisterReportCommands(CLI::App& app, Context& ctx) {
   seats->add_flag("--json", ctx.json, "JSON output");
   seats->add_option("--inactive-days", sa->inactive_days, "Idle means no activity for this many days (default 30)")
       ->check(CLI::Range(1, 3650));
-  seats->add_option_function<double>("--seat-price", [sa](const double& p) { sa->price = p; },
-                                     "Monthly price of one seat")
+  seats
+      ->add_option_function<double>(
+          "--seat-price",
+          [sa](const double& p) {
+            // NaN and infinity pass CLI11's NonNegativeNumber.
+            if (!std::isfinite(p) || p < 0 || p > 1e9)
+              throw CLI::ValidationError("--seat-price", "must be a number from 0 to 1000000000");
+            sa->price = p;
+          },
+          "Monthly price of one seat")
       ->check(CLI::NonNegativeNumber);
   seats->callback([&ctx, sa] { ctx.Finish(Seats(ctx, *sa)); });
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace sk::cli {
 namespace {
 
@@ -12,22 +14,22 @@ size_t DisplayWidth(const std::string& s) {
   return n;
 }
 
-std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 void Table::Print(std::ostream& out) const {
+  // Cells come from Zendesk (names end users chose): nothing in them may
+  // reach the terminal as a control character.
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_.size());
+  for (const auto& r : rows_) {
+    std::vector<std::string> safe;
+    safe.reserve(r.size());
+    for (const auto& cell : r) safe.push_back(TerminalSafe(cell));
+    rows.push_back(std::move(safe));
+  }
   std::vector<size_t> width(header_.size(), 0);
   for (size_t i = 0; i < header_.size(); ++i) width[i] = DisplayWidth(header_[i]);
-  for (const auto& r : rows_)
+  for (const auto& r : rows)
     for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], DisplayWidth(r[i]));
   auto line = [&](const std::vector<std::string>& r) {
     std::string s;
@@ -40,7 +42,7 @@ void Table::Print(std::ostream& out) const {
     out << s << '\n';
   };
   line(header_);
-  for (const auto& r : rows_) line(r);
+  for (const auto& r : rows) line(r);
 }
 
 void Table::PrintCsv(std::ostream& out) const {

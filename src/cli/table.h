@@ -12,9 +12,10 @@ class Table {
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   size_t size() const { return rows_.size(); }
-  // Columns padded to the widest cell (UTF-8 aware).
+  // Columns padded to the widest cell (UTF-8 aware); control characters in
+  // cells are shown as U+FFFD (TerminalSafe).
   void Print(std::ostream& out) const;
-  // RFC 4180 CSV with a header line.
+  // RFC 4180 CSV with a header line; formula-like cells neutralised (CsvCell).
   void PrintCsv(std::ostream& out) const;
 
  private:

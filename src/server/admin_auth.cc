@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace sk::server {
@@ -57,7 +59,12 @@ Status SetAdminPassword(store::Store& store, const std::string& password) {
   if (crypto_pwhash_str(hash, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
     return Internal("hashing the admin password failed (out of memory)");
-  return store.PutValue(kAdminAccount, kAdminPasswordKey, hash);
+  SK_RETURN_IF_ERROR(store.PutValue(kAdminAccount, kAdminPasswordKey, hash));
+  // Every session made under the old password ends.
+  SK_ASSIGN_OR_RETURN(auto epoch, store.GetValue(kAdminAccount, kSessionEpochKey));
+  int64_t n = 0;
+  if (epoch && !epoch->empty()) n = std::strtoll(epoch->c_str(), nullptr, 10);
+  return store.PutValue(kAdminAccount, kSessionEpochKey, std::to_string(n + 1));
 }
 
 Result<bool> HasAdminPassword(store::Store& store) {
@@ -79,82 +86,143 @@ int64_t SteadySeconds() {
 }
 }  // namespace
 
-bool LoginThrottle::Allow() {
+void LoginThrottle::Sweep(int64_t now) {
+  std::erase_if(attempts_, [&](const auto& a) { return now - a.first >= window_seconds_; });
+}
+
+bool LoginThrottle::Begin(const std::string& address) {
   std::lock_guard lock(mu_);
   const int64_t now = SteadySeconds();
-  std::erase_if(failures_, [&](int64_t t) { return now - t >= window_seconds_; });
-  return static_cast<int>(failures_.size()) < max_failures_;
+  Sweep(now);
+  if (static_cast<int>(attempts_.size()) >= total_) return false;
+  int mine = 0;
+  for (const auto& a : attempts_) mine += a.second == address;
+  if (mine >= per_address_) return false;
+  attempts_.emplace_back(now, address);
+  return true;
 }
 
-void LoginThrottle::Failed() {
+void LoginThrottle::Succeeded(const std::string& address) {
   std::lock_guard lock(mu_);
-  failures_.push_back(SteadySeconds());
+  std::erase_if(attempts_, [&](const auto& a) { return a.second == address; });
 }
 
-void LoginThrottle::Succeeded() {
-  std::lock_guard lock(mu_);
-  failures_.clear();
+LoginThrottle::Check::Check(LoginThrottle& t) : t_(t) {
+  std::unique_lock lock(t_.mu_);
+  t_.freed_.wait(lock, [&] { return t_.free_checks_ > 0; });
+  --t_.free_checks_;
 }
 
-SessionStore::SessionStore(int64_t idle_seconds, int64_t absolute_seconds)
-    : idle_seconds_(idle_seconds), absolute_seconds_(absolute_seconds) {}
+LoginThrottle::Check::~Check() {
+  {
+    std::lock_guard lock(t_.mu_);
+    ++t_.free_checks_;
+  }
+  t_.freed_.notify_one();
+}
+
+namespace {
+
+std::string SessionKey(const std::string& id) {
+  InitSodium();
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+  return std::string("session:") + hex;
+}
+
+Result<int64_t> SessionEpoch(store::Store& store) {
+  SK_ASSIGN_OR_RETURN(auto v, store.GetValue(kAdminAccount, kSessionEpochKey));
+  if (!v || v->empty()) return int64_t{0};
+  return static_cast<int64_t>(std::strtoll(v->c_str(), nullptr, 10));
+}
+
+// A session's stored last use is refreshed at most this often (a write per
+// request would cost more than the request).
+constexpr int64_t kTouchEvery = 60;
+
+}  // namespace
+
+SessionStore::SessionStore(store::Store* store, int64_t idle_seconds, int64_t absolute_seconds)
+    : store_(store), idle_seconds_(idle_seconds), absolute_seconds_(absolute_seconds) {}
 
 bool SessionStore::Expired(const Session& s, UnixTime now) const {
   return now - s.last_seen > idle_seconds_ || now - s.created_at > absolute_seconds_;
 }
 
-void SessionStore::Sweep(UnixTime now) {
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (Expired(it->second, now)) {
-      it = sessions_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-Session SessionStore::Create() {
+Result<Session> SessionStore::Create() {
   Session s;
   s.id = RandomHex(32);
   s.csrf_token = RandomHex(32);
   s.created_at = s.last_seen = WallNow();
+  SK_ASSIGN_OR_RETURN(int64_t epoch, SessionEpoch(*store_));
+  const nlohmann::json record = {
+      {"csrf", s.csrf_token}, {"created_at", s.created_at}, {"last_seen", s.last_seen}, {"epoch", epoch}};
+  const std::string key = SessionKey(s.id);
+  SK_RETURN_IF_ERROR(store_->PutValue(kAdminAccount, key, record.dump()));
   std::lock_guard lock(mu_);
-  Sweep(s.created_at);
-  sessions_[s.id] = s;
+  seen_[key] = s.last_seen;
   return s;
 }
 
 std::optional<Session> SessionStore::Find(const std::string& id) {
-  if (id.empty()) return std::nullopt;
+  if (id.empty() || id.size() > 128) return std::nullopt;
+  const std::string key = SessionKey(id);
+  auto v = store_->GetValue(kAdminAccount, key);
+  if (!v.ok() || !*v || (*v)->empty()) return std::nullopt;
+  auto record = nlohmann::json::parse(**v, nullptr, false);
+  if (!record.is_object()) return std::nullopt;
+  Session s;
+  s.id = id;
+  s.csrf_token = record.value("csrf", "");
+  s.created_at = record.value("created_at", int64_t{0});
+  s.last_seen = record.value("last_seen", int64_t{0});
+  auto epoch = SessionEpoch(*store_);
   const UnixTime now = WallNow();
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  if (Expired(it->second, now)) {
-    sessions_.erase(it);
+  if (!epoch.ok() || record.value("epoch", int64_t{-1}) != *epoch || s.csrf_token.empty() ||
+      Expired(s, now)) {
+    Destroy(id);
     return std::nullopt;
   }
-  it->second.last_seen = now;
-  return it->second;
+  if (now - s.last_seen >= kTouchEvery) {
+    s.last_seen = now;
+    record["last_seen"] = now;
+    (void)store_->PutValue(kAdminAccount, key, record.dump());
+  }
+  std::lock_guard lock(mu_);
+  seen_[key] = s.last_seen;
+  return s;
 }
 
 void SessionStore::Destroy(const std::string& id) {
+  if (id.empty() || id.size() > 128) return;
+  const std::string key = SessionKey(id);
+  (void)store_->PutValue(kAdminAccount, key, "");
   std::lock_guard lock(mu_);
-  sessions_.erase(id);
+  seen_.erase(key);
+  pending_.erase(key);
 }
 
 size_t SessionStore::size() {
+  const UnixTime now = WallNow();
   std::lock_guard lock(mu_);
-  return sessions_.size();
+  std::erase_if(seen_, [&](const auto& kv) { return now - kv.second > idle_seconds_; });
+  return seen_.size();
 }
 
 void SessionStore::AddPending(const std::string& session_id, const std::string& state, PendingConnect p) {
   const UnixTime now = WallNow();
   p.created_at = now;
+  const std::string key = SessionKey(session_id);
   std::lock_guard lock(mu_);
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return;
-  auto& pending = it->second.pending;
+  // Sessions that ended take their attempts with them.
+  std::erase_if(pending_, [&](const auto& kv) {
+    for (const auto& [st, pc] : kv.second)
+      if (now - pc.created_at <= kPendingLifetime) return false;
+    return true;
+  });
+  auto& pending = pending_[key];
   for (auto pi = pending.begin(); pi != pending.end();) {
     if (now - pi->second.created_at > kPendingLifetime) {
       pi = pending.erase(pi);
@@ -174,13 +242,14 @@ void SessionStore::AddPending(const std::string& session_id, const std::string& 
 std::optional<PendingConnect> SessionStore::TakePending(const std::string& session_id,
                                                         const std::string& state) {
   const UnixTime now = WallNow();
+  const std::string key = SessionKey(session_id);
   std::lock_guard lock(mu_);
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end() || state.empty()) return std::nullopt;
-  auto pi = it->second.pending.find(state);
-  if (pi == it->second.pending.end()) return std::nullopt;
+  auto it = pending_.find(key);
+  if (it == pending_.end() || state.empty()) return std::nullopt;
+  auto pi = it->second.find(state);
+  if (pi == it->second.end()) return std::nullopt;
   PendingConnect p = std::move(pi->second);
-  it->second.pending.erase(pi);
+  it->second.erase(pi);
   if (now - p.created_at > kPendingLifetime) return std::nullopt;
   return p;
 }

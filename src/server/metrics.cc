@@ -58,7 +58,8 @@ const std::vector<MetricFamily>& Metrics::Families() {
        "Unix time of the last successful sync, by account"},
       {"seatkeeper_scheduler_last_tick_timestamp_seconds", "gauge",
        "Unix time the daily-sync scheduler last checked the clock (it does every 20 s)"},
-      {"seatkeeper_sessions", "gauge", "Admin sessions in memory"},
+      {"seatkeeper_sessions", "gauge",
+       "Admin sessions this server created or served that have not expired (sessions live in the store)"},
   };
   return kFamilies;
 }

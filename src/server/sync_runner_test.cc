@@ -1,8 +1,13 @@
 #include "server/sync_runner.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
 
 #include "server/admin_auth.h"
+#include "store/store.h"
 
 namespace sk::server {
 namespace {
@@ -31,24 +36,44 @@ TEST(DailyTimeTest, NextRunIsTheNextLocalTimeInTheZone) {
   EXPECT_EQ(FormatIso(NextDailyRun(*berlin, {0, 30}, t)), "2026-11-23T23:30:00Z");
 }
 
-TEST(LoginThrottleTest, RefusesAfterTooManyFailuresUntilASuccessOrTheWindowPasses) {
-  LoginThrottle throttle(3, 60);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(throttle.Allow());
-    throttle.Failed();
-  }
-  EXPECT_FALSE(throttle.Allow());
-  throttle.Succeeded();
-  EXPECT_TRUE(throttle.Allow());
-  LoginThrottle zero_window(1, 0);
-  zero_window.Failed();
-  EXPECT_TRUE(zero_window.Allow());
+TEST(LoginThrottleTest, CountsEveryAttemptPerAddressUnderAGlobalCeiling) {
+  LoginThrottle throttle(/*per_address=*/3, /*total=*/5, /*window_seconds=*/60);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(throttle.Begin("10.0.0.1"));
+  EXPECT_FALSE(throttle.Begin("10.0.0.1"));  // counted before any check
+  EXPECT_TRUE(throttle.Begin("10.0.0.2"));   // another address still gets in
+  throttle.Succeeded("10.0.0.1");
+  EXPECT_TRUE(throttle.Begin("10.0.0.1"));
+  EXPECT_TRUE(throttle.Begin("10.0.0.3"));
+  EXPECT_TRUE(throttle.Begin("10.0.0.3"));
+  EXPECT_TRUE(throttle.Begin("10.0.0.3"));
+  EXPECT_FALSE(throttle.Begin("10.0.0.4"));  // the ceiling over all addresses
+  LoginThrottle zero_window(1, 1, 0);
+  EXPECT_TRUE(zero_window.Begin("a"));
+  EXPECT_TRUE(zero_window.Begin("a"));
 }
 
-TEST(SessionStoreTest, PendingConnectStatesAreSingleUseAndPerSession) {
-  SessionStore sessions;
-  Session a = sessions.Create();
-  Session b = sessions.Create();
+class SessionStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("sk-sessions-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto st = store::OpenSqlite((dir_ / "seatkeeper.db").string(), dir_.string());
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store_ = std::move(*st);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(SessionStoreTest, PendingConnectStatesAreSingleUseAndPerSession) {
+  SessionStore sessions(store_.get());
+  Session a = *sessions.Create();
+  Session b = *sessions.Create();
   EXPECT_NE(a.id, b.id);
   EXPECT_NE(a.csrf_token, b.csrf_token);
   EXPECT_EQ(a.id.size(), 64u);
@@ -63,10 +88,28 @@ TEST(SessionStoreTest, PendingConnectStatesAreSingleUseAndPerSession) {
   EXPECT_TRUE(sessions.Find(b.id));
 }
 
-TEST(SessionStoreTest, IdleSessionsExpire) {
-  SessionStore sessions(/*idle_seconds=*/-1, /*absolute_seconds=*/3600);
-  Session s = sessions.Create();
+TEST_F(SessionStoreTest, IdleSessionsExpire) {
+  SessionStore sessions(store_.get(), /*idle_seconds=*/-1, /*absolute_seconds=*/3600);
+  Session s = *sessions.Create();
   EXPECT_FALSE(sessions.Find(s.id));
+}
+
+TEST_F(SessionStoreTest, SessionsLiveInTheStoreHashedAndEndWithAPasswordChange) {
+  Session s = *SessionStore(store_.get()).Create();
+  // Another SessionStore on the same store (a second server, or this one
+  // restarted) finds it.
+  SessionStore other(store_.get());
+  auto found = other.Find(s.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->csrf_token, s.csrf_token);
+  // The store keeps a hash of the id, never the id itself.
+  EXPECT_FALSE(store_->GetValue(kAdminAccount, "session:" + s.id)->has_value());
+  ASSERT_TRUE(SetAdminPassword(*store_, "a new password 123").ok());
+  EXPECT_FALSE(other.Find(s.id));
+  Session t = *other.Create();
+  EXPECT_TRUE(SessionStore(store_.get()).Find(t.id));
+  other.Destroy(t.id);
+  EXPECT_FALSE(SessionStore(store_.get()).Find(t.id));
 }
 
 }  // namespace

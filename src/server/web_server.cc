@@ -19,10 +19,45 @@ namespace {
 // the kernel drops the overflow and the clients' requests wait out TCP
 // retransmits of 200, 400, 800 ms: on loopback those made the p99 of a 2 ms
 // page 100-600 ms. The listening socket is only reachable from a subclass.
-class BacklogServer final : public httplib::Server {
+// cpp-httplib's own connection handling (a thread per connection, reading
+// until the client is done) is replaced: each accepted socket goes to the
+// ConnectionGate, which runs ProcessOne on a worker for each complete request.
+class GatedServer final : public httplib::Server {
  public:
   bool RaiseBacklog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+  bool ProcessOne(httplib::Stream& stream, bool close, bool& closed) {
+    // The gate has answered any "Expect: 100-continue" already.
+    return process_request(stream, close, closed, [](httplib::Request& req) { req.headers.erase("Expect"); });
+  }
+  ConnectionGate* gate = nullptr;
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    gate->Adopt(sock);
+    return true;
+  }
 };
+
+// Runs the listener's task (handing the socket to the gate) at once.
+class InlineQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
+
+// The method label for metrics: the methods HTTP defines, else "other".
+std::string MethodLabel(const std::string& method) {
+  static const std::set<std::string> kKnown = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
+                                               "PATCH", "OPTIONS", "TRACE", "CONNECT"};
+  return kKnown.count(method) ? method : "other";
+}
+
+// Control characters (a decoded %00, CR, LF, ...) have no place in a path.
+bool HasControl(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
 
 bool IsApiPath(const std::string& path) {
   return path == "/api" || path.rfind("/api/", 0) == 0;
@@ -51,16 +86,65 @@ std::string PatternOf(const std::string& path) {
   return std::regex_replace(path, std::regex(R"(\{[a-z_]+\})"), R"((\d+))");
 }
 
+bool IsIpLiteral(const std::string& h) {
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
+    return h.find_first_not_of("0123456789abcdefABCDEF:.", 1) == h.size() - 1;
+  return !h.empty() && h.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+// "host:port" -> {host, port}; port "" when absent.
+std::pair<std::string, std::string> SplitHostPort(const std::string& hp) {
+  const size_t colon = hp.rfind(':');
+  if (colon == std::string::npos || (hp.find(']') != std::string::npos && colon < hp.find(']')))
+    return {hp, ""};
+  return {hp.substr(0, colon), hp.substr(colon + 1)};
+}
+
 }  // namespace
+
+bool WebServer::HostAllowed(const std::string& host_header) const {
+  std::string h = host_header;
+  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!opt_.public_url.empty()) {
+    std::string mine = opt_.public_url;
+    const size_t scheme = mine.find("://");
+    if (scheme != std::string::npos) mine = mine.substr(scheme + 3);
+    mine = mine.substr(0, mine.find('/'));
+    for (char& c : mine) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (h == mine) return true;
+  }
+  const auto [name, port] = SplitHostPort(h);
+  if (port != std::to_string(port_)) return false;
+  // The address it listens on, and the loopback names; on a wildcard
+  // address, any IP literal (a name needs --public-url).
+  if (name == opt_.host || name == "localhost" || name == "127.0.0.1" || name == "[::1]") return true;
+  return (opt_.host == "0.0.0.0" || opt_.host == "::" || opt_.host == "[::]") && IsIpLiteral(name);
+}
 
 WebServer::WebServer(store::Store* store, ServerOptions options)
     : store_(store),
       opt_(std::move(options)),
+      sessions_(store),
       syncs_(std::make_unique<AccountSyncRunners>(
           store,
           SyncRunnerOptions{opt_.account, opt_.ca_file, opt_.sync_queue, "", 60, 20, opt_.on_lease_lost},
           &metrics_)),
-      http_(std::make_unique<BacklogServer>()) {
+      http_(std::make_unique<GatedServer>()) {
+  GateOptions g;
+  g.max_head_bytes = opt_.max_head_bytes;
+  g.max_body_bytes = opt_.max_body_bytes;
+  g.request_timeout_seconds = opt_.read_timeout_seconds;
+  g.idle_timeout_seconds = opt_.keep_alive_timeout_seconds;
+  g.write_timeout_seconds = opt_.write_timeout_seconds;
+  g.max_connections = opt_.max_connections;
+  g.max_connections_per_address = opt_.max_connections_per_address;
+  g.workers = opt_.threads;
+  g.keep_alive_max_count = opt_.keep_alive_max_count;
+  auto* gated = static_cast<GatedServer*>(http_.get());
+  gate_ = std::make_unique<ConnectionGate>(g, [gated](httplib::Stream& s, bool close, bool& closed) {
+    return gated->ProcessOne(s, close, closed);
+  });
+  gated->gate = gate_.get();
   syncs_->For(opt_.account);  // the default account's runner always exists (/metrics)
   RegisterRoutes();
 }
@@ -99,8 +183,7 @@ void WebServer::Add(Route r, Handler h) {
 void WebServer::RegisterRoutes() {
   httplib::Server& svr = *http_;
   svr.set_tcp_nodelay(true);
-  const int threads = opt_.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  svr.new_task_queue = [] { return new InlineQueue(); };
   svr.set_keep_alive_max_count(opt_.keep_alive_max_count);
   svr.set_keep_alive_timeout(opt_.keep_alive_timeout_seconds);
   svr.set_read_timeout(opt_.read_timeout_seconds, 0);
@@ -117,6 +200,21 @@ void WebServer::RegisterRoutes() {
 
   // Authentication and CSRF for the whole /api/ tree (known routes or not).
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (HasControl(req.path)) {
+      res.status = 400;
+      res.set_content("bad path", "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // DNS rebinding, and OAuth redirects built from a spoofed Host: only the
+    // names this server is reached by (--listen, --public-url) are served.
+    // Health checks and metrics answer whatever the prober calls the server.
+    if (req.path != "/healthz" && req.path != "/metrics" && !HostAllowed(req.get_header_value("Host"))) {
+      res.status = 421;
+      res.set_header("Connection", "close");
+      res.set_content("unknown Host: start the server with --public-url set to the URL browsers use",
+                      "text/plain");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!IsApiPath(req.path)) {
       // The web root also holds tests and node_modules: serve only the UI.
       if (!IsUiPath(req.path) && req.path != "/healthz" && req.path != "/metrics" &&
@@ -178,7 +276,7 @@ void WebServer::RegisterRoutes() {
       for (const Route& r : routes_) known |= r.path == route;
       if (!known) route = "other";
     }
-    metrics_.Add("seatkeeper_http_requests_total", "method=\"" + Metrics::Label(req.method) + "\",route=\"" +
+    metrics_.Add("seatkeeper_http_requests_total", "method=\"" + MethodLabel(req.method) + "\",route=\"" +
                                                        Metrics::Label(route) + "\",status=\"" +
                                                        std::to_string(res.status) + "\"");
   });
@@ -299,7 +397,31 @@ void WebServer::ServeMetrics(httplib::Response& res) {
   res.set_content(metrics_.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
+bool WebServer::SameOrigin(const httplib::Request& req) const {
+  const std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (!site.empty() && site != "same-origin" && site != "none") return false;
+  if (!req.has_header("Origin")) return true;  // not a browser (curl, scripts)
+  const std::string origin = req.get_header_value("Origin");
+  if (!opt_.public_url.empty()) {
+    std::string mine = opt_.public_url;
+    const size_t slash = mine.find('/', mine.find("://") == std::string::npos ? 0 : mine.find("://") + 3);
+    if (slash != std::string::npos) mine.resize(slash);
+    return origin == mine;
+  }
+  const std::string host = req.get_header_value("Host");
+  return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
+}
+
 void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
+  // JSON only: a form or text/plain body, which any web page can send
+  // without asking, is refused; and a browser's cross-site request too.
+  std::string type = req.get_header_value("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type != "application/json")
+    return SendError(res, 415, "send the request body as application/json", "unsupported_media_type");
+  if (!SameOrigin(req)) return SendError(res, 403, "cross-origin login refused", "cross_origin");
   auto body = JsonBody(req);
   if (!body.ok()) return SendStatus(res, body.status());
   if (!(*body).contains("password") || !(*body)["password"].is_string())
@@ -311,22 +433,27 @@ void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
         res, 409,
         "no admin password is set: run `seatkeeper admin set-password --password-file -` on the server",
         "no_admin_password");
-  if (!login_throttle_.Allow())
-    return SendError(res, 429, "too many wrong passwords: wait a minute and try again", "rate_limited");
-  auto ok = VerifyAdminPassword(*store_, (*body)["password"].get<std::string>());
+  // Counted before the check, per client address.
+  if (!login_throttle_.Begin(req.remote_addr))
+    return SendError(res, 429, "too many login attempts: wait a minute and try again", "rate_limited");
+  Result<bool> ok = false;
+  {
+    LoginThrottle::Check check(login_throttle_);  // at most two 64 MiB checks at once
+    ok = VerifyAdminPassword(*store_, (*body)["password"].get<std::string>());
+  }
   if (!ok.ok()) return SendStatus(res, ok.status());
   if (!*ok) {
-    login_throttle_.Failed();
     Log("login refused from " + req.remote_addr);
     return SendError(res, 401, "wrong password", "unauthenticated");
   }
-  login_throttle_.Succeeded();
-  Session s = sessions_.Create();
+  login_throttle_.Succeeded(req.remote_addr);
+  auto s = sessions_.Create();
+  if (!s.ok()) return SendStatus(res, s.status());
   const bool https = opt_.public_url.rfind("https://", 0) == 0;
-  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s.id +
+  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + s->id +
                                    "; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400" +
                                    (https ? "; Secure" : ""));
-  SendJson(res, 200, {{"csrf_token", s.csrf_token}});
+  SendJson(res, 200, {{"csrf_token", s->csrf_token}});
 }
 
 Result<int> WebServer::Start() {
@@ -340,7 +467,8 @@ Result<int> WebServer::Start() {
                    " (in use, or not permitted)");
   }
   port_ = port;
-  if (!static_cast<BacklogServer&>(*http_).RaiseBacklog(SOMAXCONN))
+  if (Status g = gate_->Start(); !g.ok()) return g;
+  if (!static_cast<GatedServer&>(*http_).RaiseBacklog(SOMAXCONN))
     spdlog::warn("could not raise the listen backlog; concurrent clients may see delays");
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   for (int i = 0; i < 500 && !http_->is_running(); ++i)
@@ -358,6 +486,7 @@ Result<int> WebServer::Start() {
 void WebServer::Stop() {
   if (http_) http_->stop();
   if (thread_.joinable()) thread_.join();
+  if (gate_) gate_->Stop();
 }
 
 }  // namespace sk::server

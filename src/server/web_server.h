@@ -1,7 +1,8 @@
 // `seatkeeper serve`: the REST API under /api/ (mirroring the CLI, same JSON
 // shapes), the OAuth connect flow (/oauth/callback), /healthz, and the static
-// web UI, on cpp-httplib with a bounded thread pool, keep-alive, request size
-// limit and timeouts. Every /api/ route except POST /api/login needs an admin
+// web UI. Connections are owned by a ConnectionGate (epoll, limits and
+// deadlines, see connection_gate.h); cpp-httplib parses and routes each
+// complete request on the gate's worker pool. Every /api/ route except POST /api/login needs an admin
 // session (cookie); every state-changing request also needs X-CSRF-Token.
 // One server serves every account in the store: account-scoped routes take
 // ?account=NAME (default ServerOptions::account), GET /api/accounts lists
@@ -19,6 +20,7 @@
 
 #include "server/account_sync_runners.h"
 #include "server/admin_auth.h"
+#include "server/connection_gate.h"
 #include "server/metrics.h"
 #include "server/sync_runner.h"
 #include "store/store.h"
@@ -40,8 +42,10 @@ struct ServerOptions {
   // The account of requests that name none (?account=NAME picks another).
   std::string account = "default";
   bool allow_local = false;  // accept http://127.0.0.1:PORT / localhost account URLs (simulator)
-  // Base URL the browser reaches this server at (for the OAuth redirect_uri);
-  // default: http://{Host header of the connect request}.
+  // Base URL the browser reaches this server at (for the OAuth redirect_uri
+  // and the Host/Origin checks); default: http://{Host header of the connect
+  // request}, which must then be the listen address (or, listening on a
+  // loopback or wildcard address, a loopback name or IP literal) and port.
   std::string public_url;
   std::optional<DailyTime> sync_at = DailyTime{};  // daily sync; nullopt = no schedule
   std::string ca_file;                             // extra CA bundle for the Zendesk client
@@ -51,12 +55,15 @@ struct ServerOptions {
   store::SyncQueue* sync_queue = nullptr;
   // Called when a sync's lease was lost mid-sync (see SyncRunnerOptions).
   std::function<void(const store::Lease&)> on_lease_lost;
-  int threads = 16;
-  size_t max_body_bytes = 64 * 1024;
-  int read_timeout_seconds = 10;
-  int write_timeout_seconds = 60;
+  int threads = 16;                   // workers running handlers
+  size_t max_body_bytes = 64 * 1024;  // any transfer encoding
+  size_t max_head_bytes = 16 * 1024;  // request line and headers
+  int read_timeout_seconds = 10;      // a whole request, from its first byte
+  int write_timeout_seconds = 60;     // a whole response
   size_t keep_alive_max_count = 100;
-  int keep_alive_timeout_seconds = 5;
+  int keep_alive_timeout_seconds = 5;  // idle connection
+  int max_connections = 1024;
+  int max_connections_per_address = 64;
   // Log lines (errors, connects, syncs started); default: none.
   std::function<void(const std::string&)> log;
 };
@@ -126,6 +133,10 @@ class WebServer {
 
   // Handlers that need more than a few lines.
   void Login(const httplib::Request& req, httplib::Response& res);
+  // False for a browser request from another site (Origin, Sec-Fetch-Site).
+  bool SameOrigin(const httplib::Request& req) const;
+  // Whether a Host header names this server (see ServerOptions::public_url).
+  bool HostAllowed(const std::string& host_header) const;
   void ConnectStart(const httplib::Request& req, httplib::Response& res, const Session& s,
                     const std::string& account);
   void OAuthCallback(const httplib::Request& req, httplib::Response& res);
@@ -139,6 +150,7 @@ class WebServer {
   Metrics metrics_;
   std::unique_ptr<AccountSyncRunners> syncs_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<ConnectionGate> gate_;
   std::vector<Route> routes_;
   std::thread thread_;
   int port_ = 0;

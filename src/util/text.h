@@ -1,0 +1,24 @@
+// Text from outside (Zendesk user names chosen by end users, emails, role
+// names) made safe for where it is shown: a terminal, or a CSV file that a
+// spreadsheet will open.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sk {
+
+// `s` with every character a terminal would act on replaced by U+FFFD:
+// C0 controls (ESC, CR, LF, TAB, BEL, BS, ...), DEL, C1 controls (U+0080 to
+// U+009F, e.g. the 8-bit CSI), the bidirectional overrides and isolates
+// (U+202A-U+202E, U+2066-U+2069) that reorder what follows, and bytes that
+// are not UTF-8. Everything else is kept as it is.
+std::string TerminalSafe(std::string_view s);
+
+// One CSV field (RFC 4180 quoting) that a spreadsheet shows as text: a cell
+// starting with = + - @ TAB or CR, which Excel, LibreOffice and Google
+// Sheets would run as a formula (=HYPERLINK(...), =cmd|...), gets a leading
+// apostrophe (OWASP's advice); a plain number such as -5 or +3.5 is kept.
+std::string CsvCell(std::string_view s);
+
+}  // namespace sk
