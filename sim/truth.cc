@@ -67,7 +67,7 @@ nlohmann::json TruthUsageJson(const Dataset& ds, const ServedLogins& served, int
     rows[{d, ds.users[user].id}] |= bit;
   };
   for (const Event& e : ds.events) {
-    if (e.actor < 0 || (e.flags & kSeatkeeper)) continue;
+    if (e.actor < 0 || (e.flags & (kSeatkeeper | kZendeskMove))) continue;
     mark(e.at, e.actor, kTicket);
   }
   for (const Article& a : ds.articles) mark(a.created_at, a.author, kArticle);
