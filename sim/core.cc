@@ -101,15 +101,47 @@ std::optional<std::string> SimCore::PatchUser(int32_t idx, const nlohmann::json&
     return std::string("invalid value: ") + e.what();
   }
   const bool email_changed = next.email != u.email;
+  const License old_license = u.license;
   u = next;
   u.updated_at = std::max(u.updated_at, Now());
   if (email_changed) ds->ReindexEmail(idx);
   if (ds->enterprise() && actor != kNobody) ds->AddAudit(Now(), actor, idx, AuditAction::kUpdate);
+  if (opt.quirks.agent_change_moves_tickets && actor >= 0 && u.active) {
+    auto assignable = [](License l) {
+      return l != License::kEndUser && l != License::kLightAgent && l != License::kContributor;
+    };
+    if (assignable(old_license) && u.license == License::kEndUser) {
+      MoveTicketsOf(idx, TicketMove::kToActor, actor);
+    } else if (assignable(old_license) &&
+               (u.license == License::kLightAgent || u.license == License::kContributor)) {
+      MoveTicketsOf(idx, TicketMove::kUnassign, actor);
+    }
+  }
   return std::nullopt;
+}
+
+int SimCore::MoveTicketsOf(int32_t idx, TicketMove how, int32_t actor) {
+  int moved = 0;
+  const int64_t now = Now();
+  for (int32_t i = 0; i < static_cast<int32_t>(ds->tickets.size()); ++i) {
+    const Ticket& t = ds->tickets[i];
+    if (!t.created || t.archived || t.assignee != idx) continue;
+    if (t.status == static_cast<uint8_t>(Status::kClosed) ||
+        t.status == static_cast<uint8_t>(Status::kDeleted))
+      continue;
+    const bool solved = t.status == static_cast<uint8_t>(Status::kSolved);
+    const int32_t to = how == TicketMove::kToActor || solved ? actor : kNobody;
+    ds->ApplyEvent(
+        Event{now, i, actor, to, kNobody, EventKind::kUpdate, kNoChange, kNoChange, kZendeskMove, Via::kApi});
+    ++moved;
+  }
+  return moved;
 }
 
 void SimCore::SoftDelete(int32_t idx, int32_t actor) {
   User& u = ds->users[idx];
+  if (opt.quirks.agent_change_moves_tickets && actor >= 0 && u.active && u.license != License::kEndUser)
+    MoveTicketsOf(idx, TicketMove::kToActor, actor);
   u.active = false;
   u.deleted_at = Now();
   u.updated_at = std::max(u.updated_at, Now());

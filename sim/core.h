@@ -64,6 +64,8 @@ class SimCore {
   // --- control operations (caller holds mu) ---
   // Applies a partial {"role","custom_role_id","suspended","name","email"}; returns an error text.
   std::optional<std::string> PatchUser(int32_t idx, const nlohmann::json& patch, int32_t actor);
+  // With quirks.agent_change_moves_tickets and an acting admin (actor >= 0),
+  // soft-deleting an agent/admin hands their non-closed tickets to the actor.
   void SoftDelete(int32_t idx, int32_t actor);
   void PermanentDelete(int32_t idx, int32_t actor);
   void SignIn(int32_t idx, int64_t at);
@@ -71,6 +73,15 @@ class SimCore {
   nlohmann::json RequestsJson() const;
 
  private:
+  // Zendesk's side effects on the tickets of an agent who is deleted or
+  // downgraded by `actor` (reference §4.3): kToActor hands every non-closed
+  // ticket to the actor; kUnassign unassigns the non-solved ones and hands the
+  // solved ones to the actor (the legacy solved-ticket reassignment, which is
+  // also Zendesk's default). Each move is one ticket update by the actor
+  // flagged kZendeskMove. Returns the number of tickets moved.
+  enum class TicketMove { kToActor, kUnassign };
+  int MoveTicketsOf(int32_t idx, TicketMove how, int32_t actor);
+
   int64_t start_;
   bool fixed_;
   int64_t offset_ = 0;

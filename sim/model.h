@@ -77,7 +77,10 @@ struct Ticket {
 };
 
 enum class EventKind : uint8_t { kCreate, kUpdate, kDelete };
-enum EventFlags : uint8_t { kComment = 1, kPublic = 2, kSeatkeeper = 4 };
+// kZendeskMove: Zendesk's own reassignment of a deleted/downgraded agent's
+// tickets (quirks.agent_change_moves_tickets); authored by the acting admin,
+// never anyone's usage.
+enum EventFlags : uint8_t { kComment = 1, kPublic = 2, kSeatkeeper = 4, kZendeskMove = 8 };
 
 // One audit (= one ticket event with its child events). 32 bytes.
 struct Event {

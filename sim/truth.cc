@@ -61,7 +61,7 @@ UsageRows ComputeUsage(const Dataset& ds, const ServedLogins& served, int64_t no
     rows[{day_of(at), ds.users[user].id}] |= bit;
   };
   for (const Event& e : ds.events) {
-    if (e.actor < 0 || (e.flags & kSeatkeeper)) continue;
+    if (e.actor < 0 || (e.flags & (kSeatkeeper | kZendeskMove))) continue;
     mark(e.at, e.actor, kTicket);
   }
   for (const Article& a : ds.articles) mark(a.created_at, a.author, kArticle);

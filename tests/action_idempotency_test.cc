@@ -173,9 +173,10 @@ TEST_P(SharedStore, TwoServersActOncePerIdempotencyKey) {
   };
   std::vector<Case> cases;
   for (size_t i = 0; i < 4; ++i)
-    cases.push_back({"/api/actions/set-role",
-                     {{"user_id", agents[i]}, {"role", "end-user"}, {"dry_run", false}},
-                     "/api/v2/users/" + std::to_string(agents[i])});
+    cases.push_back(
+        {"/api/actions/set-role",
+         {{"user_id", agents[i]}, {"role", "end-user"}, {"let_zendesk_reassign", true}, {"dry_run", false}},
+         "/api/v2/users/" + std::to_string(agents[i])});
   for (size_t i = 4; i < 6; ++i)
     cases.push_back({"/api/actions/delete-user",
                      {{"user_id", agents[i]}, {"reassign_to", heir}, {"dry_run", false}},
@@ -273,13 +274,13 @@ TEST(ActionIdempotency, CliRepeatWithTheSameKeyPrintsTheFirstAnswer) {
   ASSERT_FALSE(agents.empty());
   const std::string id = std::to_string(agents[0]);
   acct.sim().ClearRequests();
-  CliResult first =
-      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k1", "--json"});
+  CliResult first = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign",
+                                    "--idempotency-key", "k1", "--json"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   // Upgrade it back behind seatkeeper's back: a repeat must not downgrade again.
   acct.sim().UpdateUser(agents[0], {{"role", "agent"}});
-  CliResult again =
-      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k1", "--json"});
+  CliResult again = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign",
+                                    "--idempotency-key", "k1", "--json"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   json j = json::parse(again.out, nullptr, false);
   EXPECT_TRUE(j.value("replayed", false)) << again.out;
@@ -287,7 +288,8 @@ TEST(ActionIdempotency, CliRepeatWithTheSameKeyPrintsTheFirstAnswer) {
   EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 1);
   CliResult misuse = acct.cli().Run({"user", "set-role", id, "--role", "admin", "--idempotency-key", "k1"});
   EXPECT_EQ(misuse.exit_code, 2) << misuse.err;
-  CliResult bad = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "a b"});
+  CliResult bad = acct.cli().Run(
+      {"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign", "--idempotency-key", "a b"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }
 
@@ -307,8 +309,8 @@ TEST(ActionIdempotency, AClaimLeftByADeadLocalProcessIsRunByTheNextRequest) {
     auto st = store::OpenSqlite(acct.cli().home() + "/seatkeeper.db", acct.cli().home());
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     // The CLI's request for set-role, as the first (killed) run recorded it.
-    CliResult probe = acct.cli().Run(
-        {"user", "set-role", id2, "--role", "end-user", "--idempotency-key", "probe", "--json"});
+    CliResult probe = acct.cli().Run({"user", "set-role", id2, "--role", "end-user", "--let-zendesk-reassign",
+                                      "--idempotency-key", "probe", "--json"});
     ASSERT_EQ(probe.exit_code, 0) << probe.err;
     auto claims = (*st)->ClaimAction("default", store::ActionClaim{.key = "probe"});
     ASSERT_TRUE(claims.ok() && *claims);
@@ -325,13 +327,13 @@ TEST(ActionIdempotency, AClaimLeftByADeadLocalProcessIsRunByTheNextRequest) {
     ASSERT_TRUE((*st)->ClaimAction("default", live_claim).ok());
   }
   acct.sim().ClearRequests();
-  CliResult live =
-      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k-live"});
+  CliResult live = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign",
+                                   "--idempotency-key", "k-live"});
   EXPECT_EQ(live.exit_code, 1) << live.out << live.err;
   EXPECT_NE(live.err.find("in progress"), std::string::npos) << live.err;
   EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 0);
-  CliResult run =
-      acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--idempotency-key", "k-dead"});
+  CliResult run = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign",
+                                  "--idempotency-key", "k-dead"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 1);
 }

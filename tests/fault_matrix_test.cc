@@ -453,13 +453,15 @@ std::vector<ActionCase> Actions() {
   return {
       {"set-role",
        [](Account&, int64_t t, int64_t, int) {
-         return std::vector<std::string>{"user", "set-role", std::to_string(t), "--role", "end-user"};
+         return std::vector<std::string>{"user",   "set-role", std::to_string(t),
+                                         "--role", "end-user", "--let-zendesk-reassign"};
        },
        user_path,
        [](Account& a, int64_t t, int) {
          std::string role = TruthUser(a, t)["role"];
          int puts = Mutations(a, "/api/v2/users/" + std::to_string(t));
-         if (role == "end-user") return puts == 1 ? std::string("applied") : "applied " + std::to_string(puts) + "x";
+         if (role == "end-user")
+           return puts == 1 ? std::string("applied") : "applied " + std::to_string(puts) + "x";
          return role == "agent" ? std::string("unchanged") : "role " + role;
        }},
       {"user-create",
@@ -474,7 +476,7 @@ std::vector<ActionCase> Actions() {
        }},
       {"user-delete",
        [](Account&, int64_t t, int64_t, int) {
-         return std::vector<std::string>{"user", "delete", std::to_string(t)};
+         return std::vector<std::string>{"user", "delete", std::to_string(t), "--let-zendesk-reassign"};
        },
        user_path,
        [](Account& a, int64_t t, int) {
@@ -712,8 +714,8 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     ASSERT_LT(next_agent, agents.size());
     const int64_t target = agents[next_agent++];
     ++cases;
-    run_case({"user", "set-role", std::to_string(target), "--role", "end-user"}, delay,
-             [&] { return TruthUser(acct, target)["role"] == "end-user"; });
+    run_case({"user", "set-role", std::to_string(target), "--role", "end-user", "--let-zendesk-reassign"},
+             delay, [&] { return TruthUser(acct, target)["role"] == "end-user"; });
   }
   for (int delay : {40, 90, 150}) {
     const std::string email = "killed-create-" + std::to_string(delay) + "@example.test";
@@ -726,8 +728,8 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     ASSERT_LT(next_agent, agents.size());
     const int64_t target = agents[next_agent++];
     ++cases;
-    run_case({"user", "delete", std::to_string(target), "--permanent", "--yes"}, delay,
-             [&] { return TruthUser(acct, target)["deleted"].get<bool>(); });
+    run_case({"user", "delete", std::to_string(target), "--permanent", "--yes", "--let-zendesk-reassign"},
+             delay, [&] { return TruthUser(acct, target)["deleted"].get<bool>(); });
   }
   // Successful mutations per user and per ticket, from zdsim's request log.
   std::map<std::string, int> deletes, role_changes, creates;

@@ -68,7 +68,8 @@ TEST(Operations, EveryLogLineOfASyncAndAnActionCarriesAccountAndRunIdAndNoSecret
   EXPECT_TRUE(saw_debug) << "--log-level debug shows debug lines";
   const std::string sync_run = ExpectOneRun(sync_lines, "sync");
 
-  CliResult action = run({"user", "set-role", std::to_string(acct.sim().AgentId()), "--role", "end-user"});
+  CliResult action = run({"user", "set-role", std::to_string(acct.sim().AgentId()), "--role", "end-user",
+                          "--let-zendesk-reassign"});
   auto action_lines = JsonLines(action.err);
   ASSERT_FALSE(action_lines.empty()) << "an action logs at debug level";
   EXPECT_NE(ExpectOneRun(action_lines, "action"), sync_run);

@@ -84,7 +84,7 @@ void FullSession(Account& acct, Session& s, std::vector<std::string> connect) {
   s.Run(acct, connect);
   s.Run(acct, {"sync"});
   int64_t agent = acct.sim().AgentId();
-  s.Run(acct, {"user", "set-role", std::to_string(agent), "--role", "end-user"});
+  s.Run(acct, {"user", "set-role", std::to_string(agent), "--role", "end-user", "--let-zendesk-reassign"});
   s.Run(acct, {"status"});
   s.Run(acct, {"status", "--json"});
   s.Run(acct, {"users"});
@@ -183,7 +183,10 @@ TEST(Secrets, RekeyWithKeyFileReSealsEverythingAndTheOldKeyOpensNothing) {
   // Everything still works.
   acct.Json({"status"});
   acct.Json({"sync"});
-  EXPECT_EQ(acct.cli().Run({"user", "set-role", std::to_string(acct.sim().AgentId()), "--role", "end-user"}).exit_code,
+  EXPECT_EQ(acct.cli()
+                .Run({"user", "set-role", std::to_string(acct.sim().AgentId()), "--role", "end-user",
+                      "--let-zendesk-reassign"})
+                .exit_code,
             0);
 
   // The old key opens nothing: through the CLI and directly.

@@ -660,16 +660,42 @@ async function confirmAction(title, action, body, user, permanent = false) {
     return;
   }
   const nodes = [h("p", { class: "muted" }, "Dry run — nothing has changed yet. This is what will happen:"), ...outcomeNodes(dry)];
+  // Deleting or downgrading an agent who holds non-closed tickets: Zendesk moves
+  // them (to the acting admin, or unassigned) unless they are reassigned first.
+  // The admin chooses; the action is refused without a choice.
+  const effect = dry.details && dry.details.ticket_side_effect;
+  let choice = null;
+  if (effect && effect.choice_required) {
+    const reassignTo = h("input", { type: "number", min: 1, id: "choice-reassign-to", placeholder: "agent's user id" });
+    const radio = (id, value) => h("input", { type: "radio", name: "ticket-choice", id, value });
+    const byReassign = radio("choice-reassign", "reassign");
+    const byZendesk = radio("choice-let-zendesk", "let-zendesk");
+    const zendeskDoes = effect.zendesk_does === "unassigned"
+      ? "Zendesk unassigns the non-solved ones (solved ones go to you, the acting admin, by default)"
+      : "Zendesk hands them to you, the acting admin";
+    choice = { reassignTo, byReassign, byZendesk };
+    nodes.push(h("fieldset", { id: "ticket-choice" },
+      h("legend", {}, `${user.name || "The user"} holds ${effect.held} non-closed ticket${effect.held === 1 ? "" : "s"}: choose what happens to them`),
+      h("label", {}, byReassign, " Reassign them first to user id ", reassignTo),
+      h("label", {}, byZendesk, ` Let Zendesk move them: ${zendeskDoes}`)));
+  }
   let typed = null;
   if (permanent) {
     typed = h("input", { type: "text", id: "confirm-email", autocomplete: "off", style: "width:100%" });
     nodes.push(h("label", {}, h("span", {}, `This cannot be undone. Type the user's email (${user.email || "no email"}) to confirm:`), typed));
   }
+  const choiceBody = () => {
+    if (!choice) return {};
+    if (choice.byZendesk.checked) return { let_zendesk_reassign: true };
+    if (choice.byReassign.checked && Number(choice.reassignTo.value) > 0) return { reassign_to: Number(choice.reassignTo.value) };
+    return null;
+  };
+  const ready = () => (!typed || typed.value.trim() === (user.email || "\u0000")) && choiceBody() !== null;
   const nothingToDo = dry.result === "no-op";
   const confirm = openDialog(title, nodes, nothingToDo ? "Close" : "Confirm", async () => {
     if (nothingToDo) return true;
     try {
-      const done = await api("POST", `/api/actions/${action}`, { ...body, dry_run: false, confirm: typed ? typed.value.trim() : undefined },
+      const done = await api("POST", `/api/actions/${action}`, { ...body, ...choiceBody(), dry_run: false, confirm: typed ? typed.value.trim() : undefined },
         { "Idempotency-Key": idempotencyKey });
       openDialog(`${title}: ${done.result}`, outcomeNodes(done), "Close", () => { route(); return true; });
       return false;
@@ -677,8 +703,10 @@ async function confirmAction(title, action, body, user, permanent = false) {
       document.getElementById("dialog-body").append(errorBanner(ex));
       return false;
     }
-  }, { danger: permanent, enabled: !permanent });
-  if (typed) typed.addEventListener("input", () => { confirm.disabled = typed.value.trim() !== (user.email || "\u0000"); });
+  }, { danger: permanent, enabled: nothingToDo || ready() });
+  for (const el of [typed, choice && choice.reassignTo, choice && choice.byReassign, choice && choice.byZendesk]) {
+    if (el) el.addEventListener(el.type === "radio" ? "change" : "input", () => { confirm.disabled = !ready(); });
+  }
 }
 
 // --- capabilities and audit -----------------------------------------------------------

@@ -28,6 +28,7 @@ json ActionOutcome::ToJson() const {
   for (const auto& c : changes) j["changes"].push_back(c.ToJson());
   j["warnings"] = warnings;
   j["error"] = status.ok() ? json(nullptr) : json(status.ToString());
+  if (!status.ok()) j["code"] = CodeName(status.code());
   return j;
 }
 

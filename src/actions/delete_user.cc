@@ -1,5 +1,7 @@
 #include "actions/delete_user.h"
 
+#include "actions/agent_tickets.h"
+
 namespace sk::actions {
 
 using nlohmann::json;
@@ -9,9 +11,8 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
   AuditRecord audit(ctx, "user.delete", "user:" + id);
   if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
   if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
-  if (req.reassign_to && *req.reassign_to == req.user_id) {
-    return audit.Fail(InvalidArgument("--reassign-to must name another user"));
-  }
+  const TicketChoice choice{req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
+  if (Status s = ValidateTicketChoice(choice, req.user_id); !s.ok()) return audit.Fail(s);
   if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
 
   auto user = FetchUser(ctx, req.user_id);
@@ -39,31 +40,36 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
         Refused(who + " is the connecting user: seatkeeper will not delete the account it acts as"));
   }
   std::optional<zendesk::User> assignee;
-  if (req.reassign_to) {
+  if (req.reassign_to && !req.reassigned_by_earlier_step) {
     auto a = CheckAssignee(ctx, *req.reassign_to);
     if (!a.ok()) return audit.Fail(a.status());
     assignee = *a;
   }
-  auto tickets = NonClosedTicketsOf(ctx, req.user_id);
-  if (!tickets.ok()) return audit.Fail(tickets.status());
-  const size_t open = tickets->ids.size();
+  auto effect = PlanTicketSideEffect(ctx, u, ChangeForDelete(u));
+  if (!effect.ok()) return audit.Fail(effect.status());
+  const size_t open = effect->held.ids.size();
   o.details = {{"non_closed_tickets", open}};
+  const std::string what = "delete " + who;
 
-  if (open > 0 && !req.reassign_to) {
-    o.warnings.push_back(who + " still has " + std::to_string(open) +
-                         " non-closed assigned tickets; use --reassign-to ID to reassign them first");
-  }
   if (ctx.dry_run) {
-    if (open > 0 && req.reassign_to) {
+    if (open > 0 && req.reassign_to && !req.reassigned_by_earlier_step) {
       o.changes.push_back({"reassign-tickets",
                            "reassign " + std::to_string(open) + " non-closed tickets to " +
                                std::to_string(*req.reassign_to) + " (" + assignee->name + ")",
                            "planned"});
     }
-    o.changes.push_back({"delete-user", "soft-delete " + who + " (" + u.role + ")", "planned"});
     o.summary = "would soft-delete " + who;
+    // In offboard the downgrade before this step already said what happens to the tickets.
+    if (!req.reassigned_by_earlier_step) DescribeTicketSideEffect(*effect, choice, what, o);
+    o.changes.push_back({"delete-user", "soft-delete " + who + " (" + u.role + ")", "planned"});
     audit.Finish(o);
     return o;
+  }
+  if (effect->NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
+    ActionOutcome refused = ChoiceRequiredOutcome(ctx, "user.delete", "user:" + id, *effect, what, before);
+    refused.changes.push_back({"delete-user", "soft-delete " + who + " (" + u.role + ")", "skipped"});
+    audit.Finish(refused);
+    return refused;
   }
 
   if (open > 0 && req.reassign_to) {
@@ -80,6 +86,7 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
     }
   }
 
+  const UnixTime start = NowUnix();
   auto deleted = ctx.client->DeleteUser(req.user_id);
   if (!deleted.ok()) return audit.Fail(FromZendesk(deleted.status(), "delete " + who));
   zendesk::User after = *deleted;
@@ -94,6 +101,8 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
   }
   o.after = UserJson(after);
   if (Status s = ReflectUser(ctx, after, "soft"); !s.ok()) o.warnings.push_back(s.ToString());
+  o.details["ticket_side_effect"] = effect->ToJson(choice);
+  if (!req.reassign_to) RecordZendeskMoves(ctx, *effect, start, o);
   o.changes.push_back({"delete-user", "soft-delete " + who + " (" + u.role + ")", "done"});
   o.summary = "deleted " + who + " (soft delete; permanent deletion needs `seatkeeper user delete " + id +
               " --permanent --yes`)";

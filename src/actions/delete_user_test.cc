@@ -71,7 +71,7 @@ TEST_F(DeleteUserTest, OwnerAndSelfAreRefused) {
 }
 
 TEST_F(DeleteUserTest, ZendeskRefusalOfOwnerDeleteSurfaces) {
-  auto r = DeleteUser(Ctx(), {sim_->OwnerId(), std::nullopt, {}});
+  auto r = DeleteUser(Ctx(), {sim_->OwnerId(), std::nullopt, {}, /*let_zendesk_reassign=*/true});
   EXPECT_EQ(r.status().code(), Code::kRefused) << r.status().ToString();
   EXPECT_NE(r.status().message().find("owner"), std::string::npos) << r.status().ToString();
   EXPECT_EQ(TruthUser(sim_->OwnerId())["deleted"], false);

@@ -158,10 +158,19 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
             {kDowngrade, "downgrade " + who + " to end-user: deleted users hold no seat", "already-done"});
         r = skip;
       } else {
-        r = SetRole(step_ctx, SetRoleRequest{req.user_id, "end-user", std::nullopt});
+        // The reassign-tickets step moved the tickets: Zendesk has none left
+        // to hand to the acting admin (any that arrived since go to
+        // reassign_to first, never to the admin).
+        SetRoleRequest down{req.user_id, "end-user", std::nullopt};
+        down.reassign_to = req.reassign_to;
+        down.reassigned_by_earlier_step = true;
+        down.reassign = req.reassign;
+        r = SetRole(step_ctx, down);
       }
     } else if (step == kDelete) {
-      r = DeleteUser(step_ctx, DeleteUserRequest{req.user_id, std::nullopt, req.reassign});
+      DeleteUserRequest del{req.user_id, req.reassign_to, req.reassign};
+      del.reassigned_by_earlier_step = true;
+      r = DeleteUser(step_ctx, del);
     } else if (step == kPermanent) {
       PermanentDeleteRequest p;
       p.user_id = req.user_id;

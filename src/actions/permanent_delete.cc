@@ -81,12 +81,25 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
   ActionContext step = ctx;
   step.parent_audit_id = audit.id();
   if (u.active && req.soft_delete_first) {
-    DeleteUserRequest del{req.user_id, req.reassign_to, req.reassign};
+    DeleteUserRequest del{req.user_id, req.reassign_to, req.reassign, req.let_zendesk_reassign};
     auto soft = DeleteUser(step, del);
     if (!soft.ok()) return audit.Fail(soft.status().With("soft-deleting before the permanent delete"));
+    if (!soft->status.ok()) {
+      // The soft delete refused for want of a ticket choice: nothing was sent.
+      o.result = soft->result;
+      o.status = soft->status;
+      o.summary = soft->summary;
+      o.changes = soft->changes;
+      o.changes.push_back({"permanent-delete", "permanently delete " + who + " (irreversible)", "skipped"});
+      o.details["ticket_side_effect"] = soft->details.value("ticket_side_effect", json(nullptr));
+      audit.Finish(o);
+      return o;
+    }
     o.changes.insert(o.changes.end(), soft->changes.begin(), soft->changes.end());
     o.warnings.insert(o.warnings.end(), soft->warnings.begin(), soft->warnings.end());
     o.details["soft_delete"] = soft->ToJson();
+    if (soft->details.contains("ticket_side_effect"))
+      o.details["ticket_side_effect"] = soft->details["ticket_side_effect"];
   } else if (u.active) {
     o.warnings.push_back(who + " is active: Zendesk only permanently deletes soft-deleted users");
   }

@@ -15,6 +15,7 @@ struct PermanentDeleteRequest {
   bool soft_delete_first = true;       // soft-delete an active user first (as `user delete --permanent`)
   std::optional<int64_t> reassign_to;  // used by the soft delete, see DeleteUserRequest
   ReassignOptions reassign;
+  bool let_zendesk_reassign = false;  // used by the soft delete, see DeleteUserRequest
 };
 
 // Permanently deletes the user (DELETE /deleted_users/{id}), soft-deleting it

@@ -1,5 +1,7 @@
 #include "actions/set_role.h"
 
+#include "actions/agent_tickets.h"
+
 namespace sk::actions {
 
 using nlohmann::json;
@@ -20,6 +22,8 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
   if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
   if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
   if (Status s = ValidateRole(req.role, req.custom_role_id); !s.ok()) return audit.Fail(s);
+  const TicketChoice choice{req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
+  if (Status s = ValidateTicketChoice(choice, req.user_id); !s.ok()) return audit.Fail(s);
   if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
 
   auto user = FetchUser(ctx, req.user_id);
@@ -66,12 +70,54 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
     return o;
   }
   const std::string change = "role " + from_text + " -> " + to_text;
+  std::string role_warning;
+  const AgentChange kind = ChangeForRole(ctx, u, req.role, req.custom_role_id, &role_warning);
+  auto effect = PlanTicketSideEffect(ctx, u, kind);
+  if (!effect.ok()) return audit.Fail(effect.status());
+  effect->warning = role_warning;
+  const size_t held = effect->held.ids.size();
+  std::optional<zendesk::User> assignee;
+  if (effect->NeedsChoice() && req.reassign_to && !req.reassigned_by_earlier_step) {
+    auto a = CheckAssignee(ctx, *req.reassign_to);
+    if (!a.ok()) return audit.Fail(a.status());
+    assignee = *a;
+  }
+  const std::string what = "change " + who + " to " + to_text;
   if (ctx.dry_run) {
     o.summary = "would change " + who + ": " + change;
+    if (assignee) {
+      o.changes.push_back({"reassign-tickets",
+                           "reassign " + std::to_string(held) + " non-closed tickets to " +
+                               std::to_string(*req.reassign_to) + " (" + assignee->name + ")",
+                           "planned"});
+    }
+    DescribeTicketSideEffect(*effect, choice, what, o);
     o.changes.push_back({"set-role", change, "planned"});
     audit.Finish(o);
     return o;
   }
+  if (effect->NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
+    ActionOutcome refused = ChoiceRequiredOutcome(ctx, "user.set-role", "user:" + id, *effect, what, before);
+    refused.details.update(o.details);
+    refused.details["undo"] = nullptr;
+    refused.changes.push_back({"set-role", change, "skipped"});
+    audit.Finish(refused);
+    return refused;
+  }
+  if (effect->NeedsChoice() && req.reassign_to) {
+    ActionContext step = ctx;
+    step.parent_audit_id = audit.id();
+    auto moved = ReassignTickets(step, req.user_id, *req.reassign_to, req.reassign);
+    if (!moved.ok()) return audit.Fail(moved.status().With("reassigning tickets before the role change"));
+    o.details["reassign"] = moved->ToJson();
+    o.changes.insert(o.changes.end(), moved->changes.begin(), moved->changes.end());
+    o.warnings.insert(o.warnings.end(), moved->warnings.begin(), moved->warnings.end());
+    if (!moved->status.ok()) {
+      return audit.Fail(
+          moved->status.With("not changing the role of " + who + " because its tickets did not all move"));
+    }
+  }
+  const UnixTime start = NowUnix();
 
   json body = {{"role", req.role}};
   if (req.role != "end-user" && req.custom_role_id) body["custom_role_id"] = *req.custom_role_id;
@@ -88,6 +134,8 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
                                        RoleText(updated->role, updated->custom_role_id) + ", not " + to_text);
     return audit.Fail(bad, o.after);
   }
+  o.details["ticket_side_effect"] = effect->ToJson(choice);
+  if (!req.reassign_to) RecordZendeskMoves(ctx, *effect, start, o);
   o.summary = "changed " + who + ": " + change + " (undo: " + undo + ")";
   o.changes.push_back({"set-role", change, "done"});
   audit.Finish(o);

@@ -25,7 +25,9 @@ TEST_F(SetRoleTest, ZendeskBadRequestIsARefusalNotAUsageError) {
     f.path = "/api/v2/users/" + std::to_string(id);
     f.skip = 1;  // the GET that reads the user first
     sim_->AddFault(f);
-    auto r = SetRole(Ctx(), {id, "end-user", std::nullopt});
+    SetRoleRequest req{id, "end-user", std::nullopt};
+    req.let_zendesk_reassign = true;  // the agent's tickets are not the point here
+    auto r = SetRole(Ctx(), req);
     sim_->ClearFaults();
     ASSERT_FALSE(r.ok()) << http;
     EXPECT_EQ(r.status().code(), Code::kRefused) << http << " " << r.status().ToString();
@@ -43,7 +45,9 @@ TEST_F(SetRoleTest, ZendeskBadRequestIsARefusalNotAUsageError) {
 TEST_F(SetRoleTest, DowngradeFreesTheSeatKeepsUndoAndReRunIsNoOp) {
   const int64_t id = FindUser("agent");
   ASSERT_NE(id, 0);
-  auto r = SetRole(Ctx(), {id, "end-user", std::nullopt});
+  SetRoleRequest req{id, "end-user", std::nullopt};
+  req.let_zendesk_reassign = true;  // Zendesk hands any tickets to the admin (agent_tickets_test.cc)
+  auto r = SetRole(Ctx(), req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->result, "ok");
   EXPECT_EQ(TruthUser(id)["role"], "end-user");
@@ -66,7 +70,7 @@ TEST_F(SetRoleTest, DowngradeFreesTheSeatKeepsUndoAndReRunIsNoOp) {
   EXPECT_EQ(json::parse(audit->back().after_json)["role"], "end-user");
 
   sim_->ClearRequests();
-  auto again = SetRole(Ctx(), {id, "end-user", std::nullopt});
+  auto again = SetRole(Ctx(), {id, "end-user", std::nullopt});  // no choice needed: nothing to do
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->result, "no-op");
   EXPECT_TRUE(MutatingRequests().empty());
@@ -104,7 +108,9 @@ TEST_F(SetRoleTest, OwnerAndSelfAreRefusedLocally) {
 
 TEST_F(SetRoleTest, ZendeskRefusalOfOwnerDowngradeSurfacesItsReason) {
   // Owner not known locally: Zendesk's own refusal must come through.
-  auto r = SetRole(Ctx(), {sim_->OwnerId(), "end-user", std::nullopt});
+  SetRoleRequest req{sim_->OwnerId(), "end-user", std::nullopt};
+  req.let_zendesk_reassign = true;
+  auto r = SetRole(Ctx(), req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kRefused) << r.status().ToString();
   EXPECT_NE(r.status().message().find("owner"), std::string::npos) << r.status().ToString();

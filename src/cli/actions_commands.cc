@@ -49,7 +49,7 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
   }
   std::ostream& out = *ctx.out;
   if (o.result == "dry-run") out << "dry run: nothing was changed\n";
-  out << o.summary << "\n";
+  if (o.result != "refused") out << o.summary << "\n";  // a refusal's reason ends the output as the error
   if (o.changes.size() > 1 || (o.changes.size() == 1 && o.changes[0].description != o.summary)) {
     for (const auto& c : o.changes)
       out << "  [" << c.state << "] " << c.step << ": " << c.description << "\n";
@@ -230,6 +230,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       int64_t id = 0;
       bool permanent = false;
       std::optional<int64_t> reassign_to;
+      bool let_zendesk_reassign = false;
       bool yes = false;
       bool dry_run = false;
       std::string key;
@@ -239,8 +240,12 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
         user->add_subcommand("delete", "Soft-delete a user; --permanent --yes deletes it permanently");
     c->add_option("id", a->id, "Zendesk user id")->required();
     c->add_flag("--permanent", a->permanent, "Permanently delete (GDPR; irreversible; soft-deletes first)");
-    c->add_option("--reassign-to", a->reassign_to,
-                  "Reassign the user's non-closed tickets to this agent first");
+    CLI::Option* to = c->add_option("--reassign-to", a->reassign_to,
+                                    "Reassign the user's non-closed tickets to this agent first");
+    c->add_flag("--let-zendesk-reassign", a->let_zendesk_reassign,
+                "Delete an agent who holds non-closed tickets without reassigning them: Zendesk hands them "
+                "to the acting admin (one of this or --reassign-to is required then)")
+        ->excludes(to);
     c->add_flag("--yes", a->yes, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
@@ -249,6 +254,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
       const json request = {{"action", a->permanent ? "user.permanent-delete" : "user.delete"},
                             {"user_id", a->id},
                             {"reassign_to", a->reassign_to ? json(*a->reassign_to) : json()},
+                            {"let_zendesk_reassign", a->let_zendesk_reassign},
                             {"confirmed", a->yes}};
       RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) -> Result<actions::ActionOutcome> {
@@ -258,11 +264,13 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
                     p.confirmed = a->yes;
                     p.soft_delete_first = true;
                     p.reassign_to = a->reassign_to;
+                    p.let_zendesk_reassign = a->let_zendesk_reassign;
                     return actions::PermanentlyDeleteUser(ac, p);
                   }
                   actions::DeleteUserRequest d;
                   d.user_id = a->id;
                   d.reassign_to = a->reassign_to;
+                  d.let_zendesk_reassign = a->let_zendesk_reassign;
                   return actions::DeleteUser(ac, d);
                 });
     });
@@ -282,15 +290,24 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
         ->required()
         ->check(CLI::IsMember({"end-user", "agent", "admin"}));
     c->add_option("--custom-role", a->req.custom_role_id, "Custom role id (agent/admin)");
+    CLI::Option* to =
+        c->add_option("--reassign-to", a->req.reassign_to,
+                      "Downgrading an agent who holds non-closed tickets (to end user, light agent or "
+                      "contributor): reassign them to this agent first");
+    c->add_flag("--let-zendesk-reassign", a->req.let_zendesk_reassign,
+                "Downgrade without reassigning: Zendesk hands the tickets to the acting admin (to end "
+                "user) or unassigns them (to light agent/contributor)")
+        ->excludes(to);
     c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     AddIdempotencyKey(c, a->key);
     c->callback([&ctx, a] {
-      const json request = {
-          {"action", "user.set-role"},
-          {"user_id", a->req.user_id},
-          {"role", a->req.role},
-          {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()}};
+      const json request = {{"action", "user.set-role"},
+                            {"user_id", a->req.user_id},
+                            {"role", a->req.role},
+                            {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()},
+                            {"reassign_to", a->req.reassign_to ? json(*a->req.reassign_to) : json()},
+                            {"let_zendesk_reassign", a->req.let_zendesk_reassign}};
       RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) { return actions::SetRole(ac, a->req); });
     });

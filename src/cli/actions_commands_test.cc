@@ -92,7 +92,7 @@ TEST_F(ActionCommandsTest, DryRunJsonAndRealRun) {
   EXPECT_EQ(j["changes"][0]["state"], "planned");
   EXPECT_EQ(Mutating(), 0);
 
-  CliRun real = Cli({"user", "set-role", Agent(), "--role", "end-user"});
+  CliRun real = Cli({"user", "set-role", Agent(), "--role", "end-user", "--let-zendesk-reassign"});
   ASSERT_EQ(real.code, 0) << real.err;
   EXPECT_NE(real.out.find("-> end-user"), std::string::npos) << real.out;
   EXPECT_EQ(Mutating(), 1);
@@ -121,9 +121,15 @@ TEST_F(ActionCommandsTest, ExitCodes) {
                 .code,
             2);
   EXPECT_EQ(Cli({"offboard", Agent()}).code, 2);  // --reassign-to is required
+  // One choice for the tickets, not both.
+  EXPECT_EQ(Cli({"user", "delete", Agent(), "--reassign-to", std::to_string(sim_->AdminId()),
+                 "--let-zendesk-reassign"})
+                .code,
+            2);
   EXPECT_EQ(Mutating(), 0);
   // Zendesk's refusal (owner must stay admin) and the local self protection.
-  CliRun owner = Cli({"user", "set-role", std::to_string(sim_->OwnerId()), "--role", "end-user"});
+  CliRun owner = Cli(
+      {"user", "set-role", std::to_string(sim_->OwnerId()), "--role", "end-user", "--let-zendesk-reassign"});
   EXPECT_EQ(owner.code, 3);
   EXPECT_NE(owner.err.find("owner must be an admin"), std::string::npos) << owner.err;
   EXPECT_EQ(Cli({"user", "delete", std::to_string(sim_->AdminId())}).code, 3);

@@ -56,6 +56,21 @@ Result<std::optional<int64_t>> OptionalId(const json& body, const char* name) {
   return id ? std::optional<int64_t>(id) : std::nullopt;
 }
 
+// The HTTP status of an action's answer: a refusal for want of a ticket
+// choice (agent_tickets.h) is a conflict with the user's current state (409),
+// other statuses as HttpStatusFor.
+int ActionHttpStatus(const Status& s, const json& body) {
+  if (s.ok()) return 200;
+  if (s.code() == Code::kRefused && body.is_object() && body.contains("details") &&
+      body["details"].is_object()) {
+    const json& d = body["details"];
+    if (d.contains("ticket_side_effect") && d["ticket_side_effect"].is_object() &&
+        d["ticket_side_effect"].value("choice_required", false))
+      return 409;
+  }
+  return HttpStatusFor(s);
+}
+
 void SendActionError(httplib::Response& res, const Status& s) {
   const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
   SendJson(
@@ -110,7 +125,7 @@ void WebServer::RegisterActionRoutes() {
       Log("action " + route + ": " + answer->kind + " (Idempotency-Key " + key + "), nothing sent");
       metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
                                                    Metrics::Label(answer->kind) + "\"");
-      return SendJson(res, answer->status.ok() ? 200 : HttpStatusFor(answer->status), answer->body);
+      return SendJson(res, ActionHttpStatus(answer->status, answer->body), answer->body);
     }
     if (!answer->outcome) {
       const bool refused =
@@ -123,7 +138,7 @@ void WebServer::RegisterActionRoutes() {
     metrics_.Add("seatkeeper_actions_total", "action=\"" + Metrics::Label(route) + "\",result=\"" +
                                                  Metrics::Label(outcome.result) + "\"");
     Log("action " + outcome.action + " " + outcome.target + ": " + outcome.result);
-    SendJson(res, outcome.status.ok() ? 200 : HttpStatusFor(outcome.status), answer->body);
+    SendJson(res, ActionHttpStatus(outcome.status, answer->body), answer->body);
   };
 
   AddForAccount(
@@ -152,11 +167,14 @@ void WebServer::RegisterActionRoutes() {
       {"POST",
        "/api/actions/delete-user",
        Route::Access::kSession,
-       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently",
+       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently. An "
+       "agent who holds non-closed tickets needs reassign_to (reassigned first) or let_zendesk_reassign=true "
+       "(Zendesk hands them to the acting admin); without either: 409",
        {},
        {{"dry_run", true},
         {"user_id", 123},
         {"reassign_to", nullptr},
+        {"let_zendesk_reassign", false},
         {"permanent", false},
         {"confirm", ""}}},
       [this, run](const httplib::Request& req, httplib::Response& res, const Session*,
@@ -168,6 +186,7 @@ void WebServer::RegisterActionRoutes() {
             actions::PermanentDeleteRequest p;
             p.user_id = id;
             p.reassign_to = reassign_to;
+            p.let_zendesk_reassign = BoolField(b, "let_zendesk_reassign");
             p.soft_delete_first = true;
             // Irreversible: the caller confirms by typing the user's email.
             if (!BoolField(b, "dry_run")) {
@@ -184,6 +203,7 @@ void WebServer::RegisterActionRoutes() {
           actions::DeleteUserRequest d;
           d.user_id = id;
           d.reassign_to = reassign_to;
+          d.let_zendesk_reassign = BoolField(b, "let_zendesk_reassign");
           return ActionFn([d](const actions::ActionContext& a) { return actions::DeleteUser(a, d); });
         });
       });
@@ -192,15 +212,25 @@ void WebServer::RegisterActionRoutes() {
       {"POST",
        "/api/actions/set-role",
        Route::Access::kSession,
-       "Downgrade to end user (frees the seat) or upgrade to agent/admin",
+       "Downgrade to end user (frees the seat) or upgrade to agent/admin. Downgrading an agent who holds "
+       "non-closed tickets (to end user, light agent or contributor) needs reassign_to (reassigned first) or "
+       "let_zendesk_reassign=true (Zendesk hands them to the acting admin / unassigns them); without either: "
+       "409",
        {},
-       {{"dry_run", true}, {"user_id", 123}, {"role", "end-user"}, {"custom_role_id", nullptr}}},
+       {{"dry_run", true},
+        {"user_id", 123},
+        {"role", "end-user"},
+        {"custom_role_id", nullptr},
+        {"reassign_to", nullptr},
+        {"let_zendesk_reassign", false}}},
       [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
         run(req, res, account, [](const json& b) -> Result<ActionFn> {
           actions::SetRoleRequest r;
           SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
           r.role = StringField(b, "role");
           SK_ASSIGN_OR_RETURN(r.custom_role_id, OptionalId(b, "custom_role_id"));
+          SK_ASSIGN_OR_RETURN(r.reassign_to, OptionalId(b, "reassign_to"));
+          r.let_zendesk_reassign = BoolField(b, "let_zendesk_reassign");
           return ActionFn([r](const actions::ActionContext& a) { return actions::SetRole(a, r); });
         });
       });

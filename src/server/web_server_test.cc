@@ -663,8 +663,10 @@ TEST_F(RateLimitedWebServerTest, MetricsParseAsPrometheusTextAndMoveAfterSyncsAn
 
   // An action: counted by kind and result, and its Zendesk requests too.
   const double all_requests = second.Value("seatkeeper_zendesk_requests_total", acct).value_or(0);
-  auto done =
-      Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", sim_->AgentId()}, {"role", "end-user"}});
+  auto done = Post("/api/actions/set-role", {{"dry_run", false},
+                                             {"user_id", sim_->AgentId()},
+                                             {"role", "end-user"},
+                                             {"let_zendesk_reassign", true}});
   ASSERT_EQ(done->status, 200) << done->body;
   Exposition third = Scrape([](const Exposition& e) {
     return e.Value("seatkeeper_http_requests_total", {{"route", "/api/actions/set-role"}}).has_value();
@@ -1004,11 +1006,35 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   EXPECT_EQ(Get("/api/capabilities")->status, 200);
 
   // Downgrade the agent: dry run first, then for real; both in the audit log.
+  // The agent holds non-closed tickets: the dry run names them and what
+  // Zendesk does with them; without reassign_to / let_zendesk_reassign the
+  // downgrade is refused with 409 and nothing changes.
+  int held = 0;
+  for (const auto& t : sim_->TicketsState(agent_id))
+    held += t["status"] != "closed" && t["status"] != "deleted" ? 1 : 0;
+  ASSERT_GT(held, 0);
   auto dry = Post("/api/actions/set-role", {{"dry_run", true}, {"user_id", agent_id}, {"role", "end-user"}});
   ASSERT_EQ(dry->status, 200) << dry->body;
-  EXPECT_EQ(json::parse(dry->body)["result"], "dry-run");
-  auto done =
+  const json dj = json::parse(dry->body);
+  EXPECT_EQ(dj["result"], "dry-run");
+  EXPECT_EQ(dj["details"]["ticket_side_effect"]["held"], held) << dj.dump(2);
+  EXPECT_EQ(dj["details"]["ticket_side_effect"]["zendesk_does"], "handed-to-acting-admin");
+  EXPECT_TRUE(dj["details"]["ticket_side_effect"]["choice_required"].get<bool>());
+  EXPECT_NE(dj["details"]["ticket_side_effect"]["description"].get<std::string>().find("acting admin"),
+            std::string::npos);
+  auto no_choice =
       Post("/api/actions/set-role", {{"dry_run", false}, {"user_id", agent_id}, {"role", "end-user"}});
+  EXPECT_EQ(no_choice->status, 409) << no_choice->body;
+  const json nj = json::parse(no_choice->body);
+  EXPECT_EQ(nj["result"], "refused");
+  EXPECT_NE(nj["error"].get<std::string>().find("let_zendesk_reassign"), std::string::npos) << nj.dump(2);
+  for (const auto& u : sim_->TruthUsers()) {
+    if (u["id"] != agent_id) continue;
+    EXPECT_EQ(u["role"], "agent");
+  }
+  auto done =
+      Post("/api/actions/set-role",
+           {{"dry_run", false}, {"user_id", agent_id}, {"role", "end-user"}, {"let_zendesk_reassign", true}});
   ASSERT_EQ(done->status, 200) << done->body;
   EXPECT_EQ(json::parse(done->body)["result"], "ok");
   auto audit = json::parse(Get("/api/audit")->body);

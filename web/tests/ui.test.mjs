@@ -216,6 +216,14 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await page.waitForSelector("dialog[open] #outcome-summary");
   assert.match(await page.textContent("#dialog-body"), /Dry run/);
   await shot("08-downgrade-dry-run");
+  // An agent holding non-closed tickets: the dialog names what Zendesk does
+  // with them and the admin must choose before confirming.
+  if (await page.locator("#ticket-choice").count()) {
+    assert.match(await page.textContent("#dialog-body"), /hands them all to the acting admin/);
+    assert.equal(await page.isDisabled("#dialog-confirm"), true);
+    await page.check("#choice-let-zendesk");
+    assert.equal(await page.isDisabled("#dialog-confirm"), false);
+  }
   await page.click("#dialog-confirm");
   await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
   await shot("09-downgrade-done");
