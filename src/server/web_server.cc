@@ -402,14 +402,15 @@ bool WebServer::SameOrigin(const httplib::Request& req) const {
   if (!site.empty() && site != "same-origin" && site != "none") return false;
   if (!req.has_header("Origin")) return true;  // not a browser (curl, scripts)
   const std::string origin = req.get_header_value("Origin");
-  if (!opt_.public_url.empty()) {
-    std::string mine = opt_.public_url;
-    const size_t slash = mine.find('/', mine.find("://") == std::string::npos ? 0 : mine.find("://") + 3);
-    if (slash != std::string::npos) mine.resize(slash);
-    return origin == mine;
-  }
+  // The Host was checked before routing: the page is ours when it came from it.
   const std::string host = req.get_header_value("Host");
-  return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
+  if (!host.empty() && (origin == "http://" + host || origin == "https://" + host)) return true;
+  if (opt_.public_url.empty()) return false;
+  std::string mine = opt_.public_url;
+  const size_t scheme = mine.find("://");
+  const size_t slash = mine.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (slash != std::string::npos) mine.resize(slash);
+  return origin == mine;
 }
 
 void WebServer::Login(const httplib::Request& req, httplib::Response& res) {
