@@ -241,6 +241,13 @@ function tile(st) {
       h("div", { style: `width:${pct}%` })));
     body.push(h("p", { class: "muted", id: "sync-progress" }, `${sync.phase || "starting"}: ${sync.records || 0} records, ${pct}% · ETA ${fmtDuration(sync.eta_seconds)}`));
   }
+  // Credentials about to lapse (API token retirement or idleness, refresh token expiry).
+  for (const w of st.warnings || []) {
+    body.push(h("div", { class: `banner ${w.severity === "error" ? "error" : "warning"} credential-warning`, "data-kind": w.kind },
+      h("strong", {}, w.severity === "error" ? "Credentials: " : "Warning: "), w.message,
+      " Reconnect with the ", h("a", { href: "#/connect", class: "reconnect-link" }, "Reconnect / change permission"),
+      " button, or run ", h("code", {}, w.reconnect && w.reconnect.cli)));
+  }
   if (s === "error") {
     body.push(h("div", { class: "banner error", id: "tile-error" }, h("strong", {}, "Reason: "), st.error || "unknown"));
     body.push(h("p", {}, h("strong", {}, "Fix: "), fixFor(st.error)));

@@ -92,6 +92,10 @@ Status PrintStatus(Context& ctx) {
            << "\nauth:        " << conn->auth_kind << "\ntimezone:    " << conn->timezone
            << "\nlast sync:   " << (conn->last_sync_at ? FormatIso(*conn->last_sync_at) : "never") << "\n";
   if (!conn->error.empty()) *ctx.out << "error:       " << conn->error << "\n";
+  for (const auto& w : j["warnings"])
+    *ctx.out << (w["severity"] == "error" ? "ERROR:       " : "WARNING:     ")
+             << w["message"].get<std::string>()
+             << "\n             reconnect: " << w["reconnect"]["cli"].get<std::string>() << "\n";
   *ctx.out << "preflight:\n";
   for (const auto& chk : j["preflight"])
     *ctx.out << "  [" << (chk.value("ok", false) ? "ok" : "!!") << "] " << chk.value("check", "") << ": "

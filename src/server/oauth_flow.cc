@@ -44,6 +44,7 @@ Result<store::Connection> CompleteConnect(store::Store& store, const std::string
   c.secret = tokens.access_token;
   c.refresh_token = tokens.refresh_token;
   c.token_expires_at = tokens.expires_at;
+  c.refresh_expires_at = tokens.refresh_expires_at;
   c.permission = p.permission;
   c.timezone = p.timezone;
 
@@ -56,6 +57,7 @@ Result<store::Connection> CompleteConnect(store::Store& store, const std::string
     target->secret = t.access_token;
     if (!t.refresh_token.empty()) target->refresh_token = t.refresh_token;
     target->token_expires_at = t.expires_at;
+    if (t.refresh_expires_at) target->refresh_expires_at = t.refresh_expires_at;
     return Status::Ok();
   };
   auto client = sync::MakeConnectionClient(c, nullptr, std::move(client_options));

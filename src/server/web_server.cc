@@ -10,6 +10,7 @@
 #include <set>
 
 #include "server/http_util.h"
+#include "store/credential_warnings.h"
 
 namespace sk::server {
 namespace {
@@ -360,9 +361,13 @@ void WebServer::Healthz(httplib::Response& res) {
   };
   j["state"] = "not-connected";
   last_sync(std::nullopt, j);
+  // Credentials about to lapse (API token retirement, refresh token expiry):
+  // warned, not unhealthy (the sync's state says when they stopped working).
+  j["warnings"] = nlohmann::json::array();
   if (conn.ok() && *conn) {
     j["state"] = (*conn)->state;
     last_sync((*conn)->last_sync_at, j);
+    j["warnings"] = store::CredentialWarnings(**conn, NowUnix());
   }
   nlohmann::json accounts = nlohmann::json::array();
   if (conn.ok()) {
@@ -373,6 +378,8 @@ void WebServer::Healthz(httplib::Response& res) {
                           {"state", e.state},
                           {"syncing", syncs_->For(e.account).running() || !e.owner.empty()}};
       last_sync(e.last_sync_at, a);
+      auto c = store_->GetConnection(e.account);
+      a["warnings"] = c.ok() && *c ? store::CredentialWarnings(**c, NowUnix()) : nlohmann::json::array();
       accounts.push_back(a);
     }
   }

@@ -527,6 +527,39 @@ TEST_F(WebServerTest, HealthzNeedsNoLogin) {
   EXPECT_TRUE(j["last_sync_age_seconds"].is_null());
 }
 
+// An API token connection idle for 25 days: /healthz and /api/status (the
+// UI tile) warn that Zendesk will switch the token off, and that every API
+// token stops on 2027-04-30, each with the step that reconnects.
+TEST_F(WebServerTest, HealthzAndStatusWarnBeforeAnApiTokenLapses) {
+  store::Connection c;
+  c.url = "https://acme.zendesk.com";
+  c.auth_kind = "api_token";
+  c.email = "admin@acme.test";
+  c.secret = "api-token-never-shown";
+  c.permission = "read-write";
+  c.state = "synced";
+  c.connected_at = NowUnix() - 40 * 86400;
+  c.last_sync_at = NowUnix() - 25 * 86400;
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto r = Client().Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << "a warning, not unhealthy";
+  EXPECT_EQ(r->body.find("api-token-never-shown"), std::string::npos);
+  auto j = json::parse(r->body);
+  std::set<std::string> kinds;
+  for (const auto& w : j["warnings"]) {
+    kinds.insert(w["kind"]);
+    EXPECT_EQ(w["severity"], "warning") << w.dump();
+    EXPECT_NE(w["reconnect"]["cli"].get<std::string>().find(
+                  "seatkeeper connect --url https://acme.zendesk.com --client-id"),
+              std::string::npos)
+        << w.dump();
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"api-token-retirement", "api-token-idle"}));
+  for (const auto& a : j["accounts"]) EXPECT_EQ(a["warnings"], j["warnings"]) << a.dump();
+  EXPECT_EQ(Status()["warnings"], j["warnings"]) << "the UI tile shows the same warnings";
+}
+
 // The listening socket queues a burst of connections (a load test's 32, a
 // browser's reconnects) instead of httplib's 5, past which the kernel drops
 // them and clients wait out 200-800 ms retransmits. `ss` reports a listening

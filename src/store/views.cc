@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 
+#include "store/credential_warnings.h"
+
 namespace sk::store {
 
 namespace {
@@ -203,8 +205,14 @@ nlohmann::json UsageJson(const UsageRow& r) {
 
 nlohmann::json StatusJson(const std::optional<Connection>& c) {
   if (!c) {
-    return {{"state", "not-connected"}, {"url", nullptr},          {"permission", nullptr}, {"plan", nullptr},
-            {"last_sync_at", nullptr},  {"error", nullptr},        {"preflight", nlohmann::json::array()}};
+    return {{"state", "not-connected"},
+            {"url", nullptr},
+            {"permission", nullptr},
+            {"plan", nullptr},
+            {"last_sync_at", nullptr},
+            {"error", nullptr},
+            {"preflight", nlohmann::json::array()},
+            {"warnings", nlohmann::json::array()}};
   }
   auto preflight = nlohmann::json::parse(c->preflight_json, nullptr, false);
   if (preflight.is_discarded()) preflight = nlohmann::json::array();
@@ -221,6 +229,7 @@ nlohmann::json StatusJson(const std::optional<Connection>& c) {
                       {"window_days", c->window_days},
                       {"api_budget", c->api_budget}};
   if (c->connecting_user_id) j["connecting_user_id"] = *c->connecting_user_id;
+  j["warnings"] = CredentialWarnings(*c, NowUnix());
   return j;
 }
 

@@ -1,9 +1,11 @@
 #include "sync/sync.h"
 
-#include <chrono>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "store/credential_warnings.h"
 #include "util/log.h"
 
 namespace sk::sync {
@@ -50,6 +52,15 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     // A 400 from Zendesk is not the caller's usage error (exit 2): report it as
     // a failed sync (exit 1).
     if (s.code() == Code::kInvalidArgument) s = Status(Code::kBadResponse, s.message());
+    // An API token Zendesk switched off (unused for 30 days, or all of them
+    // since 2027-04-30) cannot be turned back on: say so and how to reconnect.
+    if (s.code() == Code::kUnauthenticated && conn.auth_kind == "api_token") {
+      s = Status(Code::kUnauthenticated,
+                 s.message() +
+                     ". The API token may have been switched off: Zendesk deactivates API tokens unused "
+                     "for 30 days and switches all of them off on 2027-04-30. Reconnect with OAuth: " +
+                     store::ReconnectCommand(conn) + " (or the web UI's Reconnect button)");
+    }
     spdlog::error("sync failed: {}", s.message());
     (void)store.SetState(account, "error", s.message());
     return s;
@@ -69,14 +80,9 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     if (!st.ok()) return fail(st.With(std::string("reading ") + source->name()));
     report.sources_run.push_back(source->name());
   }
-  // Re-read: the client may have rotated tokens meanwhile.
-  SK_ASSIGN_OR_RETURN(auto latest, store.GetConnection(account));
-  if (latest) conn = *latest;
-  conn.state = "synced";
-  conn.error.clear();
-  conn.last_sync_at = ctx.now;
-  conn.window_days = days;
-  SK_RETURN_IF_ERROR(store.PutConnection(conn));
+  // Not PutConnection: the tokens may have been rotated meanwhile, by this
+  // client or another process, and must stay as stored.
+  SK_RETURN_IF_ERROR(store.FinishSync(account, ctx.now, days));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.requests_by_endpoint = client.stats().requests_by_endpoint;
   report.rate_limited = client.stats().rate_limited;
