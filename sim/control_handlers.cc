@@ -152,12 +152,12 @@ void Stats(Ctx& c) {
   int64_t articles = 0;
   for (const auto& a : c.ds.articles)
     if (a.updated_at >= since) ++articles;
-  // The audit walk's minimum: non-archived audits before `audits_until`
+  // The audit walk's minimum: audits the list shows before `audits_until`
   // (the walk reads the list from its oldest entry).
   int64_t audits = 0;
   const int64_t audits_until = ParamInt(c, "audits_until").value_or(c.now);
   for (const auto& e : c.ds.events)
-    if (e.at < audits_until && !c.ds.tickets[e.ticket].archived) ++audits;
+    if (e.at < audits_until && AuditListed(c.ds, c.ds.tickets[e.ticket])) ++audits;
   SendJson(c, 200, {{"since", since}, {"now", c.now}, {"events", events}, {"events_7d", events_7d},
                     {"audits", audits}, {"audits_until", audits_until},
                     {"tickets_touched", tickets_touched}, {"users", users}, {"deleted_users", deleted_users},

@@ -61,7 +61,7 @@ class Dataset {
   // tickets, events, sign-ins and articles at the same density as history.
   void Advance(int64_t old_now, int64_t new_now, bool activity);
 
-  // Marks old closed tickets archived (share of those closed > 60 days ago).
+  // Marks tickets closed for Options::archive_after_days archived.
   void Archive(int64_t now);
 
  private:
@@ -89,5 +89,12 @@ class Dataset {
   bool audit_sorted_ = true;
   uint64_t advance_seq_ = 0;
 };
+
+// Whether the account-wide /ticket_audits list shows the audits of `t`: not
+// when archived, nor when soft-deleted under the audits_omit_deleted quirk.
+inline bool AuditListed(const Dataset& ds, const Ticket& t) {
+  if (t.archived) return false;
+  return !(ds.options().quirks.audits_omit_deleted && t.status == static_cast<uint8_t>(Status::kDeleted));
+}
 
 }  // namespace zdsim

@@ -78,6 +78,64 @@ TEST(ZdsimExports, TicketAuditsWalkAndTicketEventsAgree) {
   for (int64_t id : audits) EXPECT_TRUE(events.count(id)) << id;
 }
 
+// Ticket ids whose audits the account-wide list shows.
+std::set<int64_t> TicketsInAuditList(httplib::Client& cli) {
+  std::set<int64_t> out;
+  std::string next = "/api/v2/ticket_audits.json?page%5Bsize%5D=100";
+  for (int guard = 0; guard < 10000; ++guard) {
+    json j = Body(cli.Get(next.c_str()));
+    for (const auto& a : j["audits"]) out.insert(a["ticket_id"].get<int64_t>());
+    if (!j["meta"]["has_more"]) break;
+    next = PathOf(j["links"]["next"]);
+  }
+  return out;
+}
+
+// Quirk audits_omit_deleted (reference §6.4): soft-deleted tickets' audits are
+// not in /ticket_audits; --no-audits-omit-deleted puts them back. Archived
+// tickets are never there, and --archive-after-days moves the archiving age.
+TEST(ZdsimExports, AuditListLeavesOutDeletedAndArchivedTickets) {
+  for (int archive_days : {120, 3}) {
+    for (bool omit : {true, false}) {
+      Options o = FixedOptions();
+      o.rate_limits = false;
+      o.archive_after_days = archive_days;
+      o.quirks.audits_omit_deleted = omit;
+      Simulator sim(o);
+      sim.Start();
+      auto cli = AdminClient(sim);
+      const std::set<int64_t> listed = TicketsInAuditList(*cli);
+      int deleted = 0, archived = 0;
+      for (const auto& t : sim.TicketsState()) {
+        const int64_t id = t["id"];
+        if (t["archived"]) {
+          ++archived;
+          EXPECT_FALSE(listed.count(id)) << id;
+        } else if (t["status"] == "deleted") {
+          ++deleted;
+          EXPECT_EQ(listed.count(id), omit ? 0u : 1u) << id;
+        } else {
+          EXPECT_TRUE(listed.count(id)) << id;
+        }
+      }
+      EXPECT_GT(deleted, 3);
+      // 50 days of history: nothing closed for 120 days; most tickets after 3.
+      if (archive_days == 120)
+        EXPECT_EQ(archived, 0);
+      else
+        EXPECT_GT(archived, 200);
+      // The per-ticket audits still serve archived tickets.
+      for (const auto& t : sim.TicketsState()) {
+        if (!t["archived"]) continue;
+        auto r =
+            cli->Get(("/api/v2/tickets/" + std::to_string(t["id"].get<int64_t>()) + "/audits.json").c_str());
+        EXPECT_EQ(r->status, 200);
+        break;
+      }
+    }
+  }
+}
+
 TEST(ZdsimUsers, SingleUserUpdateLimitIsPlainText) {
   Simulator sim(FixedOptions());
   sim.Start();

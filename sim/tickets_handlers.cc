@@ -126,12 +126,13 @@ void TicketAudits(Ctx& c) {
   SendJson(c, 200, out);
 }
 
-// Account-wide audits, oldest first, archived tickets excluded.
+// Account-wide audits, oldest first, archived tickets excluded, and with the
+// audits_omit_deleted quirk soft-deleted tickets too (reference §6.4).
 void AllAudits(Ctx& c) {
   CbpRequest r;
   if (auto err = ParseCbp(c.req, 100, 100, &r)) return SendHttpError(c, *err);
   const auto& ev = c.ds.events;
-  auto visible = [&](size_t k) { return !c.ds.tickets[ev[k].ticket].archived; };
+  auto visible = [&](size_t k) { return AuditListed(c.ds, c.ds.tickets[ev[k].ticket]); };
   auto keyof = [&](size_t k) { return Key{ev[k].at, c.ds.EventId(k)}; };
   auto lower = [&](const Key& k, bool strictly_after) {
     size_t lo = 0, hi = ev.size();

@@ -8,6 +8,7 @@
 #include "cli/context.h"
 #include "cli/table.h"
 #include "store/views.h"
+#include "sync/coverage.h"
 
 namespace sk::cli {
 namespace {
@@ -80,9 +81,36 @@ Status Users(Context& ctx, const UsersArgs& a) {
 
 struct UsageArgs {
   bool csv = false;
+  bool coverage = false;
   std::optional<int64_t> user;
   std::string from, to;
 };
+
+// usage --coverage: where each day's ticket activity came from, what was not seen.
+Status Coverage(Context& ctx, store::Store& st, DayNumber from, DayNumber to) {
+  SK_ASSIGN_OR_RETURN(auto all, sync::LoadCoverage(st, ctx.account));
+  std::vector<sync::DayCoverage> days;
+  for (auto& d : all)
+    if (d.day >= from && d.day <= to) days.push_back(std::move(d));
+  if (ctx.json) {
+    *ctx.out << sync::CoverageJson(days).dump(2) << "\n";
+    return Status::Ok();
+  }
+  if (days.empty()) {
+    *ctx.out << "No coverage recorded yet: run `seatkeeper sync`.\n";
+    return Status::Ok();
+  }
+  Table t({"DATE", "COMPLETE", "SOURCES", "NOT SEEN"});
+  for (const auto& d : days) {
+    std::string src, unseen;
+    for (const auto& s : d.sources) src += (src.empty() ? "" : "+") + s;
+    for (const auto& u : d.unseen) unseen += (unseen.empty() ? "" : "; ") + u;
+    if (unseen.empty() && !d.pending.empty()) unseen = "(pending) " + d.pending;
+    t.Add({FormatDay(d.day), d.complete() ? "yes" : "no", src, unseen});
+  }
+  t.Print(*ctx.out);
+  return Status::Ok();
+}
 
 Status Usage(Context& ctx, const UsageArgs& a) {
   SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
@@ -102,6 +130,7 @@ Status Usage(Context& ctx, const UsageArgs& a) {
   // The same bound as the API's (a wider range only builds an unusable answer).
   if (to - from >= 3660) return InvalidArgument("--from..--to is longer than 3660 days");
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  if (a.coverage) return Coverage(ctx, *st, from, to);
   SK_ASSIGN_OR_RETURN(auto rows, st->Usage(ctx.account, from, to, a.user));
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
@@ -262,6 +291,8 @@ void RegisterReportCommands(CLI::App& app, Context& ctx) {
       "One user's activity");
   usage->add_option("--from", ga->from, "First date (YYYY-MM-DD)");
   usage->add_option("--to", ga->to, "Last date (YYYY-MM-DD)");
+  usage->add_flag("--coverage", ga->coverage,
+                  "Per day: which sources the ticket activity came from and what Zendesk did not show");
   usage->callback([&ctx, ga] { ctx.Finish(Usage(ctx, *ga)); });
 
   auto sa = std::make_shared<SeatsArgs>();

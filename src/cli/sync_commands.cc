@@ -8,6 +8,7 @@
 
 #include "cli/context.h"
 #include "store/sync_queue.h"
+#include "sync/coverage.h"
 #include "sync/sync.h"
 #include "sync/worker.h"
 #include "util/process.h"
@@ -89,10 +90,17 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
     nlohmann::json skipped = nlohmann::json::array();
     for (const auto& [n, why] : report->sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
     nlohmann::json walk = nullptr;  // the part of the window read from the account-wide audit list
-    if (report->audit_walk)
+    if (report->audit_walk) {
       walk = {{"from", FormatIso(report->audit_walk->first)},
               {"until", FormatIso(report->audit_walk->second)}};
-    else if (report->audit_walk_off)
+      if (const auto& h = report->audit_walk_hidden) {
+        // Tickets the audit list left out, read from the ticket event export.
+        nlohmann::json read = nlohmann::json::array();
+        for (const auto& [f, u] : h->read) read.push_back({{"from", FormatIso(f)}, {"until", FormatIso(u)}});
+        walk["hidden_tickets"] = {{"tickets", h->tickets}, {"read", read}};
+        if (!h->refused.empty()) walk["hidden_tickets"]["refused"] = h->refused;
+      }
+    } else if (report->audit_walk_off)
       walk = {{"unavailable", true}};
     *ctx.out << nlohmann::json{{"state", "synced"},
                                {"users", report->users},
@@ -103,6 +111,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
                                {"requests_by_endpoint", report->requests_by_endpoint},
                                {"rate_limited", report->rate_limited},
                                {"ticket_audits", walk},
+                               {"coverage", sync::CoverageSummaryJson(report->coverage)},
                                {"seconds", report->seconds}}
                     .dump(2)
              << "\n";

@@ -1,4 +1,4 @@
-// GET /api/status, capabilities, users, users/{id}, usage, usage/summary,
+// GET /api/status, capabilities, users, users/{id}, usage, usage/coverage, usage/summary,
 // seats, audit and POST /api/sync: the CLI's reports, same JSON shapes.
 #include <httplib.h>
 
@@ -7,6 +7,7 @@
 #include "server/http_util.h"
 #include "server/web_server.h"
 #include "store/views.h"
+#include "sync/coverage.h"
 #include "sync/preflight.h"
 #include "util/text.h"
 
@@ -272,6 +273,34 @@ void WebServer::RegisterReportRoutes() {
                   for (const auto& r : *rows) arr.push_back(store::UsageJson(r));
                   SendJson(res, 200, arr);
                 });
+
+  AddForAccount(
+      {"GET",
+       "/api/usage/coverage",
+       Route::Access::kSession,
+       "Per day (usage --coverage --json): the sources the ticket activity was read from, complete, "
+       "and what Zendesk did not show (unseen)",
+       {{"from", "first date YYYY-MM-DD (default: start of the window)"},
+        {"to", "last date YYYY-MM-DD (default: today)"}},
+       nullptr},
+      [this](const httplib::Request& req, httplib::Response& res, const Session*,
+             const std::string& account) {
+        auto conn = RequireConnection(*store_, account);
+        if (!conn.ok()) return SendStatus(res, conn.status());
+        auto w = WindowOf(*conn);
+        if (!w.ok()) return SendStatus(res, w.status());
+        auto from = DayParam(req, "from", w->first);
+        if (!from.ok()) return SendStatus(res, from.status());
+        auto to = DayParam(req, "to", w->today);
+        if (!to.ok()) return SendStatus(res, to.status());
+        if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
+        auto all = sync::LoadCoverage(*store_, account);
+        if (!all.ok()) return SendStatus(res, all.status());
+        std::vector<sync::DayCoverage> days;
+        for (const auto& d : *all)
+          if (d.day >= *from && d.day <= *to) days.push_back(d);
+        SendJson(res, 200, sync::CoverageJson(days));
+      });
 
   AddForAccount({"GET",
                  "/api/usage/summary",

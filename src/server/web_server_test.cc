@@ -1036,6 +1036,18 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   ASSERT_EQ(seats->status, 200);
   EXPECT_TRUE(json::parse(seats->body).contains("monthly_savings"));
   EXPECT_EQ(Get("/api/usage?from=2026-13-01")->status, 400);
+  // Each day of the window: where its ticket activity came from, what was not seen.
+  auto coverage = Get("/api/usage/coverage");
+  ASSERT_EQ(coverage->status, 200) << coverage->body;
+  auto days = json::parse(coverage->body);
+  ASSERT_FALSE(days.empty());
+  for (const auto& d : days) {
+    EXPECT_TRUE(d["complete"].get<bool>()) << d.dump();
+    EXPECT_FALSE(d["sources"].empty()) << d.dump();
+  }
+  auto first_day = Get("/api/usage/coverage?to=" + days[0]["date"].get<std::string>());
+  EXPECT_EQ(json::parse(first_day->body).size(), 1u);
+  EXPECT_EQ(Get("/api/usage/coverage?from=2026-13-01")->status, 400);
   EXPECT_EQ(Get("/api/capabilities")->status, 200);
 
   // Downgrade the agent: dry run first, then for real; both in the audit log.

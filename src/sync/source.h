@@ -26,6 +26,25 @@ struct Progress {
   double eta_seconds = -1;     // from the rate limits; -1 unknown
 };
 
+// What one day's ticket activity was read from, and what could not be seen.
+struct DayCoverage {
+  DayNumber day = 0;
+  // "ticket_events", "ticket_audits", "ticket_events:hidden_tickets" (the
+  // export read for tickets the audit list leaves out).
+  std::vector<std::string> sources;
+  std::vector<std::string> unseen;  // what Zendesk did not show (empty: complete)
+  std::string pending;              // what the next sync reads (the last minute of today)
+  bool complete() const { return unseen.empty(); }
+};
+
+// Tickets the account-wide audit list left out of the walk's part (archived or
+// soft-deleted), found with the ticket export and read from the event export.
+struct HiddenTickets {
+  int64_t tickets = 0;
+  std::vector<std::pair<UnixTime, UnixTime>> read;  // the export's [from, until) for them
+  std::string refused;                              // the ticket export was refused: why
+};
+
 struct SyncContext {
   zendesk::Client* client = nullptr;
   store::Store* store = nullptr;
@@ -44,6 +63,11 @@ struct SyncContext {
   // covered (from, until), and whether the audit list was unavailable.
   std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
   bool audit_walk_off = false;
+  std::optional<HiddenTickets> audit_walk_hidden;
+  // Set by the ticket event export when it reached the present: read until here.
+  std::optional<UnixTime> ticket_events_read_until;
+  // Set by the ticket activity backfill: each day of the window (also stored).
+  std::vector<DayCoverage> coverage;
 
   // An event by the connecting user on a ticket seatkeeper itself changed at that time.
   bool IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) const;

@@ -88,6 +88,8 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   report.rate_limited = client.stats().rate_limited;
   report.audit_walk = ctx.audit_walk;
   report.audit_walk_off = ctx.audit_walk_off;
+  report.coverage = ctx.coverage;
+  report.audit_walk_hidden = ctx.audit_walk_hidden;
   int64_t requests = 0;
   for (const auto& [k, v] : report.requests_by_endpoint) requests += v;
   spdlog::info("sync finished: {} users, {} requests, {} rate limited, {:.1f} s", report.users, requests,
