@@ -73,7 +73,7 @@ json TruthRowsOf(zdsim::Simulator& sim, int64_t user) {
 
 TEST(AgentTicketMoves, DeleteNeedsAChoiceAndZendeskHandingTicketsToTheAdminNeverMakesThemActive) {
   Account acct(Small(31), "moves-delete");
-  ASSERT_EQ(acct.Connect().exit_code, 0);
+  ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
   zdsim::Simulator& sim = acct.sim();
   // A quiet new day: the only ticket updates on it are Zendesk's moves.
   acct.Advance(86400, false);
@@ -117,7 +117,7 @@ TEST(AgentTicketMoves, DeleteNeedsAChoiceAndZendeskHandingTicketsToTheAdminNever
 
 TEST(AgentTicketMoves, DeleteWithReassignToMovesTicketsFirstAndHandsNothingToTheAdmin) {
   Account acct(Small(32), "moves-reassign");
-  ASSERT_EQ(acct.Connect().exit_code, 0);
+  ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
   zdsim::Simulator& sim = acct.sim();
   const int64_t agent = AgentWithTickets(sim);
   ASSERT_NE(agent, 0);
@@ -133,7 +133,7 @@ TEST(AgentTicketMoves, DeleteWithReassignToMovesTicketsFirstAndHandsNothingToThe
 
 TEST(AgentTicketMoves, DowngradeToLightAgentDryRunSaysUnassignedAndIsRefusedWithoutAChoice) {
   Account acct(Small(33), "moves-light");
-  ASSERT_EQ(acct.Connect().exit_code, 0);
+  ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
   zdsim::Simulator& sim = acct.sim();
   const int64_t agent = AgentWithTickets(sim);
   ASSERT_NE(agent, 0);

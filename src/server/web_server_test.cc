@@ -557,6 +557,7 @@ TEST_F(WebServerTest, HealthzAndStatusWarnBeforeAnApiTokenLapses) {
   }
   EXPECT_EQ(kinds, (std::set<std::string>{"api-token-retirement", "api-token-idle"}));
   for (const auto& a : j["accounts"]) EXPECT_EQ(a["warnings"], j["warnings"]) << a.dump();
+  Login();
   EXPECT_EQ(Status()["warnings"], j["warnings"]) << "the UI tile shows the same warnings";
 }
 
