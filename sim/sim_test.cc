@@ -527,7 +527,8 @@ TEST(ZdsimQuirks, ApiTokenRequestsMoveLastLoginAndUpdatedAtUnlessTurnedOff) {
       // So the connecting admin is inside the export's omitted last minute.
       auto exp = cli->Get("/api/v2/incremental/users/cursor.json?start_time=0");
       ASSERT_TRUE(exp && exp->status == 200);
-      for (const auto& x : Body(exp)["users"]) EXPECT_NE(x["id"], sim.AdminId());
+      const json users = Body(exp)["users"];  // a named copy: the loop must not outlive a temporary
+      for (const auto& x : users) EXPECT_NE(x["id"], sim.AdminId());
     } else {
       EXPECT_NE(u["last_login_at"], now);
       EXPECT_NE(u["updated_at"], now);

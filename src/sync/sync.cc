@@ -54,14 +54,14 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     if (s.code() == Code::kInvalidArgument) s = Status(Code::kBadResponse, s.message());
     // An API token Zendesk switched off (unused for 30 days, or all of them
     // since 2027-04-30) cannot be turned back on: say so and how to reconnect.
-    if (s.code() == Code::kUnauthenticated && conn.auth_kind == "api_token") {
-      s = Status(Code::kUnauthenticated,
-                 s.message() +
-                     ". The API token may have been switched off: Zendesk deactivates API tokens unused "
-                     "for 30 days and switches all of them off on 2027-04-30. Reconnect with OAuth: " +
-                     store::ReconnectCommand(conn) + " (or the web UI's Reconnect button)");
-    }
+    // The log line keeps the short reason; the hint goes to the state and the caller.
     spdlog::error("sync failed: {}", s.message());
+    if (s.code() == Code::kUnauthenticated && conn.auth_kind == "api_token") {
+      s = Status(Code::kUnauthenticated, s.message() +
+                                             ". The API token may be switched off (unused 30 days; all end "
+                                             "2027-04-30): reconnect with OAuth: " +
+                                             store::ReconnectCommand(conn));
+    }
     (void)store.SetState(account, "error", s.message());
     return s;
   };

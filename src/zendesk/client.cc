@@ -113,6 +113,9 @@ struct Client::Impl {
   // One line on the log (standard error for the CLI, at the default level)
   // saying what the client waits for; never holds credentials.
   static void Announce(const std::string& line) { spdlog::info("waiting: {}", line); }
+  // A retry sooner than this is not a wait a person notices (Retry-After: 0):
+  // it is not announced, so a storm of them does not flood the terminal.
+  static constexpr double kAnnounceWaitsFrom = 0.5;
 
   static std::string HostOf(const std::string& url) {
     std::string host = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
@@ -380,10 +383,11 @@ struct Client::Impl {
         stats.retries++;
         spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint,
                       resp.status, delay, attempt + 1, options.max_attempts);
-        Announce(
-            fmt::format("Zendesk answered HTTP {} to {}; retrying in {:.1f} s{} (attempt {} of at most {})",
-                        resp.status, endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
-                        attempt + 1, options.max_attempts));
+        if (delay >= kAnnounceWaitsFrom)
+          Announce(
+              fmt::format("Zendesk answered HTTP {} to {}; retrying in {:.1f} s{} (attempt {} of at most {})",
+                          resp.status, endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
+                          attempt + 1, options.max_attempts));
         Sleep(delay);
         limiter.AssumeWaited(bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
         continue;
@@ -410,8 +414,9 @@ struct Client::Impl {
       if (p.ok() || p.status().code() != Code::kBadResponse || i >= kParseRetries) return p;
       stats.retries++;
       double delay = BackoffSeconds(i, Random());
-      Announce(fmt::format("Zendesk's answer to GET {} was incomplete or garbled; asking again in {:.1f} s",
-                           EndpointKey(path), delay));
+      if (delay >= kAnnounceWaitsFrom)
+        Announce(fmt::format("Zendesk's answer to GET {} was incomplete or garbled; asking again in {:.1f} s",
+                             EndpointKey(path), delay));
       Sleep(delay);
     }
   }
