@@ -14,6 +14,7 @@ int64_t InitialNow(const Options& o) { return o.now ? *o.now : sk::NowUnix(); }
 SimCore::SimCore(const Options& o)
     : opt(o),
       limiter(o.rate_window_seconds, o.rate_limits),
+      latency(LatencyScale(o), o.latency_rtt_ms / 1000.0, o.seed),
       real_start(std::chrono::steady_clock::now()),
       start_(InitialNow(o)),
       fixed_(o.now.has_value()) {
@@ -190,7 +191,8 @@ nlohmann::json SimCore::RequestsJson() const {
                    {"bucket", r.bucket.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.bucket)},
                    {"user_id", r.has_user ? nlohmann::json(r.user_id) : nlohmann::json(nullptr)},
                    {"at", Iso(r.at)},
-                   {"elapsed_ms", r.elapsed_ms}});
+                   {"elapsed_ms", r.elapsed_ms},
+                   {"latency_ms", r.latency_ms}});
   }
   return out;
 }

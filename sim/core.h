@@ -5,16 +5,16 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth.h"
 #include "dataset.h"
 #include "faults.h"
 #include "jobs.h"
+#include "latency.h"
 #include "options.h"
 #include "rate_limit.h"
 #include "truth.h"
@@ -30,6 +30,7 @@ struct RequestRecord {
   bool has_user = false;
   int64_t at = 0;         // sim time
   int64_t elapsed_ms = 0;  // real time since start
+  int64_t latency_ms = 0;  // modelled server time the answer was held for
 };
 
 class SimCore {
@@ -43,6 +44,7 @@ class SimCore {
   RateLimiter limiter;
   Faults faults;
   JobQueue jobs;
+  LatencyModel latency;
   std::vector<RequestRecord> requests;
   ServedLogins served;
   std::string base_url;  // set when serving

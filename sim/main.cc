@@ -43,6 +43,14 @@ void AddGenerationFlags(CLI::App* app, zdsim::Options& o, std::string& now, std:
   app->add_option("--archive-after-days", o.archive_after_days, "closed tickets are archived after N days")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app->add_flag("--no-latency{false}", o.latency, "answer at once instead of in Zendesk's recorded times");
+  app->add_option("--latency-scale", o.latency_scale,
+                  "multiply the modelled answer times (default: rate-window-seconds / 60)")
+      ->check(CLI::Range(0.0, 100.0));
+  app->add_option("--latency-rtt-ms", o.latency_rtt_ms,
+                  "network round trip added to each answer (scaled too)")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
   // Zendesk behaviours (issue #20): on by default, each can be turned off.
   auto& q = o.quirks;
   app->add_flag("--no-api-use-touches-user{false}", q.api_use_touches_user,

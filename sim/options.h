@@ -59,7 +59,22 @@ struct Options {
   // Closed tickets are archived this many days after closing (Zendesk: 120,
   // sooner on very busy accounts, 3 on sandboxes). --archive-after-days
   int archive_after_days = 120;
+  // Answer times modelled on Zendesk's recorded server times (sim/latency.h):
+  // a base plus a cost per KB, per endpoint, with jitter. Scaled by
+  // latency_scale; below 0 it follows the rate-limit window
+  // (rate_window_seconds / 60), so a test's one-second window gets 1/60 of
+  // the time and keeps Zendesk's ratio of latency to rate limits.
+  // --no-latency, --latency-scale, --latency-rtt-ms
+  bool latency = true;
+  double latency_scale = -1;
+  double latency_rtt_ms = 0;
 };
+
+// The scale the latency model runs at: 0 when off.
+inline double LatencyScale(const Options& o) {
+  if (!o.latency) return 0;
+  return o.latency_scale >= 0 ? o.latency_scale : o.rate_window_seconds / 60.0;
+}
 
 inline bool IsEnterprise(const Options& o) { return o.plan == "enterprise" || o.plan == "enterprise-plus"; }
 

@@ -243,6 +243,15 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   }
   if (fault && fault->kind == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
 
+  // The modelled server time is slept after the core's lock is released
+  // (`hold` is destroyed after `lk`), so concurrent requests overlap as they
+  // do against Zendesk.
+  struct Hold {
+    double seconds = 0;
+    ~Hold() {
+      if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    }
+  } hold;
   std::lock_guard<std::mutex> lk(core_->mu);
   SimCore& s = *core_;
   s.Tick();
@@ -269,6 +278,8 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
     rec.at = c.now;
     rec.elapsed_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - s.real_start).count();
+    if (api) hold.seconds = s.latency.Delay(req.method, path, res.status, res.body.size());
+    rec.latency_ms = static_cast<int64_t>(hold.seconds * 1000.0 + 0.5);
     s.requests.push_back(std::move(rec));
   };
 

@@ -34,6 +34,7 @@ class ActionCommandsTest : public ::testing::Test {
     o.agents = 8;
     o.days = 20;
     o.tickets_per_day = 20;
+    o.latency_scale = 1.0 / 60;  // Zendesk's answer times at a test's one-second scale
     sim_ = std::make_unique<zdsim::Simulator>(o);
     sim_->Start();
     home_ =

@@ -273,6 +273,7 @@ class WebServerTest : public ::testing::Test {
     o.tickets_per_day = 10;
     o.articles = 2;
     o.rate_limits = false;
+    o.latency_scale = 1.0 / 60;  // Zendesk's answer times at a test's one-second scale
     return o;
   }
 

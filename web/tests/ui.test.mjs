@@ -91,13 +91,15 @@ before(async () => {
 
   const portFile = join(work, "zdsim.port");
   start(zdsim, ["serve", "--port", "0", "--port-file", portFile, "--seed", "11", "--users", "80", "--agents", "12",
-    "--days", "20", "--tickets-per-day", "10", "--articles", "3", "--no-rate-limits"]);
+    "--days", "20", "--tickets-per-day", "10", "--articles", "3", "--no-rate-limits",
+    "--latency-scale", "0.0167"]);
   const simPort = await waitFor(() => existsSync(portFile) && readFileSync(portFile, "utf8").trim(), "zdsim's port file");
   simUrl = `http://127.0.0.1:${simPort}`;
   // The second account's Zendesk: other users, other email domain.
   const portFile2 = join(work, "zdsim2.port");
   start(zdsim, ["serve", "--port", "0", "--port-file", portFile2, "--seed", "29", "--subdomain", "globex", "--users", "40",
-    "--agents", "6", "--days", "20", "--tickets-per-day", "5", "--articles", "1", "--no-rate-limits"]);
+    "--agents", "6", "--days", "20", "--tickets-per-day", "5", "--articles", "1", "--no-rate-limits",
+    "--latency-scale", "0.0167"]);
   const simPort2 = await waitFor(() => existsSync(portFile2) && readFileSync(portFile2, "utf8").trim(), "the second zdsim's port file");
   simUrl2 = `http://127.0.0.1:${simPort2}`;
 
