@@ -16,6 +16,12 @@ clock), connect seatkeeper, run a 90-day first sync and one daily sync
      wall seconds per million ticket events, peak RSS; zdsim's serving rate;
   4. optionally `seatkeeper serve` under wrk on the large store.
 
+With --latency, instead: the first sync's wall time as a customer would feel it
+(issue #19): zdsim with rate limits on and its latency model (Zendesk's recorded
+answer times) both compressed by the same factor (a short rate-limit window),
+the wall time scaled back to real minutes and set beside the rate-limit bound
+of the same requests (buckets in parallel) and their answer times end to end.
+
 Only the standard library is used.
 """
 import argparse
@@ -92,15 +98,19 @@ def log(*a):
 # ---------------------------------------------------------------- processes
 
 class Sim:
-    def __init__(self, zdsim, workdir, agents, users, tickets_per_day, seed=1):
+    def __init__(self, zdsim, workdir, agents, users, tickets_per_day, seed=1, window=None):
         self.port_file = os.path.join(workdir, "zdsim.port")
         self.log = open(os.path.join(workdir, "zdsim.log"), "w")
         cmd = [zdsim, "serve", "--port", "0", "--port-file", self.port_file, "--seed", str(seed),
                "--users", str(users), "--agents", str(agents), "--tickets-per-day", str(tickets_per_day),
-               "--days", str(HISTORY_DAYS), "--plan", "enterprise", "--now", str(NOW), "--no-rate-limits",
-               # CPU and request counts are measured here; answer times are
-               # not part of these rows (zdsim's latency model, issue #19).
-               "--no-latency"]
+               "--days", str(HISTORY_DAYS), "--plan", "enterprise", "--now", str(NOW)]
+        if window is None:
+            # CPU and request counts are measured here; answer times are not
+            # part of these rows (zdsim's latency model, issue #19).
+            cmd += ["--no-rate-limits", "--no-latency"]
+        else:
+            # Rate limits and answer times both compressed 60/window times.
+            cmd += ["--rate-window-seconds", str(window)]
         t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         while not (os.path.exists(self.port_file) and open(self.port_file).read().strip()):
@@ -391,6 +401,56 @@ def run_size(name, args, bins):
     return res
 
 
+def run_latency(name, args, bins):
+    """First sync on the Enterprise plan under rate limits and latency."""
+    agents, users, target_events = SIZES[name]
+    tpd = max(1, round(target_events / 90 / EVENTS_PER_TICKET))
+    w = args.latency_window
+    work = tempfile.mkdtemp(prefix="sklat-%s-" % name, dir=args.workdir)
+    home = os.path.join(work, "home")
+    os.makedirs(home)
+    log(name, ": latency run, window", w, "s (x%.0f compression) in" % (60.0 / w), work)
+    sim = Sim(bins["zdsim"], work, agents, users, tpd, window=w)
+    res = {"size": name, "agents": agents, "users": users, "window_s": w}
+    try:
+        env = dict(os.environ, SEATKEEPER_HOME=home, SEATKEEPER_NOW=str(NOW), SEATKEEPER_LOG_LEVEL="warn")
+        sk = bins["seatkeeper"]
+        run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-", "--json"],
+                  env, "zdsim-admin-oauth-token\n")
+        sim.call("DELETE", "/_sim/requests")
+        out, wall, ru = run_child([sk, "sync", "--json"], env)
+        reqs = [r for r in sim.call("GET", "/_sim/requests") if not r["path"].startswith("/_sim/")]
+        by_ep, _ = classify(reqs)
+        k = 60.0 / w  # real seconds per compressed second
+        enterprise = [p for p in PLANS if p[0] == "Enterprise"][0]
+        res.update({
+            "requests": len(reqs),
+            "rate_limited": sum(1 for r in reqs if r["status"] == 429),
+            "wall_min": wall * k / 60,
+            "bound_min": bound_minutes(by_ep, enterprise, 100, True),
+            "answers_min": sum(r.get("latency_ms", 0) for r in reqs) / 1000.0 * k / 60,
+            "cpu_s": ru.ru_utime + ru.ru_stime,
+        })
+        res["by_endpoint"] = by_ep
+    finally:
+        sim.stop()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def latency_table(results):
+    rows = ["| account | requests (429s) | wall, real-time equivalent | rate-limit bound (buckets in parallel) "
+            "| answer times end to end | wall / bound |",
+            "|---|---|---|---|---|---|"]
+    for r in results:
+        rows.append("| %s (%d agents, %d users) | %d (%d) | %s | %s | %s | %.1fx |" % (
+            r["size"], r["agents"], r["users"], r["requests"], r["rate_limited"], fmt_min(r["wall_min"]),
+            fmt_min(r["bound_min"]), fmt_min(r["answers_min"]),
+            r["wall_min"] / r["bound_min"] if r["bound_min"] else float("nan")))
+    return "\n".join(rows)
+
+
 def summarize(report, wall, ru, reqs, stats, sim_cpu, split):
     by_ep, by_bucket = classify(reqs)
     used = set(by_ep)
@@ -625,7 +685,19 @@ def main():
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep the stores and logs")
     ap.add_argument("--from-json", help="only print the table of earlier --json results (comma-separated files)")
+    ap.add_argument("--latency", action="store_true",
+                    help="measure the first sync's wall time under rate limits and zdsim's latency model instead")
+    ap.add_argument("--latency-window", type=int, default=6,
+                    help="zdsim's rate-limit window in --latency runs (60 = real time; 6 = ten times faster)")
     args = ap.parse_args()
+    if args.latency:
+        bins = {b: os.path.join(args.bin, b) for b in ("seatkeeper", "zdsim")}
+        results = [run_latency(name, args, bins) for name in args.sizes.split(",")]
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1, default=str)
+        print(latency_table(results))
+        return
     if args.from_json:
         results = []
         for f in args.from_json.split(","):
