@@ -138,6 +138,17 @@ Status ValidateRole(const std::string& role, const std::optional<int64_t>& custo
   return Status::Ok();
 }
 
+Status CheckConfirmation(const std::string& confirm, int64_t user_id,
+                         const std::optional<std::string>& email) {
+  if (!confirm.empty() && confirm == std::to_string(user_id)) return Status::Ok();
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (!confirm.empty() && email && !email->empty() && lower(confirm) == lower(*email)) return Status::Ok();
+  return InvalidArgument(kConfirmationRule);
+}
+
 Result<zendesk::User> FetchUser(const ActionContext& ctx, int64_t id) {
   auto u = ctx.client->ShowUser(id);
   if (!u.ok()) {

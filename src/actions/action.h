@@ -98,6 +98,19 @@ Status ReflectUser(const ActionContext& ctx, const zendesk::User& u, const std::
 // only given with agent or admin.
 Status ValidateRole(const std::string& role, const std::optional<int64_t>& custom_role_id);
 
+// The one confirmation rule for irreversible actions (permanent deletion,
+// offboard --permanent), on every surface: the request must carry a
+// confirmation that names the target, its Zendesk user id or its email
+// (case-insensitive). The CLI's --yes confirms with the id typed on the
+// command line; the REST API and the UI send "confirm" (the UI asks for the
+// typed email). kInvalidArgument with kConfirmationRule otherwise (exit 2,
+// HTTP 400). `email` may be null (a scrubbed user): then only the id names it.
+inline constexpr const char* kConfirmationRule =
+    "permanent deletion is irreversible: confirm it by naming the user (CLI: --yes; REST API: \"confirm\" "
+    "set to the user's id or email)";
+Status CheckConfirmation(const std::string& confirm, int64_t user_id,
+                         const std::optional<std::string>& email);
+
 // Fetches a user; 404 becomes kRefused "user ID does not exist in Zendesk".
 Result<zendesk::User> FetchUser(const ActionContext& ctx, int64_t id);
 

@@ -46,9 +46,8 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
   if (req.reassign_to <= 0) return audit.Fail(InvalidArgument("--reassign-to ID is required"));
   if (req.reassign_to == req.user_id)
     return audit.Fail(InvalidArgument("--reassign-to must name another user"));
-  if (req.permanent && !req.confirmed && !ctx.dry_run) {
-    return audit.Fail(InvalidArgument("--permanent is irreversible: add --yes to confirm it"));
-  }
+  if (req.permanent && req.confirm.empty() && !ctx.dry_run)
+    return audit.Fail(InvalidArgument(kConfirmationRule));
   if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
 
   std::vector<std::string> steps = {kReassign, kDowngrade};
@@ -93,6 +92,9 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
   const std::string who = "user " + id + " (" + u.name + ")";
   o.before = {{"user", UserJson(u)}, {"plan", plan}};
   if (Status s = audit.Begin(o.before); !s.ok()) return s;
+  if (req.permanent && !ctx.dry_run) {
+    if (Status s = CheckConfirmation(req.confirm, req.user_id, u.email); !s.ok()) return audit.Fail(s);
+  }
 
   if (IsOwner(ctx.conn, u))
     return audit.Fail(Refused(who + " is the account owner and cannot be offboarded"));
@@ -174,7 +176,7 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
     } else if (step == kPermanent) {
       PermanentDeleteRequest p;
       p.user_id = req.user_id;
-      p.confirmed = req.confirmed;
+      p.confirm = req.confirm;
       p.soft_delete_first = false;  // the delete step did it, verified
       r = PermanentlyDeleteUser(step_ctx, p);
     }

@@ -31,9 +31,7 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
   AuditRecord audit(ctx, "user.permanent-delete", "user:" + id);
   if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
   if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
-  if (!req.confirmed && !ctx.dry_run) {
-    return audit.Fail(InvalidArgument("permanent deletion is irreversible: add --yes to confirm it"));
-  }
+  if (req.confirm.empty() && !ctx.dry_run) return audit.Fail(InvalidArgument(kConfirmationRule));
   if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
 
   ActionOutcome o = NewOutcome(ctx, "user.permanent-delete", "user:" + id);
@@ -56,6 +54,9 @@ Result<ActionOutcome> PermanentlyDeleteUser(const ActionContext& ctx, const Perm
   const json before = UserJson(u);
   o.before = before;
   if (Status s = audit.Begin(before); !s.ok()) return s;
+  if (!ctx.dry_run) {
+    if (Status s = CheckConfirmation(req.confirm, req.user_id, u.email); !s.ok()) return audit.Fail(s);
+  }
   const std::string who = "user " + id + " (" + u.name + ")";
 
   if (!u.active) {

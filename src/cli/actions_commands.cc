@@ -261,7 +261,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
                   if (a->permanent) {
                     actions::PermanentDeleteRequest p;
                     p.user_id = a->id;
-                    p.confirmed = a->yes;
+                    p.confirm = a->yes ? std::to_string(a->id) : "";  // --yes names the id typed
                     p.soft_delete_first = true;
                     p.reassign_to = a->reassign_to;
                     p.let_zendesk_reassign = a->let_zendesk_reassign;
@@ -343,6 +343,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
   {
     struct Args {
       actions::OffboardRequest req;
+      bool yes = false;
       bool dry_run = false;
       std::string key;
     };
@@ -355,7 +356,7 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
     CLI::Option* perm = c->add_flag("--permanent", a->req.permanent,
                                     "Soft-delete then permanently delete (irreversible; needs --yes)");
     del->excludes(perm);
-    c->add_flag("--yes", a->req.confirmed, "Confirm a permanent deletion");
+    c->add_flag("--yes", a->yes, "Confirm a permanent deletion");
     c->add_flag("--dry-run", a->dry_run, "Show the whole plan; change nothing");
     c->add_flag("--json", ctx.json, "JSON output");
     AddIdempotencyKey(c, a->key);
@@ -365,7 +366,8 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
                             {"reassign_to", a->req.reassign_to},
                             {"delete", a->req.delete_user},
                             {"permanent", a->req.permanent},
-                            {"confirmed", a->req.confirmed}};
+                            {"confirmed", a->yes}};
+      a->req.confirm = a->yes ? std::to_string(a->req.user_id) : "";  // --yes names the id typed
       RunAction(ctx, a->dry_run, a->key, request,
                 [a](const actions::ActionContext& ac) { return actions::Offboard(ac, a->req); });
     });

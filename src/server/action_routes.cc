@@ -51,6 +51,12 @@ bool BoolField(const json& body, const char* name) {
   return body.contains(name) && body[name].is_boolean() && body[name].get<bool>();
 }
 
+// "confirm": the user's id (string or number) or email.
+std::string ConfirmField(const json& body) {
+  if (body.contains("confirm") && body["confirm"].is_number_integer()) return body["confirm"].dump();
+  return StringField(body, "confirm");
+}
+
 Result<std::optional<int64_t>> OptionalId(const json& body, const char* name) {
   SK_ASSIGN_OR_RETURN(int64_t id, IdField(body, name, false));
   return id ? std::optional<int64_t>(id) : std::nullopt;
@@ -167,7 +173,8 @@ void WebServer::RegisterActionRoutes() {
       {"POST",
        "/api/actions/delete-user",
        Route::Access::kSession,
-       "Soft-delete a user; with permanent=true (and confirm = the user's email) delete it permanently. An "
+       "Soft-delete a user; with permanent=true (and confirm = the user's id or email) delete it "
+       "permanently. An "
        "agent who holds non-closed tickets needs reassign_to (reassigned first) or let_zendesk_reassign=true "
        "(Zendesk hands them to the acting admin); without either: 409",
        {},
@@ -177,9 +184,8 @@ void WebServer::RegisterActionRoutes() {
         {"let_zendesk_reassign", false},
         {"permanent", false},
         {"confirm", ""}}},
-      [this, run](const httplib::Request& req, httplib::Response& res, const Session*,
-                  const std::string& account) {
-        run(req, res, account, [&](const json& b) -> Result<ActionFn> {
+      [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
+        run(req, res, account, [](const json& b) -> Result<ActionFn> {
           SK_ASSIGN_OR_RETURN(int64_t id, IdField(b, "user_id"));
           SK_ASSIGN_OR_RETURN(auto reassign_to, OptionalId(b, "reassign_to"));
           if (BoolField(b, "permanent")) {
@@ -188,15 +194,7 @@ void WebServer::RegisterActionRoutes() {
             p.reassign_to = reassign_to;
             p.let_zendesk_reassign = BoolField(b, "let_zendesk_reassign");
             p.soft_delete_first = true;
-            // Irreversible: the caller confirms by typing the user's email.
-            if (!BoolField(b, "dry_run")) {
-              SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(account, id));
-              const std::string confirm = StringField(b, "confirm");
-              if (!user || !user->email || confirm.empty() || confirm != *user->email)
-                return InvalidArgument(
-                    "permanent deletion is irreversible: set confirm to the user's email address");
-              p.confirmed = true;
-            }
+            p.confirm = ConfirmField(b);  // checked by the action (CheckConfirmation)
             return ActionFn(
                 [p](const actions::ActionContext& a) { return actions::PermanentlyDeleteUser(a, p); });
           }
@@ -263,22 +261,14 @@ void WebServer::RegisterActionRoutes() {
         {"delete", false},
         {"permanent", false},
         {"confirm", ""}}},
-      [this, run](const httplib::Request& req, httplib::Response& res, const Session*,
-                  const std::string& account) {
-        run(req, res, account, [&](const json& b) -> Result<ActionFn> {
+      [run](const httplib::Request& req, httplib::Response& res, const Session*, const std::string& account) {
+        run(req, res, account, [](const json& b) -> Result<ActionFn> {
           actions::OffboardRequest r;
           SK_ASSIGN_OR_RETURN(r.user_id, IdField(b, "user_id"));
           SK_ASSIGN_OR_RETURN(r.reassign_to, IdField(b, "reassign_to"));
           r.delete_user = BoolField(b, "delete");
           r.permanent = BoolField(b, "permanent");
-          if (r.permanent && !BoolField(b, "dry_run")) {
-            SK_ASSIGN_OR_RETURN(auto user, store_->GetUser(account, r.user_id));
-            const std::string confirm = StringField(b, "confirm");
-            if (!user || !user->email || confirm.empty() || confirm != *user->email)
-              return InvalidArgument(
-                  "permanent deletion is irreversible: set confirm to the user's email address");
-            r.confirmed = true;
-          }
+          r.confirm = ConfirmField(b);  // checked by the action (CheckConfirmation)
           return ActionFn([r](const actions::ActionContext& a) { return actions::Offboard(a, r); });
         });
       });
