@@ -151,4 +151,28 @@ class AuditRecord {
 // Starts an outcome for `action` on `target` with result "dry-run" or "ok".
 ActionOutcome NewOutcome(const ActionContext& ctx, std::string action, std::string target);
 
+// The check phase every action on one user shares, in this order: the
+// permission level (before any request), a positive id, `request` (the
+// caller's own validation of its request), the user read from Zendesk, and
+// the audit entry begun with the user as its before state. Failures are
+// recorded through `audit` (but a failed audit write is returned as is).
+struct UserTarget {
+  zendesk::User user;
+  nlohmann::json before;  // UserJson(user)
+  std::string who;        // "user 12 (Ann)"
+};
+Result<UserTarget> BeginUserAction(const ActionContext& ctx, AuditRecord& audit, int64_t user_id,
+                                   const Status& request = Status::Ok());
+
+// kRefused for the account owner ("<who> is the account owner: <owner_why>")
+// or the connecting user ("<who> is the connecting user: <self_why>").
+Status ProtectOwnerAndSelf(const store::Connection& conn, const zendesk::User& u, const std::string& who,
+                           const std::string& owner_why, const std::string& self_why);
+
+// Completes `o` as a change already made: result "no-op" ("dry-run" on a dry
+// run), the summary, `change` marked "already-done", after = before (null on
+// a dry run); finishes the audit entry.
+ActionOutcome& AlreadyDone(const ActionContext& ctx, AuditRecord& audit, ActionOutcome& o,
+                           std::string summary, Change change);
+
 }  // namespace sk::actions

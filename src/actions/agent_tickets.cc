@@ -206,4 +206,25 @@ ActionOutcome ChoiceRequiredOutcome(const ActionContext& ctx, const std::string&
   return o;
 }
 
+Change PlannedReassign(size_t count, int64_t to, const zendesk::User& assignee) {
+  return {"reassign-tickets",
+          "reassign " + std::to_string(count) + " non-closed tickets to " + std::to_string(to) + " (" +
+              assignee.name + ")",
+          "planned"};
+}
+
+Status ReassignBefore(const ActionContext& ctx, int64_t parent_audit_id, int64_t from, int64_t to,
+                      const ReassignOptions& options, const std::string& change, const std::string& not_doing,
+                      ActionOutcome& o) {
+  ActionContext step = ctx;
+  step.parent_audit_id = parent_audit_id;
+  auto moved = ReassignTickets(step, from, to, options);
+  if (!moved.ok()) return moved.status().With("reassigning tickets before " + change);
+  o.details["reassign"] = moved->ToJson();
+  o.changes.insert(o.changes.end(), moved->changes.begin(), moved->changes.end());
+  o.warnings.insert(o.warnings.end(), moved->warnings.begin(), moved->warnings.end());
+  if (!moved->status.ok()) return moved->status.With(not_doing + " because its tickets did not all move");
+  return Status::Ok();
+}
+
 }  // namespace sk::actions
