@@ -33,19 +33,10 @@ std::string ActingAdmin(const std::optional<int64_t>& id) {
 }
 
 const char* ChangeName(AgentChange c) {
-  switch (c) {
-    case AgentChange::kDelete:
-      return "delete";
-    case AgentChange::kToEndUser:
-      return "downgrade-to-end-user";
-    case AgentChange::kToLightAgent:
-      return "downgrade-to-light-agent";
-    case AgentChange::kToContributor:
-      return "downgrade-to-contributor";
-    case AgentChange::kNone:
-      break;
-  }
-  return "none";
+  // In AgentChange's order.
+  static const char* const kNames[] = {"none", "delete", "downgrade-to-end-user", "downgrade-to-light-agent",
+                                       "downgrade-to-contributor"};
+  return kNames[static_cast<int>(c)];
 }
 
 bool IsStaff(const zendesk::User& u) {

@@ -90,6 +90,16 @@ ActionOutcome ChoiceRequiredOutcome(const ActionContext& ctx, const std::string&
                                     const std::string& target, const TicketSideEffect& e,
                                     const std::string& what, const nlohmann::json& before);
 
+// A change to a user that may move its tickets (delete, role change): the
+// caller's choice, what Zendesk would do, and the assignee checked.
+struct TicketPlan {
+  TicketChoice choice;
+  TicketSideEffect effect;
+  std::optional<zendesk::User> assignee;  // reassign_to, checked (when this action reassigns)
+  std::string what;                       // "delete user 12 (Ann)"
+  std::string change;                     // the change line: "role agent -> end-user"
+};
+
 // The dry run's line for reassigning `count` tickets to `to` first.
 Change PlannedReassign(size_t count, int64_t to, const zendesk::User& assignee);
 

@@ -142,11 +142,8 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
 }
 
 std::vector<Operation> CreateUserOperations() {
-  Operation op;
-  op.name = "user.create";
-  op.cli = {"user", "create"};
-  op.route = "create-user";
-  op.summary = "Create a user (reports the existing user for a known email)";
+  Operation op = DeclareAction("user.create", {"user", "create"}, "create-user",
+                               "Create a user (reports the existing user for a known email)");
   Field name{"name", FieldType::kString, true, "Full name", "Name", "Ada Lovelace"};
   name.cli = "--name";
   Field email{"email", FieldType::kString, true, "Primary email", "Email", "ada@example.com"};

@@ -10,17 +10,8 @@ using nlohmann::json;
 
 namespace {
 
-// What deleting the user does to its tickets, and who takes them first.
-struct DeletePlan {
-  TicketChoice choice;
-  TicketSideEffect effect;
-  std::optional<zendesk::User> assignee;  // reassign_to, checked (when this action reassigns)
-  std::string what;                       // "delete user 12 (Ann)"
-  std::string change;                     // "soft-delete user 12 (Ann) (agent)"
-};
-
-Result<DeletePlan> PlanDelete(const ActionContext& ctx, const DeleteUserRequest& req, const UserTarget& t) {
-  DeletePlan p;
+Result<TicketPlan> PlanDelete(const ActionContext& ctx, const DeleteUserRequest& req, const UserTarget& t) {
+  TicketPlan p;
   p.choice = {req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
   if (req.reassign_to && !req.reassigned_by_earlier_step) {
     SK_ASSIGN_OR_RETURN(p.assignee, CheckAssignee(ctx, *req.reassign_to));
@@ -31,7 +22,7 @@ Result<DeletePlan> PlanDelete(const ActionContext& ctx, const DeleteUserRequest&
   return p;
 }
 
-void DryRunDelete(const DeleteUserRequest& req, const UserTarget& t, const DeletePlan& p, ActionOutcome& o) {
+void DryRunDelete(const DeleteUserRequest& req, const UserTarget& t, const TicketPlan& p, ActionOutcome& o) {
   const size_t open = p.effect.held.ids.size();
   if (open > 0 && p.assignee) o.changes.push_back(PlannedReassign(open, *req.reassign_to, *p.assignee));
   o.summary = "would soft-delete " + t.who;
@@ -109,11 +100,8 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
 }
 
 std::vector<Operation> DeleteUserOperations() {
-  Operation op;
-  op.name = "user.delete";
-  op.cli = {"user", "delete"};
-  op.route = "delete-user";
-  op.summary = "Soft-delete a user; --permanent --yes deletes it permanently";
+  Operation op = DeclareAction("user.delete", {"user", "delete"}, "delete-user",
+                               "Soft-delete a user; --permanent --yes deletes it permanently");
   op.description =
       "Soft-delete a user; with permanent=true (and confirm = the user's id or email) delete it permanently. "
       "An agent who holds non-closed tickets needs reassign_to (reassigned first) or "
@@ -147,15 +135,13 @@ std::vector<Operation> DeleteUserOperations() {
     d.let_zendesk_reassign = v.Bool("let_zendesk_reassign");
     return ActionRun([d](const ActionContext& ctx) { return DeleteUser(ctx, d); });
   };
-  UiButton soft{"action-delete", "Delete", "Delete user (soft delete)"};
+  UiButton soft = Button("action-delete", "Delete", "Delete user (soft delete)", 60);
   soft.hide_when = {{"deleted", true}};
-  soft.danger = true;
-  soft.rank = 60;
-  UiButton perm{"action-permanent-delete", "Permanently delete", "Permanently delete (irreversible)"};
+  UiButton perm =
+      Button("action-permanent-delete", "Permanently delete", "Permanently delete (irreversible)", 70);
   perm.preset = {{"permanent", true}};
   perm.hide_when = {{"deleted_kind", "permanent"}};
-  perm.danger = true;
-  perm.rank = 70;
+  soft.danger = perm.danger = true;
   op.buttons = {soft, perm};
   return {op};
 }

@@ -303,11 +303,9 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
 }
 
 std::vector<Operation> OffboardOperations() {
-  Operation op;
-  op.name = "offboard";
-  op.cli = {"offboard"};
-  op.route = "offboard";
-  op.summary = "Offboard a leaver: reassign tickets, downgrade (frees the seat), delete; resumable";
+  Operation op =
+      DeclareAction("offboard", {"offboard"}, "offboard",
+                    "Offboard a leaver: reassign tickets, downgrade (frees the seat), delete; resumable");
   op.description =
       "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable";
   op.target = "user_id";
@@ -331,11 +329,10 @@ std::vector<Operation> OffboardOperations() {
     r.confirm = v.Str("confirm");  // checked by the action (CheckConfirmation)
     return ActionRun([r](const ActionContext& ctx) { return Offboard(ctx, r); });
   };
-  UiButton b{"action-offboard", "Offboard…", "Offboard"};
+  UiButton b = Button("action-offboard", "Offboard…", "Offboard", 50);
   b.preset = {{"delete", true}};
   b.ask = "reassign_to";
   b.ask_title = "Offboard: reassign tickets to user id";
-  b.rank = 50;
   op.buttons = {b};
   return {op};
 }

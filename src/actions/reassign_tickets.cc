@@ -675,11 +675,8 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
 }
 
 std::vector<Operation> ReassignTicketsOperations() {
-  Operation op;
-  op.name = "tickets.reassign";
-  op.cli = {"tickets", "reassign"};
-  op.route = "reassign-tickets";
-  op.summary = "Reassign every non-closed ticket of one user to another";
+  Operation op = DeclareAction("tickets.reassign", {"tickets", "reassign"}, "reassign-tickets",
+                               "Reassign every non-closed ticket of one user to another");
   op.description = "Reassign every non-closed ticket of one user to another agent or admin";
   op.target = "from";
   Field from{"from", FieldType::kId, true, "User whose tickets move", "", 123};
@@ -691,10 +688,9 @@ std::vector<Operation> ReassignTicketsOperations() {
     const int64_t from = v.Id("from"), to = v.Id("to");
     return ActionRun([from, to](const ActionContext& ctx) { return ReassignTickets(ctx, from, to); });
   };
-  UiButton b{"action-reassign", "Reassign tickets…", "Reassign tickets"};
+  UiButton b = Button("action-reassign", "Reassign tickets…", "Reassign tickets", 40);
   b.ask = "to";
   b.ask_title = "Reassign non-closed tickets to user id";
-  b.rank = 40;
   op.buttons = {b};
   return {op};
 }

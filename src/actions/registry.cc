@@ -13,7 +13,8 @@ using nlohmann::json;
   X(DeleteUserOperations)      \
   X(SetRoleOperations)         \
   X(ReassignTicketsOperations) \
-  X(OffboardOperations)
+  X(OffboardOperations)        \
+  /* one line per action file, above this one */
 
 #define SK_DECLARE_OPERATIONS(fn) std::vector<Operation> fn();
 SK_OPERATION_FILES(SK_DECLARE_OPERATIONS)
@@ -98,19 +99,8 @@ Result<json> ParseField(const Field& f, const json& v) {
 }
 
 const char* TypeName(FieldType t) {
-  switch (t) {
-    case FieldType::kId:
-      return "id";
-    case FieldType::kString:
-      return "string";
-    case FieldType::kEnum:
-      return "enum";
-    case FieldType::kBool:
-      return "bool";
-    case FieldType::kConfirm:
-      return "confirm";
-  }
-  return "string";
+  static const char* const kNames[] = {"id", "string", "enum", "bool", "confirm"};  // in FieldType's order
+  return kNames[static_cast<int>(t)];
 }
 
 json FieldSchema(const Field& f) {
@@ -150,6 +140,22 @@ Result<FieldValues> ParseFields(const Operation& op, const json& raw) {
 
 json Fingerprint(const Operation& op, const FieldValues& values) {
   return {{"operation", op.name}, {"fields", values.json()}};
+}
+
+Operation DeclareAction(std::string name, std::vector<std::string> cli, std::string route,
+                        std::string summary) {
+  Operation op;
+  op.name = std::move(name);
+  op.cli = std::move(cli);
+  op.route = std::move(route);
+  op.summary = std::move(summary);
+  return op;
+}
+
+UiButton Button(std::string id, std::string label, std::string title, int rank) {
+  UiButton b{std::move(id), std::move(label), std::move(title)};
+  b.rank = rank;
+  return b;
 }
 
 Field UserIdField(const std::string& help) {

@@ -37,6 +37,12 @@ nlohmann::json OperationJson(const Operation& op);
 nlohmann::json RequestSchema(const Operation& op);
 nlohmann::json RequestExample(const Operation& op);
 
+// An action's declaration with its name, CLI words, REST route and summary set.
+Operation DeclareAction(std::string name, std::vector<std::string> cli, std::string route,
+                        std::string summary);
+// A user-page button (operation.h) shown at `rank`.
+UiButton Button(std::string id, std::string label, std::string title, int rank);
+
 // Fields several actions share.
 Field UserIdField(const std::string& help = "Zendesk user id");  // positional "id"
 Field CustomRoleField();                                         // --custom-role / custom_role_id

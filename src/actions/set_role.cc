@@ -19,15 +19,6 @@ std::string RoleText(const std::string& role, const std::optional<int64_t>& cust
 
 namespace {
 
-// The role change and what it does to the user's tickets.
-struct RolePlan {
-  TicketChoice choice;
-  TicketSideEffect effect;
-  std::optional<zendesk::User> assignee;  // reassign_to, checked (when this action reassigns)
-  std::string change;                     // "role agent -> end-user"
-  std::string what;                       // "change user 12 (Ann) to end-user"
-};
-
 // The details of a role change: the previous role and the command undoing it.
 json RoleDetails(const SetRoleRequest& req, const zendesk::User& u) {
   std::string undo = "seatkeeper user set-role " + std::to_string(req.user_id) + " --role " + u.role;
@@ -39,8 +30,8 @@ json RoleDetails(const SetRoleRequest& req, const zendesk::User& u) {
           {"undo", undo}};
 }
 
-Result<RolePlan> PlanRole(const ActionContext& ctx, const SetRoleRequest& req, const UserTarget& t) {
-  RolePlan p;
+Result<TicketPlan> PlanRole(const ActionContext& ctx, const SetRoleRequest& req, const UserTarget& t) {
+  TicketPlan p;
   p.choice = {req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
   const std::string to_text = RoleText(req.role, req.custom_role_id);
   p.change = "role " + RoleText(t.user.role, t.user.custom_role_id) + " -> " + to_text;
@@ -55,7 +46,7 @@ Result<RolePlan> PlanRole(const ActionContext& ctx, const SetRoleRequest& req, c
   return p;
 }
 
-void DryRunRole(const SetRoleRequest& req, const UserTarget& t, const RolePlan& p, ActionOutcome& o) {
+void DryRunRole(const SetRoleRequest& req, const UserTarget& t, const TicketPlan& p, ActionOutcome& o) {
   o.summary = "would change " + t.who + ": " + p.change;
   if (p.assignee)
     o.changes.push_back(PlannedReassign(p.effect.held.ids.size(), *req.reassign_to, *p.assignee));
@@ -148,21 +139,16 @@ namespace {
 
 UiButton RoleButton(const std::string& id, const std::string& label, const std::string& title,
                     const std::string& role, int rank) {
-  UiButton b{id, label, title};
-  b.preset = {{"role", role}};
-  b.hide_when = {{"role", role}};
-  b.rank = rank;
+  UiButton b = Button(id, label, title, rank);
+  b.preset = b.hide_when = {{"role", role}};
   return b;
 }
 
 }  // namespace
 
 std::vector<Operation> SetRoleOperations() {
-  Operation op;
-  op.name = "user.set-role";
-  op.cli = {"user", "set-role"};
-  op.route = "set-role";
-  op.summary = "Downgrade to end user (frees the seat) or upgrade to agent/admin";
+  Operation op = DeclareAction("user.set-role", {"user", "set-role"}, "set-role",
+                               "Downgrade to end user (frees the seat) or upgrade to agent/admin");
   op.description =
       "Downgrade to end user (frees the seat) or upgrade to agent/admin. Downgrading an agent who holds "
       "non-closed tickets (to end user, light agent or contributor) needs reassign_to (reassigned first) or "
