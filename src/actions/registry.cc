@@ -14,6 +14,7 @@ using nlohmann::json;
   X(SetRoleOperations)         \
   X(ReassignTicketsOperations) \
   X(OffboardOperations)        \
+  X(SuspendUserOperations)     \
   /* one line per action file, above this one */
 
 #define SK_DECLARE_OPERATIONS(fn) std::vector<Operation> fn();
