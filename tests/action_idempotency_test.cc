@@ -23,88 +23,13 @@
 #include "store/store.h"
 #include "store/sync_queue.h"
 #include "support/account.h"
+#include "support/serve_process.h"
 #include "util/process.h"
 
 namespace sk::testing {
 namespace {
 
 using nlohmann::json;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// `seatkeeper serve` in the background on a loopback port; stopped (SIGTERM,
-// then SIGKILL) on destruction.
-class ServeProcess {
- public:
-  ServeProcess(const std::string& home, int port, const std::string& db = "") : port_(port) {
-    std::map<std::string, std::string> env{{"SEATKEEPER_HOME", home}};
-    if (!db.empty()) env["SEATKEEPER_DB"] = db;
-    int devnull = open("/dev/null", O_RDWR);
-    pid_ = SpawnSeatkeeper(
-        {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--no-schedule", "--allow-local"}, env,
-        devnull, devnull, devnull, {devnull});
-    if (devnull >= 0) close(devnull);
-  }
-  ~ServeProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  // Waits for /healthz, then logs in; false when either fails.
-  bool Login(const std::string& password) {
-    httplib::Client http("127.0.0.1", port_);
-    for (int i = 0; i < 100; ++i) {
-      auto r = http.Get("/healthz");
-      if (r && r->status == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    auto r = http.Post("/api/login", json{{"password", password}}.dump(), "application/json");
-    if (!r || r->status != 200) return false;
-    std::string cookie = r->get_header_value("Set-Cookie");
-    cookie_ = cookie.substr(0, cookie.find(';'));
-    csrf_ = json::parse(r->body).value("csrf_token", "");
-    return !csrf_.empty();
-  }
-  struct Answer {
-    int status = 0;
-    std::string idempotency;  // Idempotency-Status header
-    json body;
-  };
-  Answer Post(const std::string& path, const json& body, const std::string& key) {
-    httplib::Client http("127.0.0.1", port_);
-    http.set_read_timeout(60, 0);
-    httplib::Headers h = {{"Cookie", cookie_}, {"X-CSRF-Token", csrf_}};
-    if (!key.empty()) h.emplace("Idempotency-Key", key);
-    auto r = http.Post(path.c_str(), h, body.dump(), "application/json");
-    Answer a;
-    if (!r) return a;
-    a.status = r->status;
-    a.idempotency = r->get_header_value("Idempotency-Status");
-    a.body = json::parse(r->body, nullptr, false);
-    return a;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_;
-  std::string cookie_, csrf_;
-};
 
 // Successful mutating requests (non-GET, 2xx) whose path starts with `prefix`.
 int Mutations(Account& a, const std::string& prefix) {

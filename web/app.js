@@ -16,7 +16,7 @@ const LICENSE_COLORS = {
 const state = { csrf: null, status: null, pollTimer: null, chart: null, gen: 0, account: null, accounts: null, polls: 0 };
 const ACCOUNT_KEY = "seatkeeper.account";
 // Routes about the deployment, not one account: no ?account= for them.
-const UNSCOPED = ["/api/login", "/api/logout", "/api/session", "/api/accounts", "/api/openapi.json"];
+const UNSCOPED = ["/api/login", "/api/logout", "/api/session", "/api/accounts", "/api/openapi.json", "/api/operations"];
 const app = () => document.getElementById("app");
 
 // --- helpers ---------------------------------------------------------------
@@ -446,19 +446,44 @@ const USER_COLUMNS = [
   ["last_login_at", "Last login (sign-in or API use)"], ["active_days", "Active days"], ["last_active_date", "Last active"],
 ];
 
-function createUserDialog() {
-  const name = h("input", { type: "text", id: "new-name", required: true, style: "width:100%" });
-  const email = h("input", { type: "email", id: "new-email", required: true, style: "width:100%" });
-  const role = h("select", { id: "new-role" }, ["end-user", "agent", "admin"].map((r) => h("option", { value: r }, r)));
-  openDialog("Create user", [
-    h("label", {}, h("span", {}, "Name"), name),
-    h("label", {}, h("span", {}, "Email"), email),
-    h("label", {}, h("span", {}, "Role"), role),
-  ], "Next", () => {
-    if (!name.value.trim() || !email.value.trim()) return false;
-    const body = { name: name.value.trim(), email: email.value.trim(), role: role.value };
-    setTimeout(() => confirmAction("Create user", "create-user", body, { email: body.email }), 0);
+// The actions the server declares (GET /api/operations, read once): their
+// fields (labels, help), which requests are irreversible, and the user
+// page's buttons. The forms and dialogs below are built from them.
+async function operations() {
+  if (!state.operations) state.operations = await api("GET", "/api/operations");
+  return state.operations;
+}
+
+function isIrreversible(op, body) {
+  return op.irreversible_if === "*" || (op.irreversible_if !== "" && body[op.irreversible_if] === true);
+}
+
+async function createUserDialog() {
+  const op = (await operations()).find((o) => o.name === "user.create");
+  const inputs = op.fields.filter((f) => f.label).map((f) => [f, f.type === "enum"
+    ? h("select", { id: `new-${f.name}`, title: f.help }, f.choices.map((c) => h("option", { value: c }, c)))
+    : h("input", { type: f.name === "email" ? "email" : "text", id: `new-${f.name}`, required: f.required, title: f.help, style: "width:100%" })]);
+  openDialog("Create user", inputs.map(([f, input]) => h("label", {}, h("span", {}, f.label), input)), "Next", () => {
+    const body = {};
+    for (const [f, input] of inputs) {
+      body[f.name] = input.value.trim();
+      if (f.required && !body[f.name]) return false;
+    }
+    setTimeout(() => confirmAction("Create user", op, body, { email: body.email }), 0);
     return true;
+  });
+}
+
+// The user page's action buttons, as the operations declare them (a button
+// is hidden when the user has any of its hide_when values).
+function actionButtons(ops, u, btn) {
+  const all = ops.flatMap((op) => op.buttons.map((b) => ({ op, b })));
+  all.sort((x, y) => x.b.rank - y.b.rank);
+  return all.filter(({ b }) => !Object.entries(b.hide_when).some(([k, v]) => (u[k] ?? null) === v)).map(({ op, b }) => {
+    const run = (extra = {}) => confirmAction(b.title, op, { ...b.preset, [op.target]: u.id, ...extra }, u);
+    const asked = op.fields.find((f) => f.name === b.ask);
+    const onclick = b.ask ? () => askId(b.ask_title, asked ? asked.help : "", (v) => run({ [b.ask]: v })) : () => run();
+    return btn(b.label, b.id, onclick, b.danger ? "danger" : "");
   });
 }
 
@@ -577,7 +602,7 @@ function evidenceOf(day, r) {
 async function renderUser(id) {
   setNav("users");
   const gen = state.gen;
-  const [d, st] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status")]);
+  const [d, st, ops] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status"), operations()]);
   if (gen !== state.gen) return;
   state.status = st;
   const u = d.user;
@@ -586,13 +611,7 @@ async function renderUser(id) {
   const why = readOnly ? "The connection is read-only: reconnect with “read and take action” to act." : null;
   const btn = (label, id, onclick, cls = "") => h("button", { type: "button", id, class: cls, disabled: readOnly, title: why, onclick }, label);
   const actions = h("div", { class: "actions", id: "user-actions" });
-  if (u.role !== "end-user") actions.append(btn("Downgrade to end user", "action-downgrade", () => confirmAction("Downgrade to end user", "set-role", { user_id: u.id, role: "end-user" }, u)));
-  if (u.role !== "agent") actions.append(btn("Make agent", "action-agent", () => confirmAction("Upgrade to agent", "set-role", { user_id: u.id, role: "agent" }, u)));
-  if (u.role !== "admin") actions.append(btn("Make admin", "action-admin", () => confirmAction("Upgrade to admin", "set-role", { user_id: u.id, role: "admin" }, u)));
-  actions.append(btn("Reassign tickets…", "action-reassign", () => askId("Reassign non-closed tickets to user id", (to) => confirmAction("Reassign tickets", "reassign-tickets", { from: u.id, to }, u))));
-  actions.append(btn("Offboard…", "action-offboard", () => askId("Offboard: reassign tickets to user id", (to) => confirmAction("Offboard", "offboard", { user_id: u.id, reassign_to: to, delete: true }, u))));
-  if (!u.deleted) actions.append(btn("Delete", "action-delete", () => confirmAction("Delete user (soft delete)", "delete-user", { user_id: u.id }, u), "danger"));
-  if (u.deleted_kind !== "permanent") actions.append(btn("Permanently delete", "action-permanent-delete", () => confirmAction("Permanently delete (irreversible)", "delete-user", { user_id: u.id, permanent: true }, u, true), "danger"));
+  actions.append(...actionButtons(ops, u, btn));
   const profile = h("table", { id: "profile" }, h("tbody", {},
     [["Email", u.email || "—"], ["Role", u.role], ["License", u.license + (u.custom_role ? ` (${u.custom_role})` : "")],
       ["Paid seat", u.seat ? "yes" : "no"], ["Suspended", u.suspended ? "yes" : "no"], ["Deleted", u.deleted ? (u.deleted_kind || "yes") : "no"],
@@ -610,9 +629,9 @@ async function renderUser(id) {
     h("section", { class: "card" }, h("h2", {}, "Actions"), readOnly ? h("p", { class: "muted", id: "read-only-note" }, why) : "", actions));
 }
 
-function askId(title, then) {
+function askId(title, help, then) {
   const input = h("input", { type: "number", min: 1, id: "target-user-id", required: true });
-  openDialog(title, [h("label", {}, h("span", {}, "Zendesk user id of the agent or admin who takes the tickets"), input)], "Next", () => {
+  openDialog(title, [h("label", {}, h("span", {}, `Zendesk user id: ${help}`), input)], "Next", () => {
     const v = Number(input.value);
     if (!v) return false;
     setTimeout(() => then(v), 0);
@@ -657,7 +676,12 @@ function newIdempotencyKey() {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-async function confirmAction(title, action, body, user, permanent = false) {
+// The dry run of `op` with `body`, then the real run once confirmed. An
+// irreversible request (op.irreversible_if) asks for the user's email typed
+// as its confirmation.
+async function confirmAction(title, op, body, user) {
+  const action = op.path.replace(/^\/api\/actions\//, "");
+  const permanent = isIrreversible(op, body);
   const idempotencyKey = newIdempotencyKey();
   let dry;
   try {

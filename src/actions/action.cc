@@ -138,6 +138,17 @@ Status ValidateRole(const std::string& role, const std::optional<int64_t>& custo
   return Status::Ok();
 }
 
+Status CheckConfirmation(const std::string& confirm, int64_t user_id,
+                         const std::optional<std::string>& email) {
+  if (!confirm.empty() && confirm == std::to_string(user_id)) return Status::Ok();
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  if (!confirm.empty() && email && !email->empty() && lower(confirm) == lower(*email)) return Status::Ok();
+  return InvalidArgument(kConfirmationRule);
+}
+
 Result<zendesk::User> FetchUser(const ActionContext& ctx, int64_t id) {
   auto u = ctx.client->ShowUser(id);
   if (!u.ok()) {
@@ -223,6 +234,37 @@ ActionOutcome NewOutcome(const ActionContext& ctx, std::string action, std::stri
   o.action = std::move(action);
   o.target = std::move(target);
   o.result = ctx.dry_run ? "dry-run" : "ok";
+  return o;
+}
+
+Result<UserTarget> BeginUserAction(const ActionContext& ctx, AuditRecord& audit, int64_t user_id,
+                                   const Status& request) {
+  if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
+  if (user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
+  if (!request.ok()) return audit.Fail(request);
+  if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
+  auto user = FetchUser(ctx, user_id);
+  if (!user.ok()) return audit.Fail(user.status());
+  UserTarget t{*user, UserJson(*user), "user " + std::to_string(user_id) + " (" + user->name + ")"};
+  SK_RETURN_IF_ERROR(audit.Begin(t.before));
+  return t;
+}
+
+Status ProtectOwnerAndSelf(const store::Connection& conn, const zendesk::User& u, const std::string& who,
+                           const std::string& owner_why, const std::string& self_why) {
+  if (IsOwner(conn, u)) return Refused(who + " is the account owner: " + owner_why);
+  if (IsConnectingUser(conn, u)) return Refused(who + " is the connecting user: " + self_why);
+  return Status::Ok();
+}
+
+ActionOutcome& AlreadyDone(const ActionContext& ctx, AuditRecord& audit, ActionOutcome& o,
+                           std::string summary, Change change) {
+  o.result = ctx.dry_run ? "dry-run" : "no-op";
+  o.summary = std::move(summary);
+  change.state = "already-done";
+  o.changes.push_back(std::move(change));
+  o.after = ctx.dry_run ? json(nullptr) : o.before;
+  audit.Finish(o);
   return o;
 }
 

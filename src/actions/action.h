@@ -98,6 +98,19 @@ Status ReflectUser(const ActionContext& ctx, const zendesk::User& u, const std::
 // only given with agent or admin.
 Status ValidateRole(const std::string& role, const std::optional<int64_t>& custom_role_id);
 
+// The one confirmation rule for irreversible actions (permanent deletion,
+// offboard --permanent), on every surface: the request must carry a
+// confirmation that names the target, its Zendesk user id or its email
+// (case-insensitive). The CLI's --yes confirms with the id typed on the
+// command line; the REST API and the UI send "confirm" (the UI asks for the
+// typed email). kInvalidArgument with kConfirmationRule otherwise (exit 2,
+// HTTP 400). `email` may be null (a scrubbed user): then only the id names it.
+inline constexpr const char* kConfirmationRule =
+    "permanent deletion is irreversible: confirm it by naming the user (CLI: --yes; REST API: \"confirm\" "
+    "set to the user's id or email)";
+Status CheckConfirmation(const std::string& confirm, int64_t user_id,
+                         const std::optional<std::string>& email);
+
 // Fetches a user; 404 becomes kRefused "user ID does not exist in Zendesk".
 Result<zendesk::User> FetchUser(const ActionContext& ctx, int64_t id);
 
@@ -137,5 +150,29 @@ class AuditRecord {
 
 // Starts an outcome for `action` on `target` with result "dry-run" or "ok".
 ActionOutcome NewOutcome(const ActionContext& ctx, std::string action, std::string target);
+
+// The check phase every action on one user shares, in this order: the
+// permission level (before any request), a positive id, `request` (the
+// caller's own validation of its request), the user read from Zendesk, and
+// the audit entry begun with the user as its before state. Failures are
+// recorded through `audit` (but a failed audit write is returned as is).
+struct UserTarget {
+  zendesk::User user;
+  nlohmann::json before;  // UserJson(user)
+  std::string who;        // "user 12 (Ann)"
+};
+Result<UserTarget> BeginUserAction(const ActionContext& ctx, AuditRecord& audit, int64_t user_id,
+                                   const Status& request = Status::Ok());
+
+// kRefused for the account owner ("<who> is the account owner: <owner_why>")
+// or the connecting user ("<who> is the connecting user: <self_why>").
+Status ProtectOwnerAndSelf(const store::Connection& conn, const zendesk::User& u, const std::string& who,
+                           const std::string& owner_why, const std::string& self_why);
+
+// Completes `o` as a change already made: result "no-op" ("dry-run" on a dry
+// run), the summary, `change` marked "already-done", after = before (null on
+// a dry run); finishes the audit entry.
+ActionOutcome& AlreadyDone(const ActionContext& ctx, AuditRecord& audit, ActionOutcome& o,
+                           std::string summary, Change change);
 
 }  // namespace sk::actions

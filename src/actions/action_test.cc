@@ -28,7 +28,7 @@ TEST_F(ActionTest, ReadConnectionRefusesEveryActionBeforeAnyRequest) {
     results.emplace_back("delete", DeleteUser(c, {agent, std::nullopt, {}}).status());
     PermanentDeleteRequest p;
     p.user_id = agent;
-    p.confirmed = true;
+    p.confirm = std::to_string(agent);
     results.emplace_back("permanent", PermanentlyDeleteUser(c, p).status());
     results.emplace_back("reassign", ReassignTickets(c, agent, other).status());
     OffboardRequest o;

@@ -33,19 +33,10 @@ std::string ActingAdmin(const std::optional<int64_t>& id) {
 }
 
 const char* ChangeName(AgentChange c) {
-  switch (c) {
-    case AgentChange::kDelete:
-      return "delete";
-    case AgentChange::kToEndUser:
-      return "downgrade-to-end-user";
-    case AgentChange::kToLightAgent:
-      return "downgrade-to-light-agent";
-    case AgentChange::kToContributor:
-      return "downgrade-to-contributor";
-    case AgentChange::kNone:
-      break;
-  }
-  return "none";
+  // In AgentChange's order.
+  static const char* const kNames[] = {"none", "delete", "downgrade-to-end-user", "downgrade-to-light-agent",
+                                       "downgrade-to-contributor"};
+  return kNames[static_cast<int>(c)];
 }
 
 bool IsStaff(const zendesk::User& u) {
@@ -204,6 +195,27 @@ ActionOutcome ChoiceRequiredOutcome(const ActionContext& ctx, const std::string&
   o.details["ticket_side_effect"] = e.ToJson(TicketChoice{});
   o.changes.push_back({"ticket-side-effect", e.description, "planned"});
   return o;
+}
+
+Change PlannedReassign(size_t count, int64_t to, const zendesk::User& assignee) {
+  return {"reassign-tickets",
+          "reassign " + std::to_string(count) + " non-closed tickets to " + std::to_string(to) + " (" +
+              assignee.name + ")",
+          "planned"};
+}
+
+Status ReassignBefore(const ActionContext& ctx, int64_t parent_audit_id, int64_t from, int64_t to,
+                      const ReassignOptions& options, const std::string& change, const std::string& not_doing,
+                      ActionOutcome& o) {
+  ActionContext step = ctx;
+  step.parent_audit_id = parent_audit_id;
+  auto moved = ReassignTickets(step, from, to, options);
+  if (!moved.ok()) return moved.status().With("reassigning tickets before " + change);
+  o.details["reassign"] = moved->ToJson();
+  o.changes.insert(o.changes.end(), moved->changes.begin(), moved->changes.end());
+  o.warnings.insert(o.warnings.end(), moved->warnings.begin(), moved->warnings.end());
+  if (!moved->status.ok()) return moved->status.With(not_doing + " because its tickets did not all move");
+  return Status::Ok();
 }
 
 }  // namespace sk::actions

@@ -90,4 +90,26 @@ ActionOutcome ChoiceRequiredOutcome(const ActionContext& ctx, const std::string&
                                     const std::string& target, const TicketSideEffect& e,
                                     const std::string& what, const nlohmann::json& before);
 
+// A change to a user that may move its tickets (delete, role change): the
+// caller's choice, what Zendesk would do, and the assignee checked.
+struct TicketPlan {
+  TicketChoice choice;
+  TicketSideEffect effect;
+  std::optional<zendesk::User> assignee;  // reassign_to, checked (when this action reassigns)
+  std::string what;                       // "delete user 12 (Ann)"
+  std::string change;                     // the change line: "role agent -> end-user"
+};
+
+// The dry run's line for reassigning `count` tickets to `to` first.
+Change PlannedReassign(size_t count, int64_t to, const zendesk::User& assignee);
+
+// The step that reassigns `from`'s tickets to `to` before a change (as a step
+// of audit entry `parent_audit_id`), merged into `o` (details.reassign,
+// changes, warnings). An error when the reassignment failed ("reassigning
+// tickets before <change>") or left tickets behind ("not <doing> because its
+// tickets did not all move"): the change must not be sent then.
+Status ReassignBefore(const ActionContext& ctx, int64_t parent_audit_id, int64_t from, int64_t to,
+                      const ReassignOptions& options, const std::string& change, const std::string& not_doing,
+                      ActionOutcome& o);
+
 }  // namespace sk::actions

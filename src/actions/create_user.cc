@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "actions/registry.h"
 #include "zendesk/url.h"
 
 namespace sk::actions {
@@ -138,6 +139,25 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
   if (Status s = ReflectUser(ctx, u); !s.ok()) o.warnings.push_back(s.ToString());
   audit.Finish(o);
   return o;
+}
+
+std::vector<Operation> CreateUserOperations() {
+  Operation op = DeclareAction("user.create", {"user", "create"}, "create-user",
+                               "Create a user (reports the existing user for a known email)");
+  Field name{"name", FieldType::kString, true, "Full name", "Name", "Ada Lovelace"};
+  name.cli = "--name";
+  Field email{"email", FieldType::kString, true, "Primary email", "Email", "ada@example.com"};
+  email.cli = "--email";
+  Field role{"role", FieldType::kEnum, true, "end-user, agent or admin", "Role", "agent"};
+  role.choices = {"end-user", "agent", "admin"};
+  role.fallback = "end-user";
+  role.cli = "--role";
+  op.fields = {name, email, role, CustomRoleField()};
+  op.parse = [](const FieldValues& v) -> Result<ActionRun> {
+    CreateUserRequest r{v.Str("name"), v.Str("email"), v.Str("role"), v.OptionalId("custom_role_id")};
+    return ActionRun([r](const ActionContext& ctx) { return CreateUser(ctx, r); });
+  };
+  return {op};
 }
 
 }  // namespace sk::actions

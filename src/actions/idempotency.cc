@@ -16,11 +16,6 @@ Status ValidateIdempotencyKey(const std::string& key) {
   return Status::Ok();
 }
 
-json ErrorJson(const Status& s) {
-  const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
-  return {{"result", refused ? "refused" : "failed"}, {"code", CodeName(s.code())}, {"error", s.message()}};
-}
-
 namespace {
 
 ActionAnswer Answer(const Result<ActionOutcome>& r) {

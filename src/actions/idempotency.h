@@ -13,6 +13,7 @@
 #include <string>
 
 #include "actions/action.h"
+#include "actions/render.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -30,9 +31,6 @@ struct ActionAnswer {
   Status status;                         // the answer's status: exit code / HTTP status follow it
   std::optional<ActionOutcome> outcome;  // set when this call ran it and it returned an outcome
 };
-
-// The JSON of a failed action request: {"result": "refused"|"failed", "code", "error"}.
-nlohmann::json ErrorJson(const Status& s);
 
 // Runs `run` unless `key` was claimed before for this account. An empty key
 // runs it directly. `owner` names this process in the claim (ProcessName in

@@ -18,7 +18,9 @@ struct OffboardRequest {
   int64_t reassign_to = 0;   // required: the agent/admin who takes the tickets
   bool delete_user = false;  // --delete
   bool permanent = false;    // --permanent (implies the soft delete)
-  bool confirmed = false;    // --yes, required with --permanent outside dry-run
+  // With --permanent outside dry-run: names the user (its id or email;
+  // CheckConfirmation in action.h). The CLI's --yes sends the id.
+  std::string confirm;
   ReassignOptions reassign;
 };
 

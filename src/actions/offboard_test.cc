@@ -144,6 +144,13 @@ TEST_F(OffboardTest, PreconditionsAreCheckedBeforeAnyMutation) {
   req.permanent = true;
   auto unconfirmed = Offboard(Ctx(), req);
   EXPECT_EQ(unconfirmed.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(unconfirmed.status().message(), kConfirmationRule);
+  // A confirmation must name the leaver: another user's id or email is refused alike.
+  req.confirm = std::to_string(sim_->AgentId());
+  auto misnamed = Offboard(Ctx(), req);
+  EXPECT_EQ(misnamed.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(misnamed.status().message(), kConfirmationRule);
+  req.confirm.clear();
   req.permanent = false;
   req.user_id = sim_->AdminId();
   auto self = Offboard(Ctx(), req);

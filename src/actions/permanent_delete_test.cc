@@ -17,7 +17,27 @@ TEST_F(PermanentDeleteTest, NeedsConfirmation) {
   p.user_id = id;
   auto r = PermanentlyDeleteUser(Ctx(), p);
   EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), kConfirmationRule);
+  // A confirmation naming someone else (another id, another email) is refused the same way.
+  p.confirm = std::to_string(id + 1);
+  EXPECT_EQ(PermanentlyDeleteUser(Ctx(), p).status().message(), kConfirmationRule);
+  p.confirm = "someone-else@example.com";
+  EXPECT_EQ(PermanentlyDeleteUser(Ctx(), p).status().message(), kConfirmationRule);
   EXPECT_TRUE(sim_->Requests().empty() || MutatingRequests().empty());
+}
+
+TEST_F(PermanentDeleteTest, TheUsersEmailConfirmsAsWellAsItsId) {
+  const int64_t id = FindUser("end-user");
+  auto user = client_->ShowUser(id);
+  ASSERT_TRUE(user.ok() && user->email);
+  PermanentDeleteRequest p;
+  p.user_id = id;
+  std::string upper = *user->email;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  p.confirm = upper;
+  auto r = PermanentlyDeleteUser(Ctx(), p);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "ok") << r->ToJson().dump(2);
 }
 
 TEST_F(PermanentDeleteTest, SoftDeletesFirstThenScrubsAndReRunIsNoOp) {
@@ -25,7 +45,7 @@ TEST_F(PermanentDeleteTest, SoftDeletesFirstThenScrubsAndReRunIsNoOp) {
   ASSERT_NE(id, 0);
   PermanentDeleteRequest p;
   p.user_id = id;
-  p.confirmed = true;
+  p.confirm = std::to_string(id);
   auto r = PermanentlyDeleteUser(Ctx(), p);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->result, "ok");
@@ -64,7 +84,7 @@ TEST_F(PermanentDeleteTest, ZendeskRefusesPermanentDeleteOfActiveUserWithItsReas
   const int64_t id = FindUser("end-user");
   PermanentDeleteRequest p;
   p.user_id = id;
-  p.confirmed = true;
+  p.confirm = std::to_string(id);
   p.soft_delete_first = false;
   auto r = PermanentlyDeleteUser(Ctx(), p);
   ASSERT_FALSE(r.ok());

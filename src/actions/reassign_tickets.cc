@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "actions/registry.h"
+
 namespace sk::actions {
 
 using nlohmann::json;
@@ -296,99 +298,136 @@ struct Job {
   std::string key;  // in the journal
 };
 
-// Moves `ids` to `to` in jobs, each batch written to the journal before it
-// is sent; fills t.moved/failed/unknown. Returns a status only for failures
-// that stop the whole run (auth, rate limit, outage); batches whose outcome
-// is unknown then stay in the journal.
-Status MoveBatches(const ActionContext& ctx, Journal& journal, const std::vector<int64_t>& ids, int64_t to,
-                   const ReassignOptions& opt, Tally& t) {
-  const size_t batch = static_cast<size_t>(std::clamp(opt.batch_size, 1, 100));
-  const size_t in_flight_max = static_cast<size_t>(std::clamp(opt.max_in_flight, 1, 30));
-  size_t next = 0;
-  std::deque<Job> jobs;
-  double delay = 1;
-  const json change = {{"assignee_id", to}};
+// Moves ticket ids to `to` in jobs, each batch written to the journal before
+// it is sent; fills the tally's moved/failed/unknown. A status only for
+// failures that stop the whole run (auth, rate limit, outage); batches whose
+// outcome is unknown then stay in the journal.
+class BatchMover {
+ public:
+  BatchMover(const ActionContext& ctx, Journal& journal, int64_t to, const ReassignOptions& opt, Tally& t)
+      : ctx_(ctx), journal_(journal), to_(to), opt_(opt), t_(t), change_({{"assignee_id", to}}) {}
 
-  auto settle = [&](const Job& job, const zendesk::JobStatus& js) -> Status {
-    SettleJob(job.ids, js, t);
-    t.done_count += job.ids.size();
-    Progress(ctx, "reassigned " + std::to_string(t.done_count) + "/" + std::to_string(t.total) + " tickets");
-    return journal.Settled(job.key);
-  };
-  auto give_up = [&](const std::vector<int64_t>& chunk) {
-    t.unknown.insert(chunk.begin(), chunk.end());
-    for (auto& j : jobs) t.unknown.insert(j.ids.begin(), j.ids.end());
-  };
-
-  while (next < ids.size() || !jobs.empty()) {
-    while (next < ids.size() && jobs.size() < in_flight_max) {
-      std::vector<int64_t> chunk(ids.begin() + static_cast<long>(next),
-                                 ids.begin() + static_cast<long>(std::min(ids.size(), next + batch)));
-      next += chunk.size();
-      auto key = journal.Intend(chunk, to);
-      if (!key.ok()) {
-        give_up({});
-        return key.status();  // nothing of this batch was sent
+  Status Move(const std::vector<int64_t>& ids) {
+    const size_t batch = static_cast<size_t>(std::clamp(opt_.batch_size, 1, 100));
+    const size_t in_flight_max = static_cast<size_t>(std::clamp(opt_.max_in_flight, 1, 30));
+    size_t next = 0;
+    double delay = 1;
+    while (next < ids.size() || !jobs_.empty()) {
+      while (next < ids.size() && jobs_.size() < in_flight_max) {
+        std::vector<int64_t> chunk(ids.begin() + static_cast<long>(next),
+                                   ids.begin() + static_cast<long>(std::min(ids.size(), next + batch)));
+        next += chunk.size();
+        SK_RETURN_IF_ERROR(Send(chunk));
       }
-      auto js = ctx.client->UpdateManyTickets(chunk, change);
-      t.submitted.insert(t.submitted.end(), chunk.begin(), chunk.end());
-      if (!js.ok()) {
-        const Code c = js.status().code();
-        if (NotAccepted(c)) SK_RETURN_IF_ERROR(journal.Settled(*key));
-        if (c == Code::kInvalidRecord || c == Code::kNotFound) {
-          for (int64_t id : chunk) t.failed[id] = {id, CodeName(c), js.status().message()};
-          t.done_count += chunk.size();
-          continue;
-        }
-        // Otherwise the request may have reached Zendesk (a 2xx that did not
-        // parse, a 5xx, a lost connection): its batch stays in the journal.
-        give_up(chunk);
-        return FromZendesk(js.status(), "reassign tickets " + IdList(chunk, 5));
-      }
-      if (Status s = journal.Sent(*key, js->id); !s.ok()) {
-        give_up(chunk);
-        return s;
-      }
-      if (js->Done()) {
-        SK_RETURN_IF_ERROR(settle(Job{js->id, chunk, 0, *key}, *js));
-      } else {
-        jobs.push_back(Job{js->id, chunk, 0, *key});
-      }
+      if (jobs_.empty()) continue;
+      Sleep(ctx_, delay);
+      bool progressed = false;
+      SK_RETURN_IF_ERROR(Poll(progressed));
+      delay = progressed ? 1 : Backoff(delay, opt_);
     }
-    if (jobs.empty()) continue;
-    Sleep(ctx, delay);
-    bool progressed = false;
-    for (auto it = jobs.begin(); it != jobs.end();) {
-      auto js = ctx.client->GetJobStatus(it->id);
+    return Status::Ok();
+  }
+
+ private:
+  // Journals and sends one batch; a job not done at once joins jobs_.
+  Status Send(const std::vector<int64_t>& chunk) {
+    auto key = journal_.Intend(chunk, to_);
+    if (!key.ok()) {
+      GiveUp({});
+      return key.status();  // nothing of this batch was sent
+    }
+    auto js = ctx_.client->UpdateManyTickets(chunk, change_);
+    t_.submitted.insert(t_.submitted.end(), chunk.begin(), chunk.end());
+    if (!js.ok()) {
+      const Code c = js.status().code();
+      if (NotAccepted(c)) SK_RETURN_IF_ERROR(journal_.Settled(*key));
+      if (c == Code::kInvalidRecord || c == Code::kNotFound) {
+        for (int64_t id : chunk) t_.failed[id] = {id, CodeName(c), js.status().message()};
+        t_.done_count += chunk.size();
+        return Status::Ok();
+      }
+      // Otherwise the request may have reached Zendesk (a 2xx that did not
+      // parse, a 5xx, a lost connection): its batch stays in the journal.
+      GiveUp(chunk);
+      return FromZendesk(js.status(), "reassign tickets " + IdList(chunk, 5));
+    }
+    if (Status s = journal_.Sent(*key, js->id); !s.ok()) {
+      GiveUp(chunk);
+      return s;
+    }
+    if (js->Done()) return Settle(Job{js->id, chunk, 0, *key}, *js);
+    jobs_.push_back(Job{js->id, chunk, 0, *key});
+    return Status::Ok();
+  }
+
+  // Polls every job once; a job done, expired or polled too often leaves jobs_.
+  Status Poll(bool& progressed) {
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      auto js = ctx_.client->GetJobStatus(it->id);
       ++it->polls;
-      if (!js.ok()) {
-        if (js.status().code() == Code::kNotFound) {
-          // Job data expired: unknown; the journal keeps it for the re-check.
-          t.unknown.insert(it->ids.begin(), it->ids.end());
-          t.done_count += it->ids.size();
-          it = jobs.erase(it);
-          progressed = true;
-          continue;
-        }
-        give_up({});
+      if (!js.ok() && js.status().code() != Code::kNotFound) {
+        GiveUp({});
         return js.status().With("polling job " + it->id);
       }
-      if (js->Done()) {
-        SK_RETURN_IF_ERROR(settle(*it, *js));
-        it = jobs.erase(it);
-        progressed = true;
-      } else if (it->polls >= opt.max_polls_per_job) {
-        t.unknown.insert(it->ids.begin(), it->ids.end());
-        t.done_count += it->ids.size();
-        it = jobs.erase(it);
-        progressed = true;
+      if (js.ok() && js->Done()) {
+        SK_RETURN_IF_ERROR(Settle(*it, *js));
+      } else if (!js.ok() || it->polls >= opt_.max_polls_per_job) {
+        // Job data expired, or too slow: unknown; the journal keeps it for the re-check.
+        t_.unknown.insert(it->ids.begin(), it->ids.end());
+        t_.done_count += it->ids.size();
       } else {
         ++it;
+        continue;
       }
+      it = jobs_.erase(it);
+      progressed = true;
     }
-    delay = progressed ? 1 : Backoff(delay, opt);
+    return Status::Ok();
   }
-  return Status::Ok();
+
+  Status Settle(const Job& job, const zendesk::JobStatus& js) {
+    SettleJob(job.ids, js, t_);
+    t_.done_count += job.ids.size();
+    Progress(ctx_,
+             "reassigned " + std::to_string(t_.done_count) + "/" + std::to_string(t_.total) + " tickets");
+    return journal_.Settled(job.key);
+  }
+
+  void GiveUp(const std::vector<int64_t>& chunk) {
+    t_.unknown.insert(chunk.begin(), chunk.end());
+    for (auto& j : jobs_) t_.unknown.insert(j.ids.begin(), j.ids.end());
+  }
+
+  const ActionContext& ctx_;
+  Journal& journal_;
+  const int64_t to_;
+  const ReassignOptions& opt_;
+  Tally& t_;
+  const json change_;
+  std::deque<Job> jobs_;
+};
+
+Status MoveBatches(const ActionContext& ctx, Journal& journal, const std::vector<int64_t>& ids, int64_t to,
+                   const ReassignOptions& opt, Tally& t) {
+  return BatchMover(ctx, journal, to, opt, t).Move(ids);
+}
+
+// Of `ids`, those Zendesk itself shows assigned to `from` and not closed
+// (the search index lags behind updates), with their status counts.
+Result<AssignedTickets> StillAssigned(const ActionContext& ctx, const std::vector<int64_t>& ids,
+                                      int64_t from) {
+  AssignedTickets out;
+  if (ids.empty()) return out;
+  SK_ASSIGN_OR_RETURN(auto current, CurrentAssignees(ctx, ids));
+  for (int64_t id : ids) {
+    auto it = current.find(id);
+    if (it == current.end()) continue;  // gone (deleted/archived)
+    const auto& [who, st] = it->second;
+    if (!who || *who != from || st == "closed") continue;
+    out.ids.push_back(id);
+    ++out.by_status[st.empty() ? "unknown" : st];
+  }
+  return out;
 }
 
 }  // namespace
@@ -433,66 +472,176 @@ std::string ReassignJournalKey(int64_t from) {
   return "reassign/" + Id(from);
 }
 
+namespace {
+
+// The verification: nothing of `from` left except the tickets Zendesk
+// refused. A second pass re-sends tickets whose job outcome was unknown.
+// Returns the run's status; sets `remaining` and `verified`.
+Status VerifyNoneLeft(const ActionContext& ctx, Journal& journal, int64_t from, int64_t to,
+                      const ReassignOptions& options, Tally& t, std::vector<int64_t>& remaining,
+                      bool& verified) {
+  Status run;
+  for (int pass = 0; pass < 2; ++pass) {
+    if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
+      run = s.With("verifying the reassignment");
+      break;
+    }
+    auto again = NonClosedTicketsOf(ctx, from);
+    if (!again.ok()) {
+      run = again.status().With("verifying the reassignment");
+      break;
+    }
+    // The search index lags behind updates: confirm with the tickets themselves.
+    auto still = StillAssigned(ctx, again->ids, from);
+    if (!still.ok()) {
+      run = still.status().With("verifying the reassignment");
+      break;
+    }
+    remaining = still->ids;
+    std::vector<int64_t> retry;
+    for (int64_t id : remaining)
+      if (!t.failed.count(id)) retry.push_back(id);
+    for (int64_t id : remaining) t.moved.erase(id);
+    if (retry.empty() || pass == 1) break;
+    Progress(ctx,
+             std::to_string(retry.size()) + " tickets still assigned to " + Id(from) + ": moving them again");
+    t.unknown.clear();
+    t.total += retry.size();
+    run = MoveBatches(ctx, journal, retry, to, options, t);
+    if (!run.ok()) break;
+  }
+  verified = run.ok() && std::all_of(remaining.begin(), remaining.end(),
+                                     [&](int64_t id) { return t.failed.count(id) > 0; });
+  return run;
+}
+
+// Our own writes never count as the connecting admin's activity (±60 s for clock skew).
+void RecordOwnTicketWrites(const ActionContext& ctx, const Tally& t, UnixTime start, ActionOutcome& o) {
+  if (t.submitted.empty()) return;
+  std::vector<int64_t> ids(t.submitted.begin(), t.submitted.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const UnixTime from_ts = std::min(start, t.earliest_send.value_or(start)) - 60;
+  if (Status s = ctx.store->RecordOwnWrites(ctx.conn.account, ids, from_ts, NowUnix() + 60); !s.ok())
+    o.warnings.push_back("could not record seatkeeper's own ticket writes: " + s.ToString());
+}
+
+// What a finished run reports: counts, failures, what is left, the status.
+struct MoveResult {
+  Status run;
+  size_t total = 0;
+  size_t resumed = 0;
+  std::vector<int64_t> remaining;
+  bool verified = false;
+};
+
+void ReportMoves(int64_t from, int64_t to, const AssignedTickets& tickets, const std::string& what,
+                 const Tally& t, const MoveResult& m, ActionOutcome& o) {
+  json failures = json::array();
+  for (const auto& [id, f] : t.failed)
+    failures.push_back({{"id", id}, {"error", f.error}, {"details", f.details}});
+  std::vector<int64_t> left_unexplained;
+  for (int64_t id : m.remaining)
+    if (!t.failed.count(id)) left_unexplained.push_back(id);
+  o.details = {{"tickets", m.total},          {"by_status", tickets.by_status},
+               {"moved", t.moved.size()},     {"failed", t.failed.size()},
+               {"failures", failures},        {"resumed", m.resumed},
+               {"verified", m.verified},      {"remaining", m.remaining.size()},
+               {"remaining_ids", m.remaining}};
+  o.after = {{"moved", t.moved.size()}, {"failed", t.failed.size()}, {"remaining", m.remaining.size()}};
+  o.changes.push_back(
+      {"reassign-tickets", what, t.failed.empty() && m.run.ok() && m.verified ? "done" : "failed"});
+  o.summary = "reassigned " + std::to_string(t.moved.size()) + " of " + std::to_string(m.total) +
+              " tickets from " + Id(from) + " to " + Id(to) +
+              (m.resumed ? " (" + std::to_string(m.resumed) + " sent by an interrupted run)" : "") +
+              (t.failed.empty() ? "" : ", " + std::to_string(t.failed.size()) + " failed") +
+              (m.verified ? (m.remaining.empty() ? "; verified: none left"
+                                                 : "; verified: only the failed tickets are left")
+                          : "");
+  for (const auto& [id, f] : t.failed) {
+    if (o.warnings.size() >= 20) {
+      o.warnings.push_back("... " + std::to_string(t.failed.size()) + " failures in all (see --json)");
+      break;
+    }
+    o.warnings.push_back("ticket " + Id(id) + " not reassigned: " + f.error +
+                         (f.details.empty() ? "" : ": " + f.details));
+  }
+  if (!m.run.ok()) {
+    o.result = "partial";
+    o.status = m.run;
+  } else if (!t.failed.empty()) {
+    o.result = "partial";
+    o.status =
+        Status(Code::kInvalidRecord, std::to_string(t.failed.size()) + " of " + std::to_string(m.total) +
+                                         " tickets could not be reassigned (Zendesk refused them)");
+  } else if (!m.verified) {
+    o.result = "partial";
+    o.status = Status(Code::kUnavailable, std::to_string(left_unexplained.size()) +
+                                              " tickets are still assigned to " + Id(from) +
+                                              " after the reassignment: " + IdList(left_unexplained));
+  }
+}
+
+// The check phase: the request, the assignee, the journal of an interrupted
+// run (settled before anything is searched or sent; on a dry run only
+// announced), and the tickets to move.
+struct ReassignPlan {
+  zendesk::User assignee;
+  AssignedTickets tickets;
+  std::vector<std::string> warnings;
+};
+
+Result<ReassignPlan> PlanReassign(const ActionContext& ctx, int64_t from, int64_t to,
+                                  const ReassignOptions& options, Journal& journal, Tally& t) {
+  SK_RETURN_IF_ERROR(CheckWritePermission(ctx.conn));
+  if (from <= 0 || to <= 0) return InvalidArgument("user ids must be positive");
+  if (from == to) return Refused("--from and --to are the same user " + Id(from));
+  if (ctx.client == nullptr) return Internal("no Zendesk client");
+  ReassignPlan p;
+  SK_ASSIGN_OR_RETURN(p.assignee, CheckAssignee(ctx, to));
+  SK_RETURN_IF_ERROR(journal.Load());
+  if (ctx.dry_run) {
+    if (!journal.Empty())
+      p.warnings.push_back(std::to_string(journal.Size()) +
+                           " update_many batches of an interrupted run are pending: the real run checks them "
+                           "before sending anything");
+  } else if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
+    return s.With("settling an interrupted reassignment");
+  }
+  SK_ASSIGN_OR_RETURN(AssignedTickets found, NonClosedTicketsOf(ctx, from));
+  auto still = StillAssigned(ctx, found.ids, from);
+  if (!still.ok()) return still.status().With("reading the tickets of user " + Id(from));
+  p.tickets = found.ids.empty() ? found : *still;
+  return p;
+}
+
+}  // namespace
+
 Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, int64_t to,
                                       const ReassignOptions& options) {
   const std::string target = "tickets:" + Id(from) + "->" + Id(to);
   AuditRecord audit(ctx, "tickets.reassign", target);
-  if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
-  if (from <= 0 || to <= 0) return audit.Fail(InvalidArgument("user ids must be positive"));
-  if (from == to) return audit.Fail(Refused("--from and --to are the same user " + Id(from)));
-  if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
-
-  auto assignee = CheckAssignee(ctx, to);
-  if (!assignee.ok()) return audit.Fail(assignee.status());
-
-  // An interrupted run's batches are settled before anything is searched or sent.
   Journal journal(ctx, from);
-  if (Status s = journal.Load(); !s.ok()) return audit.Fail(s);
   Tally t;
-  std::vector<std::string> warnings;
-  if (ctx.dry_run) {
-    if (!journal.Empty())
-      warnings.push_back(std::to_string(journal.Size()) +
-                         " update_many batches of an interrupted run are pending: the real run checks them "
-                         "before sending anything");
-  } else if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
-    return audit.Fail(s.With("settling an interrupted reassignment"));
-  }
-
-  auto tickets = NonClosedTicketsOf(ctx, from);
-  if (!tickets.ok()) return audit.Fail(tickets.status());
-  // The search index lags behind updates: only tickets that Zendesk itself
-  // shows assigned to FROM and not closed are sent.
-  if (!tickets->ids.empty()) {
-    auto current = CurrentAssignees(ctx, tickets->ids);
-    if (!current.ok()) return audit.Fail(current.status().With("reading the tickets of user " + Id(from)));
-    AssignedTickets confirmed;
-    for (int64_t id : tickets->ids) {
-      auto it = current->find(id);
-      if (it == current->end()) continue;
-      const auto& [who, st] = it->second;
-      if (!who || *who != from || st == "closed") continue;
-      confirmed.ids.push_back(id);
-      ++confirmed.by_status[st.empty() ? "unknown" : st];
-    }
-    *tickets = std::move(confirmed);
-  }
-
+  auto plan = PlanReassign(ctx, from, to, options, journal, t);
+  if (!plan.ok()) return audit.Fail(plan.status());
+  const AssignedTickets& tickets = plan->tickets;
   const json before = {{"from", from},
                        {"to", to},
-                       {"to_user", UserJson(*assignee)},
-                       {"non_closed", tickets->ids.size() + t.resumed},
-                       {"by_status", tickets->by_status}};
+                       {"to_user", UserJson(plan->assignee)},
+                       {"non_closed", tickets.ids.size() + t.resumed},
+                       {"by_status", tickets.by_status}};
   if (Status s = audit.Begin(before); !s.ok()) return s;
-
   ActionOutcome o = NewOutcome(ctx, "tickets.reassign", target);
   o.before = before;
-  o.warnings = warnings;
-  const size_t total = tickets->ids.size() + t.resumed;
-  const std::string what = "reassign " + std::to_string(tickets->ids.size()) + " non-closed tickets" +
-                           (tickets->ids.empty() ? "" : " (" + StatusCounts(tickets->by_status) + ")") +
-                           " from " + Id(from) + " to " + Id(to) + " (" + assignee->name + ")";
-  if (total == 0) {
+  o.warnings = plan->warnings;
+  MoveResult m;
+  m.total = tickets.ids.size() + t.resumed;
+  m.resumed = t.resumed;
+  const std::string what = "reassign " + std::to_string(tickets.ids.size()) + " non-closed tickets" +
+                           (tickets.ids.empty() ? "" : " (" + StatusCounts(tickets.by_status) + ")") +
+                           " from " + Id(from) + " to " + Id(to) + " (" + plan->assignee.name + ")";
+  if (m.total == 0) {
     o.result = ctx.dry_run ? "dry-run" : "no-op";
     o.summary = "user " + Id(from) + " has no non-closed tickets: nothing to reassign";
     o.changes.push_back({"reassign-tickets", what, "already-done"});
@@ -505,129 +654,45 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
   if (ctx.dry_run) {
     o.summary = "would " + what;
     o.changes.push_back({"reassign-tickets", what, "planned"});
-    o.details = {{"tickets", tickets->ids.size()}, {"by_status", tickets->by_status}};
+    o.details = {{"tickets", tickets.ids.size()}, {"by_status", tickets.by_status}};
     audit.Finish(o);
     return o;
   }
-
   const UnixTime start = NowUnix();
-  const size_t resumed = t.resumed;
-  t.total = tickets->ids.size();
-  Status run = MoveBatches(ctx, journal, tickets->ids, to, options, t);
-  if (!run.ok() && !journal.Empty()) {
+  t.total = tickets.ids.size();
+  m.run = MoveBatches(ctx, journal, tickets.ids, to, options, t);
+  if (!m.run.ok() && !journal.Empty()) {
     // Settle what may have been accepted; the verification then re-sends only
     // the tickets Zendesk shows still assigned to FROM.
-    Status settled = ResolvePending(ctx, journal, options, t);
-    if (settled.ok()) run = Status::Ok();
+    if (ResolvePending(ctx, journal, options, t).ok()) m.run = Status::Ok();
   }
-
-  // Verification: nothing of FROM left except the tickets Zendesk refused. A
-  // second pass picks up tickets whose job outcome was unknown.
-  std::vector<int64_t> remaining;
-  bool verified = false;
-  if (run.ok()) {
-    for (int pass = 0; pass < 2; ++pass) {
-      if (Status s = ResolvePending(ctx, journal, options, t); !s.ok()) {
-        run = s.With("verifying the reassignment");
-        break;
-      }
-      auto again = NonClosedTicketsOf(ctx, from);
-      if (!again.ok()) {
-        run = again.status().With("verifying the reassignment");
-        break;
-      }
-      remaining = again->ids;
-      // The search index lags behind updates: confirm with the tickets themselves.
-      if (!remaining.empty()) {
-        auto current = CurrentAssignees(ctx, remaining);
-        if (!current.ok()) {
-          run = current.status().With("verifying the reassignment");
-          break;
-        }
-        std::vector<int64_t> still;
-        for (int64_t id : remaining) {
-          auto it = current->find(id);
-          if (it == current->end()) continue;  // gone (deleted/archived)
-          const auto& [who, st] = it->second;
-          if (who && *who == from && st != "closed") still.push_back(id);
-        }
-        remaining = still;
-      }
-      std::vector<int64_t> retry;
-      for (int64_t id : remaining) {
-        if (!t.failed.count(id)) retry.push_back(id);
-      }
-      for (int64_t id : remaining) t.moved.erase(id);
-      if (retry.empty() || pass == 1) break;
-      Progress(ctx, std::to_string(retry.size()) + " tickets still assigned to " + Id(from) +
-                        ": moving them again");
-      t.unknown.clear();
-      t.total += retry.size();
-      run = MoveBatches(ctx, journal, retry, to, options, t);
-      if (!run.ok()) break;
-    }
-    verified = run.ok() && std::all_of(remaining.begin(), remaining.end(),
-                                       [&](int64_t id) { return t.failed.count(id) > 0; });
-  }
+  if (m.run.ok()) m.run = VerifyNoneLeft(ctx, journal, from, to, options, t, m.remaining, m.verified);
   for (const auto& [id, f] : t.failed) t.moved.erase(id);
-  const UnixTime end = NowUnix();
-
-  // Our own writes never count as the connecting admin's activity (±60 s for clock skew).
-  if (!t.submitted.empty()) {
-    std::vector<int64_t> ids(t.submitted.begin(), t.submitted.end());
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    const UnixTime from_ts = std::min(start, t.earliest_send.value_or(start)) - 60;
-    if (Status s = ctx.store->RecordOwnWrites(ctx.conn.account, ids, from_ts, end + 60); !s.ok()) {
-      o.warnings.push_back("could not record seatkeeper's own ticket writes: " + s.ToString());
-    }
-  }
-
-  json failures = json::array();
-  for (const auto& [id, f] : t.failed)
-    failures.push_back({{"id", id}, {"error", f.error}, {"details", f.details}});
-  std::vector<int64_t> left_unexplained;
-  for (int64_t id : remaining) {
-    if (!t.failed.count(id)) left_unexplained.push_back(id);
-  }
-  o.details = {{"tickets", total},          {"by_status", tickets->by_status},
-               {"moved", t.moved.size()},   {"failed", t.failed.size()},
-               {"failures", failures},      {"resumed", resumed},
-               {"verified", verified},      {"remaining", remaining.size()},
-               {"remaining_ids", remaining}};
-  o.after = {{"moved", t.moved.size()}, {"failed", t.failed.size()}, {"remaining", remaining.size()}};
-  o.changes.push_back(
-      {"reassign-tickets", what, t.failed.empty() && run.ok() && verified ? "done" : "failed"});
-  o.summary = "reassigned " + std::to_string(t.moved.size()) + " of " + std::to_string(total) +
-              " tickets from " + Id(from) + " to " + Id(to) +
-              (resumed ? " (" + std::to_string(resumed) + " sent by an interrupted run)" : "") +
-              (t.failed.empty() ? "" : ", " + std::to_string(t.failed.size()) + " failed") +
-              (verified ? (remaining.empty() ? "; verified: none left"
-                                             : "; verified: only the failed tickets are left")
-                        : "");
-  for (const auto& [id, f] : t.failed) {
-    if (o.warnings.size() >= 20) {
-      o.warnings.push_back("... " + std::to_string(t.failed.size()) + " failures in all (see --json)");
-      break;
-    }
-    o.warnings.push_back("ticket " + Id(id) + " not reassigned: " + f.error +
-                         (f.details.empty() ? "" : ": " + f.details));
-  }
-  if (!run.ok()) {
-    o.result = "partial";
-    o.status = run;
-  } else if (!t.failed.empty()) {
-    o.result = "partial";
-    o.status = Status(Code::kInvalidRecord, std::to_string(t.failed.size()) + " of " + std::to_string(total) +
-                                                " tickets could not be reassigned (Zendesk refused them)");
-  } else if (!verified) {
-    o.result = "partial";
-    o.status = Status(Code::kUnavailable, std::to_string(left_unexplained.size()) +
-                                              " tickets are still assigned to " + Id(from) +
-                                              " after the reassignment: " + IdList(left_unexplained));
-  }
+  RecordOwnTicketWrites(ctx, t, start, o);
+  ReportMoves(from, to, tickets, what, t, m, o);
   audit.Finish(o);
   return o;
+}
+
+std::vector<Operation> ReassignTicketsOperations() {
+  Operation op = DeclareAction("tickets.reassign", {"tickets", "reassign"}, "reassign-tickets",
+                               "Reassign every non-closed ticket of one user to another");
+  op.description = "Reassign every non-closed ticket of one user to another agent or admin";
+  op.target = "from";
+  Field from{"from", FieldType::kId, true, "User whose tickets move", "", 123};
+  from.cli = "--from";
+  Field to{"to", FieldType::kId, true, "Agent or admin who takes them", "", 456};
+  to.cli = "--to";
+  op.fields = {from, to};
+  op.parse = [](const FieldValues& v) -> Result<ActionRun> {
+    const int64_t from = v.Id("from"), to = v.Id("to");
+    return ActionRun([from, to](const ActionContext& ctx) { return ReassignTickets(ctx, from, to); });
+  };
+  UiButton b = Button("action-reassign", "Reassign tickets…", "Reassign tickets", 40);
+  b.ask = "to";
+  b.ask_title = "Reassign non-closed tickets to user id";
+  op.buttons = {b};
+  return {op};
 }
 
 }  // namespace sk::actions

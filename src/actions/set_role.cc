@@ -1,6 +1,7 @@
 #include "actions/set_role.h"
 
 #include "actions/agent_tickets.h"
+#include "actions/registry.h"
 
 namespace sk::actions {
 
@@ -16,130 +17,167 @@ std::string RoleText(const std::string& role, const std::optional<int64_t>& cust
 
 }  // namespace
 
-Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& req) {
-  const std::string id = std::to_string(req.user_id);
-  AuditRecord audit(ctx, "user.set-role", "user:" + id);
-  if (Status s = CheckWritePermission(ctx.conn); !s.ok()) return audit.Fail(s);
-  if (req.user_id <= 0) return audit.Fail(InvalidArgument("user id must be positive"));
-  if (Status s = ValidateRole(req.role, req.custom_role_id); !s.ok()) return audit.Fail(s);
-  const TicketChoice choice{req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
-  if (Status s = ValidateTicketChoice(choice, req.user_id); !s.ok()) return audit.Fail(s);
-  if (ctx.client == nullptr) return audit.Fail(Internal("no Zendesk client"));
+namespace {
 
-  auto user = FetchUser(ctx, req.user_id);
-  if (!user.ok()) return audit.Fail(user.status());
-  const zendesk::User& u = *user;
-  const json before = UserJson(u);
-  if (Status s = audit.Begin(before); !s.ok()) return s;
-
-  const std::string who = "user " + id + " (" + u.name + ")";
-  if (!u.active) return audit.Fail(Refused(who + " is deleted: its role cannot be changed"));
-  if (req.role != "admin") {
-    if (IsOwner(ctx.conn, u)) {
-      return audit.Fail(Refused(who + " is the account owner: the owner must stay an admin"));
-    }
-    if (IsConnectingUser(ctx.conn, u)) {
-      return audit.Fail(
-          Refused(who + " is the connecting user: seatkeeper will not remove its own admin role"));
-    }
-  }
-
-  ActionOutcome o = NewOutcome(ctx, "user.set-role", "user:" + id);
-  o.before = before;
-  const bool same_role = u.role == req.role;
-  const bool same_custom =
-      req.role == "end-user" || !req.custom_role_id || u.custom_role_id == req.custom_role_id;
-  const std::string from_text = RoleText(u.role, u.custom_role_id);
-  const std::string to_text = RoleText(req.role, req.custom_role_id);
-  // The command that undoes this change, for the audit log.
-  std::string undo = "seatkeeper user set-role " + id + " --role " + u.role;
+// The details of a role change: the previous role and the command undoing it.
+json RoleDetails(const SetRoleRequest& req, const zendesk::User& u) {
+  std::string undo = "seatkeeper user set-role " + std::to_string(req.user_id) + " --role " + u.role;
   if (u.custom_role_id && u.role != "end-user") undo += " --custom-role " + std::to_string(*u.custom_role_id);
-  o.details = {{"previous_role", u.role},
-               {"previous_custom_role_id", u.custom_role_id ? json(*u.custom_role_id) : json(nullptr)},
-               {"role", req.role},
-               {"custom_role_id", req.custom_role_id ? json(*req.custom_role_id) : json(nullptr)},
-               {"undo", undo}};
+  return {{"previous_role", u.role},
+          {"previous_custom_role_id", u.custom_role_id ? json(*u.custom_role_id) : json(nullptr)},
+          {"role", req.role},
+          {"custom_role_id", req.custom_role_id ? json(*req.custom_role_id) : json(nullptr)},
+          {"undo", undo}};
+}
 
-  if (same_role && same_custom) {
-    o.result = ctx.dry_run ? "dry-run" : "no-op";
-    o.summary = who + " is already " + from_text + ": nothing to change";
-    o.changes.push_back({"set-role", "role " + from_text + " -> " + to_text, "already-done"});
-    o.details["undo"] = nullptr;
-    o.after = ctx.dry_run ? json(nullptr) : before;
-    audit.Finish(o);
-    return o;
-  }
-  const std::string change = "role " + from_text + " -> " + to_text;
+Result<TicketPlan> PlanRole(const ActionContext& ctx, const SetRoleRequest& req, const UserTarget& t) {
+  TicketPlan p;
+  p.choice = {req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step};
+  const std::string to_text = RoleText(req.role, req.custom_role_id);
+  p.change = "role " + RoleText(t.user.role, t.user.custom_role_id) + " -> " + to_text;
+  p.what = "change " + t.who + " to " + to_text;
   std::string role_warning;
-  const AgentChange kind = ChangeForRole(ctx, u, req.role, req.custom_role_id, &role_warning);
-  auto effect = PlanTicketSideEffect(ctx, u, kind);
-  if (!effect.ok()) return audit.Fail(effect.status());
-  effect->warning = role_warning;
-  const size_t held = effect->held.ids.size();
-  std::optional<zendesk::User> assignee;
-  if (effect->NeedsChoice() && req.reassign_to && !req.reassigned_by_earlier_step) {
-    auto a = CheckAssignee(ctx, *req.reassign_to);
-    if (!a.ok()) return audit.Fail(a.status());
-    assignee = *a;
+  const AgentChange kind = ChangeForRole(ctx, t.user, req.role, req.custom_role_id, &role_warning);
+  SK_ASSIGN_OR_RETURN(p.effect, PlanTicketSideEffect(ctx, t.user, kind));
+  p.effect.warning = role_warning;
+  if (p.effect.NeedsChoice() && req.reassign_to && !req.reassigned_by_earlier_step) {
+    SK_ASSIGN_OR_RETURN(p.assignee, CheckAssignee(ctx, *req.reassign_to));
   }
-  const std::string what = "change " + who + " to " + to_text;
-  if (ctx.dry_run) {
-    o.summary = "would change " + who + ": " + change;
-    if (assignee) {
-      o.changes.push_back({"reassign-tickets",
-                           "reassign " + std::to_string(held) + " non-closed tickets to " +
-                               std::to_string(*req.reassign_to) + " (" + assignee->name + ")",
-                           "planned"});
-    }
-    DescribeTicketSideEffect(*effect, choice, what, o);
-    o.changes.push_back({"set-role", change, "planned"});
-    audit.Finish(o);
-    return o;
-  }
-  if (effect->NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
-    ActionOutcome refused = ChoiceRequiredOutcome(ctx, "user.set-role", "user:" + id, *effect, what, before);
-    refused.details.update(o.details);
-    refused.details["undo"] = nullptr;
-    refused.changes.push_back({"set-role", change, "skipped"});
-    audit.Finish(refused);
-    return refused;
-  }
-  if (effect->NeedsChoice() && req.reassign_to) {
-    ActionContext step = ctx;
-    step.parent_audit_id = audit.id();
-    auto moved = ReassignTickets(step, req.user_id, *req.reassign_to, req.reassign);
-    if (!moved.ok()) return audit.Fail(moved.status().With("reassigning tickets before the role change"));
-    o.details["reassign"] = moved->ToJson();
-    o.changes.insert(o.changes.end(), moved->changes.begin(), moved->changes.end());
-    o.warnings.insert(o.warnings.end(), moved->warnings.begin(), moved->warnings.end());
-    if (!moved->status.ok()) {
-      return audit.Fail(
-          moved->status.With("not changing the role of " + who + " because its tickets did not all move"));
-    }
-  }
-  const UnixTime start = NowUnix();
+  return p;
+}
 
+void DryRunRole(const SetRoleRequest& req, const UserTarget& t, const TicketPlan& p, ActionOutcome& o) {
+  o.summary = "would change " + t.who + ": " + p.change;
+  if (p.assignee)
+    o.changes.push_back(PlannedReassign(p.effect.held.ids.size(), *req.reassign_to, *p.assignee));
+  DescribeTicketSideEffect(p.effect, p.choice, p.what, o);
+  o.changes.push_back({"set-role", p.change, "planned"});
+}
+
+// Sends the PUT and checks Zendesk's answer; o.after is set even when it disagrees.
+Status SendRole(const ActionContext& ctx, const SetRoleRequest& req, const std::string& who,
+                ActionOutcome& o) {
+  const std::string to_text = RoleText(req.role, req.custom_role_id);
   json body = {{"role", req.role}};
   if (req.role != "end-user" && req.custom_role_id) body["custom_role_id"] = *req.custom_role_id;
   auto updated = ctx.client->UpdateUser(req.user_id, body);
-  if (!updated.ok()) {
-    return audit.Fail(FromZendesk(updated.status(), "change the role of " + who + " to " + to_text));
-  }
+  if (!updated.ok()) return FromZendesk(updated.status(), "change the role of " + who + " to " + to_text);
   o.after = UserJson(*updated);
   if (Status s = ReflectUser(ctx, *updated); !s.ok()) o.warnings.push_back(s.ToString());
-  // Verify Zendesk's answer before reporting success.
   if (updated->role != req.role ||
       (req.role != "end-user" && req.custom_role_id && updated->custom_role_id != req.custom_role_id)) {
-    Status bad(Code::kBadResponse, "Zendesk answered the role change of " + who + " with role " +
-                                       RoleText(updated->role, updated->custom_role_id) + ", not " + to_text);
-    return audit.Fail(bad, o.after);
+    return Status(Code::kBadResponse, "Zendesk answered the role change of " + who + " with role " +
+                                          RoleText(updated->role, updated->custom_role_id) + ", not " +
+                                          to_text);
   }
-  o.details["ticket_side_effect"] = effect->ToJson(choice);
-  if (!req.reassign_to) RecordZendeskMoves(ctx, *effect, start, o);
-  o.summary = "changed " + who + ": " + change + " (undo: " + undo + ")";
-  o.changes.push_back({"set-role", change, "done"});
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& req) {
+  const std::string id = std::to_string(req.user_id);
+  AuditRecord audit(ctx, "user.set-role", "user:" + id);
+  Status request = ValidateRole(req.role, req.custom_role_id);
+  if (request.ok())
+    request = ValidateTicketChoice(
+        {req.reassign_to, req.let_zendesk_reassign, req.reassigned_by_earlier_step}, req.user_id);
+  SK_ASSIGN_OR_RETURN(UserTarget t, BeginUserAction(ctx, audit, req.user_id, request));
+  const zendesk::User& u = t.user;
+  if (!u.active) return audit.Fail(Refused(t.who + " is deleted: its role cannot be changed"));
+  if (req.role != "admin") {
+    if (Status s = ProtectOwnerAndSelf(ctx.conn, u, t.who, "the owner must stay an admin",
+                                       "seatkeeper will not remove its own admin role");
+        !s.ok())
+      return audit.Fail(s);
+  }
+  ActionOutcome o = NewOutcome(ctx, "user.set-role", "user:" + id);
+  o.before = t.before;
+  o.details = RoleDetails(req, u);
+  const bool same_custom =
+      req.role == "end-user" || !req.custom_role_id || u.custom_role_id == req.custom_role_id;
+  if (u.role == req.role && same_custom) {
+    o.details["undo"] = nullptr;
+    const std::string from_text = RoleText(u.role, u.custom_role_id);
+    return AlreadyDone(ctx, audit, o, t.who + " is already " + from_text + ": nothing to change",
+                       {"set-role", "role " + from_text + " -> " + RoleText(req.role, req.custom_role_id)});
+  }
+  auto plan = PlanRole(ctx, req, t);
+  if (!plan.ok()) return audit.Fail(plan.status());
+  if (ctx.dry_run) {
+    DryRunRole(req, t, *plan, o);
+    audit.Finish(o);
+    return o;
+  }
+  if (plan->effect.NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
+    ActionOutcome refused =
+        ChoiceRequiredOutcome(ctx, "user.set-role", "user:" + id, plan->effect, plan->what, t.before);
+    refused.details.update(o.details);
+    refused.details["undo"] = nullptr;
+    refused.changes.push_back({"set-role", plan->change, "skipped"});
+    audit.Finish(refused);
+    return refused;
+  }
+  if (plan->effect.NeedsChoice() && req.reassign_to) {
+    if (Status s = ReassignBefore(ctx, audit.id(), req.user_id, *req.reassign_to, req.reassign,
+                                  "the role change", "not changing the role of " + t.who, o);
+        !s.ok())
+      return audit.Fail(s);
+  }
+  const UnixTime start = NowUnix();
+  if (Status s = SendRole(ctx, req, t.who, o); !s.ok()) return audit.Fail(s, o.after);
+  o.details["ticket_side_effect"] = plan->effect.ToJson(plan->choice);
+  if (!req.reassign_to) RecordZendeskMoves(ctx, plan->effect, start, o);
+  o.summary =
+      "changed " + t.who + ": " + plan->change + " (undo: " + o.details["undo"].get<std::string>() + ")";
+  o.changes.push_back({"set-role", plan->change, "done"});
   audit.Finish(o);
   return o;
+}
+
+namespace {
+
+UiButton RoleButton(const std::string& id, const std::string& label, const std::string& title,
+                    const std::string& role, int rank) {
+  UiButton b = Button(id, label, title, rank);
+  b.preset = b.hide_when = {{"role", role}};
+  return b;
+}
+
+}  // namespace
+
+std::vector<Operation> SetRoleOperations() {
+  Operation op = DeclareAction("user.set-role", {"user", "set-role"}, "set-role",
+                               "Downgrade to end user (frees the seat) or upgrade to agent/admin");
+  op.description =
+      "Downgrade to end user (frees the seat) or upgrade to agent/admin. Downgrading an agent who holds "
+      "non-closed tickets (to end user, light agent or contributor) needs reassign_to (reassigned first) or "
+      "let_zendesk_reassign=true (Zendesk hands them to the acting admin / unassigns them); without either: "
+      "409";
+  op.target = "user_id";
+  Field role{"role", FieldType::kEnum, true, "end-user, agent or admin", "Role", "end-user"};
+  role.choices = {"end-user", "agent", "admin"};
+  role.cli = "--role";
+  op.fields = {
+      UserIdField(), role, CustomRoleField(),
+      ReassignToField("Downgrading an agent who holds non-closed tickets (to end user, light agent or "
+                      "contributor): reassign them to this agent first"),
+      LetZendeskReassignField("Downgrade without reassigning: Zendesk hands the tickets to the acting "
+                              "admin (to end user) or unassigns them (to light agent/contributor)")};
+  op.parse = [](const FieldValues& v) -> Result<ActionRun> {
+    SetRoleRequest r;
+    r.user_id = v.Id("user_id");
+    r.role = v.Str("role");
+    r.custom_role_id = v.OptionalId("custom_role_id");
+    r.reassign_to = v.OptionalId("reassign_to");
+    r.let_zendesk_reassign = v.Bool("let_zendesk_reassign");
+    return ActionRun([r](const ActionContext& ctx) { return SetRole(ctx, r); });
+  };
+  op.buttons = {
+      RoleButton("action-downgrade", "Downgrade to end user", "Downgrade to end user", "end-user", 10),
+      RoleButton("action-agent", "Make agent", "Upgrade to agent", "agent", 20),
+      RoleButton("action-admin", "Make admin", "Upgrade to admin", "admin", 30)};
+  return {op};
 }
 
 }  // namespace sk::actions

@@ -1,22 +1,20 @@
 // `seatkeeper user create|delete|set-role`, `tickets reassign`, `offboard`
-// and `audit`: argument parsing and output around src/actions (which does
-// the permission check, dry-run, audit record and Zendesk error mapping).
+// (every operation of the registry, src/actions/registry.h: its subcommand
+// and options are built from its declaration) and `audit`. src/actions does
+// the permission check, dry-run, audit record and Zendesk error mapping.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "actions/action.h"
-#include "actions/create_user.h"
-#include "actions/delete_user.h"
 #include "actions/idempotency.h"
-#include "actions/offboard.h"
-#include "actions/permanent_delete.h"
-#include "actions/reassign_tickets.h"
-#include "actions/set_role.h"
+#include "actions/registry.h"
+#include "actions/render.h"
 #include "cli/context.h"
 #include "cli/table.h"
 #include "util/log.h"
@@ -26,17 +24,9 @@ namespace sk::cli {
 namespace {
 
 using nlohmann::json;
-using ActionFn = std::function<Result<actions::ActionOutcome>(const actions::ActionContext&)>;
 
 void PrintError(Context& ctx, const Status& s) {
-  if (ctx.json) {
-    const bool refused = s.code() == Code::kRefused || s.code() == Code::kInvalidArgument;
-    *ctx.out << json{{"result", refused ? "refused" : "failed"},
-                     {"code", CodeName(s.code())},
-                     {"error", s.message()}}
-                    .dump(2)
-             << "\n";
-  }
+  if (ctx.json) *ctx.out << actions::ErrorJson(s).dump(2) << "\n";
   ctx.Finish(s);
 }
 
@@ -47,23 +37,49 @@ void PrintOutcome(Context& ctx, const actions::ActionOutcome& o) {
     *ctx.out << o.ToJson().dump(2) << "\n";
     return;
   }
-  std::ostream& out = *ctx.out;
-  if (o.result == "dry-run") out << "dry run: nothing was changed\n";
-  if (o.result != "refused") out << o.summary << "\n";  // a refusal's reason ends the output as the error
-  if (o.changes.size() > 1 || (o.changes.size() == 1 && o.changes[0].description != o.summary)) {
-    for (const auto& c : o.changes)
-      out << "  [" << c.state << "] " << c.step << ": " << c.description << "\n";
-  }
+  *ctx.out << actions::OutcomeText(o);
   for (const auto& w : o.warnings) ctx.Warn(w);
-  if (o.audit_id > 0) out << "audit entry " << o.audit_id << "\n";
 }
 
-// Opens the store and connection, builds the client only for a read-write
-// connection (a read connection is refused by the action before any request),
-// runs the action and prints its outcome; sets ctx.exit_code. With an
+// The answer of the request that claimed the idempotency key first; nothing was sent.
+void PrintReplayed(Context& ctx, const actions::ActionAnswer& answer, const std::string& key) {
+  if (ctx.json) {
+    *ctx.out << answer.body.dump(2) << "\n";
+  } else {
+    *ctx.out << answer.body.value("summary", "") << "\n"
+             << "(the answer of an earlier run with idempotency key " << key << ": nothing was sent again)\n";
+  }
+  ctx.Finish(answer.status);
+}
+
+// The action context: the store and connection, and a client only for a
+// read-write connection (a read connection is refused by the action before
+// any request). `client` keeps the client alive.
+Result<actions::ActionContext> ActionContextFor(Context& ctx, bool dry_run,
+                                                std::unique_ptr<zendesk::Client>& client) {
+  SK_ASSIGN_OR_RETURN(store::Store * st, ctx.Store());
+  SK_ASSIGN_OR_RETURN(store::Connection conn, ctx.RequireConnection());
+  actions::ActionContext a;
+  a.store = st;
+  a.conn = conn;
+  a.actor = ctx.actor;
+  a.dry_run = dry_run;
+  if (actions::CheckWritePermission(conn).ok()) {
+    SK_ASSIGN_OR_RETURN(client, ctx.MakeClient(conn));
+    a.client = client.get();
+  }
+  if (!ctx.json && ::isatty(STDERR_FILENO)) {
+    std::ostream* err = ctx.err;
+    a.progress = [err](const std::string& line) { *err << "\r" << line << "\x1b[K" << std::flush; };
+  }
+  return a;
+}
+
+// Runs the action and prints its outcome; sets ctx.exit_code. With an
 // idempotency key (not on a dry run) the action runs only if no earlier
 // request claimed the key; otherwise that request's answer is printed.
-void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& request, const ActionFn& fn) {
+void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& request,
+               const actions::ActionRun& fn) {
   // Every log line of the action carries the account and this run's id.
   log::Scope scope({{"account", ctx.account}, {"run_id", log::NewRunId()}});
   auto st = ctx.Store();
@@ -72,50 +88,124 @@ void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& r
     if (Status s = actions::ValidateIdempotencyKey(key); !s.ok())
       return PrintError(ctx, s.With("--idempotency-key"));
   }
-  auto conn = ctx.RequireConnection();
-  if (!conn.ok()) return PrintError(ctx, conn.status());
-  actions::ActionContext a;
-  a.store = *st;
-  a.conn = *conn;
-  a.actor = ctx.actor;
-  a.dry_run = dry_run;
   std::unique_ptr<zendesk::Client> client;
-  if (actions::CheckWritePermission(*conn).ok()) {
-    auto c = ctx.MakeClient(*conn);
-    if (!c.ok()) return PrintError(ctx, c.status());
-    client = std::move(*c);
-    a.client = client.get();
-  }
-  if (!ctx.json && ::isatty(STDERR_FILENO)) {
-    std::ostream* err = ctx.err;
-    a.progress = [err](const std::string& line) { *err << "\r" << line << "\x1b[K" << std::flush; };
-  }
+  auto a = ActionContextFor(ctx, dry_run, client);
+  if (!a.ok()) return PrintError(ctx, a.status());
   auto answer = actions::RunOnce(**st, ctx.account, dry_run ? "" : key, request, ProcessName("cli"),
-                                 [&] { return fn(a); });
-  if (a.progress) *ctx.err << "\r\x1b[K" << std::flush;
+                                 [&] { return fn(*a); });
+  if (a->progress) *ctx.err << "\r\x1b[K" << std::flush;
   if (!answer.ok()) return PrintError(ctx, answer.status());
   if (answer->outcome) {
     PrintOutcome(ctx, *answer->outcome);
     return ctx.Finish(answer->status);
   }
-  if (answer->kind == "replayed" && answer->body.contains("summary")) {
-    // The answer of the request that claimed the key first; nothing was sent.
-    if (ctx.json) {
-      *ctx.out << answer->body.dump(2) << "\n";
-    } else {
-      *ctx.out << answer->body.value("summary", "") << "\n"
-               << "(the answer of an earlier run with idempotency key " << key
-               << ": nothing was sent again)\n";
-    }
-    return ctx.Finish(answer->status);
-  }
+  if (answer->kind == "replayed" && answer->body.contains("summary")) return PrintReplayed(ctx, *answer, key);
   PrintError(ctx, answer->status);
 }
 
-void AddIdempotencyKey(CLI::App* c, std::string& key) {
-  c->add_option("--idempotency-key", key,
+// The values one command line gave an operation's fields (CLI11 writes
+// into them while parsing).
+struct CommandLine {
+  std::map<std::string, std::optional<int64_t>> ids;
+  std::map<std::string, std::string> strings;
+  std::map<std::string, bool> flags;
+  std::map<std::string, CLI::Option*> options;
+  bool dry_run = false;
+  std::string key;
+};
+
+// Adds the CLI spelling of one field to `c`.
+void AddField(CLI::App* c, const actions::Field& f, CommandLine& v) {
+  using actions::FieldType;
+  CLI::Option* o = nullptr;
+  switch (f.type) {
+    case FieldType::kId:
+      o = c->add_option(f.cli, v.ids[f.name], f.help);
+      break;
+    case FieldType::kString:
+    case FieldType::kEnum:
+      o = c->add_option(f.cli, v.strings[f.name], f.help);
+      if (f.type == FieldType::kEnum) o->check(CLI::IsMember(f.choices));
+      break;
+    case FieldType::kBool:
+    case FieldType::kConfirm:
+      o = c->add_flag(f.cli, v.flags[f.name], f.help);
+      break;
+  }
+  if (f.required) o->required();
+  v.options[f.name] = o;
+}
+
+// The raw request of a command line, for actions::ParseFields: what was
+// given; a kConfirm flag names the target's id typed on the command line.
+json RawRequest(const actions::Operation& op, const CommandLine& v) {
+  json raw = json::object();
+  for (const auto& f : op.fields) {
+    if (f.cli.empty()) continue;
+    switch (f.type) {
+      case actions::FieldType::kId:
+        if (v.ids.at(f.name)) raw[f.name] = *v.ids.at(f.name);
+        break;
+      case actions::FieldType::kString:
+      case actions::FieldType::kEnum:
+        if (v.options.at(f.name)->count() > 0) raw[f.name] = v.strings.at(f.name);
+        break;
+      case actions::FieldType::kBool:
+        raw[f.name] = v.flags.at(f.name);
+        break;
+      case actions::FieldType::kConfirm: {
+        auto target = v.ids.find(op.target);
+        if (v.flags.at(f.name) && target != v.ids.end() && target->second)
+          raw[f.name] = std::to_string(*target->second);
+        break;
+      }
+    }
+  }
+  return raw;
+}
+
+// The group a command belongs to ("user" of `user create`), created on first use.
+CLI::App* Group(CLI::App& app, const std::vector<std::string>& path) {
+  static const std::map<std::string, std::string> kGroups = {
+      {"user", "Create, delete, permanently delete, upgrade or downgrade a user"},
+      {"tickets", "Ticket actions"}};
+  CLI::App* parent = &app;
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    CLI::App* g = nullptr;
+    for (CLI::App* sub : parent->get_subcommands([&](CLI::App* s) { return s->get_name() == path[i]; }))
+      g = sub;
+    if (!g) {
+      auto it = kGroups.find(path[i]);
+      g = parent->add_subcommand(path[i], it != kGroups.end() ? it->second : path[i] + " actions");
+      g->require_subcommand(1);
+    }
+    parent = g;
+  }
+  return parent;
+}
+
+// `seatkeeper <op.cli...>` with the options of the declaration, --dry-run,
+// --json and --idempotency-key.
+void AddOperationCommand(CLI::App& app, Context& ctx, const actions::Operation& op) {
+  auto v = std::make_shared<CommandLine>();
+  CLI::App* c = Group(app, op.cli)->add_subcommand(op.cli.back(), op.summary);
+  for (const auto& f : op.fields)
+    if (!f.cli.empty()) AddField(c, f, *v);
+  for (const auto& f : op.fields)
+    if (!f.cli_excludes.empty() && v->options.count(f.cli_excludes))
+      v->options[f.name]->excludes(v->options[f.cli_excludes]);
+  c->add_flag("--dry-run", v->dry_run, "Show what would change; change nothing");
+  c->add_flag("--json", ctx.json, "JSON output");
+  c->add_option("--idempotency-key", v->key,
                 "Run at most once per KEY: a repeat (any process on the same store) prints the first "
                 "run's answer and sends nothing");
+  c->callback([&ctx, &op, v] {
+    auto values = actions::ParseFields(op, RawRequest(op, *v));
+    if (!values.ok()) return PrintError(ctx, values.status());
+    auto run = op.parse(*values);
+    if (!run.ok()) return PrintError(ctx, run.status());
+    RunAction(ctx, v->dry_run, v->key, actions::Fingerprint(op, *values), *run);
+  });
 }
 
 // A short human rendering of an audit before/after value.
@@ -190,186 +280,8 @@ void RunAudit(Context& ctx) {
 }  // namespace
 
 void RegisterActionCommands(CLI::App& app, Context& ctx) {
-  // --- user create | delete | set-role ---
-  CLI::App* user =
-      app.add_subcommand("user", "Create, delete, permanently delete, upgrade or downgrade a user");
-  user->require_subcommand(1);
-
-  {
-    struct Args {
-      actions::CreateUserRequest req;
-      bool dry_run = false;
-      std::string key;
-    };
-    auto a = std::make_shared<Args>();
-    CLI::App* c =
-        user->add_subcommand("create", "Create a user (reports the existing user for a known email)");
-    c->add_option("--name", a->req.name, "Full name")->required();
-    c->add_option("--email", a->req.email, "Primary email")->required();
-    c->add_option("--role", a->req.role, "end-user, agent or admin")
-        ->required()
-        ->check(CLI::IsMember({"end-user", "agent", "admin"}));
-    c->add_option("--custom-role", a->req.custom_role_id, "Custom role id (agent/admin)");
-    c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
-    c->add_flag("--json", ctx.json, "JSON output");
-    AddIdempotencyKey(c, a->key);
-    c->callback([&ctx, a] {
-      const json request = {
-          {"action", "user.create"},
-          {"name", a->req.name},
-          {"email", a->req.email},
-          {"role", a->req.role},
-          {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()}};
-      RunAction(ctx, a->dry_run, a->key, request,
-                [a](const actions::ActionContext& ac) { return actions::CreateUser(ac, a->req); });
-    });
-  }
-
-  {
-    struct Args {
-      int64_t id = 0;
-      bool permanent = false;
-      std::optional<int64_t> reassign_to;
-      bool let_zendesk_reassign = false;
-      bool yes = false;
-      bool dry_run = false;
-      std::string key;
-    };
-    auto a = std::make_shared<Args>();
-    CLI::App* c =
-        user->add_subcommand("delete", "Soft-delete a user; --permanent --yes deletes it permanently");
-    c->add_option("id", a->id, "Zendesk user id")->required();
-    c->add_flag("--permanent", a->permanent, "Permanently delete (GDPR; irreversible; soft-deletes first)");
-    CLI::Option* to = c->add_option("--reassign-to", a->reassign_to,
-                                    "Reassign the user's non-closed tickets to this agent first");
-    c->add_flag("--let-zendesk-reassign", a->let_zendesk_reassign,
-                "Delete an agent who holds non-closed tickets without reassigning them: Zendesk hands them "
-                "to the acting admin (one of this or --reassign-to is required then)")
-        ->excludes(to);
-    c->add_flag("--yes", a->yes, "Confirm a permanent deletion");
-    c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
-    c->add_flag("--json", ctx.json, "JSON output");
-    AddIdempotencyKey(c, a->key);
-    c->callback([&ctx, a] {
-      const json request = {{"action", a->permanent ? "user.permanent-delete" : "user.delete"},
-                            {"user_id", a->id},
-                            {"reassign_to", a->reassign_to ? json(*a->reassign_to) : json()},
-                            {"let_zendesk_reassign", a->let_zendesk_reassign},
-                            {"confirmed", a->yes}};
-      RunAction(ctx, a->dry_run, a->key, request,
-                [a](const actions::ActionContext& ac) -> Result<actions::ActionOutcome> {
-                  if (a->permanent) {
-                    actions::PermanentDeleteRequest p;
-                    p.user_id = a->id;
-                    p.confirmed = a->yes;
-                    p.soft_delete_first = true;
-                    p.reassign_to = a->reassign_to;
-                    p.let_zendesk_reassign = a->let_zendesk_reassign;
-                    return actions::PermanentlyDeleteUser(ac, p);
-                  }
-                  actions::DeleteUserRequest d;
-                  d.user_id = a->id;
-                  d.reassign_to = a->reassign_to;
-                  d.let_zendesk_reassign = a->let_zendesk_reassign;
-                  return actions::DeleteUser(ac, d);
-                });
-    });
-  }
-
-  {
-    struct Args {
-      actions::SetRoleRequest req;
-      bool dry_run = false;
-      std::string key;
-    };
-    auto a = std::make_shared<Args>();
-    CLI::App* c =
-        user->add_subcommand("set-role", "Downgrade to end user (frees the seat) or upgrade to agent/admin");
-    c->add_option("id", a->req.user_id, "Zendesk user id")->required();
-    c->add_option("--role", a->req.role, "end-user, agent or admin")
-        ->required()
-        ->check(CLI::IsMember({"end-user", "agent", "admin"}));
-    c->add_option("--custom-role", a->req.custom_role_id, "Custom role id (agent/admin)");
-    CLI::Option* to =
-        c->add_option("--reassign-to", a->req.reassign_to,
-                      "Downgrading an agent who holds non-closed tickets (to end user, light agent or "
-                      "contributor): reassign them to this agent first");
-    c->add_flag("--let-zendesk-reassign", a->req.let_zendesk_reassign,
-                "Downgrade without reassigning: Zendesk hands the tickets to the acting admin (to end "
-                "user) or unassigns them (to light agent/contributor)")
-        ->excludes(to);
-    c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
-    c->add_flag("--json", ctx.json, "JSON output");
-    AddIdempotencyKey(c, a->key);
-    c->callback([&ctx, a] {
-      const json request = {{"action", "user.set-role"},
-                            {"user_id", a->req.user_id},
-                            {"role", a->req.role},
-                            {"custom_role_id", a->req.custom_role_id ? json(*a->req.custom_role_id) : json()},
-                            {"reassign_to", a->req.reassign_to ? json(*a->req.reassign_to) : json()},
-                            {"let_zendesk_reassign", a->req.let_zendesk_reassign}};
-      RunAction(ctx, a->dry_run, a->key, request,
-                [a](const actions::ActionContext& ac) { return actions::SetRole(ac, a->req); });
-    });
-  }
-
-  // --- tickets reassign ---
-  {
-    CLI::App* tickets = app.add_subcommand("tickets", "Ticket actions");
-    tickets->require_subcommand(1);
-    struct Args {
-      int64_t from = 0;
-      int64_t to = 0;
-      bool dry_run = false;
-      std::string key;
-    };
-    auto a = std::make_shared<Args>();
-    CLI::App* c =
-        tickets->add_subcommand("reassign", "Reassign every non-closed ticket of one user to another");
-    c->add_option("--from", a->from, "User whose tickets move")->required();
-    c->add_option("--to", a->to, "Agent or admin who takes them")->required();
-    c->add_flag("--dry-run", a->dry_run, "Show what would change; change nothing");
-    c->add_flag("--json", ctx.json, "JSON output");
-    AddIdempotencyKey(c, a->key);
-    c->callback([&ctx, a] {
-      const json request = {{"action", "tickets.reassign"}, {"from", a->from}, {"to", a->to}};
-      RunAction(ctx, a->dry_run, a->key, request, [a](const actions::ActionContext& ac) {
-        return actions::ReassignTickets(ac, a->from, a->to);
-      });
-    });
-  }
-
-  // --- offboard ---
-  {
-    struct Args {
-      actions::OffboardRequest req;
-      bool dry_run = false;
-      std::string key;
-    };
-    auto a = std::make_shared<Args>();
-    CLI::App* c = app.add_subcommand(
-        "offboard", "Offboard a leaver: reassign tickets, downgrade (frees the seat), delete; resumable");
-    c->add_option("id", a->req.user_id, "Zendesk user id of the leaver")->required();
-    c->add_option("--reassign-to", a->req.reassign_to, "Agent or admin who takes the tickets")->required();
-    CLI::Option* del = c->add_flag("--delete", a->req.delete_user, "Soft-delete the user at the end");
-    CLI::Option* perm = c->add_flag("--permanent", a->req.permanent,
-                                    "Soft-delete then permanently delete (irreversible; needs --yes)");
-    del->excludes(perm);
-    c->add_flag("--yes", a->req.confirmed, "Confirm a permanent deletion");
-    c->add_flag("--dry-run", a->dry_run, "Show the whole plan; change nothing");
-    c->add_flag("--json", ctx.json, "JSON output");
-    AddIdempotencyKey(c, a->key);
-    c->callback([&ctx, a] {
-      const json request = {{"action", "offboard"},
-                            {"user_id", a->req.user_id},
-                            {"reassign_to", a->req.reassign_to},
-                            {"delete", a->req.delete_user},
-                            {"permanent", a->req.permanent},
-                            {"confirmed", a->req.confirmed}};
-      RunAction(ctx, a->dry_run, a->key, request,
-                [a](const actions::ActionContext& ac) { return actions::Offboard(ac, a->req); });
-    });
-  }
+  for (const actions::Operation& op : actions::Operations())
+    if (op.kind == actions::Operation::Kind::kAction) AddOperationCommand(app, ctx, op);
 
   // --- audit ---
   {

@@ -6,66 +6,89 @@
 
 namespace sk::server {
 
+namespace {
+
+using nlohmann::json;
+
+const json kErrorSchema = {{"$ref", "#/components/schemas/Error"}};
+
+json ErrorResponse(const std::string& description) {
+  return {{"description", description}, {"content", {{"application/json", {{"schema", kErrorSchema}}}}}};
+}
+
+// The path parameters ({id}) and the documented query parameters of a route.
+json Parameters(const Route& r) {
+  json params = json::array();
+  std::smatch m;
+  std::string rest = r.path;
+  while (std::regex_search(rest, m, std::regex(R"(\{([a-z_]+)\})"))) {
+    params.push_back({{"name", m[1].str()},
+                      {"in", "path"},
+                      {"required", true},
+                      {"schema", {{"type", "integer"}, {"format", "int64"}}}});
+    rest = m.suffix();
+  }
+  for (const auto& [name, desc] : r.query)
+    params.push_back({{"name", name},
+                      {"in", "query"},
+                      {"required", false},
+                      {"description", desc},
+                      {"schema", {{"type", "string"}}}});
+  return params;
+}
+
+json Responses(const Route& r) {
+  json responses = {{"200", {{"description", "OK"}}}};
+  if (r.path == "/oauth/callback")
+    responses = {{"303", {{"description", "Redirect to the UI"}}},
+                 {"400", {{"description", "state mismatch or replay"}}}};
+  if (r.path == "/api/sync") responses["202"] = {{"description", "Sync started"}};
+  for (const auto& q : r.query) {
+    if (q.first != "account") continue;
+    responses["400"] = ErrorResponse("Malformed parameter (an account name, a filter, a date)");
+    if (r.path != "/api/connect/start")
+      responses["404"] = ErrorResponse("No account of that name in the store");
+  }
+  if (r.access == Route::Access::kSession) {
+    responses["401"] = ErrorResponse("Not logged in");
+    if (r.method != "GET")
+      responses["403"] =
+          ErrorResponse("Missing or wrong X-CSRF-Token; or refused (read connection, precondition)");
+  }
+  if (r.path == "/api/login") responses["401"] = {{"description", "Wrong password"}};
+  return responses;
+}
+
+// The OpenAPI operation object of one route.
+json OperationOf(const Route& r) {
+  json op = {{"summary", r.summary}, {"operationId", r.method + " " + r.path}};
+  if (!r.description.empty()) op["description"] = r.description;
+  json params = Parameters(r);
+  if (!params.empty()) op["parameters"] = params;
+  if (!r.body_example.is_null()) {
+    const json schema = r.body_schema.is_null() ? json{{"type", "object"}} : r.body_schema;
+    op["requestBody"] = {
+        {"required", r.path != "/api/sync"},
+        {"content", {{"application/json", {{"schema", schema}, {"example", r.body_example}}}}}};
+  }
+  if (r.access == Route::Access::kSession) {
+    op["security"] = r.method != "GET" ? json::array({{{"session", json::array()}, {"csrf", json::array()}}})
+                                       : json::array({{{"session", json::array()}}});
+  } else {
+    op["security"] = json::array();
+  }
+  op["responses"] = Responses(r);
+  return op;
+}
+
+}  // namespace
+
 nlohmann::json WebServer::OpenApi() const {
-  using nlohmann::json;
   json paths = json::object();
-  const json error_schema = {{"$ref", "#/components/schemas/Error"}};
   for (const Route& r : routes_) {
-    json op = {{"summary", r.summary}, {"operationId", r.method + " " + r.path}};
-    json params = json::array();
-    std::smatch m;
-    std::string rest = r.path;
-    while (std::regex_search(rest, m, std::regex(R"(\{([a-z_]+)\})"))) {
-      params.push_back({{"name", m[1].str()},
-                        {"in", "path"},
-                        {"required", true},
-                        {"schema", {{"type", "integer"}, {"format", "int64"}}}});
-      rest = m.suffix();
-    }
-    for (const auto& [name, desc] : r.query)
-      params.push_back({{"name", name},
-                        {"in", "query"},
-                        {"required", false},
-                        {"description", desc},
-                        {"schema", {{"type", "string"}}}});
-    if (!params.empty()) op["parameters"] = params;
-    if (!r.body_example.is_null()) {
-      op["requestBody"] = {
-          {"required", r.path != "/api/sync"},
-          {"content",
-           {{"application/json", {{"schema", {{"type", "object"}}}, {"example", r.body_example}}}}}};
-    }
-    json responses = {{"200", {{"description", "OK"}}}};
-    if (r.path == "/oauth/callback")
-      responses = {{"303", {{"description", "Redirect to the UI"}}},
-                   {"400", {{"description", "state mismatch or replay"}}}};
-    if (r.path == "/api/sync") responses["202"] = {{"description", "Sync started"}};
-    for (const auto& q : r.query) {
-      if (q.first != "account") continue;
-      responses["400"] = {{"description", "Malformed parameter (an account name, a filter, a date)"},
-                          {"content", {{"application/json", {{"schema", error_schema}}}}}};
-      if (r.path != "/api/connect/start")
-        responses["404"] = {{"description", "No account of that name in the store"},
-                            {"content", {{"application/json", {{"schema", error_schema}}}}}};
-    }
-    if (r.access == Route::Access::kSession) {
-      responses["401"] = {{"description", "Not logged in"},
-                          {"content", {{"application/json", {{"schema", error_schema}}}}}};
-      op["security"] = json::array({{{"session", json::array()}}});
-      if (r.method != "GET") {
-        op["security"] = json::array({{{"session", json::array()}, {"csrf", json::array()}}});
-        responses["403"] = {
-            {"description", "Missing or wrong X-CSRF-Token; or refused (read connection, precondition)"},
-            {"content", {{"application/json", {{"schema", error_schema}}}}}};
-      }
-    } else {
-      op["security"] = json::array();
-    }
-    if (r.path == "/api/login") responses["401"] = {{"description", "Wrong password"}};
-    op["responses"] = responses;
     std::string method = r.method;
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    paths[r.path][method] = op;
+    paths[r.path][method] = OperationOf(r);
   }
   return {
       {"openapi", "3.0.3"},

@@ -79,6 +79,10 @@ struct Route {
   std::vector<std::pair<std::string, std::string>> query;
   // Example JSON request body (POST), for the OpenAPI document.
   nlohmann::json body_example;
+  // The request body's JSON schema (null: {"type": "object"}) and a longer
+  // description, for the OpenAPI document (operations of the registry).
+  nlohmann::json body_schema;
+  std::string description;
 };
 
 class WebServer {
