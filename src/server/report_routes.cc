@@ -294,6 +294,10 @@ void WebServer::RegisterReportRoutes() {
         auto to = DayParam(req, "to", w->today);
         if (!to.ok()) return SendStatus(res, to.status());
         if (*from > *to) return SendError(res, 400, "from is after to", "invalid_argument");
+        if (*to - *from >= kMaxRangeDays)
+          return SendError(res, 400,
+                           "the date range is longer than " + std::to_string(kMaxRangeDays) + " days",
+                           "invalid_argument");
         auto all = sync::LoadCoverage(*store_, account);
         if (!all.ok()) return SendStatus(res, all.status());
         std::vector<sync::DayCoverage> days;
