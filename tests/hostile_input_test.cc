@@ -189,5 +189,40 @@ TEST(HostileInput, OutOfRangeUserIdIsRejected) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
 
+// Issue 16: names chosen in Zendesk (end users pick their own; an admin
+// renamed here) reach every line the CLI prints outside its tables, not only
+// the tables: the connect banner, status, warnings and errors, log lines.
+TEST(HostileInput, ZendeskNamesCannotDriveTheTerminalOnAnyLine) {
+  Account acct(SmallAccount(43), "hostile-names");
+  // Clear the screen, retitle the window, the 8-bit CSI, and a line break
+  // that would fake a line of output.
+  const std::string hostile =
+      "Eve\x1b[2J\x1b]0;pwned\x07\xC2\x9B"
+      "31m\nerror: fake line";
+  ASSERT_FALSE(acct.sim().UpdateUser(acct.sim().AdminId(), {{"name", hostile}}).has_value());
+  auto clean = [](const CliResult& r, const std::string& what) {
+    for (const std::string* s : {&r.out, &r.err}) {
+      EXPECT_EQ(s->find('\x1b'), std::string::npos) << what << ": raw ESC in " << *s;
+      EXPECT_EQ(s->find('\x07'), std::string::npos) << what << ": raw BEL";
+      EXPECT_EQ(s->find("\xC2\x9B"), std::string::npos) << what << ": raw 8-bit CSI";
+      EXPECT_EQ(s->find("\nerror: fake line"), std::string::npos) << what << ": a forged line";
+    }
+  };
+  CliResult connect = acct.Connect({"--log-level", "info"});
+  ASSERT_EQ(connect.exit_code, 0) << connect.err;
+  // The name is shown, made safe (U+FFFD for each control).
+  EXPECT_NE(connect.out.find("Eve\xEF\xBF\xBD[2J\xEF\xBF\xBD]0;pwned"), std::string::npos) << connect.out;
+  clean(connect, "connect");
+  CliResult sync = acct.cli().Run({"sync", "--log-level", "info"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  clean(sync, "sync");
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"status"}, {"users"}, {"seats", "--inactive-days", "1"}, {"usage"}}) {
+    CliResult r = acct.cli().Run(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd[0] << ": " << r.err;
+    clean(r, cmd[0]);
+  }
+}
+
 }  // namespace
 }  // namespace sk::testing

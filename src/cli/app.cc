@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "cli/context.h"
@@ -70,74 +71,65 @@ std::string LoginName() {
   return "unknown";
 }
 
-}  // namespace
+// The settings of one invocation: flags, then environment, then
+// SEATKEEPER_HOME/config, then defaults; loaded once the command line is parsed.
+struct Settings {
+  std::string log_format, log_level;
+  Config config;
+  Status status;
+};
 
-int Main(int argc, char** argv) {
-  Context ctx;
-  ctx.home = DefaultHome();
-  ctx.actor = "cli:" + LoginName();
-
-  CLI::App app{"seatkeeper — who really uses your Zendesk seats, and safe seat reclaiming and offboarding"};
-  app.name("seatkeeper");
-  app.require_subcommand(1);
-  app.fallthrough();  // global options may follow the subcommand
-  app.set_version_flag("--version",
-                       std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
+// --account, --log-format, --log-level and the loading of the settings
+// (logging, the store's key and database) once parsing is complete.
+void AddGlobalOptions(CLI::App& app, Context& ctx, Settings& s) {
   app.add_option("--account", ctx.account, "Which connected Zendesk account (default: default)")
       ->check(CLI::Validator(AccountNameError, "NAME"));
-  std::string log_format, log_level;
-  app.add_option("--log-format", log_format, "Log lines on standard error: text or json")
+  app.add_option("--log-format", s.log_format, "Log lines on standard error: text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+  app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  // Settings: flags, then environment, then SEATKEEPER_HOME/config, then defaults.
-  Config config;
-  Status config_status;
-  app.parse_complete_callback([&] {
+  app.parse_complete_callback([&ctx, &s] {
     auto loaded = Config::Load(ctx.home);
     if (!loaded.ok()) {
-      config_status = loaded.status();
-      throw CLI::ValidationError(config_status.message());
+      s.status = loaded.status();
+      throw CLI::ValidationError(s.status.message());
     }
-    config = std::move(loaded).value();
-    if (!log_format.empty()) config.SetFlag("log_format", log_format);
-    if (!log_level.empty()) config.SetFlag("log_level", log_level);
-    config_status = log::Init(config.Get("log_format"), config.Get("log_level"));
-    if (config_status.ok() && !config.Get("key").empty())
-      setenv("SEATKEEPER_KEY", config.Get("key").c_str(), 0);
+    Config& config = s.config = std::move(loaded).value();
+    if (!s.log_format.empty()) config.SetFlag("log_format", s.log_format);
+    if (!s.log_level.empty()) config.SetFlag("log_level", s.log_level);
+    s.status = log::Init(config.Get("log_format"), config.Get("log_level"));
+    if (s.status.ok() && !config.Get("key").empty()) setenv("SEATKEEPER_KEY", config.Get("key").c_str(), 0);
     // The store opens what SEATKEEPER_DB names (store::DatabaseFor): a `db` from the
     // config file fills it in; a SEATKEEPER_DB already set (environment) wins.
-    if (config_status.ok() && !config.Get("db").empty()) setenv("SEATKEEPER_DB", config.Get("db").c_str(), 0);
-    if (!config_status.ok()) throw CLI::ValidationError(config_status.message());
+    if (s.status.ok() && !config.Get("db").empty()) setenv("SEATKEEPER_DB", config.Get("db").c_str(), 0);
+    if (!s.status.ok()) throw CLI::ValidationError(s.status.message());
     log::RegisterSecret(config.Get("key"));
   });
+}
 
+// config show [--json]: the effective settings, secrets masked.
+void AddConfigCommand(CLI::App& app, Context& ctx, const Settings& s) {
   auto* config_cmd = app.add_subcommand("config", "Settings and where each comes from");
   auto* show = config_cmd->add_subcommand("show", "Effective settings (secrets masked)");
   show->add_flag("--json", ctx.json, "JSON output");
-  show->callback([&] {
+  show->callback([&ctx, &s] {
     if (ctx.json) {
       nlohmann::json arr = nlohmann::json::array();
-      for (const auto& s : config.All())
-        arr.push_back({{"key", s.key}, {"value", s.value}, {"source", s.source}});
+      for (const auto& c : s.config.All())
+        arr.push_back({{"key", c.key}, {"value", c.value}, {"source", c.source}});
       *ctx.out << arr.dump(2) << "\n";
       return;
     }
     Table t({"KEY", "VALUE", "SOURCE"});
-    for (const auto& s : config.All()) t.Add({s.key, s.value, s.source});
+    for (const auto& c : s.config.All()) t.Add({c.key, c.value, c.source});
     t.Print(*ctx.out);
   });
   config_cmd->require_subcommand(1);
+}
 
-  RegisterConnectCommands(app, ctx);
-  RegisterSyncCommands(app, ctx);
-  RegisterReportCommands(app, ctx);
-  RegisterActionCommands(app, ctx);
-  RegisterServeCommands(app, ctx);
-  RegisterRekeyCommand(app, ctx);
-  RegisterWorkerCommand(app, ctx);
-
-  // A mistyped command gets a suggestion rather than CLI11's generic message.
+// A mistyped command gets a suggestion rather than CLI11's generic message:
+// false (after printing it) when the first word is no command.
+bool KnownCommand(CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("-", 0) == 0) {
@@ -148,10 +140,15 @@ int Main(int argc, char** argv) {
     for (const auto* sub : app.get_subcommands({})) known |= sub->check_name(a);
     if (!known) {
       std::cerr << "error: " << UnknownCommandMessage(app, a) << "\nRun with --help for usage.\n";
-      return 2;
+      return false;
     }
     break;
   }
+  return true;
+}
+
+// Parses and runs the command; the exit status of a parse error or help.
+std::optional<int> Parse(CLI::App& app, int argc, char** argv, const Settings& s) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -166,11 +163,38 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // A settings error names the file, line and key, never a value: shown as is
     // (scrubbing argument words would mangle its path).
-    const std::string message =
-        config_status.ok() ? ScrubArguments(e.what(), argc, argv) : config_status.message();
+    const std::string message = s.status.ok() ? ScrubArguments(e.what(), argc, argv) : s.status.message();
     std::cerr << "error: " << message << "\nRun with --help for usage.\n";
     return 2;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  Context ctx;
+  ctx.home = DefaultHome();
+  ctx.actor = "cli:" + LoginName();
+
+  CLI::App app{"seatkeeper — who really uses your Zendesk seats, and safe seat reclaiming and offboarding"};
+  app.name("seatkeeper");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  app.set_version_flag("--version",
+                       std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
+  Settings settings;
+  AddGlobalOptions(app, ctx, settings);
+  AddConfigCommand(app, ctx, settings);
+  RegisterConnectCommands(app, ctx);
+  RegisterSyncCommands(app, ctx);
+  RegisterReportCommands(app, ctx);
+  RegisterActionCommands(app, ctx);
+  RegisterServeCommands(app, ctx);
+  RegisterRekeyCommand(app, ctx);
+  RegisterWorkerCommand(app, ctx);
+  if (!KnownCommand(app, argc, argv)) return 2;
+  if (auto code = Parse(app, argc, argv, settings)) return *code;
   return ctx.exit_code;
 }
 

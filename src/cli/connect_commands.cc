@@ -7,6 +7,7 @@
 #include "cli/table.h"
 #include "store/views.h"
 #include "sync/preflight.h"
+#include "util/text.h"
 #include "zendesk/url.h"
 
 namespace sk::cli {
@@ -65,11 +66,13 @@ Status Connect(Context& ctx, const ConnectArgs& a) {
   if (ctx.json) {
     *ctx.out << store::StatusJson(c).dump(2) << "\n";
   } else {
-    *ctx.out << "Connected to " << c.url << " as " << pf.me.name << " <" << c.connecting_user_email << "> ("
-             << c.permission << ", plan " << c.plan << ").\n";
+    // The name and email are the Zendesk user's own choice: made safe.
+    *ctx.out << "Connected to " << c.url << " as " << TerminalSafe(pf.me.name) << " <"
+             << TerminalSafe(c.connecting_user_email) << "> (" << c.permission << ", plan " << c.plan
+             << ").\n";
     for (const auto& chk : pf.checks)
-      *ctx.out << "  [" << (chk["ok"].get<bool>() ? "ok" : "!!") << "] " << chk["check"].get<std::string>() << ": "
-               << chk["detail"].get<std::string>() << "\n";
+      *ctx.out << "  [" << (chk["ok"].get<bool>() ? "ok" : "!!") << "] " << chk["check"].get<std::string>()
+               << ": " << TerminalSafe(chk["detail"].get<std::string>()) << "\n";
     *ctx.out << "Next: seatkeeper sync\n";
   }
   return Status::Ok();
@@ -91,15 +94,15 @@ Status PrintStatus(Context& ctx) {
            << "\nurl:         " << conn->url << "\npermission:  " << conn->permission << "\nplan:        " << conn->plan
            << "\nauth:        " << conn->auth_kind << "\ntimezone:    " << conn->timezone
            << "\nlast sync:   " << (conn->last_sync_at ? FormatIso(*conn->last_sync_at) : "never") << "\n";
-  if (!conn->error.empty()) *ctx.out << "error:       " << conn->error << "\n";
+  if (!conn->error.empty()) *ctx.out << "error:       " << TerminalSafe(conn->error) << "\n";
   for (const auto& w : j["warnings"])
     *ctx.out << (w["severity"] == "error" ? "ERROR:       " : "WARNING:     ")
-             << w["message"].get<std::string>()
+             << TerminalSafe(w["message"].get<std::string>())
              << "\n             reconnect: " << w["reconnect"]["cli"].get<std::string>() << "\n";
   *ctx.out << "preflight:\n";
   for (const auto& chk : j["preflight"])
     *ctx.out << "  [" << (chk.value("ok", false) ? "ok" : "!!") << "] " << chk.value("check", "") << ": "
-             << chk.value("detail", "") << "\n";
+             << TerminalSafe(chk.value("detail", "")) << "\n";
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include "store/postgres_store.h"
 #include "sync/connection_client.h"
 #include "util/log.h"
+#include "util/text.h"
 
 namespace sk::cli {
 
@@ -42,7 +43,7 @@ void Context::Finish(const Status& s) {
     if (log::IsJson() && err == &std::cerr) {
       spdlog::error("{}", s.message());
     } else {
-      *err << "error: " << s.message() << "\n";
+      *err << "error: " << TerminalText(s.message()) << "\n";
     }
     exit_code = ExitCodeFor(s);
   }
@@ -52,7 +53,7 @@ void Context::Warn(const std::string& w) {
   if (log::IsJson() && err == &std::cerr) {
     spdlog::warn("{}", w);
   } else {
-    *err << "warning: " << w << "\n";
+    *err << "warning: " << TerminalText(w) << "\n";
   }
 }
 

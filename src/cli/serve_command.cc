@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "cli/context.h"
 #include "cli/secrets_input.h"
@@ -55,7 +56,27 @@ std::string FindWebRoot(const std::string& configured) {
   return "";
 }
 
-Status Serve(Context& ctx, ServeArgs a) {
+// HOST:PORT (an IPv6 host in brackets) into the options.
+Status ParseListen(const std::string& listen, server::ServerOptions& o) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return InvalidArgument("--listen must be HOST:PORT, for example 127.0.0.1:8080");
+  o.host = listen.substr(0, colon);
+  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+    o.host = o.host.substr(1, o.host.size() - 2);
+  try {
+    size_t used = 0;
+    o.port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || o.port < 0 || o.port > 65535) throw std::out_of_range("port");
+  } catch (...) {
+    return InvalidArgument("--listen port must be a number from 0 to 65535 (0 picks a free port)");
+  }
+  return Status::Ok();
+}
+
+// The server's options from the flags, the settings (flags win) and defaults;
+// `a` is completed with the settings it did not give.
+Result<server::ServerOptions> OptionsOf(Context& ctx, ServeArgs& a) {
   SK_ASSIGN_OR_RETURN(Config config, Config::Load(ctx.home));
   if (!a.listen.empty()) config.SetFlag("listen", a.listen);
   if (!a.web_root.empty()) config.SetFlag("web_root", a.web_root);
@@ -63,20 +84,8 @@ Status Serve(Context& ctx, ServeArgs a) {
   a.listen = config.Get("listen");
   a.web_root = config.Get("web_root");
   a.sync_at = config.Get("sync_at");
-  const size_t colon = a.listen.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return InvalidArgument("--listen must be HOST:PORT, for example 127.0.0.1:8080");
   server::ServerOptions o;
-  o.host = a.listen.substr(0, colon);
-  if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
-    o.host = o.host.substr(1, o.host.size() - 2);
-  try {
-    size_t used = 0;
-    o.port = std::stoi(a.listen.substr(colon + 1), &used);
-    if (used != a.listen.size() - colon - 1 || o.port < 0 || o.port > 65535) throw std::out_of_range("port");
-  } catch (...) {
-    return InvalidArgument("--listen port must be a number from 0 to 65535 (0 picks a free port)");
-  }
+  SK_RETURN_IF_ERROR(ParseListen(a.listen, o));
   if (a.no_schedule) {
     o.sync_at.reset();
   } else {
@@ -99,6 +108,28 @@ Status Serve(Context& ctx, ServeArgs a) {
       spdlog::info("{}", line);
     }
   };
+  return o;
+}
+
+// Waits for SIGINT or SIGTERM (blocked in `signals`), then stops the server,
+// letting running syncs finish; a second signal ends the process at once.
+void StopOnSignal(server::WebServer& web, sigset_t signals) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("stopping (signal {}){}", sig,
+               web.sync_runners().AnyRunning()
+                   ? "; waiting for the running syncs to finish (a second signal quits at once)"
+                   : "");
+  std::thread([signals]() mutable {
+    int again = 0;
+    sigwait(&signals, &again);
+    std::_Exit(130);
+  }).detach();
+  web.Stop();
+}
+
+Status Serve(Context& ctx, ServeArgs a) {
+  SK_ASSIGN_OR_RETURN(server::ServerOptions o, OptionsOf(ctx, a));
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   SK_ASSIGN_OR_RETURN(bool has_password, server::HasAdminPassword(*st));
   // Syncs run here hold the same per-account lease as `seatkeeper worker`.
@@ -106,7 +137,7 @@ Status Serve(Context& ctx, ServeArgs a) {
   o.sync_queue = queue.get();
   o.on_lease_lost = ExitOnLostLease;
 
-  // Signals are taken by sigwait below; block them before any thread starts.
+  // Signals are taken by sigwait; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -121,20 +152,7 @@ Status Serve(Context& ctx, ServeArgs a) {
   if (!has_password)
     spdlog::warn("no admin password is set; run `seatkeeper admin set-password --password-file -` to log in");
   if (o.sync_at) spdlog::info("daily sync at {} in each account's time zone", a.sync_at);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  spdlog::info("stopping (signal {}){}", sig,
-               web.sync_runners().AnyRunning()
-                   ? "; waiting for the running syncs to finish (a second signal quits at once)"
-                   : "");
-  // A second signal ends the process at once.
-  std::thread([signals]() mutable {
-    int again = 0;
-    sigwait(&signals, &again);
-    std::_Exit(130);
-  }).detach();
-  web.Stop();
+  StopOnSignal(web, signals);
   return Status::Ok();
 }
 

@@ -12,6 +12,7 @@
 #include "sync/sync.h"
 #include "sync/worker.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace sk::cli {
 namespace {
@@ -119,7 +120,8 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   }
   *ctx.out << "Synced " << report->users << " users and usage (" << requests << " requests, "
            << Duration(report->seconds) << ").\n";
-  for (const auto& [n, why] : report->sources_skipped) *ctx.out << "  skipped " << n << ": " << why << "\n";
+  for (const auto& [n, why] : report->sources_skipped)
+    *ctx.out << "  skipped " << n << ": " << TerminalSafe(why) << "\n";
   *ctx.out << "Next: seatkeeper users | seatkeeper usage | seatkeeper seats --inactive-days 30\n";
   return Status::Ok();
 }

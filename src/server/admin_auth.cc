@@ -2,12 +2,16 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 namespace sk::server {
+Status EndAllSessions(store::Store& store);
+
 namespace {
 
 constexpr int64_t kPendingLifetime = 600;
@@ -60,11 +64,13 @@ Status SetAdminPassword(store::Store& store, const std::string& password) {
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
     return Internal("hashing the admin password failed (out of memory)");
   SK_RETURN_IF_ERROR(store.PutValue(kAdminAccount, kAdminPasswordKey, hash));
-  // Every session made under the old password ends.
+  // Every session made under the old password ends: the epoch voids them on
+  // every server at once, then their rows are deleted.
   SK_ASSIGN_OR_RETURN(auto epoch, store.GetValue(kAdminAccount, kSessionEpochKey));
   int64_t n = 0;
   if (epoch && !epoch->empty()) n = std::strtoll(epoch->c_str(), nullptr, 10);
-  return store.PutValue(kAdminAccount, kSessionEpochKey, std::to_string(n + 1));
+  SK_RETURN_IF_ERROR(store.PutValue(kAdminAccount, kSessionEpochKey, std::to_string(n + 1)));
+  return EndAllSessions(store);
 }
 
 Result<bool> HasAdminPassword(store::Store& store) {
@@ -123,13 +129,27 @@ LoginThrottle::Check::~Check() {
 
 namespace {
 
-std::string SessionKey(const std::string& id) {
+std::string Sha256Hex(const std::string& text) {
   InitSodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-  return std::string("session:") + hex;
+  return hex;
+}
+
+constexpr const char* kSessionPrefix = "session:";
+constexpr const char* kPendingPrefix = "oauth_state:";
+
+// The current kSessionGenerationKey ("" before any session ended).
+std::string Generation(store::Store& store) {
+  auto v = store.GetValue(kAdminAccount, kSessionGenerationKey);
+  return v.ok() && *v ? **v : std::string();
+}
+
+// Tells every server that a session ended (see Cached).
+Status NewGeneration(store::Store& store) {
+  return store.PutValue(kAdminAccount, kSessionGenerationKey, RandomHex(8));
 }
 
 Result<int64_t> SessionEpoch(store::Store& store) {
@@ -141,17 +161,126 @@ Result<int64_t> SessionEpoch(store::Store& store) {
 // A session's stored last use is refreshed at most this often (a write per
 // request would cost more than the request).
 constexpr int64_t kTouchEvery = 60;
+constexpr size_t kMaxCached = 4096;
+
+// Deletes every row of kAdminAccount under `prefix` for which `gone` holds.
+Result<size_t> DeleteRows(store::Store& store, const char* prefix,
+                          const std::function<bool(const nlohmann::json&)>& gone) {
+  SK_ASSIGN_OR_RETURN(auto rows, store.ListValues(kAdminAccount, prefix));
+  size_t n = 0;
+  for (const auto& [key, value] : rows) {
+    const auto record = nlohmann::json::parse(value, nullptr, false);
+    if (record.is_object() && !gone(record)) continue;
+    SK_RETURN_IF_ERROR(store.TakeValue(kAdminAccount, key).status());
+    ++n;
+  }
+  return n;
+}
+
+// The key that seals a pending connect: derived from its state, which only
+// the browser (and Zendesk's redirect) carries, never from what is stored.
+std::vector<unsigned char> PendingSealKey(const std::string& state) {
+  InitSodium();
+  static const std::string kContext = "seatkeeper oauth pending connect v1";
+  std::vector<unsigned char> key(crypto_secretbox_KEYBYTES);
+  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(state.data()),
+                     state.size(), reinterpret_cast<const unsigned char*>(kContext.data()), kContext.size());
+  return key;
+}
+
+std::string SealPending(const PendingConnect& p, const std::string& state) {
+  const std::string plain = nlohmann::json({{"account", p.account},
+                                            {"url", p.url},
+                                            {"permission", p.permission},
+                                            {"timezone", p.timezone},
+                                            {"client_id", p.client_id},
+                                            {"client_secret", p.client_secret},
+                                            {"code_verifier", p.code_verifier},
+                                            {"redirect_uri", p.redirect_uri}})
+                                .dump();
+  const auto key = PendingSealKey(state);
+  std::vector<unsigned char> out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
+  randombytes_buf(out.data(), crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(out.data() + crypto_secretbox_NONCEBYTES,
+                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), out.data(),
+                        key.data());
+  std::string hex(out.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), out.data(), out.size());
+  hex.resize(out.size() * 2);
+  return hex;
+}
+
+std::optional<PendingConnect> OpenPending(const std::string& hex, const std::string& state) {
+  std::vector<unsigned char> sealed(hex.size() / 2);
+  size_t len = 0;
+  if (sodium_hex2bin(sealed.data(), sealed.size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0 ||
+      len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    return std::nullopt;
+  const auto key = PendingSealKey(state);
+  std::string plain(len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
+                                 sealed.data() + crypto_secretbox_NONCEBYTES,
+                                 len - crypto_secretbox_NONCEBYTES, sealed.data(), key.data()) != 0)
+    return std::nullopt;
+  const auto j = nlohmann::json::parse(plain, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  PendingConnect p;
+  p.account = j.value("account", "");
+  p.url = j.value("url", "");
+  p.permission = j.value("permission", "");
+  p.timezone = j.value("timezone", "UTC");
+  p.client_id = j.value("client_id", "");
+  p.client_secret = j.value("client_secret", "");
+  p.code_verifier = j.value("code_verifier", "");
+  p.redirect_uri = j.value("redirect_uri", "");
+  return p;
+}
 
 }  // namespace
 
-SessionStore::SessionStore(store::Store* store, int64_t idle_seconds, int64_t absolute_seconds)
-    : store_(store), idle_seconds_(idle_seconds), absolute_seconds_(absolute_seconds) {}
+std::string SessionStore::KeyOf(const std::string& session_id) {
+  return kSessionPrefix + Sha256Hex(session_id);
+}
+
+std::string SessionStore::PendingKeyOf(const std::string& state) {
+  return kPendingPrefix + Sha256Hex(state);
+}
+
+Status EndAllSessions(store::Store& store) {
+  SK_RETURN_IF_ERROR(NewGeneration(store));
+  SK_RETURN_IF_ERROR(DeleteRows(store, kSessionPrefix, [](const nlohmann::json&) { return true; }).status());
+  return DeleteRows(store, kPendingPrefix, [](const nlohmann::json&) { return true; }).status();
+}
+
+SessionStore::SessionStore(store::Store* store, int64_t idle_seconds, int64_t absolute_seconds,
+                           int cache_seconds)
+    : store_(store),
+      idle_seconds_(idle_seconds),
+      absolute_seconds_(absolute_seconds),
+      cache_seconds_(cache_seconds) {}
 
 bool SessionStore::Expired(const Session& s, UnixTime now) const {
   return now - s.last_seen > idle_seconds_ || now - s.created_at > absolute_seconds_;
 }
 
+Result<size_t> SessionStore::Prune() {
+  SK_ASSIGN_OR_RETURN(int64_t epoch, SessionEpoch(*store_));
+  const UnixTime now = WallNow();
+  SK_ASSIGN_OR_RETURN(size_t sessions, DeleteRows(*store_, kSessionPrefix, [&](const nlohmann::json& r) {
+                        Session s;
+                        s.created_at = r.value("created_at", int64_t{0});
+                        s.last_seen = r.value("last_seen", int64_t{0});
+                        return r.value("epoch", int64_t{-1}) != epoch || Expired(s, now);
+                      }));
+  if (sessions > 0) SK_RETURN_IF_ERROR(NewGeneration(*store_));
+  SK_ASSIGN_OR_RETURN(size_t pending, DeleteRows(*store_, kPendingPrefix, [&](const nlohmann::json& r) {
+                        return now - r.value("created_at", int64_t{0}) > kPendingLifetime;
+                      }));
+  return sessions + pending;
+}
+
 Result<Session> SessionStore::Create() {
+  SK_RETURN_IF_ERROR(Prune().status());
   Session s;
   s.id = RandomHex(32);
   s.csrf_token = RandomHex(32);
@@ -159,28 +288,69 @@ Result<Session> SessionStore::Create() {
   SK_ASSIGN_OR_RETURN(int64_t epoch, SessionEpoch(*store_));
   const nlohmann::json record = {
       {"csrf", s.csrf_token}, {"created_at", s.created_at}, {"last_seen", s.last_seen}, {"epoch", epoch}};
-  const std::string key = SessionKey(s.id);
+  const std::string generation = Generation(*store_);
+  const std::string key = KeyOf(s.id);
   SK_RETURN_IF_ERROR(store_->PutValue(kAdminAccount, key, record.dump()));
+  Remember(key, s, generation);
+  return s;
+}
+
+void SessionStore::Remember(const std::string& key, const Session& s, const std::string& generation) {
+  const int64_t steady = SteadySeconds();
   std::lock_guard lock(mu_);
   seen_[key] = s.last_seen;
-  return s;
+  if (cache_seconds_ <= 0) return;
+  if (cache_.size() >= kMaxCached) {
+    std::erase_if(cache_, [&](const auto& kv) { return steady - kv.second.cached_at >= cache_seconds_; });
+    if (cache_.size() >= kMaxCached) cache_.clear();
+  }
+  cache_[key] = Cached{s, generation, steady};
+}
+
+std::optional<Session> SessionStore::FindCached(const std::string& key, const std::string& id) {
+  Cached c;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return std::nullopt;
+    if (SteadySeconds() - it->second.cached_at >= cache_seconds_ || it->second.session.id != id) {
+      cache_.erase(it);
+      return std::nullopt;
+    }
+    c = it->second;
+  }
+  // A logout or a password change on any server replaced the generation:
+  // the row decides then.
+  const UnixTime now = WallNow();
+  if (Generation(*store_) != c.generation || Expired(c.session, now) ||
+      now - c.session.last_seen >= kTouchEvery) {
+    std::lock_guard lock(mu_);
+    cache_.erase(key);
+    return std::nullopt;  // the store decides
+  }
+  return c.session;
 }
 
 std::optional<Session> SessionStore::Find(const std::string& id) {
   if (id.empty() || id.size() > 128) return std::nullopt;
-  const std::string key = SessionKey(id);
+  const std::string key = KeyOf(id);
+  if (auto cached = FindCached(key, id)) return cached;
+  // Read before the row: a session ended after this read is not cached as live.
+  const std::string generation = cache_seconds_ > 0 ? Generation(*store_) : std::string();
   auto v = store_->GetValue(kAdminAccount, key);
-  if (!v.ok() || !*v || (*v)->empty()) return std::nullopt;
+  if (!v.ok() || !*v) return std::nullopt;
   auto record = nlohmann::json::parse(**v, nullptr, false);
-  if (!record.is_object()) return std::nullopt;
   Session s;
   s.id = id;
-  s.csrf_token = record.value("csrf", "");
-  s.created_at = record.value("created_at", int64_t{0});
-  s.last_seen = record.value("last_seen", int64_t{0});
+  if (record.is_object()) {
+    s.csrf_token = record.value("csrf", "");
+    s.created_at = record.value("created_at", int64_t{0});
+    s.last_seen = record.value("last_seen", int64_t{0});
+  }
   auto epoch = SessionEpoch(*store_);
   const UnixTime now = WallNow();
-  if (!epoch.ok() || record.value("epoch", int64_t{-1}) != *epoch || s.csrf_token.empty() ||
+  if (!epoch.ok()) return std::nullopt;
+  if (!record.is_object() || record.value("epoch", int64_t{-1}) != *epoch || s.csrf_token.empty() ||
       Expired(s, now)) {
     Destroy(id);
     return std::nullopt;
@@ -190,18 +360,18 @@ std::optional<Session> SessionStore::Find(const std::string& id) {
     record["last_seen"] = now;
     (void)store_->PutValue(kAdminAccount, key, record.dump());
   }
-  std::lock_guard lock(mu_);
-  seen_[key] = s.last_seen;
+  Remember(key, s, generation);
   return s;
 }
 
 void SessionStore::Destroy(const std::string& id) {
   if (id.empty() || id.size() > 128) return;
-  const std::string key = SessionKey(id);
-  (void)store_->PutValue(kAdminAccount, key, "");
+  const std::string key = KeyOf(id);
+  auto taken = store_->TakeValue(kAdminAccount, key);
+  if (taken.ok() && *taken) (void)NewGeneration(*store_);
   std::lock_guard lock(mu_);
   seen_.erase(key);
-  pending_.erase(key);
+  cache_.erase(key);
 }
 
 size_t SessionStore::size() {
@@ -211,47 +381,44 @@ size_t SessionStore::size() {
   return seen_.size();
 }
 
-void SessionStore::AddPending(const std::string& session_id, const std::string& state, PendingConnect p) {
+Status SessionStore::AddPending(const std::string& session_id, const std::string& state, PendingConnect p) {
   const UnixTime now = WallNow();
-  p.created_at = now;
-  const std::string key = SessionKey(session_id);
-  std::lock_guard lock(mu_);
-  // Sessions that ended take their attempts with them.
-  std::erase_if(pending_, [&](const auto& kv) {
-    for (const auto& [st, pc] : kv.second)
-      if (now - pc.created_at <= kPendingLifetime) return false;
-    return true;
-  });
-  auto& pending = pending_[key];
-  for (auto pi = pending.begin(); pi != pending.end();) {
-    if (now - pi->second.created_at > kPendingLifetime) {
-      pi = pending.erase(pi);
-    } else {
-      ++pi;
-    }
+  const std::string session = KeyOf(session_id);
+  // Lapsed attempts go; of this session's, the oldest beyond the cap.
+  SK_RETURN_IF_ERROR(DeleteRows(*store_, kPendingPrefix, [&](const nlohmann::json& r) {
+                       return now - r.value("created_at", int64_t{0}) > kPendingLifetime;
+                     }).status());
+  SK_ASSIGN_OR_RETURN(auto rows, store_->ListValues(kAdminAccount, kPendingPrefix));
+  std::vector<std::pair<int64_t, std::string>> mine;  // created_at, key
+  for (const auto& [key, value] : rows) {
+    const auto r = nlohmann::json::parse(value, nullptr, false);
+    if (r.is_object() && r.value("session", "") == session)
+      mine.emplace_back(r.value("created_at", int64_t{0}), key);
   }
-  while (pending.size() >= kMaxPendingPerSession) {
-    auto oldest = pending.begin();
-    for (auto pi = pending.begin(); pi != pending.end(); ++pi)
-      if (pi->second.created_at < oldest->second.created_at) oldest = pi;
-    pending.erase(oldest);
-  }
-  pending[state] = std::move(p);
+  std::sort(mine.begin(), mine.end());
+  for (size_t i = 0; i + kMaxPendingPerSession <= mine.size(); ++i)
+    SK_RETURN_IF_ERROR(store_->TakeValue(kAdminAccount, mine[i].second).status());
+  const nlohmann::json record = {
+      {"session", session}, {"created_at", now}, {"sealed", SealPending(p, state)}};
+  return store_->PutValue(kAdminAccount, PendingKeyOf(state), record.dump());
 }
 
 std::optional<PendingConnect> SessionStore::TakePending(const std::string& session_id,
                                                         const std::string& state) {
-  const UnixTime now = WallNow();
-  const std::string key = SessionKey(session_id);
-  std::lock_guard lock(mu_);
-  auto it = pending_.find(key);
-  if (it == pending_.end() || state.empty()) return std::nullopt;
-  auto pi = it->second.find(state);
-  if (pi == it->second.end()) return std::nullopt;
-  PendingConnect p = std::move(pi->second);
-  it->second.erase(pi);
-  if (now - p.created_at > kPendingLifetime) return std::nullopt;
-  return p;
+  if (state.empty() || state.size() > 256 || session_id.empty()) return std::nullopt;
+  const std::string key = PendingKeyOf(state);
+  // Another session presenting the state does not use it up; of several
+  // servers taking it at once, one gets it.
+  auto seen = store_->GetValue(kAdminAccount, key);
+  if (!seen.ok() || !*seen) return std::nullopt;
+  const auto mine = nlohmann::json::parse(**seen, nullptr, false);
+  if (!mine.is_object() || !SecureEquals(mine.value("session", ""), KeyOf(session_id))) return std::nullopt;
+  auto v = store_->TakeValue(kAdminAccount, key);
+  if (!v.ok() || !*v) return std::nullopt;
+  const auto r = nlohmann::json::parse(**v, nullptr, false);
+  if (!r.is_object() || !SecureEquals(r.value("session", ""), KeyOf(session_id))) return std::nullopt;
+  if (WallNow() - r.value("created_at", int64_t{0}) > kPendingLifetime) return std::nullopt;
+  return OpenPending(r.value("sealed", ""), state);
 }
 
 }  // namespace sk::server

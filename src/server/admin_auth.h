@@ -24,6 +24,9 @@ inline constexpr const char* kAdminAccount = "_server";
 inline constexpr const char* kAdminPasswordKey = "admin_password";
 // A counter bumped by every password change: sessions of an older epoch are void.
 inline constexpr const char* kSessionEpochKey = "session_epoch";
+// A random value replaced whenever any session ends (logout, expiry,
+// password change): servers holding sessions in memory check it.
+inline constexpr const char* kSessionGenerationKey = "session_generation";
 
 // `bytes` random bytes from libsodium, hex encoded (2 * bytes characters).
 std::string RandomHex(size_t bytes);
@@ -33,7 +36,7 @@ std::string RandomUrlToken(size_t bytes);
 bool SecureEquals(const std::string& a, const std::string& b);
 
 // Hashes `password` and stores the hash, ending every session (on every
-// server sharing the store). kInvalidArgument when the password is shorter
+// server sharing the store) and deleting their rows. kInvalidArgument when the password is shorter
 // than 8 characters or longer than 1024.
 Status SetAdminPassword(store::Store& store, const std::string& password);
 // Whether an admin password has been set.
@@ -109,36 +112,61 @@ struct Session {
 // a client could present; each record has the CSRF token, creation and last
 // use times and the password epoch it was made under. Any server on the same
 // store finds them; a restart keeps them; logging out, expiry and a password
-// change end them. Pending OAuth connects stay in this process's memory.
-// Thread-safe.
+// change delete them. A session found valid is remembered in this process
+// for `cache_seconds`: within that time a request costs one read of the
+// store (kSessionGenerationKey, which every ending of a session on any
+// server replaces), instead of reading and decoding its row.
+//
+// Pending OAuth connects are kept in the store too, under the SHA-256 of
+// their `state` and sealed with a key derived from the state, so only the
+// browser that carries the state back can use them; any server finishes a
+// connect another one started, once. Thread-safe.
 class SessionStore {
  public:
   // idle: a session unused this long expires; absolute: no session lives longer.
   explicit SessionStore(store::Store* store, int64_t idle_seconds = 8 * 3600,
-                        int64_t absolute_seconds = 24 * 3600);
+                        int64_t absolute_seconds = 24 * 3600, int cache_seconds = 5);
 
+  // A new session; also deletes the expired and voided ones from the store.
   Result<Session> Create();
   // The live session with this id (touching it now and then), or nullopt.
   std::optional<Session> Find(const std::string& id);
+  // Deletes the session (and forgets it here).
   void Destroy(const std::string& id);
+  // Deletes every session row that expired or belongs to an older password
+  // epoch, and every lapsed connect attempt. Returns how many rows went.
+  Result<size_t> Prune();
   // Sessions this process created or served that have not expired.
   size_t size();
 
   // Remembers a connect attempt under `state` (at most 5 per session, the
   // oldest dropped; attempts expire after 10 minutes).
-  void AddPending(const std::string& session_id, const std::string& state, PendingConnect p);
-  // Removes and returns the attempt: each state can be used once.
+  Status AddPending(const std::string& session_id, const std::string& state, PendingConnect p);
+  // Removes and returns the attempt: each state can be used once, only by
+  // the session that started it, on whichever server.
   std::optional<PendingConnect> TakePending(const std::string& session_id, const std::string& state);
 
+  // The store key of a session id / of an OAuth state (for tests).
+  static std::string KeyOf(const std::string& session_id);
+  static std::string PendingKeyOf(const std::string& state);
+
  private:
+  struct Cached {
+    Session session;
+    std::string generation;  // kSessionGenerationKey when the row was read
+    int64_t cached_at = 0;   // steady-clock seconds
+  };
   bool Expired(const Session& s, UnixTime now) const;
+  std::optional<Session> FindCached(const std::string& key, const std::string& id);
+  void Remember(const std::string& key, const Session& s, const std::string& generation);
 
   store::Store* store_;
   std::mutex mu_;
   std::map<std::string, UnixTime> seen_;  // session key -> last use, for size()
-  std::map<std::string, std::map<std::string, PendingConnect>> pending_;  // by session key, state
+  std::map<std::string, Cached> cache_;   // session key -> a session found valid
   int64_t idle_seconds_;
   int64_t absolute_seconds_;
+  int cache_seconds_;
 };
 
 }  // namespace sk::server

@@ -118,7 +118,7 @@ void WebServer::ConnectStart(const httplib::Request& req, httplib::Response& res
   const std::string state = RandomUrlToken(32);
   const std::string authorize = AuthorizeUrl(p, state);
   const std::string redirect_uri = p.redirect_uri;
-  sessions_.AddPending(s.id, state, std::move(p));
+  if (Status st = sessions_.AddPending(s.id, state, std::move(p)); !st.ok()) return SendStatus(res, st);
   SendJson(res, 200, {{"authorize_url", authorize}, {"redirect_uri", redirect_uri}});
 }
 

@@ -69,34 +69,34 @@ size_t BufferCap(const GateOptions& o) {
   return o.max_head_bytes + 2 * o.max_body_bytes + 16 * 1024;
 }
 
-// Where the request at the start of `buf` ends, judged by the bytes received
-// so far; or why it is refused.
-Frame Examine(const std::string& buf, const GateOptions& o) {
-  Frame f;
-  size_t start = 0;
-  size_t head_end = std::string::npos;
-  bool first = true;
+// The request head at the start of `buf`, as far as framing goes.
+struct Head {
+  size_t end = 0;  // bytes of the head, its empty line included
   std::string content_length, transfer_encoding;
-  while (true) {
+  bool expect_continue = false;
+};
+
+// Reads the head at the start of `buf`: kComplete with `head` filled, or
+// kIncomplete (more bytes needed), or kError (why it is refused).
+Frame ReadHead(const std::string& buf, const GateOptions& o, Head& head) {
+  const auto too_large = [&] {
+    return Error(431, "header_too_large", "request head larger than " + std::to_string(o.max_head_bytes));
+  };
+  size_t start = 0;
+  for (bool first = true;; first = false) {
     const size_t nl = buf.find('\n', start);
-    if (nl == std::string::npos) {
-      if (buf.size() > o.max_head_bytes)
-        return Error(431, "header_too_large", "request head larger than " + std::to_string(o.max_head_bytes));
-      return f;
-    }
-    if (nl + 1 > o.max_head_bytes)
-      return Error(431, "header_too_large", "request head larger than " + std::to_string(o.max_head_bytes));
+    if (nl == std::string::npos) return buf.size() > o.max_head_bytes ? too_large() : Frame{};
+    if (nl + 1 > o.max_head_bytes) return too_large();
     const std::string line = LineAt(buf, start, nl);
     start = nl + 1;
     if (line.empty()) {
       if (first) return Error(400, "bad_request", "empty request line");
-      head_end = start;
-      break;
+      head.end = start;
+      Frame f;
+      f.kind = Frame::kComplete;
+      return f;
     }
-    if (first) {
-      first = false;
-      continue;
-    }
+    if (first) continue;  // the request line: cpp-httplib parses it
     const size_t colon = line.find(':');
     if (colon == std::string::npos) return Error(400, "bad_request", "malformed header line");
     const std::string name = Lower(Trim(line.substr(0, colon)));
@@ -104,31 +104,44 @@ Frame Examine(const std::string& buf, const GateOptions& o) {
     if (name == "content-length") {
       if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos)
         return Error(400, "bad_request", "malformed Content-Length");
-      if (!content_length.empty() && content_length != value)
+      if (!head.content_length.empty() && head.content_length != value)
         return Error(400, "bad_request", "conflicting Content-Length headers");
-      content_length = value;
+      head.content_length = value;
     } else if (name == "transfer-encoding") {
-      if (!transfer_encoding.empty() || Lower(value) != "chunked")
+      if (!head.transfer_encoding.empty() || Lower(value) != "chunked")
         return Error(501, "not_implemented", "only the chunked transfer coding is supported");
-      transfer_encoding = "chunked";
+      head.transfer_encoding = "chunked";
     } else if (name == "expect" && Lower(value) == "100-continue") {
-      f.expect_continue = true;
+      head.expect_continue = true;
     }
   }
-  f.head_complete = true;
-  const std::string too_large = "request body larger than " + std::to_string(o.max_body_bytes) + " bytes";
-  if (transfer_encoding.empty()) {
-    const uint64_t length = content_length.empty() ? 0 : std::stoull(content_length);
-    if (length > o.max_body_bytes) return Error(413, "payload_too_large", too_large);
-    if (buf.size() >= head_end + length) {
+}
+
+// The trailer lines after the last chunk, from `p`, up to an empty line.
+Frame ReadTrailer(const std::string& buf, size_t p, size_t head_end, size_t raw_cap,
+                  const std::string& too_large) {
+  while (true) {
+    const size_t e = buf.find('\n', p);
+    if (e == std::string::npos) {
+      if (buf.size() - p > 1024) return Error(431, "header_too_large", "trailer too large");
+      return Frame{};
+    }
+    const bool empty = LineAt(buf, p, e).empty();
+    p = e + 1;
+    if (empty) {
+      Frame f;
       f.kind = Frame::kComplete;
-      f.length = head_end + length;
+      f.length = p;
+      return f;
     }
-    return f;
+    if (p - head_end > raw_cap) return Error(413, "payload_too_large", too_large);
   }
-  if (!content_length.empty())
-    return Error(400, "bad_request", "Content-Length and Transfer-Encoding together");
-  // Chunked: walk the chunks received so far, counting the decoded size.
+}
+
+// Walks the chunks received so far after a head ending at `head_end`,
+// counting the decoded size against the body limit.
+Frame ReadChunks(const std::string& buf, size_t head_end, const GateOptions& o) {
+  const std::string too_large = "request body larger than " + std::to_string(o.max_body_bytes) + " bytes";
   const size_t raw_cap = 2 * o.max_body_bytes + 8 * 1024;
   size_t p = head_end;
   size_t total = 0;
@@ -137,7 +150,7 @@ Frame Examine(const std::string& buf, const GateOptions& o) {
     const size_t nl = buf.find('\n', p);
     if (nl == std::string::npos) {
       if (buf.size() - p > 1024) return Error(400, "bad_request", "malformed chunk size line");
-      return f;
+      return Frame{};
     }
     std::string size_line = LineAt(buf, p, nl);
     size_line = Trim(size_line.substr(0, size_line.find(';')));
@@ -149,29 +162,13 @@ Frame Examine(const std::string& buf, const GateOptions& o) {
       return Error(413, "payload_too_large", too_large);
     total += size;
     p = nl + 1;
-    if (size == 0) {  // trailer lines up to an empty line
-      while (true) {
-        const size_t e = buf.find('\n', p);
-        if (e == std::string::npos) {
-          if (buf.size() - p > 1024) return Error(431, "header_too_large", "trailer too large");
-          return f;
-        }
-        const bool empty = LineAt(buf, p, e).empty();
-        p = e + 1;
-        if (empty) {
-          f.kind = Frame::kComplete;
-          f.length = p;
-          return f;
-        }
-        if (p - head_end > raw_cap) return Error(413, "payload_too_large", too_large);
-      }
-    }
+    if (size == 0) return ReadTrailer(buf, p, head_end, raw_cap, too_large);
     if (buf.size() < p + size + 2) {
       if (buf.size() == p + size + 1 && buf[p + size] == '\n') {
         p += size + 1;
         continue;
       }
-      return f;
+      return Frame{};
     }
     if (buf[p + size] == '\r' && buf[p + size + 1] == '\n') {
       p += size + 2;
@@ -181,6 +178,34 @@ Frame Examine(const std::string& buf, const GateOptions& o) {
       return Error(400, "bad_request", "chunk data not followed by CRLF");
     }
   }
+}
+
+// Where the request at the start of `buf` ends, judged by the bytes received
+// so far; or why it is refused.
+Frame Examine(const std::string& buf, const GateOptions& o) {
+  Head head;
+  Frame h = ReadHead(buf, o, head);
+  if (h.kind != Frame::kComplete) return h;
+  Frame f;
+  f.head_complete = true;
+  f.expect_continue = head.expect_continue;
+  if (head.transfer_encoding.empty()) {
+    const uint64_t length = head.content_length.empty() ? 0 : std::stoull(head.content_length);
+    if (length > o.max_body_bytes)
+      return Error(413, "payload_too_large",
+                   "request body larger than " + std::to_string(o.max_body_bytes) + " bytes");
+    if (buf.size() >= head.end + length) {
+      f.kind = Frame::kComplete;
+      f.length = head.end + length;
+    }
+    return f;
+  }
+  if (!head.content_length.empty())
+    return Error(400, "bad_request", "Content-Length and Transfer-Encoding together");
+  Frame c = ReadChunks(buf, head.end, o);
+  c.head_complete = true;
+  c.expect_continue = head.expect_continue;
+  return c;
 }
 
 const char* Reason(int status) {
@@ -319,6 +344,7 @@ struct ConnectionGate::Impl {
   std::unique_ptr<httplib::ThreadPool> pool;
   std::atomic<bool> started{false};
   std::atomic<bool> stopping{false};
+  std::atomic<int> queued{0};  // complete requests waiting for a worker
 
   mutable std::mutex mu;  // guards what follows
   std::vector<std::unique_ptr<Conn>> incoming;
@@ -417,7 +443,11 @@ struct ConnectionGate::Impl {
     c->msg_len = f.length;
     ::epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
     Conn* raw = c.release();
-    pool->enqueue([this, raw] { Work(std::unique_ptr<Conn>(raw)); });
+    ++queued;
+    pool->enqueue([this, raw] {
+      --queued;
+      Work(std::unique_ptr<Conn>(raw));
+    });
     return false;
   }
 
@@ -444,8 +474,9 @@ struct ConnectionGate::Impl {
       // A keep-alive client that sends its next request at once (a browser
       // loading a page, a script) is served on this worker without a trip
       // through the poller; a slower one costs the worker at most
-      // linger_ms, and only a complete request is run here.
-      if (c->buf.empty() && opt.linger_ms > 0) {
+      // linger_ms, and only a complete request is run here. A worker
+      // lingers only while no other connection's request waits for one.
+      if (c->buf.empty() && opt.linger_ms > 0 && queued.load() == 0) {
         pollfd p{c->fd, POLLIN, 0};
         if (::poll(&p, 1, opt.linger_ms) > 0 && (p.revents & POLLIN)) {
           char tmp[16 * 1024];

@@ -38,8 +38,9 @@ struct GateOptions {
   int workers = 16;
   size_t keep_alive_max_count = 100;
   // After a response, how long a worker waits for the same connection's next
-  // request before handing the connection back to the poller.
-  int linger_ms = 2;
+  // request before handing the connection back to the poller (only while no
+  // other request waits for a worker).
+  int linger_ms = 10;
 };
 
 // What the gate refused, for /metrics and tests.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "server/admin_auth.h"
+#include "server/server_testing.h"
 #include "server/web_server.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
@@ -33,8 +34,7 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-constexpr const char* kPassword = "correct horse battery";
+using testing::kPassword;
 
 // A blocking socket from `source` (an address on loopback) to 127.0.0.1:port;
 // -1 when the connection fails. Reads and writes give up after `timeout_s`.
@@ -130,19 +130,19 @@ std::string PostJson(const std::string& path, const std::string& body, const std
 void ResetPeakRss() {
   std::ofstream("/proc/self/clear_refs") << "5";
 }
-double PeakRssMiB() {
+// A line of /proc/self/status ("VmHWM:", "VmRSS:") in MiB.
+double StatusMiB(const std::string& field) {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
   return 0;
 }
+double PeakRssMiB() {
+  return StatusMiB("VmHWM:");
+}
 double RssMiB() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
+  return StatusMiB("VmRSS:");
 }
 
 class HostileHttpTest : public ::testing::Test {
@@ -444,8 +444,10 @@ TEST_F(HostileHttpTest, ReportDateRangesAreBounded) {
   const size_t c = r.find("sk_session=");
   ASSERT_NE(c, std::string::npos) << r.substr(0, 300);
   const std::string cookie = "Cookie: " + r.substr(c, r.find(';', c) - c) + "\r\n";
+  // /api/usage/coverage parsed its range apart from the others and had no bound (issue 21).
   for (const char* path :
-       {"/api/usage/summary?from=0001-01-01&to=9999-12-31", "/api/usage?from=0001-01-01&to=9999-12-31"}) {
+       {"/api/usage/summary?from=0001-01-01&to=9999-12-31", "/api/usage?from=0001-01-01&to=9999-12-31",
+        "/api/usage/coverage?from=0001-01-01&to=9999-12-31"}) {
     const std::string a = Exchange("127.0.0.1", port_, Get(path, cookie));
     EXPECT_EQ(StatusOf(a), 400) << path << ": " << a.substr(0, 300);
     EXPECT_LT(a.size(), 4096u);
@@ -459,24 +461,13 @@ TEST_F(HostileHttpTest, ReportDateRangesAreBounded) {
 // balancer) share sessions: a login on one works on the other, a logout on
 // either ends it on both, and a password change ends them all.
 TEST(HostileHttpPostgres, TwoServersShareSessionsThroughTheStore) {
-  const char* pg = std::getenv("SEATKEEPER_TEST_PG");
-  if (!pg || !*pg) GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
-  const std::string admin_url = pg;
-  const std::string name = "sessions_" + std::to_string(::getpid());
-  auto admin = [&](const std::string& sql) {
-    pqxx::connection c(admin_url);
-    pqxx::nontransaction w(c);
-    w.exec(sql);
-  };
-  admin("DROP DATABASE IF EXISTS " + name);
-  admin("CREATE DATABASE " + name);
-  const std::string url = admin_url.substr(0, admin_url.rfind('/') + 1) + name + "?connect_timeout=5";
-  const std::string home = (std::filesystem::temp_directory_path() / name).string();
-  std::filesystem::create_directories(home);
+  if (!testing::TestPostgres())
+    GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
+  testing::ScratchPostgres db("sessions_");
   {
-    auto a_store = store::OpenPostgres(url, home);
+    auto a_store = store::OpenPostgres(db.url(), db.home());
     ASSERT_TRUE(a_store.ok()) << a_store.status().ToString();
-    auto b_store = store::OpenPostgres(url, home);
+    auto b_store = store::OpenPostgres(db.url(), db.home());
     ASSERT_TRUE(b_store.ok()) << b_store.status().ToString();
     ASSERT_TRUE(SetAdminPassword(**a_store, kPassword).ok());
     ServerOptions o;
@@ -516,8 +507,6 @@ TEST(HostileHttpPostgres, TwoServersShareSessionsThroughTheStore) {
     a.Stop();
     b.Stop();
   }
-  admin("DROP DATABASE IF EXISTS " + name);
-  std::filesystem::remove_all(home);
 }
 
 }  // namespace

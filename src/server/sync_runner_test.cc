@@ -79,7 +79,7 @@ TEST_F(SessionStoreTest, PendingConnectStatesAreSingleUseAndPerSession) {
   EXPECT_EQ(a.id.size(), 64u);
   PendingConnect p;
   p.url = "https://acme.zendesk.com";
-  sessions.AddPending(a.id, "s1", p);
+  ASSERT_TRUE(sessions.AddPending(a.id, "s1", p).ok());
   EXPECT_FALSE(sessions.TakePending(b.id, "s1"));
   EXPECT_TRUE(sessions.TakePending(a.id, "s1"));
   EXPECT_FALSE(sessions.TakePending(a.id, "s1"));
@@ -92,6 +92,74 @@ TEST_F(SessionStoreTest, IdleSessionsExpire) {
   SessionStore sessions(store_.get(), /*idle_seconds=*/-1, /*absolute_seconds=*/3600);
   Session s = *sessions.Create();
   EXPECT_FALSE(sessions.Find(s.id));
+}
+
+// Issue 16: an ended session leaves no row behind (not a blanked one).
+TEST_F(SessionStoreTest, EndedSessionsAreDeletedFromTheStore) {
+  auto row = [&](const Session& s) {
+    return store_->GetValue(kAdminAccount, SessionStore::KeyOf(s.id)).value();
+  };
+  SessionStore sessions(store_.get());
+  Session out = *sessions.Create();
+  ASSERT_TRUE(row(out).has_value());
+  sessions.Destroy(out.id);  // logout
+  EXPECT_FALSE(row(out).has_value());
+
+  SessionStore lapsing(store_.get(), /*idle_seconds=*/-1, /*absolute_seconds=*/3600, /*cache_seconds=*/0);
+  Session expired = *lapsing.Create();
+  ASSERT_TRUE(row(expired).has_value());
+  EXPECT_FALSE(lapsing.Find(expired.id));  // found expired: deleted
+  EXPECT_FALSE(row(expired).has_value());
+  // Expired sessions nobody presents again go with the next login.
+  Session never_seen = *lapsing.Create();
+  ASSERT_TRUE(row(never_seen).has_value());
+  Session later = *lapsing.Create();
+  EXPECT_FALSE(row(never_seen).has_value());
+  ASSERT_TRUE(row(later).has_value());
+  EXPECT_EQ(*lapsing.Prune(), 1u);  // `later` itself
+  EXPECT_FALSE(row(later).has_value());
+  Session next = *sessions.Create();
+
+  // A password change deletes every session row.
+  Session other = *sessions.Create();
+  ASSERT_TRUE(SetAdminPassword(*store_, "a new password 123").ok());
+  EXPECT_FALSE(row(next).has_value());
+  EXPECT_FALSE(row(other).has_value());
+  EXPECT_TRUE(store_->ListValues(kAdminAccount, "session:")->empty());
+}
+
+// Issue 16: connect attempts live in the store, sealed, single use across
+// every SessionStore (server) on it.
+TEST_F(SessionStoreTest, PendingConnectsAreSharedSealedAndSingleUse) {
+  SessionStore a(store_.get()), b(store_.get());
+  Session s = *a.Create();
+  PendingConnect p;
+  p.account = "acme";
+  p.url = "https://acme.zendesk.com";
+  p.permission = "read";
+  p.client_id = "seatkeeper";
+  p.client_secret = "client-secret-value";
+  p.code_verifier = "verifier-value-0123456789";
+  p.redirect_uri = "http://127.0.0.1:1/oauth/callback";
+  ASSERT_TRUE(a.AddPending(s.id, "state-1", p).ok());
+  auto rows = store_->ListValues(kAdminAccount, "oauth_state:");
+  ASSERT_EQ(rows->size(), 1u);
+  // Neither the state nor the secrets are readable from the store.
+  for (const char* secret : {"state-1", "client-secret-value", "verifier-value", "acme.zendesk"})
+    EXPECT_EQ((*rows)[0].first.find(secret) + (*rows)[0].second.find(secret), 2 * std::string::npos)
+        << secret;
+  // The other server finishes it, once.
+  auto got = b.TakePending(s.id, "state-1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->client_secret, "client-secret-value");
+  EXPECT_EQ(got->code_verifier, "verifier-value-0123456789");
+  EXPECT_EQ(got->account, "acme");
+  EXPECT_EQ(got->redirect_uri, p.redirect_uri);
+  EXPECT_FALSE(a.TakePending(s.id, "state-1"));
+  EXPECT_TRUE(store_->ListValues(kAdminAccount, "oauth_state:")->empty());
+  // At most five attempts per session: the oldest goes.
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(a.AddPending(s.id, "s" + std::to_string(i), p).ok());
+  EXPECT_EQ(store_->ListValues(kAdminAccount, "oauth_state:")->size(), 5u);
 }
 
 TEST_F(SessionStoreTest, SessionsLiveInTheStoreHashedAndEndWithAPasswordChange) {

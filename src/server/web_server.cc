@@ -46,6 +46,14 @@ class InlineQueue final : public httplib::TaskQueue {
   void shutdown() override {}
 };
 
+// The session the pre-routing check found for the request this thread is
+// handling, so that the route does not look it up a second time.
+struct CheckedSession {
+  const httplib::Request* request = nullptr;
+  std::optional<Session> session;
+};
+thread_local CheckedSession t_checked;
+
 // The method label for metrics: the methods HTTP defines, else "other".
 std::string MethodLabel(const std::string& method) {
   static const std::set<std::string> kKnown = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
@@ -163,7 +171,9 @@ void WebServer::Add(Route r, Handler h) {
   const std::string pattern = PatternOf(r.path);
   const bool needs_session = r.access == Route::Access::kSession;
   auto wrapped = [this, h, needs_session](const httplib::Request& req, httplib::Response& res) {
-    std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
+    std::optional<Session> s = t_checked.request == &req ? std::move(t_checked.session)
+                                                         : sessions_.Find(CookieValue(req, kSessionCookie));
+    t_checked = {};
     // The pre-routing check already refused these; kept so a route can never
     // be reached anonymously even if that check changes.
     if (needs_session && !s) return SendError(res, 401, "log in first", "unauthenticated");
@@ -181,7 +191,8 @@ void WebServer::Add(Route r, Handler h) {
   routes_.push_back(std::move(r));
 }
 
-void WebServer::RegisterRoutes() {
+// cpp-httplib's settings, headers, and the error, exception and metrics hooks.
+void WebServer::ConfigureHttp() {
   httplib::Server& svr = *http_;
   svr.set_tcp_nodelay(true);
   svr.new_task_queue = [] { return new InlineQueue(); };
@@ -199,57 +210,6 @@ void WebServer::RegisterRoutes() {
        "form-action 'self'"},
   });
 
-  // Authentication and CSRF for the whole /api/ tree (known routes or not).
-  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (HasControl(req.path)) {
-      res.status = 400;
-      res.set_content("bad path", "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // DNS rebinding, and OAuth redirects built from a spoofed Host: only the
-    // names this server is reached by (--listen, --public-url) are served.
-    // Health checks and metrics answer whatever the prober calls the server.
-    if (req.path != "/healthz" && req.path != "/metrics" && !HostAllowed(req.get_header_value("Host"))) {
-      res.status = 421;
-      res.set_header("Connection", "close");
-      res.set_content("unknown Host: start the server with --public-url set to the URL browsers use",
-                      "text/plain");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!IsApiPath(req.path)) {
-      // The web root also holds tests and node_modules: serve only the UI.
-      if (!IsUiPath(req.path) && req.path != "/healthz" && req.path != "/metrics" &&
-          req.path.rfind("/oauth/", 0) != 0) {
-        res.status = 404;
-        res.set_content("not found", "text/plain");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.set_header("Cache-Control", "no-store");
-    if (req.method == "POST" && req.path == "/api/login") return httplib::Server::HandlerResponse::Unhandled;
-    std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
-    if (!s) {
-      SendError(res, 401, "log in first", "unauthenticated");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (ChangesState(req.method)) {
-      const std::string token = req.get_header_value("X-CSRF-Token");
-      if (token.empty() || !SecureEquals(token, s->csrf_token)) {
-        SendError(res, 403, "missing or wrong X-CSRF-Token header", "csrf");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      // Runs before the body is read: judge by the headers. A JSON content
-      // type cannot be sent cross-site without a CORS preflight.
-      const std::string length = req.get_header_value("Content-Length");
-      const bool has_body = (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
-      if (has_body && req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
-        SendError(res, 415, "send the request body as application/json", "unsupported_media_type");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!IsApiPath(req.path) || !res.body.empty()) return;
     if (res.status == 404)
@@ -281,8 +241,65 @@ void WebServer::RegisterRoutes() {
                                                        Metrics::Label(route) + "\",status=\"" +
                                                        std::to_string(res.status) + "\"");
   });
+}
 
-  // --- no session needed ---
+// Authentication and CSRF for the whole /api/ tree (known routes or not),
+// the Host check, and the UI's files only from the web root.
+bool WebServer::PreRoute(const httplib::Request& req, httplib::Response& res) {
+  t_checked = {};
+  if (HasControl(req.path)) {
+    res.status = 400;
+    res.set_content("bad path", "text/plain");
+    return true;
+  }
+  // DNS rebinding, and OAuth redirects built from a spoofed Host: only the
+  // names this server is reached by (--listen, --public-url) are served.
+  // Health checks and metrics answer whatever the prober calls the server.
+  if (req.path != "/healthz" && req.path != "/metrics" && !HostAllowed(req.get_header_value("Host"))) {
+    res.status = 421;
+    res.set_header("Connection", "close");
+    res.set_content("unknown Host: start the server with --public-url set to the URL browsers use",
+                    "text/plain");
+    return true;
+  }
+  if (!IsApiPath(req.path)) {
+    // The web root also holds tests and node_modules: serve only the UI.
+    if (!IsUiPath(req.path) && req.path != "/healthz" && req.path != "/metrics" &&
+        req.path.rfind("/oauth/", 0) != 0) {
+      res.status = 404;
+      res.set_content("not found", "text/plain");
+      return true;
+    }
+    return false;
+  }
+  res.set_header("Cache-Control", "no-store");
+  if (req.method == "POST" && req.path == "/api/login") return false;
+  std::optional<Session> s = sessions_.Find(CookieValue(req, kSessionCookie));
+  if (!s) {
+    SendError(res, 401, "log in first", "unauthenticated");
+    return true;
+  }
+  if (ChangesState(req.method)) {
+    const std::string token = req.get_header_value("X-CSRF-Token");
+    if (token.empty() || !SecureEquals(token, s->csrf_token)) {
+      SendError(res, 403, "missing or wrong X-CSRF-Token header", "csrf");
+      return true;
+    }
+    // Runs before the body is read: judge by the headers. A JSON content
+    // type cannot be sent cross-site without a CORS preflight.
+    const std::string length = req.get_header_value("Content-Length");
+    const bool has_body = (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
+    if (has_body && req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
+      SendError(res, 415, "send the request body as application/json", "unsupported_media_type");
+      return true;
+    }
+  }
+  t_checked = {&req, std::move(s)};
+  return false;
+}
+
+// Metrics, health, login, logout, the session and the OpenAPI document.
+void WebServer::RegisterSessionRoutes() {
   Add({"GET", "/metrics", Route::Access::kPublic, "Prometheus metrics (no secrets)", {}, nullptr},
       [this](const httplib::Request&, httplib::Response& res, const Session*) { ServeMetrics(res); });
   Add({"GET",
@@ -314,7 +331,15 @@ void WebServer::RegisterRoutes() {
       [this](const httplib::Request&, httplib::Response& res, const Session*) {
         SendJson(res, 200, OpenApi());
       });
+}
 
+void WebServer::RegisterRoutes() {
+  ConfigureHttp();
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return PreRoute(req, res) ? httplib::Server::HandlerResponse::Handled
+                              : httplib::Server::HandlerResponse::Unhandled;
+  });
+  RegisterSessionRoutes();
   RegisterAccountRoutes();
   RegisterReportRoutes();
   RegisterActionRoutes();
@@ -324,8 +349,8 @@ void WebServer::RegisterRoutes() {
   if (!opt_.web_root.empty()) {
     std::error_code ec;
     if (std::filesystem::is_directory(opt_.web_root, ec)) {
-      svr.set_mount_point("/", opt_.web_root);
-      svr.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+      http_->set_mount_point("/", opt_.web_root);
+      http_->set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
     } else {
       Log("warning: web root " + opt_.web_root + " is not a directory; serving the API only");
     }

@@ -129,13 +129,19 @@ class WebServer {
   // queue; without one, the default account when it is connected).
   Result<std::vector<store::QueueEntry>> ConnectedAccounts();
   void RegisterRoutes();
+  void ConfigureHttp();
+  void RegisterSessionRoutes();
   void RegisterAccountRoutes();
   void RegisterReportRoutes();
+  void RegisterAccountStateRoutes();  // status, capabilities, sync
   void RegisterActionRoutes();
   void RegisterConnectRoutes();
   void Log(const std::string& line) const;
 
   // Handlers that need more than a few lines.
+  // Before routing: the Host check, the UI's files, and for /api/ the
+  // session and CSRF checks; true when it answered the request itself.
+  bool PreRoute(const httplib::Request& req, httplib::Response& res);
   void Login(const httplib::Request& req, httplib::Response& res);
   // False for a browser request from another site (Origin, Sec-Fetch-Site).
   bool SameOrigin(const httplib::Request& req) const;

@@ -21,6 +21,7 @@
 #include "server.h"
 #include "server/admin_auth.h"
 #include "server/oauth_flow.h"
+#include "server/server_testing.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
 #include "store/sync_queue.h"
@@ -29,8 +30,7 @@ namespace sk::server {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kPassword = "correct horse battery";
+using testing::kPassword;
 
 struct Url {
   std::string origin;  // http://host:port
@@ -315,6 +315,20 @@ class WebServerTest : public ::testing::Test {
     std::filesystem::remove_all(home_, ec);
   }
 
+  // Replaces the server by one that runs the daily sync at 03:00.
+  void RestartWithDailySync() {
+    web_->Stop();
+    web_.reset();
+    ServerOptions o;
+    o.port = 0;
+    o.sync_queue = queue_.get();
+    o.sync_at = DailyTime{3, 0};
+    web_ = std::make_unique<WebServer>(store_.get(), o);
+    auto port = web_->Start();
+    ASSERT_TRUE(port.ok());
+    port_ = *port;
+  }
+
   void StartSim() {
     sim_ = std::make_unique<zdsim::Simulator>(SimOptions());
     sim_->Start();
@@ -359,6 +373,16 @@ class WebServerTest : public ::testing::Test {
   httplib::Result Connect(const std::string& permission, const std::string& decision = "approve",
                           std::string* state_out = nullptr, zdsim::Simulator* sim = nullptr,
                           const std::string& account = "") {
+    last_callback_ = Authorize(permission, decision, state_out, sim, account);
+    return Client().Get(last_callback_.c_str(), Auth(false));
+  }
+
+  // The first half of Connect: starts the connect on this server, decides on
+  // zdsim's authorize page, and returns the path of the callback Zendesk
+  // redirects the browser to.
+  std::string Authorize(const std::string& permission, const std::string& decision = "approve",
+                        std::string* state_out = nullptr, zdsim::Simulator* sim = nullptr,
+                        const std::string& account = "") {
     if (!sim) sim = sim_.get();
     auto start = Post("/api/connect/start" + (account.empty() ? "" : "?account=" + account),
                       {{"url", sim->BaseUrl()},
@@ -390,8 +414,7 @@ class WebServerTest : public ::testing::Test {
     EXPECT_EQ(decided->status, 302);
     Url back = SplitUrl(decided->get_header_value("Location"));
     EXPECT_EQ(back.origin, "http://127.0.0.1:" + std::to_string(port_));
-    last_callback_ = back.path;
-    return Client().Get(back.path.c_str(), Auth(false));
+    return back.path;
   }
 
   json Status() {
@@ -454,8 +477,12 @@ TEST_F(WebServerTest, LoginRefusesWrongPasswordAndLogoutEndsTheSession) {
   EXPECT_EQ(Get("/api/status")->status, 200);
   EXPECT_EQ(Get("/api/session")->status, 200);
   EXPECT_EQ(json::parse(Get("/api/session")->body)["csrf_token"], csrf_);
+  const std::string id = cookie_.substr(cookie_.find('=') + 1);
+  ASSERT_TRUE(store_->GetValue(kAdminAccount, SessionStore::KeyOf(id))->has_value());
   EXPECT_EQ(Post("/api/logout", json::object())->status, 200);
   EXPECT_EQ(Get("/api/status")->status, 401);
+  // The session's row is gone from the store, not blanked.
+  EXPECT_FALSE(store_->GetValue(kAdminAccount, SessionStore::KeyOf(id))->has_value());
 }
 
 TEST_F(WebServerTest, LoginWithoutAPasswordSetExplainsHowToSetOne) {
@@ -743,24 +770,15 @@ TEST_F(WebServerTest, HealthzTurnsUnhealthyWhenTheDatabaseFileIsGone) {
 // database refuses every connection, and ours are cut) makes /healthz 503;
 // when it answers again, so does the health check. Needs SEATKEEPER_TEST_PG.
 TEST(HealthzPostgres, TurnsUnhealthyWhileTheDatabaseRefusesConnections) {
-  const char* pg = std::getenv("SEATKEEPER_TEST_PG");
-  if (!pg || !*pg) GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
-  const std::string admin_url = pg;
-  const std::string name = "healthz_" + std::to_string(::getpid());
-  auto admin = [&](const std::string& sql) {
-    pqxx::connection c(admin_url);
-    pqxx::nontransaction w(c);
-    w.exec(sql);
-  };
-  admin("DROP DATABASE IF EXISTS " + name);
-  admin("CREATE DATABASE " + name);
-  const std::string url = admin_url.substr(0, admin_url.rfind('/') + 1) + name + "?connect_timeout=5";
-  const std::string home = (std::filesystem::temp_directory_path() / name).string();
-  std::filesystem::create_directories(home);
+  if (!testing::TestPostgres())
+    GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
+  testing::ScratchPostgres db("healthz_");
+  const std::string name = db.name();
+  auto admin = [&](const std::string& sql) { db.Admin(sql); };
   {
-    auto st = store::OpenPostgres(url, home);
+    auto st = store::OpenPostgres(db.url(), db.home());
     ASSERT_TRUE(st.ok()) << st.status().ToString();
-    auto queue = store::OpenPostgresQueue(url);
+    auto queue = store::OpenPostgresQueue(db.url());
     ASSERT_TRUE(queue.ok()) << queue.status().ToString();
     ServerOptions o;
     o.port = 0;
@@ -787,8 +805,6 @@ TEST(HealthzPostgres, TurnsUnhealthyWhileTheDatabaseRefusesConnections) {
     EXPECT_EQ(back->status, 200) << back->body;
     web.Stop();
   }
-  admin("DROP DATABASE IF EXISTS " + name);
-  std::filesystem::remove_all(home);
 }
 
 // Health reports the scheduler: enabled, ticking, when it last checked.
@@ -796,16 +812,7 @@ TEST_F(WebServerTest, HealthzReportsTheSchedulerAndTheLastSyncAge) {
   auto off = json::parse(Client().Get("/healthz")->body);
   EXPECT_EQ(off["scheduler"]["enabled"], false);
   EXPECT_TRUE(off["last_sync_age_seconds"].is_null());
-  web_->Stop();
-  web_.reset();
-  ServerOptions o;
-  o.port = 0;
-  o.sync_queue = queue_.get();
-  o.sync_at = DailyTime{3, 0};
-  web_ = std::make_unique<WebServer>(store_.get(), o);
-  auto port = web_->Start();
-  ASSERT_TRUE(port.ok());
-  port_ = *port;
+  RestartWithDailySync();
   json j;
   for (int i = 0; i < 100; ++i) {
     j = json::parse(Client().Get("/healthz")->body);
@@ -841,16 +848,7 @@ TEST_F(WebServerTest, TheDailyScheduleCoversEveryConnectedAccount) {
     c.last_sync_at = NowUnix() - 3600;
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }
-  web_->Stop();
-  web_.reset();
-  ServerOptions o;
-  o.port = 0;
-  o.sync_queue = queue_.get();
-  o.sync_at = DailyTime{3, 0};
-  web_ = std::make_unique<WebServer>(store_.get(), o);
-  auto port = web_->Start();
-  ASSERT_TRUE(port.ok());
-  port_ = *port;
+  RestartWithDailySync();
   Login();
   std::map<std::string, json> next;
   for (int i = 0; i < 200 && next.size() < 2; ++i) {
@@ -963,6 +961,43 @@ TEST_F(WebServerTest, OAuthCallbackRefusesAStateFromAnotherSessionOrAReplay) {
   EXPECT_EQ(anon->status, 200);
   EXPECT_NE(anon->body.find("_r=1"), std::string::npos);
   EXPECT_EQ(Client().Get(("/oauth/callback?code=abc&_r=1&state=" + m[1].str()).c_str())->status, 401);
+}
+
+// Issue 16: the connect attempt lives in the store, so a connect started on
+// one server finishes on another behind the same load balancer (or on this
+// one after a restart), and only once across them.
+TEST_F(WebServerTest, AConnectStartedOnOneServerFinishesOnAnotherSharingTheStore) {
+  StartSim();
+  Login();
+  const std::string callback = Authorize("read-write");
+  // Restart: the first server goes away before Zendesk sends the browser back.
+  web_->Stop();
+  // The other server has its own handle on the database (another process).
+  auto other_store = store::OpenSqlite(home_ + "/seatkeeper.db", home_);
+  ASSERT_TRUE(other_store.ok()) << other_store.status().ToString();
+  ServerOptions o;
+  o.port = 0;
+  o.allow_local = true;
+  o.sync_at.reset();
+  o.threads = 4;
+  auto other = std::make_unique<WebServer>(other_store->get(), o);
+  auto other_port = other->Start();
+  ASSERT_TRUE(other_port.ok()) << other_port.status().ToString();
+  httplib::Client c("127.0.0.1", *other_port);
+  c.set_read_timeout(60, 0);
+  auto done = c.Get(callback.c_str(), Auth(false));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, 303) << done->body;
+  EXPECT_EQ(done->get_header_value("Location"), "/#/overview?connected=1&account=default");
+  auto conn = store_->GetConnection("default");
+  ASSERT_TRUE(conn.ok() && *conn);
+  EXPECT_EQ((*conn)->auth_kind, "oauth");
+  EXPECT_EQ((*conn)->permission, "read-write");
+  // Used once: the same callback again, on either server, is refused.
+  EXPECT_EQ(c.Get(callback.c_str(), Auth(false))->status, 400);
+  EXPECT_TRUE(store_->ListValues(kAdminAccount, "oauth_state:")->empty());
+  other->sync_runners().WaitIdle();
+  other->Stop();
 }
 
 TEST_F(WebServerTest, OAuthDeniedShowsTheReason) {

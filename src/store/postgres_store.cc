@@ -721,6 +721,31 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::optional<std::string>> TakeValue(const std::string& account, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    std::optional<std::string> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, "DELETE FROM kv WHERE account=$1 AND key=$2 RETURNING value", {P(account), P(key)});
+      if (!r.empty()) out = Text(r[0][0]);
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> ListValues(const std::string& account,
+                                                                      const std::string& prefix) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(
+          tx, "SELECT key, value FROM kv WHERE account=$1 AND substr(key, 1, length($2)) = $2 ORDER BY key",
+          {P(account), P(prefix)});
+      for (const auto& row : r) out.emplace_back(Text(row[0]), Text(row[1]));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
   Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
                                                  const ActionClaim& claim) override {
     std::lock_guard lock(mu_);

@@ -699,6 +699,31 @@ class SqliteStore final : public Store {
     return s.Bind(1, account).Bind(2, key).Bind(3, value).Run();
   }
 
+  Result<std::optional<std::string>> TakeValue(const std::string& account, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_->handle(), "DELETE FROM kv WHERE account=? AND key=? RETURNING value");
+    s.Bind(1, account).Bind(2, key);
+    std::optional<std::string> out;
+    if (s.Step()) out = s.Text(0);
+    SK_RETURN_IF_ERROR(s.status());
+    while (s.Step()) {
+    }
+    SK_RETURN_IF_ERROR(s.status());
+    return out;
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> ListValues(const std::string& account,
+                                                                      const std::string& prefix) override {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(
+        "SELECT key, value FROM kv WHERE account=? AND substr(key, 1, length(?2)) = ?2 ORDER BY key");
+    s.Bind(1, account).Bind(2, prefix);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (s.Step()) out.emplace_back(s.Text(0), s.Text(1));
+    SK_RETURN_IF_ERROR(s.status());
+    return out;
+  }
+
   Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
                                                  const ActionClaim& claim) override {
     std::lock_guard lock(mu_);

@@ -279,6 +279,14 @@ class Store {
   // Generic per-account key/value (action plans, schedules).
   virtual Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) = 0;
   virtual Status PutValue(const std::string& account, const std::string& key, const std::string& value) = 0;
+  // Removes the key and returns the value it had (nullopt when there was
+  // none), atomically across every process on the store: of several callers
+  // taking the same key at once, exactly one gets the value (single-use tokens).
+  virtual Result<std::optional<std::string>> TakeValue(const std::string& account,
+                                                       const std::string& key) = 0;
+  // Every key of `account` that starts with `prefix`, with its value, in key order.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListValues(const std::string& account,
+                                                                              const std::string& prefix) = 0;
 
   // Claims `claim.key` for the account, atomically across every process that
   // shares the store: nullopt when this call created the claim (the caller

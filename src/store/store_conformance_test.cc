@@ -808,6 +808,30 @@ TEST_P(Conformance, OwnWritesAuditAndValues) {
   EXPECT_FALSE(store_->GetValue("other", "plan:1")->has_value());
 }
 
+TEST_P(Conformance, ValuesAreTakenOnceAndListedByPrefix) {
+  ASSERT_TRUE(store_->PutValue("_server", "session:b", "2").ok());
+  ASSERT_TRUE(store_->PutValue("_server", "session:a", "1").ok());
+  ASSERT_TRUE(store_->PutValue("_server", "sessions", "x").ok());
+  ASSERT_TRUE(store_->PutValue("_server", "oauth_state:a", "s").ok());
+  ASSERT_TRUE(store_->PutValue("other", "session:c", "3").ok());
+  auto listed = store_->ListValues("_server", "session:");
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0], std::make_pair(std::string("session:a"), std::string("1")));
+  EXPECT_EQ((*listed)[1], std::make_pair(std::string("session:b"), std::string("2")));
+  // A prefix with LIKE's wildcards matches only itself.
+  EXPECT_TRUE(store_->ListValues("_server", "session_")->empty());
+
+  auto taken = store_->TakeValue("_server", "oauth_state:a");
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_EQ(taken->value_or("-"), "s");
+  // Gone: a second take finds nothing, and so does a read.
+  EXPECT_FALSE(store_->TakeValue("_server", "oauth_state:a")->has_value());
+  EXPECT_FALSE(store_->GetValue("_server", "oauth_state:a")->has_value());
+  EXPECT_FALSE(store_->TakeValue("_server", "missing")->has_value());
+  EXPECT_EQ(store_->ListValues("_server", "")->size(), 3u);
+}
+
 TEST_P(Conformance, AccountsAreIsolated) {
   Connect("one", "https://one.zendesk.com");
   Connect("two", "https://two.zendesk.com");

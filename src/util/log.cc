@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 
+#include "util/text.h"
 #include "util/time.h"
 
 namespace sk::log {
@@ -44,8 +45,10 @@ class Formatter final : public spdlog::formatter {
       for (const auto& [k, v] : tls_fields) j[k] = Redact(v);
       line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      line = ts + " " + level + " " + text;
-      for (const auto& [k, v] : tls_fields) line += " " + k + "=" + Redact(v);
+      // Messages carry Zendesk data (names, emails): nothing in them may
+      // drive the terminal or break the line.
+      line = ts + " " + level + " " + TerminalSafe(text);
+      for (const auto& [k, v] : tls_fields) line += " " + k + "=" + TerminalSafe(Redact(v));
     }
     line += "\n";
     dest.append(line.data(), line.data() + line.size());

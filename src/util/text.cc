@@ -83,6 +83,19 @@ std::string TerminalSafe(std::string_view s) {
   return out;
 }
 
+std::string TerminalText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t start = 0;
+  while (true) {
+    const size_t nl = s.find('\n', start);
+    out += TerminalSafe(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) return out;
+    out += '\n';
+    start = nl + 1;
+  }
+}
+
 std::string CsvCell(std::string_view s) {
   std::string cell(s);
   if (!cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos &&

@@ -15,6 +15,12 @@ namespace sk {
 // are not UTF-8. Everything else is kept as it is.
 std::string TerminalSafe(std::string_view s);
 
+// Free text of several lines for a terminal (an action's summary, an error
+// message, a warning): TerminalSafe on each line, the line breaks (LF) kept.
+// Every line of text that can carry Zendesk data (names, emails, ticket
+// subjects, role names) and is printed outside a Table goes through this.
+std::string TerminalText(std::string_view s);
+
 // One CSV field (RFC 4180 quoting) that a spreadsheet shows as text: a cell
 // starting with = + - @ TAB or CR, which Excel, LibreOffice and Google
 // Sheets would run as a formula (=HYPERLINK(...), =cmd|...), gets a leading

@@ -28,6 +28,14 @@ TEST(TerminalSafeTest, HostileNamesCannotDriveTheTerminal) {
     EXPECT_EQ(TerminalSafe(fine), fine);
 }
 
+TEST(TerminalTextTest, KeepsLineBreaksAndMakesEachLineSafe) {
+  EXPECT_EQ(TerminalText("deleted Eve\x1b[2J <eve@x.test>\nnext line"),
+            "deleted Eve" + kFffd + "[2J <eve@x.test>\nnext line");
+  EXPECT_EQ(TerminalText("a\r\n\x1b]0;t\x07\n"), "a" + kFffd + "\n" + kFffd + "]0;t" + kFffd + "\n");
+  EXPECT_EQ(TerminalText(""), "");
+  EXPECT_EQ(TerminalText("\n\n"), "\n\n");
+}
+
 TEST(CsvCellTest, FormulasBecomeTextAndQuotingFollowsRfc4180) {
   EXPECT_EQ(CsvCell("=HYPERLINK(\"http://evil.example\",\"click\")"),
             "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"");

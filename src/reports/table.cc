@@ -1,10 +1,10 @@
-#include "cli/table.h"
+#include "reports/table.h"
 
 #include <algorithm>
 
 #include "util/text.h"
 
-namespace sk::cli {
+namespace sk::reports {
 namespace {
 
 size_t DisplayWidth(const std::string& s) {
@@ -30,7 +30,8 @@ void Table::Print(std::ostream& out) const {
   std::vector<size_t> width(header_.size(), 0);
   for (size_t i = 0; i < header_.size(); ++i) width[i] = DisplayWidth(header_[i]);
   for (const auto& r : rows)
-    for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], DisplayWidth(r[i]));
+    for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], DisplayWidth(r[i]));
   auto line = [&](const std::vector<std::string>& r) {
     std::string s;
     for (size_t i = 0; i < width.size(); ++i) {
@@ -54,4 +55,4 @@ void Table::PrintCsv(std::ostream& out) const {
   for (const auto& r : rows_) line(r);
 }
 
-}  // namespace sk::cli
+}  // namespace sk::reports

@@ -1,11 +1,11 @@
-#include "cli/table.h"
+#include "reports/table.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <sstream>
 
-namespace sk::cli {
+namespace sk::reports {
 namespace {
 
 // User names come from Zendesk, where end users choose their own.
@@ -26,4 +26,4 @@ TEST(TableTest, HostileNamesReachNeitherTheTerminalNorASpreadsheetAsCommands) {
 }
 
 }  // namespace
-}  // namespace sk::cli
+}  // namespace sk::reports

@@ -1,0 +1,45 @@
+// The seats report: paid seats idle for N days, the last evidence of each
+// one's activity, probable integration accounts apart, and what reclaiming
+// the idle ones saves (`seatkeeper seats`, GET /api/seats).
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "reports/report.h"
+
+namespace sk::reports {
+
+// inactive_days, seat_price.
+std::vector<Field> SeatsFields();
+
+struct SeatsQuery {
+  int inactive_days = 30;
+  std::optional<double> seat_price;  // per seat and month, 0..1e9
+};
+Result<SeatsQuery> ReadSeats(const Reader& in);
+
+struct IdleSeat {
+  store::UserWithUsage user;
+  nlohmann::json last_activity;  // store::UsageJson of the last active day, or null
+};
+struct SeatsResult {
+  SeatsQuery query;
+  Window window;
+  size_t paid_seats = 0;
+  std::vector<IdleSeat> idle;
+  // Staff whose only activity is API use: neither idle people nor active ones.
+  std::vector<store::UserWithUsage> integrations;
+};
+Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
+                             const SeatsQuery& q);
+
+// seats --json, GET /api/seats: {"inactive_days", "paid_seats", "idle_paid_seats", "users",
+// "probable_integration_seats", "probable_integrations", "monthly_savings"?}.
+nlohmann::json SeatsJson(const SeatsResult& r);
+// seats: the idle seats, a summary line, and the integration accounts apart.
+void PrintSeats(const SeatsResult& r, std::ostream& out);
+
+}  // namespace sk::reports
