@@ -17,6 +17,8 @@
 #include "actions/render.h"
 #include "cli/context.h"
 #include "cli/table.h"
+#include "reports/audit_report.h"
+#include "util/text.h"
 #include "util/log.h"
 #include "util/process.h"
 
@@ -46,7 +48,7 @@ void PrintReplayed(Context& ctx, const actions::ActionAnswer& answer, const std:
   if (ctx.json) {
     *ctx.out << answer.body.dump(2) << "\n";
   } else {
-    *ctx.out << answer.body.value("summary", "") << "\n"
+    *ctx.out << TerminalText(answer.body.value("summary", "")) << "\n"
              << "(the answer of an earlier run with idempotency key " << key << ": nothing was sent again)\n";
   }
   ctx.Finish(answer.status);
@@ -246,22 +248,11 @@ std::string Brief(const json& j) {
 void RunAudit(Context& ctx) {
   auto st = ctx.Store();
   if (!st.ok()) return PrintError(ctx, st.status());
-  auto entries = (*st)->ListAudit(ctx.account);
+  auto entries = reports::RunAudit(**st, ctx.account);
   if (!entries.ok()) return PrintError(ctx, entries.status());
   if (ctx.json) {
-    json arr = json::array();
-    for (const auto& e : *entries) {
-      arr.push_back({{"id", e.id},
-                     {"at", FormatIso(e.at)},
-                     {"actor", e.actor},
-                     {"action", e.action},
-                     {"target", e.target},
-                     {"before", json::parse(e.before_json, nullptr, false)},
-                     {"after", json::parse(e.after_json, nullptr, false)},
-                     {"result", e.result},
-                     {"detail", e.detail}});
-    }
-    *ctx.out << arr.dump(2) << "\n";
+    // The same JSON as GET /api/audit (a damaged row's value shown as the string it is).
+    *ctx.out << reports::AuditJson(*entries).dump(2) << "\n";
     return;
   }
   if (entries->empty()) {
