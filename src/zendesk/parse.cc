@@ -94,15 +94,21 @@ std::string_view TrimWs(std::string_view s) {
 std::optional<int64_t> SjInt(od::value v) {
   switch (v.type().value()) {
     case od::json_type::number: {
-      od::number_type nt = v.get_number_type().value();
-      if (nt == od::number_type::signed_integer) return v.get_int64().value();
+      od::number_type nt{};
+      if (v.get_number_type().get(nt) != simdjson::SUCCESS) return std::nullopt;
+      // An integer beyond 64 bits claims unsigned_integer, then does not read as one: absent.
+      int64_t i = 0;
+      if (nt == od::number_type::signed_integer)
+        return v.get_int64().get(i) == simdjson::SUCCESS ? std::optional(i) : std::nullopt;
       if (nt == od::number_type::unsigned_integer) {
-        uint64_t u = v.get_uint64().value();
+        uint64_t u = 0;
+        if (v.get_uint64().get(u) != simdjson::SUCCESS) return std::nullopt;
         if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
         return static_cast<int64_t>(u);
       }
       // Out of int64's range the conversion would be undefined: treat as absent.
-      double d = v.get_double().value();
+      double d = 0;
+      if (v.get_double().get(d) != simdjson::SUCCESS) return std::nullopt;
       if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
       return static_cast<int64_t>(d);
     }
