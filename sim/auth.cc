@@ -6,6 +6,7 @@
 #include "credentials.h"
 #include "pagination.h"
 #include "sha256.h"
+#include "util/encoding.h"
 
 namespace zdsim {
 
@@ -140,7 +141,7 @@ AuthResult Authenticate(const httplib::Request& req, const Dataset& ds, TokenSto
   if (h.rfind("Basic ", 0) == 0 || h.rfind("basic ", 0) == 0) {
     r.basic = true;
     r.kind = AuthResult::kBadBasic;
-    auto raw = Base64Decode(h.substr(6));
+    auto raw = sk::Base64Decode(h.substr(6));
     if (!raw) return r;
     const auto colon = raw->find(':');
     if (colon == std::string::npos) return r;
@@ -162,12 +163,7 @@ AuthResult Authenticate(const httplib::Request& req, const Dataset& ds, TokenSto
 }
 
 bool VerifyPkce(const std::string& verifier, const std::string& challenge) {
-  std::string b64 = Base64Encode(Sha256(verifier));
-  for (auto& c : b64) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
-  }
-  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  const std::string b64 = sk::Base64Encode(Sha256(verifier), sk::Base64::kUrlSafeNoPadding);
   std::string ch = challenge;
   while (!ch.empty() && ch.back() == '=') ch.pop_back();
   return b64 == ch;

@@ -5,6 +5,7 @@
 #include "credentials.h"
 #include "handlers.h"
 #include "render.h"
+#include "util/encoding.h"
 
 namespace zdsim {
 
@@ -52,7 +53,7 @@ void Tokens(Ctx& c) {
   std::string secret = Field(c, body, "client_secret");
   const std::string auth = c.req.get_header_value("Authorization");
   if (client_id.empty() && auth.rfind("Basic ", 0) == 0) {
-    if (auto raw = Base64Decode(auth.substr(6))) {
+    if (auto raw = sk::Base64Decode(auth.substr(6))) {
       const auto colon = raw->find(':');
       if (colon != std::string::npos) {
         client_id = raw->substr(0, colon);

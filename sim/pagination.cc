@@ -5,10 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/encoding.h"
+
 namespace zdsim {
 
 namespace {
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::optional<int64_t> ToInt(const std::string& s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
@@ -23,43 +24,6 @@ nlohmann::json PageErr(const std::string& d) {
   return {{"error", "InvalidPaginationParameter"}, {"description", d}};
 }
 }  // namespace
-
-std::string Base64Encode(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : in) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kB64[(val >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kB64[((val << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
-std::optional<std::string> Base64Decode(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -8;
-  size_t i = 0;
-  for (; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '=') break;
-    const char* p = std::strchr(kB64, c);
-    if (!p || c == '\0') return std::nullopt;
-    val = (val << 6) + static_cast<int>(p - kB64);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  for (; i < in.size(); ++i)
-    if (in[i] != '=') return std::nullopt;
-  return out;
-}
 
 std::string UrlEncode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
@@ -76,11 +40,12 @@ std::string UrlEncode(const std::string& s) {
 }
 
 std::string EncodeCursor(const Key& k) {
-  return Base64Encode("{\"o\":\"k\",\"v\":\"" + std::to_string(k.first) + "," + std::to_string(k.second) + "\"}");
+  return sk::Base64Encode("{\"o\":\"k\",\"v\":\"" + std::to_string(k.first) + "," + std::to_string(k.second) +
+                          "\"}");
 }
 
 std::optional<Key> DecodeCursor(const std::string& c) {
-  auto raw = Base64Decode(c);
+  auto raw = sk::Base64Decode(c);
   if (!raw) return std::nullopt;
   auto j = nlohmann::json::parse(*raw, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("v") || !j["v"].is_string()) return std::nullopt;
@@ -93,11 +58,11 @@ std::optional<Key> DecodeCursor(const std::string& c) {
 }
 
 std::string EncodeIncrementalCursor(const Key& k) {
-  return Base64Encode(std::to_string(k.first) + ".0||" + std::to_string(k.second) + "|");
+  return sk::Base64Encode(std::to_string(k.first) + ".0||" + std::to_string(k.second) + "|");
 }
 
 std::optional<Key> DecodeIncrementalCursor(const std::string& c) {
-  auto raw = Base64Decode(c);
+  auto raw = sk::Base64Decode(c);
   if (!raw) return std::nullopt;
   const auto dot = raw->find(".0||");
   if (dot == std::string::npos || raw->empty() || raw->back() != '|') return std::nullopt;

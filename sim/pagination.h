@@ -15,8 +15,6 @@ namespace zdsim {
 
 using Key = std::pair<int64_t, int64_t>;
 
-std::string Base64Encode(const std::string& in);
-std::optional<std::string> Base64Decode(const std::string& in);
 std::string UrlEncode(const std::string& s);
 
 // CBP cursor: base64 of {"o":"...","v":"a,b"} like Zendesk's.

@@ -4,45 +4,23 @@
 // connection is reopened on the next call.
 #include "store/postgres_store.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <tuple>
 
+#include "store/domain.h"
 #include "store/schema.h"
 #include "store/secret_box.h"
 #include "store/sync_queue.h"
 
 namespace sk::store {
-
-bool IsPostgresUrl(const std::string& db) {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
-
-std::string DatabaseFor(const std::string& home) {
-  if (const char* db = std::getenv("SEATKEEPER_DB"); db && *db) return db;
-  return home + "/seatkeeper.db";
-}
-
-Result<std::unique_ptr<Store>> OpenStore(const std::string& home) {
-  std::string db = DatabaseFor(home);
-  if (IsPostgresUrl(db)) return OpenPostgres(db, home);
-  ::mkdir(home.c_str(), 0700);
-  return OpenSqlite(db, home);
-}
-
-Result<std::unique_ptr<SyncQueue>> OpenSyncQueue(const std::string& home) {
-  std::string db = DatabaseFor(home);
-  if (IsPostgresUrl(db)) return OpenPostgresQueue(db);
-  ::mkdir(home.c_str(), 0700);
-  return OpenSqliteQueue(db);
-}
 
 namespace {
 
@@ -92,6 +70,20 @@ std::optional<std::string> OptText(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str());
 }
 
+// A result row as the domain's row readers read it (domain.h).
+class Row {
+ public:
+  explicit Row(const pqxx::row& r) : r_(r) {}
+  bool IsNull(int i) const { return r_[i].is_null(); }
+  int64_t Int(int i) const { return sk::store::Int(r_[i]); }
+  std::string Text(int i) const { return sk::store::Text(r_[i]); }
+  std::optional<int64_t> OptInt(int i) const { return sk::store::OptInt(r_[i]); }
+  std::optional<std::string> OptText(int i) const { return sk::store::OptText(r_[i]); }
+
+ private:
+  const pqxx::row& r_;
+};
+
 // A connection to `url`, reopened when broken. Callers hold the owner's mutex.
 class Pg {
  public:
@@ -100,7 +92,7 @@ class Pg {
   // Runs `fn` in a transaction (committed when fn returns ok); database errors become kIo.
   template <typename Fn>
   Status Tx(Fn&& fn) {
-    try {
+    return Guard([&] {
       if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
       std::optional<pqxx::work> begun;
       try {
@@ -116,6 +108,25 @@ class Pg {
       if (!s.ok()) return s;
       tx.commit();
       return Status::Ok();
+    });
+  }
+
+  // Runs `fn` outside a transaction (VACUUM); database errors become kIo.
+  template <typename Fn>
+  Status NoTx(Fn&& fn) {
+    return Guard([&] {
+      if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
+      pqxx::nontransaction tx(*conn_);
+      fn(tx);
+      return Status::Ok();
+    });
+  }
+
+ private:
+  template <typename Fn>
+  Status Guard(Fn&& fn) {
+    try {
+      return fn();
     } catch (const pqxx::broken_connection& e) {
       conn_.reset();
       return IoError(std::string("postgresql: connection lost: ") + FirstLine(e.what()));
@@ -124,7 +135,6 @@ class Pg {
     }
   }
 
- private:
   static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;
@@ -153,36 +163,11 @@ Status MigratePostgres(Pg& pg) {
   });
 }
 
-constexpr const char* kUserColumns =
-    "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "
-    "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
-constexpr int kUserColumnCount = 15;
-
 // A PostgreSQL array literal of ids, for `= ANY($n::bigint[])`.
 std::string IdArray(const std::vector<int64_t>& ids) {
   std::string list = "{";
   for (int64_t id : ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
   return list + "}";
-}
-
-UserRecord ReadUser(const pqxx::row& r, int c) {
-  UserRecord u;
-  u.id = Int(r[c + 0]);
-  u.name = Text(r[c + 1]);
-  u.email = OptText(r[c + 2]);
-  u.role = Text(r[c + 3]);
-  if (auto v = OptInt(r[c + 4])) u.role_type = static_cast<int>(*v);
-  u.custom_role_id = OptInt(r[c + 5]);
-  u.custom_role = OptText(r[c + 6]);
-  u.license = Text(r[c + 7]);
-  u.seat = Int(r[c + 8]) != 0;
-  u.suspended = Int(r[c + 9]) != 0;
-  u.deleted = Int(r[c + 10]) != 0;
-  u.deleted_kind = Text(r[c + 11]);
-  u.last_login_at = OptInt(r[c + 12]);
-  u.created_at = Int(r[c + 13]);
-  u.updated_at = Int(r[c + 14]);
-  return u;
 }
 
 class PostgresStore final : public Store {
@@ -205,34 +190,10 @@ class PostgresStore final : public Store {
       if (r.empty()) return Status::Ok();
       const auto& row = r[0];
       Connection c;
-      auto j = nlohmann::json::parse(Text(row[0]), nullptr, false);
-      if (j.is_discarded()) return IoError("stored connection is damaged");
       c.account = account;
-      c.url = j.value("url", "");
-      c.auth_kind = j.value("auth_kind", "");
-      c.email = j.value("email", "");
-      c.client_id = j.value("client_id", "");
-      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
-        c.token_expires_at = j["token_expires_at"].get<int64_t>();
-      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
-        c.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
-      c.permission = j.value("permission", "read");
-      c.timezone = j.value("timezone", "UTC");
-      c.api_budget = j.value("api_budget", 100);
-      c.window_days = j.value("window_days", 90);
-      c.plan = j.value("plan", "");
-      if (j.contains("connecting_user_id") && j["connecting_user_id"].is_number())
-        c.connecting_user_id = j["connecting_user_id"].get<int64_t>();
-      c.connecting_user_email = j.value("connecting_user_email", "");
-      c.preflight_json = j.value("preflight", nlohmann::json::array()).dump();
-      c.capabilities_json = j.value("capabilities", nlohmann::json::object()).dump();
-      if (j.contains("last_sync_at") && j["last_sync_at"].is_number())
-        c.last_sync_at = j["last_sync_at"].get<int64_t>();
-      if (j.contains("connected_at") && j["connected_at"].is_number())
-        c.connected_at = j["connected_at"].get<int64_t>();
-      SK_ASSIGN_OR_RETURN(c.secret, box_.Open(Text(row[1]), account + "/secret"));
-      SK_ASSIGN_OR_RETURN(c.refresh_token, box_.Open(Text(row[2]), account + "/refresh_token"));
-      SK_ASSIGN_OR_RETURN(c.client_secret, box_.Open(Text(row[3]), account + "/client_secret"));
+      SK_RETURN_IF_ERROR(domain::DecodeConnectionData(Text(row[0]), &c));
+      SK_RETURN_IF_ERROR(
+          domain::OpenSecrets(box_, {account, {Text(row[1]), Text(row[2]), Text(row[3])}}, &c));
       c.state = Text(row[4]);
       c.error = Text(row[5]);
       out = std::move(c);
@@ -243,23 +204,7 @@ class PostgresStore final : public Store {
 
   Status PutConnection(const Connection& c) override {
     std::lock_guard lock(mu_);
-    nlohmann::json j = {{"url", c.url},
-                        {"auth_kind", c.auth_kind},
-                        {"email", c.email},
-                        {"client_id", c.client_id},
-                        {"permission", c.permission},
-                        {"timezone", c.timezone},
-                        {"api_budget", c.api_budget},
-                        {"window_days", c.window_days},
-                        {"plan", c.plan},
-                        {"connecting_user_email", c.connecting_user_email},
-                        {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
-                        {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
-    if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
-    if (c.refresh_expires_at) j["refresh_expires_at"] = *c.refresh_expires_at;
-    if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
-    if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
-    if (c.connected_at) j["connected_at"] = *c.connected_at;
+    const SealedSecrets sealed = domain::SealSecrets(box_, c);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
       Exec(tx,
            "INSERT INTO connections(account, data, secret, refresh_token, client_secret, state, error, "
@@ -268,10 +213,8 @@ class PostgresStore final : public Store {
            "secret=excluded.secret, refresh_token=excluded.refresh_token, "
            "client_secret=excluded.client_secret, "
            "state=excluded.state, error=excluded.error, updated_at=excluded.updated_at",
-           {P(c.account), P(j.dump()), P(box_.Seal(c.secret, c.account + "/secret")),
-            P(box_.Seal(c.refresh_token, c.account + "/refresh_token")),
-            P(box_.Seal(c.client_secret, c.account + "/client_secret")), P(c.state), P(c.error),
-            P(static_cast<int64_t>(NowUnix()))});
+           {P(c.account), P(domain::EncodeConnectionData(c)), P(sealed.values[0]), P(sealed.values[1]),
+            P(sealed.values[2]), P(c.state), P(c.error), P(static_cast<int64_t>(NowUnix()))});
       return Status::Ok();
     });
   }
@@ -285,8 +228,9 @@ class PostgresStore final : public Store {
                "UPDATE connections SET secret=$1, refresh_token=$2, data=jsonb_set(data::jsonb, "
                "'{token_expires_at}', COALESCE(to_jsonb($3::bigint), 'null'::jsonb))::text, updated_at=$4 "
                "WHERE account=$5",
-               {P(box_.Seal(access, account + "/secret")), P(box_.Seal(refresh, account + "/refresh_token")),
-                P(expires_at), P(static_cast<int64_t>(NowUnix())), P(account)});
+               {P(box_.Seal(access, domain::SecretContext(account, "secret"))),
+                P(box_.Seal(refresh, domain::SecretContext(account, "refresh_token"))), P(expires_at),
+                P(static_cast<int64_t>(NowUnix())), P(account)});
       if (r.affected_rows() != 1) return IoError("no connection named " + account);
       return Status::Ok();
     });
@@ -315,25 +259,22 @@ class PostgresStore final : public Store {
       auto r = Exec(tx, "SELECT data, secret, refresh_token FROM connections WHERE account=$1 FOR UPDATE",
                     {P(account)});
       if (r.empty()) return IoError("no connection named " + account);
-      auto j = nlohmann::json::parse(Text(r[0][0]), nullptr, false);
-      if (j.is_discarded()) return IoError("stored connection is damaged");
-      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
-        out.tokens.expires_at = j["token_expires_at"].get<int64_t>();
-      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
-        out.tokens.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
-      SK_ASSIGN_OR_RETURN(out.tokens.access, box_.Open(Text(r[0][1]), account + "/secret"));
-      SK_ASSIGN_OR_RETURN(out.tokens.refresh, box_.Open(Text(r[0][2]), account + "/refresh_token"));
+      SK_RETURN_IF_ERROR(domain::DecodeTokenTimes(Text(r[0][0]), &out.tokens));
+      SK_ASSIGN_OR_RETURN(out.tokens.access,
+                          box_.Open(Text(r[0][1]), domain::SecretContext(account, "secret")));
+      SK_ASSIGN_OR_RETURN(out.tokens.refresh,
+                          box_.Open(Text(r[0][2]), domain::SecretContext(account, "refresh_token")));
       if (out.tokens.refresh != used_refresh) return Status::Ok();  // another process rotated it
       SK_ASSIGN_OR_RETURN(out.tokens, rotate());
       out.rotated = true;
-      j["token_expires_at"] =
-          out.tokens.expires_at ? nlohmann::json(*out.tokens.expires_at) : nlohmann::json();
-      j["refresh_expires_at"] =
-          out.tokens.refresh_expires_at ? nlohmann::json(*out.tokens.refresh_expires_at) : nlohmann::json();
-      Exec(tx, "UPDATE connections SET secret=$1, refresh_token=$2, data=$3, updated_at=$4 WHERE account=$5",
-           {P(box_.Seal(out.tokens.access, account + "/secret")),
-            P(box_.Seal(out.tokens.refresh, account + "/refresh_token")), P(j.dump()),
-            P(static_cast<int64_t>(NowUnix())), P(account)});
+      Exec(tx,
+           "UPDATE connections SET secret=$1, refresh_token=$2, data=jsonb_set(jsonb_set(data::jsonb, "
+           "'{token_expires_at}', COALESCE(to_jsonb($3::bigint), 'null'::jsonb)), '{refresh_expires_at}', "
+           "COALESCE(to_jsonb($4::bigint), 'null'::jsonb))::text, updated_at=$5 WHERE account=$6",
+           {P(box_.Seal(out.tokens.access, domain::SecretContext(account, "secret"))),
+            P(box_.Seal(out.tokens.refresh, domain::SecretContext(account, "refresh_token"))),
+            P(out.tokens.expires_at), P(out.tokens.refresh_expires_at), P(static_cast<int64_t>(NowUnix())),
+            P(account)});
       return Status::Ok();
     }));
     return out;
@@ -377,22 +318,15 @@ class PostgresStore final : public Store {
         // The ids this page of the user pass saw (see Unseen); a new pass drops the last one's.
         Exec(tx, "DELETE FROM user_pass WHERE account=$1 AND run<>$2", {P(account), P(page.run_id)});
         Exec(tx, "INSERT INTO user_pass(account, run, ids) VALUES($1,$2,$3)",
-             {P(account), P(page.run_id), P(schema::JoinUserIds(page.users))});
+             {P(account), P(page.run_id), P(domain::JoinUserIds(page.users))});
       }
       // The page's activity summed per (day, user, kind) first: one upsert per row.
-      std::map<std::tuple<DayNumber, int64_t, Kind>, std::pair<int64_t, std::vector<std::string>>> rows;
-      auto add = [&](const ActivityDelta& a) {
-        auto& [count, evidence] = rows[{a.day, a.user_id, a.kind}];
-        count += a.count;
-        for (size_t i = 0; i < a.evidence.size() && i < 5 && evidence.size() < 5; ++i)
-          evidence.push_back(a.evidence[i]);
-      };
-      for (const auto& a : page.activity) add(a);
-      for (const auto& o : page.once) {
-        auto r = Exec(tx, "INSERT INTO once_keys(account, key) VALUES($1,$2) ON CONFLICT DO NOTHING",
-                      {P(account), P(o.key)});
-        if (r.affected_rows() == 1) add(o.delta);
-      }
+      SK_ASSIGN_OR_RETURN(
+          auto rows, domain::SumPageActivity(page, [&](const std::string& key) -> Result<bool> {
+            auto r = Exec(tx, "INSERT INTO once_keys(account, key) VALUES($1,$2) ON CONFLICT DO NOTHING",
+                          {P(account), P(key)});
+            return r.affected_rows() == 1;
+          }));
       if (!rows.empty()) {
         // (day, user) pairs without any activity yet become active users of
         // that day in day_summary (before their rows are written).
@@ -430,7 +364,7 @@ class PostgresStore final : public Store {
             "length(replace(activity.evidence, ',', '')) >= 4 "
             "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
             {P(account), P(static_cast<int64_t>(std::get<0>(key))), P(std::get<1>(key)),
-             P(KindName(std::get<2>(key))), P(v.first), P(schema::JoinEvidence(v.second))});
+             P(KindName(std::get<2>(key))), P(v.count), P(domain::JoinEvidence(v.evidence))});
       for (const auto& [k, v] : page.checkpoints)
         Exec(tx,
              "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON "
@@ -488,9 +422,9 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<UserRecord> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r =
-          Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 ORDER BY id", {P(account)});
-      for (const auto& row : r) out.push_back(ReadUser(row, 0));
+      auto r = Exec(tx, std::string(domain::kUserColumns) + " FROM users u WHERE account=$1 ORDER BY id",
+                    {P(account)});
+      for (const auto& row : r) out.push_back(domain::ReadUser(Row(row)));
       return Status::Ok();
     }));
     return out;
@@ -500,9 +434,9 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::optional<UserRecord> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id=$2",
+      auto r = Exec(tx, std::string(domain::kUserColumns) + " FROM users u WHERE account=$1 AND id=$2",
                     {P(account), P(id)});
-      if (!r.empty()) out = ReadUser(r[0], 0);
+      if (!r.empty()) out = domain::ReadUser(Row(r[0]));
       return Status::Ok();
     }));
     return out;
@@ -517,7 +451,7 @@ class PostgresStore final : public Store {
       return "$" + std::to_string(params.size());
     };
     std::string sql =
-        std::string(kUserColumns) +
+        std::string(domain::kUserColumns) +
         ", COALESCE(a.days, 0), l.last_day, COALESCE(a.api_use_days, 0) FROM users u "
         "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) FILTER (WHERE kind <> 'api_use') AS days, "
         "  COUNT(*) FILTER (WHERE kind = 'api_use') AS api_use_days FROM activity "
@@ -544,15 +478,7 @@ class PostgresStore final : public Store {
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     std::vector<UserWithUsage> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& row : Exec(tx, sql, params)) {
-        UserWithUsage u;
-        u.user = ReadUser(row, 0);
-        u.active_days = static_cast<int>(Int(row[kUserColumnCount]));
-        if (!row[kUserColumnCount + 1].is_null())
-          u.last_active_day = static_cast<DayNumber>(Int(row[kUserColumnCount + 1]));
-        u.api_use_days = static_cast<int>(Int(row[kUserColumnCount + 2]));
-        out.push_back(std::move(u));
-      }
+      for (const auto& row : Exec(tx, sql, params)) out.push_back(domain::ReadUserWithUsage(Row(row)));
       return Status::Ok();
     }));
     return out;
@@ -573,19 +499,12 @@ class PostgresStore final : public Store {
     sql += " ORDER BY day, user_id, kind";
     std::vector<UsageRow> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& r : Exec(tx, sql, params)) {
-        DayNumber day = static_cast<DayNumber>(Int(r[0]));
-        int64_t user = Int(r[1]);
-        if (out.empty() || out.back().day != day || out.back().user_id != user) {
-          out.emplace_back();
-          out.back().day = day;
-          out.back().user_id = user;
-        }
-        schema::AddUsageKind(&out.back(), Text(r[2]), Int(r[3]), Text(r[4]));
-      }
+      for (const auto& r : Exec(tx, sql, params))
+        domain::AppendUsage(&out, static_cast<DayNumber>(Int(r[0])), Int(r[1]), Text(r[2]), Int(r[3]),
+                            Text(r[4]));
       return Status::Ok();
     }));
-    schema::DropInactiveRows(&out);
+    domain::DropInactiveRows(&out);
     return out;
   }
 
@@ -594,27 +513,16 @@ class PostgresStore final : public Store {
     std::vector<DaySummary> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       auto p = Exec(tx, "SELECT COUNT(*) FROM users WHERE account=$1 AND seat=1 AND deleted=0", {P(account)});
-      int paid = static_cast<int>(Int(p[0][0]));
-      for (DayNumber d = from; d <= to; ++d) {
-        DaySummary ds;
-        ds.day = d;
-        ds.paid_seats = paid;
-        ds.idle_paid_seats = paid;
-        out.push_back(ds);
-      }
+      out = domain::EmptySummaries(from, to, static_cast<int>(Int(p[0][0])));
       // O(days): day_summary is maintained by the writes (see ApplyPage, UpsertUsers).
       auto r = Exec(
           tx,
           "SELECT day, license, paid, users FROM day_summary WHERE account=$1 AND day BETWEEN $2::bigint "
           "AND $3::bigint AND users > 0",
           {P(account), P(static_cast<int64_t>(from)), P(static_cast<int64_t>(to))});
-      for (const auto& row : r) {
-        auto& ds = out[static_cast<size_t>(Int(row[0]) - from)];
-        int n = static_cast<int>(Int(row[3]));
-        ds.active_users += n;
-        ds.by_license[Text(row[1])] += n;
-        if (Int(row[2])) ds.idle_paid_seats -= n;
-      }
+      for (const auto& row : r)
+        domain::AddSummaryRow(&out, from, static_cast<DayNumber>(Int(row[0])), Text(row[1]), Int(row[2]) != 0,
+                              static_cast<int>(Int(row[3])));
       return Status::Ok();
     }));
     return out;
@@ -677,23 +585,8 @@ class PostgresStore final : public Store {
     std::vector<AuditEntry> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       for (const auto& r :
-           Exec(tx,
-                "SELECT id, account, at, actor, action, target, before_json, after_json, result, "
-                "detail FROM audit WHERE account=$1 ORDER BY id",
-                {P(account)})) {
-        AuditEntry e;
-        e.id = Int(r[0]);
-        e.account = Text(r[1]);
-        e.at = Int(r[2]);
-        e.actor = Text(r[3]);
-        e.action = Text(r[4]);
-        e.target = Text(r[5]);
-        e.before_json = Text(r[6]);
-        e.after_json = Text(r[7]);
-        e.result = Text(r[8]);
-        e.detail = Text(r[9]);
-        out.push_back(std::move(e));
-      }
+           Exec(tx, std::string(domain::kAuditColumns) + " WHERE account=$1 ORDER BY id", {P(account)}))
+        out.push_back(domain::ReadAudit(Row(r)));
       return Status::Ok();
     }));
     return out;
@@ -757,21 +650,10 @@ class PostgresStore final : public Store {
                       "VALUES($1,$2,$3,$4,'running',$5) ON CONFLICT(account, key) DO NOTHING RETURNING key",
                       {P(account), P(claim.key), P(claim.request), P(claim.owner), P(claim.claimed_at)});
       if (!ins.empty()) return Status::Ok();
-      auto r = Exec(tx,
-                    "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims "
-                    "WHERE account=$1 AND key=$2",
+      auto r = Exec(tx, std::string(domain::kClaimColumns) + " WHERE account=$1 AND key=$2",
                     {P(account), P(claim.key)});
       if (r.empty()) return Internal("action claim " + claim.key + " vanished");
-      ActionClaim c;
-      c.key = claim.key;
-      c.request = Text(r[0][0]);
-      c.owner = Text(r[0][1]);
-      c.state = Text(r[0][2]);
-      c.outcome = Text(r[0][3]);
-      c.code = static_cast<int>(r[0][4].as<int64_t>());
-      c.claimed_at = r[0][5].as<int64_t>();
-      if (!r[0][6].is_null()) c.finished_at = r[0][6].as<int64_t>();
-      out = c;
+      out = domain::ReadClaim(claim.key, Row(r[0]));
       return Status::Ok();
     }));
     return out;
@@ -806,7 +688,44 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<std::vector<SealedSecrets>> ReadSealedSecrets() override {
+    std::lock_guard lock(mu_);
+    std::vector<SealedSecrets> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      out = ReadSealed(tx, "");
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<ResealCount> ResealSecrets(const SecretBox& from, const SecretBox& to) override {
+    std::lock_guard lock(mu_);
+    ResealCount count;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // FOR UPDATE: a worker saving rotated OAuth tokens waits for this commit.
+      const std::vector<SealedSecrets> rows = ReadSealed(tx, " FOR UPDATE");
+      SK_ASSIGN_OR_RETURN(auto resealed, domain::Reseal(rows, from, to, &count.secrets));
+      for (const auto& r : resealed)
+        Exec(tx, "UPDATE connections SET secret=$1, refresh_token=$2, client_secret=$3 WHERE account=$4",
+             {P(r.values[0]), P(r.values[1]), P(r.values[2]), P(r.account)});
+      count.accounts = static_cast<int64_t>(rows.size());
+      return Status::Ok();
+    }));
+    // Dead row versions still hold the old ciphertexts.
+    Status v = pg_.NoTx([](pqxx::nontransaction& tx) { tx.exec("VACUUM connections"); });
+    if (!v.ok()) spdlog::warn("rekey: VACUUM connections failed: {}", v.message());
+    return count;
+  }
+
  private:
+  static std::vector<SealedSecrets> ReadSealed(pqxx::work& tx, const std::string& lock) {
+    std::vector<SealedSecrets> rows;
+    for (const auto& r : tx.exec(
+             "SELECT account, secret, refresh_token, client_secret FROM connections ORDER BY account" + lock))
+      rows.push_back({Text(r[0]), {Text(r[1]), Text(r[2]), Text(r[3])}});
+    return rows;
+  }
+
   // Users not seen by the user pass `run_id` (its user_pass rows, or the
   // seen_run stamp that stores before schema 5 wrote) and not permanently
   // deleted, by id.
@@ -814,7 +733,7 @@ class PostgresStore final : public Store {
     std::vector<int64_t> seen, out;
     for (const auto& r :
          Exec(tx, "SELECT ids FROM user_pass WHERE account=$1 AND run=$2", {P(account), P(run_id)}))
-      schema::SplitUserIds(r[0].c_str(), &seen);
+      domain::SplitUserIds(r[0].c_str(), &seen);
     std::sort(seen.begin(), seen.end());
     for (const auto& r : Exec(tx,
                               "SELECT id, seen_run IS NOT DISTINCT FROM $2 FROM users WHERE account=$1 AND "
@@ -838,9 +757,10 @@ class PostgresStore final : public Store {
     const std::string ids = IdArray(page_ids);
     std::map<int64_t, UserRecord> stored;
     for (const auto& r :
-         Exec(tx, std::string(kUserColumns) + " FROM users u WHERE account=$1 AND id = ANY($2::bigint[])",
+         Exec(tx,
+              std::string(domain::kUserColumns) + " FROM users u WHERE account=$1 AND id = ANY($2::bigint[])",
               {P(account), P(ids)}))
-      stored[Int(r[0])] = ReadUser(r, 0);
+      stored[Int(r[0])] = domain::ReadUser(Row(r));
     // Users whose day_summary bucket (license, paid seat) changes, new ones
     // included: their active days leave the old bucket now and join the new
     // one after the upsert.
@@ -849,8 +769,7 @@ class PostgresStore final : public Store {
       auto it = stored.find(u.id);
       if (it == stored.end()) {
         moving.push_back(u.id);
-      } else if (it->second.license != u.license ||
-                 (it->second.seat && !it->second.deleted) != (u.seat && !u.deleted)) {
+      } else if (domain::BucketOf(it->second) != domain::BucketOf(u)) {
         moving.push_back(u.id);
         leaving.push_back(u.id);
       }
@@ -861,21 +780,13 @@ class PostgresStore final : public Store {
       if (it != stored.end() && it->second == u) continue;
       bool changed = it == stored.end();
       if (it != stored.end()) {
-        const UserRecord& old = it->second;
-        auto note = [&](const char* field, const std::string& a, const std::string& b) {
-          if (a == b) return;
+        for (const auto& c : domain::UserChanges(it->second, u)) {
           changed = true;
           Exec(tx,
                "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES($1,$2,$3,$4,$5,$6)",
-               {P(account), P(u.id), P(static_cast<int64_t>(seen_at)), P(field), P(a), P(b)});
-        };
-        note("name", old.name, u.name);
-        note("email", old.email.value_or(""), u.email.value_or(""));
-        note("role", old.role, u.role);
-        note("custom_role", old.custom_role.value_or(""), u.custom_role.value_or(""));
-        note("license", old.license, u.license);
-        note("suspended", old.suspended ? "true" : "false", u.suspended ? "true" : "false");
-        note("deleted", old.deleted_kind, u.deleted_kind);
+               {P(account), P(u.id), P(static_cast<int64_t>(seen_at)), P(c.field), P(c.old_value),
+                P(c.new_value)});
+        }
       }
       Param role_type = u.role_type ? P(*u.role_type) : Param();
       Exec(tx,
@@ -962,15 +873,7 @@ class PostgresQueue final : public SyncQueue {
         std::string account = Text(r[0][0]);
         bool requested = r[0][1].as<bool>();
         std::string url = Text(r[0][2]);
-        // One worker per Zendesk account even when two names share its URL: claims of one URL
-        // are serialised, and a live lease on the URL under another name wins.
-        Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
-        auto busy =
-            Exec(tx,
-                 "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
-                 "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
-                 {P(account), P(WallMillis()), P(url)});
-        if (!busy.empty()) {
+        if (UrlBusy(tx, account, url)) {
           std::string esc = "\"";
           for (char ch : account) {
             if (ch == '"' || ch == '\\') esc += '\\';
@@ -981,24 +884,7 @@ class PostgresQueue final : public SyncQueue {
               skipped == "{}" ? "{" + esc + "}" : skipped.substr(0, skipped.size() - 1) + "," + esc + "}";
           continue;
         }
-        auto g =
-            Exec(tx,
-                 "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
-                 "RETURNING generation",
-                 {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
-        Lease l;
-        l.account = account;
-        l.owner = owner;
-        l.generation = Int(g[0][0]);
-        l.requested = requested;
-        if (requested)
-          Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
-        auto run = Exec(tx,
-                        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
-                        "VALUES($1,$2,$3,$4,$4) RETURNING id",
-                        {P(account), P(owner), P(l.generation), P(wall)});
-        l.run_id = Int(run[0][0]);
-        out = std::move(l);
+        out = Take(tx, account, owner, requested, lease_seconds, wall);
         return Status::Ok();
       }
       return Status::Ok();
@@ -1026,31 +912,8 @@ class PostgresQueue final : public SyncQueue {
       if (r.empty()) return Status::Ok();
       const bool requested = r[0][0].as<bool>();
       const std::string url = Text(r[0][1]);
-      Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
-      auto busy =
-          Exec(tx,
-               "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
-               "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
-               {P(account), P(WallMillis()), P(url)});
-      if (!busy.empty()) return Status::Ok();
-      auto g =
-          Exec(tx,
-               "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
-               "RETURNING generation",
-               {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
-      Lease l;
-      l.account = account;
-      l.owner = owner;
-      l.generation = Int(g[0][0]);
-      l.requested = requested;
-      if (requested)
-        Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
-      auto run = Exec(tx,
-                      "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
-                      "VALUES($1,$2,$3,$4,$4) RETURNING id",
-                      {P(account), P(owner), P(l.generation), P(wall)});
-      l.run_id = Int(run[0][0]);
-      out = std::move(l);
+      if (UrlBusy(tx, account, url)) return Status::Ok();
+      out = Take(tx, account, owner, requested, lease_seconds, wall);
       return Status::Ok();
     }));
     return out;
@@ -1133,20 +996,7 @@ class PostgresQueue final : public SyncQueue {
                         "COALESCE(l.last_result, '') FROM connections c LEFT JOIN sync_leases l ON "
                         "l.account = c.account ORDER BY c.account",
                     {P(static_cast<int64_t>(sync_now)), P(WallMillis())});
-      for (const auto& row : r) {
-        QueueEntry e;
-        e.account = Text(row[0]);
-        e.url = Text(row[1]);
-        e.state = Text(row[2]);
-        e.last_sync_at = OptInt(row[3]);
-        e.due = Int(row[4]) != 0;
-        e.owner = Text(row[5]);
-        e.expires_ms = Int(row[6]);
-        e.successes = Int(row[7]);
-        e.failures = Int(row[8]);
-        e.last_result = Text(row[9]);
-        out.push_back(std::move(e));
-      }
+      for (const auto& row : r) out.push_back(domain::ReadQueueEntry(Row(row)));
       return Status::Ok();
     }));
     return out;
@@ -1156,26 +1006,50 @@ class PostgresQueue final : public SyncQueue {
     std::lock_guard lock(mu_);
     std::vector<SyncRun> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& row :
-           tx.exec("SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, "
-                   "result FROM sync_runs ORDER BY id")) {
-        SyncRun r;
-        r.id = Int(row[0]);
-        r.account = Text(row[1]);
-        r.owner = Text(row[2]);
-        r.generation = Int(row[3]);
-        r.started_ms = Int(row[4]);
-        r.heartbeat_ms = Int(row[5]);
-        r.finished_ms = OptInt(row[6]);
-        r.result = Text(row[7]);
-        out.push_back(std::move(r));
-      }
+      for (const auto& row : tx.exec(std::string(domain::kSyncRunColumns) + " ORDER BY id"))
+        out.push_back(domain::ReadSyncRun(Row(row)));
       return Status::Ok();
     }));
     return out;
   }
 
  private:
+  // One worker per Zendesk account even when two names share its URL: claims
+  // of one URL are serialised (a lock held to the end of the transaction), and
+  // a live lease on the URL under another name than `account` wins.
+  static bool UrlBusy(pqxx::work& tx, const std::string& account, const std::string& url) {
+    Exec(tx, "SELECT pg_advisory_xact_lock(7301956, hashtext($1))", {P(url)});
+    auto busy =
+        Exec(tx,
+             "SELECT 1 FROM sync_leases l JOIN connections c ON c.account = l.account WHERE "
+             "l.account <> $1 AND l.expires_ms >= $2::bigint AND (c.data::jsonb)->>'url' = $3 LIMIT 1",
+             {P(account), P(WallMillis()), P(url)});
+    return !busy.empty();
+  }
+
+  // Inside a claim's transaction: gives `account` to `owner` (a new
+  // generation), clears its sync request and starts its run.
+  static Lease Take(pqxx::work& tx, const std::string& account, const std::string& owner, bool requested,
+                    int lease_seconds, int64_t wall) {
+    auto g = Exec(tx,
+                  "UPDATE sync_leases SET owner=$1, generation=generation+1, expires_ms=$2 WHERE account=$3 "
+                  "RETURNING generation",
+                  {P(owner), P(wall + static_cast<int64_t>(lease_seconds) * 1000), P(account)});
+    Lease l;
+    l.account = account;
+    l.owner = owner;
+    l.generation = Int(g[0][0]);
+    l.requested = requested;
+    if (requested)
+      Exec(tx, "UPDATE kv SET value='0' WHERE account=$1 AND key='sync_requested'", {P(account)});
+    auto run = Exec(tx,
+                    "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) "
+                    "VALUES($1,$2,$3,$4,$4) RETURNING id",
+                    {P(account), P(owner), P(l.generation), P(wall)});
+    l.run_id = Int(run[0][0]);
+    return l;
+  }
+
   std::mutex mu_;
   Pg pg_;
 };

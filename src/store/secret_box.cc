@@ -9,25 +9,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/encoding.h"
+
 namespace sk::store {
 namespace {
 
 constexpr const char* kPrefix = "sk1:";
 
-std::string ToHex(const unsigned char* p, size_t n) {
-  std::string out(n * 2, '\0');
-  sodium_bin2hex(out.data(), out.size() + 1, p, n);  // writes the NUL into the string's terminator slot
-  return out;
-}
-
 Result<std::string> FromHex(const std::string& hex) {
-  std::string out(hex.size() / 2, '\0');
-  size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(), nullptr, &len,
-                     nullptr) != 0)
-    return IoError("not hex");
-  out.resize(len);
-  return out;
+  auto bytes = HexDecode(hex);
+  if (!bytes) return IoError("not hex");
+  return *std::move(bytes);
 }
 
 }  // namespace
@@ -63,7 +55,7 @@ Result<SecretBox> SecretBox::Open(const std::string& home) {
   }
   unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
   crypto_aead_xchacha20poly1305_ietf_keygen(key);
-  std::string hex = ToHex(key, sizeof key);
+  std::string hex = HexEncode(std::string_view(reinterpret_cast<const char*>(key), sizeof key));
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return IoError("cannot create the key file " + path);
   std::string line = hex + "\n";
@@ -89,7 +81,7 @@ std::string SecretBox::Seal(const std::string& plaintext, const std::string& ass
       reinterpret_cast<const unsigned char*>(associated.data()), associated.size(), nullptr, nonce,
       reinterpret_cast<const unsigned char*>(key_.data()));
   buf.resize(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen);
-  return kPrefix + ToHex(reinterpret_cast<const unsigned char*>(buf.data()), buf.size());
+  return kPrefix + HexEncode(buf);
 }
 
 Result<std::string> SecretBox::Open(const std::string& sealed, const std::string& associated) const {

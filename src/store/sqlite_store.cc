@@ -1,4 +1,5 @@
 // SQLite implementation of the Store (the embedded default).
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -6,12 +7,12 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/domain.h"
 #include "store/schema.h"
 #include "store/secret_box.h"
 #include "store/sqlite_db.h"
@@ -19,43 +20,6 @@
 #include "store/sync_queue.h"
 
 namespace sk::store {
-
-const char* KindName(Kind k) {
-  switch (k) {
-    case Kind::kTicket:
-      return "ticket";
-    case Kind::kArticle:
-      return "article";
-    case Kind::kLoginAudit:
-      return "login_audit";
-    case Kind::kLoginObserved:
-      return "login_observed";
-    case Kind::kApiUse:
-      return kApiUseKind;
-  }
-  return "?";
-}
-
-const char* SourceOf(Kind k) {
-  switch (k) {
-    case Kind::kTicket:
-      return "ticket";
-    case Kind::kArticle:
-      return "article";
-    case Kind::kLoginAudit:
-    case Kind::kLoginObserved:
-      return "login";
-    case Kind::kApiUse:
-      return kApiUseKind;
-  }
-  return "?";
-}
-
-int64_t WallMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 namespace {
 
@@ -230,34 +194,9 @@ class SqliteStore final : public Store {
       return std::optional<Connection>();
     }
     Connection c;
-    auto j = nlohmann::json::parse(s.Text(0), nullptr, false);
-    if (j.is_discarded()) return IoError("stored connection is damaged");
     c.account = account;
-    c.url = j.value("url", "");
-    c.auth_kind = j.value("auth_kind", "");
-    c.email = j.value("email", "");
-    c.client_id = j.value("client_id", "");
-    if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
-      c.token_expires_at = j["token_expires_at"].get<int64_t>();
-    if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
-      c.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
-    c.permission = j.value("permission", "read");
-    c.timezone = j.value("timezone", "UTC");
-    c.api_budget = j.value("api_budget", 100);
-    c.window_days = j.value("window_days", 90);
-    c.plan = j.value("plan", "");
-    if (j.contains("connecting_user_id") && j["connecting_user_id"].is_number())
-      c.connecting_user_id = j["connecting_user_id"].get<int64_t>();
-    c.connecting_user_email = j.value("connecting_user_email", "");
-    c.preflight_json = j.value("preflight", nlohmann::json::array()).dump();
-    c.capabilities_json = j.value("capabilities", nlohmann::json::object()).dump();
-    if (j.contains("last_sync_at") && j["last_sync_at"].is_number())
-      c.last_sync_at = j["last_sync_at"].get<int64_t>();
-    if (j.contains("connected_at") && j["connected_at"].is_number())
-      c.connected_at = j["connected_at"].get<int64_t>();
-    SK_ASSIGN_OR_RETURN(c.secret, box_.Open(s.Text(1), account + "/secret"));
-    SK_ASSIGN_OR_RETURN(c.refresh_token, box_.Open(s.Text(2), account + "/refresh_token"));
-    SK_ASSIGN_OR_RETURN(c.client_secret, box_.Open(s.Text(3), account + "/client_secret"));
+    SK_RETURN_IF_ERROR(domain::DecodeConnectionData(s.Text(0), &c));
+    SK_RETURN_IF_ERROR(domain::OpenSecrets(box_, {account, {s.Text(1), s.Text(2), s.Text(3)}}, &c));
     c.state = s.Text(4);
     c.error = s.Text(5);
     cache->Put(cache->connections, account, std::optional<Connection>(c));
@@ -266,32 +205,16 @@ class SqliteStore final : public Store {
 
   Status PutConnection(const Connection& c) override {
     std::lock_guard lock(mu_);
-    nlohmann::json j = {{"url", c.url},
-                        {"auth_kind", c.auth_kind},
-                        {"email", c.email},
-                        {"client_id", c.client_id},
-                        {"permission", c.permission},
-                        {"timezone", c.timezone},
-                        {"api_budget", c.api_budget},
-                        {"window_days", c.window_days},
-                        {"plan", c.plan},
-                        {"connecting_user_email", c.connecting_user_email},
-                        {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
-                        {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
-    if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
-    if (c.refresh_expires_at) j["refresh_expires_at"] = *c.refresh_expires_at;
-    if (c.connecting_user_id) j["connecting_user_id"] = *c.connecting_user_id;
-    if (c.last_sync_at) j["last_sync_at"] = *c.last_sync_at;
-    if (c.connected_at) j["connected_at"] = *c.connected_at;
+    const SealedSecrets sealed = domain::SealSecrets(box_, c);
     Statement s(
         db_->handle(),
         "INSERT OR REPLACE INTO connections(account, data, secret, refresh_token, client_secret, state, "
         "error, updated_at) VALUES(?,?,?,?,?,?,?,?)");
     s.Bind(1, c.account)
-        .Bind(2, j.dump())
-        .Bind(3, box_.Seal(c.secret, c.account + "/secret"))
-        .Bind(4, box_.Seal(c.refresh_token, c.account + "/refresh_token"))
-        .Bind(5, box_.Seal(c.client_secret, c.account + "/client_secret"))
+        .Bind(2, domain::EncodeConnectionData(c))
+        .Bind(3, sealed.values[0])
+        .Bind(4, sealed.values[1])
+        .Bind(5, sealed.values[2])
         .Bind(6, c.state)
         .Bind(7, c.error)
         .Bind(8, NowUnix());
@@ -306,8 +229,8 @@ class SqliteStore final : public Store {
     Statement s(db_->handle(),
                 "UPDATE connections SET secret=?, refresh_token=?, "
                 "data=json_set(data, '$.token_expires_at', ?), updated_at=? WHERE account=?");
-    s.Bind(1, box_.Seal(access, account + "/secret"))
-        .Bind(2, box_.Seal(refresh, account + "/refresh_token"))
+    s.Bind(1, box_.Seal(access, domain::SecretContext(account, "secret")))
+        .Bind(2, box_.Seal(refresh, domain::SecretContext(account, "refresh_token")))
         .Bind(3, expires_at)
         .Bind(4, NowUnix())
         .Bind(5, account);
@@ -342,14 +265,10 @@ class SqliteStore final : public Store {
         SK_RETURN_IF_ERROR(q.status());
         return IoError("no connection named " + account);
       }
-      auto j = nlohmann::json::parse(q.Text(0), nullptr, false);
-      if (j.is_discarded()) return IoError("stored connection is damaged");
-      if (j.contains("token_expires_at") && j["token_expires_at"].is_number())
-        out.tokens.expires_at = j["token_expires_at"].get<int64_t>();
-      if (j.contains("refresh_expires_at") && j["refresh_expires_at"].is_number())
-        out.tokens.refresh_expires_at = j["refresh_expires_at"].get<int64_t>();
-      SK_ASSIGN_OR_RETURN(out.tokens.access, box_.Open(q.Text(1), account + "/secret"));
-      SK_ASSIGN_OR_RETURN(out.tokens.refresh, box_.Open(q.Text(2), account + "/refresh_token"));
+      SK_RETURN_IF_ERROR(domain::DecodeTokenTimes(q.Text(0), &out.tokens));
+      SK_ASSIGN_OR_RETURN(out.tokens.access, box_.Open(q.Text(1), domain::SecretContext(account, "secret")));
+      SK_ASSIGN_OR_RETURN(out.tokens.refresh,
+                          box_.Open(q.Text(2), domain::SecretContext(account, "refresh_token")));
     }
     if (out.tokens.refresh != used_refresh) return out;  // another process rotated it
     SK_ASSIGN_OR_RETURN(out.tokens, rotate());
@@ -358,8 +277,8 @@ class SqliteStore final : public Store {
         db_->handle(),
         "UPDATE connections SET secret=?, refresh_token=?, data=json_set(data, '$.token_expires_at', ?, "
         "'$.refresh_expires_at', ?), updated_at=? WHERE account=?");
-    s.Bind(1, box_.Seal(out.tokens.access, account + "/secret"))
-        .Bind(2, box_.Seal(out.tokens.refresh, account + "/refresh_token"))
+    s.Bind(1, box_.Seal(out.tokens.access, domain::SecretContext(account, "secret")))
+        .Bind(2, box_.Seal(out.tokens.refresh, domain::SecretContext(account, "refresh_token")))
         .Bind(3, out.tokens.expires_at)
         .Bind(4, out.tokens.refresh_expires_at)
         .Bind(5, NowUnix())
@@ -402,14 +321,12 @@ class SqliteStore final : public Store {
     SK_RETURN_IF_ERROR(RecordSeen(account, page.users, page.run_id));
 
     // The page's activity summed per (day, user, kind) first: one upsert per row.
-    std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity> rows;
-    for (const auto& a : page.activity) rows[{a.day, a.user_id, a.kind}].Add(a);
     Statement& once = db_->Prepared("INSERT OR IGNORE INTO once_keys(account, key) VALUES(?,?)");
-    for (const auto& o : page.once) {
-      once.Reset();
-      SK_RETURN_IF_ERROR(once.Bind(1, account).Bind(2, o.key).Run());
-      if (db_->Changes() == 1) rows[{o.delta.day, o.delta.user_id, o.delta.kind}].Add(o.delta);
-    }
+    SK_ASSIGN_OR_RETURN(auto rows, domain::SumPageActivity(page, [&](const std::string& key) -> Result<bool> {
+                          once.Reset();
+                          SK_RETURN_IF_ERROR(once.Bind(1, account).Bind(2, key).Run());
+                          return db_->Changes() == 1;
+                        }));
     SK_RETURN_IF_ERROR(AddActivity(account, rows));
 
     Statement& cp =
@@ -453,7 +370,9 @@ class SqliteStore final : public Store {
       const std::string license = get.Text(0), kind = get.Text(3);
       const bool paid = get.Int(1) != 0 && get.Int(2) == 0;
       // They lose their paid seat: their active days move to the unpaid bucket.
-      if (paid) SK_RETURN_IF_ERROR(MoveUserDays(account, id, Bucket{license, true}, Bucket{license, false}));
+      if (paid)
+        SK_RETURN_IF_ERROR(
+            MoveUserDays(account, id, domain::Bucket{license, true}, domain::Bucket{license, false}));
       log.Reset();
       SK_RETURN_IF_ERROR(log.Bind(1, account).Bind(2, id).Bind(3, seen_at).Bind(4, kind).Run());
       mark.Reset();
@@ -465,19 +384,21 @@ class SqliteStore final : public Store {
 
   Result<std::vector<UserRecord>> AllUsers(const std::string& account) override {
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? ORDER BY id");
+    Statement& s =
+        reader->Prepared(std::string(domain::kUserColumns) + " FROM users u WHERE account=? ORDER BY id");
     s.Bind(1, account);
     std::vector<UserRecord> out;
-    while (s.Step()) out.push_back(ReadUser(s, 0));
+    while (s.Step()) out.push_back(domain::ReadUser(s));
     SK_RETURN_IF_ERROR(s.status());
     return out;
   }
 
   Result<std::optional<UserRecord>> GetUser(const std::string& account, int64_t id) override {
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
+    Statement& s =
+        reader->Prepared(std::string(domain::kUserColumns) + " FROM users u WHERE account=? AND id=?");
     s.Bind(1, account).Bind(2, id);
-    if (s.Step()) return std::optional<UserRecord>(ReadUser(s, 0));
+    if (s.Step()) return std::optional<UserRecord>(domain::ReadUser(s));
     SK_RETURN_IF_ERROR(s.status());
     return std::optional<UserRecord>();
   }
@@ -493,7 +414,7 @@ class SqliteStore final : public Store {
         "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3 AND kind <> "
         "'api_use')";
     std::string sql =
-        std::string(kUserColumns) +
+        std::string(domain::kUserColumns) +
         ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
         "AND day BETWEEN ?2 AND ?3 AND kind <> 'api_use'), 0), " +
         kLastDay +
@@ -533,15 +454,7 @@ class SqliteStore final : public Store {
     if (!f.search.empty()) s.Bind(8, f.search);
     if (f.after_id) s.Bind(9, *f.after_id);
     std::vector<UserWithUsage> out;
-    while (s.Step()) {
-      UserWithUsage u;
-      u.user = ReadUser(s, 0);
-      u.active_days = static_cast<int>(s.Int(kUserColumnCount));
-      if (!s.IsNull(kUserColumnCount + 1))
-        u.last_active_day = static_cast<DayNumber>(s.Int(kUserColumnCount + 1));
-      u.api_use_days = static_cast<int>(s.Int(kUserColumnCount + 2));
-      out.push_back(std::move(u));
-    }
+    while (s.Step()) out.push_back(domain::ReadUserWithUsage(s));
     SK_RETURN_IF_ERROR(s.status());
     if (cacheable) cache->Put(cache->user_pages, key, out);
     return out;
@@ -558,18 +471,10 @@ class SqliteStore final : public Store {
     s.Bind(1, account).Bind(2, static_cast<int64_t>(from)).Bind(3, static_cast<int64_t>(to));
     if (user_id) s.Bind(4, *user_id);
     std::vector<UsageRow> out;
-    while (s.Step()) {
-      DayNumber day = static_cast<DayNumber>(s.Int(0));
-      int64_t user = s.Int(1);
-      if (out.empty() || out.back().day != day || out.back().user_id != user) {
-        out.emplace_back();
-        out.back().day = day;
-        out.back().user_id = user;
-      }
-      schema::AddUsageKind(&out.back(), s.Text(2), s.Int(3), s.Text(4));
-    }
+    while (s.Step())
+      domain::AppendUsage(&out, static_cast<DayNumber>(s.Int(0)), s.Int(1), s.Text(2), s.Int(3), s.Text(4));
     SK_RETURN_IF_ERROR(s.status());
-    schema::DropInactiveRows(&out);
+    domain::DropInactiveRows(&out);
     return out;
   }
 
@@ -587,25 +492,14 @@ class SqliteStore final : public Store {
       if (s.Step()) paid = static_cast<int>(s.Int(0));
       SK_RETURN_IF_ERROR(s.status());
     }
-    std::vector<DaySummary> out;
-    for (DayNumber d = from; d <= to; ++d) {
-      DaySummary ds;
-      ds.day = d;
-      ds.paid_seats = paid;
-      ds.idle_paid_seats = paid;
-      out.push_back(ds);
-    }
+    std::vector<DaySummary> out = domain::EmptySummaries(from, to, paid);
     Statement& s = reader->Prepared(
         "SELECT day, license, paid, users FROM day_summary WHERE account=? AND day BETWEEN ? AND ? AND users "
         "> 0");
     s.Bind(1, account).Bind(2, static_cast<int64_t>(from)).Bind(3, static_cast<int64_t>(to));
-    while (s.Step()) {
-      auto& ds = out[static_cast<size_t>(s.Int(0) - from)];
-      int n = static_cast<int>(s.Int(3));
-      ds.active_users += n;
-      ds.by_license[s.Text(1)] += n;
-      if (s.Int(2)) ds.idle_paid_seats -= n;
-    }
+    while (s.Step())
+      domain::AddSummaryRow(&out, from, static_cast<DayNumber>(s.Int(0)), s.Text(1), s.Int(2) != 0,
+                            static_cast<int>(s.Int(3)));
     SK_RETURN_IF_ERROR(s.status());
     cache->Put(cache->summaries, key, out);
     return out;
@@ -661,25 +555,10 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AuditEntry>> ListAudit(const std::string& account) override {
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared(
-        "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail FROM audit "
-        "WHERE account=? ORDER BY id");
+    Statement& s = reader->Prepared(std::string(domain::kAuditColumns) + " WHERE account=? ORDER BY id");
     s.Bind(1, account);
     std::vector<AuditEntry> out;
-    while (s.Step()) {
-      AuditEntry e;
-      e.id = s.Int(0);
-      e.account = s.Text(1);
-      e.at = s.Int(2);
-      e.actor = s.Text(3);
-      e.action = s.Text(4);
-      e.target = s.Text(5);
-      e.before_json = s.Text(6);
-      e.after_json = s.Text(7);
-      e.result = s.Text(8);
-      e.detail = s.Text(9);
-      out.push_back(std::move(e));
-    }
+    while (s.Step()) out.push_back(domain::ReadAudit(s));
     SK_RETURN_IF_ERROR(s.status());
     return out;
   }
@@ -738,24 +617,13 @@ class SqliteStore final : public Store {
                            .Bind(5, claim.claimed_at)
                            .Run());
     if (db_->Changes() == 1) return std::optional<ActionClaim>();
-    Statement q(db_->handle(),
-                "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims "
-                "WHERE account=? AND key=?");
+    Statement q(db_->handle(), std::string(domain::kClaimColumns) + " WHERE account=? AND key=?");
     q.Bind(1, account).Bind(2, claim.key);
     if (!q.Step()) {
       SK_RETURN_IF_ERROR(q.status());
       return Internal("action claim " + claim.key + " vanished");
     }
-    ActionClaim c;
-    c.key = claim.key;
-    c.request = q.Text(0);
-    c.owner = q.Text(1);
-    c.state = q.Text(2);
-    c.outcome = q.Text(3);
-    c.code = static_cast<int>(q.Int(4));
-    c.claimed_at = q.Int(5);
-    c.finished_at = q.OptInt(6);
-    return std::optional<ActionClaim>(c);
+    return std::optional<ActionClaim>(domain::ReadClaim(claim.key, q));
   }
 
   Result<bool> TakeOverActionClaim(const std::string& account, const std::string& key,
@@ -778,128 +646,149 @@ class SqliteStore final : public Store {
     return s.Bind(1, outcome).Bind(2, code).Bind(3, at).Bind(4, account).Bind(5, key).Run();
   }
 
- private:
-  static constexpr const char* kUserColumns =
-      "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, "
-      "u.seat, "
-      "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
-  static constexpr int kUserColumnCount = 15;
-
-  static UserRecord ReadUser(const Statement& s, int c) {
-    UserRecord u;
-    u.id = s.Int(c + 0);
-    u.name = s.Text(c + 1);
-    u.email = s.OptText(c + 2);
-    u.role = s.Text(c + 3);
-    if (auto v = s.OptInt(c + 4)) u.role_type = static_cast<int>(*v);
-    u.custom_role_id = s.OptInt(c + 5);
-    u.custom_role = s.OptText(c + 6);
-    u.license = s.Text(c + 7);
-    u.seat = s.Int(c + 8) != 0;
-    u.suspended = s.Int(c + 9) != 0;
-    u.deleted = s.Int(c + 10) != 0;
-    u.deleted_kind = s.Text(c + 11);
-    u.last_login_at = s.OptInt(c + 12);
-    u.created_at = s.Int(c + 13);
-    u.updated_at = s.Int(c + 14);
-    return u;
+  Result<std::vector<SealedSecrets>> ReadSealedSecrets() override {
+    std::lock_guard lock(mu_);
+    WriterUse use(db_.get());
+    return ReadSealedLocked();
   }
 
-  // Activity for one (day, user, kind) row of a page, summed before writing.
-  struct PendingActivity {
-    int64_t count = 0;
-    std::vector<std::string> evidence;  // the first few ids, in arrival order
-    void Add(const ActivityDelta& a) {
-      count += a.count;
-      for (size_t i = 0; i < a.evidence.size() && i < 5 && evidence.size() < 5; ++i)
-        evidence.push_back(a.evidence[i]);
+  Result<ResealCount> ResealSecrets(const SecretBox& from, const SecretBox& to) override {
+    std::lock_guard lock(mu_);
+    ResealCount count;
+    {
+      WriterUse use(db_.get());
+      // Freed content is overwritten, so old ciphertexts do not linger in free pages.
+      SK_RETURN_IF_ERROR(db_->Exec("PRAGMA secure_delete=ON"));
+      Transaction tx(db_.get());
+      SK_RETURN_IF_ERROR(tx.status());
+      SK_ASSIGN_OR_RETURN(auto rows, ReadSealedLocked());
+      SK_ASSIGN_OR_RETURN(auto resealed, domain::Reseal(rows, from, to, &count.secrets));
+      Statement& u =
+          db_->Prepared("UPDATE connections SET secret=?, refresh_token=?, client_secret=? WHERE account=?");
+      for (const auto& r : resealed) {
+        u.Reset();
+        u.Bind(1, r.values[0]).Bind(2, r.values[1]).Bind(3, r.values[2]);
+        SK_RETURN_IF_ERROR(u.Bind(4, r.account).Run());
+      }
+      SK_RETURN_IF_ERROR(tx.Commit());
+      count.accounts = static_cast<int64_t>(rows.size());
     }
-  };
+    // Rewrite the file and empty the WAL. Another process may be reading: the new key is in use already.
+    if (Status v = db_->Exec("VACUUM"); !v.ok()) spdlog::warn("rekey: VACUUM failed: {}", v.message());
+    if (Status c = db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); !c.ok())
+      spdlog::warn("rekey: WAL checkpoint failed: {}", c.message());
+    return count;
+  }
 
-  // Where a user's active days count in day_summary.
-  struct Bucket {
-    std::string license;
-    bool paid = false;
-    bool operator==(const Bucket&) const = default;
-  };
-
+ private:
   static constexpr size_t kDayScanRows = 256;
 
+  // Caller holds mu_.
+  Result<std::vector<SealedSecrets>> ReadSealedLocked() {
+    Statement& s = db_->Prepared(
+        "SELECT account, secret, refresh_token, client_secret FROM connections ORDER BY account");
+    std::vector<SealedSecrets> rows;
+    while (s.Step()) rows.push_back({s.Text(0), {s.Text(1), s.Text(2), s.Text(3)}});
+    SK_RETURN_IF_ERROR(s.status());
+    s.Reset();
+    return rows;
+  }
+  // (day, license, paid) -> users who became active that day in that bucket.
+  using NewlyActive = std::map<std::tuple<DayNumber, std::string, bool>, int64_t>;
+
   // Caller holds mu_ and a transaction. Upserts the rows and counts each
-  // (day, user) that had no activity before in day_summary.
-  Status AddActivity(const std::string& account,
-                     const std::map<std::tuple<DayNumber, int64_t, Kind>, PendingActivity>& rows) {
-    // API use rows are not activity: they neither make a user active that day
-    // nor count in day_summary.
+  // (day, user) that had no activity before in day_summary. API use rows are
+  // not activity: they neither make a user active that day nor count in
+  // day_summary.
+  Status AddActivity(const std::string& account, const domain::PendingRows& rows) {
+    std::map<DayNumber, size_t> per_day;
+    for (const auto& [key, pending] : rows) ++per_day[std::get<0>(key)];
+    DayScan scanned;
+    std::unordered_map<int64_t, std::optional<domain::Bucket>> buckets;
+    NewlyActive newly_active;
+    for (auto it = rows.begin(); it != rows.end();) {
+      const DayNumber day = std::get<0>(it->first);
+      const int64_t user = std::get<1>(it->first);
+      SK_ASSIGN_OR_RETURN(bool was_active,
+                          WasActive(account, day, user, per_day[day] >= kDayScanRows, &scanned));
+      bool any_activity = false;
+      for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
+        SK_RETURN_IF_ERROR(UpsertActivity(account, it->first, it->second));
+        any_activity |= std::get<2>(it->first) != Kind::kApiUse;
+      }
+      if (was_active || !any_activity) continue;
+      auto [b, inserted] = buckets.try_emplace(user);
+      if (inserted) {
+        SK_ASSIGN_OR_RETURN(b->second, BucketNow(account, user));
+      }
+      if (b->second) ++newly_active[{day, b->second->license, b->second->paid}];
+    }
+    return CountNewlyActive(account, newly_active);
+  }
+
+  // The users active (not API use only) on `day`, read by WasActive.
+  struct DayScan {
+    std::optional<DayNumber> day;
+    std::unordered_set<int64_t> users;
+  };
+
+  // Whether `user` had activity on `day` before this page. With `scan_day`
+  // (a day with many rows) one scan of the day's index range answers for all
+  // its users instead of one seek each (a sync batch covers a day or two of a
+  // large account).
+  Result<bool> WasActive(const std::string& account, DayNumber day, int64_t user, bool scan_day,
+                         DayScan* scanned) {
+    if (scan_day) {
+      if (scanned->day != day) {
+        Statement& s = db_->Prepared(
+            "SELECT DISTINCT user_id FROM activity WHERE account=? AND day=? AND kind <> 'api_use'");
+        scanned->users.clear();
+        s.Bind(1, account).Bind(2, static_cast<int64_t>(day));
+        while (s.Step()) scanned->users.insert(s.Int(0));
+        SK_RETURN_IF_ERROR(s.status());
+        s.Reset();
+        scanned->day = day;
+      }
+      return scanned->users.count(user) != 0;
+    }
     Statement& probe = db_->Prepared(
         "SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? AND kind <> 'api_use' LIMIT 1");
-    Statement& day_users = db_->Prepared(
-        "SELECT DISTINCT user_id FROM activity WHERE account=? AND day=? AND kind <> 'api_use'");
-    Statement& who =
-        db_->Prepared("SELECT license, seat != 0 AND deleted = 0 FROM users WHERE account=? AND id=?");
+    probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
+    const bool was_active = probe.Step();
+    SK_RETURN_IF_ERROR(probe.status());
+    probe.Reset();
+    return was_active;
+  }
+
+  // Adds one summed row to the activity table (evidence capped at domain::kEvidenceCap ids).
+  Status UpsertActivity(const std::string& account, const domain::ActivityKey& key,
+                        const domain::PendingActivity& pending) {
     Statement& add = db_->Prepared(
         "INSERT INTO activity(account, day, user_id, kind, count, evidence) VALUES(?,?,?,?,?,?) "
         "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = count + excluded.count, "
         "evidence = CASE WHEN evidence = '' THEN excluded.evidence "
         "WHEN excluded.evidence = '' OR length(evidence) - length(replace(evidence, ',', '')) >= 4 "
         "THEN evidence ELSE evidence || ',' || excluded.evidence END");
-    SK_RETURN_IF_ERROR(probe.status());
-    SK_RETURN_IF_ERROR(day_users.status());
+    add.Bind(1, account).Bind(2, static_cast<int64_t>(std::get<0>(key))).Bind(3, std::get<1>(key));
+    add.Bind(4, KindName(std::get<2>(key)))
+        .Bind(5, pending.count)
+        .Bind(6, domain::JoinEvidence(pending.evidence));
+    return add.Run();
+  }
+
+  // The day_summary bucket `user` counts in now; none for a user not stored.
+  Result<std::optional<domain::Bucket>> BucketNow(const std::string& account, int64_t user) {
+    Statement& who =
+        db_->Prepared("SELECT license, seat != 0 AND deleted = 0 FROM users WHERE account=? AND id=?");
+    who.Bind(1, account).Bind(2, user);
+    std::optional<domain::Bucket> out;
+    if (who.Step()) out = domain::Bucket{who.Text(0), who.Int(1) != 0};
     SK_RETURN_IF_ERROR(who.status());
-    SK_RETURN_IF_ERROR(add.status());
-    // Rows per day: a day with many users is checked with one scan of the
-    // day's index range instead of one seek per user (a sync batch covers a
-    // day or two of a large account).
-    std::map<DayNumber, size_t> per_day;
-    for (const auto& [key, pending] : rows) ++per_day[std::get<0>(key)];
-    std::optional<DayNumber> scanned_day;
-    std::unordered_set<int64_t> active_that_day;
-    std::unordered_map<int64_t, std::optional<std::pair<std::string, bool>>> buckets;
-    std::map<std::tuple<DayNumber, std::string, bool>, int64_t> newly_active;
-    for (auto it = rows.begin(); it != rows.end();) {
-      const DayNumber day = std::get<0>(it->first);
-      const int64_t user = std::get<1>(it->first);
-      bool was_active = false;
-      if (per_day[day] >= kDayScanRows) {
-        if (scanned_day != day) {
-          active_that_day.clear();
-          day_users.Reset();
-          day_users.Bind(1, account).Bind(2, static_cast<int64_t>(day));
-          while (day_users.Step()) active_that_day.insert(day_users.Int(0));
-          SK_RETURN_IF_ERROR(day_users.status());
-          day_users.Reset();
-          scanned_day = day;
-        }
-        was_active = active_that_day.count(user) != 0;
-      } else {
-        probe.Reset();
-        probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
-        was_active = probe.Step();
-        SK_RETURN_IF_ERROR(probe.status());
-        probe.Reset();
-      }
-      bool any_activity = false;
-      for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
-        add.Reset();
-        add.Bind(1, account)
-            .Bind(2, static_cast<int64_t>(day))
-            .Bind(3, user)
-            .Bind(4, KindName(std::get<2>(it->first)));
-        add.Bind(5, it->second.count).Bind(6, schema::JoinEvidence(it->second.evidence));
-        SK_RETURN_IF_ERROR(add.Run());
-        any_activity |= std::get<2>(it->first) != Kind::kApiUse;
-      }
-      if (was_active || !any_activity) continue;
-      auto [b, inserted] = buckets.try_emplace(user);
-      if (inserted) {
-        who.Reset();
-        who.Bind(1, account).Bind(2, user);
-        if (who.Step()) b->second.emplace(who.Text(0), who.Int(1) != 0);
-        SK_RETURN_IF_ERROR(who.status());
-        who.Reset();
-      }
-      if (b->second) ++newly_active[{day, b->second->first, b->second->second}];
-    }
+    who.Reset();
+    return out;
+  }
+
+  Status CountNewlyActive(const std::string& account, const NewlyActive& newly_active) {
     Statement& bump = db_->Prepared(
         "INSERT INTO day_summary(account, day, license, paid, users) VALUES(?,?,?,?,?) "
         "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = users + excluded.users");
@@ -913,8 +802,8 @@ class SqliteStore final : public Store {
 
   // Caller holds mu_ and a transaction. Moves the active days of `user` in
   // day_summary from bucket `from` (none: not counted yet) to `to` (none: no longer counted).
-  Status MoveUserDays(const std::string& account, int64_t user, const std::optional<Bucket>& from,
-                      const std::optional<Bucket>& to) {
+  Status MoveUserDays(const std::string& account, int64_t user, const std::optional<domain::Bucket>& from,
+                      const std::optional<domain::Bucket>& to) {
     static constexpr const char* kDays =
         "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2 AND kind <> 'api_use'";
     if (from) {
@@ -945,7 +834,7 @@ class SqliteStore final : public Store {
     std::vector<int64_t> seen;
     Statement& pass = db_->Prepared("SELECT ids FROM user_pass WHERE account=? AND run=?");
     pass.Bind(1, account).Bind(2, run_id);
-    while (pass.Step()) schema::SplitUserIds(pass.Text(0), &seen);
+    while (pass.Step()) domain::SplitUserIds(pass.Text(0), &seen);
     SK_RETURN_IF_ERROR(pass.status());
     std::sort(seen.begin(), seen.end());
     Statement& s = db_->Prepared(
@@ -968,7 +857,7 @@ class SqliteStore final : public Store {
     Statement& drop = db_->Prepared("DELETE FROM user_pass WHERE account=? AND run<>?");
     SK_RETURN_IF_ERROR(drop.Bind(1, account).Bind(2, run_id).Run());
     Statement& add = db_->Prepared("INSERT INTO user_pass(account, run, ids) VALUES(?,?,?)");
-    return add.Bind(1, account).Bind(2, run_id).Bind(3, schema::JoinUserIds(users)).Run();
+    return add.Bind(1, account).Bind(2, run_id).Bind(3, domain::JoinUserIds(users)).Run();
   }
 
   // Caller holds mu_ and a transaction. A user whose stored record is
@@ -977,7 +866,8 @@ class SqliteStore final : public Store {
   // of WAL a day.
   Status UpsertUsers(const std::string& account, const std::vector<UserRecord>& users, UnixTime seen_at) {
     if (users.empty()) return Status::Ok();
-    Statement& get = db_->Prepared(std::string(kUserColumns) + " FROM users u WHERE account=? AND id=?");
+    Statement& get =
+        db_->Prepared(std::string(domain::kUserColumns) + " FROM users u WHERE account=? AND id=?");
     Statement& change =
         db_->Prepared("INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,?,?,?)");
     Statement& put = db_->Prepared(
@@ -994,36 +884,22 @@ class SqliteStore final : public Store {
     SK_RETURN_IF_ERROR(change.status());
     SK_RETURN_IF_ERROR(put.status());
     for (const auto& u : users) {
-      std::optional<Bucket> was;
       get.Reset();
       get.Bind(1, account).Bind(2, u.id);
       std::optional<UserRecord> old;
-      if (get.Step()) old = ReadUser(get, 0);
+      if (get.Step()) old = domain::ReadUser(get);
       SK_RETURN_IF_ERROR(get.status());
       if (old && *old == u) continue;
-      if (old) was = Bucket{old->license, old->seat && !old->deleted};
+      std::optional<domain::Bucket> was;
+      if (old) was = domain::BucketOf(*old);
       bool changed = !old;
       if (old) {
-        auto note = [&](const char* field, const std::string& a, const std::string& b) -> Status {
-          if (a == b) return Status::Ok();
+        for (const auto& c : domain::UserChanges(*old, u)) {
           changed = true;
           change.Reset();
-          return change.Bind(1, account)
-              .Bind(2, u.id)
-              .Bind(3, seen_at)
-              .Bind(4, field)
-              .Bind(5, a)
-              .Bind(6, b)
-              .Run();
-        };
-        SK_RETURN_IF_ERROR(note("name", old->name, u.name));
-        SK_RETURN_IF_ERROR(note("email", old->email.value_or(""), u.email.value_or("")));
-        SK_RETURN_IF_ERROR(note("role", old->role, u.role));
-        SK_RETURN_IF_ERROR(note("custom_role", old->custom_role.value_or(""), u.custom_role.value_or("")));
-        SK_RETURN_IF_ERROR(note("license", old->license, u.license));
-        SK_RETURN_IF_ERROR(
-            note("suspended", old->suspended ? "true" : "false", u.suspended ? "true" : "false"));
-        SK_RETURN_IF_ERROR(note("deleted", old->deleted_kind, u.deleted_kind));
+          change.Bind(1, account).Bind(2, u.id).Bind(3, seen_at);
+          SK_RETURN_IF_ERROR(change.Bind(4, c.field).Bind(5, c.old_value).Bind(6, c.new_value).Run());
+        }
       }
       put.Reset();
       put.Bind(1, account).Bind(2, u.id).Bind(3, u.name).Bind(4, u.email).Bind(5, u.role);
@@ -1039,7 +915,7 @@ class SqliteStore final : public Store {
       else
         put.BindNull(18);
       SK_RETURN_IF_ERROR(put.Run());
-      const Bucket now{u.license, u.seat && !u.deleted};
+      const domain::Bucket now = domain::BucketOf(u);
       if (was != now) SK_RETURN_IF_ERROR(MoveUserDays(account, u.id, was, now));
     }
     return Status::Ok();
@@ -1108,30 +984,7 @@ class SqliteQueue final : public SyncQueue {
       SK_RETURN_IF_ERROR(pick.status());
       return std::optional<Lease>();
     }
-    Lease l;
-    l.account = pick.Text(0);
-    l.owner = owner;
-    l.requested = pick.Int(1) != 0;
-    Statement take(db_->handle(),
-                   "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
-    SK_RETURN_IF_ERROR(take.Bind(1, owner)
-                           .Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000)
-                           .Bind(3, l.account)
-                           .Run());
-    Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
-    gen.Bind(1, l.account);
-    if (gen.Step()) l.generation = gen.Int(0);
-    SK_RETURN_IF_ERROR(gen.status());
-    if (l.requested) {
-      Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
-      SK_RETURN_IF_ERROR(clear.Bind(1, l.account).Run());
-    }
-    Statement run(
-        db_->handle(),
-        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
-    SK_RETURN_IF_ERROR(
-        run.Bind(1, l.account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
-    l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
+    SK_ASSIGN_OR_RETURN(Lease l, Take(pick.Text(0), owner, pick.Int(1) != 0, lease_seconds, wall));
     SK_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Lease>(std::move(l));
   }
@@ -1158,30 +1011,7 @@ class SqliteQueue final : public SyncQueue {
       SK_RETURN_IF_ERROR(free.status());
       return std::optional<Lease>();
     }
-    Lease l;
-    l.account = account;
-    l.owner = owner;
-    l.requested = free.Int(0) != 0;
-    Statement take(db_->handle(),
-                   "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
-    SK_RETURN_IF_ERROR(take.Bind(1, owner)
-                           .Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000)
-                           .Bind(3, account)
-                           .Run());
-    Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
-    gen.Bind(1, account);
-    if (gen.Step()) l.generation = gen.Int(0);
-    SK_RETURN_IF_ERROR(gen.status());
-    if (l.requested) {
-      Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
-      SK_RETURN_IF_ERROR(clear.Bind(1, account).Run());
-    }
-    Statement run(
-        db_->handle(),
-        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
-    SK_RETURN_IF_ERROR(
-        run.Bind(1, account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
-    l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
+    SK_ASSIGN_OR_RETURN(Lease l, Take(account, owner, free.Int(0) != 0, lease_seconds, wall));
     SK_RETURN_IF_ERROR(tx.Commit());
     return std::optional<Lease>(std::move(l));
   }
@@ -1256,48 +1086,52 @@ class SqliteQueue final : public SyncQueue {
     SK_RETURN_IF_ERROR(s.status());
     s.Bind(1, static_cast<int64_t>(sync_now)).Bind(2, wall);
     std::vector<QueueEntry> out;
-    while (s.Step()) {
-      QueueEntry e;
-      e.account = s.Text(0);
-      e.url = s.Text(1);
-      e.state = s.Text(2);
-      e.last_sync_at = s.OptInt(3);
-      e.due = s.Int(4) != 0;
-      e.owner = s.Text(5);
-      e.expires_ms = s.Int(6);
-      e.successes = s.Int(7);
-      e.failures = s.Int(8);
-      e.last_result = s.Text(9);
-      out.push_back(std::move(e));
-    }
+    while (s.Step()) out.push_back(domain::ReadQueueEntry(s));
     SK_RETURN_IF_ERROR(s.status());
     return out;
   }
 
   Result<std::vector<SyncRun>> Runs() override {
     std::lock_guard lock(mu_);
-    Statement s(
-        db_->handle(),
-        "SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, result FROM sync_runs "
-        "ORDER BY id");
+    Statement s(db_->handle(), std::string(domain::kSyncRunColumns) + " ORDER BY id");
     std::vector<SyncRun> out;
-    while (s.Step()) {
-      SyncRun r;
-      r.id = s.Int(0);
-      r.account = s.Text(1);
-      r.owner = s.Text(2);
-      r.generation = s.Int(3);
-      r.started_ms = s.Int(4);
-      r.heartbeat_ms = s.Int(5);
-      r.finished_ms = s.OptInt(6);
-      r.result = s.Text(7);
-      out.push_back(std::move(r));
-    }
+    while (s.Step()) out.push_back(domain::ReadSyncRun(s));
     SK_RETURN_IF_ERROR(s.status());
     return out;
   }
 
  private:
+  // Inside a claim's transaction: gives `account` to `owner` (a new
+  // generation), clears its sync request and starts its run.
+  Result<Lease> Take(const std::string& account, const std::string& owner, bool requested, int lease_seconds,
+                     int64_t wall) {
+    Lease l;
+    l.account = account;
+    l.owner = owner;
+    l.requested = requested;
+    Statement take(db_->handle(),
+                   "UPDATE sync_leases SET owner=?, generation=generation+1, expires_ms=? WHERE account=?");
+    SK_RETURN_IF_ERROR(take.Bind(1, owner)
+                           .Bind(2, wall + static_cast<int64_t>(lease_seconds) * 1000)
+                           .Bind(3, account)
+                           .Run());
+    Statement gen(db_->handle(), "SELECT generation FROM sync_leases WHERE account=?");
+    gen.Bind(1, account);
+    if (gen.Step()) l.generation = gen.Int(0);
+    SK_RETURN_IF_ERROR(gen.status());
+    if (requested) {
+      Statement clear(db_->handle(), "UPDATE kv SET value='0' WHERE account=? AND key='sync_requested'");
+      SK_RETURN_IF_ERROR(clear.Bind(1, account).Run());
+    }
+    Statement run(
+        db_->handle(),
+        "INSERT INTO sync_runs(account, owner, generation, started_ms, heartbeat_ms) VALUES(?,?,?,?,?)");
+    SK_RETURN_IF_ERROR(
+        run.Bind(1, account).Bind(2, owner).Bind(3, l.generation).Bind(4, wall).Bind(5, wall).Run());
+    l.run_id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
+    return l;
+  }
+
   std::mutex mu_;
   std::unique_ptr<Database> db_;
 };

@@ -7,6 +7,7 @@
 // that produced it, so an interrupted sync resumes without double counting.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -208,6 +209,21 @@ struct TokenRotation {
   bool rotated = false;
 };
 
+// One connection's sealed secret columns as stored (secret, refresh_token,
+// client_secret: domain::kSecretColumns), for key rotation.
+struct SealedSecrets {
+  std::string account;
+  std::array<std::string, 3> values;
+};
+
+// What Store::ResealSecrets re-sealed.
+struct ResealCount {
+  int64_t accounts = 0;
+  int secrets = 0;  // non-empty values
+};
+
+class SecretBox;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -303,10 +319,21 @@ class Store {
   // Completes a claim with the first run's answer; later claims of the key see it.
   virtual Status FinishActionClaim(const std::string& account, const std::string& key,
                                    const std::string& outcome, int code, UnixTime at) = 0;
+
+  // Key rotation (`seatkeeper rekey`): every connection's sealed secrets, as stored.
+  virtual Result<std::vector<SealedSecrets>> ReadSealedSecrets() = 0;
+  // Opens every sealed secret with `from` and seals it again with `to`, in
+  // one transaction that holds the connections against other writers (a
+  // process saving rotated OAuth tokens meanwhile waits, then fails to open
+  // them with its old key); nothing changes when one does not open. Then,
+  // best effort, drops the copies sealed with the old key that the database
+  // still keeps (free pages, WAL, dead row versions). This store goes on
+  // sealing with the key it was opened with: reopen it to use `to`.
+  virtual Result<ResealCount> ResealSecrets(const SecretBox& from, const SecretBox& to) = 0;
 };
 
-// Opens the embedded store at `path` (created and migrated as needed).
-// Secrets are sealed with the key from SecretBox::Open(home).
-Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& home);
-
 }  // namespace sk::store
+
+// The engine factory (OpenStore, OpenSqlite, OpenPostgres): store/open.h,
+// included here for the callers that have only this header.
+#include "store/open.h"  // IWYU pragma: export

@@ -13,9 +13,12 @@
 #include <thread>
 #include <tuple>
 
+#include "store/domain.h"
+#include "store/engine_test.h"
 #include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/schema.h"
+#include "store/secret_box.h"
 #include "store/store.h"
 #include "store/sync_queue.h"
 #include "store/views.h"
@@ -25,59 +28,32 @@ namespace {
 
 using testing::TestPg;
 
-class Conformance : public ::testing::TestWithParam<std::string> {
+class Conformance : public testing::EngineTest {
  protected:
+  Conformance() : EngineTest("conf") {}
   void SetUp() override {
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : name)
-      if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-    home_ = std::filesystem::temp_directory_path() / ("sk-conf-" + std::to_string(getpid()) + "-" + name);
-    std::filesystem::remove_all(home_);
-    if (GetParam() == "postgres") {
-      if (TestPg().empty())
-        GTEST_SKIP()
-            << "SEATKEEPER_TEST_PG is not set: start a cluster with `scripts/pg-test-cluster.sh start` "
-               "and export its SEATKEEPER_TEST_PG line to run the PostgreSQL engine";
-      schema_ = "t" + std::to_string(getpid()) + "_" + name;
-      std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
-      schema_ = schema_.substr(0, 60);
-      db_ = testing::CreateTestSchema(schema_);
-    } else {
-      std::filesystem::create_directories(home_);
-      db_ = (home_ / "seatkeeper.db").string();
-    }
+    EngineTest::SetUp();
+    if (IsSkipped()) return;
     Reopen();
   }
   void TearDown() override {
     queue_.reset();
     store_.reset();
-    if (!schema_.empty()) {
-      testing::DropTestSchema(schema_);
-    }
-    std::filesystem::remove_all(home_);
+    EngineTest::TearDown();
   }
   void Reopen() {
     store_.reset();
     queue_.reset();
-    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    auto s = OpenTestStore();
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
     auto q = OpenQueue();
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     queue_ = std::move(q).value();
   }
-  Result<std::unique_ptr<SyncQueue>> OpenQueue() {
-    return IsPostgresUrl(db_) ? OpenPostgresQueue(db_) : OpenSqliteQueue(db_);
-  }
+  Result<std::unique_ptr<SyncQueue>> OpenQueue() { return OpenTestQueue(); }
   static UserRecord User(int64_t id, const std::string& license, bool seat) {
-    UserRecord u;
-    u.id = id;
-    u.name = "User " + std::to_string(id);
-    u.email = "u" + std::to_string(id) + "@example.com";
-    u.role = license == "end-user" ? "end-user" : "agent";
-    u.license = license;
-    u.seat = seat;
-    return u;
+    return testing::TestUser(id, license, seat);
   }
   void Connect(const std::string& account, const std::string& url,
                std::optional<UnixTime> last_sync = std::nullopt) {
@@ -111,8 +87,6 @@ class Conformance : public ::testing::TestWithParam<std::string> {
     return all;
   }
 
-  std::filesystem::path home_;
-  std::string db_, schema_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<SyncQueue> queue_;
 };
@@ -175,6 +149,49 @@ TEST_P(Conformance, ConnectionRoundTripAndSecretsSealedAtRest) {
   std::string raw = Dump();
   for (const char* secret : {"very-secret", "rotated-access", "rotated-refresh"})
     EXPECT_EQ(raw.find(secret), std::string::npos) << secret << " stored in clear";
+}
+
+// Key rotation (`seatkeeper rekey`): every sealed value of every connection
+// is sealed again with the new key, in one go; when one does not open with
+// the key given as the old one, nothing changes.
+TEST_P(Conformance, ResealSecretsMovesEveryConnectionToTheNewKey) {
+  Connect("one", "https://one.zendesk.com");
+  Connection c;
+  c.account = "two";
+  c.url = "https://two.zendesk.com";
+  c.auth_kind = "oauth";
+  c.secret = "access-two";
+  c.refresh_token = "refresh-two";
+  c.client_secret = "client-secret-two";
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto old_key = SecretBox::Open(home_.string());
+  ASSERT_TRUE(old_key.ok()) << old_key.status().ToString();
+  const SecretBox fresh = SecretBox::FromKey(std::string(32, 'n'));
+  auto before = store_->ReadSealedSecrets();
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_EQ(before->size(), 2u);
+  EXPECT_TRUE(domain::AllOpen(*before, *old_key));
+  EXPECT_FALSE(domain::AllOpen(*before, fresh));
+
+  auto count = store_->ResealSecrets(*old_key, fresh);
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(count->accounts, 2);
+  EXPECT_EQ(count->secrets, 4) << "one API token, and an OAuth pair with its client secret";
+  auto after = store_->ReadSealedSecrets();
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(domain::AllOpen(*after, fresh));
+  EXPECT_FALSE(domain::AllOpen(*after, *old_key));
+  Connection plain;
+  plain.account = "two";
+  ASSERT_TRUE(domain::OpenSecrets(fresh, (*after)[1], &plain).ok());
+  EXPECT_EQ(plain.refresh_token, "refresh-two");
+  EXPECT_EQ(plain.client_secret, "client-secret-two");
+
+  // The old key no longer opens them: a second rotation from it changes nothing.
+  EXPECT_FALSE(store_->ResealSecrets(*old_key, SecretBox::FromKey(std::string(32, 'x'))).ok());
+  auto unchanged = store_->ReadSealedSecrets();
+  ASSERT_TRUE(unchanged.ok());
+  for (size_t i = 0; i < after->size(); ++i) EXPECT_EQ((*unchanged)[i].values, (*after)[i].values);
 }
 
 // RotateTokens is a compare-and-swap of the refresh token: it refreshes only
@@ -246,7 +263,7 @@ TEST_P(Conformance, RotateTokensRunsOneRefreshAcrossProcesses) {
   c.secret = "access-1";
   c.refresh_token = "refresh-1";
   ASSERT_TRUE(store_->PutConnection(c).ok());
-  auto other = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+  auto other = OpenTestStore();
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   std::atomic<int> calls{0};
   std::atomic<bool> in_refresh{false};
@@ -757,7 +774,7 @@ TEST_P(Conformance, ReadsSeeCommitsOfOtherStoreObjects) {
   };
   for (int i = 0; i < 3; ++i) EXPECT_EQ(read(), std::make_tuple(size_t{2}, 1, 0, std::string("connected")));
 
-  auto other = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+  auto other = OpenTestStore();
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   Page q;
   q.users = {User(3, "agent", true)};
@@ -1016,7 +1033,7 @@ TEST_P(Conformance, ActionClaimsAreTakenOnceAndKeepTheFirstAnswer) {
 TEST_P(Conformance, ConcurrentActionClaimsHaveOneWinnerPerKey) {
   std::vector<std::unique_ptr<Store>> stores;
   for (int i = 0; i < 4; ++i) {
-    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    auto s = OpenTestStore();
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     stores.push_back(std::move(s).value());
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <pqxx/pqxx>
 
+#include "store/engine_test.h"
 #include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
@@ -19,29 +20,17 @@ namespace {
 
 using testing::TestPg;
 
-class SyncLease : public ::testing::TestWithParam<std::string> {
+class SyncLease : public testing::EngineTest {
  protected:
+  SyncLease() : EngineTest("lease") {}
   void SetUp() override {
-    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : name)
-      if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-    home_ = std::filesystem::temp_directory_path() / ("sk-lease-" + std::to_string(getpid()) + "-" + name);
-    std::filesystem::remove_all(home_);
-    std::filesystem::create_directories(home_);
-    if (GetParam() == "postgres") {
-      if (TestPg().empty())
-        GTEST_SKIP() << "SEATKEEPER_TEST_PG is not set (scripts/pg-test-cluster.sh start)";
-      schema_ = ("lease" + std::to_string(getpid()) + "_" + name).substr(0, 60);
-      std::transform(schema_.begin(), schema_.end(), schema_.begin(), ::tolower);
-      db_ = testing::CreateTestSchema(schema_);
-    } else {
-      db_ = (home_ / "seatkeeper.db").string();
-    }
-    auto s = IsPostgresUrl(db_) ? OpenPostgres(db_, home_.string()) : OpenSqlite(db_, home_.string());
+    EngineTest::SetUp();
+    if (IsSkipped()) return;
+    auto s = OpenTestStore();
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
     for (int i = 0; i < 2; ++i) {
-      auto q = IsPostgresUrl(db_) ? OpenPostgresQueue(db_) : OpenSqliteQueue(db_);
+      auto q = OpenTestQueue();
       ASSERT_TRUE(q.ok()) << q.status().ToString();
       (i == 0 ? web_ : worker_) = std::move(q).value();
     }
@@ -50,10 +39,7 @@ class SyncLease : public ::testing::TestWithParam<std::string> {
     web_.reset();
     worker_.reset();
     store_.reset();
-    if (!schema_.empty()) {
-      testing::DropTestSchema(schema_);
-    }
-    std::filesystem::remove_all(home_);
+    EngineTest::TearDown();
   }
   // A connected account synced a minute ago: not due for a worker.
   void AddAccount(const std::string& name, const std::string& url) {
@@ -67,8 +53,6 @@ class SyncLease : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }
 
-  std::filesystem::path home_;
-  std::string schema_, db_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<SyncQueue> web_, worker_;
 };

@@ -84,9 +84,7 @@ class SyncQueue {
 // Milliseconds of the real clock.
 int64_t WallMillis();
 
-// The queue of the database DatabaseFor(home) names (postgres_store.h).
-Result<std::unique_ptr<SyncQueue>> OpenSyncQueue(const std::string& home);
-Result<std::unique_ptr<SyncQueue>> OpenSqliteQueue(const std::string& path);
-Result<std::unique_ptr<SyncQueue>> OpenPostgresQueue(const std::string& url);
-
 }  // namespace sk::store
+
+// The queue's openers (OpenSyncQueue and one per engine): store/open.h.
+#include "store/open.h"  // IWYU pragma: export

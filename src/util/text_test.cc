@@ -37,21 +37,24 @@ TEST(TerminalTextTest, KeepsLineBreaksAndMakesEachLineSafe) {
 }
 
 TEST(CsvCellTest, FormulasBecomeTextAndQuotingFollowsRfc4180) {
-  EXPECT_EQ(CsvCell("=HYPERLINK(\"http://evil.example\",\"click\")"),
-            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"");
-  EXPECT_EQ(CsvCell("=1+2"), "'=1+2");
-  EXPECT_EQ(CsvCell("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
-  EXPECT_EQ(CsvCell("-2+3"), "'-2+3");
-  EXPECT_EQ(CsvCell("@SUM(A1)"), "'@SUM(A1)");
-  EXPECT_EQ(CsvCell("\t=1"), "'\t=1");
-  EXPECT_EQ(CsvCell("\r=1"), "\"'\r=1\"");
-  // Numbers and ordinary text are unchanged.
-  EXPECT_EQ(CsvCell("-5"), "-5");
-  EXPECT_EQ(CsvCell("+3.5"), "+3.5");
-  EXPECT_EQ(CsvCell("Ana"), "Ana");
-  EXPECT_EQ(CsvCell("a,b"), "\"a,b\"");
-  EXPECT_EQ(CsvCell("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(CsvCell(""), "");
+  const char* cases[][2] = {
+      {"=HYPERLINK(\"http://evil.example\",\"click\")",
+       "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""},
+      {"=1+2", "'=1+2"},
+      {"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+      {"-2+3", "'-2+3"},
+      {"@SUM(A1)", "'@SUM(A1)"},
+      {"\t=1", "'\t=1"},
+      {"\r=1", "\"'\r=1\""},
+      // Numbers and ordinary text are unchanged.
+      {"-5", "-5"},
+      {"+3.5", "+3.5"},
+      {"Ana", "Ana"},
+      {"a,b", "\"a,b\""},
+      {"say \"hi\"", "\"say \"\"hi\"\"\""},
+      {"", ""},
+  };
+  for (const auto& [in, out] : cases) EXPECT_EQ(CsvCell(in), out) << in;
 }
 
 }  // namespace

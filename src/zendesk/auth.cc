@@ -1,5 +1,6 @@
 #include "zendesk/auth.h"
 
+#include "util/encoding.h"
 #include "zendesk/client.h"
 #include "zendesk/errors.h"
 #include "zendesk/parse.h"
@@ -12,38 +13,11 @@ const char kApiTokenDeprecationWarning[] =
     "switches "
     "all of them off on 2027-04-30; reconnect with OAuth (seatkeeper connect --client-id ...) before then.";
 
-std::string Base64Encode(std::string_view data) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == data.size()) {
-    uint32_t n = uint8_t(data[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
 std::string BasicAuthorization(std::string_view email, std::string_view api_token) {
   std::string raw(email);
   raw += "/token:";
   raw += api_token;
-  return "Basic " + Base64Encode(raw);
+  return "Basic " + sk::Base64Encode(raw);  // standard alphabet, padded
 }
 
 std::string BearerAuthorization(std::string_view access_token) {

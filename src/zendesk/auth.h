@@ -14,9 +14,6 @@ namespace sk::zendesk {
 
 class Transport;
 
-// Standard base64 with padding.
-std::string Base64Encode(std::string_view data);
-
 // "Basic base64({email}/token:{token})".
 std::string BasicAuthorization(std::string_view email, std::string_view api_token);
 // "Bearer {token}".

@@ -261,139 +261,176 @@ struct Client::Impl {
     return options.base_url + std::string(path_or_url);
   }
 
+  // One request's way through its attempts (Execute).
+  struct Call {
+    std::string url;
+    std::string endpoint;  // "GET /api/v2/users.json": stats and messages
+    Bucket bucket = Bucket::kAccount;
+    bool mutation = false;
+    int attempt = 0;
+    // Up to two: the first may only pick up a pair another process rotated.
+    int auth_retries = 0;
+    double started = 0;
+    double injected_at_start = 0;
+  };
+
+  // Seconds the call has taken, sleeps injected through options.sleep included.
+  double Spent(const Call& call) const {
+    return (Now() - call.started) + (injected_slept - call.injected_at_start);
+  }
+
   Result<Response> Execute(std::string_view method, std::string_view path_or_url, const nlohmann::json* body,
                            Bucket bucket) {
     SK_ASSIGN_OR_RETURN(std::string url, BuildUrl(path_or_url));
-    const std::string endpoint = std::string(method) + " " + EndpointKey(url);
-    const bool mutation = method != "GET";
-    // A second one: the first may only pick up a pair another process rotated.
-    int auth_retries = 0;
-    int attempt = 0;
+    Call call;
+    call.endpoint = std::string(method) + " " + EndpointKey(url);
+    call.url = std::move(url);
+    call.bucket = bucket;
+    call.mutation = method != "GET";
+    call.started = Now();
+    call.injected_at_start = injected_slept;
     HttpRequest req;
     req.method = std::string(method);
-    req.url = url;
+    req.url = call.url;
     if (body && !body->is_null()) {
       req.has_body = true;
       req.body = body->dump();
     }
-    const double started = Now();
-    const double injected_at_start = injected_slept;
-    auto spent = [&] { return (Now() - started) + (injected_slept - injected_at_start); };
-    const double give_up = kUnreachableGiveUpSeconds;
     while (true) {
-      ++attempt;
-      if (double d = limiter.DelayBefore(bucket, Now()); d > 0) {
-        spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", endpoint, d,
-                      options.api_budget_percent, BucketName(bucket));
-        if (d >= 5)
-          Announce(fmt::format("pausing {:.0f} s before {}: keeping within {}% of Zendesk's {} rate limit", d,
-                               endpoint, options.api_budget_percent, BucketName(bucket)));
-        Sleep(d);
-        limiter.AssumeWaited(bucket, Now() + d);
-      }
+      ++call.attempt;
+      PaceBefore(call);
       SK_ASSIGN_OR_RETURN(std::string auth, AuthorizationHeader());
       req.headers = {auth};
       limiter.NoteSent(bucket, Now());
-      stats.requests_by_endpoint[endpoint]++;
+      stats.requests_by_endpoint[call.endpoint]++;
       if (!answered) {
         // Leave time for a retry within the limit: a silent firewall would
         // otherwise hold each attempt for the whole connect timeout.
-        req.connect_timeout_seconds = std::clamp(static_cast<long>(std::ceil(give_up - spent())), 1L,
-                                                 std::max(1L, options.connect_timeout_seconds));
+        req.connect_timeout_seconds =
+            std::clamp(static_cast<long>(std::ceil(kUnreachableGiveUpSeconds - Spent(call))), 1L,
+                       std::max(1L, options.connect_timeout_seconds));
       }
       TransportResult tr = transport.Perform(req);
-
       if (tr.error != NetError::kNone) {
-        stats.requests_by_bucket_status[{BucketName(bucket), "network"}]++;
-        if (tr.error == NetError::kTlsVerify) {
-          return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " +
-                                                tr.error_message + " (" + endpoint + ")");
-        }
-        bool retryable = tr.error == NetError::kNotSent || !mutation;
-        if (retryable && attempt < options.max_attempts) {
-          double delay = BackoffSeconds(attempt - 1, Random());
-          const bool unreachable = tr.error == NetError::kNotSent && !answered;
-          if (unreachable && spent() + delay >= give_up)
-            return UnreachableStatus(url, tr.error_message, attempt, spent());
-          stats.retries++;
-          spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", endpoint,
-                        tr.error_message, delay, attempt + 1, options.max_attempts);
-          Announce(fmt::format(
-              "no answer from Zendesk at {} ({}); retrying {} in {:.1f} s (attempt {} of at most {}{})",
-              HostOf(url), tr.error_message, endpoint, delay, attempt + 1, options.max_attempts,
-              unreachable ? fmt::format(", giving up after {:.0f} s", give_up) : std::string()));
-          Sleep(delay);
-          continue;
-        }
-        if (tr.error == NetError::kNotSent && !answered)
-          return UnreachableStatus(url, tr.error_message, attempt, spent());
-        if (mutation && tr.error != NetError::kNotSent) {
-          return Status(Code::kUnavailable,
-                        "the request was sent to Zendesk but no complete answer came back (" +
-                            tr.error_message +
-                            "); Zendesk may have applied it, so check the record before trying again (" +
-                            endpoint + ")");
-        }
-        return Status(Code::kUnavailable, "could not reach Zendesk after " + std::to_string(attempt) +
-                                              " attempt(s): " + tr.error_message + " (" + endpoint + ")");
-      }
-
-      Response& resp = tr.response;
-      answered = true;
-      stats.responses_by_status[resp.status]++;
-      stats.requests_by_bucket_status[{BucketName(bucket), std::to_string(resp.status)}]++;
-      RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
-      limiter.Observe(bucket, rl, Now());
-      for (Bucket b : {Bucket::kAccount, Bucket::kIncremental, Bucket::kIncrementalCursor, Bucket::kDeletedTickets,
-                       Bucket::kHelpCenter, Bucket::kSearchExport, Bucket::kUserUpdate}) {
-        const RateLimiter::State* state = limiter.StateOf(b);
-        if (state && state->limit && state->remaining)
-          stats.rate_limit_by_bucket[BucketName(b)] = {*state->limit, *state->remaining};
-      }
-      if (rl.account.limit && bucket != Bucket::kHelpCenter) stats.account_limit = rl.account.limit;
-      if (rl.account.remaining && bucket != Bucket::kHelpCenter)
-        stats.account_remaining = rl.account.remaining;
-
-      if (IsSuccess(resp.status)) return std::move(resp);
-
-      if (resp.status == 401 && auth_retries < 2) {
-        ++auth_retries;
-        bool can_retry = false;
-        SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry));
-        if (can_retry) {
-          --attempt;  // a fresh token is not a retry of a failure
-          continue;
-        }
-      }
-      if (resp.status == 429) {
-        stats.rate_limited++;
-        limiter.NoteRateLimited(bucket, rl, Now());
-      }
-      bool retryable =
-          resp.status == 429 || resp.status == 503 || (!mutation && IsRetryableHttpStatus(resp.status));
-      if (retryable && attempt < options.max_attempts) {
-        double delay;
-        if (rl.retry_after) {
-          delay = RetryAfterSeconds(*rl.retry_after, Random());
-        } else if (resp.status == 429 && ResetFor(bucket, rl)) {
-          delay = RetryAfterSeconds(*ResetFor(bucket, rl), Random());
-        } else {
-          delay = BackoffSeconds(attempt - 1, Random());
-        }
-        stats.retries++;
-        spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", endpoint,
-                      resp.status, delay, attempt + 1, options.max_attempts);
-        if (delay >= kAnnounceWaitsFrom)
-          Announce(
-              fmt::format("Zendesk answered HTTP {} to {}; retrying in {:.1f} s{} (attempt {} of at most {})",
-                          resp.status, endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
-                          attempt + 1, options.max_attempts));
-        Sleep(delay);
-        limiter.AssumeWaited(bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
+        SK_RETURN_IF_ERROR(WaitAfterNetworkError(call, tr));
         continue;
       }
-      return StatusFromHttp(resp.status, resp.body, resp.headers, endpoint);
+      Response& resp = tr.response;
+      const RateLimitHeaders rl = RecordAnswer(call, resp);
+      if (IsSuccess(resp.status)) return std::move(resp);
+      SK_ASSIGN_OR_RETURN(bool again, WaitAfterHttpError(call, resp, rl));
+      if (!again) return StatusFromHttp(resp.status, resp.body, resp.headers, call.endpoint);
     }
+  }
+
+  // Waits as the rate limiter asks before sending, announcing long waits.
+  void PaceBefore(const Call& call) {
+    const double d = limiter.DelayBefore(call.bucket, Now());
+    if (d <= 0) return;
+    spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", call.endpoint, d,
+                  options.api_budget_percent, BucketName(call.bucket));
+    if (d >= 5)
+      Announce(fmt::format("pausing {:.0f} s before {}: keeping within {}% of Zendesk's {} rate limit", d,
+                           call.endpoint, options.api_budget_percent, BucketName(call.bucket)));
+    Sleep(d);
+    limiter.AssumeWaited(call.bucket, Now() + d);
+  }
+
+  // After a request that got no answer: ok once it has waited for a retry,
+  // else why the call gives up. A mutation that may have reached Zendesk is
+  // not sent again.
+  Status WaitAfterNetworkError(const Call& call, const TransportResult& tr) {
+    stats.requests_by_bucket_status[{BucketName(call.bucket), "network"}]++;
+    if (tr.error == NetError::kTlsVerify) {
+      return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " + tr.error_message +
+                                            " (" + call.endpoint + ")");
+    }
+    const bool unreachable = tr.error == NetError::kNotSent && !answered;
+    const bool retryable = tr.error == NetError::kNotSent || !call.mutation;
+    if (retryable && call.attempt < options.max_attempts) {
+      const double delay = BackoffSeconds(call.attempt - 1, Random());
+      if (unreachable && Spent(call) + delay >= kUnreachableGiveUpSeconds)
+        return UnreachableStatus(call.url, tr.error_message, call.attempt, Spent(call));
+      stats.retries++;
+      spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", call.endpoint,
+                    tr.error_message, delay, call.attempt + 1, options.max_attempts);
+      Announce(fmt::format(
+          "no answer from Zendesk at {} ({}); retrying {} in {:.1f} s (attempt {} of at most {}{})",
+          HostOf(call.url), tr.error_message, call.endpoint, delay, call.attempt + 1, options.max_attempts,
+          unreachable ? fmt::format(", giving up after {:.0f} s", kUnreachableGiveUpSeconds)
+                      : std::string()));
+      Sleep(delay);
+      return Status::Ok();
+    }
+    if (unreachable) return UnreachableStatus(call.url, tr.error_message, call.attempt, Spent(call));
+    if (call.mutation && tr.error != NetError::kNotSent) {
+      return Status(Code::kUnavailable,
+                    "the request was sent to Zendesk but no complete answer came back (" + tr.error_message +
+                        "); Zendesk may have applied it, so check the record before trying again (" +
+                        call.endpoint + ")");
+    }
+    return Status(Code::kUnavailable, "could not reach Zendesk after " + std::to_string(call.attempt) +
+                                          " attempt(s): " + tr.error_message + " (" + call.endpoint + ")");
+  }
+
+  // Counts an HTTP answer and feeds its rate-limit headers to the limiter.
+  RateLimitHeaders RecordAnswer(const Call& call, const Response& resp) {
+    answered = true;
+    stats.responses_by_status[resp.status]++;
+    stats.requests_by_bucket_status[{BucketName(call.bucket), std::to_string(resp.status)}]++;
+    RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
+    limiter.Observe(call.bucket, rl, Now());
+    for (Bucket b :
+         {Bucket::kAccount, Bucket::kIncremental, Bucket::kIncrementalCursor, Bucket::kDeletedTickets,
+          Bucket::kHelpCenter, Bucket::kSearchExport, Bucket::kUserUpdate}) {
+      const RateLimiter::State* state = limiter.StateOf(b);
+      if (state && state->limit && state->remaining)
+        stats.rate_limit_by_bucket[BucketName(b)] = {*state->limit, *state->remaining};
+    }
+    if (rl.account.limit && call.bucket != Bucket::kHelpCenter) stats.account_limit = rl.account.limit;
+    if (rl.account.remaining && call.bucket != Bucket::kHelpCenter)
+      stats.account_remaining = rl.account.remaining;
+    return rl;
+  }
+
+  // After an HTTP error: true once it has new credentials (a 401) or has
+  // waited for a retry (429, 503, a GET's 5xx), false when the answer stands.
+  Result<bool> WaitAfterHttpError(Call& call, const Response& resp, const RateLimitHeaders& rl) {
+    if (resp.status == 401 && call.auth_retries < 2) {
+      ++call.auth_retries;
+      bool can_retry = false;
+      SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry));
+      if (can_retry) {
+        --call.attempt;  // a fresh token is not a retry of a failure
+        return true;
+      }
+    }
+    if (resp.status == 429) {
+      stats.rate_limited++;
+      limiter.NoteRateLimited(call.bucket, rl, Now());
+    }
+    const bool retryable =
+        resp.status == 429 || resp.status == 503 || (!call.mutation && IsRetryableHttpStatus(resp.status));
+    if (!retryable || call.attempt >= options.max_attempts) return false;
+    double delay;
+    if (rl.retry_after) {
+      delay = RetryAfterSeconds(*rl.retry_after, Random());
+    } else if (resp.status == 429 && ResetFor(call.bucket, rl)) {
+      delay = RetryAfterSeconds(*ResetFor(call.bucket, rl), Random());
+    } else {
+      delay = BackoffSeconds(call.attempt - 1, Random());
+    }
+    stats.retries++;
+    spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", call.endpoint,
+                  resp.status, delay, call.attempt + 1, options.max_attempts);
+    if (delay >= kAnnounceWaitsFrom)
+      Announce(
+          fmt::format("Zendesk answered HTTP {} to {}; retrying in {:.1f} s{} (attempt {} of at most {})",
+                      resp.status, call.endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
+                      call.attempt + 1, options.max_attempts));
+    Sleep(delay);
+    limiter.AssumeWaited(call.bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
+    return true;
   }
 
   static std::optional<double> ResetFor(Bucket bucket, const RateLimitHeaders& rl) {

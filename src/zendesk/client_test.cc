@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "zendesk/auth.h"
+#include "zendesk/zendesk_test_support.h"
 
 namespace sk::zendesk {
 namespace {
@@ -25,27 +26,7 @@ const char kMeBody[] =
     R"({"user":{"id":35436,"name":"Jane Agent","email":"jane@acme.test","role":"admin","role_type":4,
         "custom_role_id":null,"active":true,"created_at":"2023-05-02T10:11:12Z","updated_at":"2024-06-01T08:00:00Z"}})";
 
-class StubZendesk {
- public:
-  StubZendesk() {
-    server_.set_tcp_nodelay(true);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~StubZendesk() {
-    server_.stop();
-    thread_.join();
-  }
-  httplib::Server& server() { return server_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+using StubZendesk = testing::LocalServer;
 
 struct FakeSleep {
   std::vector<double> sleeps;
@@ -63,6 +44,24 @@ ClientOptions Options(const std::string& base, FakeSleep& sleep) {
   o.connect_timeout_seconds = 2;
   o.request_timeout_seconds = 5;
   return o;
+}
+
+// users/me: the first request gets what `first` writes, later ones kMeBody;
+// *hits counts them.
+void MeAfterFirst(StubZendesk& stub, std::atomic<int>* hits, std::function<void(httplib::Response&)> first) {
+  stub.server().Get("/api/v2/users/me.json", [hits, first](const httplib::Request&, httplib::Response& res) {
+    if ((*hits)++ == 0) return first(res);
+    res.set_content(kMeBody, "application/json");
+  });
+}
+
+// Me() through a client whose sleeps are fake: ok, after `requests` requests.
+void ExpectMeOkAfter(StubZendesk& stub, const std::atomic<int>& hits, int requests) {
+  FakeSleep sleep;
+  Client client(Options(stub.base(), sleep));
+  auto me = client.Me();
+  ASSERT_TRUE(me.ok()) << me.status().ToString();
+  EXPECT_EQ(hits, requests);
 }
 
 TEST(ClientTest, RetryAfterOn429ThenOk) {
@@ -136,18 +135,11 @@ TEST(ClientTest, RateLimitedAfterAllAttempts) {
 TEST(ClientTest, Retries503ThenOk) {
   StubZendesk stub;
   std::atomic<int> hits{0};
-  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
-    if (hits++ == 0) {
-      res.status = 503;
-      res.set_content("<html>maintenance</html>", "text/html");
-      return;
-    }
-    res.set_content(kMeBody, "application/json");
+  MeAfterFirst(stub, &hits, [](httplib::Response& res) {
+    res.status = 503;
+    res.set_content("<html>maintenance</html>", "text/html");
   });
-  FakeSleep sleep;
-  Client client(Options(stub.base(), sleep));
-  ASSERT_TRUE(client.Me().ok());
-  EXPECT_EQ(hits, 2);
+  ExpectMeOkAfter(stub, hits, 2);
 }
 
 TEST(ClientTest, Persistent500BecomesUnavailable) {
@@ -563,17 +555,10 @@ TEST(ClientTest, UnknownSubdomain404) {
 TEST(ClientTest, TruncatedBodyOnGetIsRetried) {
   StubZendesk stub;
   std::atomic<int> hits{0};
-  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
-    if (hits++ == 0) {
-      res.set_content(R"({"user":{"id":35436,"na)", "application/json");
-      return;
-    }
-    res.set_content(kMeBody, "application/json");
+  MeAfterFirst(stub, &hits, [](httplib::Response& res) {
+    res.set_content(R"({"user":{"id":35436,"na)", "application/json");
   });
-  FakeSleep sleep;
-  Client client(Options(stub.base(), sleep));
-  ASSERT_TRUE(client.Me().ok());
-  EXPECT_EQ(hits, 2);
+  ExpectMeOkAfter(stub, hits, 2);
 }
 
 TEST(ClientTest, TypedCallsBuildZendeskQueries) {
@@ -707,14 +692,10 @@ TEST(ClientTest, AfterAnAnswerConnectionFailuresKeepTheRetryPolicy) {
 TEST(ClientTest, RetriesAreAnnounced) {
   StubZendesk stub;
   std::atomic<int> hits{0};
-  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
-    if (hits++ == 0) {
-      res.status = 429;
-      res.set_header("Retry-After", "3");
-      res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
-      return;
-    }
-    res.set_content(kMeBody, "application/json");
+  MeAfterFirst(stub, &hits, [](httplib::Response& res) {
+    res.status = 429;
+    res.set_header("Retry-After", "3");
+    res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
   });
   WaitLines waiting;
   FakeSleep sleep;

@@ -181,12 +181,66 @@ bool IsRetryableHttpStatus(long s) {
   return s == 409 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
 }
 
+namespace {
+
+// A 403: IP restrictions, missing OAuth scopes, or Zendesk's own reason.
+Status ForbiddenStatus(const std::string& reason, const std::string& lower_body, std::string_view endpoint) {
+  if (MentionsIpRestriction(lower_body)) {
+    return {Code::kForbidden,
+            WithEndpoint("Zendesk refused the request: blocked by the account's IP restrictions: allow this "
+                         "server's IP in Admin Center > Security > Advanced > IP restrictions",
+                         endpoint)};
+  }
+  static constexpr std::string_view kScopes = "missing the following required scopes:";
+  if (lower_body.find(kScopes) != std::string::npos) {
+    // Take the scopes from the reason text (original case).
+    std::string scopes;
+    std::string lr = Lower(reason);
+    if (auto q = lr.find(kScopes); q != std::string::npos) scopes = Trim(reason.substr(q + kScopes.size()));
+    return {Code::kForbidden, WithEndpoint("the OAuth token lacks the required scopes: " + scopes +
+                                               ". Reconnect seatkeeper and grant these scopes",
+                                           endpoint)};
+  }
+  return {Code::kForbidden, WithEndpoint("Zendesk refused the request (403 Forbidden): " +
+                                             (reason.empty() ? std::string("no reason given") : reason),
+                                         endpoint)};
+}
+
+// The statuses without a case of their own: 5xx, redirects, 400, the rest.
+Status OtherHttpStatus(long http_status, const std::string& reason, std::string_view endpoint) {
+  if (http_status >= 500) {
+    return {Code::kUnavailable,
+            WithEndpoint("Zendesk is unavailable (HTTP " + std::to_string(http_status) + ")" +
+                             (reason.empty() ? std::string() : ": " + reason) + ". Try again later",
+                         endpoint)};
+  }
+  if (http_status >= 300 && http_status < 400) {
+    std::string m =
+        "Zendesk answered with a redirect (HTTP " + std::to_string(http_status) +
+        "), which seatkeeper does not follow; check the account URL (https://<subdomain>.zendesk.com)";
+    return {Code::kBadResponse, WithEndpoint(m, endpoint)};
+  }
+  if (http_status == 400) {
+    // Zendesk refusing what seatkeeper sent is not a usage error of the
+    // caller (kInvalidArgument, exit 2): like a 422 it is Zendesk's refusal,
+    // which actions report as such with Zendesk's reason.
+    return {Code::kInvalidRecord, WithEndpoint("Zendesk rejected the request (400): " +
+                                                   (reason.empty() ? std::string("bad request") : reason),
+                                               endpoint)};
+  }
+  return {Code::kBadResponse,
+          WithEndpoint("unexpected HTTP " + std::to_string(http_status) + " from Zendesk" +
+                           (reason.empty() ? std::string() : ": " + reason),
+                       endpoint)};
+}
+
+}  // namespace
+
 Status StatusFromHttp(long http_status, std::string_view body,
                       const std::map<std::string, std::string>& headers, std::string_view endpoint) {
   json doc;
   bool is_json = IsJson(body, &doc);
   std::string reason = is_json ? FromJson(doc) : ZendeskReason(body);
-  std::string lower = Lower(body);
   std::string_view path = endpoint.substr(std::min(endpoint.size(), endpoint.find(' ') + 1));
   bool is_me = path.ends_with("/users/me") || path.ends_with("/users/me.json");
 
@@ -198,29 +252,8 @@ Status StatusFromHttp(long http_status, std::string_view body,
               WithEndpoint("Zendesk rejected the credentials: " + r + ". Check the token/email, or reconnect",
                            endpoint)};
     }
-    case 403: {
-      if (MentionsIpRestriction(lower)) {
-        return {
-            Code::kForbidden,
-            WithEndpoint("Zendesk refused the request: blocked by the account's IP restrictions: allow this "
-                         "server's IP in Admin Center > Security > Advanced > IP restrictions",
-                         endpoint)};
-      }
-      static constexpr std::string_view kScopes = "missing the following required scopes:";
-      if (auto p = lower.find(kScopes); p != std::string::npos) {
-        // Take the scopes from the reason text (original case).
-        std::string scopes;
-        std::string lr = Lower(reason);
-        if (auto q = lr.find(kScopes); q != std::string::npos)
-          scopes = Trim(reason.substr(q + kScopes.size()));
-        return {Code::kForbidden, WithEndpoint("the OAuth token lacks the required scopes: " + scopes +
-                                                   ". Reconnect seatkeeper and grant these scopes",
-                                               endpoint)};
-      }
-      return {Code::kForbidden, WithEndpoint("Zendesk refused the request (403 Forbidden): " +
-                                                 (reason.empty() ? std::string("no reason given") : reason),
-                                             endpoint)};
-    }
+    case 403:
+      return ForbiddenStatus(reason, Lower(body), endpoint);
     case 404:
       if (is_me && !is_json) {
         return {Code::kNotFound,
@@ -250,32 +283,8 @@ Status StatusFromHttp(long http_status, std::string_view body,
       return {Code::kRateLimited, WithEndpoint(m, endpoint)};
     }
     default:
-      break;
+      return OtherHttpStatus(http_status, reason, endpoint);
   }
-  if (http_status >= 500) {
-    return {Code::kUnavailable,
-            WithEndpoint("Zendesk is unavailable (HTTP " + std::to_string(http_status) + ")" +
-                             (reason.empty() ? std::string() : ": " + reason) + ". Try again later",
-                         endpoint)};
-  }
-  if (http_status >= 300 && http_status < 400) {
-    std::string m =
-        "Zendesk answered with a redirect (HTTP " + std::to_string(http_status) +
-        "), which seatkeeper does not follow; check the account URL (https://<subdomain>.zendesk.com)";
-    return {Code::kBadResponse, WithEndpoint(m, endpoint)};
-  }
-  if (http_status == 400) {
-    // Zendesk refusing what seatkeeper sent is not a usage error of the
-    // caller (kInvalidArgument, exit 2): like a 422 it is Zendesk's refusal,
-    // which actions report as such with Zendesk's reason.
-    return {Code::kInvalidRecord, WithEndpoint("Zendesk rejected the request (400): " +
-                                                   (reason.empty() ? std::string("bad request") : reason),
-                                               endpoint)};
-  }
-  return {Code::kBadResponse,
-          WithEndpoint("unexpected HTTP " + std::to_string(http_status) + " from Zendesk" +
-                           (reason.empty() ? std::string() : ": " + reason),
-                       endpoint)};
 }
 
 }  // namespace sk::zendesk

@@ -60,24 +60,10 @@ std::string Str(const json& o, const char* key) {
   return it == o.end() ? std::string() : Text(*it);
 }
 
-std::optional<std::string> OptStr(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return std::nullopt;
-  return Text(*it);
-}
-
 bool Bool(const json& o, const char* key, bool def) {
   auto it = o.find(key);
   if (it == o.end() || !it->is_boolean()) return def;
   return it->get<bool>();
-}
-
-std::optional<UnixTime> OptTime(const json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end()) return std::nullopt;
-  if (it->is_string()) return ParseIso(it->get_ref<const std::string&>());
-  if (it->is_number()) return OptInt(o, key);
-  return std::nullopt;
 }
 
 // Parses `body` and calls fn(json) -> Result<T>, converting exceptions.
@@ -95,68 +81,6 @@ auto WithJson(std::string_view body, const char* what, Fn fn) -> decltype(fn(jso
   }
 }
 
-const json* Array(const json& doc, const char* key) {
-  auto it = doc.find(key);
-  if (it == doc.end() || !it->is_array()) return nullptr;
-  return &*it;
-}
-
-template <typename T>
-Status ReadMeta(const json& doc, CursorPage<T>& page) {
-  auto meta = doc.find("meta");
-  if (meta != doc.end() && meta->is_object()) {
-    page.has_more = Bool(*meta, "has_more", false);
-    page.after_cursor = Str(*meta, "after_cursor");
-    if (page.after_cursor.empty()) page.has_more = false;
-    return Status::Ok();
-  }
-  // Legacy cursor form (top-level after_cursor/after_url).
-  if (doc.contains("after_cursor")) {
-    page.after_cursor = Str(doc, "after_cursor");
-    page.has_more = !page.after_cursor.empty() && !Str(doc, "after_url").empty();
-    return Status::Ok();
-  }
-  // An offset page (next_page, count: what Zendesk answers when the cursor
-  // parameters are missing or ignored; recorded in zenpy's users cassette)
-  // has no cursor to continue with: reading it as the last page would drop
-  // every later page without a word.
-  if (!Str(doc, "next_page").empty())
-    return BadResponse(
-        "Zendesk answered with offset pagination (next_page) where cursor pagination was asked for");
-  return Status::Ok();
-}
-
-User UserFrom(const json& u) {
-  User user;
-  user.id = OptInt(u, "id");
-  user.name = Str(u, "name");
-  user.email = OptStr(u, "email");
-  user.role = Str(u, "role");
-  if (auto rt = OptInt(u, "role_type")) user.role_type = static_cast<int>(*rt);
-  user.custom_role_id = OptInt(u, "custom_role_id");
-  user.active = Bool(u, "active", true);
-  user.suspended = Bool(u, "suspended", false);
-  user.chat_only = Bool(u, "chat_only", false);
-  user.shared_agent = Bool(u, "shared_agent", false);
-  user.last_login_at = OptTime(u, "last_login_at");
-  user.created_at = OptTime(u, "created_at").value_or(0);
-  user.updated_at = OptTime(u, "updated_at").value_or(0);
-  return user;
-}
-
-Ticket TicketFrom(const json& t) {
-  Ticket ticket;
-  ticket.id = Int(t, "id");
-  ticket.status = Str(t, "status");
-  ticket.assignee_id = OptInt(t, "assignee_id");
-  ticket.requester_id = OptInt(t, "requester_id");
-  ticket.submitter_id = OptInt(t, "submitter_id");
-  ticket.created_at = OptTime(t, "created_at").value_or(0);
-  ticket.updated_at = OptTime(t, "updated_at").value_or(0);
-  ticket.generated_timestamp = OptTime(t, "generated_timestamp");
-  return ticket;
-}
-
 // ---------------------------------------------------------------- simdjson
 
 namespace od = simdjson::ondemand;
@@ -170,15 +94,21 @@ std::string_view TrimWs(std::string_view s) {
 std::optional<int64_t> SjInt(od::value v) {
   switch (v.type().value()) {
     case od::json_type::number: {
-      od::number_type nt = v.get_number_type().value();
-      if (nt == od::number_type::signed_integer) return v.get_int64().value();
+      od::number_type nt{};
+      if (v.get_number_type().get(nt) != simdjson::SUCCESS) return std::nullopt;
+      // An integer beyond 64 bits claims unsigned_integer, then does not read as one: absent.
+      int64_t i = 0;
+      if (nt == od::number_type::signed_integer)
+        return v.get_int64().get(i) == simdjson::SUCCESS ? std::optional(i) : std::nullopt;
       if (nt == od::number_type::unsigned_integer) {
-        uint64_t u = v.get_uint64().value();
+        uint64_t u = 0;
+        if (v.get_uint64().get(u) != simdjson::SUCCESS) return std::nullopt;
         if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
         return static_cast<int64_t>(u);
       }
       // Out of int64's range the conversion would be undefined: treat as absent.
-      double d = v.get_double().value();
+      double d = 0;
+      if (v.get_double().get(d) != simdjson::SUCCESS) return std::nullopt;
       if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
       return static_cast<int64_t>(d);
     }
@@ -250,6 +180,28 @@ Result<T> WithSimdjson(std::string_view body, const char* what, Fn fn) {
   }
 }
 
+// Calls fn(object) for each object in the array `v` (anything else is skipped).
+template <typename Fn>
+void ForEachObject(od::value v, Fn&& fn) {
+  if (v.type().value() != od::json_type::array) return;
+  for (auto item : v.get_array()) {
+    od::value iv = item.value();
+    if (iv.type().value() == od::json_type::object) fn(iv.get_object());
+  }
+}
+
+// "via": {"channel": "web", ...} or a bare channel name.
+std::string SjViaChannel(od::value v) {
+  if (v.type().value() != od::json_type::object) return SjText(v);
+  std::string channel;
+  od::object via = v.get_object();
+  for (auto field : via)
+    if (field.unescaped_key().value() == "channel") channel = SjText(field.value());
+  return channel;
+}
+
+// The one user parser: a user object of any answer (users/me, show_many,
+// cursor pages, incremental exports).
 User SjUser(od::object o) {
   User user;
   for (auto field : o) {
@@ -349,23 +301,10 @@ TicketEvent SjTicketEvent(od::object o) {
       created_at = SjTime(v);
     else if (key == "updater_id")
       e.updater_id = SjInt(v).value_or(0);
-    else if (key == "via") {
-      if (v.type().value() == od::json_type::object) {
-        od::object obj_ = v.get_object();
-        for (auto vf : obj_) {
-          if (vf.unescaped_key().value() == "channel") e.via = SjText(vf.value());
-        }
-      } else {
-        e.via = SjText(v);
-      }
-    } else if (key == "child_events") {
-      if (v.type().value() != od::json_type::array) continue;
-      for (auto child : v.get_array()) {
-        od::value cv = child.value();
-        if (cv.type().value() != od::json_type::object) continue;
-        e.children.push_back(SjChild(cv.get_object()));
-      }
-    }
+    else if (key == "via")
+      e.via = SjViaChannel(v);
+    else if (key == "child_events")
+      ForEachObject(v, [&](od::object child) { e.children.push_back(SjChild(child)); });
   }
   if (!has_timestamp && created_at) e.timestamp = *created_at;
   return e;
@@ -384,25 +323,266 @@ TicketAudit SjAudit(od::object o) {
       a.created_at = SjTime(v).value_or(0);
     else if (key == "author_id")
       a.author_id = SjInt(v).value_or(0);
-    else if (key == "via") {
-      if (v.type().value() == od::json_type::object) {
-        od::object obj_ = v.get_object();
-        for (auto vf : obj_) {
-          if (vf.unescaped_key().value() == "channel") a.via_channel = SjText(vf.value());
-        }
-      } else {
-        a.via_channel = SjText(v);
-      }
-    } else if (key == "events") {
-      if (v.type().value() != od::json_type::array) continue;
-      for (auto ev : v.get_array()) {
-        od::value evv = ev.value();
-        if (evv.type().value() != od::json_type::object) continue;
-        a.events.push_back(SjChild(evv.get_object()));
-      }
-    }
+    else if (key == "via")
+      a.via_channel = SjViaChannel(v);
+    else if (key == "events")
+      ForEachObject(v, [&](od::object ev) { a.events.push_back(SjChild(ev)); });
   }
   return a;
+}
+
+// A ticket; `*result_type` gets the search result's type when asked for.
+Ticket SjTicket(od::object o, std::string* result_type = nullptr) {
+  Ticket t;
+  for (auto field : o) {
+    std::string_view key = field.unescaped_key().value();
+    od::value v = field.value();
+    if (key == "id")
+      t.id = SjInt(v).value_or(0);
+    else if (key == "status")
+      t.status = SjText(v);
+    else if (key == "assignee_id")
+      t.assignee_id = SjInt(v);
+    else if (key == "requester_id")
+      t.requester_id = SjInt(v);
+    else if (key == "submitter_id")
+      t.submitter_id = SjInt(v);
+    else if (key == "created_at")
+      t.created_at = SjTime(v).value_or(0);
+    else if (key == "updated_at")
+      t.updated_at = SjTime(v).value_or(0);
+    else if (key == "generated_timestamp")
+      t.generated_timestamp = SjTime(v);
+    else if (key == "result_type" && result_type)
+      *result_type = SjText(v);
+  }
+  return t;
+}
+
+// A deleted ticket: the actor is {"actor": {"id": ...}}, else a top-level actor_id.
+DeletedTicket SjDeletedTicket(od::object o) {
+  DeletedTicket d;
+  std::optional<int64_t> actor_object_id, actor_id;
+  for (auto field : o) {
+    std::string_view key = field.unescaped_key().value();
+    od::value v = field.value();
+    if (key == "id") {
+      d.id = SjInt(v).value_or(0);
+    } else if (key == "actor") {
+      if (v.type().value() != od::json_type::object) continue;
+      od::object actor = v.get_object();
+      for (auto af : actor)
+        if (af.unescaped_key().value() == "id") actor_object_id = SjInt(af.value());
+    } else if (key == "actor_id") {
+      actor_id = SjInt(v);
+    } else if (key == "deleted_at") {
+      d.deleted_at = SjTime(v).value_or(0);
+    } else if (key == "previous_state") {
+      d.previous_state = SjText(v);
+    }
+  }
+  d.actor_id = actor_object_id ? actor_object_id : actor_id;
+  return d;
+}
+
+// A Help Center article; an untitled one goes by its "name".
+Article SjArticle(od::object o) {
+  Article art;
+  std::string name;
+  for (auto field : o) {
+    std::string_view key = field.unescaped_key().value();
+    od::value v = field.value();
+    if (key == "id")
+      art.id = SjInt(v).value_or(0);
+    else if (key == "author_id")
+      art.author_id = SjInt(v);
+    else if (key == "created_at")
+      art.created_at = SjTime(v).value_or(0);
+    else if (key == "updated_at")
+      art.updated_at = SjTime(v).value_or(0);
+    else if (key == "draft")
+      art.draft = SjBool(v, false);
+    else if (key == "title")
+      art.title = SjText(v);
+    else if (key == "name")
+      name = SjText(v);
+  }
+  if (art.title.empty()) art.title = std::move(name);
+  return art;
+}
+
+AuditLog SjAuditLog(od::object o) {
+  AuditLog log;
+  for (auto field : o) {
+    std::string_view key = field.unescaped_key().value();
+    od::value v = field.value();
+    if (key == "id")
+      log.id = SjInt(v).value_or(0);
+    else if (key == "action")
+      log.action = SjText(v);
+    else if (key == "actor_id")
+      log.actor_id = SjInt(v).value_or(0);
+    else if (key == "source_type")
+      log.source_type = SjText(v);
+    else if (key == "source_id")
+      log.source_id = SjInt(v);
+    else if (key == "created_at")
+      log.created_at = SjTime(v).value_or(0);
+  }
+  return log;
+}
+
+// ---------------------------------------------------------------- the page walker
+
+// How a list page goes on, in every shape Zendesk answers with:
+//   cursor pages      meta {has_more, after_cursor}; the legacy form has a
+//                     top-level after_cursor + after_url (ticket audits);
+//   offset pages      next_page (+ count), what Zendesk answers when cursor
+//                     parameters are missing or ignored;
+//   incremental       end_time, next_page, after_cursor, end_of_stream
+//   exports           (time- and cursor-based).
+struct Envelope {
+  bool listed = false;      // the list key held an array
+  bool alt_listed = false;  // the alternative list key held one
+  bool meta = false;        // a "meta" object was present
+  bool meta_has_more = false;
+  std::string meta_after_cursor;
+  bool top_after_cursor = false;  // a top-level "after_cursor" key was present
+  std::string after_cursor;
+  std::string after_url;
+  std::string next_page;
+  int64_t end_time = 0;
+  enum class Eos { kAbsent, kTrue, kFalse, kNotBoolean } end_of_stream = Eos::kAbsent;
+};
+
+// Walks the top level of a list page once: each object of the array under
+// `list` (or under `alt`, e.g. "deleted_users") goes to item(object, from_alt);
+// the envelope fields are returned.
+template <typename ItemFn>
+Envelope WalkPage(od::object top, std::string_view list, std::string_view alt, ItemFn&& item) {
+  Envelope env;
+  for (auto field : top) {
+    std::string_view key = field.unescaped_key().value();
+    od::value v = field.value();
+    if (key == list || (!alt.empty() && key == alt)) {
+      if (v.type().value() != od::json_type::array) continue;
+      const bool from_alt = key != list;
+      (from_alt ? env.alt_listed : env.listed) = true;
+      ForEachObject(v, [&](od::object o) { item(o, from_alt); });
+    } else if (key == "meta") {
+      if (v.type().value() != od::json_type::object) continue;
+      env.meta = true;
+      od::object meta = v.get_object();
+      for (auto mf : meta) {
+        std::string_view mk = mf.unescaped_key().value();
+        if (mk == "has_more")
+          env.meta_has_more = SjBool(mf.value(), false);
+        else if (mk == "after_cursor")
+          env.meta_after_cursor = SjText(mf.value());
+      }
+    } else if (key == "after_cursor") {
+      env.top_after_cursor = true;
+      env.after_cursor = SjText(v);
+    } else if (key == "after_url") {
+      env.after_url = SjText(v);
+    } else if (key == "next_page") {
+      env.next_page = SjText(v);
+    } else if (key == "end_time") {
+      env.end_time = SjInt(v).value_or(0);
+    } else if (key == "end_of_stream") {
+      if (v.type().value() != od::json_type::boolean)
+        env.end_of_stream = Envelope::Eos::kNotBoolean;
+      else
+        env.end_of_stream = v.get_bool().value() ? Envelope::Eos::kTrue : Envelope::Eos::kFalse;
+    }
+  }
+  return env;
+}
+
+// Where a cursor page asked for with page[size] continues. An offset page
+// (next_page, no cursor) has no cursor to continue with: reading it as the
+// last page would drop every later page without a word, so it is an error
+// unless `offset_ends` (an endpoint that may answer one page without cursor
+// parameters, e.g. a ticket's audits).
+template <typename T>
+Status FinishCursorPage(const Envelope& env, bool offset_ends, CursorPage<T>* page) {
+  if (env.meta) {
+    page->has_more = env.meta_has_more;
+    page->after_cursor = env.meta_after_cursor;
+  } else if (env.top_after_cursor) {
+    page->after_cursor = env.after_cursor;
+    page->has_more = !env.after_cursor.empty() && !env.after_url.empty();
+  } else if (!env.next_page.empty() && !offset_ends) {
+    return BadResponse(
+        "Zendesk answered with offset pagination (next_page) where cursor pagination was asked for");
+  }
+  if (page->after_cursor.empty()) page->has_more = false;
+  return Status::Ok();
+}
+
+// An incremental export page's position. end_of_stream missing gives
+// `if_absent`; present but not a boolean gives `if_not_boolean`.
+template <typename T>
+void FinishIncrementalPage(const Envelope& env, bool if_absent, bool if_not_boolean,
+                           IncrementalPage<T>* page) {
+  page->end_time = env.end_time;
+  page->next_page = env.next_page;
+  page->after_cursor = env.after_cursor;
+  switch (env.end_of_stream) {
+    case Envelope::Eos::kTrue:
+      page->end_of_stream = true;
+      break;
+    case Envelope::Eos::kFalse:
+      page->end_of_stream = false;
+      break;
+    case Envelope::Eos::kAbsent:
+      page->end_of_stream = if_absent;
+      break;
+    case Envelope::Eos::kNotBoolean:
+      page->end_of_stream = if_not_boolean;
+      break;
+  }
+}
+
+Status NoList(std::string_view key) {
+  return BadResponse("Zendesk's answer has no \"" + std::string(key) + "\" list");
+}
+
+// A cursor-paginated list under `list`; item(object, &items) adds what it reads.
+template <typename T, typename ItemFn>
+Result<CursorPage<T>> CursorList(std::string_view body, const char* what, std::string_view list,
+                                 bool offset_ends, ItemFn&& item) {
+  return WithSimdjson<CursorPage<T>>(body, what, [&](od::object top) -> Result<CursorPage<T>> {
+    CursorPage<T> page;
+    const Envelope env = WalkPage(top, list, {}, [&](od::object o, bool) { item(o, &page.items); });
+    if (!env.listed) return NoList(list);
+    SK_RETURN_IF_ERROR(FinishCursorPage(env, offset_ends, &page));
+    return page;
+  });
+}
+
+// An incremental export page under `list` (see FinishIncrementalPage for the end rules).
+template <typename T, typename ItemFn>
+Result<IncrementalPage<T>> IncrementalList(std::string_view body, const char* what, std::string_view list,
+                                           ItemFn&& item, bool eos_if_not_boolean) {
+  return WithSimdjson<IncrementalPage<T>>(body, what, [&](od::object top) -> Result<IncrementalPage<T>> {
+    IncrementalPage<T> page;
+    const Envelope env = WalkPage(top, list, {}, [&](od::object o, bool) { page.items.push_back(item(o)); });
+    if (!env.listed) return NoList(list);
+    const bool empty = page.items.empty();
+    FinishIncrementalPage(env, empty, eos_if_not_boolean || empty, &page);
+    return page;
+  });
+}
+
+// A users list ({"users": [...]} or {"deleted_users": [...]}) and its envelope.
+Result<std::pair<std::vector<User>, Envelope>> UsersAndEnvelope(od::object top) {
+  std::vector<User> users, deleted;
+  const Envelope env = WalkPage(top, "users", "deleted_users", [&](od::object o, bool alt) {
+    (alt ? deleted : users).push_back(SjUser(o));
+  });
+  if (!env.listed && !env.alt_listed) return NoList("users");
+  return std::make_pair(env.listed ? std::move(users) : std::move(deleted), env);
 }
 
 }  // namespace
@@ -410,77 +590,45 @@ TicketAudit SjAudit(od::object o) {
 // ------------------------------------------------------------------ users
 
 Result<User> ParseUserResponse(std::string_view body) {
-  return WithJson(body, "user", [](const json& doc) -> Result<User> {
-    for (const char* key : {"user", "deleted_user"}) {
-      auto it = doc.find(key);
-      if (it != doc.end() && it->is_object()) return UserFrom(*it);
+  return WithSimdjson<User>(body, "user", [](od::object top) -> Result<User> {
+    std::optional<User> user, deleted;
+    for (auto field : top) {
+      std::string_view key = field.unescaped_key().value();
+      od::value v = field.value();
+      if ((key == "user" || key == "deleted_user") && v.type().value() == od::json_type::object)
+        (key == "user" ? user : deleted) = SjUser(v.get_object());
     }
+    if (user) return *std::move(user);
+    if (deleted) return *std::move(deleted);
     return BadResponse("Zendesk's answer has no \"user\" object");
   });
 }
 
 Result<CursorPage<User>> ParseUsersPage(std::string_view body) {
-  return WithJson(body, "users page", [](const json& doc) -> Result<CursorPage<User>> {
-    const json* arr = Array(doc, "users");
-    if (!arr) arr = Array(doc, "deleted_users");
-    if (!arr) return BadResponse("Zendesk's answer has no \"users\" list");
+  return WithSimdjson<CursorPage<User>>(body, "users page", [](od::object top) -> Result<CursorPage<User>> {
+    SK_ASSIGN_OR_RETURN(auto listed, UsersAndEnvelope(top));
     CursorPage<User> page;
-    for (const auto& u : *arr)
-      if (u.is_object()) page.items.push_back(UserFrom(u));
-    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
+    page.items = std::move(listed.first);
+    SK_RETURN_IF_ERROR(FinishCursorPage(listed.second, /*offset_ends=*/false, &page));
     return page;
   });
 }
 
 Result<std::vector<User>> ParseUsersList(std::string_view body) {
-  return WithJson(body, "users", [](const json& doc) -> Result<std::vector<User>> {
-    const json* arr = Array(doc, "users");
-    if (!arr) arr = Array(doc, "deleted_users");
-    if (!arr) return BadResponse("Zendesk's answer has no \"users\" list");
-    std::vector<User> users;
-    for (const auto& u : *arr)
-      if (u.is_object()) users.push_back(UserFrom(u));
-    return users;
+  return WithSimdjson<std::vector<User>>(body, "users", [](od::object top) -> Result<std::vector<User>> {
+    SK_ASSIGN_OR_RETURN(auto listed, UsersAndEnvelope(top));
+    return std::move(listed.first);
   });
 }
 
 Result<IncrementalPage<User>> ParseIncrementalUsersPage(std::string_view body) {
-  return WithSimdjson<IncrementalPage<User>>(body, "incremental users",
-                                             [](od::object top) -> Result<IncrementalPage<User>> {
-                                               IncrementalPage<User> page;
-                                               bool seen = false, seen_eos = false;
-                                               for (auto field : top) {
-                                                 std::string_view key = field.unescaped_key().value();
-                                                 od::value v = field.value();
-                                                 if (key == "users") {
-                                                   if (v.type().value() != od::json_type::array) continue;
-                                                   seen = true;
-                                                   for (auto item : v.get_array()) {
-                                                     od::value iv = item.value();
-                                                     if (iv.type().value() == od::json_type::object)
-                                                       page.items.push_back(SjUser(iv.get_object()));
-                                                   }
-                                                 } else if (key == "end_time")
-                                                   page.end_time = SjInt(v).value_or(0);
-                                                 else if (key == "end_of_stream") {
-                                                   page.end_of_stream = SjBool(v, true);
-                                                   seen_eos = true;
-                                                 } else if (key == "next_page")
-                                                   page.next_page = SjText(v);
-                                                 else if (key == "after_cursor")
-                                                   page.after_cursor = SjText(v);
-                                               }
-                                               if (!seen)
-                                                 return BadResponse("Zendesk's answer has no \"users\" list");
-                                               if (!seen_eos) page.end_of_stream = page.items.empty();
-                                               return page;
-                                             });
+  return IncrementalList<User>(body, "incremental users", "users", SjUser, /*eos_if_not_boolean=*/true);
 }
 
 Result<std::vector<CustomRole>> ParseCustomRoles(std::string_view body) {
   return WithJson(body, "custom roles", [](const json& doc) -> Result<std::vector<CustomRole>> {
-    const json* arr = Array(doc, "custom_roles");
-    if (!arr) return BadResponse("Zendesk's answer has no \"custom_roles\" list");
+    auto arr = doc.find("custom_roles");
+    if (arr == doc.end() || !arr->is_array()) return NoList("custom_roles");
     std::vector<CustomRole> roles;
     for (const auto& r : *arr) {
       if (!r.is_object()) continue;
@@ -499,175 +647,55 @@ Result<std::vector<CustomRole>> ParseCustomRoles(std::string_view body) {
 // --------------------------------------------------------------- activity
 
 Result<IncrementalPage<TicketEvent>> ParseTicketEventsPage(std::string_view body) {
-  return WithSimdjson<IncrementalPage<TicketEvent>>(
-      body, "ticket events", [](od::object top) -> Result<IncrementalPage<TicketEvent>> {
-        IncrementalPage<TicketEvent> page;
-        bool seen = false, seen_eos = false;
-        for (auto field : top) {
-          std::string_view key = field.unescaped_key().value();
-          od::value v = field.value();
-          if (key == "ticket_events") {
-            if (v.type().value() != od::json_type::array) continue;
-            seen = true;
-            for (auto item : v.get_array()) {
-              od::value iv = item.value();
-              if (iv.type().value() == od::json_type::object)
-                page.items.push_back(SjTicketEvent(iv.get_object()));
-            }
-          } else if (key == "end_time")
-            page.end_time = SjInt(v).value_or(0);
-          else if (key == "end_of_stream") {
-            page.end_of_stream = SjBool(v, true);
-            seen_eos = true;
-          } else if (key == "next_page")
-            page.next_page = SjText(v);
-          else if (key == "after_cursor")
-            page.after_cursor = SjText(v);
-        }
-        if (!seen) return BadResponse("Zendesk's answer has no \"ticket_events\" list");
-        if (!seen_eos) page.end_of_stream = page.items.empty();
-        return page;
-      });
+  return IncrementalList<TicketEvent>(body, "ticket events", "ticket_events", SjTicketEvent,
+                                      /*eos_if_not_boolean=*/true);
 }
 
 Result<CursorPage<TicketAudit>> ParseTicketAuditsPage(std::string_view body) {
-  return WithSimdjson<CursorPage<TicketAudit>>(
-      body, "ticket audits", [](od::object top) -> Result<CursorPage<TicketAudit>> {
-        CursorPage<TicketAudit> page;
-        bool seen = false, seen_meta = false;
-        std::string legacy_after, legacy_after_url;
-        for (auto field : top) {
-          std::string_view key = field.unescaped_key().value();
-          od::value v = field.value();
-          if (key == "audits") {
-            if (v.type().value() != od::json_type::array) continue;
-            seen = true;
-            for (auto item : v.get_array()) {
-              od::value iv = item.value();
-              if (iv.type().value() == od::json_type::object) page.items.push_back(SjAudit(iv.get_object()));
-            }
-          } else if (key == "meta") {
-            if (v.type().value() != od::json_type::object) continue;
-            seen_meta = true;
-            od::object obj_ = v.get_object();
-            for (auto mf : obj_) {
-              std::string_view mk = mf.unescaped_key().value();
-              if (mk == "has_more")
-                page.has_more = SjBool(mf.value(), false);
-              else if (mk == "after_cursor")
-                page.after_cursor = SjText(mf.value());
-            }
-          } else if (key == "after_cursor")
-            legacy_after = SjText(v);
-          else if (key == "after_url")
-            legacy_after_url = SjText(v);
-        }
-        if (!seen) return BadResponse("Zendesk's answer has no \"audits\" list");
-        if (!seen_meta) {
-          page.after_cursor = legacy_after;
-          page.has_more = !legacy_after.empty() && !legacy_after_url.empty();
-        }
-        if (page.after_cursor.empty()) page.has_more = false;
+  return CursorList<TicketAudit>(
+      body, "ticket audits", "audits", /*offset_ends=*/true,
+      [](od::object o, std::vector<TicketAudit>* out) { out->push_back(SjAudit(o)); });
+}
+
+Result<CursorPage<DeletedTicket>> ParseDeletedTicketsPage(std::string_view body) {
+  return CursorList<DeletedTicket>(
+      body, "deleted tickets", "deleted_tickets", /*offset_ends=*/false,
+      [](od::object o, std::vector<DeletedTicket>* out) { out->push_back(SjDeletedTicket(o)); });
+}
+
+Result<IncrementalPage<Ticket>> ParseIncrementalTicketsPage(std::string_view body) {
+  return IncrementalList<Ticket>(
+      body, "incremental tickets", "tickets", [](od::object o) { return SjTicket(o); },
+      /*eos_if_not_boolean=*/false);
+}
+
+Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body) {
+  return CursorList<Ticket>(body, "ticket search", "results", /*offset_ends=*/false,
+                            [](od::object o, std::vector<Ticket>* out) {
+                              std::string type;
+                              Ticket t = SjTicket(o, &type);
+                              if (type.empty() || type == "ticket") out->push_back(std::move(t));
+                            });
+}
+
+Result<IncrementalPage<Article>> ParseArticlesPage(std::string_view body) {
+  return WithSimdjson<IncrementalPage<Article>>(
+      body, "help center articles", [](od::object top) -> Result<IncrementalPage<Article>> {
+        IncrementalPage<Article> page;
+        const Envelope env =
+            WalkPage(top, "articles", {}, [&](od::object o, bool) { page.items.push_back(SjArticle(o)); });
+        if (!env.listed) return NoList("articles");
+        // No end_of_stream from Help Center: the stream ends with next_page or the items.
+        const bool ends = env.next_page.empty() || page.items.empty();
+        FinishIncrementalPage(env, ends, ends, &page);
         return page;
       });
 }
 
-Result<CursorPage<DeletedTicket>> ParseDeletedTicketsPage(std::string_view body) {
-  return WithJson(body, "deleted tickets", [](const json& doc) -> Result<CursorPage<DeletedTicket>> {
-    const json* arr = Array(doc, "deleted_tickets");
-    if (!arr) return BadResponse("Zendesk's answer has no \"deleted_tickets\" list");
-    CursorPage<DeletedTicket> page;
-    for (const auto& t : *arr) {
-      if (!t.is_object()) continue;
-      DeletedTicket d;
-      d.id = Int(t, "id");
-      auto actor = t.find("actor");
-      if (actor != t.end() && actor->is_object()) d.actor_id = OptInt(*actor, "id");
-      if (!d.actor_id) d.actor_id = OptInt(t, "actor_id");
-      d.deleted_at = OptTime(t, "deleted_at").value_or(0);
-      d.previous_state = Str(t, "previous_state");
-      page.items.push_back(std::move(d));
-    }
-    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
-    return page;
-  });
-}
-
-Result<IncrementalPage<Ticket>> ParseIncrementalTicketsPage(std::string_view body) {
-  return WithJson(body, "incremental tickets", [](const json& doc) -> Result<IncrementalPage<Ticket>> {
-    const json* arr = Array(doc, "tickets");
-    if (!arr) return BadResponse("Zendesk's answer has no \"tickets\" list");
-    IncrementalPage<Ticket> page;
-    for (const auto& t : *arr)
-      if (t.is_object()) page.items.push_back(TicketFrom(t));
-    page.end_time = Int(doc, "end_time");
-    page.next_page = Str(doc, "next_page");
-    page.after_cursor = Str(doc, "after_cursor");
-    page.end_of_stream = Bool(doc, "end_of_stream", page.items.empty());
-    return page;
-  });
-}
-
-Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body) {
-  return WithJson(body, "ticket search", [](const json& doc) -> Result<CursorPage<Ticket>> {
-    const json* arr = Array(doc, "results");
-    if (!arr) return BadResponse("Zendesk's answer has no \"results\" list");
-    CursorPage<Ticket> page;
-    for (const auto& t : *arr) {
-      if (!t.is_object()) continue;
-      std::string type = Str(t, "result_type");
-      if (!type.empty() && type != "ticket") continue;
-      page.items.push_back(TicketFrom(t));
-    }
-    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
-    return page;
-  });
-}
-
-Result<IncrementalPage<Article>> ParseArticlesPage(std::string_view body) {
-  return WithJson(body, "help center articles", [](const json& doc) -> Result<IncrementalPage<Article>> {
-    const json* arr = Array(doc, "articles");
-    if (!arr) return BadResponse("Zendesk's answer has no \"articles\" list");
-    IncrementalPage<Article> page;
-    for (const auto& a : *arr) {
-      if (!a.is_object()) continue;
-      Article art;
-      art.id = Int(a, "id");
-      art.author_id = OptInt(a, "author_id");
-      art.created_at = OptTime(a, "created_at").value_or(0);
-      art.updated_at = OptTime(a, "updated_at").value_or(0);
-      art.draft = Bool(a, "draft", false);
-      art.title = Str(a, "title");
-      if (art.title.empty()) art.title = Str(a, "name");
-      page.items.push_back(std::move(art));
-    }
-    page.end_time = Int(doc, "end_time");
-    page.next_page = Str(doc, "next_page");
-    page.end_of_stream = page.next_page.empty() || page.items.empty();
-    if (doc.contains("end_of_stream")) page.end_of_stream = Bool(doc, "end_of_stream", page.end_of_stream);
-    return page;
-  });
-}
-
 Result<CursorPage<AuditLog>> ParseAuditLogsPage(std::string_view body) {
-  return WithJson(body, "audit logs", [](const json& doc) -> Result<CursorPage<AuditLog>> {
-    const json* arr = Array(doc, "audit_logs");
-    if (!arr) return BadResponse("Zendesk's answer has no \"audit_logs\" list");
-    CursorPage<AuditLog> page;
-    for (const auto& l : *arr) {
-      if (!l.is_object()) continue;
-      AuditLog log;
-      log.id = Int(l, "id");
-      log.action = Str(l, "action");
-      log.actor_id = Int(l, "actor_id");
-      log.source_type = Str(l, "source_type");
-      log.source_id = OptInt(l, "source_id");
-      log.created_at = OptTime(l, "created_at").value_or(0);
-      page.items.push_back(std::move(log));
-    }
-    SK_RETURN_IF_ERROR(ReadMeta(doc, page));
-    return page;
-  });
+  return CursorList<AuditLog>(
+      body, "audit logs", "audit_logs", /*offset_ends=*/false,
+      [](od::object o, std::vector<AuditLog>* out) { out->push_back(SjAuditLog(o)); });
 }
 
 // -------------------------------------------------------------- jobs, auth

@@ -59,14 +59,19 @@ TEST(BackoffTest, Ranges) {
   EXPECT_LE(RetryAfterSeconds(30, 0.99), 33);
 }
 
+// Feeds `limiter` an answer whose account limit headers say `remaining` of
+// 700 are left, resetting in `reset` seconds, at time `at`.
+void ObserveAccount(RateLimiter& limiter, int remaining, double reset, double at) {
+  RateLimitHeaders h;
+  h.account = {700, remaining, reset};
+  limiter.Observe(Bucket::kAccount, h, at);
+}
+
 TEST(RateLimiterTest, PacesBelowBudgetShare) {
   RateLimiter half(50);
-  RateLimitHeaders h;
-  h.account = {700, 400, 20.0};
-  half.Observe(Bucket::kAccount, h, 100);
+  ObserveAccount(half, 400, 20.0, 100);
   EXPECT_EQ(half.DelayBefore(Bucket::kAccount, 100), 0);
-  h.account = {700, 350, 20.0};
-  half.Observe(Bucket::kAccount, h, 100);
+  ObserveAccount(half, 350, 20.0, 100);
   EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kAccount, 100), 20.0);
   // Any Support bucket is gated by the account budget too.
   EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kIncremental, 105), 15.0);
@@ -76,12 +81,9 @@ TEST(RateLimiterTest, PacesBelowBudgetShare) {
 
 TEST(RateLimiterTest, FullBudgetKeepsSmallReserve) {
   RateLimiter full(100);
-  RateLimitHeaders h;
-  h.account = {700, 20, 30.0};
-  full.Observe(Bucket::kAccount, h, 0);
+  ObserveAccount(full, 20, 30.0, 0);
   EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 0), 0);
-  h.account = {700, 14, 30.0};
-  full.Observe(Bucket::kAccount, h, 0);
+  ObserveAccount(full, 14, 30.0, 0);
   EXPECT_GT(full.DelayBefore(Bucket::kAccount, 0), 0);
 }
 

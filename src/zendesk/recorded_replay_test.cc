@@ -17,17 +17,14 @@
 #include <vector>
 
 #include "zendesk/client.h"
+#include "zendesk/zendesk_test_support.h"
 
 namespace sk::zendesk {
 namespace {
 
 using nlohmann::json;
 
-json Recorded(const std::string& name) {
-  std::ifstream in(std::string(SK_SOURCE_DIR) + "/tests/fixtures/recorded/" + name);
-  EXPECT_TRUE(in.good()) << name;
-  return in.good() ? json::parse(in) : json::object();
-}
+using testing::Recorded;
 
 // Serves, for each path (no query), its queued recorded exchanges in order;
 // the last one repeats. Unknown paths get 599 so a test sees the stray request.
@@ -35,20 +32,12 @@ class ReplayServer {
  public:
   ReplayServer() {
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-    server_.Get(".*", handler);
-    server_.Post(".*", handler);
-    server_.Put(".*", handler);
-    server_.Delete(".*", handler);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    http_.server().Get(".*", handler);
+    http_.server().Post(".*", handler);
+    http_.server().Put(".*", handler);
+    http_.server().Delete(".*", handler);
   }
-  ~ReplayServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base() const { return http_.base(); }
 
   // Queues `exchange` for requests to its recorded path (query ignored: the
   // client chooses its own page sizes). Header names can be re-cased to show
@@ -110,13 +99,11 @@ class ReplayServer {
     res.set_content(text, content_type);
   }
 
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::map<std::string, std::vector<Entry>> queues_;
   std::map<std::string, size_t> served_;
   std::vector<std::string> requests_;
+  testing::LocalServer http_;  // last: stops serving before the rest goes
 };
 
 ClientOptions Options(const std::string& base, std::vector<double>* sleeps) {

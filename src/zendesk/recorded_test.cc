@@ -12,17 +12,14 @@
 #include "zendesk/errors.h"
 #include "zendesk/parse.h"
 #include "zendesk/rate_limiter.h"
+#include "zendesk/zendesk_test_support.h"
 
 namespace sk::zendesk {
 namespace {
 
 using nlohmann::json;
 
-json Recorded(const std::string& name) {
-  std::ifstream in(std::string(SK_SOURCE_DIR) + "/tests/fixtures/recorded/" + name);
-  EXPECT_TRUE(in.good()) << name;
-  return in.good() ? json::parse(in) : json::object();
-}
+using testing::Recorded;
 
 // The body as Zendesk sent it (fixtures keep JSON parsed, text as a string).
 std::string BodyText(const json& exchange) {

@@ -64,6 +64,64 @@ Transport::~Transport() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
+namespace {
+
+// What a failed transfer means for a retry: never sent, broken mid-way, ...
+NetError NetErrorOf(CURLcode rc, CURL* curl) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+      return NetError::kNotSent;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+      return NetError::kTlsVerify;
+    case CURLE_OPERATION_TIMEDOUT: {
+      curl_off_t pretransfer = 0;
+      curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+      return pretransfer == 0 ? NetError::kNotSent : NetError::kTimeout;
+    }
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return NetError::kBroken;
+    default:
+      return NetError::kOther;
+  }
+}
+
+// The method, headers and body of `request`; returns the header list the
+// caller frees after the transfer.
+struct curl_slist* SetRequest(CURL* curl, const HttpRequest& request) {
+  struct curl_slist* list = nullptr;
+  list = curl_slist_append(list, "Accept: application/json");
+  list = curl_slist_append(list, "Expect:");
+  for (const auto& h : request.headers) list = curl_slist_append(list, h.c_str());
+  if (request.has_body) list = curl_slist_append(list, "Content-Type: application/json");
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.has_body) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    } else if (request.method == "POST" || request.method == "PUT") {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
+    }
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  return list;
+}
+
+}  // namespace
+
 TransportResult Transport::Perform(const HttpRequest& request) {
   TransportResult result;
   CURL* curl = static_cast<CURL*>(curl_);
@@ -98,26 +156,7 @@ TransportResult Transport::Perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers);
-
-  struct curl_slist* list = nullptr;
-  list = curl_slist_append(list, "Accept: application/json");
-  list = curl_slist_append(list, "Expect:");
-  for (const auto& h : request.headers) list = curl_slist_append(list, h.c_str());
-  if (request.has_body) list = curl_slist_append(list, "Content-Type: application/json");
-
-  if (request.method == "GET") {
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  } else {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (request.has_body) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    } else if (request.method == "POST" || request.method == "PUT") {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(0));
-    }
-  }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  struct curl_slist* list = SetRequest(curl, request);
 
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
@@ -125,36 +164,7 @@ TransportResult Transport::Perform(const HttpRequest& request) {
 
   if (rc != CURLE_OK) {
     result.error_message = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    curl_off_t pretransfer = 0;
-    curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    switch (rc) {
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_SSL_CONNECT_ERROR:
-        result.error = NetError::kNotSent;
-        break;
-      case CURLE_PEER_FAILED_VERIFICATION:
-      case CURLE_SSL_CACERT_BADFILE:
-      case CURLE_SSL_CERTPROBLEM:
-        result.error = NetError::kTlsVerify;
-        break;
-      case CURLE_OPERATION_TIMEDOUT:
-        result.error = pretransfer == 0 ? NetError::kNotSent : NetError::kTimeout;
-        break;
-      case CURLE_SEND_ERROR:
-      case CURLE_RECV_ERROR:
-      case CURLE_GOT_NOTHING:
-      case CURLE_PARTIAL_FILE:
-      case CURLE_BAD_CONTENT_ENCODING:
-      case CURLE_HTTP2:
-      case CURLE_HTTP2_STREAM:
-        result.error = NetError::kBroken;
-        break;
-      default:
-        result.error = NetError::kOther;
-        break;
-    }
+    result.error = NetErrorOf(rc, curl);
     return result;
   }
   long status = 0;

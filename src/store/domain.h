@@ -1,0 +1,231 @@
+// What the store's rows mean, written once for every engine: the connection
+// codec and its sealed columns, the user record and its change log, the
+// activity a page adds (evidence capped), usage rows, day summaries, audit and
+// claim rows. An engine file (sqlite_store.cc, postgres_store.cc) holds only
+// its SQL and connection handling and calls these to turn rows into the
+// store's types and back; a new engine adds SQL, not logic.
+//
+// Row readers are templates over the engine's row: anything with
+// IsNull(i), Int(i), Text(i), OptInt(i) and OptText(i) for column i.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "store/secret_box.h"
+#include "store/store.h"
+#include "store/sync_queue.h"
+#include "util/status.h"
+
+namespace sk::store::domain {
+
+// --- connections ---
+
+// The non-secret settings of `c` as the connections.data column holds them (JSON).
+std::string EncodeConnectionData(const Connection& c);
+// Fills the non-secret settings of `c` from a data column; kIo when it is damaged.
+Status DecodeConnectionData(const std::string& data, Connection* c);
+// The OAuth expiry times a data column holds (the rest of `t` is left alone).
+Status DecodeTokenTimes(const std::string& data, OAuthTokens* t);
+
+// The sealed columns of the connections table, in this order.
+inline constexpr std::array<const char*, 3> kSecretColumns = {"secret", "refresh_token", "client_secret"};
+// What a secret of `account` in `column` is sealed with (associated data): "account/column".
+std::string SecretContext(const std::string& account, std::string_view column);
+
+SealedSecrets SealSecrets(const SecretBox& box, const Connection& c);
+// Opens the three sealed values into `c`'s secret fields.
+Status OpenSecrets(const SecretBox& box, const SealedSecrets& sealed, Connection* c);
+
+// Key rotation: every value of `rows` opened with `from` and sealed with
+// `to`; `*secrets` counts the non-empty ones. Fails (changing nothing) when
+// one does not open with `from`.
+Result<std::vector<SealedSecrets>> Reseal(const std::vector<SealedSecrets>& rows, const SecretBox& from,
+                                          const SecretBox& to, int* secrets);
+// True when every value of `rows` opens with `box`.
+bool AllOpen(const std::vector<SealedSecrets>& rows, const SecretBox& box);
+
+// --- users ---
+
+// The user columns every engine selects, aliased `u`, in ReadUser's order.
+inline constexpr const char* kUserColumns =
+    "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "
+    "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
+inline constexpr int kUserColumnCount = 15;
+
+template <typename Row>
+UserRecord ReadUser(const Row& r, int c = 0) {
+  UserRecord u;
+  u.id = r.Int(c + 0);
+  u.name = r.Text(c + 1);
+  u.email = r.OptText(c + 2);
+  u.role = r.Text(c + 3);
+  if (auto v = r.OptInt(c + 4)) u.role_type = static_cast<int>(*v);
+  u.custom_role_id = r.OptInt(c + 5);
+  u.custom_role = r.OptText(c + 6);
+  u.license = r.Text(c + 7);
+  u.seat = r.Int(c + 8) != 0;
+  u.suspended = r.Int(c + 9) != 0;
+  u.deleted = r.Int(c + 10) != 0;
+  u.deleted_kind = r.Text(c + 11);
+  u.last_login_at = r.OptInt(c + 12);
+  u.created_at = r.Int(c + 13);
+  u.updated_at = r.Int(c + 14);
+  return u;
+}
+
+// A ListUsers row: kUserColumns, then active days, last active day, API-use days.
+template <typename Row>
+UserWithUsage ReadUserWithUsage(const Row& r) {
+  UserWithUsage u;
+  u.user = ReadUser(r, 0);
+  u.active_days = static_cast<int>(r.Int(kUserColumnCount));
+  if (!r.IsNull(kUserColumnCount + 1))
+    u.last_active_day = static_cast<DayNumber>(r.Int(kUserColumnCount + 1));
+  u.api_use_days = static_cast<int>(r.Int(kUserColumnCount + 2));
+  return u;
+}
+
+// A change of one field of a user, as user_changes records it.
+struct FieldChange {
+  const char* field;
+  std::string old_value;
+  std::string new_value;
+};
+// The recorded fields that differ between the stored `old` and the synced `now`.
+std::vector<FieldChange> UserChanges(const UserRecord& old, const UserRecord& now);
+
+// Where a user's active days count in day_summary: their license, and whether
+// they hold a paid seat (a seat, not deleted).
+struct Bucket {
+  std::string license;
+  bool paid = false;
+  bool operator==(const Bucket&) const = default;
+};
+Bucket BucketOf(const UserRecord& u);
+
+// --- activity ---
+
+// How many evidence ids an activity row keeps (the first ones seen).
+inline constexpr size_t kEvidenceCap = 5;
+
+// Activity for one (day, user, kind) row of a page, summed before writing.
+struct PendingActivity {
+  int64_t count = 0;
+  std::vector<std::string> evidence;  // the first kEvidenceCap ids, in arrival order
+  void Add(const ActivityDelta& a);
+};
+using ActivityKey = std::tuple<DayNumber, int64_t, Kind>;  // day, user, kind
+using PendingRows = std::map<ActivityKey, PendingActivity>;
+
+// A page's activity summed per (day, user, kind): all of `page.activity`, and
+// each `page.once` whose key `first_time` (the engine recording the key)
+// reports as new.
+Result<PendingRows> SumPageActivity(const Page& page,
+                                    const std::function<Result<bool>(const std::string& key)>& first_time);
+
+// The activity table's evidence column: ids joined by commas (the ids never
+// contain one). Split returns at most `limit` ids.
+std::string JoinEvidence(const std::vector<std::string>& ids);
+std::vector<std::string> SplitEvidence(const std::string& s, size_t limit);
+
+// The user_pass table's ids column: the page's user ids joined by commas.
+std::string JoinUserIds(const std::vector<UserRecord>& users);
+// Appends the ids of one user_pass row to `out`.
+void SplitUserIds(std::string_view s, std::vector<int64_t>* out);
+
+// --- usage and summaries ---
+
+// Adds one activity row (read ordered by day, user) to `out`: a new usage row
+// when the day or user changes, else into the last one. An "api_use" row is
+// kept as evidence only.
+void AppendUsage(std::vector<UsageRow>* out, DayNumber day, int64_t user, const std::string& kind,
+                 int64_t count, const std::string& evidence);
+// Drops the rows that have no source (API use only): not active days.
+void DropInactiveRows(std::vector<UsageRow>* rows);
+
+// One summary per day of [from, to], every paid seat idle.
+std::vector<DaySummary> EmptySummaries(DayNumber from, DayNumber to, int paid_seats);
+// Counts one day_summary row (`users` active users of `license`, paid or not) into `out` (from
+// EmptySummaries).
+void AddSummaryRow(std::vector<DaySummary>* out, DayNumber from, DayNumber day, const std::string& license,
+                   bool paid, int users);
+
+// --- audit, claims, the sync queue ---
+
+inline constexpr const char* kAuditColumns =
+    "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail FROM audit";
+template <typename Row>
+AuditEntry ReadAudit(const Row& r) {
+  AuditEntry e;
+  e.id = r.Int(0);
+  e.account = r.Text(1);
+  e.at = r.Int(2);
+  e.actor = r.Text(3);
+  e.action = r.Text(4);
+  e.target = r.Text(5);
+  e.before_json = r.Text(6);
+  e.after_json = r.Text(7);
+  e.result = r.Text(8);
+  e.detail = r.Text(9);
+  return e;
+}
+
+inline constexpr const char* kClaimColumns =
+    "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims";
+template <typename Row>
+ActionClaim ReadClaim(const std::string& key, const Row& r) {
+  ActionClaim c;
+  c.key = key;
+  c.request = r.Text(0);
+  c.owner = r.Text(1);
+  c.state = r.Text(2);
+  c.outcome = r.Text(3);
+  c.code = static_cast<int>(r.Int(4));
+  c.claimed_at = r.Int(5);
+  c.finished_at = r.OptInt(6);
+  return c;
+}
+
+// A List row: account, url, state, last_sync_at, due, owner, expires_ms,
+// successes, failures, last_result.
+template <typename Row>
+QueueEntry ReadQueueEntry(const Row& r) {
+  QueueEntry e;
+  e.account = r.Text(0);
+  e.url = r.Text(1);
+  e.state = r.Text(2);
+  e.last_sync_at = r.OptInt(3);
+  e.due = r.Int(4) != 0;
+  e.owner = r.Text(5);
+  e.expires_ms = r.Int(6);
+  e.successes = r.Int(7);
+  e.failures = r.Int(8);
+  e.last_result = r.Text(9);
+  return e;
+}
+
+inline constexpr const char* kSyncRunColumns =
+    "SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, result FROM sync_runs";
+template <typename Row>
+SyncRun ReadSyncRun(const Row& r) {
+  SyncRun s;
+  s.id = r.Int(0);
+  s.account = r.Text(1);
+  s.owner = r.Text(2);
+  s.generation = r.Int(3);
+  s.started_ms = r.Int(4);
+  s.heartbeat_ms = r.Int(5);
+  s.finished_ms = r.OptInt(6);
+  s.result = r.Text(7);
+  return s;
+}
+
+}  // namespace sk::store::domain
