@@ -12,7 +12,7 @@ PKGS=(
   libcli11-dev libspdlog-dev libfmt-dev libsodium-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev
-  chromium wrk clang libclang-rt-14-dev iproute2
+  chromium wrk clang libclang-rt-14-dev iproute2 universal-ctags
 )
 
 missing=()
