@@ -3,10 +3,13 @@
 # runs every test. Pass ctest arguments through, e.g. `scripts/test.sh -L quick`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+phase() { echo "== test.sh: $1 done at ${SECONDS}s" >&2; }
 bash scripts/install-deps.sh
+phase "install-deps"
 JOBS=${JOBS:-$(nproc)}
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Asan >/dev/null
 cmake --build build/asan -j "$JOBS"
+phase "ASan build"
 # PostgreSQL engine: a throwaway cluster on loopback for the store conformance and worker tests.
 if pg_env=$(bash scripts/pg-test-cluster.sh start); then
   export $pg_env
@@ -17,7 +20,15 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}
+# On a fresh build ctest has no timings and would start the slowest tests last;
+# seed its cost data (measured times, seconds) so they start first.
+costs=build/asan/Testing/Temporary/CTestCostData.txt
+if [[ ! -s $costs ]]; then
+  mkdir -p "$(dirname "$costs")"
+  cp scripts/ctest-costs.txt "$costs"
+fi
 ctest --test-dir build/asan --output-on-failure -j "$JOBS" "$@"
+phase "ctest"
 
 # libFuzzer targets (clang, ASan+UBSan) for the page parsers, the URL
 # validator and the REST API's JSON input: seed corpus plus a bounded run each.
@@ -26,4 +37,5 @@ if [[ $# -eq 0 ]]; then
     -DCMAKE_C_COMPILER=clang -DSK_FUZZ=ON -DSK_FUZZ_RUNS="${SK_FUZZ_RUNS:-400000}" >/dev/null
   cmake --build build/fuzz --target fuzz_targets -j "$JOBS"
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
+  phase "fuzz"
 fi

@@ -163,10 +163,18 @@ struct SyncPhase {
   int skip;
 };
 
+// The matrix's account: every phase still spans several pages (two export
+// pages, dozens of audit pages), and a cell's clean sync takes a few seconds.
+zdsim::Options MatrixAccount() {
+  zdsim::Options o = SmallAccount(21);
+  o.tickets_per_day = 10;
+  return o;
+}
+
 class SyncFaultMatrix : public ::testing::TestWithParam<SyncPhase> {
  protected:
   static void SetUpTestSuite() {
-    clean_ = new Account(SmallAccount(21), "matrix-clean");
+    clean_ = new Account(MatrixAccount(), "matrix-clean");
     ASSERT_EQ(clean_->Connect().exit_code, 0);
     clean_->Json({"sync"});
     usage_ = new json(ProjectUsage(clean_->Json({"usage"})));
@@ -194,7 +202,7 @@ TEST_P(SyncFaultMatrix, EveryFaultEndsLikeACleanRunOrFailsCleanly) {
   ASSERT_FALSE(usage_->empty());
   // One simulated account per phase (syncs only read it); each cell starts
   // from an empty store.
-  Account acct(SmallAccount(21), "matrix");
+  Account acct(MatrixAccount(), "matrix");
   for (const auto& fc : Faults()) {
     SCOPED_TRACE(fc.name + " during " + phase.name);
     auto started = std::chrono::steady_clock::now();
@@ -241,6 +249,8 @@ TEST_P(SyncFaultMatrix, EveryFaultEndsLikeACleanRunOrFailsCleanly) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     // A hang guard only (minutes): a 20 s bound failed at 20-26 s on a loaded 2-core machine.
     EXPECT_LT(secs, 300) << "cell hung";
+    // A fault that never fired tests nothing: the account must span the phase.
+    EXPECT_TRUE(fired) << "the fault never fired; the account is too small for this phase";
     if (!fired) outcome += "(not fired)";
     if (::testing::Test::HasFailure()) outcome = "FAIL:" + outcome;
     Record(fc.name, phase.name, outcome);
@@ -611,8 +621,8 @@ std::string IntegrityCheckOf(const std::string& path) {
 // every kill, and every round ends identical to a clean run.
 TEST(CrashSafety, ThirtyKillsSpreadOverABackfill) {
   zdsim::Options o = SmallAccount(23);
-  o.users = 2500;
-  o.tickets_per_day = 150;
+  o.users = 1200;          // two incremental-users pages
+  o.tickets_per_day = 40;  // several export pages and dozens of audit pages
   // Kill points, not answer times, are under test: zdsim's latency only
   // stretched each of the up to 12 rounds (884 s of the 900 s limit on a
   // loaded 2-core machine).

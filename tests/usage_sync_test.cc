@@ -227,8 +227,8 @@ namespace {
 
 TEST(UsageSync, InterruptedSyncsResumeWithoutDoubleCounting) {
   zdsim::Options o = SmallAccount(12);
-  o.users = 2500;
-  o.tickets_per_day = 150;  // several export pages
+  o.users = 1200;          // two incremental-users pages
+  o.tickets_per_day = 80;  // several export pages
   Account clean(o, "resume-clean");
   ASSERT_EQ(clean.Connect().exit_code, 0);
   clean.Json({"sync"});
@@ -283,8 +283,8 @@ std::string IntegrityCheck(const std::string& path) {
 
 TEST(UsageSync, SyncKilledWithSigkillAtManyPointsEndsIdenticalToACleanRun) {
   zdsim::Options o = SmallAccount(13);
-  o.users = 2500;
-  o.tickets_per_day = 150;
+  o.users = 1200;
+  o.tickets_per_day = 80;
   Account clean(o, "kill-clean");
   ASSERT_EQ(clean.Connect().exit_code, 0);
   clean.Json({"sync"});
