@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "support/account.h"
 #include "support/cli_runner.h"
 
 namespace sk::testing {
@@ -116,6 +117,20 @@ TEST(Reachability, AConfiguredProxyIsNamedWithoutItsAddress) {
   EXPECT_NE(r.err.find("HTTPS_PROXY"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("proxy-pass-123"), std::string::npos) << r.err;
   EXPECT_EQ(CountLines(r.err, "waiting: no answer from Zendesk"), 3) << r.err;
+}
+
+// A sync whose Zendesk went away after connect: one log line and one final
+// error line, not a third copy from the lease worker with a "retry in 300 s"
+// that a one-shot command never does.
+TEST(Reachability, AFailedSyncSaysWhyOnceInTheLogAndOnceAsTheError) {
+  Account acct(SmallAccount(31), "gone-after-connect");
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  acct.sim().Stop();
+  CliResult r = acct.cli().RunKilledAfter({"sync"}, kHangLimitMs);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(CountLines(r.err, "could not reach Zendesk"), 2) << r.err;
+  EXPECT_EQ(CountLines(r.err, "error: "), 1) << r.err;
+  EXPECT_EQ(r.err.find("retry in"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -76,6 +76,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   sync::WorkerOptions wo;
   wo.id = ProcessName("cli");
   wo.on_lease_lost = ExitOnLostLease;
+  wo.log_failure = false;
   SK_ASSIGN_OR_RETURN(auto lease, ClaimForeground(*sync_queue, ctx.account, wo));
   Result<sync::SyncReport> report = Internal("sync did not run");
   Status synced = sync::SyncUnderLease(*sync_queue, lease, wo, [&](const std::string& run_id) -> Status {

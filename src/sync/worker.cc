@@ -101,7 +101,7 @@ Status SyncUnderLease(store::SyncQueue& queue, const store::Lease& lease, const 
   }
   if (st.ok()) {
     spdlog::info("synced {}", lease.account);
-  } else {
+  } else if (o.log_failure) {
     spdlog::warn("sync of {} failed: {} (retry in {} s)", lease.account, st.message(), o.retry_seconds);
   }
   return st;

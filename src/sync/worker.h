@@ -33,6 +33,9 @@ struct WorkerOptions {
   // Called (from the heartbeat thread) when the lease was lost while syncing:
   // another worker owns the account now, so this one must stop writing.
   std::function<void(const store::Lease&)> on_lease_lost;
+  // A foreground `seatkeeper sync` prints its own error line: the worker's
+  // "failed ... retry in N s" log line would repeat it a third time.
+  bool log_failure = true;
 };
 
 struct WorkerReport {
