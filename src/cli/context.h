@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 #include "store/sync_queue.h"
@@ -15,6 +16,9 @@
 
 namespace CLI {
 class App;
+}
+namespace sk::reports {
+struct Report;
 }
 
 namespace sk::cli {
@@ -57,9 +61,11 @@ std::string AccountNameError(std::string& name);
 
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
-void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
-void RegisterActionCommands(CLI::App& app,
-                            Context& ctx);  // user create/delete/set-role, tickets reassign, offboard, audit
+void RegisterReportCommands(CLI::App& app, Context& ctx);   // every report of src/reports/registry.h
+// The commands of `reports` (RegisterReportCommands: the registry's); they
+// must outlive `app`.
+void AddReportCommands(CLI::App& app, Context& ctx, const std::vector<reports::Report>& reports);
+void RegisterActionCommands(CLI::App& app, Context& ctx);  // every action of src/actions/registry.h
 void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve, admin set-password
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);   // rekey
 void RegisterWorkerCommand(CLI::App& app, Context& ctx);  // worker, worker status, worker request

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "reports/audit_report.h"
+#include "reports/registry.h"
 #include "reports/seats_report.h"
 #include "reports/usage_report.h"
 #include "reports/users_report.h"
@@ -65,8 +66,12 @@ TEST(ReportReaderTest, RangesDefaultToTheWindowAndAreBounded) {
 }
 
 TEST(ReportFieldsTest, EveryFieldIsDeclaredWithTypeHelpAndExample) {
-  for (const auto& fields : {UsersFields(), UsageFields(), SeatsFields(), RangeFields()}) {
-    for (const auto& f : fields) {
+  for (const Report& r : Reports()) {
+    SCOPED_TRACE(r.name);
+    EXPECT_FALSE(r.summary.empty());
+    EXPECT_EQ(r.path.rfind("/api/", 0), 0u) << r.path;
+    EXPECT_EQ(FindReport(r.name), &r) << "two reports named " << r.name;
+    for (const auto& f : r.fields) {
       EXPECT_FALSE(f.name.empty());
       EXPECT_FALSE(f.type.empty()) << f.name;
       EXPECT_FALSE(f.help.empty()) << f.name;

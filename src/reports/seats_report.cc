@@ -1,7 +1,9 @@
 #include "reports/seats_report.h"
 
 #include <iomanip>
+#include <sstream>
 
+#include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
 
@@ -109,6 +111,23 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
         << *r.query.seat_price * static_cast<double>(r.idle.size()) << " per month";
   out << "\n";
   if (!r.integrations.empty()) PrintIntegrations(r, out);
+}
+
+std::vector<Report> SeatsReports() {
+  Report seats = DeclareReport("seats", {"seats"}, "/api/seats",
+                               "Idle paid seats, their evidence and what reclaiming them saves");
+  seats.description = "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)";
+  seats.fields = SeatsFields();
+  seats.parse = Steps(
+      ReadSeats,
+      [](const Source& s, const SeatsQuery& q) { return RunSeats(*s.store, s.account, *s.conn, q); },
+      [](const SeatsResult& r, Format format, Surface) {
+        if (format == Format::kJson) return JsonOutput(SeatsJson(r));
+        std::ostringstream out;
+        PrintSeats(r, out);
+        return TextOutput(out.str());
+      });
+  return {seats};
 }
 
 }  // namespace sk::reports
