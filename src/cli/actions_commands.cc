@@ -169,19 +169,10 @@ CLI::App* Group(CLI::App& app, const std::vector<std::string>& path) {
   static const std::map<std::string, std::string> kGroups = {
       {"user", "Create, delete, permanently delete, upgrade or downgrade a user"},
       {"tickets", "Ticket actions"}};
-  CLI::App* parent = &app;
-  for (size_t i = 0; i + 1 < path.size(); ++i) {
-    CLI::App* g = nullptr;
-    for (CLI::App* sub : parent->get_subcommands([&](CLI::App* s) { return s->get_name() == path[i]; }))
-      g = sub;
-    if (!g) {
-      auto it = kGroups.find(path[i]);
-      g = parent->add_subcommand(path[i], it != kGroups.end() ? it->second : path[i] + " actions");
-      g->require_subcommand(1);
-    }
-    parent = g;
-  }
-  return parent;
+  return ParentCommand(app, path, [](const std::string& word) {
+    auto it = kGroups.find(word);
+    return it != kGroups.end() ? it->second : word + " actions";
+  });
 }
 
 // `seatkeeper <op.cli...>` with the options of the declaration, --dry-run,

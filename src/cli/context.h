@@ -4,6 +4,7 @@
 // their outcome through Finish().
 #pragma once
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -58,6 +59,12 @@ struct Context {
 // The check of --account and --name (CLI11 validator shape): "" when `name`
 // can name an account, else why not (the web API refuses other names).
 std::string AccountNameError(std::string& name);
+
+// The command that `words` without its last names under `app` (the parent
+// of `words`' command): each word an existing command (registered earlier)
+// or a new group described by describe(word) that requires a subcommand.
+CLI::App* ParentCommand(CLI::App& app, const std::vector<std::string>& words,
+                        const std::function<std::string(const std::string&)>& describe);
 
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync

@@ -18,6 +18,7 @@
 #include "reports/registry.h"
 #include "server/http_util.h"
 #include "server/web_server.h"
+#include "store/store_testing.h"
 
 namespace sk::cli {
 namespace {
@@ -27,17 +28,11 @@ using nlohmann::json;
 // A store in a fresh home folder and a server on it (not started; Get
 // answers through its routes in-process).
 struct Surfaces {
-  std::string home;
+  std::optional<store::testing::ScratchHome> home;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<server::WebServer> web;
   bool Open() {
-    static int n = 0;
-    home = (std::filesystem::temp_directory_path() /
-            ("sk-surfaces-" + std::to_string(::getpid()) + "-" + std::to_string(++n)))
-               .string();
-    std::filesystem::remove_all(home);
-    std::filesystem::create_directories(home);
-    auto st = store::OpenSqlite(home + "/seatkeeper.db", home);
+    auto st = home.emplace("sk-surfaces").OpenStore();
     EXPECT_TRUE(st.ok()) << st.status().ToString();
     if (!st.ok()) return false;
     store = std::move(*st);
@@ -61,7 +56,6 @@ struct Surfaces {
   ~Surfaces() {
     web.reset();
     store.reset();
-    if (!home.empty()) std::filesystem::remove_all(home);
   }
 };
 
@@ -201,7 +195,7 @@ TEST(OperationSurfaces, AReportUnderAnotherReportsCommandIsItsSubcommand) {
     Context ctx;
     Surfaces home;
     ASSERT_TRUE(home.Open());
-    ctx.home = home.home;
+    ctx.home = home.home->path();
     std::ostringstream out;
     ctx.out = &out;
     AddReportCommands(app, ctx, declared);

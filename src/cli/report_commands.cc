@@ -62,26 +62,11 @@ Status RunReport(Context& ctx, const reports::Report& r, const ReportArgs& a) {
   return Status::Ok();
 }
 
-// The command a report's words name under `app`: the words before the last
-// name commands registered earlier (or groups made here).
-CLI::App* Parent(CLI::App& app, const std::vector<std::string>& words) {
-  CLI::App* parent = &app;
-  for (size_t i = 0; i + 1 < words.size(); ++i) {
-    CLI::App* next = nullptr;
-    for (CLI::App* sub : parent->get_subcommands([&](CLI::App* s) { return s->get_name() == words[i]; }))
-      next = sub;
-    if (!next) {
-      next = parent->add_subcommand(words[i], words[i] + " reports");
-      next->require_subcommand(1);
-    }
-    parent = next;
-  }
-  return parent;
-}
-
 void AddReportCommand(CLI::App& app, Context& ctx, const reports::Report& r) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* c = Parent(app, r.cli)->add_subcommand(r.cli.back(), r.summary);
+  CLI::App* c = ParentCommand(app, r.cli, [](const std::string& word) {
+                  return word + " reports";
+                })->add_subcommand(r.cli.back(), r.summary);
   for (Format f : r.cli_formats) {
     if (f == Format::kJson) c->add_flag("--json", ctx.json, "JSON output");
     if (f == Format::kCsv) c->add_flag("--csv", args->csv, "CSV output");

@@ -1,7 +1,5 @@
 #include "reports/audit_report.h"
 
-#include <sstream>
-
 #include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
@@ -80,12 +78,7 @@ std::vector<Report> AuditReports() {
   audit.needs_connection = false;
   audit.parse = Steps([](const Reader&) -> Result<bool> { return true; },
                       [](const Source& s, bool) { return RunAudit(*s.store, s.account); },
-                      [](const std::vector<store::AuditEntry>& entries, Format format, Surface) {
-                        if (format == Format::kJson) return JsonOutput(AuditJson(entries));
-                        std::ostringstream out;
-                        PrintAudit(entries, out);
-                        return TextOutput(out.str());
-                      });
+                      JsonOrText(AuditJson, PrintAudit));
   return {audit};
 }
 

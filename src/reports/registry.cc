@@ -1,5 +1,7 @@
 #include "reports/registry.h"
 
+#include "util/registry.h"
+
 namespace sk::reports {
 
 using nlohmann::json;
@@ -13,29 +15,11 @@ using nlohmann::json;
   X(AuditReports)          \
   /* one line per report file, above this one */
 
-#define SK_DECLARE_REPORTS(fn) std::vector<Report> fn();
-SK_REPORT_FILES(SK_DECLARE_REPORTS)
-#undef SK_DECLARE_REPORTS
+using Entry = Report;
+SK_REGISTRY_ENTRIES(SK_REPORT_FILES)
 
 const std::vector<Report>& Reports() {
-  static const std::vector<Report> all = [] {
-    std::vector<Report> reports;
-    for (auto* declare : {
-#define SK_LIST_REPORTS(fn) &fn,
-             SK_REPORT_FILES(SK_LIST_REPORTS)
-#undef SK_LIST_REPORTS
-         }) {
-      for (auto& r : declare()) reports.push_back(std::move(r));
-    }
-    return reports;
-  }();
-  return all;
-}
-
-const Report* FindReport(const std::string& name) {
-  for (const auto& r : Reports())
-    if (r.name == name) return &r;
-  return nullptr;
+  return RegistryEntries();
 }
 
 Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary) {

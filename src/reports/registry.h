@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@
 namespace sk::reports {
 
 // The rendering a request asks for: the CLI's default text, --json, --csv;
-// the REST API asks for kJson (a report may read its own `format` field).
+// the REST API kJson, or kCsv when the report declares a `format` field and
+// the query says format=csv.
 enum class Format { kText, kJson, kCsv };
 
 // What a report answers: a JSON value, or text (a table, CSV, or JSON
@@ -64,8 +66,6 @@ struct Report {
 
 // Every registered report (built once, never changes), in registration order.
 const std::vector<Report>& Reports();
-// The report of that name; null if none.
-const Report* FindReport(const std::string& name);
 
 // A declaration with its name, CLI words, REST path and summary set.
 Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary);
@@ -84,6 +84,35 @@ std::function<Result<ReportRun>(const Reader&, Format)> Steps(Read read, Run run
       return render(answer, format, surface);
     });
   };
+}
+
+// The run step of a report that needs the connection, from a function
+// run(store::Store&, const std::string& account, const store::Connection&, const Query&).
+template <typename Run>
+auto OnConnection(Run run) {
+  return [=](const Source& s, const auto& query) { return run(*s.store, s.account, *s.conn, query); };
+}
+
+// The text `print(answer, std::ostream&)` writes.
+template <typename Print, typename Answer>
+Output Printed(Print print, const Answer& answer) {
+  std::ostringstream out;
+  print(answer, out);
+  return TextOutput(out.str());
+}
+
+// The usual render step: json(answer) with --json (and on the REST API),
+// else the text print(answer, std::ostream&) writes.
+template <typename Json, typename Print>
+auto JsonOrText(Json json, Print print) {
+  return [=](const auto& answer, Format format, Surface) {
+    return format == Format::kJson ? JsonOutput(json(answer)) : Printed(print, answer);
+  };
+}
+// The render step of a REST-only report: json(answer).
+template <typename Json>
+auto JsonOnly(Json json) {
+  return [=](const auto& answer, Format, Surface) { return JsonOutput(json(answer)); };
 }
 
 // The declaration as JSON for GET /api/operations, beside the actions':

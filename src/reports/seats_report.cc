@@ -1,7 +1,6 @@
 #include "reports/seats_report.h"
 
 #include <iomanip>
-#include <sstream>
 
 #include "reports/registry.h"
 #include "reports/table.h"
@@ -118,15 +117,7 @@ std::vector<Report> SeatsReports() {
                                "Idle paid seats, their evidence and what reclaiming them saves");
   seats.description = "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)";
   seats.fields = SeatsFields();
-  seats.parse = Steps(
-      ReadSeats,
-      [](const Source& s, const SeatsQuery& q) { return RunSeats(*s.store, s.account, *s.conn, q); },
-      [](const SeatsResult& r, Format format, Surface) {
-        if (format == Format::kJson) return JsonOutput(SeatsJson(r));
-        std::ostringstream out;
-        PrintSeats(r, out);
-        return TextOutput(out.str());
-      });
+  seats.parse = Steps(ReadSeats, OnConnection(RunSeats), JsonOrText(SeatsJson, PrintSeats));
   return {seats};
 }
 

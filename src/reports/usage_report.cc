@@ -135,22 +135,20 @@ namespace {
 // `usage`: with --coverage the coverage of the days; with --json, --csv or
 // --user the rows; else the daily summary. The API's /api/usage: the rows.
 Result<Output> UsageView(const Source& s, const UsageQuery& q, bool coverage, Format format) {
-  std::ostringstream out;
   if (coverage) {
     SK_ASSIGN_OR_RETURN(auto days, RunCoverage(*s.store, s.account, *s.conn, q.range));
-    if (format == Format::kJson) return JsonOutput(reports::CoverageJson(days));
-    PrintCoverage(days, out);
-    return TextOutput(out.str());
+    return JsonOrText(reports::CoverageJson, PrintCoverage)(days, format, Surface::kCli);
   }
   if (format != Format::kText || q.user) {
     SK_ASSIGN_OR_RETURN(auto rows, RunUsage(*s.store, s.account, *s.conn, q));
-    if (format == Format::kJson) return JsonOutput(UsageJson(rows));
-    PrintUsageRows(rows, out, format == Format::kCsv);
-    return TextOutput(out.str());
+    const bool csv = format == Format::kCsv;
+    auto print = [csv](const std::vector<store::UsageRow>& r, std::ostream& out) {
+      PrintUsageRows(r, out, csv);
+    };
+    return JsonOrText(UsageJson, print)(rows, format, Surface::kCli);
   }
   SK_ASSIGN_OR_RETURN(auto days, RunSummary(*s.store, s.account, *s.conn, q.range));
-  PrintSummary(days, out);
-  return TextOutput(out.str());
+  return Printed(PrintSummary, days);
 }
 
 }  // namespace
@@ -181,23 +179,15 @@ std::vector<Report> UsageReports() {
                     "Per day (usage --coverage --json): the sources the ticket activity was read "
                     "from, complete, and what Zendesk did not show (unseen)");
   coverage.fields = RangeFields();
-  coverage.parse = Steps(
-      ReadRange,
-      [](const Source& s, const RangeInput& r) { return RunCoverage(*s.store, s.account, *s.conn, r); },
-      [](const std::vector<sync::DayCoverage>& days, Format, Surface) {
-        return JsonOutput(reports::CoverageJson(days));
-      });
+  coverage.parse = Steps(ReadRange, OnConnection(RunCoverage), JsonOnly(reports::CoverageJson));
 
   Report summary = DeclareReport("usage.summary", {}, "/api/usage/summary",
                                  "Per day: active users, by license type, paid seats and idle paid seats");
   summary.description = "The table `seatkeeper usage` shows";
   summary.fields = RangeFields();
-  summary.parse = Steps(
-      ReadRange,
-      [](const Source& s, const RangeInput& r) { return RunSummary(*s.store, s.account, *s.conn, r); },
-      [](const std::vector<store::DaySummary>& days, Format, Surface) {
-        return TextOutput(SummaryJson(days), "application/json");
-      });
+  summary.parse = Steps(ReadRange, OnConnection(RunSummary), [](const auto& days, Format, Surface) {
+    return TextOutput(SummaryJson(days), "application/json");
+  });
   return {usage, coverage, summary};
 }
 

@@ -59,7 +59,6 @@ Result<UsersQuery> ReadUsers(const Reader& in) {
 Result<UsersResult> RunUsers(store::Store& st, const std::string& account, const store::Connection& conn,
                              const UsersQuery& q) {
   UsersResult r;
-  r.query = q;
   SK_ASSIGN_OR_RETURN(r.window, WindowOf(conn));
   store::UserFilter f = q.filter;
   if (q.page > 0) f.limit = q.page + 1;  // one more tells whether there is a next page
@@ -167,16 +166,15 @@ namespace {
 // The API sends a page of JSON (or every user as the export CSV); the CLI
 // the whole list as JSON, a table or the table's CSV.
 Output RenderUsers(const UsersResult& r, Format format, Surface surface) {
-  if (surface == Surface::kApi) {
-    if (!r.query.csv) return TextOutput(UsersPageJson(r), "application/json");
+  if (surface == Surface::kApi && format == Format::kCsv) {
     Output o = TextOutput(UsersCsv(r), "text/csv; charset=utf-8");
     o.filename = "seatkeeper-users.csv";
     return o;
   }
+  if (surface == Surface::kApi) return TextOutput(UsersPageJson(r), "application/json");
   if (format == Format::kJson) return JsonOutput(UsersJson(r));
-  std::ostringstream out;
-  PrintUsers(r, out, format == Format::kCsv);
-  return TextOutput(out.str());
+  const bool csv = format == Format::kCsv;
+  return Printed([csv](const UsersResult& u, std::ostream& out) { PrintUsers(u, out, csv); }, r);
 }
 
 // The {id} of GET /api/users/{id} (the route matches digits only).
@@ -198,18 +196,14 @@ std::vector<Report> UsersReports() {
       "page); format=csv returns every matching user as CSV";
   users.fields = UsersFields();
   users.cli_formats = {Format::kJson, Format::kCsv};
-  users.parse = Steps(
-      ReadUsers,
-      [](const Source& s, const UsersQuery& q) { return RunUsers(*s.store, s.account, *s.conn, q); },
-      RenderUsers);
+  users.parse = Steps(ReadUsers, OnConnection(RunUsers), RenderUsers);
 
   Report detail = DeclareReport(
       "users.detail", {}, "/api/users/{id}",
       "One user (users --json element plus profile fields) and their usage rows over the window");
   detail.fields = {{"id", "integer", true, "the user's Zendesk id", "360000000001", {}, false, true, true}};
-  detail.parse = Steps(
-      ReadUserId, [](const Source& s, int64_t id) { return RunUserDetail(*s.store, s.account, *s.conn, id); },
-      [](const nlohmann::json& j, Format, Surface) { return JsonOutput(j); });
+  detail.parse =
+      Steps(ReadUserId, OnConnection(RunUserDetail), JsonOnly([](const nlohmann::json& j) { return j; }));
   return {users, detail};
 }
 

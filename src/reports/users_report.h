@@ -23,7 +23,6 @@ struct UsersQuery {
 Result<UsersQuery> ReadUsers(const Reader& in);
 
 struct UsersResult {
-  UsersQuery query;
   Window window;
   std::vector<store::UserWithUsage> users;
   std::optional<int64_t> next_after;  // paged: the id to ask the next page after

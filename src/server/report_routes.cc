@@ -83,7 +83,10 @@ void Serve(const reports::Report& r, store::Store& st, const httplib::Request& r
     src.conn = &conn;
   }
   const reports::Inputs inputs = InputsOf(r, req);
-  auto run = r.parse(reports::Reader(inputs, Surface::kApi), reports::Format::kJson);
+  // A report that declares `format` answers format=csv as CSV.
+  auto format =
+      inputs.count("format") && inputs.at("format") == "csv" ? reports::Format::kCsv : reports::Format::kJson;
+  auto run = r.parse(reports::Reader(inputs, Surface::kApi), format);
   if (!run.ok()) return SendReportError(res, run.status());
   auto out = (*run)(src);
   if (!out.ok()) return SendReportError(res, out.status());
