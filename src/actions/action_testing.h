@@ -14,8 +14,10 @@
 #include <thread>
 
 #include "actions/action.h"
+#include "actions/offboard.h"
 #include "server.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "zendesk/client.h"
 
 namespace sk::actions::testing {
@@ -43,12 +45,7 @@ class ActionsTest : public ::testing::Test {
   void SetUp() override {
     sim_ = std::make_unique<zdsim::Simulator>(SimOptions());
     sim_->Start();
-    home_ = (std::filesystem::temp_directory_path() /
-             ("sk-actions-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
-                .string();
-    std::filesystem::remove_all(home_);
-    std::filesystem::create_directories(home_);
-    auto st = store::OpenSqlite(home_ + "/seatkeeper.db", home_);
+    auto st = scratch_.emplace("sk-actions").OpenStore();
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(*st);
     conn_.account = "default";
@@ -70,8 +67,7 @@ class ActionsTest : public ::testing::Test {
     client_.reset();
     store_.reset();
     if (sim_) sim_->Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
+    scratch_.reset();
   }
 
   std::unique_ptr<zendesk::Client> MakeClient(zendesk::Credentials::Kind kind, const std::string& secret) {
@@ -156,12 +152,29 @@ class ActionsTest : public ::testing::Test {
     return n;
   }
 
+  // Whether a line of `o` at `step` says `text`.
+  static bool Says(const ActionOutcome& o, const std::string& step, const std::string& text) {
+    for (const auto& c : o.changes)
+      if (c.step == step && c.description.find(text) != std::string::npos) return true;
+    return false;
+  }
+
+  // How an offboarding ends (Leaving).
+  enum class Then { kDelete, kPermanentlyDelete };
+  // Offboarding user `id`: tickets to the simulator's agent, then the user deleted (softly or for good).
+  OffboardRequest Leaving(int64_t id, Then then) const {
+    OffboardRequest r;
+    r.user_id = id;
+    r.reassign_to = sim_->AgentId();
+    (then == Then::kDelete ? r.delete_user : r.permanent) = true;
+    return r;
+  }
+
   std::unique_ptr<zdsim::Simulator> sim_;
+  std::optional<store::testing::ScratchHome> scratch_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<zendesk::Client> client_;
   store::Connection conn_;
-  std::string home_;
-  static inline int counter_ = 0;
 };
 
 }  // namespace sk::actions::testing

@@ -218,4 +218,16 @@ Status ReassignBefore(const ActionContext& ctx, int64_t parent_audit_id, int64_t
   return Status::Ok();
 }
 
+std::optional<ActionOutcome> RefuseWithoutChoice(const ActionContext& ctx, AuditRecord& audit,
+                                                 const TicketPlan& plan, const ActionOutcome& o,
+                                                 const std::string& step, const nlohmann::json& kept) {
+  if (!plan.effect.NeedsChoice() || plan.choice.reassign_to || plan.choice.let_zendesk_reassign)
+    return std::nullopt;
+  ActionOutcome refused = ChoiceRequiredOutcome(ctx, o.action, o.target, plan.effect, plan.what, o.before);
+  refused.details.update(kept);
+  refused.changes.push_back({step, plan.change, "skipped"});
+  audit.Finish(refused);
+  return refused;
+}
+
 }  // namespace sk::actions

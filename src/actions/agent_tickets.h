@@ -100,6 +100,16 @@ struct TicketPlan {
   std::string change;                     // the change line: "role agent -> end-user"
 };
 
+// The refusal for want of a choice, shared by the changes of a TicketPlan
+// (delete, role change): when the tickets would move and the caller chose
+// neither reassign_to nor let_zendesk_reassign, ChoiceRequiredOutcome for
+// `o`'s action, target and before state, with `kept` merged into its details
+// and the change line `step` skipped, finished in `audit`. nullopt otherwise.
+std::optional<ActionOutcome> RefuseWithoutChoice(const ActionContext& ctx, AuditRecord& audit,
+                                                 const TicketPlan& plan, const ActionOutcome& o,
+                                                 const std::string& step,
+                                                 const nlohmann::json& kept = nlohmann::json::object());
+
 // The dry run's line for reassigning `count` tickets to `to` first.
 Change PlannedReassign(size_t count, int64_t to, const zendesk::User& assignee);
 

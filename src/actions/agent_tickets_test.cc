@@ -172,18 +172,11 @@ TEST_F(AgentTicketsTest, BothChoicesAtOnceAreAUsageError) {
 TEST_F(AgentTicketsTest, OffboardPlanSaysItsFirstStepLeavesZendeskNothingToMove) {
   const int64_t id = AgentWithTickets();
   ASSERT_NE(id, 0);
-  OffboardRequest req;
-  req.user_id = id;
-  req.reassign_to = sim_->AgentId();
-  req.delete_user = true;
+  const OffboardRequest req = Leaving(id, Then::kDelete);
   auto dry = Offboard(Ctx(true), req);
   ASSERT_TRUE(dry.ok()) << dry.status().ToString();
   EXPECT_TRUE(dry->status.ok()) << dry->status.ToString();
-  bool said = false;
-  for (const auto& c : dry->changes)
-    said = said ||
-           (c.step == "downgrade" && c.description.find("Zendesk has none to move") != std::string::npos);
-  EXPECT_TRUE(said) << dry->ToJson().dump(2);
+  EXPECT_TRUE(Says(*dry, "downgrade", "Zendesk has none to move")) << dry->ToJson().dump(2);
 
   const auto admin_before = Held(sim_->AdminId());
   auto done = Offboard(Ctx(), req);

@@ -72,13 +72,7 @@ Result<ActionOutcome> DeleteUser(const ActionContext& ctx, const DeleteUserReque
     audit.Finish(o);
     return o;
   }
-  if (plan->effect.NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
-    ActionOutcome refused =
-        ChoiceRequiredOutcome(ctx, "user.delete", "user:" + id, plan->effect, plan->what, t.before);
-    refused.changes.push_back({"delete-user", plan->change, "skipped"});
-    audit.Finish(refused);
-    return refused;
-  }
+  if (auto refused = RefuseWithoutChoice(ctx, audit, *plan, o, "delete-user")) return *refused;
   if (plan->effect.HoldsTickets() && req.reassign_to) {
     if (Status s = ReassignBefore(ctx, audit.id(), req.user_id, *req.reassign_to, req.reassign, "the delete",
                                   "not deleting " + t.who, o);

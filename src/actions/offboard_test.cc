@@ -24,10 +24,7 @@ class OffboardTest : public ActionsTest {
 TEST_F(OffboardTest, DryRunShowsTheWholePlanAndSendsNoMutatingRequest) {
   const int64_t id = Leaver();
   ASSERT_NE(id, 0);
-  OffboardRequest req;
-  req.user_id = id;
-  req.reassign_to = sim_->AgentId();
-  req.permanent = true;
+  const OffboardRequest req = Leaving(id, Then::kPermanentlyDelete);
   auto r = Offboard(Ctx(true), req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->result, "dry-run");
@@ -39,11 +36,7 @@ TEST_F(OffboardTest, DryRunShowsTheWholePlanAndSendsNoMutatingRequest) {
       << r->ToJson().dump(2);
   // The downgrade says what happens to the tickets: the first step moved them.
   if (NonClosed(id) > 0) {
-    bool said = false;
-    for (const auto& c : r->changes)
-      said = said ||
-             (c.step == "downgrade" && c.description.find("Zendesk has none to move") != std::string::npos);
-    EXPECT_TRUE(said) << r->ToJson().dump(2);
+    EXPECT_TRUE(Says(*r, "downgrade", "Zendesk has none to move")) << r->ToJson().dump(2);
   }
   for (const auto& c : r->changes)
     EXPECT_EQ(c.state, c.step == "reassign-tickets" && NonClosed(id) == 0 ? "already-done" : "planned")
@@ -56,10 +49,7 @@ TEST_F(OffboardTest, DryRunShowsTheWholePlanAndSendsNoMutatingRequest) {
 
 TEST_F(OffboardTest, RunsEveryStepAndReRunIsNoOp) {
   const int64_t id = Leaver();
-  OffboardRequest req;
-  req.user_id = id;
-  req.reassign_to = sim_->AgentId();
-  req.delete_user = true;
+  const OffboardRequest req = Leaving(id, Then::kDelete);
   auto r = Offboard(Ctx(), req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(r->status.ok()) << r->status.ToString() << "\n" << r->ToJson().dump(2);
@@ -101,10 +91,7 @@ TEST_F(OffboardTest, InterruptedAfterReassignmentResumesWithoutRepeatingSteps) {
   f.path = "/api/v2/users/" + std::to_string(id);
   sim_->AddFault(f);
 
-  OffboardRequest req;
-  req.user_id = id;
-  req.reassign_to = sim_->AgentId();
-  req.delete_user = true;
+  const OffboardRequest req = Leaving(id, Then::kDelete);
   auto first = Offboard(Ctx(), req);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_FALSE(first->status.ok());

@@ -76,6 +76,26 @@ int SentFor(zdsim::Simulator& sim, int64_t id) {
 
 class ReassignJournalTest : public ActionsTest {
  protected:
+  // An agent's open tickets, to be moved to the admin by an interrupted run.
+  void SetUp() override {
+    ActionsTest::SetUp();
+    from_ = FindUser("agent");
+    to_ = sim_->AdminId();
+    ids_ = OpenTicketIds(*sim_, from_);
+  }
+  int64_t from_ = 0, to_ = 0;
+  std::vector<int64_t> ids_;
+
+  // The resumed run succeeded, resumed `resumed` tickets from the journal and
+  // left none behind, each sent once.
+  void ExpectResumed(const Result<ActionOutcome>& r, size_t resumed) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->status.ok()) << r->status.ToString();
+    EXPECT_EQ(r->details["resumed"], resumed) << r->ToJson().dump(2);
+    EXPECT_EQ(NonClosed(from_), 0);
+    ExpectEachSentOnce(ids_);
+  }
+
   // A journal entry as a run leaves it: intent written, `job` known or not.
   void LeaveJournal(int64_t from, int64_t to, const std::vector<int64_t>& ids, const std::string& job) {
     json batch = {{"ids", ids}, {"to", to}, {"at", NowUnix()}};
@@ -97,64 +117,42 @@ class ReassignJournalTest : public ActionsTest {
 // Stopped after Zendesk accepted the batch, before its job id was saved: the
 // resume waits for the account's running jobs and re-sends nothing.
 TEST_F(ReassignJournalTest, AcceptedBatchWithoutJobIdIsNotSentAgain) {
-  const int64_t from = FindUser("agent"), to = sim_->AdminId();
-  const auto ids = OpenTicketIds(*sim_, from);
-  ASSERT_FALSE(ids.empty());
-  LeaveJournal(from, to, ids, "");
-  SendBehindTheScenes(ids, to);
-  auto r = ReassignTickets(Ctx(), from, to);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
-  EXPECT_EQ(r->details["resumed"], ids.size()) << r->ToJson().dump(2);
-  EXPECT_EQ(r->details["moved"], ids.size());
+  ASSERT_FALSE(ids_.empty());
+  LeaveJournal(from_, to_, ids_, "");
+  SendBehindTheScenes(ids_, to_);
+  auto r = ReassignTickets(Ctx(), from_, to_);
+  ASSERT_NO_FATAL_FAILURE(ExpectResumed(r, ids_.size()));
+  EXPECT_EQ(r->details["moved"], ids_.size());
   EXPECT_TRUE(r->details["verified"].get<bool>());
-  EXPECT_EQ(NonClosed(from), 0);
-  ExpectEachSentOnce(ids);
-  EXPECT_EQ(*store_->GetValue("default", ReassignJournalKey(from)).value(), R"({"batches":{},"seq":1})");
+  EXPECT_EQ(*store_->GetValue("default", ReassignJournalKey(from_)).value(), R"({"batches":{},"seq":1})");
 }
 
 // Stopped after the job id was saved, while the job still runs: the resume
 // polls the job and re-sends nothing.
 TEST_F(ReassignJournalTest, BatchWithJobIdIsPolledNotSentAgain) {
-  const int64_t from = FindUser("agent"), to = sim_->AdminId();
-  const auto ids = OpenTicketIds(*sim_, from);
-  ASSERT_FALSE(ids.empty());
-  LeaveJournal(from, to, ids, SendBehindTheScenes(ids, to));
-  auto r = ReassignTickets(Ctx(), from, to);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
-  EXPECT_EQ(r->details["resumed"], ids.size());
-  EXPECT_EQ(NonClosed(from), 0);
-  ExpectEachSentOnce(ids);
+  ASSERT_FALSE(ids_.empty());
+  LeaveJournal(from_, to_, ids_, SendBehindTheScenes(ids_, to_));
+  ExpectResumed(ReassignTickets(Ctx(), from_, to_), ids_.size());
 }
 
 // Stopped after the intent was written, before the request left: nothing
 // took effect, so the tickets are sent (once).
 TEST_F(ReassignJournalTest, IntentNeverSentIsSentOnce) {
-  const int64_t from = FindUser("agent"), to = sim_->AdminId();
-  const auto ids = OpenTicketIds(*sim_, from);
-  ASSERT_FALSE(ids.empty());
-  LeaveJournal(from, to, ids, "");
-  auto r = ReassignTickets(Ctx(), from, to);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->status.ok()) << r->status.ToString();
-  EXPECT_EQ(r->details["resumed"], 0);
-  EXPECT_EQ(NonClosed(from), 0);
-  ExpectEachSentOnce(ids);
+  ASSERT_FALSE(ids_.empty());
+  LeaveJournal(from_, to_, ids_, "");
+  ExpectResumed(ReassignTickets(Ctx(), from_, to_), 0);
 }
 
 // A dry run with a pending journal says so and settles nothing.
 TEST_F(ReassignJournalTest, DryRunLeavesTheJournalAndWarns) {
-  const int64_t from = FindUser("agent"), to = sim_->AdminId();
-  const auto ids = OpenTicketIds(*sim_, from);
-  ASSERT_FALSE(ids.empty());
-  LeaveJournal(from, to, ids, "");
-  auto r = ReassignTickets(Ctx(true), from, to);
+  ASSERT_FALSE(ids_.empty());
+  LeaveJournal(from_, to_, ids_, "");
+  auto r = ReassignTickets(Ctx(true), from_, to_);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_FALSE(r->warnings.empty());
   EXPECT_NE(r->warnings[0].find("interrupted run"), std::string::npos) << r->warnings[0];
   EXPECT_TRUE(MutatingRequests().empty());
-  EXPECT_NE(store_->GetValue("default", ReassignJournalKey(from)).value()->find(std::to_string(ids[0])),
+  EXPECT_NE(store_->GetValue("default", ReassignJournalKey(from_)).value()->find(std::to_string(ids_[0])),
             std::string::npos);
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/registry.h"
+
 namespace sk::actions {
 
 using nlohmann::json;
@@ -17,23 +19,11 @@ using nlohmann::json;
   X(SuspendUserOperations)     \
   /* one line per action file, above this one */
 
-#define SK_DECLARE_OPERATIONS(fn) std::vector<Operation> fn();
-SK_OPERATION_FILES(SK_DECLARE_OPERATIONS)
-#undef SK_DECLARE_OPERATIONS
+using Entry = Operation;
+SK_REGISTRY_ENTRIES(SK_OPERATION_FILES)
 
 const std::vector<Operation>& Operations() {
-  static const std::vector<Operation> all = [] {
-    std::vector<Operation> ops;
-    for (auto* declare : {
-#define SK_LIST_OPERATIONS(fn) &fn,
-             SK_OPERATION_FILES(SK_LIST_OPERATIONS)
-#undef SK_LIST_OPERATIONS
-         }) {
-      for (auto& op : declare()) ops.push_back(std::move(op));
-    }
-    return ops;
-  }();
-  return all;
+  return RegistryEntries();
 }
 
 const Operation* FindOperation(const std::string& name_or_route) {

@@ -109,15 +109,9 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
     audit.Finish(o);
     return o;
   }
-  if (plan->effect.NeedsChoice() && !req.reassign_to && !req.let_zendesk_reassign) {
-    ActionOutcome refused =
-        ChoiceRequiredOutcome(ctx, "user.set-role", "user:" + id, plan->effect, plan->what, t.before);
-    refused.details.update(o.details);
-    refused.details["undo"] = nullptr;
-    refused.changes.push_back({"set-role", plan->change, "skipped"});
-    audit.Finish(refused);
-    return refused;
-  }
+  nlohmann::json kept = o.details;  // a refusal keeps the role details, with nothing to undo
+  kept["undo"] = nullptr;
+  if (auto refused = RefuseWithoutChoice(ctx, audit, *plan, o, "set-role", kept)) return *refused;
   if (plan->effect.NeedsChoice() && req.reassign_to) {
     if (Status s = ReassignBefore(ctx, audit.id(), req.user_id, *req.reassign_to, req.reassign,
                                   "the role change", "not changing the role of " + t.who, o);

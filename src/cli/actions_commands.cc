@@ -1,6 +1,6 @@
 // `seatkeeper user create|delete|set-role`, `tickets reassign`, `offboard`
 // (every operation of the registry, src/actions/registry.h: its subcommand
-// and options are built from its declaration) and `audit`. src/actions does
+// and options are built from its declaration). src/actions does
 // the permission check, dry-run, audit record and Zendesk error mapping.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -16,11 +16,9 @@
 #include "actions/registry.h"
 #include "actions/render.h"
 #include "cli/context.h"
-#include "cli/table.h"
-#include "reports/audit_report.h"
-#include "util/text.h"
 #include "util/log.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace sk::cli {
 namespace {
@@ -171,19 +169,10 @@ CLI::App* Group(CLI::App& app, const std::vector<std::string>& path) {
   static const std::map<std::string, std::string> kGroups = {
       {"user", "Create, delete, permanently delete, upgrade or downgrade a user"},
       {"tickets", "Ticket actions"}};
-  CLI::App* parent = &app;
-  for (size_t i = 0; i + 1 < path.size(); ++i) {
-    CLI::App* g = nullptr;
-    for (CLI::App* sub : parent->get_subcommands([&](CLI::App* s) { return s->get_name() == path[i]; }))
-      g = sub;
-    if (!g) {
-      auto it = kGroups.find(path[i]);
-      g = parent->add_subcommand(path[i], it != kGroups.end() ? it->second : path[i] + " actions");
-      g->require_subcommand(1);
-    }
-    parent = g;
-  }
-  return parent;
+  return ParentCommand(app, path, [](const std::string& word) {
+    auto it = kGroups.find(word);
+    return it != kGroups.end() ? it->second : word + " actions";
+  });
 }
 
 // `seatkeeper <op.cli...>` with the options of the declaration, --dry-run,
@@ -210,76 +199,11 @@ void AddOperationCommand(CLI::App& app, Context& ctx, const actions::Operation& 
   });
 }
 
-// A short human rendering of an audit before/after value.
-std::string Brief(const json& j) {
-  if (j.is_null()) return "-";
-  if (j.is_object()) {
-    if (j.contains("user") && j["user"].is_object()) return Brief(j["user"]);
-    if (j.contains("request") && j["request"].is_object()) {
-      const json& r = j["request"];
-      if (j.contains("existing") && j["existing"].is_object()) return "exists: " + Brief(j["existing"]);
-      return "none; asked " + r.value("email", "") + " as " + r.value("role", "");
-    }
-    if (j.contains("role") && j["role"].is_string()) {
-      std::string s = "role=" + j["role"].get<std::string>();
-      if (j.contains("custom_role_id") && !j["custom_role_id"].is_null())
-        s += " custom_role=" + j["custom_role_id"].dump();
-      if (j.contains("active") && j["active"].is_boolean())
-        s += j["active"].get<bool>() ? " active" : " deleted";
-      return s;
-    }
-    if (j.contains("non_closed")) return "non-closed tickets=" + j["non_closed"].dump();
-    if (j.contains("moved")) {
-      return "moved=" + j["moved"].dump() + " failed=" + j.value("failed", json(0)).dump() +
-             " remaining=" + j.value("remaining", json(0)).dump();
-    }
-    if (j.contains("steps") && j["steps"].is_object()) {
-      std::string s;
-      for (const auto& [k, v] : j["steps"].items()) {
-        s += (s.empty() ? "" : " ") + k + "=" + (v.is_object() ? v.value("state", "?") : "?");
-      }
-      return s.empty() ? "plan: new" : s;
-    }
-  }
-  std::string s = j.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
-void RunAudit(Context& ctx) {
-  auto st = ctx.Store();
-  if (!st.ok()) return PrintError(ctx, st.status());
-  auto entries = reports::RunAudit(**st, ctx.account);
-  if (!entries.ok()) return PrintError(ctx, entries.status());
-  if (ctx.json) {
-    // The same JSON as GET /api/audit (a damaged row's value shown as the string it is).
-    *ctx.out << reports::AuditJson(*entries).dump(2) << "\n";
-    return;
-  }
-  if (entries->empty()) {
-    *ctx.out << "no actions recorded yet\n";
-    return;
-  }
-  Table t({"ID", "TIME", "ACTOR", "ACTION", "TARGET", "RESULT", "BEFORE", "AFTER", "DETAIL"});
-  for (const auto& e : *entries) {
-    t.Add({std::to_string(e.id), FormatIso(e.at), e.actor, e.action, e.target, e.result,
-           Brief(json::parse(e.before_json, nullptr, false)),
-           Brief(json::parse(e.after_json, nullptr, false)), e.detail});
-  }
-  t.Print(*ctx.out);
-}
-
 }  // namespace
 
 void RegisterActionCommands(CLI::App& app, Context& ctx) {
   for (const actions::Operation& op : actions::Operations())
     if (op.kind == actions::Operation::Kind::kAction) AddOperationCommand(app, ctx, op);
-
-  // --- audit ---
-  {
-    CLI::App* c = app.add_subcommand("audit", "Actions taken: when, who asked, before, after, result");
-    c->add_flag("--json", ctx.json, "JSON output");
-    c->callback([&ctx] { RunAudit(ctx); });
-  }
 }
 
 }  // namespace sk::cli

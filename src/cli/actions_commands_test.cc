@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "actions/action_testing.h"
 #include "server.h"
 
 namespace sk::cli {
@@ -28,13 +29,8 @@ struct CliRun {
 class ActionCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    zdsim::Options o;
-    o.seed = 42;
-    o.users = 60;
-    o.agents = 8;
-    o.days = 20;
-    o.tickets_per_day = 20;
-    o.latency_scale = 1.0 / 60;  // Zendesk's answer times at a test's one-second scale
+    zdsim::Options o = actions::testing::SmallAccount();
+    o.articles = 20;
     sim_ = std::make_unique<zdsim::Simulator>(o);
     sim_->Start();
     home_ =

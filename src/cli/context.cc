@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 
 #include "store/postgres_store.h"
@@ -67,6 +68,22 @@ void ExitOnLostLease(const store::Lease& lease) {
                    lease.account);
   spdlog::shutdown();
   std::_Exit(75);
+}
+
+CLI::App* ParentCommand(CLI::App& app, const std::vector<std::string>& words,
+                        const std::function<std::string(const std::string&)>& describe) {
+  CLI::App* parent = &app;
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : parent->get_subcommands([&](CLI::App* s) { return s->get_name() == words[i]; }))
+      next = sub;
+    if (!next) {
+      next = parent->add_subcommand(words[i], describe(words[i]));
+      next->require_subcommand(1);
+    }
+    parent = next;
+  }
+  return parent;
 }
 
 }  // namespace sk::cli

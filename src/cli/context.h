@@ -4,9 +4,11 @@
 // their outcome through Finish().
 #pragma once
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 #include "store/sync_queue.h"
@@ -15,6 +17,9 @@
 
 namespace CLI {
 class App;
+}
+namespace sk::reports {
+struct Report;
 }
 
 namespace sk::cli {
@@ -55,11 +60,19 @@ struct Context {
 // can name an account, else why not (the web API refuses other names).
 std::string AccountNameError(std::string& name);
 
+// The command that `words` without its last names under `app` (the parent
+// of `words`' command): each word an existing command (registered earlier)
+// or a new group described by describe(word) that requires a subcommand.
+CLI::App* ParentCommand(CLI::App& app, const std::vector<std::string>& words,
+                        const std::function<std::string(const std::string&)>& describe);
+
 void RegisterConnectCommands(CLI::App& app, Context& ctx);  // connect, status, capabilities
 void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
-void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
-void RegisterActionCommands(CLI::App& app,
-                            Context& ctx);  // user create/delete/set-role, tickets reassign, offboard, audit
+void RegisterReportCommands(CLI::App& app, Context& ctx);   // every report of src/reports/registry.h
+// The commands of `reports` (RegisterReportCommands: the registry's); they
+// must outlive `app`.
+void AddReportCommands(CLI::App& app, Context& ctx, const std::vector<reports::Report>& reports);
+void RegisterActionCommands(CLI::App& app, Context& ctx);  // every action of src/actions/registry.h
 void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve, admin set-password
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);   // rekey
 void RegisterWorkerCommand(CLI::App& app, Context& ctx);  // worker, worker status, worker request

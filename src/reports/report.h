@@ -1,8 +1,7 @@
-// What every report shares: its declared inputs (plain data that any surface
-// can list: CLI options, query parameters, an OpenAPI entry, a UI form), one
-// reader of their values (a command line and a query string go through the
-// same parser and get the same errors), the usage window of a connection,
-// and date ranges bounded to kMaxRangeDays.
+// What every report shares (registry.h declares each report): its declared inputs (plain data that any
+// surface can list: CLI options, query parameters, an OpenAPI entry, a UI form), one reader of their values
+// (a command line and a query string go through the same parser and get the same errors), the usage window of
+// a connection, and date ranges bounded to kMaxRangeDays.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +25,9 @@ struct Field {
   std::string help;
   std::string example;
   std::vector<std::string> choices;  // type enum
-  bool cli = true;                   // offered as a CLI option
+  bool cli = true;                   // offered as a CLI option (type boolean: a flag)
   bool api = true;                   // offered as a query parameter
+  bool in_path = false;              // REST: a path parameter ({name} in the report's path)
 };
 
 // Raw input values by field name; an empty value is the same as none.

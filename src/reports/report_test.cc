@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "reports/audit_report.h"
+#include "reports/registry.h"
 #include "reports/seats_report.h"
 #include "reports/usage_report.h"
 #include "reports/users_report.h"
+#include "store/store_testing.h"
 
 namespace sk::reports {
 namespace {
@@ -65,8 +68,15 @@ TEST(ReportReaderTest, RangesDefaultToTheWindowAndAreBounded) {
 }
 
 TEST(ReportFieldsTest, EveryFieldIsDeclaredWithTypeHelpAndExample) {
-  for (const auto& fields : {UsersFields(), UsageFields(), SeatsFields(), RangeFields()}) {
-    for (const auto& f : fields) {
+  for (const Report& r : Reports()) {
+    SCOPED_TRACE(r.name);
+    EXPECT_FALSE(r.summary.empty());
+    EXPECT_EQ(r.path.rfind("/api/", 0), 0u) << r.path;
+    EXPECT_EQ(
+        std::count_if(Reports().begin(), Reports().end(), [&r](const Report& x) { return x.name == r.name; }),
+        1)
+        << "two reports named " << r.name;
+    for (const auto& f : r.fields) {
       EXPECT_FALSE(f.name.empty());
       EXPECT_FALSE(f.type.empty()) << f.name;
       EXPECT_FALSE(f.help.empty()) << f.name;
@@ -83,20 +93,14 @@ TEST(ReportFieldsTest, EveryFieldIsDeclaredWithTypeHelpAndExample) {
 // before/after value (not JSON) as `<discarded>`; the report shows it as
 // the string it is, as GET /api/audit always did.
 TEST(AuditReportTest, ADamagedRowIsShownAsTheStringItIs) {
-  const auto dir = std::filesystem::temp_directory_path() / ("sk-audit-report-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  store::testing::ScratchHome home("sk-audit-report");
   {
-    auto st = store::OpenSqlite((dir / "seatkeeper.db").string(), dir.string());
+    auto st = home.OpenStore();
     ASSERT_TRUE(st.ok()) << st.status().ToString();
-    store::AuditEntry e;
-    e.account = "default";
-    e.actor = "cli:test";
-    e.action = "set-role";
-    e.target = "user 7";
-    e.before_json = R"({"role":"agent"})";
-    e.after_json = "{truncated";
-    e.result = "ok";
-    ASSERT_TRUE((*st)->AppendAudit(e).ok());
+    ASSERT_TRUE((*st)
+                    ->AppendAudit(store::testing::TestAudit("default", "set-role", R"({"role":"agent"})",
+                                                            "{truncated", "ok"))
+                    .ok());
     auto entries = RunAudit(**st, "default");
     ASSERT_TRUE(entries.ok());
     const nlohmann::json j = AuditJson(*entries);
@@ -106,7 +110,6 @@ TEST(AuditReportTest, ADamagedRowIsShownAsTheStringItIs) {
     // The whole answer is valid JSON.
     EXPECT_FALSE(nlohmann::json::parse(j.dump(2), nullptr, false).is_discarded());
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

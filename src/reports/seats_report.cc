@@ -2,6 +2,7 @@
 
 #include <iomanip>
 
+#include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
 
@@ -109,6 +110,15 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
         << *r.query.seat_price * static_cast<double>(r.idle.size()) << " per month";
   out << "\n";
   if (!r.integrations.empty()) PrintIntegrations(r, out);
+}
+
+std::vector<Report> SeatsReports() {
+  Report seats = DeclareReport("seats", {"seats"}, "/api/seats",
+                               "Idle paid seats, their evidence and what reclaiming them saves");
+  seats.description = "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)";
+  seats.fields = SeatsFields();
+  seats.parse = Steps(ReadSeats, OnConnection(RunSeats), JsonOrText(SeatsJson, PrintSeats));
+  return {seats};
 }
 
 }  // namespace sk::reports

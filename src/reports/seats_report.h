@@ -1,6 +1,6 @@
 // The seats report: paid seats idle for N days, the last evidence of each
 // one's activity, probable integration accounts apart, and what reclaiming
-// the idle ones saves (`seatkeeper seats`, GET /api/seats).
+// the idle ones saves (`seatkeeper seats`, GET /api/seats); declared in SeatsReports().
 #pragma once
 
 #include <optional>

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
+#include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
 #include "sync/coverage.h"
@@ -126,6 +128,67 @@ void PrintCoverage(const std::vector<sync::DayCoverage>& days, std::ostream& out
     t.Add({FormatDay(d.day), d.complete() ? "yes" : "no", src, unseen});
   }
   t.Print(out);
+}
+
+namespace {
+
+// `usage`: with --coverage the coverage of the days; with --json, --csv or
+// --user the rows; else the daily summary. The API's /api/usage: the rows.
+Result<Output> UsageView(const Source& s, const UsageQuery& q, bool coverage, Format format) {
+  if (coverage) {
+    SK_ASSIGN_OR_RETURN(auto days, RunCoverage(*s.store, s.account, *s.conn, q.range));
+    return JsonOrText(reports::CoverageJson, PrintCoverage)(days, format, Surface::kCli);
+  }
+  if (format != Format::kText || q.user) {
+    SK_ASSIGN_OR_RETURN(auto rows, RunUsage(*s.store, s.account, *s.conn, q));
+    const bool csv = format == Format::kCsv;
+    auto print = [csv](const std::vector<store::UsageRow>& r, std::ostream& out) {
+      PrintUsageRows(r, out, csv);
+    };
+    return JsonOrText(UsageJson, print)(rows, format, Surface::kCli);
+  }
+  SK_ASSIGN_OR_RETURN(auto days, RunSummary(*s.store, s.account, *s.conn, q.range));
+  return Printed(PrintSummary, days);
+}
+
+}  // namespace
+
+std::vector<Report> UsageReports() {
+  Report usage = DeclareReport("usage", {"usage"}, "/api/usage", "Who was active on which day, and why");
+  usage.description = "One row per user per active day (usage --json)";
+  usage.fields = UsageFields();
+  usage.fields.push_back(
+      {"coverage",
+       "boolean",
+       false,
+       "per day: which sources the ticket activity came from and what Zendesk did not show",
+       "true",
+       {},
+       true,
+       false});
+  usage.cli_formats = {Format::kJson, Format::kCsv};
+  usage.parse = [](const Reader& in, Format format) -> Result<ReportRun> {
+    SK_ASSIGN_OR_RETURN(auto q, ReadUsage(in));
+    SK_ASSIGN_OR_RETURN(auto coverage, in.Boolean("coverage"));
+    return ReportRun(
+        [q, format, coverage](const Source& s) { return UsageView(s, q, coverage.value_or(false), format); });
+  };
+
+  Report coverage =
+      DeclareReport("usage.coverage", {}, "/api/usage/coverage",
+                    "Per day (usage --coverage --json): the sources the ticket activity was read "
+                    "from, complete, and what Zendesk did not show (unseen)");
+  coverage.fields = RangeFields();
+  coverage.parse = Steps(ReadRange, OnConnection(RunCoverage), JsonOnly(reports::CoverageJson));
+
+  Report summary = DeclareReport("usage.summary", {}, "/api/usage/summary",
+                                 "Per day: active users, by license type, paid seats and idle paid seats");
+  summary.description = "The table `seatkeeper usage` shows";
+  summary.fields = RangeFields();
+  summary.parse = Steps(ReadRange, OnConnection(RunSummary), [](const auto& days, Format, Surface) {
+    return TextOutput(SummaryJson(days), "application/json");
+  });
+  return {usage, coverage, summary};
 }
 
 }  // namespace sk::reports

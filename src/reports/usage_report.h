@@ -2,7 +2,7 @@
 // window, at most kMaxRangeDays): who was active on which day and why
 // (`seatkeeper usage`, GET /api/usage), the daily summary (`usage` as a
 // table, GET /api/usage/summary) and where each day's activity was read
-// from (`usage --coverage`, GET /api/usage/coverage).
+// from (`usage --coverage`, GET /api/usage/coverage); declared in UsageReports().
 #pragma once
 
 #include <optional>

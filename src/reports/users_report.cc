@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
 #include "util/text.h"
@@ -134,6 +135,76 @@ void PrintUsers(const UsersResult& r, std::ostream& out, bool csv) {
     out << integrations
         << " probable integration account(s): staff whose only activity is API use (last_login_at moved "
            "without a sign-in in the audit log)\n";
+}
+
+Result<nlohmann::json> RunUserDetail(store::Store& st, const std::string& account,
+                                     const store::Connection& conn, int64_t id) {
+  using nlohmann::json;
+  SK_ASSIGN_OR_RETURN(auto w, WindowOf(conn));
+  store::UserFilter f;
+  f.after_id = id - 1;
+  f.limit = 1;
+  SK_ASSIGN_OR_RETURN(auto users, st.ListUsers(account, f, w.first, w.today));
+  if (users.empty() || users.front().user.id != id)
+    return Status(Code::kNotFound, "no user " + std::to_string(id) + " in the store");
+  const auto& u = users.front();
+  json user = store::UserJson(u);
+  user["role_type"] = u.user.role_type ? json(*u.user.role_type) : json();
+  user["custom_role_id"] = u.user.custom_role_id ? json(*u.user.custom_role_id) : json();
+  user["deleted_kind"] = u.user.deleted_kind;
+  user["created_at"] = u.user.created_at ? json(FormatIso(u.user.created_at)) : json();
+  user["updated_at"] = u.user.updated_at ? json(FormatIso(u.user.updated_at)) : json();
+  SK_ASSIGN_OR_RETURN(auto usage, st.Usage(account, w.first, w.today, id));
+  json rows = json::array();
+  for (const auto& row : usage) rows.push_back(store::UsageJson(row));
+  const bool is_connecting = conn.connecting_user_id && *conn.connecting_user_id == id;
+  return json{{"user", user}, {"usage", rows}, {"is_connecting_user", is_connecting}, {"window", w.Json()}};
+}
+
+namespace {
+
+// The API sends a page of JSON (or every user as the export CSV); the CLI
+// the whole list as JSON, a table or the table's CSV.
+Output RenderUsers(const UsersResult& r, Format format, Surface surface) {
+  if (surface == Surface::kApi && format == Format::kCsv) {
+    Output o = TextOutput(UsersCsv(r), "text/csv; charset=utf-8");
+    o.filename = "seatkeeper-users.csv";
+    return o;
+  }
+  if (surface == Surface::kApi) return TextOutput(UsersPageJson(r), "application/json");
+  if (format == Format::kJson) return JsonOutput(UsersJson(r));
+  const bool csv = format == Format::kCsv;
+  return Printed([csv](const UsersResult& u, std::ostream& out) { PrintUsers(u, out, csv); }, r);
+}
+
+// The {id} of GET /api/users/{id} (the route matches digits only).
+Result<int64_t> ReadUserId(const Reader& in) {
+  try {
+    return int64_t{std::stoll(in.String("id").value_or(""))};
+  } catch (...) {
+    return InvalidArgument("the user id must be a number");
+  }
+}
+
+}  // namespace
+
+std::vector<Report> UsersReports() {
+  Report users = DeclareReport("users", {"users"}, "/api/users",
+                               "Users with role, license, seat, last login and activity");
+  users.description =
+      "Each user as a users --json element, a page at a time (limit, after: next_after of the previous "
+      "page); format=csv returns every matching user as CSV";
+  users.fields = UsersFields();
+  users.cli_formats = {Format::kJson, Format::kCsv};
+  users.parse = Steps(ReadUsers, OnConnection(RunUsers), RenderUsers);
+
+  Report detail = DeclareReport(
+      "users.detail", {}, "/api/users/{id}",
+      "One user (users --json element plus profile fields) and their usage rows over the window");
+  detail.fields = {{"id", "integer", true, "the user's Zendesk id", "360000000001", {}, false, true, true}};
+  detail.parse =
+      Steps(ReadUserId, OnConnection(RunUserDetail), JsonOnly([](const nlohmann::json& j) { return j; }));
+  return {users, detail};
 }
 
 }  // namespace sk::reports

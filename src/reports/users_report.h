@@ -1,5 +1,6 @@
 // The users report: every user with role, license, seat, last login and
-// activity over the usage window (`seatkeeper users`, GET /api/users).
+// activity over the usage window (`seatkeeper users`, GET /api/users), and
+// one user's page (GET /api/users/{id}); declared in UsersReports().
 #pragma once
 
 #include <optional>
@@ -37,5 +38,10 @@ std::string UsersPageJson(const UsersResult& r);
 std::string UsersCsv(const UsersResult& r);
 // users and users --csv: the table (or its CSV) and, as a table, a summary.
 void PrintUsers(const UsersResult& r, std::ostream& out, bool csv);
+
+// GET /api/users/{id}: one user (a users --json element plus profile fields)
+// and their usage rows over the window: {"user", "usage", "is_connecting_user", "window"}.
+Result<nlohmann::json> RunUserDetail(store::Store& st, const std::string& account,
+                                     const store::Connection& conn, int64_t id);
 
 }  // namespace sk::reports

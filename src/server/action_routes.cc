@@ -7,7 +7,8 @@
 // makes the request run once across every server on the same store: a repeat
 // gets the first answer (Idempotency-Status: replayed) or 409 while it runs
 // (Idempotency-Status: in-progress). GET /api/operations serves the
-// declarations (fields, irreversibility, UI buttons) to the UI.
+// declarations (fields, irreversibility, UI buttons) to the UI, and those
+// of the reports (src/reports/registry.h).
 #include <httplib.h>
 
 #include <memory>
@@ -15,6 +16,7 @@
 #include "actions/idempotency.h"
 #include "actions/registry.h"
 #include "actions/render.h"
+#include "reports/registry.h"
 #include "server/http_util.h"
 #include "server/web_server.h"
 #include "sync/connection_client.h"
@@ -140,10 +142,12 @@ void WebServer::RegisterActionRoutes() {
       }).Handle(req, res, account, opt_.ca_file);
     });
   }
+  for (const reports::Report& r : reports::Reports()) operations.push_back(reports::ReportJson(r));
   Add({"GET",
        "/api/operations",
        Route::Access::kSession,
-       "Every action with its typed fields, irreversibility and UI buttons (the UI's forms read them)",
+       "Every action and report with its typed fields (actions: irreversibility and UI buttons; the UI's "
+       "forms read them)",
        {},
        nullptr},
       [operations](const httplib::Request&, httplib::Response& res, const Session*) {

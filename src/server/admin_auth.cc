@@ -10,6 +10,11 @@
 #include <vector>
 
 namespace sk::server {
+
+// A pending connect as sealed (created_at is kept beside it): every field by
+// its name; a missing one keeps PendingConnect's default.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PendingConnect, account, url, permission, timezone, client_id,
+                                                client_secret, code_verifier, redirect_uri)
 Status EndAllSessions(store::Store& store);
 
 namespace {
@@ -189,15 +194,7 @@ std::vector<unsigned char> PendingSealKey(const std::string& state) {
 }
 
 std::string SealPending(const PendingConnect& p, const std::string& state) {
-  const std::string plain = nlohmann::json({{"account", p.account},
-                                            {"url", p.url},
-                                            {"permission", p.permission},
-                                            {"timezone", p.timezone},
-                                            {"client_id", p.client_id},
-                                            {"client_secret", p.client_secret},
-                                            {"code_verifier", p.code_verifier},
-                                            {"redirect_uri", p.redirect_uri}})
-                                .dump();
+  const std::string plain = nlohmann::json(p).dump();
   const auto key = PendingSealKey(state);
   std::vector<unsigned char> out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
   randombytes_buf(out.data(), crypto_secretbox_NONCEBYTES);
@@ -224,16 +221,7 @@ std::optional<PendingConnect> OpenPending(const std::string& hex, const std::str
     return std::nullopt;
   const auto j = nlohmann::json::parse(plain, nullptr, false);
   if (!j.is_object()) return std::nullopt;
-  PendingConnect p;
-  p.account = j.value("account", "");
-  p.url = j.value("url", "");
-  p.permission = j.value("permission", "");
-  p.timezone = j.value("timezone", "UTC");
-  p.client_id = j.value("client_id", "");
-  p.client_secret = j.value("client_secret", "");
-  p.code_verifier = j.value("code_verifier", "");
-  p.redirect_uri = j.value("redirect_uri", "");
-  return p;
+  return j.get<PendingConnect>();
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "server/web_server.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 
 namespace sk::server {
 namespace {
@@ -433,12 +434,7 @@ TEST_F(HostileHttpTest, ASpoofedHostIsRefusedAndNeverBecomesTheOAuthRedirect) {
 
 // Probe 7: report date ranges are bounded (the widest used to build 336 MB).
 TEST_F(HostileHttpTest, ReportDateRangesAreBounded) {
-  store::Connection conn;
-  conn.url = "https://acme.zendesk.com";
-  conn.auth_kind = "oauth";
-  conn.secret = "t";
-  conn.state = "synced";
-  ASSERT_TRUE(store_->PutConnection(conn).ok());
+  ASSERT_TRUE(store_->PutConnection(store::testing::TestConnection()).ok());
   const std::string r =
       Exchange("127.0.0.1", port_, PostJson("/api/login", json{{"password", kPassword}}.dump()));
   const size_t c = r.find("sk_session=");

@@ -18,6 +18,11 @@ json ErrorResponse(const std::string& description) {
 
 // The path parameters ({id}) and the documented query parameters of a route.
 json Parameters(const Route& r) {
+  auto detail = [&r](const std::string& name, const char* key, json fallback) {
+    if (r.parameters.is_object() && r.parameters.contains(name) && r.parameters[name].contains(key))
+      return r.parameters[name][key];
+    return fallback;
+  };
   json params = json::array();
   std::smatch m;
   std::string rest = r.path;
@@ -28,12 +33,15 @@ json Parameters(const Route& r) {
                       {"schema", {{"type", "integer"}, {"format", "int64"}}}});
     rest = m.suffix();
   }
-  for (const auto& [name, desc] : r.query)
-    params.push_back({{"name", name},
-                      {"in", "query"},
-                      {"required", false},
-                      {"description", desc},
-                      {"schema", {{"type", "string"}}}});
+  for (const auto& [name, desc] : r.query) {
+    json p = {{"name", name},
+              {"in", "query"},
+              {"required", detail(name, "required", false)},
+              {"description", desc},
+              {"schema", detail(name, "schema", {{"type", "string"}})}};
+    if (json example = detail(name, "example", nullptr); !example.is_null()) p["example"] = example;
+    params.push_back(std::move(p));
+  }
   return params;
 }
 

@@ -1,16 +1,12 @@
-// GET /api/status, capabilities, users, users/{id}, usage, usage/coverage,
-// usage/summary, seats, audit and POST /api/sync. The reports are those of
-// src/reports, the CLI's: each route takes the report's declared fields as
-// query parameters (documented from the same declaration), parses them with
-// the report's reader and sends its JSON (or CSV) rendering.
+// GET /api/status, capabilities, POST /api/sync, and a GET route for every
+// report of the registry (src/reports/registry.h: users, users/{id}, usage,
+// usage/coverage, usage/summary, seats, audit, ...): its declared fields are
+// its query parameters (typed in the OpenAPI entry), read by the report's
+// parse as the CLI's options are, and its output is sent as JSON (or the
+// text it declares, CSV as an attachment).
 #include <httplib.h>
 
-#include <type_traits>
-
-#include "reports/audit_report.h"
-#include "reports/seats_report.h"
-#include "reports/usage_report.h"
-#include "reports/users_report.h"
+#include "reports/registry.h"
 #include "server/http_util.h"
 #include "server/web_server.h"
 #include "store/views.h"
@@ -20,7 +16,6 @@ namespace sk::server {
 namespace {
 
 using nlohmann::json;
-using reports::Reader;
 using reports::Surface;
 
 Result<store::Connection> RequireConnection(store::Store& st, const std::string& account) {
@@ -28,14 +23,6 @@ Result<store::Connection> RequireConnection(store::Store& st, const std::string&
   if (!conn || conn->state == "not-connected")
     return Status(Code::kConflict, "no Zendesk account is connected: connect one first");
   return *conn;
-}
-
-// The query parameters a report's fields declare, for the route's documentation.
-std::vector<std::pair<std::string, std::string>> QueryOf(const std::vector<reports::Field>& fields) {
-  std::vector<std::pair<std::string, std::string>> q;
-  for (const auto& f : fields)
-    if (f.api) q.emplace_back(f.name, f.help);
-  return q;
 }
 
 // A report's error: the HTTP status of its code, and the code spelled as
@@ -47,144 +34,74 @@ void SendReportError(httplib::Response& res, const Status& s) {
   SendError(res, HttpStatusFor(s), s.message(), code);
 }
 
-void SendText(httplib::Response& res, std::string body, const char* type = "application/json") {
-  res.status = 200;
-  res.set_content(std::move(body), type);
+// The route of a report: its query parameters (the fields the API offers)
+// with their types and examples for the OpenAPI document.
+Route RouteOf(const reports::Report& r) {
+  Route route{"GET", r.path, Route::Access::kSession, r.summary, {}, nullptr, nullptr, r.description};
+  route.parameters = json::object();
+  for (const auto& f : r.fields) {
+    if (!f.api) continue;
+    if (!f.in_path) route.query.emplace_back(f.name, f.help);
+    route.parameters[f.name] = {
+        {"schema", reports::FieldSchema(f)}, {"example", f.example}, {"required", f.required}};
+  }
+  return route;
 }
 
-// Runs one report for a request: its account's connection, its query
-// parameters read as the report's inputs; an error is answered as JSON.
-using Report = std::function<Status(const Reader& in, store::Store& st, const std::string& account,
-                                    const store::Connection& conn, httplib::Response& res)>;
-std::function<void(const httplib::Request&, httplib::Response&, const Session*, const std::string&)> Serve(
-    store::Store* store, Report report) {
-  return [store, report](const httplib::Request& req, httplib::Response& res, const Session*,
-                         const std::string& account) {
-    auto conn = RequireConnection(*store, account);
-    if (!conn.ok()) return SendStatus(res, conn.status());
-    reports::Inputs inputs;
-    for (const auto& [k, v] : req.params) inputs.emplace(k, v);  // the first value of a name counts
-    if (Status s = report(Reader(inputs, Surface::kApi), *store, account, *conn, res); !s.ok())
-      SendReportError(res, s);
-  };
-}
-
-// The usual report route: reads the query with `read`, runs `run`, sends
-// `render`'s answer (a JSON value, or JSON text already written).
-template <typename Read, typename Run, typename Render>
-Report JsonReport(Read read, Run run, Render render) {
-  return [=](const Reader& in, store::Store& st, const std::string& account, const store::Connection& conn,
-             httplib::Response& res) -> Status {
-    SK_ASSIGN_OR_RETURN(auto q, read(in));
-    SK_ASSIGN_OR_RETURN(auto r, run(st, account, conn, q));
-    if constexpr (std::is_same_v<decltype(render(r)), std::string>) {
-      SendText(res, render(r));
-    } else {
-      SendJson(res, 200, render(r));
+// The report's inputs from a request: the query parameters it declares (the
+// first value of a name counts) and its path parameter ({id}).
+reports::Inputs InputsOf(const reports::Report& r, const httplib::Request& req) {
+  reports::Inputs inputs;
+  for (const auto& f : r.fields) {
+    if (!f.api) continue;
+    if (f.in_path) {
+      if (req.matches.size() > 1) inputs[f.name] = req.matches[1].str();
+    } else if (req.has_param(f.name.c_str())) {
+      inputs[f.name] = req.get_param_value(f.name.c_str());
     }
-    return Status::Ok();
-  };
+  }
+  return inputs;
 }
 
-Status Users(const Reader& in, store::Store& st, const std::string& account, const store::Connection& conn,
-             httplib::Response& res) {
-  SK_ASSIGN_OR_RETURN(auto q, reports::ReadUsers(in));
-  SK_ASSIGN_OR_RETURN(auto r, reports::RunUsers(st, account, conn, q));
-  if (!q.csv) {
-    SendText(res, reports::UsersPageJson(r));
-    return Status::Ok();
-  }
-  res.set_header("Content-Disposition", "attachment; filename=\"seatkeeper-users.csv\"");
-  SendText(res, reports::UsersCsv(r), "text/csv; charset=utf-8");
-  return Status::Ok();
+void Send(httplib::Response& res, reports::Output out) {
+  if (!out.is_text) return SendJson(res, 200, out.json);
+  if (!out.filename.empty())
+    res.set_header("Content-Disposition", "attachment; filename=\"" + out.filename + "\"");
+  res.status = 200;
+  res.set_content(std::move(out.text), out.content_type);
 }
 
-// One user (users --json element plus profile fields) and their usage rows.
-Status UserDetail(const httplib::Request& req, store::Store& st, const std::string& account,
-                  const store::Connection& conn, httplib::Response& res) {
-  int64_t id = 0;
-  try {
-    id = std::stoll(req.matches[1].str());
-  } catch (...) {
-    return InvalidArgument("the user id must be a number");
+// Answers one request for report `r` on `account`.
+void Serve(const reports::Report& r, store::Store& st, const httplib::Request& req, httplib::Response& res,
+           const std::string& account) {
+  reports::Source src{&st, account, nullptr};
+  store::Connection conn;
+  if (r.needs_connection) {
+    auto c = RequireConnection(st, account);
+    if (!c.ok()) return SendStatus(res, c.status());
+    conn = std::move(*c);
+    src.conn = &conn;
   }
-  SK_ASSIGN_OR_RETURN(auto w, reports::WindowOf(conn));
-  store::UserFilter f;
-  f.after_id = id - 1;
-  f.limit = 1;
-  SK_ASSIGN_OR_RETURN(auto users, st.ListUsers(account, f, w.first, w.today));
-  if (users.empty() || users.front().user.id != id)
-    return Status(Code::kNotFound, "no user " + std::to_string(id) + " in the store");
-  const auto& u = users.front();
-  json user = store::UserJson(u);
-  user["role_type"] = u.user.role_type ? json(*u.user.role_type) : json();
-  user["custom_role_id"] = u.user.custom_role_id ? json(*u.user.custom_role_id) : json();
-  user["deleted_kind"] = u.user.deleted_kind;
-  user["created_at"] = u.user.created_at ? json(FormatIso(u.user.created_at)) : json();
-  user["updated_at"] = u.user.updated_at ? json(FormatIso(u.user.updated_at)) : json();
-  SK_ASSIGN_OR_RETURN(auto usage, st.Usage(account, w.first, w.today, id));
-  const bool is_connecting = conn.connecting_user_id && *conn.connecting_user_id == id;
-  SendJson(res, 200,
-           {{"user", user},
-            {"usage", reports::UsageJson(usage)},
-            {"is_connecting_user", is_connecting},
-            {"window", w.Json()}});
-  return Status::Ok();
+  const reports::Inputs inputs = InputsOf(r, req);
+  // A report that declares `format` answers format=csv as CSV.
+  auto format =
+      inputs.count("format") && inputs.at("format") == "csv" ? reports::Format::kCsv : reports::Format::kJson;
+  auto run = r.parse(reports::Reader(inputs, Surface::kApi), format);
+  if (!run.ok()) return SendReportError(res, run.status());
+  auto out = (*run)(src);
+  if (!out.ok()) return SendReportError(res, out.status());
+  Send(res, std::move(*out));
 }
 
 }  // namespace
 
 void WebServer::RegisterReportRoutes() {
   RegisterAccountStateRoutes();
-  AddForAccount(
-      {"GET", "/api/users", Route::Access::kSession,
-       "Users with role, license, seat, last login and activity (users --json elements), a page at a "
-       "time; format=csv returns every matching user as CSV",
-       QueryOf(reports::UsersFields()), nullptr},
-      Serve(store_, Users));
-  AddForAccount({"GET",
-                 "/api/users/{id}",
-                 Route::Access::kSession,
-                 "One user (users --json element plus profile fields) and their usage rows over the window",
-                 {},
-                 nullptr},
-                [this](const httplib::Request& req, httplib::Response& res, const Session* s,
-                       const std::string& account) {
-                  Serve(store_, [&req](const Reader&, store::Store& st, const std::string& a,
-                                       const store::Connection& c, httplib::Response& r) {
-                    return UserDetail(req, st, a, c, r);
-                  })(req, res, s, account);
-                });
-  AddForAccount({"GET", "/api/usage", Route::Access::kSession,
-                 "Who was active on which day and why (usage --json): one row per user per active day",
-                 QueryOf(reports::UsageFields()), nullptr},
-                Serve(store_, JsonReport(reports::ReadUsage, reports::RunUsage, reports::UsageJson)));
-  AddForAccount(
-      {"GET", "/api/usage/coverage", Route::Access::kSession,
-       "Per day (usage --coverage --json): the sources the ticket activity was read from, complete, "
-       "and what Zendesk did not show (unseen)",
-       QueryOf(reports::RangeFields()), nullptr},
-      Serve(store_, JsonReport(reports::ReadRange, reports::RunCoverage, reports::CoverageJson)));
-  AddForAccount({"GET", "/api/usage/summary", Route::Access::kSession,
-                 "Per day: active users, by license type, paid seats and idle paid seats",
-                 QueryOf(reports::RangeFields()), nullptr},
-                Serve(store_, JsonReport(reports::ReadRange, reports::RunSummary, reports::SummaryJson)));
-  AddForAccount({"GET", "/api/seats", Route::Access::kSession,
-                 "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)",
-                 QueryOf(reports::SeatsFields()), nullptr},
-                Serve(store_, JsonReport(reports::ReadSeats, reports::RunSeats, reports::SeatsJson)));
-  AddForAccount(
-      {"GET",
-       "/api/audit",
-       Route::Access::kSession,
-       "Actions taken: when, who, before, after, result (audit --json)",
-       {},
-       nullptr},
-      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
-        auto entries = reports::RunAudit(*store_, account);
-        if (!entries.ok()) return SendStatus(res, entries.status());
-        SendJson(res, 200, reports::AuditJson(*entries));
-      });
+  for (const reports::Report& r : reports::Reports()) {
+    AddForAccount(RouteOf(r),
+                  [this, &r](const httplib::Request& req, httplib::Response& res, const Session*,
+                             const std::string& account) { Serve(r, *store_, req, res, account); });
+  }
 }
 
 void WebServer::RegisterAccountStateRoutes() {

@@ -83,6 +83,10 @@ struct Route {
   // description, for the OpenAPI document (operations of the registry).
   nlohmann::json body_schema;
   std::string description;
+  // For the OpenAPI document: by parameter name (query or path), its
+  // {"schema", "example", "required"} (reports of the registry); a query
+  // parameter without one is an optional string.
+  nlohmann::json parameters;
 };
 
 class WebServer {

@@ -18,12 +18,14 @@
 #include <set>
 #include <thread>
 
+#include "actions/action_testing.h"
 #include "server.h"
 #include "server/admin_auth.h"
 #include "server/oauth_flow.h"
 #include "server/server_testing.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/sync_queue.h"
 
 namespace sk::server {
@@ -265,25 +267,16 @@ TEST(ExpositionReader, AcceptsWellFormedTextAndRejectsEveryKindOfMistake) {
 class WebServerTest : public ::testing::Test {
  protected:
   virtual zdsim::Options SimOptions() {
-    zdsim::Options o;
+    zdsim::Options o = actions::testing::SmallAccount();
     o.seed = 7;
-    o.users = 60;
-    o.agents = 8;
-    o.days = 20;
     o.tickets_per_day = 10;
-    o.articles = 2;
     o.rate_limits = false;
-    o.latency_scale = 1.0 / 60;  // Zendesk's answer times at a test's one-second scale
     return o;
   }
 
   void SetUp() override {
-    home_ = (std::filesystem::temp_directory_path() /
-             ("sk-server-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
-                .string();
-    std::filesystem::remove_all(home_);
-    std::filesystem::create_directories(home_);
-    auto st = store::OpenSqlite(home_ + "/seatkeeper.db", home_);
+    home_ = scratch_.emplace("sk-server").path();
+    auto st = scratch_->OpenStore();
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(*st);
     ASSERT_TRUE(SetAdminPassword(*store_, kPassword).ok());
@@ -311,8 +304,7 @@ class WebServerTest : public ::testing::Test {
     queue_.reset();
     store_.reset();
     if (sim_) sim_->Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
+    scratch_.reset();
   }
 
   // Replaces the server by one that runs the daily sync at 03:00.
@@ -423,6 +415,22 @@ class WebServerTest : public ::testing::Test {
     return json::parse(r->body);
   }
 
+  // A connect that ended on the overview (303 to #/overview?connected=1) with
+  // an OAuth connection of the default account stored; that connection.
+  store::Connection ExpectConnected(const httplib::Result& r) {
+    EXPECT_TRUE(r);
+    if (r) {
+      EXPECT_EQ(r->status, 303) << r->body;
+      EXPECT_EQ(r->get_header_value("Location"), "/#/overview?connected=1&account=default");
+    }
+    auto conn = store_->GetConnection("default");
+    EXPECT_TRUE(conn.ok() && *conn);
+    if (!conn.ok() || !*conn) return {};
+    EXPECT_EQ((*conn)->auth_kind, "oauth");
+    return **conn;
+  }
+
+  std::optional<store::testing::ScratchHome> scratch_;
   std::string home_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::SyncQueue> queue_;
@@ -430,7 +438,6 @@ class WebServerTest : public ::testing::Test {
   std::unique_ptr<zdsim::Simulator> sim_;
   int port_ = 0;
   std::string cookie_, csrf_, last_callback_;
-  static inline int counter_ = 0;
 };
 
 std::string Concrete(const std::string& path) {
@@ -559,13 +566,10 @@ TEST_F(WebServerTest, HealthzNeedsNoLogin) {
 // UI tile) warn that Zendesk will switch the token off, and that every API
 // token stops on 2027-04-30, each with the step that reconnects.
 TEST_F(WebServerTest, HealthzAndStatusWarnBeforeAnApiTokenLapses) {
-  store::Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "api_token";
+  store::Connection c = store::testing::TestConnection("default", "https://acme.zendesk.com", "api_token",
+                                                       "api-token-never-shown");
   c.email = "admin@acme.test";
-  c.secret = "api-token-never-shown";
   c.permission = "read-write";
-  c.state = "synced";
   c.connected_at = NowUnix() - 40 * 86400;
   c.last_sync_at = NowUnix() - 25 * 86400;
   ASSERT_TRUE(store_->PutConnection(c).ok());
@@ -750,6 +754,20 @@ TEST_F(RateLimitedWebServerTest, MetricsParseAsPrometheusTextAndMoveAfterSyncsAn
   EXPECT_EQ(fourth.Value("seatkeeper_zendesk_requests_total", with({{"status", "404"}})).value_or(0), 1);
 }
 
+// A /healthz answer of 503 "unhealthy" whose first reason names `reason`; its JSON.
+json ExpectUnhealthy(const httplib::Result& r, const std::string& reason) {
+  EXPECT_TRUE(r);
+  if (!r) return nullptr;
+  EXPECT_EQ(r->status, 503) << r->body;
+  json j = json::parse(r->body, nullptr, false);
+  EXPECT_EQ(j["status"], "unhealthy");
+  EXPECT_FALSE(j["reasons"].empty()) << r->body;
+  if (!j["reasons"].empty()) {
+    EXPECT_NE(j["reasons"][0].get<std::string>().find(reason), std::string::npos) << r->body;
+  }
+  return j;
+}
+
 // Issue #9: the load balancer's health check fails when the store is gone.
 TEST_F(WebServerTest, HealthzTurnsUnhealthyWhenTheDatabaseFileIsGone) {
   auto healthy = Client().Get("/healthz");
@@ -758,12 +776,8 @@ TEST_F(WebServerTest, HealthzTurnsUnhealthyWhenTheDatabaseFileIsGone) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(home_ + "/seatkeeper.db" + suffix);
   auto r = Client().Get("/healthz");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 503) << r->body;
-  auto j = json::parse(r->body);
-  EXPECT_EQ(j["status"], "unhealthy");
-  ASSERT_FALSE(j["reasons"].empty());
-  EXPECT_NE(j["reasons"][0].get<std::string>().find("store unreachable"), std::string::npos) << r->body;
-  EXPECT_NE(j["store"].get<std::string>().find("deleted"), std::string::npos) << r->body;
+  const json j = ExpectUnhealthy(r, "store unreachable");
+  EXPECT_NE(j.value("store", "").find("deleted"), std::string::npos) << r->body;
 }
 
 // The same with PostgreSQL: a server that stops answering (here: the
@@ -792,13 +806,7 @@ TEST(HealthzPostgres, TurnsUnhealthyWhileTheDatabaseRefusesConnections) {
     admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
     admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
     for (int i = 0; i < 2; ++i) {  // the first notices the cut connection, the second cannot reconnect
-      auto r = c.Get("/healthz");
-      ASSERT_TRUE(r);
-      EXPECT_EQ(r->status, 503) << r->body;
-      auto j = json::parse(r->body);
-      EXPECT_EQ(j["status"], "unhealthy");
-      ASSERT_FALSE(j["reasons"].empty());
-      EXPECT_NE(j["reasons"][0].get<std::string>().find("postgresql"), std::string::npos) << r->body;
+      ExpectUnhealthy(c.Get("/healthz"), "postgresql");
     }
     admin("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
     auto back = c.Get("/healthz");
@@ -838,13 +846,9 @@ TEST_F(WebServerTest, HealthzReportsTheSchedulerAndTheLastSyncAge) {
 // its own connection's zone (one scheduler thread for all of them).
 TEST_F(WebServerTest, TheDailyScheduleCoversEveryConnectedAccount) {
   for (auto [name, zone] : {std::pair{"acme", "UTC"}, std::pair{"globex", "Asia/Tokyo"}}) {
-    store::Connection c;
-    c.account = name;
-    c.url = std::string("https://") + name + ".zendesk.com";
-    c.auth_kind = "oauth";
-    c.secret = "t";
+    store::Connection c =
+        store::testing::TestConnection(name, std::string("https://") + name + ".zendesk.com");
     c.timezone = zone;
-    c.state = "synced";
     c.last_sync_at = NowUnix() - 3600;
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }
@@ -985,14 +989,8 @@ TEST_F(WebServerTest, AConnectStartedOnOneServerFinishesOnAnotherSharingTheStore
   ASSERT_TRUE(other_port.ok()) << other_port.status().ToString();
   httplib::Client c("127.0.0.1", *other_port);
   c.set_read_timeout(60, 0);
-  auto done = c.Get(callback.c_str(), Auth(false));
-  ASSERT_TRUE(done);
-  EXPECT_EQ(done->status, 303) << done->body;
-  EXPECT_EQ(done->get_header_value("Location"), "/#/overview?connected=1&account=default");
-  auto conn = store_->GetConnection("default");
-  ASSERT_TRUE(conn.ok() && *conn);
-  EXPECT_EQ((*conn)->auth_kind, "oauth");
-  EXPECT_EQ((*conn)->permission, "read-write");
+  const store::Connection conn = ExpectConnected(c.Get(callback.c_str(), Auth(false)));
+  EXPECT_EQ(conn.permission, "read-write");
   // Used once: the same callback again, on either server, is refused.
   EXPECT_EQ(c.Get(callback.c_str(), Auth(false))->status, 400);
   EXPECT_TRUE(store_->ListValues(kAdminAccount, "oauth_state:")->empty());
@@ -1014,17 +1012,12 @@ TEST_F(WebServerTest, OAuthDeniedShowsTheReason) {
 TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   StartSim();
   Login();
-  auto r = Connect("read-write");
-  ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 303) << r->body;
-  EXPECT_EQ(r->get_header_value("Location"), "/#/overview?connected=1&account=default");
-  auto conn = store_->GetConnection("default");
-  ASSERT_TRUE(conn.ok() && *conn);
-  EXPECT_EQ((*conn)->auth_kind, "oauth");
-  EXPECT_EQ((*conn)->client_id, zdsim::kOauthClientId);
-  EXPECT_FALSE((*conn)->refresh_token.empty());
-  EXPECT_EQ((*conn)->permission, "read-write");
-  EXPECT_EQ((*conn)->plan, "enterprise");
+  const store::Connection conn = ExpectConnected(Connect("read-write"));
+  ASSERT_EQ(conn.auth_kind, "oauth");
+  EXPECT_EQ(conn.client_id, zdsim::kOauthClientId);
+  EXPECT_FALSE(conn.refresh_token.empty());
+  EXPECT_EQ(conn.permission, "read-write");
+  EXPECT_EQ(conn.plan, "enterprise");
   // The first sync started by itself.
   web_->sync_runner().WaitIdle();
   json status = Status();
@@ -1392,12 +1385,7 @@ TEST_F(WebServerTest, RepeatedWrongPasswordsAreThrottled) {
 
 // 100,000 users: a page costs one indexed range query, not a full scan.
 TEST_F(WebServerTest, UsersPaginationStaysFastWithManyUsers) {
-  store::Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.secret = "t";
-  c.state = "synced";
-  ASSERT_TRUE(store_->PutConnection(c).ok());
+  ASSERT_TRUE(store_->PutConnection(store::testing::TestConnection()).ok());
   const int kUsers = 100000;
   for (int batch = 0; batch < kUsers / 10000; ++batch) {
     store::Page p;

@@ -26,6 +26,49 @@
 
 namespace sk::store::domain {
 
+// --- rows ---
+
+// Column i of an engine's row into a field, by the field's type.
+template <typename Row>
+void ReadColumn(const Row& r, int i, std::string& v) {
+  v = r.Text(i);
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, std::optional<std::string>& v) {
+  v = r.OptText(i);
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, int64_t& v) {
+  v = r.Int(i);
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, int& v) {
+  v = static_cast<int>(r.Int(i));
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, bool& v) {
+  v = r.Int(i) != 0;
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, std::optional<int64_t>& v) {
+  v = r.OptInt(i);
+}
+template <typename Row>
+void ReadColumn(const Row& r, int i, std::optional<int>& v) {
+  const auto x = r.OptInt(i);
+  v = x ? std::optional<int>(static_cast<int>(*x)) : std::nullopt;
+}
+
+// A T read from the columns first, first + 1, ... of `r`, one member each in
+// the order given: the row readers below name their columns this way.
+template <typename T, typename Row, typename... M>
+T ReadColumns(const Row& r, int first, M T::*... members) {
+  T out;
+  int i = first;
+  (ReadColumn(r, i++, out.*members), ...);
+  return out;
+}
+
 // --- connections ---
 
 // The non-secret settings of `c` as the connections.data column holds them (JSON).
@@ -62,23 +105,10 @@ inline constexpr int kUserColumnCount = 15;
 
 template <typename Row>
 UserRecord ReadUser(const Row& r, int c = 0) {
-  UserRecord u;
-  u.id = r.Int(c + 0);
-  u.name = r.Text(c + 1);
-  u.email = r.OptText(c + 2);
-  u.role = r.Text(c + 3);
-  if (auto v = r.OptInt(c + 4)) u.role_type = static_cast<int>(*v);
-  u.custom_role_id = r.OptInt(c + 5);
-  u.custom_role = r.OptText(c + 6);
-  u.license = r.Text(c + 7);
-  u.seat = r.Int(c + 8) != 0;
-  u.suspended = r.Int(c + 9) != 0;
-  u.deleted = r.Int(c + 10) != 0;
-  u.deleted_kind = r.Text(c + 11);
-  u.last_login_at = r.OptInt(c + 12);
-  u.created_at = r.Int(c + 13);
-  u.updated_at = r.Int(c + 14);
-  return u;
+  using U = UserRecord;
+  return ReadColumns<U>(r, c, &U::id, &U::name, &U::email, &U::role, &U::role_type, &U::custom_role_id,
+                        &U::custom_role, &U::license, &U::seat, &U::suspended, &U::deleted, &U::deleted_kind,
+                        &U::last_login_at, &U::created_at, &U::updated_at);
 }
 
 // A ListUsers row: kUserColumns, then active days, last active day, API-use days.
@@ -164,33 +194,19 @@ inline constexpr const char* kAuditColumns =
     "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail FROM audit";
 template <typename Row>
 AuditEntry ReadAudit(const Row& r) {
-  AuditEntry e;
-  e.id = r.Int(0);
-  e.account = r.Text(1);
-  e.at = r.Int(2);
-  e.actor = r.Text(3);
-  e.action = r.Text(4);
-  e.target = r.Text(5);
-  e.before_json = r.Text(6);
-  e.after_json = r.Text(7);
-  e.result = r.Text(8);
-  e.detail = r.Text(9);
-  return e;
+  using A = AuditEntry;
+  return ReadColumns<A>(r, 0, &A::id, &A::account, &A::at, &A::actor, &A::action, &A::target, &A::before_json,
+                        &A::after_json, &A::result, &A::detail);
 }
 
 inline constexpr const char* kClaimColumns =
     "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims";
 template <typename Row>
 ActionClaim ReadClaim(const std::string& key, const Row& r) {
-  ActionClaim c;
+  using C = ActionClaim;
+  C c = ReadColumns<C>(r, 0, &C::request, &C::owner, &C::state, &C::outcome, &C::code, &C::claimed_at,
+                       &C::finished_at);
   c.key = key;
-  c.request = r.Text(0);
-  c.owner = r.Text(1);
-  c.state = r.Text(2);
-  c.outcome = r.Text(3);
-  c.code = static_cast<int>(r.Int(4));
-  c.claimed_at = r.Int(5);
-  c.finished_at = r.OptInt(6);
   return c;
 }
 
@@ -198,34 +214,18 @@ ActionClaim ReadClaim(const std::string& key, const Row& r) {
 // successes, failures, last_result.
 template <typename Row>
 QueueEntry ReadQueueEntry(const Row& r) {
-  QueueEntry e;
-  e.account = r.Text(0);
-  e.url = r.Text(1);
-  e.state = r.Text(2);
-  e.last_sync_at = r.OptInt(3);
-  e.due = r.Int(4) != 0;
-  e.owner = r.Text(5);
-  e.expires_ms = r.Int(6);
-  e.successes = r.Int(7);
-  e.failures = r.Int(8);
-  e.last_result = r.Text(9);
-  return e;
+  using Q = QueueEntry;
+  return ReadColumns<Q>(r, 0, &Q::account, &Q::url, &Q::state, &Q::last_sync_at, &Q::due, &Q::owner,
+                        &Q::expires_ms, &Q::successes, &Q::failures, &Q::last_result);
 }
 
 inline constexpr const char* kSyncRunColumns =
     "SELECT id, account, owner, generation, started_ms, heartbeat_ms, finished_ms, result FROM sync_runs";
 template <typename Row>
 SyncRun ReadSyncRun(const Row& r) {
-  SyncRun s;
-  s.id = r.Int(0);
-  s.account = r.Text(1);
-  s.owner = r.Text(2);
-  s.generation = r.Int(3);
-  s.started_ms = r.Int(4);
-  s.heartbeat_ms = r.Int(5);
-  s.finished_ms = r.OptInt(6);
-  s.result = r.Text(7);
-  return s;
+  using S = SyncRun;
+  return ReadColumns<S>(r, 0, &S::id, &S::account, &S::owner, &S::generation, &S::started_ms,
+                        &S::heartbeat_ms, &S::finished_ms, &S::result);
 }
 
 }  // namespace sk::store::domain

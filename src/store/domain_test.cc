@@ -4,23 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "store/store_testing.h"
+
 namespace sk::store::domain {
 namespace {
 
 TEST(DomainTest, ConnectionDataRoundTripsAndDamageIsAnError) {
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.client_id = "cid";
-  c.permission = "read-write";
-  c.timezone = "Europe/Paris";
-  c.api_budget = 40;
-  c.window_days = 30;
-  c.plan = "enterprise";
+  Connection c = testing::FullConnection();
   c.token_expires_at = 100;
-  c.connecting_user_id = 7;
-  c.preflight_json = R"([{"check":"me","ok":true}])";
-  c.capabilities_json = R"({"audit_logs":true})";
   c.secret = "not in the data column";
   const std::string data = EncodeConnectionData(c);
   EXPECT_EQ(data.find("not in the data column"), std::string::npos);
@@ -29,11 +20,11 @@ TEST(DomainTest, ConnectionDataRoundTripsAndDamageIsAnError) {
   back.secret = c.secret;
   back.account = c.account;
   EXPECT_EQ(back.url, c.url);
-  EXPECT_EQ(back.timezone, "Europe/Paris");
+  EXPECT_EQ(back.timezone, "Europe/Berlin");
   EXPECT_EQ(back.api_budget, 40);
   EXPECT_EQ(back.token_expires_at, 100);
   EXPECT_FALSE(back.refresh_expires_at.has_value());
-  EXPECT_EQ(back.connecting_user_id, 7);
+  EXPECT_EQ(back.connecting_user_id, 42);
   EXPECT_EQ(back.preflight_json, c.preflight_json);
   EXPECT_EQ(back.capabilities_json, c.capabilities_json);
   OAuthTokens t;

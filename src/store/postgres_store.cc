@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -291,14 +292,7 @@ class PostgresStore final : public Store {
 
   Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
                                                    const std::string& key) override {
-    std::lock_guard lock(mu_);
-    std::optional<std::string> out;
-    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, "SELECT value FROM checkpoints WHERE account=$1 AND key=$2", {P(account), P(key)});
-      if (!r.empty()) out = Text(r[0][0]);
-      return Status::Ok();
-    }));
-    return out;
+    return ValueOf("SELECT value FROM checkpoints WHERE account=$1 AND key=$2", account, key);
   }
 
   Status ClearCheckpoints(const std::string& account, const std::string& prefix) override {
@@ -593,14 +587,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    std::optional<std::string> out;
-    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, "SELECT value FROM kv WHERE account=$1 AND key=$2", {P(account), P(key)});
-      if (!r.empty()) out = Text(r[0][0]);
-      return Status::Ok();
-    }));
-    return out;
+    return ValueOf("SELECT value FROM kv WHERE account=$1 AND key=$2", account, key);
   }
 
   Status PutValue(const std::string& account, const std::string& key, const std::string& value) override {
@@ -615,14 +602,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::optional<std::string>> TakeValue(const std::string& account, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    std::optional<std::string> out;
-    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(tx, "DELETE FROM kv WHERE account=$1 AND key=$2 RETURNING value", {P(account), P(key)});
-      if (!r.empty()) out = Text(r[0][0]);
-      return Status::Ok();
-    }));
-    return out;
+    return ValueOf("DELETE FROM kv WHERE account=$1 AND key=$2 RETURNING value", account, key);
   }
 
   Result<std::vector<std::pair<std::string, std::string>>> ListValues(const std::string& account,
@@ -718,6 +698,18 @@ class PostgresStore final : public Store {
   }
 
  private:
+  // The text `sql` ($1 account, $2 key) returns in its first row, or none.
+  Result<std::optional<std::string>> ValueOf(const char* sql, const std::string& account,
+                                             const std::string& key) {
+    std::lock_guard lock(mu_);
+    std::optional<std::string> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r = Exec(tx, sql, {P(account), P(key)});
+      if (!r.empty()) out = Text(r[0][0]);
+      return Status::Ok();
+    }));
+    return out;
+  }
   static std::vector<SealedSecrets> ReadSealed(pqxx::work& tx, const std::string& lock) {
     std::vector<SealedSecrets> rows;
     for (const auto& r : tx.exec(
@@ -850,10 +842,7 @@ class PostgresQueue final : public SyncQueue {
 
   Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds,
                                      UnixTime sync_now) override {
-    std::lock_guard lock(mu_);
-    std::optional<Lease> out;
-    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      const int64_t wall = WallMillis();
+    return ClaimInTx([&](pqxx::work& tx, int64_t wall, std::optional<Lease>& out) -> Status {
       Exec(tx,
            "INSERT INTO sync_leases(account) SELECT account FROM connections c WHERE NOT EXISTS("
            "SELECT 1 FROM sync_leases l WHERE l.account = c.account) ON CONFLICT DO NOTHING");
@@ -888,16 +877,12 @@ class PostgresQueue final : public SyncQueue {
         return Status::Ok();
       }
       return Status::Ok();
-    }));
-    return out;
+    });
   }
 
   Result<std::optional<Lease>> ClaimAccount(const std::string& account, const std::string& owner,
                                             int lease_seconds) override {
-    std::lock_guard lock(mu_);
-    std::optional<Lease> out;
-    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      const int64_t wall = WallMillis();
+    return ClaimInTx([&](pqxx::work& tx, int64_t wall, std::optional<Lease>& out) -> Status {
       Exec(tx,
            "INSERT INTO sync_leases(account) SELECT account FROM connections WHERE account = $1 "
            "ON CONFLICT DO NOTHING",
@@ -915,8 +900,7 @@ class PostgresQueue final : public SyncQueue {
       if (UrlBusy(tx, account, url)) return Status::Ok();
       out = Take(tx, account, owner, requested, lease_seconds, wall);
       return Status::Ok();
-    }));
-    return out;
+    });
   }
 
   Result<bool> Heartbeat(const Lease& lease, int lease_seconds) override {
@@ -1014,6 +998,15 @@ class PostgresQueue final : public SyncQueue {
   }
 
  private:
+  // One claim in one transaction: `claim(tx, wall clock in ms, out)` sets
+  // `out` to the lease it took, if any.
+  Result<std::optional<Lease>> ClaimInTx(
+      const std::function<Status(pqxx::work&, int64_t, std::optional<Lease>&)>& claim) {
+    std::lock_guard lock(mu_);
+    std::optional<Lease> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status { return claim(tx, WallMillis(), out); }));
+    return out;
+  }
   // One worker per Zendesk account even when two names share its URL: claims
   // of one URL are serialised (a lock held to the end of the transaction), and
   // a live lease on the URL under another name than `account` wins.

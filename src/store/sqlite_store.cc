@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -297,12 +298,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<std::string>> GetCheckpoint(const std::string& account,
                                                    const std::string& key) override {
-    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared("SELECT value FROM checkpoints WHERE account=? AND key=?");
-    s.Bind(1, account).Bind(2, key);
-    if (s.Step()) return std::optional<std::string>(s.Text(0));
-    SK_RETURN_IF_ERROR(s.status());
-    return std::optional<std::string>();
+    return ValueOf("SELECT value FROM checkpoints WHERE account=? AND key=?", account, key);
   }
 
   Status ClearCheckpoints(const std::string& account, const std::string& prefix) override {
@@ -564,12 +560,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) override {
-    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared("SELECT value FROM kv WHERE account=? AND key=?");
-    s.Bind(1, account).Bind(2, key);
-    if (s.Step()) return std::optional<std::string>(s.Text(0));
-    SK_RETURN_IF_ERROR(s.status());
-    return std::optional<std::string>();
+    return ValueOf("SELECT value FROM kv WHERE account=? AND key=?", account, key);
   }
 
   Status PutValue(const std::string& account, const std::string& key, const std::string& value) override {
@@ -681,6 +672,16 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The text `sql` selects for (account, key) on a reader, or none.
+  Result<std::optional<std::string>> ValueOf(const char* sql, const std::string& account,
+                                             const std::string& key) {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(sql);
+    s.Bind(1, account).Bind(2, key);
+    if (s.Step()) return std::optional<std::string>(s.Text(0));
+    SK_RETURN_IF_ERROR(s.status());
+    return std::optional<std::string>();
+  }
   static constexpr size_t kDayScanRows = 256;
 
   // Caller holds mu_.
@@ -960,15 +961,7 @@ class SqliteQueue final : public SyncQueue {
 
   Result<std::optional<Lease>> Claim(const std::string& owner, int lease_seconds,
                                      UnixTime sync_now) override {
-    std::lock_guard lock(mu_);
-    const int64_t wall = WallMillis();
-    // BEGIN IMMEDIATE: one claimer at a time across processes (SQLite's single writer).
-    Transaction tx(db_.get());
-    SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(
-        db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
-    Statement pick(
-        db_->handle(),
+    return ClaimPicked(
         std::string("SELECT c.account, EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND "
                     "kv.key = 'sync_requested' AND kv.value = '1') AS requested "
                     "FROM connections c JOIN sync_leases l ON l.account = c.account WHERE ") +
@@ -977,43 +970,21 @@ class SqliteQueue final : public SyncQueue {
             "l2 JOIN connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
             "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url')) "
             "ORDER BY requested DESC, COALESCE(json_extract(c.data, '$.last_sync_at'), 0), c.account "
-            "LIMIT 1");
-    SK_RETURN_IF_ERROR(pick.status());
-    pick.Bind(1, static_cast<int64_t>(sync_now)).Bind(2, wall);
-    if (!pick.Step()) {
-      SK_RETURN_IF_ERROR(pick.status());
-      return std::optional<Lease>();
-    }
-    SK_ASSIGN_OR_RETURN(Lease l, Take(pick.Text(0), owner, pick.Int(1) != 0, lease_seconds, wall));
-    SK_RETURN_IF_ERROR(tx.Commit());
-    return std::optional<Lease>(std::move(l));
+            "LIMIT 1",
+        [sync_now](Statement& pick) { pick.Bind(1, static_cast<int64_t>(sync_now)); }, owner, lease_seconds);
   }
 
   Result<std::optional<Lease>> ClaimAccount(const std::string& account, const std::string& owner,
                                             int lease_seconds) override {
-    std::lock_guard lock(mu_);
-    const int64_t wall = WallMillis();
-    Transaction tx(db_.get());
-    SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(
-        db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
     // Free: no live lease on the account, nor on another name for its Zendesk URL (as in Claim).
-    Statement free(
-        db_->handle(),
-        "SELECT EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = 'sync_requested' AND "
-        "kv.value = '1') FROM connections c JOIN sync_leases l ON l.account = c.account WHERE "
+    return ClaimPicked(
+        "SELECT c.account, EXISTS(SELECT 1 FROM kv WHERE kv.account = c.account AND kv.key = "
+        "'sync_requested' "
+        "AND kv.value = '1') FROM connections c JOIN sync_leases l ON l.account = c.account WHERE "
         "c.account = ?1 AND l.expires_ms < ?2 AND NOT EXISTS(SELECT 1 FROM sync_leases l2 JOIN "
         "connections c2 ON c2.account = l2.account WHERE l2.account != c.account AND "
-        "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url'))");
-    SK_RETURN_IF_ERROR(free.status());
-    free.Bind(1, account).Bind(2, wall);
-    if (!free.Step()) {
-      SK_RETURN_IF_ERROR(free.status());
-      return std::optional<Lease>();
-    }
-    SK_ASSIGN_OR_RETURN(Lease l, Take(account, owner, free.Int(0) != 0, lease_seconds, wall));
-    SK_RETURN_IF_ERROR(tx.Commit());
-    return std::optional<Lease>(std::move(l));
+        "l2.expires_ms >= ?2 AND json_extract(c2.data, '$.url') = json_extract(c.data, '$.url'))",
+        [&account](Statement& pick) { pick.Bind(1, account); }, owner, lease_seconds);
   }
 
   Result<bool> Heartbeat(const Lease& lease, int lease_seconds) override {
@@ -1101,6 +1072,31 @@ class SqliteQueue final : public SyncQueue {
   }
 
  private:
+  // One claim, in one BEGIN IMMEDIATE transaction (one claimer at a time
+  // across processes: SQLite's single writer): `pick_sql` (?2 the wall clock
+  // in ms; `bind` binds ?1) selects an account and whether a sync was
+  // requested for it; its lease is taken for `owner`. No row: none.
+  Result<std::optional<Lease>> ClaimPicked(const std::string& pick_sql,
+                                           const std::function<void(Statement&)>& bind,
+                                           const std::string& owner, int lease_seconds) {
+    std::lock_guard lock(mu_);
+    const int64_t wall = WallMillis();
+    Transaction tx(db_.get());
+    SK_RETURN_IF_ERROR(tx.status());
+    SK_RETURN_IF_ERROR(
+        db_->Exec("INSERT OR IGNORE INTO sync_leases(account) SELECT account FROM connections"));
+    Statement pick(db_->handle(), pick_sql);
+    SK_RETURN_IF_ERROR(pick.status());
+    bind(pick);
+    pick.Bind(2, wall);
+    if (!pick.Step()) {
+      SK_RETURN_IF_ERROR(pick.status());
+      return std::optional<Lease>();
+    }
+    SK_ASSIGN_OR_RETURN(Lease l, Take(pick.Text(0), owner, pick.Int(1) != 0, lease_seconds, wall));
+    SK_RETURN_IF_ERROR(tx.Commit());
+    return std::optional<Lease>(std::move(l));
+  }
   // Inside a claim's transaction: gives `account` to `owner` (a new
   // generation), clears its sync request and starts its run.
   Result<Lease> Take(const std::string& account, const std::string& owner, bool requested, int lease_seconds,

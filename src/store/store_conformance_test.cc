@@ -20,6 +20,7 @@
 #include "store/schema.h"
 #include "store/secret_box.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/sync_queue.h"
 #include "store/views.h"
 
@@ -57,12 +58,8 @@ class Conformance : public testing::EngineTest {
   }
   void Connect(const std::string& account, const std::string& url,
                std::optional<UnixTime> last_sync = std::nullopt) {
-    Connection c;
-    c.account = account;
-    c.url = url;
-    c.auth_kind = "api_token";
-    c.secret = "token-" + account;
-    c.state = last_sync ? "synced" : "connected";
+    Connection c = testing::TestConnection(account, url, "api_token", "token-" + account,
+                                           last_sync ? "synced" : "connected");
     c.last_sync_at = last_sync;
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }
@@ -93,24 +90,7 @@ class Conformance : public testing::EngineTest {
 
 TEST_P(Conformance, ConnectionRoundTripAndSecretsSealedAtRest) {
   EXPECT_FALSE(store_->GetConnection("default")->has_value());
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.client_id = "cid";
-  c.secret = "very-secret-access-token-123";
-  c.refresh_token = "very-secret-refresh-456";
-  c.client_secret = "very-secret-client-789";
-  c.state = "connected";
-  c.permission = "read-write";
-  c.timezone = "Europe/Berlin";
-  c.api_budget = 40;
-  c.plan = "enterprise";
-  c.connecting_user_id = 42;
-  c.connecting_user_email = "admin@acme.test";
-  c.preflight_json = R"([{"check":"x","detail":"d","ok":true}])";
-  c.capabilities_json = R"({"audit_logs":true})";
-  c.last_sync_at = 1700000000;
-  c.connected_at = 1690000000;
+  const Connection c = testing::FullConnection();
   ASSERT_TRUE(store_->PutConnection(c).ok());
   auto back = store_->GetConnection("default");
   ASSERT_TRUE(back.ok() && back->has_value());
@@ -156,13 +136,8 @@ TEST_P(Conformance, ConnectionRoundTripAndSecretsSealedAtRest) {
 // the key given as the old one, nothing changes.
 TEST_P(Conformance, ResealSecretsMovesEveryConnectionToTheNewKey) {
   Connect("one", "https://one.zendesk.com");
-  Connection c;
-  c.account = "two";
-  c.url = "https://two.zendesk.com";
-  c.auth_kind = "oauth";
-  c.secret = "access-two";
-  c.refresh_token = "refresh-two";
-  c.client_secret = "client-secret-two";
+  Connection c = testing::OAuthConnection("access-two", "refresh-two", "client-secret-two", "two",
+                                          "https://two.zendesk.com");
   ASSERT_TRUE(store_->PutConnection(c).ok());
   auto old_key = SecretBox::Open(home_.string());
   ASSERT_TRUE(old_key.ok()) << old_key.status().ToString();
@@ -198,11 +173,7 @@ TEST_P(Conformance, ResealSecretsMovesEveryConnectionToTheNewKey) {
 // while the stored refresh token is the one used, stores the answer, and
 // otherwise hands back what another process stored.
 TEST_P(Conformance, RotateTokensRefreshesOnlyAStillCurrentPair) {
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.secret = "access-1";
-  c.refresh_token = "refresh-1";
+  Connection c = testing::OAuthConnection("access-1", "refresh-1");
   c.token_expires_at = 100;
   c.refresh_expires_at = 1000;
   c.plan = "enterprise";
@@ -257,12 +228,7 @@ TEST_P(Conformance, RotateTokensRefreshesOnlyAStillCurrentPair) {
 // Two stores on one database (two processes) refreshing the same pair at
 // once: one refresh runs; the other waits for it and gets its pair.
 TEST_P(Conformance, RotateTokensRunsOneRefreshAcrossProcesses) {
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.secret = "access-1";
-  c.refresh_token = "refresh-1";
-  ASSERT_TRUE(store_->PutConnection(c).ok());
+  ASSERT_TRUE(store_->PutConnection(testing::OAuthConnection("access-1", "refresh-1")).ok());
   auto other = OpenTestStore();
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   std::atomic<int> calls{0};
@@ -796,13 +762,8 @@ TEST_P(Conformance, OwnWritesAuditAndValues) {
   EXPECT_EQ(w->at(5), (std::vector<std::pair<UnixTime, UnixTime>>{{100, 200}, {300, 400}}));
   EXPECT_EQ(w->at(6).size(), 1u);
 
-  AuditEntry e;
-  e.account = "default";
-  e.actor = "cli:root";
-  e.action = "user.set_role";
-  e.target = "42";
-  e.before_json = R"({"role":"agent"})";
-  e.result = "started";
+  AuditEntry e = testing::TestAudit("default", "user.set_role", R"({"role":"agent"})", "null", "started",
+                                    "42", "cli:root");
   auto id = store_->AppendAudit(e);
   ASSERT_TRUE(id.ok());
   e.account = "other";

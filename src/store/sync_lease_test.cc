@@ -13,6 +13,7 @@
 #include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/sync_queue.h"
 
 namespace sk::store {
@@ -43,12 +44,7 @@ class SyncLease : public testing::EngineTest {
   }
   // A connected account synced a minute ago: not due for a worker.
   void AddAccount(const std::string& name, const std::string& url) {
-    Connection c;
-    c.account = name;
-    c.url = url;
-    c.auth_kind = "api_token";
-    c.secret = "token-" + name;
-    c.state = "synced";
+    Connection c = testing::TestConnection(name, url, "api_token", "token-" + name);
     c.last_sync_at = NowUnix() - 60;
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }

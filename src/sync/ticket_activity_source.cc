@@ -201,6 +201,11 @@ struct Walk {
   bool scan_pending() const { return planned && done && !off && tracks_seen && (!scan || !scan->done); }
 };
 
+// The walk's checkpoint (kWalkKey): these fields by name, a missing one
+// keeps Walk's default; the hidden scan and the seen tickets apart.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Walk, cursor, low, last_t, last_id, done, off, export_records,
+                                                walk_records, tracks_seen)
+
 struct State {
   std::vector<Chunk> chunks;
   Walk walk;
@@ -224,15 +229,7 @@ struct State {
     }
     std::map<std::string, std::string> out{{kChunksKey, nlohmann::json{{"chunks", a}}.dump()}};
     if (walk.planned) {
-      nlohmann::json j = nlohmann::json{{"cursor", walk.cursor},
-                                        {"low", walk.low},
-                                        {"last_t", walk.last_t},
-                                        {"last_id", walk.last_id},
-                                        {"done", walk.done},
-                                        {"off", walk.off},
-                                        {"export_records", walk.export_records},
-                                        {"walk_records", walk.walk_records},
-                                        {"tracks_seen", walk.tracks_seen}};
+      nlohmann::json j = walk;
       if (walk.scan) j["hidden_scan"] = walk.scan->ToJson();
       out[kWalkKey] = j.dump();
       if (with_seen) out[kSeenKey] = walk.seen.ToJson().dump();
@@ -257,17 +254,8 @@ std::vector<Chunk> ChunksFromJson(const nlohmann::json& j) {
 }
 
 Walk WalkFromJson(const nlohmann::json& j) {
-  Walk w;
+  Walk w = j.get<Walk>();
   w.planned = true;
-  w.cursor = j.value("cursor", "");
-  w.low = j.value("low", int64_t{0});
-  w.last_t = j.value("last_t", int64_t{0});
-  w.last_id = j.value("last_id", int64_t{0});
-  w.done = j.value("done", false);
-  w.off = j.value("off", false);
-  w.export_records = j.value("export_records", int64_t{0});
-  w.walk_records = j.value("walk_records", int64_t{0});
-  w.tracks_seen = j.value("tracks_seen", false);
   if (j.contains("hidden_scan") && j["hidden_scan"].is_object())
     w.scan = HiddenScan::FromJson(j["hidden_scan"]);
   return w;

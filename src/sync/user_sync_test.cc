@@ -16,6 +16,7 @@
 
 #include "server.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/views.h"
 #include "sync/preflight.h"
 #include "sync/sync.h"
@@ -43,12 +44,7 @@ class UserSyncTest : public ::testing::Test {
     sim_ = std::make_unique<zdsim::Simulator>(o);
     sim_->Start();
     Pin();
-    home_ =
-        (std::filesystem::temp_directory_path() / ("sk-usersync-" + std::to_string(::getpid()) + "-" + plan))
-            .string();
-    std::filesystem::remove_all(home_);
-    std::filesystem::create_directories(home_);
-    auto st = store::OpenSqlite(home_ + "/seatkeeper.db", home_);
+    auto st = scratch_.emplace("sk-usersync-" + plan).OpenStore();
     ASSERT_TRUE(st.ok()) << st.status().ToString();
     store_ = std::move(*st);
     zendesk::ClientOptions co;
@@ -72,8 +68,7 @@ class UserSyncTest : public ::testing::Test {
     client_.reset();
     store_.reset();
     if (sim_) sim_->Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(home_, ec);
+    scratch_.reset();
   }
   void Sync() {
     auto r = RunSync(*client_, *store_, "default", {});
@@ -114,7 +109,7 @@ class UserSyncTest : public ::testing::Test {
   }
 
   std::unique_ptr<zdsim::Simulator> sim_;
-  std::string home_;
+  std::optional<store::testing::ScratchHome> scratch_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<zendesk::Client> client_;
 };

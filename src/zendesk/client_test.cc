@@ -35,16 +35,34 @@ struct FakeSleep {
   }
 };
 
-ClientOptions Options(const std::string& base, FakeSleep& sleep) {
+// A client of the stub at `base` with fake sleeps, holding `credentials`
+// (default: an OAuth access token "tok").
+ClientOptions Options(const std::string& base, FakeSleep& sleep,
+                      Credentials credentials = {.kind = Credentials::Kind::kOAuthToken, .secret = "tok"}) {
   ClientOptions o;
   o.base_url = base;
-  o.credentials.kind = Credentials::Kind::kOAuthToken;
-  o.credentials.secret = "tok";
+  o.credentials = std::move(credentials);
   o.sleep = sleep.fn();
   o.connect_timeout_seconds = 2;
   o.request_timeout_seconds = 5;
   return o;
 }
+
+// An OAuth access token that refreshes with refresh token "r1" (client "seatkeeper").
+Credentials Refreshable(const std::string& access) {
+  return {.kind = Credentials::Kind::kOAuthToken,
+          .secret = access,
+          .client_id = "seatkeeper",
+          .refresh_token = "r1"};
+}
+
+// Each test has a stub Zendesk, a request counter for its handlers and fake sleeps.
+class ClientTest : public ::testing::Test {
+ protected:
+  StubZendesk stub;
+  std::atomic<int> hits{0};
+  FakeSleep sleep;
+};
 
 // users/me: the first request gets what `first` writes, later ones kMeBody;
 // *hits counts them.
@@ -64,9 +82,7 @@ void ExpectMeOkAfter(StubZendesk& stub, const std::atomic<int>& hits, int reques
   EXPECT_EQ(hits, requests);
 }
 
-TEST(ClientTest, RetryAfterOn429ThenOk) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, RetryAfterOn429ThenOk) {
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     if (hits++ == 0) {
       res.status = 429;
@@ -78,7 +94,6 @@ TEST(ClientTest, RetryAfterOn429ThenOk) {
     res.set_header("X-Rate-Limit-Remaining", "699");
     res.set_content(kMeBody, "application/json");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   auto me = client.Me();
   ASSERT_TRUE(me.ok()) << me.status().ToString();
@@ -95,9 +110,7 @@ TEST(ClientTest, RetryAfterOn429ThenOk) {
   EXPECT_NEAR(client.stats().seconds_waited, sleep.sleeps[0], 1e-9);
 }
 
-TEST(ClientTest, PlainText429WithoutRetryAfterBacksOff) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, PlainText429WithoutRetryAfterBacksOff) {
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     if (hits++ < 2) {
       res.status = 429;
@@ -106,7 +119,6 @@ TEST(ClientTest, PlainText429WithoutRetryAfterBacksOff) {
     }
     res.set_content(kMeBody, "application/json");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   ASSERT_TRUE(client.Me().ok());
   ASSERT_EQ(sleep.sleeps.size(), 2u);
@@ -116,13 +128,11 @@ TEST(ClientTest, PlainText429WithoutRetryAfterBacksOff) {
   EXPECT_LE(sleep.sleeps[1], 2.4);
 }
 
-TEST(ClientTest, RateLimitedAfterAllAttempts) {
-  StubZendesk stub;
+TEST_F(ClientTest, RateLimitedAfterAllAttempts) {
   stub.server().Get("/api/v2/users.json", [&](const httplib::Request&, httplib::Response& res) {
     res.status = 429;
     res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
   });
-  FakeSleep sleep;
   auto o = Options(stub.base(), sleep);
   o.max_attempts = 3;
   Client client(o);
@@ -132,9 +142,7 @@ TEST(ClientTest, RateLimitedAfterAllAttempts) {
   EXPECT_NE(r.status().message().find("per minute exceeded"), std::string::npos);
 }
 
-TEST(ClientTest, Retries503ThenOk) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, Retries503ThenOk) {
   MeAfterFirst(stub, &hits, [](httplib::Response& res) {
     res.status = 503;
     res.set_content("<html>maintenance</html>", "text/html");
@@ -142,15 +150,12 @@ TEST(ClientTest, Retries503ThenOk) {
   ExpectMeOkAfter(stub, hits, 2);
 }
 
-TEST(ClientTest, Persistent500BecomesUnavailable) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, Persistent500BecomesUnavailable) {
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     ++hits;
     res.status = 500;
     res.set_content(R"({"error":"InternalError"})", "application/json");
   });
-  FakeSleep sleep;
   auto o = Options(stub.base(), sleep);
   o.max_attempts = 4;
   Client client(o);
@@ -161,13 +166,12 @@ TEST(ClientTest, Persistent500BecomesUnavailable) {
   EXPECT_EQ(sleep.sleeps.size(), 3u);
 }
 
-TEST(ClientTest, ConnectionRefusedIsUnavailable) {
+TEST_F(ClientTest, ConnectionRefusedIsUnavailable) {
   int port;
   {
     StubZendesk probe;  // grab a free port, then close it
     port = std::stoi(probe.base().substr(probe.base().rfind(':') + 1));
   }
-  FakeSleep sleep;
   auto o = Options("http://127.0.0.1:" + std::to_string(port), sleep);
   o.max_attempts = 3;
   Client client(o);
@@ -183,7 +187,7 @@ TEST(ClientTest, ConnectionRefusedIsUnavailable) {
   EXPECT_EQ(sleep.sleeps.size(), 2u);
 }
 
-TEST(ClientTest, RedirectIsNotFollowed) {
+TEST_F(ClientTest, RedirectIsNotFollowed) {
   StubZendesk elsewhere;
   std::atomic<int> stolen{0};
   std::string seen_auth;
@@ -192,12 +196,10 @@ TEST(ClientTest, RedirectIsNotFollowed) {
     seen_auth = req.get_header_value("Authorization");
     res.set_content(kMeBody, "application/json");
   });
-  StubZendesk stub;
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     res.status = 302;
     res.set_header("Location", elsewhere.base() + "/steal");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   auto r = client.Me();
   ASSERT_FALSE(r.ok());
@@ -210,8 +212,7 @@ TEST(ClientTest, RedirectIsNotFollowed) {
   EXPECT_EQ(stolen, 0);
 }
 
-TEST(ClientTest, ApiTokenBasicHeaderAndWarningOnce) {
-  StubZendesk stub;
+TEST_F(ClientTest, ApiTokenBasicHeaderAndWarningOnce) {
   std::vector<std::string> auths;
   std::vector<int> client_ports;
   std::string accept_encoding;
@@ -223,11 +224,8 @@ TEST(ClientTest, ApiTokenBasicHeaderAndWarningOnce) {
     accept_encoding = req.get_header_value("Accept-Encoding");
     res.set_content(kMeBody, "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.kind = Credentials::Kind::kApiToken;
-  o.credentials.email = "agent@acme.test";
-  o.credentials.secret = "abc123";
+  auto o = Options(stub.base(), sleep,
+                   {.kind = Credentials::Kind::kApiToken, .email = "agent@acme.test", .secret = "abc123"});
   std::vector<std::string> warnings;
   o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
   Client client(o);
@@ -245,8 +243,7 @@ TEST(ClientTest, ApiTokenBasicHeaderAndWarningOnce) {
   EXPECT_NE(warnings[0].find("OAuth"), std::string::npos);
 }
 
-TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
-  StubZendesk stub;
+TEST_F(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
   std::mutex mu;
   std::vector<std::string> log;
   json token_request;
@@ -273,11 +270,7 @@ TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
         R"({"access_token":"new-access","refresh_token":"r2","token_type":"bearer","expires_in":7200})",
         "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.secret = "old-access";
-  o.credentials.refresh_token = "r1";
-  o.credentials.client_id = "seatkeeper";
+  auto o = Options(stub.base(), sleep, Refreshable("old-access"));
   o.credentials.client_secret = "shh";
   std::vector<TokenSet> saved;
   o.on_tokens = [&](const TokenSet& t) {
@@ -302,8 +295,7 @@ TEST(ClientTest, BearerRefreshOn401PersistsBeforeRetry) {
 
 // An access token with less than kRefreshMargin left is refreshed before
 // the request (no 401 first), through rotate_tokens, once.
-TEST(ClientTest, RefreshesThroughTheRotationHookBeforeExpiry) {
-  StubZendesk stub;
+TEST_F(ClientTest, RefreshesThroughTheRotationHookBeforeExpiry) {
   std::mutex mu;
   std::vector<std::string> log;
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
@@ -318,11 +310,7 @@ TEST(ClientTest, RefreshesThroughTheRotationHookBeforeExpiry) {
     res.set_content(R"({"access_token":"new-access","refresh_token":"r2","expires_in":1800})",
                     "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.secret = "old-access";
-  o.credentials.refresh_token = "r1";
-  o.credentials.client_id = "seatkeeper";
+  auto o = Options(stub.base(), sleep, Refreshable("old-access"));
   o.credentials.expires_at = NowUnix() + kRefreshMargin - 10;
   std::vector<std::string> used;
   o.rotate_tokens = [&](const std::string& used_refresh, const std::function<Result<TokenSet>()>& request) {
@@ -339,8 +327,7 @@ TEST(ClientTest, RefreshesThroughTheRotationHookBeforeExpiry) {
 }
 
 // After a 401, a pair another process already rotated is used as it is.
-TEST(ClientTest, UsesThePairAnotherProcessRotated) {
-  StubZendesk stub;
+TEST_F(ClientTest, UsesThePairAnotherProcessRotated) {
   std::atomic<int> token_requests{0};
   std::vector<std::string> auths;
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
@@ -357,11 +344,7 @@ TEST(ClientTest, UsesThePairAnotherProcessRotated) {
     res.status = 400;
     res.set_content(R"({"error":"invalid_grant","error_description":"used"})", "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.secret = "ours";
-  o.credentials.refresh_token = "r1";
-  o.credentials.client_id = "seatkeeper";
+  auto o = Options(stub.base(), sleep, Refreshable("ours"));
   o.rotate_tokens = [](const std::string&, const std::function<Result<TokenSet>()>&) -> Result<TokenSet> {
     return TokenSet{"theirs", "r2", std::nullopt, std::nullopt, ""};
   };
@@ -372,8 +355,7 @@ TEST(ClientTest, UsesThePairAnotherProcessRotated) {
   EXPECT_EQ(auths, (std::vector<std::string>{"Bearer ours", "Bearer theirs"}));
 }
 
-TEST(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
-  StubZendesk stub;
+TEST_F(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
   std::atomic<int> me_hits{0};
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     ++me_hits;
@@ -383,10 +365,7 @@ TEST(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
   stub.server().Post("/oauth/tokens", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"access_token":"new","refresh_token":"r2"})", "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.refresh_token = "r1";
-  o.credentials.client_id = "seatkeeper";
+  auto o = Options(stub.base(), sleep, Refreshable("tok"));
   o.on_tokens = [](const TokenSet&) { return IoError("disk full"); };
   Client client(o);
   auto me = client.Me();
@@ -395,8 +374,7 @@ TEST(ClientTest, RefreshStopsWhenTokensCannotBePersisted) {
   EXPECT_EQ(me_hits, 1);
 }
 
-TEST(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
-  StubZendesk stub;
+TEST_F(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
   json token_request;
   std::string auth;
   stub.server().Post("/oauth/tokens", [&](const httplib::Request& req, httplib::Response& res) {
@@ -408,11 +386,8 @@ TEST(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
     auth = req.get_header_value("Authorization");
     res.set_content(kMeBody, "application/json");
   });
-  FakeSleep sleep;
-  auto o = Options(stub.base(), sleep);
-  o.credentials.kind = Credentials::Kind::kClientCredentials;
-  o.credentials.client_id = "cid";
-  o.credentials.secret = "csecret";
+  auto o = Options(stub.base(), sleep,
+                   {.kind = Credentials::Kind::kClientCredentials, .secret = "csecret", .client_id = "cid"});
   Client client(o);
   ASSERT_TRUE(client.Me().ok());
   EXPECT_EQ(auth, "Bearer cc-token");
@@ -426,8 +401,7 @@ TEST(ClientTest, ClientCredentialsTokenObtainedOnFirstRequest) {
   EXPECT_EQ(grant->access_token, "cc-token");
 }
 
-TEST(ClientTest, MutationsNotRetriedOn500ButOn503) {
-  StubZendesk stub;
+TEST_F(ClientTest, MutationsNotRetriedOn500ButOn503) {
   std::atomic<int> put_hits{0}, post_hits{0};
   std::string content_type;
   stub.server().Put("/api/v2/users/1.json", [&](const httplib::Request& req, httplib::Response& res) {
@@ -446,7 +420,6 @@ TEST(ClientTest, MutationsNotRetriedOn500ButOn503) {
     res.status = 201;
     res.set_content(R"({"user":{"id":9,"name":"Roger","role":"end-user"}})", "application/json");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   auto r = client.UpdateUser(1, {{"role", "end-user"}});
   ASSERT_FALSE(r.ok());
@@ -463,15 +436,12 @@ TEST(ClientTest, MutationsNotRetriedOn500ButOn503) {
   EXPECT_GE(sleep.sleeps[0], 3.0);
 }
 
-TEST(ClientTest, MutationTimeoutAfterSendIsReportedNotRetried) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, MutationTimeoutAfterSendIsReportedNotRetried) {
   stub.server().Put("/api/v2/users/1.json", [&](const httplib::Request&, httplib::Response& res) {
     ++hits;
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));
     res.set_content(R"({"user":{"id":1}})", "application/json");
   });
-  FakeSleep sleep;
   auto o = Options(stub.base(), sleep);
   o.request_timeout_seconds = 1;
   Client client(o);
@@ -482,8 +452,7 @@ TEST(ClientTest, MutationTimeoutAfterSendIsReportedNotRetried) {
   EXPECT_EQ(hits, 1);
 }
 
-TEST(ClientTest, PacesWhenRemainingBelowBudgetShare) {
-  StubZendesk stub;
+TEST_F(ClientTest, PacesWhenRemainingBelowBudgetShare) {
   stub.server().Get("/api/v2/users.json", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Rate-Limit", "100");
     res.set_header("X-Rate-Limit-Remaining", "40");
@@ -492,7 +461,6 @@ TEST(ClientTest, PacesWhenRemainingBelowBudgetShare) {
     res.set_header("ratelimit-reset", "30");
     res.set_content(R"({"users":[],"meta":{"has_more":false,"after_cursor":null}})", "application/json");
   });
-  FakeSleep sleep;
   auto o = Options(stub.base(), sleep);
   o.api_budget_percent = 50;
   Client client(o);
@@ -505,8 +473,7 @@ TEST(ClientTest, PacesWhenRemainingBelowBudgetShare) {
   EXPECT_EQ(client.stats().account_remaining, 40);
 }
 
-TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
-  StubZendesk stub;
+TEST_F(ClientTest, BucketHeadersPaceIncrementalExports) {
   stub.server().Get(
       "/api/v2/incremental/ticket_events.json", [&](const httplib::Request& req, httplib::Response& res) {
         EXPECT_EQ(req.get_param_value("start_time"), "1719792000");
@@ -516,7 +483,6 @@ TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
             R"({"ticket_events":[],"count":0,"end_time":1719792000,"next_page":null,"end_of_stream":true})",
             "application/json");
       });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   ASSERT_TRUE(client.TicketEvents(1719792000).ok());
   ASSERT_TRUE(client.TicketEvents(1719792000).ok());
@@ -524,14 +490,12 @@ TEST(ClientTest, BucketHeadersPaceIncrementalExports) {
   EXPECT_GT(sleep.sleeps[0], 11.0);
 }
 
-TEST(ClientTest, AnonymousUsersMeIsUnauthenticated) {
-  StubZendesk stub;
+TEST_F(ClientTest, AnonymousUsersMeIsUnauthenticated) {
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(
         R"({"user":{"id":null,"url":null,"name":"Anonymous user","email":"invalid@example.com","role":"end-user"}})",
         "application/json");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   auto r = client.Me();
   ASSERT_FALSE(r.ok());
@@ -539,30 +503,25 @@ TEST(ClientTest, AnonymousUsersMeIsUnauthenticated) {
   EXPECT_NE(r.status().message().find("anonymous"), std::string::npos);
 }
 
-TEST(ClientTest, UnknownSubdomain404) {
-  StubZendesk stub;
+TEST_F(ClientTest, UnknownSubdomain404) {
   stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
     res.status = 404;
     res.set_content("<html>Help Center Closed</html>", "text/html");
   });
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   auto r = client.Me();
   EXPECT_EQ(r.status().code(), Code::kNotFound);
   EXPECT_NE(r.status().message().find("check the subdomain"), std::string::npos);
 }
 
-TEST(ClientTest, TruncatedBodyOnGetIsRetried) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, TruncatedBodyOnGetIsRetried) {
   MeAfterFirst(stub, &hits, [](httplib::Response& res) {
     res.set_content(R"({"user":{"id":35436,"na)", "application/json");
   });
   ExpectMeOkAfter(stub, hits, 2);
 }
 
-TEST(ClientTest, TypedCallsBuildZendeskQueries) {
-  StubZendesk stub;
+TEST_F(ClientTest, TypedCallsBuildZendeskQueries) {
   std::mutex mu;
   std::map<std::string, std::string> targets;
   auto record = [&](const std::string& name) {
@@ -593,7 +552,6 @@ TEST(ClientTest, TypedCallsBuildZendeskQueries) {
   stub.server().Put("/api/v2/tickets/update_many.json", record("update_many"));
   stub.server().Get("/api/v2/help_center/incremental/articles.json", record("articles"));
   stub.server().Get("/api/v2/users.json", record("users"));
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   ASSERT_TRUE(client.LoginAuditLogs(1719792000, 1719878400, "").ok());
   ASSERT_TRUE(client.SearchTickets("type:ticket assignee:7 status<closed", "").ok());
@@ -642,14 +600,13 @@ class WaitLines {
 // given up after ~12 s on the injected clock — backoff 1 + 2 + 4 s, and the
 // next 8 s would pass 12 s, so 4 attempts instead of 8 — with each retry
 // announced and the likely causes named.
-TEST(ClientTest, UnreachableGivesUpWithinTheLimitAndAnnouncesEachRetry) {
+TEST_F(ClientTest, UnreachableGivesUpWithinTheLimitAndAnnouncesEachRetry) {
   std::string base;
   {
     StubZendesk closed;
     base = closed.base();
   }  // stopped: the port now refuses connections
   WaitLines waiting;
-  FakeSleep sleep;
   Client client(Options(base, sleep));
   auto me = client.Me();
   ASSERT_FALSE(me.ok());
@@ -673,13 +630,12 @@ TEST(ClientTest, UnreachableGivesUpWithinTheLimitAndAnnouncesEachRetry) {
 
 // Once Zendesk has answered, a connection failure is a transient error: the
 // existing policy (max_attempts) applies, each retry announced.
-TEST(ClientTest, AfterAnAnswerConnectionFailuresKeepTheRetryPolicy) {
+TEST_F(ClientTest, AfterAnAnswerConnectionFailuresKeepTheRetryPolicy) {
   auto stub = std::make_unique<StubZendesk>();
   stub->server().Get("/api/v2/users/me.json", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kMeBody, "application/json");
   });
   WaitLines waiting;
-  FakeSleep sleep;
   Client client(Options(stub->base(), sleep));
   ASSERT_TRUE(client.Me().ok());
   stub.reset();
@@ -689,16 +645,13 @@ TEST(ClientTest, AfterAnAnswerConnectionFailuresKeepTheRetryPolicy) {
 }
 
 // 429/5xx retries say what they wait for too.
-TEST(ClientTest, RetriesAreAnnounced) {
-  StubZendesk stub;
-  std::atomic<int> hits{0};
+TEST_F(ClientTest, RetriesAreAnnounced) {
   MeAfterFirst(stub, &hits, [](httplib::Response& res) {
     res.status = 429;
     res.set_header("Retry-After", "3");
     res.set_content("Number of allowed API requests per minute exceeded", "text/plain");
   });
   WaitLines waiting;
-  FakeSleep sleep;
   Client client(Options(stub.base(), sleep));
   ASSERT_TRUE(client.Me().ok());
   auto lines = waiting.lines();

@@ -67,12 +67,16 @@ void ObserveAccount(RateLimiter& limiter, int remaining, double reset, double at
   limiter.Observe(Bucket::kAccount, h, at);
 }
 
+// The delay before the next account request after such an answer at `at`.
+double DelayAfter(RateLimiter& limiter, int remaining, double reset, double at) {
+  ObserveAccount(limiter, remaining, reset, at);
+  return limiter.DelayBefore(Bucket::kAccount, at);
+}
+
 TEST(RateLimiterTest, PacesBelowBudgetShare) {
   RateLimiter half(50);
-  ObserveAccount(half, 400, 20.0, 100);
-  EXPECT_EQ(half.DelayBefore(Bucket::kAccount, 100), 0);
-  ObserveAccount(half, 350, 20.0, 100);
-  EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kAccount, 100), 20.0);
+  EXPECT_EQ(DelayAfter(half, 400, 20.0, 100), 0);
+  EXPECT_DOUBLE_EQ(DelayAfter(half, 350, 20.0, 100), 20.0);
   // Any Support bucket is gated by the account budget too.
   EXPECT_DOUBLE_EQ(half.DelayBefore(Bucket::kIncremental, 105), 15.0);
   half.AssumeWaited(Bucket::kAccount, 120);
@@ -81,10 +85,8 @@ TEST(RateLimiterTest, PacesBelowBudgetShare) {
 
 TEST(RateLimiterTest, FullBudgetKeepsSmallReserve) {
   RateLimiter full(100);
-  ObserveAccount(full, 20, 30.0, 0);
-  EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 0), 0);
-  ObserveAccount(full, 14, 30.0, 0);
-  EXPECT_GT(full.DelayBefore(Bucket::kAccount, 0), 0);
+  EXPECT_EQ(DelayAfter(full, 20, 30.0, 0), 0);
+  EXPECT_GT(DelayAfter(full, 14, 30.0, 0), 0);
 }
 
 TEST(RateLimiterTest, NamedBucketAndLocalCount) {
