@@ -278,7 +278,10 @@ void RegisterActionCommands(CLI::App& app, Context& ctx) {
   {
     CLI::App* c = app.add_subcommand("audit", "Actions taken: when, who asked, before, after, result");
     c->add_flag("--json", ctx.json, "JSON output");
-    c->callback([&ctx] { RunAudit(ctx); });
+    RegisterAuditChainCommands(c, ctx);
+    c->callback([&ctx, c] {
+      if (c->get_subcommands().empty()) RunAudit(ctx);
+    });
   }
 }
 

@@ -60,6 +60,8 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx);     // sync
 void RegisterReportCommands(CLI::App& app, Context& ctx);   // users, usage, seats
 void RegisterActionCommands(CLI::App& app,
                             Context& ctx);  // user create/delete/set-role, tickets reassign, offboard, audit
+// audit verify, audit export (under the `audit` command)
+void RegisterAuditChainCommands(CLI::App* audit, Context& ctx);
 void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve, admin set-password
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);   // rekey
 void RegisterWorkerCommand(CLI::App& app, Context& ctx);  // worker, worker status, worker request

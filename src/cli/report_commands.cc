@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "reports/seats_report.h"
 #include "reports/usage_report.h"
+#include "reports/user_history.h"
 #include "reports/users_report.h"
 
 namespace sk::cli {
@@ -96,6 +97,17 @@ Status Usage(Context& ctx, const ReportArgs& a) {
   return Status::Ok();
 }
 
+Status UserHistory(Context& ctx, int64_t id) {
+  SK_ASSIGN_OR_RETURN(auto src, SourceOf(ctx));
+  SK_ASSIGN_OR_RETURN(auto h, reports::RunUserHistory(*src.store, ctx.account, id));
+  if (ctx.json) {
+    *ctx.out << reports::UserHistoryJson(h).dump(2) << "\n";
+  } else {
+    reports::PrintUserHistory(h, *ctx.out);
+  }
+  return Status::Ok();
+}
+
 Status Seats(Context& ctx, const ReportArgs& a) {
   return RunReport(ctx, a, reports::ReadSeats, reports::RunSeats, reports::SeatsJson, reports::PrintSeats);
 }
@@ -108,7 +120,16 @@ void RegisterReportCommands(CLI::App& app, Context& ctx) {
   users->add_flag("--json", ctx.json, "JSON output");
   users->add_flag("--csv", ua->csv, "CSV output");
   AddFields(users, reports::UsersFields(), *ua);
-  users->callback([&ctx, ua] { ctx.Finish(Users(ctx, *ua)); });
+  auto history_id = std::make_shared<int64_t>(0);
+  auto* history = users->add_subcommand("history",
+                                        "Role history of one user: role, custom role, license, "
+                                        "suspension and deletion changes, when and by whom");
+  history->add_option("ID", *history_id, "The user's Zendesk id")->required();
+  history->add_flag("--json", ctx.json, "JSON output (as GET /api/users/{id}/history)");
+  history->callback([&ctx, history_id] { ctx.Finish(UserHistory(ctx, *history_id)); });
+  users->callback([&ctx, ua, users] {
+    if (users->get_subcommands().empty()) ctx.Finish(Users(ctx, *ua));
+  });
 
   auto ga = std::make_shared<ReportArgs>();
   auto* usage = app.add_subcommand("usage", "Who was active on which day, and why");

@@ -7,9 +7,11 @@
 
 #include <type_traits>
 
+#include "reports/audit_chain_report.h"
 #include "reports/audit_report.h"
 #include "reports/seats_report.h"
 #include "reports/usage_report.h"
+#include "reports/user_history.h"
 #include "reports/users_report.h"
 #include "server/http_util.h"
 #include "server/web_server.h"
@@ -155,6 +157,25 @@ void WebServer::RegisterReportRoutes() {
                     return UserDetail(req, st, a, c, r);
                   })(req, res, s, account);
                 });
+  AddForAccount({"GET",
+                 "/api/users/{id}/history",
+                 Route::Access::kSession,
+                 "Role history (users history ID --json): each role, custom role, license, suspension and "
+                 "deletion change, its time or the two syncs it fell between, and its actor where known",
+                 {},
+                 nullptr},
+                [this](const httplib::Request& req, httplib::Response& res, const Session*,
+                       const std::string& account) {
+                  int64_t id = 0;
+                  try {
+                    id = std::stoll(req.matches[1].str());
+                  } catch (...) {
+                    return SendReportError(res, InvalidArgument("the user id must be a number"));
+                  }
+                  auto h = reports::RunUserHistory(*store_, account, id);
+                  if (!h.ok()) return SendReportError(res, h.status());
+                  SendJson(res, 200, reports::UserHistoryJson(*h));
+                });
   AddForAccount({"GET", "/api/usage", Route::Access::kSession,
                  "Who was active on which day and why (usage --json): one row per user per active day",
                  QueryOf(reports::UsageFields()), nullptr},
@@ -184,6 +205,19 @@ void WebServer::RegisterReportRoutes() {
         auto entries = reports::RunAudit(*store_, account);
         if (!entries.ok()) return SendStatus(res, entries.status());
         SendJson(res, 200, reports::AuditJson(*entries));
+      });
+  AddForAccount(
+      {"GET",
+       "/api/audit/verify",
+       Route::Access::kSession,
+       "Check the audit trail's hash chain (audit verify --json): 200 with intact true, or false "
+       "and the first bad entry (edited, removed or reordered)",
+       {},
+       nullptr},
+      [this](const httplib::Request&, httplib::Response& res, const Session*, const std::string& account) {
+        auto r = reports::RunAuditVerify(*store_, account);
+        if (!r.ok()) return SendStatus(res, r.status());
+        SendJson(res, 200, reports::AuditVerifyJson(*r));
       });
 }
 
