@@ -101,6 +101,20 @@ Status Users(const Reader& in, store::Store& st, const std::string& account, con
   return Status::Ok();
 }
 
+// GET /api/users/{id}/history: the user's role history (users history ID --json).
+void UserHistoryRoute(store::Store& st, const httplib::Request& req, httplib::Response& res,
+                      const std::string& account) {
+  int64_t id = 0;
+  try {
+    id = std::stoll(req.matches[1].str());
+  } catch (...) {
+    return SendReportError(res, InvalidArgument("the user id must be a number"));
+  }
+  auto h = reports::RunUserHistory(st, account, id);
+  if (!h.ok()) return SendReportError(res, h.status());
+  SendJson(res, 200, reports::UserHistoryJson(*h));
+}
+
 // One user (users --json element plus profile fields) and their usage rows.
 Status UserDetail(const httplib::Request& req, store::Store& st, const std::string& account,
                   const store::Connection& conn, httplib::Response& res) {
@@ -165,17 +179,7 @@ void WebServer::RegisterReportRoutes() {
                  {},
                  nullptr},
                 [this](const httplib::Request& req, httplib::Response& res, const Session*,
-                       const std::string& account) {
-                  int64_t id = 0;
-                  try {
-                    id = std::stoll(req.matches[1].str());
-                  } catch (...) {
-                    return SendReportError(res, InvalidArgument("the user id must be a number"));
-                  }
-                  auto h = reports::RunUserHistory(*store_, account, id);
-                  if (!h.ok()) return SendReportError(res, h.status());
-                  SendJson(res, 200, reports::UserHistoryJson(*h));
-                });
+                       const std::string& account) { UserHistoryRoute(*store_, req, res, account); });
   AddForAccount({"GET", "/api/usage", Route::Access::kSession,
                  "Who was active on which day and why (usage --json): one row per user per active day",
                  QueryOf(reports::UsageFields()), nullptr},
