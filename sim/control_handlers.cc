@@ -48,12 +48,29 @@ void ClearRequests(Ctx& c) {
   SendJson(c, 200, {{"cleared", true}});
 }
 
+// The acting admin of a control-API change (`actor_id` in the body or the
+// query): the change is then theirs, as in Zendesk's UI — an audit-log record
+// on Enterprise, and their ticket moves. kNobody without one; -1 when unknown.
+int32_t ActorArg(Ctx& c, json* body) {
+  std::optional<int64_t> id = ParamInt(c, "actor_id");
+  if (body && body->is_object() && body->contains("actor_id")) {
+    if ((*body)["actor_id"].is_number_integer()) id = (*body)["actor_id"].get<int64_t>();
+    body->erase("actor_id");
+  }
+  if (!id) return kNobody;
+  const int32_t i = c.ds.UserIndex(*id);
+  if (i < 0) SendError(c, 400, "InvalidValue", "actor_id names no user");
+  return i < 0 ? -1 : i;
+}
+
 void PatchUser(Ctx& c) {
   const int32_t i = UserArg(c);
   if (i < 0) return;
   auto body = ParseBody(c);
   if (!body) return;
-  if (auto err = c.s.PatchUser(i, *body, kNobody))
+  const int32_t actor = ActorArg(c, &*body);
+  if (actor == -1) return;
+  if (auto err = c.s.PatchUser(i, *body, actor))
     return SendError(c, 422, "RecordInvalid", *err == "owner" ? "the account owner must be an admin" : *err);
   SendJson(c, 200, {{"user", UserJson(c.ds, c.ds.users[i], c.base)}});
 }
@@ -61,7 +78,9 @@ void PatchUser(Ctx& c) {
 void SoftDelete(Ctx& c) {
   const int32_t i = UserArg(c);
   if (i < 0) return;
-  c.s.SoftDelete(i, kNobody);
+  const int32_t actor = ActorArg(c, nullptr);
+  if (actor == -1) return;
+  c.s.SoftDelete(i, actor);
   SendJson(c, 200, {{"user", UserJson(c.ds, c.ds.users[i], c.base)}});
 }
 

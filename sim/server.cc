@@ -430,18 +430,23 @@ void Simulator::ClearFaults() {
   core_->faults.Clear();
 }
 
-std::optional<std::string> Simulator::UpdateUser(int64_t user_id, const json& patch) {
+std::optional<std::string> Simulator::UpdateUser(int64_t user_id, const json& patch,
+                                                 std::optional<int64_t> actor_id) {
   std::lock_guard<std::mutex> lk(core_->mu);
   const int32_t idx = core_->ds->UserIndex(user_id);
   if (idx < 0) return std::string("not found");
-  return core_->PatchUser(idx, patch, kNobody);
+  const int32_t actor = actor_id ? core_->ds->UserIndex(*actor_id) : kNobody;
+  if (actor_id && actor < 0) return std::string("actor not found");
+  return core_->PatchUser(idx, patch, actor);
 }
 
-bool Simulator::SoftDeleteUser(int64_t user_id) {
+bool Simulator::SoftDeleteUser(int64_t user_id, std::optional<int64_t> actor_id) {
   std::lock_guard<std::mutex> lk(core_->mu);
   const int32_t idx = core_->ds->UserIndex(user_id);
   if (idx < 0) return false;
-  core_->SoftDelete(idx, kNobody);
+  const int32_t actor = actor_id ? core_->ds->UserIndex(*actor_id) : kNobody;
+  if (actor_id && actor < 0) return false;
+  core_->SoftDelete(idx, actor);
   return true;
 }
 

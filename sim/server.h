@@ -50,8 +50,12 @@ class Simulator {
   void Advance(int64_t seconds, bool activity = true);
   void AddFault(const Fault& f);
   void ClearFaults();
-  std::optional<std::string> UpdateUser(int64_t user_id, const nlohmann::json& patch);
-  bool SoftDeleteUser(int64_t user_id);
+  // With `actor_id`, the change is that admin's (as in Zendesk's UI): on
+  // Enterprise an audit-log record (source_type user, action update/destroy)
+  // names them, and their ticket moves apply. Without one, nobody's.
+  std::optional<std::string> UpdateUser(int64_t user_id, const nlohmann::json& patch,
+                                        std::optional<int64_t> actor_id = std::nullopt);
+  bool SoftDeleteUser(int64_t user_id, std::optional<int64_t> actor_id = std::nullopt);
   bool PermanentlyDeleteUser(int64_t user_id);
   bool Login(int64_t user_id, std::optional<int64_t> at = std::nullopt);
   nlohmann::json TicketsState(std::optional<int64_t> assignee_id = std::nullopt) const;

@@ -602,7 +602,8 @@ function evidenceOf(day, r) {
 async function renderUser(id) {
   setNav("users");
   const gen = state.gen;
-  const [d, st, ops] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status"), operations()]);
+  const [d, st, ops, hist] = await Promise.all([api("GET", `/api/users/${id}`), api("GET", "/api/status"), operations(),
+    api("GET", `/api/users/${id}/history`)]);
   if (gen !== state.gen) return;
   state.status = st;
   const u = d.user;
@@ -626,7 +627,20 @@ async function renderUser(id) {
       h("section", { class: "card" }, h("h2", {}, `Activity ${d.window.from} to ${d.window.to} (${d.window.timezone})`),
         calendar(d.window, d.usage, (day, r) => evidence.replaceChildren(evidenceOf(day, r))),
         h("p", { class: "muted" }, "green: ticket or article activity · light green: sign-in only · grey: none"), evidence)),
+    h("section", { class: "card" }, h("h2", {}, "Role history"), roleHistory(hist)),
     h("section", { class: "card" }, h("h2", {}, "Actions"), readOnly ? h("p", { class: "muted", id: "read-only-note" }, why) : "", actions));
+}
+
+// GET /api/users/{id}/history as a table: when (or between which syncs), what, who.
+function roleHistory(hist) {
+  if (!hist.history.length) return h("p", { class: "muted", id: "role-history-empty" }, "No role, custom role, suspension or deletion change seen yet.");
+  const when = (e) => e.at ? fmtTime(e.at) : `between ${e.between.from ? fmtTime(e.between.from) : "the first sync"} and ${fmtTime(e.between.to)}`;
+  const who = (e) => e.actor ? `${e.actor.name} (${e.actor.via === "audit_log" ? "audit log" : "seatkeeper"})`
+    : e.possible_actors.length ? `one of ${e.possible_actors.map((a) => a.name).join(", ")} (audit log)` : "unknown";
+  return h("table", { id: "role-history" },
+    h("thead", {}, h("tr", {}, h("th", {}, "When"), h("th", {}, "Change"), h("th", {}, "By"))),
+    h("tbody", {}, hist.history.map((e) => h("tr", { "data-field": e.field },
+      h("td", {}, when(e)), h("td", {}, `${e.field}: ${e.from || "(none)"} → ${e.to || "(none)"}`), h("td", {}, who(e))))));
 }
 
 function askId(title, help, then) {

@@ -123,6 +123,8 @@ Status ReflectUser(const ActionContext& ctx, const zendesk::User& u, const std::
   SK_ASSIGN_OR_RETURN(auto previous, ctx.store->GetUser(ctx.conn.account, *u.id));
   store::Page page;
   page.users.push_back(ToRecord(u, previous, deleted_kind));
+  page.changes_at = NowUnix();
+  page.changed_by = ctx.actor.empty() ? "seatkeeper" : ctx.actor;  // role history: seatkeeper's own change
   return ctx.store->ApplyPage(ctx.conn.account, page, NowUnix())
       .With("recording user " + std::to_string(*u.id) + " in the store");
 }

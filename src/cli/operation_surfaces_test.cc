@@ -138,7 +138,7 @@ TEST(OperationSurfaces, EveryReportIsOnTheCliTheRoutesOpenApiAndOperations) {
       EXPECT_EQ(c->get_description(), r.summary);
       for (const auto& f : r.fields) {
         if (f.cli) {
-          EXPECT_NO_THROW(c->get_option(reports::Spelled(f.name, reports::Surface::kCli))) << f.name;
+          EXPECT_NO_THROW(c->get_option(reports::CliName(f))) << f.name;
         }
       }
       for (reports::Format f : r.cli_formats)

@@ -31,8 +31,12 @@ void AddFields(CLI::App* cmd, const std::vector<reports::Field>& fields, std::sh
     if (!f.cli) continue;
     std::string help = f.help;
     if (!help.empty()) help[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(help[0])));
-    const std::string flag = reports::Spelled(f.name, Surface::kCli);
-    if (f.type == "boolean") {
+    const std::string flag = reports::CliName(f);
+    if (f.in_path) {
+      // A path parameter is a positional argument (`users history ID`).
+      CLI::Option* o = cmd->add_option(flag, args->inputs[f.name], help);
+      if (f.required) o->required();
+    } else if (f.type == "boolean") {
       cmd->add_flag_callback(
           flag, [args, name = f.name] { args->inputs[name] = "true"; }, help);
     } else {
@@ -59,6 +63,7 @@ Status RunReport(Context& ctx, const reports::Report& r, const ReportArgs& a) {
   } else {
     *ctx.out << out.json.dump(2) << "\n";
   }
+  if (out.exit_code != 0) ctx.exit_code = out.exit_code;
   return Status::Ok();
 }
 

@@ -13,6 +13,8 @@ using nlohmann::json;
   X(UsageReports)          \
   X(SeatsReports)          \
   X(AuditReports)          \
+  X(AuditChainReports)     \
+  X(UserHistoryReports)    \
   /* one line per report file, above this one */
 
 using Entry = Report;

@@ -34,6 +34,9 @@ struct Output {
   std::string text;
   std::string content_type = "application/json";
   std::string filename;  // REST: sent as an attachment of this name
+  // CLI: the command's exit status once the output is printed (audit verify:
+  // 4 when the chain is broken); the REST API answers 200 with the output.
+  int exit_code = 0;
 };
 Output JsonOutput(nlohmann::json j);
 Output TextOutput(std::string text, std::string content_type = "text/plain; charset=utf-8");

@@ -1,5 +1,6 @@
 #include "reports/report.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -20,6 +21,13 @@ std::string Spelled(const std::string& name, Surface surface) {
   for (char& c : flag)
     if (c == '_') c = '-';
   return flag;
+}
+
+std::string CliName(const Field& f) {
+  if (!f.in_path) return Spelled(f.name, Surface::kCli);
+  std::string upper = f.name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
 }
 
 std::optional<std::string> Reader::String(const std::string& name) const {

@@ -39,6 +39,9 @@ enum class Surface { kCli, kApi };
 
 // The field `name` as `surface` spells it.
 std::string Spelled(const std::string& name, Surface surface);
+// The field's name on the command line: its --option, or for a path parameter
+// the positional argument it becomes (ID for {id}: `users history ID`).
+std::string CliName(const Field& f);
 
 // Typed reads of Inputs: nullopt when the value is absent or empty;
 // kInvalidArgument naming the field when it is malformed or out of range.

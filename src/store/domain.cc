@@ -7,6 +7,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "store/audit_chain.h"
+
 namespace sk::store {
 
 const char* KindName(Kind k) {
@@ -163,6 +165,12 @@ std::vector<FieldChange> UserChanges(const UserRecord& old, const UserRecord& no
   return out;
 }
 
+std::optional<UnixTime> LastSyncOf(const std::string& data) {
+  auto j = nlohmann::json::parse(data, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return OptNumber(j, "last_sync_at");
+}
+
 Bucket BucketOf(const UserRecord& u) {
   return Bucket{u.license, u.seat && !u.deleted};
 }
@@ -267,6 +275,41 @@ void AddSummaryRow(std::vector<DaySummary>* out, DayNumber from, DayNumber day, 
   ds.active_users += users;
   ds.by_license[license] += users;
   if (paid) ds.idle_paid_seats -= users;
+}
+
+std::string AuditListSql(const char* param) {
+  return std::string(
+             "SELECT COALESCE(a.revision_of, a.id), a.account, a.at, a.actor, a.action, a.target, "
+             "a.before_json, "
+             "a.after_json, a.result, a.detail FROM audit a WHERE a.account=") +
+         param +
+         " AND NOT EXISTS (SELECT 1 FROM audit b WHERE b.account = a.account AND b.revision_of = "
+         "COALESCE(a.revision_of, a.id) AND b.id > a.id) ORDER BY COALESCE(a.revision_of, a.id)";
+}
+
+AuditLink NextLink(const AuditEntry& entry, int64_t revision_of, const std::optional<AuditHead>& head) {
+  AuditLink l;
+  l.entry = entry;
+  if (l.entry.at == 0) l.entry.at = NowUnix();
+  l.revision_of = revision_of;
+  const int64_t last = head ? head->seq : 0;
+  l.seq = last + 1;
+  l.prev_hash = last > 0 ? head->hash : kGenesisHash;
+  return l;
+}
+
+void SealLink(AuditLink* link, int64_t id) {
+  link->entry.id = id;
+  link->hash = LinkHash(*link);
+}
+
+AuditEntry Revised(const AuditLink& first, const std::string& result, const std::string& after_json,
+                   const std::string& detail) {
+  AuditEntry e = first.entry;
+  e.result = result;
+  e.after_json = after_json;
+  e.detail = detail;
+  return e;
 }
 
 }  // namespace domain

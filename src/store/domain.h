@@ -132,6 +132,40 @@ struct FieldChange {
 // The recorded fields that differ between the stored `old` and the synced `now`.
 std::vector<FieldChange> UserChanges(const UserRecord& old, const UserRecord& now);
 
+// The previous sync's time as a connections.data column holds it (nullopt:
+// none finished yet, or the column is damaged): the lower bound of a change
+// a sync finds.
+std::optional<UnixTime> LastSyncOf(const std::string& data);
+// Seconds a change a sync finds is stamped with (`seen_at` unless the page
+// says when its users were read) and its lower bound.
+struct ChangeStamp {
+  UnixTime at = 0;
+  std::optional<UnixTime> since;
+  std::string actor;
+};
+
+// Role history rows (Store::UserHistory).
+inline constexpr const char* kUserChangeColumns =
+    "SELECT user_id, at, since, field, old, new, actor FROM user_changes";
+template <typename Row>
+UserChange ReadUserChange(const Row& r) {
+  UserChange c;
+  c.user_id = r.Int(0);
+  c.at = r.Int(1);
+  c.since = r.OptInt(2);
+  c.field = r.Text(3);
+  c.old_value = r.Text(4);
+  c.new_value = r.Text(5);
+  c.actor = r.OptText(6).value_or("");
+  return c;
+}
+inline constexpr const char* kUserAuditColumns =
+    "SELECT id, user_id, at, action, actor_id, actor_name FROM user_audit_log";
+template <typename Row>
+UserAuditRecord ReadUserAudit(const Row& r) {
+  return UserAuditRecord{r.Int(0), r.Int(1), r.Int(2), r.Text(3), r.OptInt(4), r.Text(5)};
+}
+
 // Where a user's active days count in day_summary: their license, and whether
 // they hold a paid seat (a seat, not deleted).
 struct Bucket {
@@ -198,6 +232,44 @@ AuditEntry ReadAudit(const Row& r) {
   return ReadColumns<A>(r, 0, &A::id, &A::account, &A::at, &A::actor, &A::action, &A::target, &A::before_json,
                         &A::after_json, &A::result, &A::detail);
 }
+
+// ListAudit: each entry's latest row (its first row or its last revision),
+// with the entry's id, oldest entry first; `param` is the engine's first
+// placeholder ("?" or "$1"), the account.
+std::string AuditListSql(const char* param);
+
+// ReadAuditChain: every row of an account with its chain fields, in id order
+// (ReadAuditLink's columns); then the head (ReadAuditHead's).
+inline constexpr const char* kAuditLinkColumns =
+    "SELECT id, account, at, actor, action, target, before_json, after_json, result, detail, revision_of, "
+    "seq, "
+    "prev_hash, hash FROM audit";
+inline constexpr const char* kAuditHeadColumns = "SELECT seq, hash, legacy_max_id FROM audit_head";
+template <typename Row>
+AuditLink ReadAuditLink(const Row& r) {
+  AuditLink l;
+  l.entry = ReadAudit(r);
+  l.revision_of = r.OptInt(10).value_or(0);
+  l.seq = r.OptInt(11);
+  l.prev_hash = r.OptText(12).value_or("");
+  l.hash = r.OptText(13).value_or("");
+  return l;
+}
+template <typename Row>
+AuditHead ReadAuditHead(const Row& r) {
+  return AuditHead{r.Int(0), r.Text(1), r.Int(2)};
+}
+
+// The row an engine appends to an account's chain whose head is `head`
+// (nullopt: no row yet): `entry` (at 0 means now) at the next position,
+// linked to the head's hash. Its hash needs its id: see SealLink.
+AuditLink NextLink(const AuditEntry& entry, int64_t revision_of, const std::optional<AuditHead>& head);
+// Sets `link->entry.id` (the id the engine gave the row) and its hash.
+void SealLink(AuditLink* link, int64_t id);
+// A revision of the entry whose first row is `first` (as read): its new
+// result, after and detail.
+AuditEntry Revised(const AuditLink& first, const std::string& result, const std::string& after_json,
+                   const std::string& detail);
 
 inline constexpr const char* kClaimColumns =
     "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims";

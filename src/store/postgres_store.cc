@@ -307,7 +307,13 @@ class PostgresStore final : public Store {
   Status ApplyPage(const std::string& account, const Page& page, UnixTime seen_at) override {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
-      SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page.users, seen_at));
+      SK_RETURN_IF_ERROR(UpsertUsers(tx, account, page, seen_at));
+      for (const auto& r : page.user_audit)
+        Exec(tx,
+             "INSERT INTO user_audit_log(account, id, user_id, at, action, actor_id, actor_name) "
+             "VALUES($1,$2,$3,$4,$5,$6,$7) ON CONFLICT(account, id) DO NOTHING",
+             {P(account), P(r.id), P(r.user_id), P(static_cast<int64_t>(r.at)), P(r.action), P(r.actor_id),
+              P(r.actor_name)});
       if (!page.run_id.empty() && !page.users.empty()) {
         // The ids this page of the user pass saw (see Unseen); a new pass drops the last one's.
         Exec(tx, "DELETE FROM user_pass WHERE account=$1 AND run<>$2", {P(account), P(page.run_id)});
@@ -397,11 +403,12 @@ class PostgresStore final : public Store {
                 {P(account), P(ids)}))
         losing.push_back(Int(r[0]));
       CountUserDays(tx, account, losing, -1);
+      // Vanished since the previous sync, and before now (the pass read after seen_at).
       Exec(tx,
-           "INSERT INTO user_changes(account, user_id, at, field, old, new) SELECT account, id, $1, "
-           "'deleted', "
-           "deleted_kind, 'permanent' FROM users WHERE account=$2 AND id = ANY($3::bigint[])",
-           {P(static_cast<int64_t>(seen_at)), P(account), P(ids)});
+           "INSERT INTO user_changes(account, user_id, at, field, old, new, since) SELECT account, id, $1, "
+           "'deleted', deleted_kind, 'permanent', $4 FROM users WHERE account=$2 AND id = ANY($3::bigint[])",
+           {P(static_cast<int64_t>(std::max(seen_at, NowUnix()))), P(account), P(ids),
+            P(LastSync(tx, account))});
       Exec(tx,
            "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=$1 WHERE account=$2 "
            "AND id = ANY($3::bigint[])",
@@ -552,13 +559,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     int64_t id = 0;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      auto r = Exec(
-          tx,
-          "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
-          "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
-          {P(e.account), P(static_cast<int64_t>(e.at ? e.at : NowUnix())), P(e.actor), P(e.action),
-           P(e.target), P(e.before_json), P(e.after_json), P(e.result), P(e.detail)});
-      id = Int(r[0][0]);
+      id = AppendLink(tx, e, 0);
       return Status::Ok();
     }));
     return id;
@@ -568,8 +569,11 @@ class PostgresStore final : public Store {
                      const std::string& detail) override {
     std::lock_guard lock(mu_);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
-      Exec(tx, "UPDATE audit SET result=$1, after_json=$2, detail=$3 WHERE id=$4",
-           {P(result), P(after_json), P(detail), P(id)});
+      auto r = Exec(tx, std::string(domain::kAuditLinkColumns) + " WHERE id=$1", {P(id)});
+      if (r.empty()) return Status::Ok();  // no such entry: nothing to revise
+      const AuditLink row = domain::ReadAuditLink(Row(r[0]));
+      const int64_t first = row.revision_of ? row.revision_of : row.entry.id;
+      AppendLink(tx, domain::Revised(row, result, after_json, detail), first);
       return Status::Ok();
     });
   }
@@ -578,9 +582,44 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     std::vector<AuditEntry> out;
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
-      for (const auto& r :
-           Exec(tx, std::string(domain::kAuditColumns) + " WHERE account=$1 ORDER BY id", {P(account)}))
+      for (const auto& r : Exec(tx, domain::AuditListSql("$1"), {P(account)}))
         out.push_back(domain::ReadAudit(Row(r)));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<UserHistoryRows> UserHistory(const std::string& account, int64_t user_id) override {
+    std::lock_guard lock(mu_);
+    UserHistoryRows out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // Insertion order within a time, as SQLite's rowid order gives.
+      for (const auto& r : Exec(
+               tx,
+               std::string(domain::kUserChangeColumns) + " WHERE account=$1 AND user_id=$2 ORDER BY at, ctid",
+               {P(account), P(user_id)}))
+        out.changes.push_back(domain::ReadUserChange(Row(r)));
+      for (const auto& r :
+           Exec(tx,
+                std::string(domain::kUserAuditColumns) + " WHERE account=$1 AND user_id=$2 ORDER BY at, id",
+                {P(account), P(user_id)}))
+        out.audit_log.push_back(domain::ReadUserAudit(Row(r)));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<AuditChain> ReadAuditChain(const std::string& account) override {
+    std::lock_guard lock(mu_);
+    AuditChain out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      // One snapshot for the head and the rows: a row appended meanwhile is in both or in neither.
+      tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      auto h = Exec(tx, std::string(domain::kAuditHeadColumns) + " WHERE account=$1", {P(account)});
+      if (!h.empty()) out.head = domain::ReadAuditHead(Row(h[0]));
+      for (const auto& r :
+           Exec(tx, std::string(domain::kAuditLinkColumns) + " WHERE account=$1 ORDER BY id", {P(account)}))
+        out.links.push_back(domain::ReadAuditLink(Row(r)));
       return Status::Ok();
     }));
     return out;
@@ -710,6 +749,33 @@ class PostgresStore final : public Store {
     }));
     return out;
   }
+
+  // Appends `e` to its account's chain (a revision of entry `revision_of`
+  // unless 0) in `tx`; returns the row id. The head row is locked FOR UPDATE
+  // until `tx` ends, so two writers never link to the same head.
+  static int64_t AppendLink(pqxx::work& tx, const AuditEntry& e, int64_t revision_of) {
+    Exec(tx,
+         "INSERT INTO audit_head(account, seq, hash, legacy_max_id) VALUES($1,0,'',0) "
+         "ON CONFLICT(account) DO NOTHING",
+         {P(e.account)});
+    auto h =
+        Exec(tx, std::string(domain::kAuditHeadColumns) + " WHERE account=$1 FOR UPDATE", {P(e.account)});
+    AuditLink l = domain::NextLink(e, revision_of, domain::ReadAuditHead(Row(h.at(0))));
+    const AuditEntry& x = l.entry;
+    auto r = Exec(
+        tx,
+        "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail, "
+        "revision_of, seq, prev_hash, hash) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'') RETURNING id",
+        {P(x.account), P(static_cast<int64_t>(x.at)), P(x.actor), P(x.action), P(x.target), P(x.before_json),
+         P(x.after_json), P(x.result), P(x.detail), revision_of ? P(revision_of) : P(std::nullopt), P(*l.seq),
+         P(l.prev_hash)});
+    domain::SealLink(&l, Int(r[0][0]));
+    Exec(tx, "UPDATE audit SET hash=$1 WHERE id=$2", {P(l.hash), P(l.entry.id)});
+    Exec(tx, "UPDATE audit_head SET seq=$1, hash=$2 WHERE account=$3",
+         {P(*l.seq), P(l.hash), P(l.entry.account)});
+    return l.entry.id;
+  }
+
   static std::vector<SealedSecrets> ReadSealed(pqxx::work& tx, const std::string& lock) {
     std::vector<SealedSecrets> rows;
     for (const auto& r : tx.exec(
@@ -740,9 +806,16 @@ class PostgresStore final : public Store {
   // Inside the page's transaction. A user whose stored record is unchanged is
   // not written (a sync reads every user; rewriting them all left a dead
   // tuple per user per sync).
-  Status UpsertUsers(pqxx::work& tx, const std::string& account, const std::vector<UserRecord>& users,
-                     UnixTime seen_at) {
+  // The previous sync's time (see domain::LastSyncOf).
+  static std::optional<UnixTime> LastSync(pqxx::work& tx, const std::string& account) {
+    auto r = Exec(tx, "SELECT data FROM connections WHERE account=$1", {P(account)});
+    return r.empty() ? std::nullopt : domain::LastSyncOf(Text(r[0][0]));
+  }
+
+  Status UpsertUsers(pqxx::work& tx, const std::string& account, const Page& page, UnixTime seen_at) {
+    const std::vector<UserRecord>& users = page.users;
     if (users.empty()) return Status::Ok();
+    std::optional<domain::ChangeStamp> stamp;  // read when the first change is found
     // The stored versions of this page's users, in one query.
     std::vector<int64_t> page_ids;
     for (const auto& u : users) page_ids.push_back(u.id);
@@ -774,10 +847,15 @@ class PostgresStore final : public Store {
       if (it != stored.end()) {
         for (const auto& c : domain::UserChanges(it->second, u)) {
           changed = true;
+          if (!stamp) {
+            stamp = domain::ChangeStamp{page.changes_at.value_or(seen_at), std::nullopt, page.changed_by};
+            if (page.changed_by.empty()) stamp->since = LastSync(tx, account);
+          }
           Exec(tx,
-               "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES($1,$2,$3,$4,$5,$6)",
-               {P(account), P(u.id), P(static_cast<int64_t>(seen_at)), P(c.field), P(c.old_value),
-                P(c.new_value)});
+               "INSERT INTO user_changes(account, user_id, at, field, old, new, since, actor) "
+               "VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
+               {P(account), P(u.id), P(static_cast<int64_t>(stamp->at)), P(c.field), P(c.old_value),
+                P(c.new_value), P(stamp->since), stamp->actor.empty() ? Param() : P(stamp->actor)});
         }
       }
       Param role_type = u.role_type ? P(*u.role_type) : Param();

@@ -7,6 +7,36 @@
 namespace sk::store::schema {
 namespace {
 
+// 6 (issue #17): the audit trail becomes an append-only hash chain per
+// account (store/audit_chain.h): an outcome is a revision row
+// (revision_of), each row has its position, the previous row's hash and
+// its own; audit_head holds the last position and hash, and the last id
+// written before the chain (those rows stay unhashed, reported as such).
+// Role history: a user change seen by a sync records since when the old
+// value was known (the previous sync) and, for seatkeeper's own actions,
+// who acted; user_audit_log keeps the audit log's user update/destroy
+// records that name the actor of a change.
+std::vector<const char*> AuditChainAndRoleHistory() {
+  return {
+      "ALTER TABLE audit ADD COLUMN revision_of {INT}",
+      "ALTER TABLE audit ADD COLUMN seq {INT}",
+      "ALTER TABLE audit ADD COLUMN prev_hash TEXT",
+      "ALTER TABLE audit ADD COLUMN hash TEXT",
+      "CREATE INDEX audit_chain ON audit(account, seq)",
+      "CREATE INDEX audit_revision ON audit(account, revision_of)",
+      "CREATE TABLE audit_head(account TEXT PRIMARY KEY, seq {INT} NOT NULL, hash TEXT NOT NULL,"
+      "  legacy_max_id {INT} NOT NULL DEFAULT 0)",
+      "INSERT INTO audit_head(account, seq, hash, legacy_max_id) "
+      "SELECT account, 0, '', MAX(id) FROM audit WHERE account IS NOT NULL GROUP BY account",
+      "ALTER TABLE user_changes ADD COLUMN since {INT}",
+      "ALTER TABLE user_changes ADD COLUMN actor TEXT",
+      "CREATE TABLE user_audit_log(account TEXT NOT NULL, id {INT} NOT NULL, user_id {INT} NOT NULL,"
+      "  at {INT} NOT NULL, action TEXT NOT NULL, actor_id {INT}, actor_name TEXT NOT NULL DEFAULT '',"
+      "  PRIMARY KEY(account, id)){NOROWID}",
+      "CREATE INDEX user_audit_log_user ON user_audit_log(account, user_id, at)",
+  };
+}
+
 // Each migration is a list of statements in the neutral dialect (see schema.h).
 // Never edit a released migration: append a new one.
 const std::vector<std::vector<const char*>>& Migrations() {
@@ -20,7 +50,8 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  state TEXT NOT NULL DEFAULT 'not-connected', error TEXT NOT NULL DEFAULT '', updated_at {INT})",
           "CREATE TABLE users("
           "  account TEXT NOT NULL, id {INT} NOT NULL, name TEXT NOT NULL, email TEXT, role TEXT NOT NULL,"
-          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT NULL,"
+          "  role_type {INT}, custom_role_id {INT}, custom_role TEXT, license TEXT NOT NULL, seat {INT} NOT "
+          "NULL,"
           "  suspended {INT} NOT NULL, deleted {INT} NOT NULL, deleted_kind TEXT NOT NULL DEFAULT '',"
           "  last_login_at {INT}, created_at {INT}, updated_at {INT}, first_seen_at {INT}, changed_at {INT},"
           "  seen_run TEXT,"
@@ -49,8 +80,10 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "  expires_ms {INT} NOT NULL DEFAULT 0, not_before_ms {INT} NOT NULL DEFAULT 0,"
           "  successes {INT} NOT NULL DEFAULT 0, failures {INT} NOT NULL DEFAULT 0,"
           "  last_result TEXT NOT NULL DEFAULT '')",
-          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT NULL,"
-          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL DEFAULT '')",
+          "CREATE TABLE sync_runs(id {ID}, account TEXT NOT NULL, owner TEXT NOT NULL, generation {INT} NOT "
+          "NULL,"
+          "  started_ms {INT} NOT NULL, heartbeat_ms {INT} NOT NULL, finished_ms {INT}, result TEXT NOT NULL "
+          "DEFAULT '')",
           "CREATE INDEX sync_runs_account ON sync_runs(account, started_ms)",
       },
       // 3: idempotency claims of action requests (Idempotency-Key): one run per key.
@@ -82,6 +115,7 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "CREATE TABLE user_pass(account TEXT NOT NULL, run TEXT NOT NULL, ids TEXT NOT NULL)",
           "CREATE INDEX user_pass_run ON user_pass(account, run)",
       },
+      AuditChainAndRoleHistory(),
   };
   return m;
 }

@@ -313,8 +313,16 @@ class SqliteStore final : public Store {
     WriterUse use(db_.get());
     Transaction tx(db_.get());
     SK_RETURN_IF_ERROR(tx.status());
-    SK_RETURN_IF_ERROR(UpsertUsers(account, page.users, seen_at));
+    SK_RETURN_IF_ERROR(UpsertUsers(account, page, seen_at));
     SK_RETURN_IF_ERROR(RecordSeen(account, page.users, page.run_id));
+    Statement& record = db_->Prepared(
+        "INSERT INTO user_audit_log(account, id, user_id, at, action, actor_id, actor_name) "
+        "VALUES(?,?,?,?,?,?,?) ON CONFLICT(account, id) DO NOTHING");
+    for (const auto& r : page.user_audit) {
+      record.Reset();
+      record.Bind(1, account).Bind(2, r.id).Bind(3, r.user_id).Bind(4, r.at).Bind(5, r.action);
+      SK_RETURN_IF_ERROR(record.Bind(6, r.actor_id).Bind(7, r.actor_name).Run());
+    }
 
     // The page's activity summed per (day, user, kind) first: one upsert per row.
     Statement& once = db_->Prepared("INSERT OR IGNORE INTO once_keys(account, key) VALUES(?,?)");
@@ -349,9 +357,12 @@ class SqliteStore final : public Store {
     SK_ASSIGN_OR_RETURN(auto gone, UnseenLocked(account, run_id));
     Statement get(db_->handle(),
                   "SELECT license, seat, deleted, deleted_kind FROM users WHERE account=? AND id=?");
+    // Vanished since the previous sync, and before now (the pass read after seen_at).
+    SK_ASSIGN_OR_RETURN(const std::optional<UnixTime> since, LastSync(account));
+    const UnixTime seen = std::max(seen_at, NowUnix());
     Statement log(db_->handle(),
-                  "INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,'deleted',?,"
-                  "'permanent')");
+                  "INSERT INTO user_changes(account, user_id, at, field, old, new, since) "
+                  "VALUES(?,?,?,'deleted',?,'permanent',?)");
     Statement mark(
         db_->handle(),
         "UPDATE users SET deleted=1, deleted_kind='permanent', seat=0, changed_at=? WHERE account=? "
@@ -370,7 +381,7 @@ class SqliteStore final : public Store {
         SK_RETURN_IF_ERROR(
             MoveUserDays(account, id, domain::Bucket{license, true}, domain::Bucket{license, false}));
       log.Reset();
-      SK_RETURN_IF_ERROR(log.Bind(1, account).Bind(2, id).Bind(3, seen_at).Bind(4, kind).Run());
+      SK_RETURN_IF_ERROR(log.Bind(1, account).Bind(2, id).Bind(3, seen).Bind(4, kind).Bind(5, since).Run());
       mark.Reset();
       SK_RETURN_IF_ERROR(mark.Bind(1, seen_at).Bind(2, account).Bind(3, id).Run());
     }
@@ -527,35 +538,71 @@ class SqliteStore final : public Store {
 
   Result<int64_t> AppendAudit(const AuditEntry& e) override {
     std::lock_guard lock(mu_);
-    Statement s(
-        db_->handle(),
-        "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail) "
-        "VALUES(?,?,?,?,?,?,?,?,?)");
-    s.Bind(1, e.account)
-        .Bind(2, e.at ? e.at : NowUnix())
-        .Bind(3, e.actor)
-        .Bind(4, e.action)
-        .Bind(5, e.target);
-    s.Bind(6, e.before_json).Bind(7, e.after_json).Bind(8, e.result).Bind(9, e.detail);
-    SK_RETURN_IF_ERROR(s.Run());
-    return static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
+    // BEGIN IMMEDIATE: one writer at a time across processes, so the head read below stays the head.
+    Transaction tx(db_.get());
+    SK_RETURN_IF_ERROR(tx.status());
+    SK_ASSIGN_OR_RETURN(int64_t id, AppendLink(e, 0));
+    SK_RETURN_IF_ERROR(tx.Commit());
+    return id;
   }
 
   Status UpdateAudit(int64_t id, const std::string& result, const std::string& after_json,
                      const std::string& detail) override {
     std::lock_guard lock(mu_);
-    Statement s(db_->handle(), "UPDATE audit SET result=?, after_json=?, detail=? WHERE id=?");
-    s.Bind(1, result).Bind(2, after_json).Bind(3, detail).Bind(4, id);
-    return s.Run();
+    Transaction tx(db_.get());
+    SK_RETURN_IF_ERROR(tx.status());
+    Statement s(db_->handle(), std::string(domain::kAuditLinkColumns) + " WHERE id=?");
+    s.Bind(1, id);
+    if (!s.Step()) return s.status();  // no such entry: nothing to revise
+    const AuditLink row = domain::ReadAuditLink(s);
+    s.Reset();
+    const int64_t first = row.revision_of ? row.revision_of : row.entry.id;
+    SK_RETURN_IF_ERROR(AppendLink(domain::Revised(row, result, after_json, detail), first).status());
+    return tx.Commit();
   }
 
   Result<std::vector<AuditEntry>> ListAudit(const std::string& account) override {
     SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
-    Statement& s = reader->Prepared(std::string(domain::kAuditColumns) + " WHERE account=? ORDER BY id");
+    Statement& s = reader->Prepared(domain::AuditListSql("?"));
     s.Bind(1, account);
     std::vector<AuditEntry> out;
     while (s.Step()) out.push_back(domain::ReadAudit(s));
     SK_RETURN_IF_ERROR(s.status());
+    return out;
+  }
+
+  Result<UserHistoryRows> UserHistory(const std::string& account, int64_t user_id) override {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    UserHistoryRows out;
+    Statement& c = reader->Prepared(std::string(domain::kUserChangeColumns) +
+                                    " WHERE account=? AND user_id=? ORDER BY at, rowid");
+    c.Bind(1, account).Bind(2, user_id);
+    while (c.Step()) out.changes.push_back(domain::ReadUserChange(c));
+    SK_RETURN_IF_ERROR(c.status());
+    Statement& a = reader->Prepared(std::string(domain::kUserAuditColumns) +
+                                    " WHERE account=? AND user_id=? ORDER BY at, id");
+    a.Bind(1, account).Bind(2, user_id);
+    while (a.Step()) out.audit_log.push_back(domain::ReadUserAudit(a));
+    SK_RETURN_IF_ERROR(a.status());
+    return out;
+  }
+
+  Result<AuditChain> ReadAuditChain(const std::string& account) override {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    AuditChain out;
+    // One read transaction: the rows and the head as of one commit.
+    SK_RETURN_IF_ERROR(reader->Exec("BEGIN"));
+    Statement& s = reader->Prepared(std::string(domain::kAuditLinkColumns) + " WHERE account=? ORDER BY id");
+    s.Bind(1, account);
+    while (s.Step()) out.links.push_back(domain::ReadAuditLink(s));
+    Status st = s.status();
+    Statement& h = reader->Prepared(std::string(domain::kAuditHeadColumns) + " WHERE account=?");
+    h.Bind(1, account);
+    if (st.ok() && h.Step()) out.head = domain::ReadAuditHead(h);
+    if (st.ok()) st = h.status();
+    reader->ResetAll();
+    (void)reader->Exec("COMMIT");
+    SK_RETURN_IF_ERROR(st);
     return out;
   }
 
@@ -683,6 +730,40 @@ class SqliteStore final : public Store {
     return std::optional<std::string>();
   }
   static constexpr size_t kDayScanRows = 256;
+
+  // Caller holds mu_ and a write transaction. Appends `e` to its account's
+  // chain (a revision of entry `revision_of` unless 0); returns the row id.
+  Result<int64_t> AppendLink(const AuditEntry& e, int64_t revision_of) {
+    Statement ensure(db_->handle(),
+                     "INSERT INTO audit_head(account, seq, hash, legacy_max_id) VALUES(?,0,'',0) "
+                     "ON CONFLICT(account) DO NOTHING");
+    ensure.Bind(1, e.account);
+    SK_RETURN_IF_ERROR(ensure.Run());
+    Statement head(db_->handle(), std::string(domain::kAuditHeadColumns) + " WHERE account=?");
+    head.Bind(1, e.account);
+    if (!head.Step())
+      return head.status().ok() ? IoError("sqlite: the audit head was not written") : head.status();
+    AuditLink l = domain::NextLink(e, revision_of, domain::ReadAuditHead(head));
+    head.Reset();
+    Statement ins(
+        db_->handle(),
+        "INSERT INTO audit(account, at, actor, action, target, before_json, after_json, result, detail, "
+        "revision_of, seq, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,'')");
+    const AuditEntry& x = l.entry;
+    ins.Bind(1, x.account).Bind(2, x.at).Bind(3, x.actor).Bind(4, x.action).Bind(5, x.target);
+    ins.Bind(6, x.before_json).Bind(7, x.after_json).Bind(8, x.result).Bind(9, x.detail);
+    ins.Bind(10, revision_of ? std::optional<int64_t>(revision_of) : std::nullopt).Bind(11, *l.seq);
+    ins.Bind(12, l.prev_hash);
+    SK_RETURN_IF_ERROR(ins.Run());
+    domain::SealLink(&l, static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle())));
+    Statement seal(db_->handle(), "UPDATE audit SET hash=? WHERE id=?");
+    seal.Bind(1, l.hash).Bind(2, l.entry.id);
+    SK_RETURN_IF_ERROR(seal.Run());
+    Statement move(db_->handle(), "UPDATE audit_head SET seq=?, hash=? WHERE account=?");
+    move.Bind(1, *l.seq).Bind(2, l.hash).Bind(3, l.entry.account);
+    SK_RETURN_IF_ERROR(move.Run());
+    return l.entry.id;
+  }
 
   // Caller holds mu_.
   Result<std::vector<SealedSecrets>> ReadSealedLocked() {
@@ -865,12 +946,26 @@ class SqliteStore final : public Store {
   // unchanged is not written: a sync reads every user, and rewriting them all
   // (500,000 rows spread over the table in the export's order) cost gigabytes
   // of WAL a day.
-  Status UpsertUsers(const std::string& account, const std::vector<UserRecord>& users, UnixTime seen_at) {
+  // The previous sync's time (see domain::LastSyncOf). Caller holds mu_.
+  Result<std::optional<UnixTime>> LastSync(const std::string& account) {
+    Statement& s = db_->Prepared("SELECT data FROM connections WHERE account=?");
+    s.Bind(1, account);
+    std::optional<UnixTime> out;
+    if (s.Step()) out = domain::LastSyncOf(s.Text(0));
+    SK_RETURN_IF_ERROR(s.status());
+    s.Reset();
+    return out;
+  }
+
+  Status UpsertUsers(const std::string& account, const Page& page, UnixTime seen_at) {
+    const std::vector<UserRecord>& users = page.users;
     if (users.empty()) return Status::Ok();
+    std::optional<domain::ChangeStamp> stamp;  // read when the first change is found
     Statement& get =
         db_->Prepared(std::string(domain::kUserColumns) + " FROM users u WHERE account=? AND id=?");
-    Statement& change =
-        db_->Prepared("INSERT INTO user_changes(account, user_id, at, field, old, new) VALUES(?,?,?,?,?,?)");
+    Statement& change = db_->Prepared(
+        "INSERT INTO user_changes(account, user_id, at, field, old, new, since, actor) "
+        "VALUES(?,?,?,?,?,?,?,?)");
     Statement& put = db_->Prepared(
         "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
         "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
@@ -897,9 +992,18 @@ class SqliteStore final : public Store {
       if (old) {
         for (const auto& c : domain::UserChanges(*old, u)) {
           changed = true;
+          if (!stamp) {
+            stamp = domain::ChangeStamp{page.changes_at.value_or(seen_at), std::nullopt, page.changed_by};
+            if (page.changed_by.empty()) {
+              SK_ASSIGN_OR_RETURN(stamp->since, LastSync(account));
+            }
+          }
           change.Reset();
-          change.Bind(1, account).Bind(2, u.id).Bind(3, seen_at);
-          SK_RETURN_IF_ERROR(change.Bind(4, c.field).Bind(5, c.old_value).Bind(6, c.new_value).Run());
+          change.Bind(1, account).Bind(2, u.id).Bind(3, stamp->at);
+          change.Bind(4, c.field).Bind(5, c.old_value).Bind(6, c.new_value).Bind(7, stamp->since);
+          SK_RETURN_IF_ERROR(
+              change.Bind(8, stamp->actor.empty() ? std::nullopt : std::optional<std::string>(stamp->actor))
+                  .Run());
         }
       }
       put.Reset();

@@ -107,6 +107,30 @@ struct ActivityDelta {
   std::vector<std::string> evidence;
 };
 
+// A record of Zendesk's audit log about a change to a user (source_type
+// "user", action "update" or "destroy"; Enterprise plans): who made a change
+// and when. Its change_description is not documented word for word, so it is
+// not kept: a record says that the user was changed, not what changed.
+struct UserAuditRecord {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  UnixTime at = 0;
+  std::string action;               // "update" | "destroy"
+  std::optional<int64_t> actor_id;  // nullopt or -1: Zendesk itself
+  std::string actor_name;
+};
+
+// One recorded change of a user field, as a sync or one of seatkeeper's own
+// actions saw it (user_changes).
+struct UserChange {
+  int64_t user_id = 0;
+  UnixTime at = 0;                // when it was seen (a sync) or made (an action)
+  std::optional<UnixTime> since;  // a sync's: the previous sync, when the old value was still known
+  std::string field;              // role, custom_role, license, suspended, deleted, name, email
+  std::string old_value, new_value;
+  std::string actor;  // seatkeeper's own action: its actor ("cli:root"); else ""
+};
+
 // A page of sync results committed atomically with its checkpoint.
 struct Page {
   std::vector<ActivityDelta> activity;
@@ -122,6 +146,15 @@ struct Page {
   // Users in `users` are stamped with this run id; see MarkUnseenUsersDeleted.
   std::string run_id;
   std::map<std::string, std::string> checkpoints;  // source key -> opaque value
+  // When the changes of `users` are stamped (default: ApplyPage's seen_at):
+  // a sync's page, when its users were read. A change a sync finds is
+  // recorded as made after the account's previous sync (UserChange::since).
+  std::optional<UnixTime> changes_at;
+  // Set when seatkeeper's own action made the changes (its actor): recorded
+  // as made at changes_at by that actor, with no since.
+  std::string changed_by;
+  // The audit log's records of user changes (kept once per id).
+  std::vector<UserAuditRecord> user_audit;
 };
 
 struct UsageRow {
@@ -178,6 +211,29 @@ struct AuditEntry {
   std::string after_json = "null";
   std::string result;  // "ok" | "dry-run" | "refused" | "failed" | "started"
   std::string detail;
+};
+
+// One row of the audit table with its hash-chain fields (store/audit_chain.h
+// says what is hashed and how a chain is checked).
+struct AuditLink {
+  AuditEntry entry;            // entry.id is the row's own id
+  int64_t revision_of = 0;     // 0: an entry's first row; else that first row's id
+  std::optional<int64_t> seq;  // position in the account's chain; nullopt: a row from before the chain
+  std::string prev_hash;
+  std::string hash;
+};
+
+// An account's chain head (the audit_head row): the last position and hash.
+struct AuditHead {
+  int64_t seq = 0;
+  std::string hash;
+  int64_t legacy_max_id = 0;  // rows up to this id were written before the chain existed
+};
+
+// Every audit row of an account, in id order, and its head (nullopt: none).
+struct AuditChain {
+  std::vector<AuditLink> links;
+  std::optional<AuditHead> head;
 };
 
 // An action request's idempotency claim: the first process to claim a key
@@ -280,6 +336,14 @@ class Store {
   virtual Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from,
                                                   DayNumber to) = 0;
 
+  // Role history: every recorded change of the user (oldest first), and the
+  // audit log's records about that user (oldest first).
+  struct UserHistoryRows {
+    std::vector<UserChange> changes;
+    std::vector<UserAuditRecord> audit_log;
+  };
+  virtual Result<UserHistoryRows> UserHistory(const std::string& account, int64_t user_id) = 0;
+
   // Tickets changed by seatkeeper's own writes: their events by the
   // connecting user in [from, to] are not that user's activity.
   virtual Status RecordOwnWrites(const std::string& account, const std::vector<int64_t>& ticket_ids,
@@ -287,10 +351,20 @@ class Store {
   virtual Result<std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>>> OwnWrites(
       const std::string& account) = 0;
 
+  // The audit trail is an append-only hash chain per account (store/audit_chain.h).
+  // AppendAudit writes an entry's first row and returns the entry's id;
+  // UpdateAudit records the entry's new result, after and detail as a
+  // revision row (the whole entry again), never changing a written row. Both
+  // link the row to the account's chain under a lock on its head, so writers
+  // in several processes never fork it (SQLite: the write transaction;
+  // PostgreSQL: the audit_head row locked FOR UPDATE).
   virtual Result<int64_t> AppendAudit(const AuditEntry& e) = 0;
   virtual Status UpdateAudit(int64_t id, const std::string& result, const std::string& after_json,
                              const std::string& detail) = 0;
+  // Each entry as its latest revision says, oldest entry first.
   virtual Result<std::vector<AuditEntry>> ListAudit(const std::string& account) = 0;
+  // Every row of the account's audit trail as stored (revisions included) and its head.
+  virtual Result<AuditChain> ReadAuditChain(const std::string& account) = 0;
 
   // Generic per-account key/value (action plans, schedules).
   virtual Result<std::optional<std::string>> GetValue(const std::string& account, const std::string& key) = 0;

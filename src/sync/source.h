@@ -99,5 +99,7 @@ std::unique_ptr<Source> MakeTicketActivitySource(bool recent);
 std::unique_ptr<Source> MakeDeletedTicketsSource(bool recent);
 std::unique_ptr<Source> MakeArticlesSource();
 std::unique_ptr<Source> MakeAuditLogLoginsSource();
+// The audit log's user update/destroy records: who changed a user (role history).
+std::unique_ptr<Source> MakeAuditLogUserChangesSource();
 
 }  // namespace sk::sync

@@ -95,6 +95,7 @@ class UserPass {
       auto page = std::move(fetched).value();
       ++pages;
       store::Page out = NewPage();
+      out.changes_at = NowUnix();  // a change found here happened before this read
       for (const auto& u : page.items) Take(u, &out);
       bool more = !page.end_of_stream && !page.after_cursor.empty() && page.after_cursor != cursor;
       if (more)
@@ -116,6 +117,7 @@ class UserPass {
       SK_ASSIGN_OR_RETURN(auto page, ctx_.client->ListStaff(cursor));
       ++pages;
       store::Page out = NewPage();
+      out.changes_at = NowUnix();
       for (const auto& u : page.items) Take(u, &out, /*count=*/false);  // read before, in the export
       staff += static_cast<int64_t>(out.users.size());
       SK_RETURN_IF_ERROR(ctx_.store->ApplyPage(ctx_.conn.account, out, ctx_.now));
@@ -157,6 +159,7 @@ class UserPass {
   Status AskAbout(const std::vector<int64_t>& ids) {
     SK_ASSIGN_OR_RETURN(auto found, ctx_.client->ShowManyUsers(ids, /*include_deleted=*/true));
     store::Page out = NewPage();
+    out.changes_at = NowUnix();
     for (const auto& u : found) Take(u, &out);
     return ctx_.store->ApplyPage(ctx_.conn.account, out, ctx_.now);
   }

@@ -610,6 +610,17 @@ Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to,
   return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
 }
 
+Result<CursorPage<AuditLog>> Client::UserChangeAuditLogs(UnixTime from, UnixTime to,
+                                                         const std::string& after_cursor) {
+  std::string path =
+      "/api/v2/audit_logs.json?filter%5Bsource_type%5D=user&filter%5Baction%5D%5B%5D=update"
+      "&filter%5Baction%5D%5B%5D=destroy";
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
+  path += "&sort=created_at&" + PageParams(100, after_cursor);
+  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+}
+
 // ----------------------------------------------------------- mutations
 
 namespace {

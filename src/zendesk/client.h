@@ -161,6 +161,11 @@ class Client {
   // /audit_logs?filter[action]=login&filter[created_at][]=from&filter[created_at][]=to
   // (CBP, sort=created_at). kForbidden below Enterprise.
   Result<CursorPage<AuditLog>> LoginAuditLogs(UnixTime from, UnixTime to, const std::string& after_cursor);
+  // /audit_logs?filter[source_type]=user&filter[action][]=update&filter[action][]=destroy
+  // &filter[created_at][]=from&filter[created_at][]=to (CBP, sort=created_at): the
+  // records of changes to users, naming who made them (reference §7.1). kForbidden below Enterprise.
+  Result<CursorPage<AuditLog>> UserChangeAuditLogs(UnixTime from, UnixTime to,
+                                                   const std::string& after_cursor);
 
   // --- mutations ---
   Result<User> CreateUser(const nlohmann::json& user);              // POST /users

@@ -96,6 +96,7 @@ struct AuditLog {
   int64_t id = 0;
   std::string action;  // "login", "create", "update", ...
   int64_t actor_id = 0;
+  std::string actor_name;
   std::string source_type;
   std::optional<int64_t> source_id;
   UnixTime created_at = 0;

@@ -422,6 +422,8 @@ AuditLog SjAuditLog(od::object o) {
       log.action = SjText(v);
     else if (key == "actor_id")
       log.actor_id = SjInt(v).value_or(0);
+    else if (key == "actor_name")
+      log.actor_name = SjText(v);
     else if (key == "source_type")
       log.source_type = SjText(v);
     else if (key == "source_id")

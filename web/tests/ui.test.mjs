@@ -233,6 +233,13 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await page.waitForFunction(() => !document.getElementById("dialog").open);
   const downgraded = await api("GET", `/api/users/${userId}`);
   assert.equal(downgraded.body.user.role, "end-user");
+  // The user page's role history shows the downgrade: when, and that seatkeeper made it.
+  await page.goto(base + `/#/user/${userId}`);
+  await page.waitForSelector("#role-history tr[data-field=role]");
+  const roleRow = await page.textContent("#role-history tr[data-field=role]");
+  assert.match(roleRow, /→ end-user/);
+  assert.match(roleRow, /\(seatkeeper\)/);
+  await shot("09b-role-history");
 
   // --- create a user through the same confirmation
   await page.goto(base + "/#/users");
