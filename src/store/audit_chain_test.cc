@@ -16,20 +16,9 @@
 namespace sk::store {
 namespace {
 
-class AuditChainTest : public testing::EngineTest {
+class AuditChainTest : public testing::EngineStoreTest {
  protected:
-  AuditChainTest() : EngineTest("chain") {}
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    auto s = OpenTestStore();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    EngineTest::TearDown();
-  }
+  AuditChainTest() : EngineStoreTest("chain") {}
 
   // Runs `sql` on the database directly, as someone tampering with it would.
   void Raw(const std::string& sql) {
@@ -113,7 +102,6 @@ class AuditChainTest : public testing::EngineTest {
     EXPECT_TRUE(Verify("other").intact) << "another account's chain is its own";
   }
 
-  std::unique_ptr<Store> store_;
   int64_t e1_ = 0, e2_ = 0, e3_ = 0, e4_ = 0;
 };
 

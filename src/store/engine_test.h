@@ -64,6 +64,25 @@ class EngineTest : public ::testing::TestWithParam<std::string> {
   std::string prefix_;
 };
 
+// An EngineTest with a store open on the test's database (store_), closed
+// before the database is dropped.
+class EngineStoreTest : public EngineTest {
+ protected:
+  using EngineTest::EngineTest;
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (IsSkipped()) return;
+    auto s = OpenTestStore();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    EngineTest::TearDown();
+  }
+  std::unique_ptr<Store> store_;
+};
+
 // A user for store tests: an agent (or an end user when `license` is "end-user").
 inline UserRecord TestUser(int64_t id, const std::string& license, bool seat) {
   UserRecord u;

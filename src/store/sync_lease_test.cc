@@ -21,15 +21,12 @@ namespace {
 
 using testing::TestPg;
 
-class SyncLease : public testing::EngineTest {
+class SyncLease : public testing::EngineStoreTest {
  protected:
-  SyncLease() : EngineTest("lease") {}
+  SyncLease() : EngineStoreTest("lease") {}
   void SetUp() override {
-    EngineTest::SetUp();
+    EngineStoreTest::SetUp();
     if (IsSkipped()) return;
-    auto s = OpenTestStore();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
     for (int i = 0; i < 2; ++i) {
       auto q = OpenTestQueue();
       ASSERT_TRUE(q.ok()) << q.status().ToString();
@@ -39,8 +36,7 @@ class SyncLease : public testing::EngineTest {
   void TearDown() override {
     web_.reset();
     worker_.reset();
-    store_.reset();
-    EngineTest::TearDown();
+    EngineStoreTest::TearDown();
   }
   // A connected account synced a minute ago: not due for a worker.
   void AddAccount(const std::string& name, const std::string& url) {
@@ -49,7 +45,6 @@ class SyncLease : public testing::EngineTest {
     ASSERT_TRUE(store_->PutConnection(c).ok());
   }
 
-  std::unique_ptr<Store> store_;
   std::unique_ptr<SyncQueue> web_, worker_;
 };
 

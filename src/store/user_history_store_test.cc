@@ -10,21 +10,9 @@
 namespace sk::store {
 namespace {
 
-class UserHistoryRowsTest : public testing::EngineTest {
+class UserHistoryRowsTest : public testing::EngineStoreTest {
  protected:
-  UserHistoryRowsTest() : EngineTest("hist") {}
-  void SetUp() override {
-    EngineTest::SetUp();
-    if (IsSkipped()) return;
-    auto s = OpenTestStore();
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(s).value();
-  }
-  void TearDown() override {
-    store_.reset();
-    EngineTest::TearDown();
-  }
-  std::unique_ptr<Store> store_;
+  UserHistoryRowsTest() : EngineStoreTest("hist") {}
 };
 
 TEST_P(UserHistoryRowsTest, ChangesCarryTheirBoundsAndActor) {
