@@ -16,12 +16,8 @@ class AuditLogLoginsSource final : public Source {
  public:
   const char* name() const override { return "audit_log_logins"; }
   bool Available(const SyncContext& ctx, std::string* why) const override {
-    auto caps = nlohmann::json::parse(ctx.conn.capabilities_json, nullptr, false);
-    if (caps.is_object() && caps.value("audit_logs", false)) return true;
-    *why =
-        "the audit log (sign-in history) needs Zendesk Enterprise or Enterprise Plus; login evidence is "
-        "last_login_at moves instead (sign-in or API use)";
-    return false;
+    return AuditLogAvailable(ctx, "sign-in history",
+                             "login evidence is last_login_at moves instead (sign-in or API use)", why);
   }
 
   Status Run(SyncContext& ctx) override {

@@ -21,12 +21,8 @@ class AuditLogUserChangesSource final : public Source {
  public:
   const char* name() const override { return "audit_log_user_changes"; }
   bool Available(const SyncContext& ctx, std::string* why) const override {
-    auto caps = nlohmann::json::parse(ctx.conn.capabilities_json, nullptr, false);
-    if (caps.is_object() && caps.value("audit_logs", false)) return true;
-    *why =
-        "the audit log (who changed a user) needs Zendesk Enterprise or Enterprise Plus; role history "
-        "says between which syncs a change happened";
-    return false;
+    return AuditLogAvailable(ctx, "who changed a user",
+                             "role history says between which syncs a change happened", why);
   }
 
   Status Run(SyncContext& ctx) override {

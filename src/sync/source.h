@@ -99,6 +99,10 @@ std::unique_ptr<Source> MakeTicketActivitySource(bool recent);
 std::unique_ptr<Source> MakeDeletedTicketsSource(bool recent);
 std::unique_ptr<Source> MakeArticlesSource();
 std::unique_ptr<Source> MakeAuditLogLoginsSource();
+// Whether the connection reads Zendesk's audit log (Enterprise and above);
+// else *why says that `what` needs it and what is done `instead`.
+bool AuditLogAvailable(const SyncContext& ctx, const std::string& what, const std::string& instead,
+                       std::string* why);
 // The audit log's user update/destroy records: who changed a user (role history).
 std::unique_ptr<Source> MakeAuditLogUserChangesSource();
 

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "sync/source.h"
 
 namespace sk::sync {
@@ -22,6 +24,14 @@ bool SyncContext::IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) con
   if (it == own_writes.end()) return false;
   for (const auto& [from, to] : it->second)
     if (t >= from - 5 && t <= to + 300) return true;  // jobs finish after the request returns
+  return false;
+}
+
+bool AuditLogAvailable(const SyncContext& ctx, const std::string& what, const std::string& instead,
+                       std::string* why) {
+  auto caps = nlohmann::json::parse(ctx.conn.capabilities_json, nullptr, false);
+  if (caps.is_object() && caps.value("audit_logs", false)) return true;
+  *why = "the audit log (" + what + ") needs Zendesk Enterprise or Enterprise Plus; " + instead;
   return false;
 }
 
