@@ -195,6 +195,7 @@ TEST_P(SyncFaultMatrix, EveryFaultEndsLikeACleanRunOrFailsCleanly) {
   // One simulated account per phase (syncs only read it); each cell starts
   // from an empty store.
   Account acct(SmallAccount(21), "matrix");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk's faults under test
   for (const auto& fc : Faults()) {
     SCOPED_TRACE(fc.name + " during " + phase.name);
     auto started = std::chrono::steady_clock::now();

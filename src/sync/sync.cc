@@ -88,6 +88,7 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   report.rate_limited = client.stats().rate_limited;
   report.audit_walk = ctx.audit_walk;
   report.audit_walk_off = ctx.audit_walk_off;
+  report.audit_walk_skipped = ctx.audit_walk_skipped;
   report.coverage = ctx.coverage;
   report.audit_walk_hidden = ctx.audit_walk_hidden;
   int64_t requests = 0;

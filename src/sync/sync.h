@@ -32,6 +32,7 @@ struct SyncReport {
   // The part of the window read from the account-wide audit list, if any.
   std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
   bool audit_walk_off = false;
+  std::string audit_walk_skipped;  // the walk did not pay: why (the export read its part)
   std::optional<HiddenTickets> audit_walk_hidden;
   // Each day of the window: where its ticket activity came from, what was not seen.
   std::vector<DayCoverage> coverage;
