@@ -167,6 +167,8 @@ class SyncFaultMatrix : public ::testing::TestWithParam<SyncPhase> {
  protected:
   static void SetUpTestSuite() {
     clean_ = new Account(SmallAccount(21), "matrix-clean");
+    // The cells force the walk (its faults are under test); evidence ids name the source.
+    clean_->cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");
     ASSERT_EQ(clean_->Connect().exit_code, 0);
     clean_->Json({"sync"});
     usage_ = new json(ProjectUsage(clean_->Json({"usage"})));

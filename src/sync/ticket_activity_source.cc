@@ -205,6 +205,63 @@ struct HiddenScan {
   }
 };
 
+bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {
+  for (const auto& c : children)
+    if (c.event_type == "Change" && c.field_name == "status" && c.value == "deleted") return true;
+  return false;
+}
+
+bool IsCreation(const std::vector<zendesk::ChildEvent>& children) {
+  for (const auto& c : children)
+    if (c.event_type == "Create") return true;
+  return false;
+}
+
+// What the first export pages show about the account, for choosing the plan.
+struct PlanSample {
+  int64_t pages = 0;
+  int64_t events = 0, creations = 0, deletions = 0;
+  UnixTime first = 0, last = 0;
+  std::map<int64_t, UnixTime> created;  // tickets created in the sample
+  int64_t lives = 0;                    // deleted tickets created in the sample
+  double life_seconds = 0;              // their summed lifetimes
+
+  // The counters only: a resumed sync goes on sampling where it stopped.
+  nlohmann::json ToJson() const {
+    return {{"pages", pages}, {"events", events}, {"creations", creations}, {"deletions", deletions},
+            {"first", first}, {"last", last},     {"lives", lives},         {"life_seconds", life_seconds}};
+  }
+  static PlanSample FromJson(const nlohmann::json& j) {
+    PlanSample s;
+    s.pages = j.value("pages", int64_t{0});
+    s.events = j.value("events", int64_t{0});
+    s.creations = j.value("creations", int64_t{0});
+    s.deletions = j.value("deletions", int64_t{0});
+    s.first = j.value("first", UnixTime{0});
+    s.last = j.value("last", UnixTime{0});
+    s.lives = j.value("lives", int64_t{0});
+    s.life_seconds = j.value("life_seconds", 0.0);
+    return s;
+  }
+
+  void Add(const zendesk::TicketEvent& e) {
+    ++events;
+    if (!first || e.timestamp < first) first = e.timestamp;
+    last = std::max(last, e.timestamp);
+    if (IsCreation(e.children)) {
+      ++creations;
+      created.emplace(e.ticket_id, e.timestamp);
+    }
+    if (IsDeletion(e.children)) {
+      ++deletions;
+      if (auto it = created.find(e.ticket_id); it != created.end()) {
+        ++lives;
+        life_seconds += static_cast<double>(e.timestamp - it->second);
+      }
+    }
+  }
+};
+
 struct Walk {
   bool planned = false;  // this backfill has a walk
   bool done = false;
@@ -224,6 +281,7 @@ struct Walk {
   // "" until chosen, "walk", or "export" (the export reads the walk's part).
   std::string plan;
   std::string plan_why;  // how it was chosen
+  PlanSample sample;     // the export pages read while the plan is open
   // The export reads the walk's part: the audit list is refused, or the walk does not pay.
   bool by_export() const { return off || plan == "export"; }
   bool active() const { return planned && !done && !by_export() && plan == "walk"; }
@@ -267,6 +325,7 @@ struct State {
                                         {"plan", walk.plan},
                                         {"plan_why", walk.plan_why}};
       if (walk.scan) j["hidden_scan"] = walk.scan->ToJson();
+      if (walk.plan.empty()) j["sample"] = walk.sample.ToJson();
       out[kWalkKey] = j.dump();
       if (with_seen) out[kSeenKey] = walk.seen.ToJson().dump();
     }
@@ -303,51 +362,13 @@ Walk WalkFromJson(const nlohmann::json& j) {
   w.tracks_seen = j.value("tracks_seen", false);
   w.plan = j.value("plan", "");
   w.plan_why = j.value("plan_why", "");
+  if (j.contains("sample") && j["sample"].is_object()) w.sample = PlanSample::FromJson(j["sample"]);
   // Saved before the plan existed: a walk already under way goes on.
   if (w.plan.empty() && (w.done || w.walk_records > 0 || w.last_t > 0)) w.plan = "walk";
   if (j.contains("hidden_scan") && j["hidden_scan"].is_object())
     w.scan = HiddenScan::FromJson(j["hidden_scan"]);
   return w;
 }
-
-bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {
-  for (const auto& c : children)
-    if (c.event_type == "Change" && c.field_name == "status" && c.value == "deleted") return true;
-  return false;
-}
-
-bool IsCreation(const std::vector<zendesk::ChildEvent>& children) {
-  for (const auto& c : children)
-    if (c.event_type == "Create") return true;
-  return false;
-}
-
-// What the first export pages show about the account, for choosing the plan.
-struct PlanSample {
-  int64_t pages = 0;
-  int64_t events = 0, creations = 0, deletions = 0;
-  UnixTime first = 0, last = 0;
-  std::map<int64_t, UnixTime> created;  // tickets created in the sample
-  int64_t lives = 0;                    // deleted tickets created in the sample
-  double life_seconds = 0;              // their summed lifetimes
-
-  void Add(const zendesk::TicketEvent& e) {
-    ++events;
-    if (!first || e.timestamp < first) first = e.timestamp;
-    last = std::max(last, e.timestamp);
-    if (IsCreation(e.children)) {
-      ++creations;
-      created.emplace(e.ticket_id, e.timestamp);
-    }
-    if (IsDeletion(e.children)) {
-      ++deletions;
-      if (auto it = created.find(e.ticket_id); it != created.end()) {
-        ++lives;
-        life_seconds += static_cast<double>(e.timestamp - it->second);
-      }
-    }
-  }
-};
 
 // The plan from the override, else from the sample; `why` says how it was chosen.
 std::string ChoosePlan(const PlanSample& s, UnixTime walk_from, UnixTime walk_until, UnixTime now,
@@ -500,7 +521,6 @@ class TicketActivitySource final : public Source {
   std::optional<ActivityPage> pending_;  // walk activity not committed yet
   int64_t pending_records_ = 0;
   double events_per_second_ = 0;  // observed export density, for the ETA
-  PlanSample sample_;             // the export pages read while the plan is open
 
   static bool PlanPending(const State& state) {
     const Walk& w = state.walk;
@@ -514,10 +534,10 @@ class TicketActivitySource final : public Source {
     if (!PlanPending(state)) return Status::Ok();
     const char* forced = std::getenv("SEATKEEPER_TICKET_ACTIVITY_PLAN");
     const bool is_forced = forced && (std::string(forced) == "walk" || std::string(forced) == "export");
-    if (!now && !is_forced && sample_.pages < kPlanSamplePages) return Status::Ok();
+    if (!now && !is_forced && state.walk.sample.pages < kPlanSamplePages) return Status::Ok();
     Walk& w = state.walk;
     w.plan =
-        ChoosePlan(sample_, w.low, state.WalkUntil(), ctx.now, export_per_min, walk_per_min, &w.plan_why);
+        ChoosePlan(w.sample, w.low, state.WalkUntil(), ctx.now, export_per_min, walk_per_min, &w.plan_why);
     spdlog::info("ticket activity: {} ({})",
                  w.plan == "walk" ? "the audit walk reads the older days"
                                   : "the ticket event export reads the older days, without the audit walk",
@@ -608,7 +628,7 @@ class TicketActivitySource final : public Source {
     SK_RETURN_IF_ERROR(FlushPending(state));
     SK_ASSIGN_OR_RETURN(auto page, ctx.client->TicketEvents(c.next));
     ++pages_;
-    if (PlanPending(state)) ++sample_.pages;
+    if (PlanPending(state)) ++state.walk.sample.pages;
     ActivityPage out(ctx);
     UnixTime new_next = page.items.empty() ? c.next : std::max(page.end_time, c.next);
     std::set<int64_t> new_boundary;
@@ -618,7 +638,7 @@ class TicketActivitySource final : public Source {
       if (e.timestamp < c.next || (e.timestamp == c.next && c.boundary.count(e.id))) continue;  // repeat
       if (e.timestamp < c.from || (c.to && e.timestamp >= *c.to)) continue;
       if (c.hidden_only && state.walk.seen.Contains(e.ticket_id)) continue;  // the walk counted it
-      if (PlanPending(state)) sample_.Add(e);
+      if (PlanPending(state)) state.walk.sample.Add(e);
       ++records_;
       ++state.walk.export_records;
       out.Add(e.updater_id, e.ticket_id, e.timestamp, IsDeletion(e.children), "event", e.id);
