@@ -80,6 +80,9 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     if (!st.ok()) return fail(st.With(std::string("reading ") + source->name()));
     report.sources_run.push_back(source->name());
   }
+  // The periodic full user pass comes after the day's usage (issue #19).
+  auto full = SyncUsersFullIfDue(ctx, &report.users, &report.users_marked_deleted);
+  if (!full.ok()) return fail(full.status().With("syncing users (full pass)"));
   // Not PutConnection: the tokens may have been rotated meanwhile, by this
   // client or another process, and must stay as stored.
   SK_RETURN_IF_ERROR(store.FinishSync(account, ctx.now, days));

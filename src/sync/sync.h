@@ -41,8 +41,13 @@ struct SyncReport {
 Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,
                            const SyncOptions& options);
 
-// The user inventory part alone (also used by RunSync).
+// The user inventory part alone (also used by RunSync): a full pass when no
+// earlier pass left a position to follow, else the daily pass (staff list and
+// the user export continued from where it stopped; see user_sync.cc).
 Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted);
+// The periodic full user pass, when due (or interrupted earlier): run after the
+// day's usage sources so it never delays them. True when it ran.
+Result<bool> SyncUsersFullIfDue(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted);
 
 // Builds the context for `conn` at `now` with a window of `days`.
 Result<SyncContext> MakeContext(zendesk::Client& client, store::Store& store, const store::Connection& conn,
