@@ -538,7 +538,8 @@ class TicketActivitySource final : public Source {
     Walk& w = state.walk;
     w.plan =
         ChoosePlan(w.sample, w.low, state.WalkUntil(), ctx.now, export_per_min, walk_per_min, &w.plan_why);
-    spdlog::info("ticket activity: {} ({})",
+    // Debug: the reason is in `sync --json` (ticket_audits.skipped); errors stay one short block.
+    spdlog::debug("ticket activity: {} ({})",
                  w.plan == "walk" ? "the audit walk reads the older days"
                                   : "the ticket event export reads the older days, without the audit walk",
                  w.plan_why);
