@@ -98,7 +98,7 @@ void Dataset::PlanTicket(int64_t t0, Rng& rng, int forced_actor) {
     at += rng.Range(kHour, 48 * kHour);
     ev(at, EventKind::kUpdate, t.requester, 1, kNoChange32, kComment | kPublic, Via::kEmail);
   }
-  if (rng.Chance(0.05)) {
+  if (rng.Chance(opt_.deleted_ticket_share)) {
     at += rng.Range(kHour, 72 * kHour);
     ev(at, EventKind::kDelete, rng.Chance(0.5) ? assignee : PickWorker(rng), kNoChange, kNoChange32, 0, Via::kWeb);
   } else if (rng.Chance(0.85)) {

@@ -40,6 +40,9 @@ void AddGenerationFlags(CLI::App* app, zdsim::Options& o, std::string& now, std:
   app->add_option("--help-center", help_center, "Help Center enabled (true|false)")
       ->check(CLI::IsMember({"true", "false"}))
       ->capture_default_str();
+  app->add_option("--deleted-ticket-share", o.deleted_ticket_share, "share of tickets soft-deleted (0..1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app->add_option("--archive-after-days", o.archive_after_days, "closed tickets are archived after N days")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

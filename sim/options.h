@@ -59,6 +59,9 @@ struct Options {
   // Closed tickets are archived this many days after closing (Zendesk: 120,
   // sooner on very busy accounts, 3 on sandboxes). --archive-after-days
   int archive_after_days = 120;
+  // Share of generated tickets soft-deleted by an agent (hours to days after
+  // their last update). --deleted-ticket-share
+  double deleted_ticket_share = 0.05;
   // Answer times modelled on Zendesk's recorded server times (sim/latency.h):
   // a base plus a cost per KB, per endpoint, with jitter. Scaled by
   // latency_scale; below 0 it follows the rate-limit window

@@ -175,6 +175,8 @@ class SyncFaultMatrix : public ::testing::TestWithParam<SyncPhase> {
  protected:
   static void SetUpTestSuite() {
     clean_ = new Account(MatrixAccount(), "matrix-clean");
+    // The cells force the walk (its faults are under test); evidence ids name the source.
+    clean_->cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");
     ASSERT_EQ(clean_->Connect().exit_code, 0);
     clean_->Json({"sync"});
     usage_ = new json(ProjectUsage(clean_->Json({"usage"})));
@@ -203,6 +205,7 @@ TEST_P(SyncFaultMatrix, EveryFaultEndsLikeACleanRunOrFailsCleanly) {
   // One simulated account per phase (syncs only read it); each cell starts
   // from an empty store.
   Account acct(MatrixAccount(), "matrix");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk's faults under test
   for (const auto& fc : Faults()) {
     SCOPED_TRACE(fc.name + " during " + phase.name);
     auto started = std::chrono::steady_clock::now();

@@ -49,6 +49,7 @@ void ExpectEveryDayComplete(Account& acct) {
 TEST(HiddenTickets, TicketsTouchedThenSoftDeletedCountExactly) {
   zdsim::Options o = SmallAccount(41);
   Account acct(o, "deleted");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_GT(TicketsWhere(acct.sim(), false, "deleted"), 5);
   ASSERT_EQ(acct.Connect().exit_code, 0);
   acct.sim().ClearRequests();
@@ -78,6 +79,7 @@ TEST(HiddenTickets, NothingHiddenCostsOnlyTheTicketExport) {
   zdsim::Options o = SmallAccount(41);
   o.quirks.audits_omit_deleted = false;
   Account acct(o, "deleted-listed");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_EQ(acct.Connect().exit_code, 0);
   acct.sim().ClearRequests();
   auto report = acct.Json({"sync"});
@@ -98,6 +100,7 @@ TEST(HiddenTickets, ArchivedAfterThreeDaysCountExactly) {
   zdsim::Options o = SmallAccount(42);
   o.archive_after_days = 3;
   Account acct(o, "sandbox");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_GT(TicketsWhere(acct.sim(), true), 500);
   ASSERT_EQ(acct.Connect().exit_code, 0);
   auto report = acct.Json({"sync"});
@@ -113,11 +116,79 @@ TEST(HiddenTickets, NeverArchivedCountExactly) {
   o.days = 150;  // history beyond the walk's 119 days
   o.archive_after_days = 100000;
   Account acct(o, "never-archived");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_EQ(TicketsWhere(acct.sim(), true), 0);
   ASSERT_EQ(acct.Connect().exit_code, 0);
   auto report = acct.Json({"sync", "--days", "130"});
   ASSERT_TRUE(report["ticket_audits"].is_object()) << report.dump();
   ExpectUsageIsTruth(acct, 130);
+}
+
+// Issue #19: requests on the incremental bucket (ticket event export and ticket export).
+int IncrementalRequests(const nlohmann::json& requests) {
+  return CountRequests(requests, "/api/v2/incremental/ticket_events") +
+         CountRequests(requests, "/api/v2/incremental/tickets");
+}
+
+// The same account's first sync with the event export reading the whole
+// window alone (the plan forced). Returns its incremental-bucket requests.
+int ExportAloneRequests(const zdsim::Options& o) {
+  Account alone(o, "export-alone");
+  alone.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "export");
+  EXPECT_EQ(alone.Connect().exit_code, 0);
+  alone.sim().ClearRequests();
+  auto report = alone.Json({"sync"});
+  EXPECT_EQ(CountRequests(alone.sim().Requests(), "/api/v2/ticket_audits"), 0) << report.dump();
+  return IncrementalRequests(alone.sim().Requests());
+}
+
+// 5 % of tickets deleted, hours to days after their last update: the hidden
+// tickets' stretches cover the whole walk's part, so the walk buys nothing.
+// The plan reads the window from the event export alone: no audit page, no
+// ticket export, no more incremental requests than the export alone needs;
+// usage is truth. (Before: the walk, the ticket export and stretches covering
+// nearly the whole window on top of it.)
+TEST(HiddenTickets, FrequentDeletionsLeaveTheWindowToTheExport) {
+  zdsim::Options o = SmallAccount(45);
+  o.tickets_per_day = 150;
+  const int alone = ExportAloneRequests(o);
+  ASSERT_GT(alone, 30);  // several export pages: a choice worth making
+  Account acct(o, "frequent-deletions");
+  ASSERT_GT(TicketsWhere(acct.sim(), false, "deleted"), 500);
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  acct.sim().ClearRequests();
+  auto report = acct.Json({"sync"});
+  const auto requests = acct.sim().Requests();
+  EXPECT_EQ(CountRequests(requests, "/api/v2/ticket_audits"), 0) << report.dump();
+  EXPECT_EQ(CountRequests(requests, "/api/v2/incremental/tickets/cursor"), 0);
+  EXPECT_LE(IncrementalRequests(requests), alone + 1);
+  EXPECT_TRUE(report["ticket_audits"].contains("skipped")) << report.dump();
+  ExpectUsageIsTruth(acct);
+  ExpectEveryDayComplete(acct);
+}
+
+// Few deletions (0.05 % of tickets): the walk pays and is kept; the
+// incremental bucket reads less than the export alone would (the event export
+// under two thirds of it), and usage is truth.
+TEST(HiddenTickets, RareDeletionsKeepTheWalk) {
+  zdsim::Options o = SmallAccount(46);
+  o.tickets_per_day = 150;
+  o.deleted_ticket_share = 0.0005;
+  const int alone = ExportAloneRequests(o);
+  Account acct(o, "rare-deletions");
+  ASSERT_GT(TicketsWhere(acct.sim(), false, "deleted"), 2);
+  ASSERT_EQ(acct.Connect().exit_code, 0);
+  acct.sim().ClearRequests();
+  auto report = acct.Json({"sync"});
+  const auto requests = acct.sim().Requests();
+  EXPECT_GT(CountRequests(requests, "/api/v2/ticket_audits"), 0) << report.dump();
+  // The walk pays on the incremental bucket, ticket export included.
+  EXPECT_LT(IncrementalRequests(requests), alone) << report.dump();
+  EXPECT_LT(CountRequests(requests, "/api/v2/incremental/ticket_events") * 3, alone * 2) << report.dump();
+  ASSERT_TRUE(report["ticket_audits"]["hidden_tickets"].is_object()) << report.dump();
+  EXPECT_GT(report["ticket_audits"]["hidden_tickets"]["tickets"].get<int>(), 0);
+  ExpectUsageIsTruth(acct);
+  ExpectEveryDayComplete(acct);
 }
 
 // The ticket export refused (403): the walk's days cannot show activity on
@@ -126,6 +197,7 @@ TEST(HiddenTickets, NeverArchivedCountExactly) {
 TEST(HiddenTickets, CoverageReportsDaysNotFullySeen) {
   zdsim::Options o = SmallAccount(44);
   Account acct(o, "coverage");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_EQ(acct.Connect().exit_code, 0);
   acct.sim().AddFault({.kind = "status",
                        .status = 403,

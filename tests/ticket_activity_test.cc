@@ -63,6 +63,7 @@ TEST(TicketActivity, AuditWalkAndExportShareTheWindowAndEqualTruth) {
   o.days = 150;  // history beyond the window and beyond the 120-day archive horizon
   o.tickets_per_day = 40;
   Account acct(o, "mix");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_EQ(acct.Connect({"--timezone", "Europe/Berlin"}).exit_code, 0);
   acct.sim().ClearRequests();
   auto report = acct.Json({"sync"});
@@ -90,6 +91,7 @@ TEST(TicketActivity, AuditWalkAndExportShareTheWindowAndEqualTruth) {
   // Counts equal a run of the export alone (no activity read twice at the meeting point).
   zdsim::Options o2 = o;
   Account alone(o2, "export-alone");
+  alone.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // tries the audit list
   ASSERT_EQ(alone.Connect({"--timezone", "Europe/Berlin"}).exit_code, 0);
   alone.sim().AddFault({.kind = "status",
                         .status = 403,
@@ -116,6 +118,7 @@ TEST(TicketActivity, DaysBeyondTheArchiveHorizonComeFromTheExport) {
   zdsim::Options o = SmallAccount(22);
   o.days = 200;
   Account acct(o, "archive");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // the walk under test
   ASSERT_EQ(acct.Connect().exit_code, 0);
   // Archived tickets exist: closed more than 120 days ago.
   bool archived = false;
@@ -136,6 +139,7 @@ TEST(TicketActivity, DaysBeyondTheArchiveHorizonComeFromTheExport) {
 TEST(TicketActivity, RefusedAuditListMeansTheExportReadsEverything) {
   zdsim::Options o = SmallAccount(23);
   Account acct(o, "no-audits");
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");  // tries the audit list
   ASSERT_EQ(acct.Connect().exit_code, 0);
   acct.sim().AddFault({.kind = "status",
                        .status = 403,

@@ -102,8 +102,11 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
         walk["hidden_tickets"] = {{"tickets", h->tickets}, {"read", read}};
         if (!h->refused.empty()) walk["hidden_tickets"]["refused"] = h->refused;
       }
-    } else if (report->audit_walk_off)
+    } else if (report->audit_walk_off) {
       walk = {{"unavailable", true}};
+    } else if (!report->audit_walk_skipped.empty()) {
+      walk = {{"skipped", report->audit_walk_skipped}};  // the ticket event export read its part
+    }
     *ctx.out << nlohmann::json{{"state", "synced"},
                                {"users", report->users},
                                {"users_marked_deleted", report->users_marked_deleted},

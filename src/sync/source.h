@@ -63,6 +63,8 @@ struct SyncContext {
   // covered (from, until), and whether the audit list was unavailable.
   std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
   bool audit_walk_off = false;
+  // The walk was not worth its requests: why (the export read its part).
+  std::string audit_walk_skipped;
   std::optional<HiddenTickets> audit_walk_hidden;
   // Set by the ticket event export when it reached the present: read until here.
   std::optional<UnixTime> ticket_events_read_until;

@@ -80,6 +80,9 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     if (!st.ok()) return fail(st.With(std::string("reading ") + source->name()));
     report.sources_run.push_back(source->name());
   }
+  // The periodic full user pass comes after the day's usage (issue #19).
+  auto full = SyncUsersFullIfDue(ctx, &report.users, &report.users_marked_deleted);
+  if (!full.ok()) return fail(full.status().With("syncing users (full pass)"));
   // Not PutConnection: the tokens may have been rotated meanwhile, by this
   // client or another process, and must stay as stored.
   SK_RETURN_IF_ERROR(store.FinishSync(account, ctx.now, days));
@@ -88,6 +91,7 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   report.rate_limited = client.stats().rate_limited;
   report.audit_walk = ctx.audit_walk;
   report.audit_walk_off = ctx.audit_walk_off;
+  report.audit_walk_skipped = ctx.audit_walk_skipped;
   report.coverage = ctx.coverage;
   report.audit_walk_hidden = ctx.audit_walk_hidden;
   int64_t requests = 0;

@@ -32,6 +32,7 @@ struct SyncReport {
   // The part of the window read from the account-wide audit list, if any.
   std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
   bool audit_walk_off = false;
+  std::string audit_walk_skipped;  // the walk did not pay: why (the export read its part)
   std::optional<HiddenTickets> audit_walk_hidden;
   // Each day of the window: where its ticket activity came from, what was not seen.
   std::vector<DayCoverage> coverage;
@@ -40,8 +41,13 @@ struct SyncReport {
 Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,
                            const SyncOptions& options);
 
-// The user inventory part alone (also used by RunSync).
+// The user inventory part alone (also used by RunSync): a full pass when no
+// earlier pass left a position to follow, else the daily pass (staff list and
+// the user export continued from where it stopped; see user_sync.cc).
 Status SyncUsers(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted);
+// The periodic full user pass, when due (or interrupted earlier): run after the
+// day's usage sources so it never delays them. True when it ran.
+Result<bool> SyncUsersFullIfDue(SyncContext& ctx, int64_t* users_seen, int64_t* marked_deleted);
 
 // Builds the context for `conn` at `now` with a window of `days`.
 Result<SyncContext> MakeContext(zendesk::Client& client, store::Store& store, const store::Connection& conn,

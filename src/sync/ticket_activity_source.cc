@@ -46,6 +46,26 @@
 // Where the ticket export is refused, the days the walk read are reported as
 // not fully seen (coverage:ticket_activity) instead.
 //
+// Whether the walk pays (issue #19): each hidden stretch costs at least one
+// export page however short it is, so on an account where deletions are
+// frequent (more than about one per 1,000 events, the bench's 5 % of tickets
+// alive for hours to days) the stretches cover the whole walk's part and the
+// export reads it all anyway, after the ticket export's scan and on top of
+// the walk (large bench account: 25,920 audit pages + 335 scan pages + 2,138
+// event pages, 4.1 h on Enterprise, against 2,131 event pages, 3.6 h, for the
+// export alone). So the walk waits until the first export pages have been read
+// (kPlanSamplePages, or the recent days if fewer) and the plan is chosen on the
+// request cost per bucket (reference §6.7): from that sample, the share r of
+// the walk's part the hidden stretches would make the export read again
+// (deletions per export page and their lifetimes, Poisson coverage), the
+// scan's pages S, and the share x of the walk's part the walk would read
+// before meeting the export (the two buckets' record rates). The walk runs iff
+// it saves export pages: (1 - r) * x * P > S, P the export pages of its part.
+// Otherwise the export reads the walk's part in full and the walk never
+// starts. Either plan counts every update exactly once; only the price
+// differs. The choice is saved with the walk's checkpoint (a resume keeps
+// it); SEATKEEPER_TICKET_ACTIVITY_PLAN=walk|export forces it (tests, diagnosis).
+//
 // Checkpoints: the export's chunks (usage:ticket_events) and the walk's cursor
 // and position (usage:ticket_audits) are committed with every page of either,
 // atomically with the page's activity; a killed sync resumes exactly there.
@@ -55,6 +75,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -71,6 +93,8 @@ constexpr char kWalkKey[] = "usage:ticket_audits";
 constexpr char kSeenKey[] = "usage:ticket_audits_seen";
 // The audit list is complete only for days no archived ticket can touch.
 constexpr int kArchiveGuardDays = 119;
+// Export pages read before choosing whether the walk pays (the walk waits for them).
+constexpr int64_t kPlanSamplePages = 10;
 // Audits per walk transaction (200 pages; every export page commits the walk's
 // batch first, too): fewer upserts of the same user-day and fewer commits, at
 // most 200 pages re-read after a kill.
@@ -181,6 +205,63 @@ struct HiddenScan {
   }
 };
 
+bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {
+  for (const auto& c : children)
+    if (c.event_type == "Change" && c.field_name == "status" && c.value == "deleted") return true;
+  return false;
+}
+
+bool IsCreation(const std::vector<zendesk::ChildEvent>& children) {
+  for (const auto& c : children)
+    if (c.event_type == "Create") return true;
+  return false;
+}
+
+// What the first export pages show about the account, for choosing the plan.
+struct PlanSample {
+  int64_t pages = 0;
+  int64_t events = 0, creations = 0, deletions = 0;
+  UnixTime first = 0, last = 0;
+  std::map<int64_t, UnixTime> created;  // tickets created in the sample
+  int64_t lives = 0;                    // deleted tickets created in the sample
+  double life_seconds = 0;              // their summed lifetimes
+
+  // The counters only: a resumed sync goes on sampling where it stopped.
+  nlohmann::json ToJson() const {
+    return {{"pages", pages}, {"events", events}, {"creations", creations}, {"deletions", deletions},
+            {"first", first}, {"last", last},     {"lives", lives},         {"life_seconds", life_seconds}};
+  }
+  static PlanSample FromJson(const nlohmann::json& j) {
+    PlanSample s;
+    s.pages = j.value("pages", int64_t{0});
+    s.events = j.value("events", int64_t{0});
+    s.creations = j.value("creations", int64_t{0});
+    s.deletions = j.value("deletions", int64_t{0});
+    s.first = j.value("first", UnixTime{0});
+    s.last = j.value("last", UnixTime{0});
+    s.lives = j.value("lives", int64_t{0});
+    s.life_seconds = j.value("life_seconds", 0.0);
+    return s;
+  }
+
+  void Add(const zendesk::TicketEvent& e) {
+    ++events;
+    if (!first || e.timestamp < first) first = e.timestamp;
+    last = std::max(last, e.timestamp);
+    if (IsCreation(e.children)) {
+      ++creations;
+      created.emplace(e.ticket_id, e.timestamp);
+    }
+    if (IsDeletion(e.children)) {
+      ++deletions;
+      if (auto it = created.find(e.ticket_id); it != created.end()) {
+        ++lives;
+        life_seconds += static_cast<double>(e.timestamp - it->second);
+      }
+    }
+  }
+};
+
 struct Walk {
   bool planned = false;  // this backfill has a walk
   bool done = false;
@@ -197,14 +278,22 @@ struct Walk {
   TicketIdSet seen;                // tickets the walk read an audit of
   bool tracks_seen = false;        // false for a walk saved before `seen` existed
   std::optional<HiddenScan> scan;  // started once the walk is done
-  bool active() const { return planned && !done && !off; }
-  bool scan_pending() const { return planned && done && !off && tracks_seen && (!scan || !scan->done); }
+  // "" until chosen, "walk", or "export" (the export reads the walk's part).
+  std::string plan;
+  std::string plan_why;  // how it was chosen
+  PlanSample sample;     // the export pages read while the plan is open
+  // The export reads the walk's part: the audit list is refused, or the walk does not pay.
+  bool by_export() const { return off || plan == "export"; }
+  bool active() const { return planned && !done && !by_export() && plan == "walk"; }
+  bool scan_pending() const {
+    return planned && done && !by_export() && tracks_seen && (!scan || !scan->done);
+  }
 };
 
 // The walk's checkpoint (kWalkKey): these fields by name, a missing one
 // keeps Walk's default; the hidden scan and the seen tickets apart.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Walk, cursor, low, last_t, last_id, done, off, export_records,
-                                                walk_records, tracks_seen)
+                                                walk_records, tracks_seen, plan, plan_why)
 
 struct State {
   std::vector<Chunk> chunks;
@@ -231,6 +320,7 @@ struct State {
     if (walk.planned) {
       nlohmann::json j = walk;
       if (walk.scan) j["hidden_scan"] = walk.scan->ToJson();
+      if (walk.plan.empty()) j["sample"] = walk.sample.ToJson();
       out[kWalkKey] = j.dump();
       if (with_seen) out[kSeenKey] = walk.seen.ToJson().dump();
     }
@@ -256,15 +346,50 @@ std::vector<Chunk> ChunksFromJson(const nlohmann::json& j) {
 Walk WalkFromJson(const nlohmann::json& j) {
   Walk w = j.get<Walk>();
   w.planned = true;
+  if (j.contains("sample") && j["sample"].is_object()) w.sample = PlanSample::FromJson(j["sample"]);
+  // Saved before the plan existed: a walk already under way goes on.
+  if (w.plan.empty() && (w.done || w.walk_records > 0 || w.last_t > 0)) w.plan = "walk";
   if (j.contains("hidden_scan") && j["hidden_scan"].is_object())
     w.scan = HiddenScan::FromJson(j["hidden_scan"]);
   return w;
 }
 
-bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {
-  for (const auto& c : children)
-    if (c.event_type == "Change" && c.field_name == "status" && c.value == "deleted") return true;
-  return false;
+// The plan from the override, else from the sample; `why` says how it was chosen.
+std::string ChoosePlan(const PlanSample& s, UnixTime walk_from, UnixTime walk_until, UnixTime now,
+                       double export_per_min, double walk_per_min, std::string* why) {
+  if (const char* forced = std::getenv("SEATKEEPER_TICKET_ACTIVITY_PLAN"); forced && *forced) {
+    const std::string f = forced;
+    if (f == "walk" || f == "export") {
+      *why = "SEATKEEPER_TICKET_ACTIVITY_PLAN=" + f;
+      return f;
+    }
+    if (f != "auto")
+      spdlog::warn("SEATKEEPER_TICKET_ACTIVITY_PLAN={} is not walk, export or auto: ignored", f);
+  }
+  if (s.events < 100 || s.last <= s.first) {
+    *why = "too few events to estimate (the walk as before)";
+    return "walk";
+  }
+  const double rate = static_cast<double>(s.events) / static_cast<double>(s.last - s.first);  // events/s
+  const double page_s = 1000.0 / rate;
+  const double part_pages =
+      rate * static_cast<double>(std::max<UnixTime>(walk_until - walk_from, 0)) / 1000.0;
+  const double per_page = static_cast<double>(s.deletions) / static_cast<double>(s.events) * 1000.0;
+  const double life = s.lives ? s.life_seconds / static_cast<double>(s.lives) : 0.0;
+  // Share of the walk's part under a hidden stretch (joined within one page).
+  const double r = 1.0 - std::exp(-per_page * (1.0 + life / page_s));
+  // The scan lists every ticket touched since the walk's start, 1,000 a page.
+  const double scan = 1.0 + static_cast<double>(s.creations) / static_cast<double>(s.events) * rate *
+                                static_cast<double>(std::max<UnixTime>(now - walk_from, 0)) / 1000.0;
+  // The walk reads ~100 audits a request, the export 1,000 events; one audit per event.
+  const double x = walk_per_min * 100.0 / (walk_per_min * 100.0 + export_per_min * 1000.0);
+  const double saved = (1.0 - r) * x * part_pages;
+  *why = fmt::format(
+      "{:.2f} deletions per export page living {:.1f} h: hidden stretches would cover {:.0f} % of the "
+      "walk's part ({:.0f} export pages, {:.0f} % of it walked); the walk saves {:.0f} export pages, "
+      "finding hidden tickets costs {:.0f}",
+      per_page, life / 3600.0, r * 100.0, part_pages, x * 100.0, saved, scan);
+  return saved > scan ? "walk" : "export";
 }
 
 // One page's worth of ticket activity, the same for events and audits.
@@ -325,6 +450,7 @@ class TicketActivitySource final : public Source {
           export_per_min, walk_per_min, ctx.account_limit_per_minute());
 
     while (true) {
+      SK_RETURN_IF_ERROR(MaybeChoosePlan(ctx, state, export_per_min, walk_per_min, /*now=*/false));
       // Seconds of each bucket's budget the records read so far took.
       const double export_clock = static_cast<double>(state.walk.export_records) / 1000.0 * export_s_;
       const double walk_clock = static_cast<double>(state.walk.walk_records) / 100.0 * walk_s_;
@@ -336,6 +462,9 @@ class TicketActivitySource final : public Source {
         SK_RETURN_IF_ERROR(WalkStep(ctx, state));
       } else if (!recent_ && state.walk.scan_pending()) {
         SK_RETURN_IF_ERROR(HiddenScanStep(ctx, state));
+      } else if (PlanPending(state)) {
+        // Nothing more to sample: choose with what was read.
+        SK_RETURN_IF_ERROR(MaybeChoosePlan(ctx, state, export_per_min, walk_per_min, /*now=*/true));
       } else {
         break;
       }
@@ -354,6 +483,8 @@ class TicketActivitySource final : public Source {
       }
     }
     if (state.walk.off) ctx.audit_walk_off = true;
+    if (state.walk.planned && !state.walk.off && state.walk.plan == "export")
+      ctx.audit_walk_skipped = state.walk.plan_why;
     if (!recent_) return SaveCoverage(ctx, state);
     return Status::Ok();
   }
@@ -374,6 +505,30 @@ class TicketActivitySource final : public Source {
   std::optional<ActivityPage> pending_;  // walk activity not committed yet
   int64_t pending_records_ = 0;
   double events_per_second_ = 0;  // observed export density, for the ETA
+
+  static bool PlanPending(const State& state) {
+    const Walk& w = state.walk;
+    return w.planned && !w.done && !w.off && w.plan.empty();
+  }
+
+  // Chooses between the walk and the export for the walk's part, once the
+  // sample is read (or `now`, or when forced), and commits the choice.
+  Status MaybeChoosePlan(const SyncContext& ctx, State& state, double export_per_min, double walk_per_min,
+                         bool now) {
+    if (!PlanPending(state)) return Status::Ok();
+    const char* forced = std::getenv("SEATKEEPER_TICKET_ACTIVITY_PLAN");
+    const bool is_forced = forced && (std::string(forced) == "walk" || std::string(forced) == "export");
+    if (!now && !is_forced && state.walk.sample.pages < kPlanSamplePages) return Status::Ok();
+    Walk& w = state.walk;
+    w.plan =
+        ChoosePlan(w.sample, w.low, state.WalkUntil(), ctx.now, export_per_min, walk_per_min, &w.plan_why);
+    // Debug: the reason is in `sync --json` (ticket_audits.skipped); errors stay one short block.
+    spdlog::debug("ticket activity: {} ({})",
+                  w.plan == "walk" ? "the audit walk reads the older days"
+                                   : "the ticket event export reads the older days, without the audit walk",
+                  w.plan_why);
+    return ActivityPage(ctx).Commit(state);
+  }
 
   static Result<State> Load(const SyncContext& ctx) {
     State state;
@@ -436,7 +591,7 @@ class TicketActivitySource final : public Source {
     if (state.walk.planned && !state.walk.done) {
       UnixTime until = state.WalkUntil();
       UnixTime from = until;
-      if (state.walk.off) {
+      if (state.walk.by_export()) {
         from = state.walk.low;
       } else {
         from = std::max(state.walk.low, ctx.zone.StartOf(ctx.zone.DayOf(until) - 1));
@@ -444,7 +599,7 @@ class TicketActivitySource final : public Source {
       }
       if (from < until) {
         state.chunks.push_back({from, until, from, {}, false});
-        if (state.walk.off && from == state.walk.low) state.walk.done = true;  // nothing left for it
+        if (state.walk.by_export() && from == state.walk.low) state.walk.done = true;  // nothing left for it
         return &state.chunks.back();
       }
     }
@@ -458,6 +613,7 @@ class TicketActivitySource final : public Source {
     SK_RETURN_IF_ERROR(FlushPending(state));
     SK_ASSIGN_OR_RETURN(auto page, ctx.client->TicketEvents(c.next));
     ++pages_;
+    if (PlanPending(state)) ++state.walk.sample.pages;
     ActivityPage out(ctx);
     UnixTime new_next = page.items.empty() ? c.next : std::max(page.end_time, c.next);
     std::set<int64_t> new_boundary;
@@ -467,6 +623,7 @@ class TicketActivitySource final : public Source {
       if (e.timestamp < c.next || (e.timestamp == c.next && c.boundary.count(e.id))) continue;  // repeat
       if (e.timestamp < c.from || (c.to && e.timestamp >= *c.to)) continue;
       if (c.hidden_only && state.walk.seen.Contains(e.ticket_id)) continue;  // the walk counted it
+      if (PlanPending(state)) state.walk.sample.Add(e);
       ++records_;
       ++state.walk.export_records;
       out.Add(e.updater_id, e.ticket_id, e.timestamp, IsDeletion(e.children), "event", e.id);
@@ -626,7 +783,7 @@ class TicketActivitySource final : public Source {
     }
     const Walk& w = state.walk;
     std::string audits_unseen;
-    if (w.planned && !w.off && (w.done || w.last_t > 0)) {
+    if (w.planned && !w.by_export() && (w.done || w.last_t > 0)) {
       audits.push_back({w.low, w.done ? state.WalkUntil() : std::max(w.low, w.last_t)});
       if (!w.tracks_seen)
         audits_unseen =
