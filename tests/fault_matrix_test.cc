@@ -274,7 +274,8 @@ INSTANTIATE_TEST_SUITE_P(Phases, SyncFaultMatrix,
 // An OAuth access token (client credentials) that expires mid-sync: the client
 // obtains a new one and the sync completes like a clean run.
 TEST_F(SyncFaultMatrix, OAuthTokenExpiringMidSyncIsRenewed) {
-  Account acct(SmallAccount(21), "matrix-oauth");
+  Account acct(MatrixAccount(), "matrix-oauth");  // compared with the suite's clean run
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");
   std::string file = acct.cli().WriteFile("client-secret", std::string(zdsim::kOauthClientSecret) + "\n");
   ASSERT_EQ(acct.cli()
                 .Run({"connect", "--url", acct.sim().BaseUrl(), "--allow-local", "--client-id", "seatkeeper",
@@ -371,7 +372,8 @@ json AuthorizationCodeTokens(Account& a) {
 }
 
 TEST_F(SyncFaultMatrix, RefreshTokenRotatesAndAReusedOneFailsCleanly) {
-  Account acct(SmallAccount(21), "matrix-refresh");
+  Account acct(MatrixAccount(), "matrix-refresh");  // compared with the suite's clean run
+  acct.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", "walk");
   json t1 = AuthorizationCodeTokens(acct);
   ASSERT_TRUE(t1.contains("refresh_token")) << t1.dump();
   ASSERT_EQ(acct.ConnectOAuth(t1["access_token"]).exit_code, 0);

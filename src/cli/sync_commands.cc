@@ -48,6 +48,16 @@ Result<store::Lease> ClaimForeground(store::SyncQueue& queue, const std::string&
           "); its results land in the same store. Wait for it to end, or use `seatkeeper sync --queue`");
 }
 
+// A foreground `seatkeeper sync` holds the account's lease as "cli:<host>:<pid>"
+// and prints its own error line (no worker "failed ... retry" log line).
+sync::WorkerOptions ForegroundWorker() {
+  sync::WorkerOptions wo;
+  wo.id = ProcessName("cli");
+  wo.on_lease_lost = ExitOnLostLease;
+  wo.log_failure = false;
+  return wo;
+}
+
 Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
   if (queue) {  // leave it to `seatkeeper worker`
@@ -73,10 +83,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   // The account's lease, the one workers and web servers take: one process
   // at a time syncs a Zendesk account, so its rate limit is shared.
   SK_ASSIGN_OR_RETURN(auto sync_queue, store::OpenSyncQueue(ctx.home));
-  sync::WorkerOptions wo;
-  wo.id = ProcessName("cli");
-  wo.on_lease_lost = ExitOnLostLease;
-  wo.log_failure = false;
+  const sync::WorkerOptions wo = ForegroundWorker();
   SK_ASSIGN_OR_RETURN(auto lease, ClaimForeground(*sync_queue, ctx.account, wo));
   Result<sync::SyncReport> report = Internal("sync did not run");
   Status synced = sync::SyncUnderLease(*sync_queue, lease, wo, [&](const std::string& run_id) -> Status {
