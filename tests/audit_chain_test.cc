@@ -32,12 +32,9 @@ TEST(AuditChain, VerifyAndExportWithTheRealBinary) {
   Account acct(SmallAccount(23), "audit-chain");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
   acct.Json({"sync"});
-  int64_t agent = 0;
-  for (const auto& u : acct.sim().TruthUsers())
-    if (u["role"] == "agent" && u["license"] == "agent" && !u["suspended"].get<bool>() &&
-        !u["deleted"].get<bool>() && u["id"] != acct.sim().AdminId() && u["id"] != acct.sim().OwnerId())
-      agent = u["id"];
-  ASSERT_NE(agent, 0);
+  const std::vector<int64_t> spare = acct.SpareAgents();
+  ASSERT_FALSE(spare.empty());
+  const int64_t agent = spare.back();
   const std::string id = std::to_string(agent);
   ASSERT_EQ(acct.Json({"user", "suspend", id})["result"], "ok");
   ASSERT_EQ(acct.Json({"user", "unsuspend", id})["result"], "ok");

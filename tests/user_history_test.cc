@@ -32,14 +32,8 @@ TEST(UserHistory, ChangesBetweenSyncsWithTimeBoundsAndTheAuditLogsActor) {
   acct.Json({"sync"});
   const int64_t t0 = sim.Now();
 
-  std::vector<int64_t> agents;
-  for (const auto& u : sim.TruthUsers()) {
-    const int64_t id = u["id"];
-    if (u["license"] == "agent" && !u["suspended"].get<bool>() && !u["deleted"].get<bool>() &&
-        id != sim.AdminId() && id != sim.OwnerId() && id != sim.AgentId() && agents.size() < 6)
-      agents.push_back(id);
-  }
-  ASSERT_EQ(agents.size(), 6u);
+  std::vector<int64_t> agents = acct.SpareAgents();
+  ASSERT_GE(agents.size(), 6u);
   const int64_t role_by_owner = agents[0], custom_by_admin = agents[1], suspended_by_owner = agents[2],
                 deleted_by_admin = agents[3], nobody = agents[4], by_seatkeeper = agents[5];
 

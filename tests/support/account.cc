@@ -57,6 +57,17 @@ nlohmann::json Account::Json(std::vector<std::string> args) {
   return j;
 }
 
+std::vector<int64_t> Account::SpareAgents() {
+  std::vector<int64_t> out;
+  for (const auto& u : sim_->TruthUsers()) {
+    const int64_t id = u["id"];
+    if (u["license"] == "agent" && !u["suspended"].get<bool>() && !u["deleted"].get<bool>() &&
+        id != sim_->AdminId() && id != sim_->OwnerId() && id != sim_->AgentId())
+      out.push_back(id);
+  }
+  return out;
+}
+
 void Account::Advance(int64_t seconds, bool activity) {
   sim_->Advance(seconds, activity);
   cli_.SetEnv("SEATKEEPER_NOW", std::to_string(sim_->Now()));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "server.h"
 #include "support/cli_runner.h"
@@ -32,6 +33,10 @@ class Account {
   nlohmann::json Json(std::vector<std::string> args);
   // Moves both clocks (the simulator's and seatkeeper's) forward.
   void Advance(int64_t seconds, bool activity = true);
+  // The simulator's full agents who are neither suspended nor deleted, other
+  // than the admin, the owner and the named agent (agent@): targets a test
+  // may change freely, in the truth's order.
+  std::vector<int64_t> SpareAgents();
 
  private:
   std::unique_ptr<zdsim::Simulator> sim_;
