@@ -107,16 +107,16 @@ namespace {
 
 // The export's run: to FILE (`--output`, CLI only) or as the answer.
 Result<Output> RunAuditExport(const Source& src, const std::optional<std::string>& file) {
-  std::ostringstream text;
-  SK_RETURN_IF_ERROR(WriteAuditExport(*src.store, src.account, text));
   if (!file) {
+    std::ostringstream text;
+    SK_RETURN_IF_ERROR(WriteAuditExport(*src.store, src.account, text));
     Output o = TextOutput(text.str(), "application/x-ndjson");
     o.filename = "audit.jsonl";
     return o;
   }
   std::ofstream f(*file, std::ios::binary | std::ios::trunc);
   if (!f) return IoError("cannot write " + *file);
-  f << text.str();
+  SK_RETURN_IF_ERROR(WriteAuditExport(*src.store, src.account, f));
   f.close();
   if (!f) return IoError("writing " + *file + " failed");
   return TextOutput("");

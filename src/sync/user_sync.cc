@@ -145,7 +145,6 @@ class UserPass {
       ++pages;
       SK_RETURN_IF_ERROR(KnowDeletedUsersFor(page.items));
       store::Page out = NewPage();
-      out.changes_at = NowUnix();  // a change found here happened before this read
       for (const auto& u : page.items) Take(u, &out);
       bool more = !page.end_of_stream && !page.after_cursor.empty() && page.after_cursor != cursor;
       if (!page.after_cursor.empty()) last_cursor_ = page.after_cursor;
@@ -174,7 +173,6 @@ class UserPass {
       ++pages;
       SK_RETURN_IF_ERROR(KnowDeletedUsersFor(page.items));
       store::Page out = NewPage();
-      out.changes_at = NowUnix();
       for (const auto& u : page.items) Take(u, &out, /*count=*/daily_);  // full pass: read in the export too
       staff += static_cast<int64_t>(out.users.size());
       SK_RETURN_IF_ERROR(ctx_.store->ApplyPage(ctx_.conn.account, out, ctx_.now));
@@ -225,7 +223,6 @@ class UserPass {
       SK_RETURN_IF_ERROR(AskAbout(ids));
     }
     store::Page out = NewPage();
-    out.changes_at = NowUnix();  // gone before this read
     for (auto& r : missed) {
       if (seen_.count(r.id)) continue;
       r.deleted = true;
@@ -243,9 +240,12 @@ class UserPass {
   const std::string& last_cursor() const { return last_cursor_; }
 
  private:
+  // A page for what was just read: a change it holds happened before this
+  // moment (role history's upper bound), so it is stamped now.
   store::Page NewPage() const {
     store::Page out;
     out.run_id = run_id_;
+    out.changes_at = NowUnix();
     return out;
   }
 
@@ -274,7 +274,6 @@ class UserPass {
     SK_ASSIGN_OR_RETURN(auto found, ctx_.client->ShowManyUsers(ids, /*include_deleted=*/true));
     SK_RETURN_IF_ERROR(KnowDeletedUsersFor(found));
     store::Page out = NewPage();
-    out.changes_at = NowUnix();
     for (const auto& u : found) Take(u, &out);
     return ctx_.store->ApplyPage(ctx_.conn.account, out, ctx_.now);
   }
