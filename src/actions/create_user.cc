@@ -144,15 +144,14 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
 std::vector<Operation> CreateUserOperations() {
   Operation op = DeclareAction("user.create", {"user", "create"}, "create-user",
                                "Create a user (reports the existing user for a known email)");
-  Field name{"name", FieldType::kString, true, "Full name", "Name", "Ada Lovelace"};
-  name.cli = "--name";
-  Field email{"email", FieldType::kString, true, "Primary email", "Email", "ada@example.com"};
-  email.cli = "--email";
-  Field role{"role", FieldType::kEnum, true, "end-user, agent or admin", "Role", "agent"};
+  Field role =
+      OptionField("role", FieldType::kEnum, true, "--role", "end-user, agent or admin", "agent", "Role");
   role.choices = {"end-user", "agent", "admin"};
   role.fallback = "end-user";
-  role.cli = "--role";
-  op.fields = {name, email, role, CustomRoleField()};
+  op.fields = {
+      OptionField("name", FieldType::kString, true, "--name", "Full name", "Ada Lovelace", "Name"),
+      OptionField("email", FieldType::kString, true, "--email", "Primary email", "ada@example.com", "Email"),
+      role, CustomRoleField()};
   op.parse = [](const FieldValues& v) -> Result<ActionRun> {
     CreateUserRequest r{v.Str("name"), v.Str("email"), v.Str("role"), v.OptionalId("custom_role_id")};
     return ActionRun([r](const ActionContext& ctx) { return CreateUser(ctx, r); });

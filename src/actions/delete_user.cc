@@ -103,12 +103,10 @@ std::vector<Operation> DeleteUserOperations() {
       "(Zendesk hands them to the acting admin); without either: 409";
   op.target = "user_id";
   op.irreversible_if = "permanent";
-  Field permanent{"permanent", FieldType::kBool, false,
-                  "Permanently delete (GDPR; irreversible; soft-deletes first)"};
-  permanent.example = false;
-  permanent.cli = "--permanent";
   op.fields = {
-      UserIdField(), permanent, ReassignToField("Reassign the user's non-closed tickets to this agent first"),
+      UserIdField(),
+      FlagField("permanent", "--permanent", "Permanently delete (GDPR; irreversible; soft-deletes first)"),
+      ReassignToField("Reassign the user's non-closed tickets to this agent first"),
       LetZendeskReassignField("Delete an agent who holds non-closed tickets without reassigning them: "
                               "Zendesk hands them to the acting admin (one of this or --reassign-to is "
                               "required then)"),

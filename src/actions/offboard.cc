@@ -310,15 +310,12 @@ std::vector<Operation> OffboardOperations() {
       "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable";
   op.target = "user_id";
   op.irreversible_if = "permanent";
-  Field del{"delete", FieldType::kBool, false, "Soft-delete the user at the end", "", false};
-  del.cli = "--delete";
-  Field perm{"permanent", FieldType::kBool,
-             false,       "Soft-delete then permanently delete (irreversible; needs --yes)",
-             "",          false};
-  perm.cli = "--permanent";
+  Field perm = FlagField("permanent", "--permanent",
+                         "Soft-delete then permanently delete (irreversible; needs --yes)");
   perm.cli_excludes = "delete";
   op.fields = {UserIdField("Zendesk user id of the leaver"),
-               ReassignToField("Agent or admin who takes the tickets", true), del, perm,
+               ReassignToField("Agent or admin who takes the tickets", true),
+               FlagField("delete", "--delete", "Soft-delete the user at the end"), perm,
                ConfirmField("a permanent deletion")};
   op.parse = [](const FieldValues& v) -> Result<ActionRun> {
     OffboardRequest r;

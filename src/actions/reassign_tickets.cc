@@ -679,11 +679,8 @@ std::vector<Operation> ReassignTicketsOperations() {
                                "Reassign every non-closed ticket of one user to another");
   op.description = "Reassign every non-closed ticket of one user to another agent or admin";
   op.target = "from";
-  Field from{"from", FieldType::kId, true, "User whose tickets move", "", 123};
-  from.cli = "--from";
-  Field to{"to", FieldType::kId, true, "Agent or admin who takes them", "", 456};
-  to.cli = "--to";
-  op.fields = {from, to};
+  op.fields = {OptionField("from", FieldType::kId, true, "--from", "User whose tickets move", 123),
+               OptionField("to", FieldType::kId, true, "--to", "Agent or admin who takes them", 456)};
   op.parse = [](const FieldValues& v) -> Result<ActionRun> {
     const int64_t from = v.Id("from"), to = v.Id("to");
     return ActionRun([from, to](const ActionContext& ctx) { return ReassignTickets(ctx, from, to); });

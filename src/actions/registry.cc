@@ -19,12 +19,7 @@ using nlohmann::json;
   X(SuspendUserOperations)     \
   /* one line per action file, above this one */
 
-using Entry = Operation;
-SK_REGISTRY_ENTRIES(SK_OPERATION_FILES)
-
-const std::vector<Operation>& Operations() {
-  return RegistryEntries();
-}
+SK_REGISTRY_ENTRIES(SK_OPERATION_FILES, Operation, Operations)
 
 const Operation* FindOperation(const std::string& name_or_route) {
   for (const auto& op : Operations())
@@ -149,6 +144,20 @@ UiButton Button(std::string id, std::string label, std::string title, int rank) 
   return b;
 }
 
+Field FlagField(std::string name, std::string cli, std::string help) {
+  Field f{std::move(name), FieldType::kBool, false, std::move(help)};
+  f.example = false;
+  f.cli = std::move(cli);
+  return f;
+}
+
+Field OptionField(std::string name, FieldType type, bool required, std::string cli, std::string help,
+                  json example, std::string label) {
+  Field f{std::move(name), type, required, std::move(help), std::move(label), std::move(example)};
+  f.cli = std::move(cli);
+  return f;
+}
+
 Field UserIdField(const std::string& help) {
   Field f{"user_id", FieldType::kId, true, help};
   f.example = 123;
@@ -157,22 +166,17 @@ Field UserIdField(const std::string& help) {
 }
 
 Field CustomRoleField() {
-  Field f{"custom_role_id", FieldType::kId, false, "Custom role id (agent/admin)"};
-  f.cli = "--custom-role";
-  return f;
+  return OptionField("custom_role_id", FieldType::kId, false, "--custom-role",
+                     "Custom role id (agent/admin)");
 }
 
 Field ReassignToField(const std::string& help, bool required) {
-  Field f{"reassign_to", FieldType::kId, required, help};
-  f.example = required ? json(456) : json(nullptr);
-  f.cli = "--reassign-to";
-  return f;
+  return OptionField("reassign_to", FieldType::kId, required, "--reassign-to", help,
+                     required ? json(456) : json(nullptr));
 }
 
 Field LetZendeskReassignField(const std::string& help) {
-  Field f{"let_zendesk_reassign", FieldType::kBool, false, help};
-  f.example = false;
-  f.cli = "--let-zendesk-reassign";
+  Field f = FlagField("let_zendesk_reassign", "--let-zendesk-reassign", help);
   f.cli_excludes = "reassign_to";
   return f;
 }

@@ -43,6 +43,12 @@ Operation DeclareAction(std::string name, std::vector<std::string> cli, std::str
 // A user-page button (operation.h) shown at `rank`.
 UiButton Button(std::string id, std::string label, std::string title, int rank);
 
+// A CLI flag `cli` (kBool; REST true/false, absent = false).
+Field FlagField(std::string name, std::string cli, std::string help);
+// The CLI option `cli` (kId, kString or kEnum), with its OpenAPI example and UI label.
+Field OptionField(std::string name, FieldType type, bool required, std::string cli, std::string help,
+                  nlohmann::json example = nullptr, std::string label = "");
+
 // Fields several actions share.
 Field UserIdField(const std::string& help = "Zendesk user id");  // positional "id"
 Field CustomRoleField();                                         // --custom-role / custom_role_id

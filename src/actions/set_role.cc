@@ -149,9 +149,9 @@ std::vector<Operation> SetRoleOperations() {
       "let_zendesk_reassign=true (Zendesk hands them to the acting admin / unassigns them); without either: "
       "409";
   op.target = "user_id";
-  Field role{"role", FieldType::kEnum, true, "end-user, agent or admin", "Role", "end-user"};
+  Field role =
+      OptionField("role", FieldType::kEnum, true, "--role", "end-user, agent or admin", "end-user", "Role");
   role.choices = {"end-user", "agent", "admin"};
-  role.cli = "--role";
   op.fields = {
       UserIdField(), role, CustomRoleField(),
       ReassignToField("Downgrading an agent who holds non-closed tickets (to end user, light agent or "
@@ -159,12 +159,11 @@ std::vector<Operation> SetRoleOperations() {
       LetZendeskReassignField("Downgrade without reassigning: Zendesk hands the tickets to the acting "
                               "admin (to end user) or unassigns them (to light agent/contributor)")};
   op.parse = [](const FieldValues& v) -> Result<ActionRun> {
-    SetRoleRequest r;
-    r.user_id = v.Id("user_id");
-    r.role = v.Str("role");
-    r.custom_role_id = v.OptionalId("custom_role_id");
-    r.reassign_to = v.OptionalId("reassign_to");
-    r.let_zendesk_reassign = v.Bool("let_zendesk_reassign");
+    const SetRoleRequest r{.user_id = v.Id("user_id"),
+                           .role = v.Str("role"),
+                           .custom_role_id = v.OptionalId("custom_role_id"),
+                           .reassign_to = v.OptionalId("reassign_to"),
+                           .let_zendesk_reassign = v.Bool("let_zendesk_reassign")};
     return ActionRun([r](const ActionContext& ctx) { return SetRole(ctx, r); });
   };
   op.buttons = {

@@ -17,20 +17,11 @@ using nlohmann::json;
   X(UserHistoryReports)    \
   /* one line per report file, above this one */
 
-using Entry = Report;
-SK_REGISTRY_ENTRIES(SK_REPORT_FILES)
-
-const std::vector<Report>& Reports() {
-  return RegistryEntries();
-}
+SK_REGISTRY_ENTRIES(SK_REPORT_FILES, Report, Reports)
 
 Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary) {
-  Report r;
-  r.name = std::move(name);
-  r.cli = std::move(cli);
-  r.path = std::move(path);
-  r.summary = std::move(summary);
-  return r;
+  return Report{
+      .name = std::move(name), .cli = std::move(cli), .path = std::move(path), .summary = std::move(summary)};
 }
 
 Output JsonOutput(json j) {

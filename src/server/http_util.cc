@@ -1,5 +1,7 @@
 #include "server/http_util.h"
 
+#include <map>
+
 namespace sk::server {
 
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -14,28 +16,21 @@ void SendError(httplib::Response& res, int status, const std::string& message, c
 }
 
 int HttpStatusFor(const Status& s) {
-  switch (s.code()) {
-    case Code::kOk:
-      return 200;
-    case Code::kInvalidArgument:
-      return 400;
-    case Code::kRefused:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kConflict:
-      return 409;
-    case Code::kInvalidRecord:
-      return 422;
-    case Code::kUnauthenticated:
-    case Code::kForbidden:
-    case Code::kRateLimited:
-    case Code::kUnavailable:
-    case Code::kBadResponse:
-      return 502;
-    default:
-      return 500;
-  }
+  // Zendesk's own refusals of seatkeeper's credentials or requests are a bad
+  // gateway to the browser: the request it sent was fine.
+  static const std::map<Code, int> kStatus = {{Code::kOk, 200},
+                                              {Code::kInvalidArgument, 400},
+                                              {Code::kRefused, 403},
+                                              {Code::kNotFound, 404},
+                                              {Code::kConflict, 409},
+                                              {Code::kInvalidRecord, 422},
+                                              {Code::kUnauthenticated, 502},
+                                              {Code::kForbidden, 502},
+                                              {Code::kRateLimited, 502},
+                                              {Code::kUnavailable, 502},
+                                              {Code::kBadResponse, 502}};
+  auto it = kStatus.find(s.code());
+  return it != kStatus.end() ? it->second : 500;
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {

@@ -54,6 +54,17 @@ class AuditChainTest : public testing::EngineStoreTest {
     return v;
   }
   // The id of the default account's row at chain position `seq`.
+  // Exchanges the `column` values a and b of the default account's rows.
+  void Swap(const std::string& column, int64_t a, int64_t b) {
+    auto set = [&](int64_t from, int64_t to) {
+      Raw("UPDATE audit SET " + column + "=" + std::to_string(to) + " WHERE account='default' AND " + column +
+          "=" + std::to_string(from));
+    };
+    set(a, -1);
+    set(b, a);
+    set(-1, b);
+  }
+
   int64_t IdAt(int seq) {
     return RawInt("SELECT id FROM audit WHERE account='default' AND seq=" + std::to_string(seq));
   }
@@ -168,18 +179,14 @@ TEST_P(AuditChainTest, ARemovedLastRowIsFoundThroughTheHead) {
 TEST_P(AuditChainTest, SwappedPositionsAreReordered) {
   Build();
   const int64_t third = IdAt(3);
-  Raw("UPDATE audit SET seq=-1 WHERE account='default' AND seq=2");
-  Raw("UPDATE audit SET seq=2 WHERE account='default' AND seq=3");
-  Raw("UPDATE audit SET seq=3 WHERE account='default' AND seq=-1");
+  Swap("seq", 2, 3);
   ExpectBreak("reordered", 2, third);
 }
 
 TEST_P(AuditChainTest, SwappedIdsAreReordered) {
   Build();
   const int64_t second = IdAt(2), fourth = IdAt(4);
-  Raw("UPDATE audit SET id=-1 WHERE id=" + std::to_string(second));
-  Raw("UPDATE audit SET id=" + std::to_string(second) + " WHERE id=" + std::to_string(fourth));
-  Raw("UPDATE audit SET id=" + std::to_string(fourth) + " WHERE id=-1");
+  Swap("id", second, fourth);
   ExpectBreak("reordered", 2, fourth);
 }
 

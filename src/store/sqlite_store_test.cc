@@ -10,6 +10,7 @@
 #include "store/engine_test.h"
 #include "store/secret_box.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/views.h"
 
 namespace sk::store {
@@ -38,11 +39,7 @@ class StoreTest : public ::testing::Test {
 // Sealing at rest on every engine: store_conformance_test.cc. Here: the
 // key beside the embedded database is the owner's alone.
 TEST_F(StoreTest, TheKeyFileIsTheOwnersAlone) {
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "oauth";
-  c.secret = "very-secret-access-token-123";
-  ASSERT_TRUE(store_->PutConnection(c).ok());
+  ASSERT_TRUE(store_->PutConnection(testing::TestConnection()).ok());
   struct stat st {};
   ASSERT_EQ(stat((home_ / "key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);

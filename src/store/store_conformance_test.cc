@@ -456,10 +456,10 @@ TEST_P(Conformance, ListUsersFiltersAndCountsActiveDays) {
 TEST_P(Conformance, SummaryCountsActiveUsersAndIdleSeats) {
   Page p;
   p.users = {User(1, "agent", true), User(2, "agent", true), User(3, "end-user", false)};
-  p.activity.push_back({1, 100, Kind::kTicket, 1, {}});
-  p.activity.push_back({1, 101, Kind::kArticle, 1, {}});
-  p.activity.push_back({1, 101, Kind::kLoginAudit, 1, {}});
-  p.activity.push_back({3, 101, Kind::kTicket, 1, {}});
+  // User 1 active on days 100 and 101 (two sources), user 3 (no seat) on 101.
+  for (auto [user, day, kind] : {std::tuple{1, 100, Kind::kTicket}, std::tuple{1, 101, Kind::kArticle},
+                                 std::tuple{1, 101, Kind::kLoginAudit}, std::tuple{3, 101, Kind::kTicket}})
+    p.activity.push_back({user, day, kind, 1, {}});
   ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
   auto summary = store_->Summary("default", 99, 101);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();

@@ -6,6 +6,7 @@
 
 #include "store/engine_test.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 
 namespace sk::store {
 namespace {
@@ -16,11 +17,7 @@ class UserHistoryRowsTest : public testing::EngineStoreTest {
 };
 
 TEST_P(UserHistoryRowsTest, ChangesCarryTheirBoundsAndActor) {
-  Connection c;
-  c.url = "https://acme.zendesk.com";
-  c.auth_kind = "api_token";
-  c.state = "connected";
-  ASSERT_TRUE(store_->PutConnection(c).ok());
+  ASSERT_TRUE(store_->PutConnection(testing::TestConnection()).ok());
   Page first;
   first.users = {testing::TestUser(1, "agent", true), testing::TestUser(2, "agent", true)};
   first.run_id = "r1";
