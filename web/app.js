@@ -780,10 +780,10 @@ function brief(v) {
 async function renderAudit() {
   setNav("audit");
   const gen = state.gen;
-  const rows = await api("GET", "/api/audit");
+  const [rows, notes] = await Promise.all([api("GET", "/api/audit"), api("GET", "/api/notifications?limit=20")]);
   if (gen !== state.gen) return;
   rows.sort((a, b) => b.id - a.id);
-  app().replaceChildren(h("h1", {}, "Audit log"),
+  app().replaceChildren(h("h1", {}, "Audit log"), notificationsCard(notes),
     rows.length === 0 ? h("p", { class: "muted" }, "No actions recorded yet.") :
       h("table", { id: "audit-table" },
         h("thead", {}, h("tr", {}, ["Time", "Actor", "Action", "Target", "Result", "Before", "After", "Detail"].map((t) => h("th", {}, t)))),
@@ -792,6 +792,22 @@ async function renderAudit() {
           h("td", {}, h("span", { class: `pill ${e.result === "ok" ? "yes" : e.result === "failed" || e.result === "refused" ? "no" : ""}` }, e.result)),
           h("td", { title: JSON.stringify(e.before) }, brief(e.before)), h("td", { title: JSON.stringify(e.after) }, brief(e.after)),
           h("td", {}, e.detail || ""))))));
+}
+
+// The last notifications sent to the webhook and e-mail (`seatkeeper notify set`),
+// failed deliveries first in view: what was sent, what is retried, what was given up.
+function notificationsCard(r) {
+  const list = r.notifications || [];
+  return h("section", { class: "card", id: "notifications" }, h("h2", {}, "Notifications"),
+    list.length === 0 ? h("p", { class: "muted" }, "None sent yet (set up a webhook or e-mail with `seatkeeper notify set`).") :
+      [h("p", { id: "notification-counts" }, `${r.sent} sent · ${r.pending} pending · ${r.failed} failed (last ${list.length})`),
+        h("table", { id: "notifications-table" },
+          h("thead", {}, h("tr", {}, ["Created", "Channel", "Kind", "Subject", "State", "Attempts", "Last error"].map((t) => h("th", {}, t)))),
+          h("tbody", {}, list.map((n) => h("tr", { "data-state": n.state },
+            h("td", {}, n.created_at), h("td", {}, n.channel), h("td", {}, n.kind), h("td", {}, n.subject),
+            h("td", {}, h("span", { class: `pill ${n.state === "sent" ? "yes" : n.state === "failed" ? "no" : ""}` },
+              n.state === "pending" && n.attempts > 0 ? `retry ${n.next_attempt_at}` : n.state)),
+            h("td", {}, String(n.attempts)), h("td", {}, n.last_error || "")))))]);
 }
 
 // --- routing ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "actions/registry.h"
 #include "actions/render.h"
 #include "cli/context.h"
+#include "notify/notify.h"
 #include "util/log.h"
 #include "util/process.h"
 #include "util/text.h"
@@ -94,6 +95,7 @@ void RunAction(Context& ctx, bool dry_run, const std::string& key, const json& r
   auto answer = actions::RunOnce(**st, ctx.account, dry_run ? "" : key, request, ProcessName("cli"),
                                  [&] { return fn(*a); });
   if (a->progress) *ctx.err << "\r\x1b[K" << std::flush;
+  if (!dry_run) notify::Flush(**st, ctx.account);  // the action's notification, if channels are set up
   if (!answer.ok()) return PrintError(ctx, answer.status());
   if (answer->outcome) {
     PrintOutcome(ctx, *answer->outcome);

@@ -193,6 +193,7 @@ int Main(int argc, char** argv) {
   RegisterServeCommands(app, ctx);
   RegisterRekeyCommand(app, ctx);
   RegisterWorkerCommand(app, ctx);
+  RegisterNotifyCommands(app, ctx);
   if (!KnownCommand(app, argc, argv)) return 2;
   if (auto code = Parse(app, argc, argv, settings)) return *code;
   return ctx.exit_code;

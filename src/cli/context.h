@@ -76,5 +76,6 @@ void RegisterActionCommands(CLI::App& app, Context& ctx);  // every action of sr
 void RegisterServeCommands(CLI::App& app, Context& ctx);  // serve, admin set-password
 void RegisterRekeyCommand(CLI::App& app, Context& ctx);   // rekey
 void RegisterWorkerCommand(CLI::App& app, Context& ctx);  // worker, worker status, worker request
+void RegisterNotifyCommands(CLI::App& app, Context& ctx);  // notify set, show, clear, test, deliver
 
 }  // namespace sk::cli

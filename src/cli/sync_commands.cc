@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.h"
+#include "notify/notify.h"
 #include "store/sync_queue.h"
 #include "sync/coverage.h"
 #include "sync/sync.h"
@@ -83,7 +84,8 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   // The account's lease, the one workers and web servers take: one process
   // at a time syncs a Zendesk account, so its rate limit is shared.
   SK_ASSIGN_OR_RETURN(auto sync_queue, store::OpenSyncQueue(ctx.home));
-  const sync::WorkerOptions wo = ForegroundWorker();
+  sync::WorkerOptions wo = ForegroundWorker();
+  wo.after_sync = [st](const std::string& account) { notify::Flush(*st, account); };
   SK_ASSIGN_OR_RETURN(auto lease, ClaimForeground(*sync_queue, ctx.account, wo));
   Result<sync::SyncReport> report = Internal("sync did not run");
   Status synced = sync::SyncUnderLease(*sync_queue, lease, wo, [&](const std::string& run_id) -> Status {

@@ -19,6 +19,7 @@
 
 #include "cli/context.h"
 #include "cli/table.h"
+#include "notify/notify.h"
 #include "store/postgres_store.h"
 #include "store/sync_queue.h"
 #include "sync/worker.h"
@@ -41,6 +42,7 @@ Status RunWorkerCommand(Context& ctx, sync::WorkerOptions o) {
   sigaction(SIGINT, &sa, nullptr);
   o.should_stop = [] { return g_stop.load(); };
   o.on_lease_lost = ExitOnLostLease;
+  o.after_sync = [st](const std::string& account) { notify::Flush(*st, account); };
   auto make_client = [&ctx](const store::Connection& c) { return ctx.MakeClient(c); };
   SK_ASSIGN_OR_RETURN(auto report, sync::RunWorker(*st, *queue, make_client, o));
   if (ctx.json) {

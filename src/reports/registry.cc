@@ -15,6 +15,7 @@ using nlohmann::json;
   X(AuditReports)          \
   X(AuditChainReports)     \
   X(UserHistoryReports)    \
+  X(NotificationsReports)  \
   /* one line per report file, above this one */
 
 SK_REGISTRY_ENTRIES(SK_REPORT_FILES, Report, Reports)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "notify/notify.h"
 #include "sync/connection_client.h"
 #include "sync/sync.h"
 #include "sync/worker.h"
@@ -143,6 +144,7 @@ void SyncRunner::Run(std::string reason, std::optional<store::Lease> lease) {
     log::Scope scope({{"account", opt_.account}, {"run_id", run_id}});
     status = SyncOnce(run_id);
   }
+  notify::Flush(*store_, opt_.account);
   if (metrics_)
     metrics_->Add("seatkeeper_syncs_total",
                   AccountLabel(opt_.account) + ",result=\"" + (status.ok() ? "ok" : "error") + "\"");
@@ -181,6 +183,12 @@ void SyncRunner::ScheduleTick(DailyTime at) {
     }
   }
   if (due) Start("schedule");
+  // Notifications of actions taken on the web app, and retries, about once a
+  // minute (a sync's own outcome is sent when it ends).
+  if (connected && now - last_notify_at_ >= 60) {
+    last_notify_at_ = now;
+    notify::Flush(*store_, opt_.account);
+  }
 }
 
 nlohmann::json SyncRunner::Snapshot() {

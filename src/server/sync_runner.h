@@ -93,6 +93,7 @@ class SyncRunner {
   std::string refused_;  // why the last Start did not start, "" when it did
   UnixTime last_finished_at_ = 0;
   std::optional<UnixTime> next_scheduled_at_;
+  UnixTime last_notify_at_ = 0;  // ScheduleTick's notification flush (its thread only)
   std::string schedule_zone_;  // the zone next_scheduled_at_ was computed in
   std::thread worker_;
 };

@@ -60,6 +60,7 @@ std::string EncodeConnectionData(const Connection& c) {
                       {"plan", c.plan},
                       {"connecting_user_email", c.connecting_user_email},
                       {"preflight", nlohmann::json::parse(c.preflight_json, nullptr, false)},
+                      {"notify", nlohmann::json::parse(c.notify_json, nullptr, false)},
                       {"capabilities", nlohmann::json::parse(c.capabilities_json, nullptr, false)}};
   if (c.token_expires_at) j["token_expires_at"] = *c.token_expires_at;
   if (c.refresh_expires_at) j["refresh_expires_at"] = *c.refresh_expires_at;
@@ -86,6 +87,7 @@ Status DecodeConnectionData(const std::string& data, Connection* c) {
   c->connecting_user_id = OptNumber(j, "connecting_user_id");
   c->connecting_user_email = j.value("connecting_user_email", "");
   c->preflight_json = j.value("preflight", nlohmann::json::array()).dump();
+  c->notify_json = j.value("notify", nlohmann::json::object()).dump();
   c->capabilities_json = j.value("capabilities", nlohmann::json::object()).dump();
   c->last_sync_at = OptNumber(j, "last_sync_at");
   c->connected_at = OptNumber(j, "connected_at");
@@ -109,14 +111,14 @@ std::string SecretContext(const std::string& account, std::string_view column) {
 
 SealedSecrets SealSecrets(const SecretBox& box, const Connection& c) {
   SealedSecrets s{c.account, {}};
-  const std::string* plain[] = {&c.secret, &c.refresh_token, &c.client_secret};
+  const std::string* plain[] = {&c.secret, &c.refresh_token, &c.client_secret, &c.notify_secret};
   for (size_t i = 0; i < kSecretColumns.size(); ++i)
     s.values[i] = box.Seal(*plain[i], SecretContext(c.account, kSecretColumns[i]));
   return s;
 }
 
 Status OpenSecrets(const SecretBox& box, const SealedSecrets& sealed, Connection* c) {
-  std::string* plain[] = {&c->secret, &c->refresh_token, &c->client_secret};
+  std::string* plain[] = {&c->secret, &c->refresh_token, &c->client_secret, &c->notify_secret};
   for (size_t i = 0; i < kSecretColumns.size(); ++i) {
     SK_ASSIGN_OR_RETURN(*plain[i],
                         box.Open(sealed.values[i], SecretContext(sealed.account, kSecretColumns[i])));

@@ -79,7 +79,8 @@ Status DecodeConnectionData(const std::string& data, Connection* c);
 Status DecodeTokenTimes(const std::string& data, OAuthTokens* t);
 
 // The sealed columns of the connections table, in this order.
-inline constexpr std::array<const char*, 3> kSecretColumns = {"secret", "refresh_token", "client_secret"};
+inline constexpr std::array<const char*, 4> kSecretColumns = {"secret", "refresh_token", "client_secret",
+                                                              "notify_secret"};
 // What a secret of `account` in `column` is sealed with (associated data): "account/column".
 std::string SecretContext(const std::string& account, std::string_view column);
 
@@ -270,6 +271,17 @@ void SealLink(AuditLink* link, int64_t id);
 // result, after and detail.
 AuditEntry Revised(const AuditLink& first, const std::string& result, const std::string& after_json,
                    const std::string& detail);
+
+inline constexpr const char* kNotificationColumns =
+    "SELECT id, account, key, channel, kind, subject, body, state, attempts, next_at, last_error, "
+    "created_at, "
+    "sent_at FROM notifications";
+template <typename Row>
+Notification ReadNotification(const Row& r) {
+  using N = Notification;
+  return ReadColumns<N>(r, 0, &N::id, &N::account, &N::key, &N::channel, &N::kind, &N::subject, &N::body,
+                        &N::state, &N::attempts, &N::next_at, &N::last_error, &N::created_at, &N::sent_at);
+}
 
 inline constexpr const char* kClaimColumns =
     "SELECT request, owner, state, outcome, code, claimed_at, finished_at FROM action_claims";

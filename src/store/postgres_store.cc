@@ -186,7 +186,8 @@ class PostgresStore final : public Store {
     SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
       auto r = Exec(
           tx,
-          "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=$1",
+          "SELECT data, secret, refresh_token, client_secret, notify_secret, state, error FROM connections "
+          "WHERE account=$1",
           {P(account)});
       if (r.empty()) return Status::Ok();
       const auto& row = r[0];
@@ -194,9 +195,9 @@ class PostgresStore final : public Store {
       c.account = account;
       SK_RETURN_IF_ERROR(domain::DecodeConnectionData(Text(row[0]), &c));
       SK_RETURN_IF_ERROR(
-          domain::OpenSecrets(box_, {account, {Text(row[1]), Text(row[2]), Text(row[3])}}, &c));
-      c.state = Text(row[4]);
-      c.error = Text(row[5]);
+          domain::OpenSecrets(box_, {account, {Text(row[1]), Text(row[2]), Text(row[3]), Text(row[4])}}, &c));
+      c.state = Text(row[5]);
+      c.error = Text(row[6]);
       out = std::move(c);
       return Status::Ok();
     }));
@@ -208,14 +209,16 @@ class PostgresStore final : public Store {
     const SealedSecrets sealed = domain::SealSecrets(box_, c);
     return pg_.Tx([&](pqxx::work& tx) -> Status {
       Exec(tx,
-           "INSERT INTO connections(account, data, secret, refresh_token, client_secret, state, error, "
-           "updated_at) "
-           "VALUES($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT(account) DO UPDATE SET data=excluded.data, "
+           "INSERT INTO connections(account, data, secret, refresh_token, client_secret, notify_secret, "
+           "state, "
+           "error, updated_at) "
+           "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT(account) DO UPDATE SET data=excluded.data, "
            "secret=excluded.secret, refresh_token=excluded.refresh_token, "
-           "client_secret=excluded.client_secret, "
+           "client_secret=excluded.client_secret, notify_secret=excluded.notify_secret, "
            "state=excluded.state, error=excluded.error, updated_at=excluded.updated_at",
            {P(c.account), P(domain::EncodeConnectionData(c)), P(sealed.values[0]), P(sealed.values[1]),
-            P(sealed.values[2]), P(c.state), P(c.error), P(static_cast<int64_t>(NowUnix()))});
+            P(sealed.values[2]), P(sealed.values[3]), P(c.state), P(c.error),
+            P(static_cast<int64_t>(NowUnix()))});
       return Status::Ok();
     });
   }
@@ -658,6 +661,68 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  Result<bool> EnqueueNotification(const Notification& n) override {
+    std::lock_guard lock(mu_);
+    bool queued = false;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      queued = !Exec(tx,
+                     "INSERT INTO notifications(account, key, channel, kind, subject, body, state, next_at, "
+                     "created_at) VALUES($1,$2,$3,$4,$5,$6,'pending',$7,$8) "
+                     "ON CONFLICT(account, key, channel) DO NOTHING RETURNING id",
+                     {P(n.account), P(n.key), P(n.channel), P(n.kind), P(n.subject), P(n.body), P(n.next_at),
+                      P(n.created_at)})
+                    .empty();
+      return Status::Ok();
+    }));
+    return queued;
+  }
+
+  Result<std::vector<Notification>> ListNotifications(const std::string& account,
+                                                      std::optional<UnixTime> due_by, int limit) override {
+    std::lock_guard lock(mu_);
+    std::vector<Notification> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      auto r =
+          Exec(tx,
+               std::string(domain::kNotificationColumns) +
+                   (due_by ? " WHERE account=$1 AND state='pending' AND next_at<=$3 ORDER BY id"
+                           : " WHERE account=$1 ORDER BY id DESC") +
+                   " LIMIT $2",
+               due_by ? std::vector<Param>{P(account), P(int64_t{limit > 0 ? limit : 1 << 30}), P(*due_by)}
+                      : std::vector<Param>{P(account), P(int64_t{limit > 0 ? limit : 1 << 30})});
+      for (const auto& row : r) out.push_back(domain::ReadNotification(Row(row)));
+      return Status::Ok();
+    }));
+    return out;
+  }
+
+  Result<bool> ClaimNotification(const std::string& account, int64_t id, int64_t attempts,
+                                 UnixTime lease_until) override {
+    std::lock_guard lock(mu_);
+    bool claimed = false;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      claimed =
+          !Exec(tx,
+                "UPDATE notifications SET attempts=attempts+1, next_at=$1 WHERE account=$2 AND id=$3 AND "
+                "attempts=$4 AND state='pending' RETURNING id",
+                {P(lease_until), P(account), P(id), P(attempts)})
+               .empty();
+      return Status::Ok();
+    }));
+    return claimed;
+  }
+
+  Status FinishNotification(const Notification& n) override {
+    std::lock_guard lock(mu_);
+    return pg_.Tx([&](pqxx::work& tx) -> Status {
+      Exec(tx,
+           "UPDATE notifications SET state=$1, last_error=$2, next_at=$3, sent_at=$4 WHERE account=$5 AND "
+           "id=$6",
+           {P(n.state), P(n.last_error), P(n.next_at), P(n.sent_at), P(n.account), P(n.id)});
+      return Status::Ok();
+    });
+  }
+
   Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
                                                  const ActionClaim& claim) override {
     std::lock_guard lock(mu_);
@@ -725,8 +790,10 @@ class PostgresStore final : public Store {
       const std::vector<SealedSecrets> rows = ReadSealed(tx, " FOR UPDATE");
       SK_ASSIGN_OR_RETURN(auto resealed, domain::Reseal(rows, from, to, &count.secrets));
       for (const auto& r : resealed)
-        Exec(tx, "UPDATE connections SET secret=$1, refresh_token=$2, client_secret=$3 WHERE account=$4",
-             {P(r.values[0]), P(r.values[1]), P(r.values[2]), P(r.account)});
+        Exec(tx,
+             "UPDATE connections SET secret=$1, refresh_token=$2, client_secret=$3, notify_secret=$4 "
+             "WHERE account=$5",
+             {P(r.values[0]), P(r.values[1]), P(r.values[2]), P(r.values[3]), P(r.account)});
       count.accounts = static_cast<int64_t>(rows.size());
       return Status::Ok();
     }));
@@ -779,8 +846,10 @@ class PostgresStore final : public Store {
   static std::vector<SealedSecrets> ReadSealed(pqxx::work& tx, const std::string& lock) {
     std::vector<SealedSecrets> rows;
     for (const auto& r : tx.exec(
-             "SELECT account, secret, refresh_token, client_secret FROM connections ORDER BY account" + lock))
-      rows.push_back({Text(r[0]), {Text(r[1]), Text(r[2]), Text(r[3])}});
+             "SELECT account, secret, refresh_token, client_secret, notify_secret FROM connections ORDER BY "
+             "account" +
+             lock))
+      rows.push_back({Text(r[0]), {Text(r[1]), Text(r[2]), Text(r[3]), Text(r[4])}});
     return rows;
   }
 

@@ -7,6 +7,17 @@
 namespace sk::store::schema {
 namespace {
 
+// 5: the ids each page of a full user pass saw (comma-joined, one row per
+// page), kept until the next pass starts. Replaces stamping users.seen_run,
+// which rewrote every user row on every sync; users.seen_run is still read
+// so that a pass that was under way when the store was upgraded resumes.
+std::vector<const char*> UserPass() {
+  return {
+      "CREATE TABLE user_pass(account TEXT NOT NULL, run TEXT NOT NULL, ids TEXT NOT NULL)",
+      "CREATE INDEX user_pass_run ON user_pass(account, run)",
+  };
+}
+
 // 6 (issue #17): the audit trail becomes an append-only hash chain per
 // account (store/audit_chain.h): an outcome is a revision row
 // (revision_of), each row has its position, the previous row's hash and
@@ -34,6 +45,21 @@ std::vector<const char*> AuditChainAndRoleHistory() {
       "  at {INT} NOT NULL, action TEXT NOT NULL, actor_id {INT}, actor_name TEXT NOT NULL DEFAULT '',"
       "  PRIMARY KEY(account, id)){NOROWID}",
       "CREATE INDEX user_audit_log_user ON user_audit_log(account, user_id, at)",
+  };
+}
+
+// 7 (issue #18): notifications (src/notify): the channels' sealed secrets
+// beside the connection's, and the delivery queue (one row per key and
+// channel; next_at is when a pending row is due, or its claim's lease).
+std::vector<const char*> Notifications() {
+  return {
+      "ALTER TABLE connections ADD COLUMN notify_secret TEXT NOT NULL DEFAULT ''",
+      "CREATE TABLE notifications(id {ID}, account TEXT NOT NULL, key TEXT NOT NULL, channel TEXT NOT NULL,"
+      "  kind TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,"
+      "  attempts {INT} NOT NULL DEFAULT 0, next_at {INT} NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+      "  created_at {INT} NOT NULL, sent_at {INT})",
+      "CREATE UNIQUE INDEX notifications_key ON notifications(account, key, channel)",
+      "CREATE INDEX notifications_due ON notifications(account, state, next_at)",
   };
 }
 
@@ -107,15 +133,9 @@ const std::vector<std::vector<const char*>>& Migrations() {
           "GROUP BY a.account, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END",
           "CREATE INDEX users_paid ON users(account, seat, deleted)",
       },
-      // 5: the ids each page of a full user pass saw (comma-joined, one row per
-      // page), kept until the next pass starts. Replaces stamping users.seen_run,
-      // which rewrote every user row on every sync; users.seen_run is still read
-      // so that a pass that was under way when the store was upgraded resumes.
-      {
-          "CREATE TABLE user_pass(account TEXT NOT NULL, run TEXT NOT NULL, ids TEXT NOT NULL)",
-          "CREATE INDEX user_pass_run ON user_pass(account, run)",
-      },
+      UserPass(),
       AuditChainAndRoleHistory(),
+      Notifications(),
   };
   return m;
 }
@@ -127,7 +147,9 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
 
 }  // namespace
 
-int LatestVersion() { return static_cast<int>(Migrations().size()); }
+int LatestVersion() {
+  return static_cast<int>(Migrations().size());
+}
 
 std::string Render(const std::string& neutral, Engine engine) {
   std::string s = neutral;

@@ -187,7 +187,8 @@ class SqliteStore final : public Store {
     SK_ASSIGN_OR_RETURN(ReadCache * cache, reader.Cache());
     if (auto hit = cache->connections.find(account); hit != cache->connections.end()) return hit->second;
     Statement& s = reader->Prepared(
-        "SELECT data, secret, refresh_token, client_secret, state, error FROM connections WHERE account=?");
+        "SELECT data, secret, refresh_token, client_secret, notify_secret, state, error FROM connections "
+        "WHERE account=?");
     s.Bind(1, account);
     if (!s.Step()) {
       SK_RETURN_IF_ERROR(s.status());
@@ -197,9 +198,10 @@ class SqliteStore final : public Store {
     Connection c;
     c.account = account;
     SK_RETURN_IF_ERROR(domain::DecodeConnectionData(s.Text(0), &c));
-    SK_RETURN_IF_ERROR(domain::OpenSecrets(box_, {account, {s.Text(1), s.Text(2), s.Text(3)}}, &c));
-    c.state = s.Text(4);
-    c.error = s.Text(5);
+    SK_RETURN_IF_ERROR(
+        domain::OpenSecrets(box_, {account, {s.Text(1), s.Text(2), s.Text(3), s.Text(4)}}, &c));
+    c.state = s.Text(5);
+    c.error = s.Text(6);
     cache->Put(cache->connections, account, std::optional<Connection>(c));
     return std::optional<Connection>(std::move(c));
   }
@@ -207,18 +209,19 @@ class SqliteStore final : public Store {
   Status PutConnection(const Connection& c) override {
     std::lock_guard lock(mu_);
     const SealedSecrets sealed = domain::SealSecrets(box_, c);
-    Statement s(
-        db_->handle(),
-        "INSERT OR REPLACE INTO connections(account, data, secret, refresh_token, client_secret, state, "
-        "error, updated_at) VALUES(?,?,?,?,?,?,?,?)");
+    Statement s(db_->handle(),
+                "INSERT OR REPLACE INTO connections(account, data, secret, refresh_token, client_secret, "
+                "notify_secret, "
+                "state, error, updated_at) VALUES(?,?,?,?,?,?,?,?,?)");
     s.Bind(1, c.account)
         .Bind(2, domain::EncodeConnectionData(c))
         .Bind(3, sealed.values[0])
         .Bind(4, sealed.values[1])
         .Bind(5, sealed.values[2])
-        .Bind(6, c.state)
-        .Bind(7, c.error)
-        .Bind(8, NowUnix());
+        .Bind(6, sealed.values[3])
+        .Bind(7, c.state)
+        .Bind(8, c.error)
+        .Bind(9, NowUnix());
     return s.Run();
   }
 
@@ -641,6 +644,61 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<bool> EnqueueNotification(const Notification& n) override {
+    std::lock_guard lock(mu_);
+    Statement s(
+        db_->handle(),
+        "INSERT OR IGNORE INTO notifications(account, key, channel, kind, subject, body, state, next_at, "
+        "created_at) VALUES(?,?,?,?,?,?,'pending',?,?)");
+    SK_RETURN_IF_ERROR(s.Bind(1, n.account)
+                           .Bind(2, n.key)
+                           .Bind(3, n.channel)
+                           .Bind(4, n.kind)
+                           .Bind(5, n.subject)
+                           .Bind(6, n.body)
+                           .Bind(7, n.next_at)
+                           .Bind(8, n.created_at)
+                           .Run());
+    return db_->Changes() == 1;
+  }
+
+  Result<std::vector<Notification>> ListNotifications(const std::string& account,
+                                                      std::optional<UnixTime> due_by, int limit) override {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    // SQLite: LIMIT -1 is no limit; the newest first unless due ones are asked for.
+    Statement& s =
+        reader->Prepared(std::string(domain::kNotificationColumns) +
+                         (due_by ? " WHERE account=? AND state='pending' AND next_at<=?3 ORDER BY id"
+                                 : " WHERE account=? ORDER BY id DESC") +
+                         " LIMIT ?2");
+    s.Bind(1, account).Bind(2, limit > 0 ? limit : -1);
+    if (due_by) s.Bind(3, *due_by);
+    std::vector<Notification> out;
+    while (s.Step()) out.push_back(domain::ReadNotification(s));
+    SK_RETURN_IF_ERROR(s.status());
+    return out;
+  }
+
+  Result<bool> ClaimNotification(const std::string& account, int64_t id, int64_t attempts,
+                                 UnixTime lease_until) override {
+    std::lock_guard lock(mu_);
+    Statement s(db_->handle(),
+                "UPDATE notifications SET attempts=attempts+1, next_at=? WHERE account=? AND id=? AND "
+                "attempts=? AND state='pending'");
+    SK_RETURN_IF_ERROR(s.Bind(1, lease_until).Bind(2, account).Bind(3, id).Bind(4, attempts).Run());
+    return db_->Changes() == 1;
+  }
+
+  Status FinishNotification(const Notification& n) override {
+    std::lock_guard lock(mu_);
+    Statement s(
+        db_->handle(),
+        "UPDATE notifications SET state=?, last_error=?, next_at=?, sent_at=? WHERE account=? AND id=?");
+    s.Bind(1, n.state).Bind(2, n.last_error).Bind(3, n.next_at);
+    if (n.sent_at) s.Bind(4, *n.sent_at);
+    return s.Bind(5, n.account).Bind(6, n.id).Run();
+  }
+
   Result<std::optional<ActionClaim>> ClaimAction(const std::string& account,
                                                  const ActionClaim& claim) override {
     std::lock_guard lock(mu_);
@@ -701,12 +759,13 @@ class SqliteStore final : public Store {
       SK_RETURN_IF_ERROR(tx.status());
       SK_ASSIGN_OR_RETURN(auto rows, ReadSealedLocked());
       SK_ASSIGN_OR_RETURN(auto resealed, domain::Reseal(rows, from, to, &count.secrets));
-      Statement& u =
-          db_->Prepared("UPDATE connections SET secret=?, refresh_token=?, client_secret=? WHERE account=?");
+      Statement& u = db_->Prepared(
+          "UPDATE connections SET secret=?, refresh_token=?, client_secret=?, notify_secret=? "
+          "WHERE account=?");
       for (const auto& r : resealed) {
         u.Reset();
-        u.Bind(1, r.values[0]).Bind(2, r.values[1]).Bind(3, r.values[2]);
-        SK_RETURN_IF_ERROR(u.Bind(4, r.account).Run());
+        u.Bind(1, r.values[0]).Bind(2, r.values[1]).Bind(3, r.values[2]).Bind(4, r.values[3]);
+        SK_RETURN_IF_ERROR(u.Bind(5, r.account).Run());
       }
       SK_RETURN_IF_ERROR(tx.Commit());
       count.accounts = static_cast<int64_t>(rows.size());
@@ -768,9 +827,10 @@ class SqliteStore final : public Store {
   // Caller holds mu_.
   Result<std::vector<SealedSecrets>> ReadSealedLocked() {
     Statement& s = db_->Prepared(
-        "SELECT account, secret, refresh_token, client_secret FROM connections ORDER BY account");
+        "SELECT account, secret, refresh_token, client_secret, notify_secret FROM connections ORDER BY "
+        "account");
     std::vector<SealedSecrets> rows;
-    while (s.Step()) rows.push_back({s.Text(0), {s.Text(1), s.Text(2), s.Text(3)}});
+    while (s.Step()) rows.push_back({s.Text(0), {s.Text(1), s.Text(2), s.Text(3), s.Text(4)}});
     SK_RETURN_IF_ERROR(s.status());
     s.Reset();
     return rows;

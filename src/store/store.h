@@ -63,6 +63,10 @@ struct Connection {
       "{}";  // probe results: {"audit_logs":bool,"custom_roles":bool,"help_center":bool,...}
   std::optional<UnixTime> last_sync_at;
   std::optional<UnixTime> connected_at;
+  // Notifications (src/notify): the channels' settings (JSON, no secrets) and
+  // their secrets (JSON: webhook_url, smtp_password), sealed at rest.
+  std::string notify_json = "{}";
+  std::string notify_secret;
 };
 
 struct UserRecord {
@@ -266,10 +270,28 @@ struct TokenRotation {
 };
 
 // One connection's sealed secret columns as stored (secret, refresh_token,
-// client_secret: domain::kSecretColumns), for key rotation.
+// client_secret, notify_secret: domain::kSecretColumns), for key rotation.
 struct SealedSecrets {
   std::string account;
-  std::array<std::string, 3> values;
+  std::array<std::string, 4> values;
+};
+
+// One message to one channel (src/notify): queued once per (account, key,
+// channel), delivered with retries; `body` holds names, counts and links only.
+struct Notification {
+  int64_t id = 0;
+  std::string account;
+  std::string key;      // what it is about, once: "action:42", "sync-failed:…", "digest:2026-W49"
+  std::string channel;  // "webhook" | "email"
+  std::string kind;     // "action.done", "action.failed", "sync.failed", "digest", "test", ...
+  std::string subject;
+  std::string body;
+  std::string state = "pending";  // pending | sent | failed (gave up)
+  int64_t attempts = 0;
+  UnixTime next_at = 0;  // when it is due (pending), or the claim's lease
+  std::string last_error;
+  UnixTime created_at = 0;
+  std::optional<UnixTime> sent_at;
 };
 
 // What Store::ResealSecrets re-sealed.
@@ -393,6 +415,21 @@ class Store {
   // Completes a claim with the first run's answer; later claims of the key see it.
   virtual Status FinishActionClaim(const std::string& account, const std::string& key,
                                    const std::string& outcome, int code, UnixTime at) = 0;
+
+  // Notifications: queues `n` unless its (account, key, channel) is already
+  // queued (false then); a message is sent at most once per key.
+  virtual Result<bool> EnqueueNotification(const Notification& n) = 0;
+  // The account's notifications, newest first (limit 0 = all); with
+  // `due_by`, only the pending ones due by then, oldest first.
+  virtual Result<std::vector<Notification>> ListNotifications(const std::string& account,
+                                                              std::optional<UnixTime> due_by, int limit) = 0;
+  // Takes notification `id` for one delivery attempt across every process:
+  // true when it was still pending with `attempts` attempts (then attempts+1
+  // and next_at = lease_until, so that a sender that dies is retried then).
+  virtual Result<bool> ClaimNotification(const std::string& account, int64_t id, int64_t attempts,
+                                         UnixTime lease_until) = 0;
+  // Records an attempt's result: state, last_error, next_at (the retry) and sent_at.
+  virtual Status FinishNotification(const Notification& n) = 0;
 
   // Key rotation (`seatkeeper rekey`): every connection's sealed secrets, as stored.
   virtual Result<std::vector<SealedSecrets>> ReadSealedSecrets() = 0;

@@ -1021,6 +1021,78 @@ TEST_P(Conformance, ConcurrentActionClaimsHaveOneWinnerPerKey) {
   EXPECT_EQ(wins.load(), 20) << "every key is won exactly once";
 }
 
+// Notifications (src/notify): a key is queued once per channel; the due
+// ones come oldest first; a claim is taken once per attempt count; a
+// finished attempt keeps its state, error, retry time and sent time; the
+// notification secret is sealed beside the connection's and comes back.
+TEST_P(Conformance, NotificationsQueueOnceAndAreClaimedOnce) {
+  Connection c = testing::TestConnection();
+  c.notify_secret = R"({"webhook_url":"https://hooks.example.com/services/secret"})";
+  c.notify_json = R"({"link_base":"https://sk.example.com"})";
+  ASSERT_TRUE(store_->PutConnection(c).ok());
+  auto back = store_->GetConnection("default");
+  ASSERT_TRUE(back.ok() && *back);
+  EXPECT_EQ((*back)->notify_secret, c.notify_secret);
+  EXPECT_EQ(nlohmann::json::parse((*back)->notify_json)["link_base"], "https://sk.example.com");
+  auto sealed = store_->ReadSealedSecrets();
+  ASSERT_TRUE(sealed.ok());
+  ASSERT_EQ(sealed->size(), 1u);
+  EXPECT_EQ((*sealed)[0].values[3].find("hooks.example.com"), std::string::npos) << "stored in the clear";
+
+  Notification n{.account = "default",
+                 .key = "action:1",
+                 .channel = "webhook",
+                 .kind = "action.done",
+                 .subject = "s",
+                 .body = "{}",
+                 .next_at = 100,
+                 .created_at = 100};
+  EXPECT_TRUE(*store_->EnqueueNotification(n));
+  EXPECT_FALSE(*store_->EnqueueNotification(n)) << "the same key and channel twice";
+  n.channel = "email";
+  EXPECT_TRUE(*store_->EnqueueNotification(n));
+  n.key = "action:2";
+  n.next_at = 200;
+  EXPECT_TRUE(*store_->EnqueueNotification(n));
+  auto due = store_->ListNotifications("default", UnixTime{150}, 10);
+  ASSERT_TRUE(due.ok()) << due.status().ToString();
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_LT((*due)[0].id, (*due)[1].id) << "oldest first";
+  EXPECT_EQ(store_->ListNotifications("default", std::nullopt, 0)->size(), 3u);
+  EXPECT_EQ(store_->ListNotifications("default", std::nullopt, 1)->front().key, "action:2") << "newest first";
+  EXPECT_TRUE(store_->ListNotifications("other", std::nullopt, 0)->empty());
+
+  Notification first = (*due)[0];
+  EXPECT_TRUE(*store_->ClaimNotification("default", first.id, 0, 400));
+  EXPECT_FALSE(*store_->ClaimNotification("default", first.id, 0, 400)) << "claimed twice";
+  EXPECT_EQ(store_->ListNotifications("default", UnixTime{150}, 10)->size(), 1u) << "claimed: leased";
+  first.attempts = 1;
+  first.state = "sent";
+  first.sent_at = 160;
+  ASSERT_TRUE(store_->FinishNotification(first).ok());
+  Notification second = (*due)[1];
+  ASSERT_TRUE(*store_->ClaimNotification("default", second.id, 0, 400));
+  second.attempts = 1;
+  second.last_error = "the webhook answered HTTP 503";
+  second.next_at = 220;
+  ASSERT_TRUE(store_->FinishNotification(second).ok());
+  const auto all = store_->ListNotifications("default", std::nullopt, 0);
+  ASSERT_TRUE(all.ok());
+  for (const auto& r : *all) {
+    if (r.id == first.id) {
+      EXPECT_EQ(r.state, "sent");
+      EXPECT_EQ(r.sent_at, 160);
+      EXPECT_EQ(r.attempts, 1);
+    }
+    if (r.id == second.id) {
+      EXPECT_EQ(r.state, "pending");
+      EXPECT_EQ(r.next_at, 220);
+      EXPECT_EQ(r.last_error, "the webhook answered HTTP 503");
+      EXPECT_FALSE(r.sent_at.has_value());
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Conformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

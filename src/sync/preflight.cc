@@ -81,6 +81,10 @@ Result<store::Connection> ConnectWithPreflight(zendesk::Client& client, store::S
   c.state = "connected";
   c.connected_at = NowUnix();
   SK_ASSIGN_OR_RETURN(auto old, store.GetConnection(c.account));
+  if (old) {  // notification channels belong to the account, not to one credential
+    c.notify_json = old->notify_json;
+    c.notify_secret = old->notify_secret;
+  }
   if (old && old->url == c.url) {
     c.last_sync_at = old->last_sync_at;
     c.window_days = old->window_days;

@@ -98,6 +98,7 @@ Status SyncUnderLease(store::SyncQueue& queue, const store::Lease& lease, const 
   } else {
     Status rel = queue.Release(lease, st.ok(), result, o.retry_seconds);
     if (!rel.ok()) spdlog::error("releasing the lease on {} failed: {}", lease.account, rel.message());
+    if (o.after_sync) o.after_sync(lease.account);
   }
   if (st.ok()) {
     spdlog::info("synced {}", lease.account);

@@ -36,6 +36,9 @@ struct WorkerOptions {
   // A foreground `seatkeeper sync` prints its own error line: the worker's
   // "failed ... retry in N s" log line would repeat it a third time.
   bool log_failure = true;
+  // Called after each sync this process released (ok or failed), with the
+  // account: notifications of its outcome (src/notify), set by the caller.
+  std::function<void(const std::string& account)> after_sync;
 };
 
 struct WorkerReport {

@@ -19,6 +19,7 @@ import { mkdtempSync, mkdirSync, readFileSync, existsSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
 import { chromium } from "playwright-core";
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -258,6 +259,32 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await page.dispatchEvent("#user-search", "change");
   await page.waitForSelector("#users-table tbody tr:has-text('grace.hopper@example.com')");
 
+  // --- notifications: a webhook set up from the CLI (its URL from the
+  // environment) receives a test message and the web actions above; the
+  // audit page shows the deliveries, never the webhook's path.
+  const received = [];
+  const hook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => { body += d; });
+    req.on("end", () => { received.push(JSON.parse(body)); res.end("ok"); });
+  });
+  await new Promise((r) => hook.listen(0, "127.0.0.1", r));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/hook/T0/B0/browser-secret-path`;
+  const cliEnv = { ...process.env, SEATKEEPER_HOME: home, SEATKEEPER_WEBHOOK_URL: hookUrl };
+  // Not spawnSync: this process must answer the webhook meanwhile.
+  const run = (args) => new Promise((resolve) => {
+    const c = spawn(seatkeeper, args, { env: cliEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    c.stderr.on("data", (d) => { err += d; });
+    c.on("close", (status) => resolve({ status, err }));
+  });
+  const set = await run(["notify", "set", "--webhook-env"]);
+  assert.equal(set.status, 0, set.err);
+  const sent = await run(["notify", "deliver"]);
+  assert.equal(sent.status, 0, sent.err);
+  assert.ok(received.some((e) => e.event === "action.done" && /set-role/.test(e.text)), JSON.stringify(received));
+  hook.close();
+
   // --- audit log shows it
   await page.goto(base + "/#/audit");
   await page.waitForSelector("#audit-table");
@@ -265,6 +292,11 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   assert.match(auditText, /web:admin/);
   assert.match(auditText, /set-role/);
   assert.match(auditText, /user\.create/);
+  await page.waitForSelector("#notifications-table");
+  const notesText = await page.textContent("#notifications");
+  assert.match(notesText, /action\.done/);
+  assert.match(await page.textContent("#notification-counts"), /0 failed/);
+  assert.doesNotMatch(notesText, /browser-secret-path/);
   await shot("10-audit");
 
   await page.goto(base + "/#/capabilities");

@@ -1,0 +1,365 @@
+#include "notify/notify.h"
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "reports/seats_report.h"
+
+namespace sk::notify {
+
+using nlohmann::json;
+
+namespace {
+
+// "https://hooks.example.com/services/T/B/x" -> {"https", "hooks.example.com"}; the
+// host without port or user info ("" when the URL has none).
+struct UrlParts {
+  std::string scheme, host;
+  bool userinfo = false;
+};
+UrlParts Split(const std::string& url) {
+  UrlParts p;
+  const size_t colon = url.find("://");
+  if (colon == std::string::npos) return p;
+  p.scheme = url.substr(0, colon);
+  std::transform(p.scheme.begin(), p.scheme.end(), p.scheme.begin(), ::tolower);
+  std::string authority = url.substr(colon + 3, url.find_first_of("/?#", colon + 3) - (colon + 3));
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+    p.userinfo = true;
+    authority = authority.substr(at + 1);
+  }
+  if (!authority.empty() && authority[0] == '[') {
+    p.host = authority.substr(0, authority.find(']') + 1);
+  } else {
+    p.host = authority.substr(0, authority.find(':'));
+  }
+  std::transform(p.host.begin(), p.host.end(), p.host.begin(), ::tolower);
+  return p;
+}
+
+bool Localhost(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+bool HasLineBreak(const std::string& s) {
+  return s.find_first_of("\r\n") != std::string::npos;
+}
+
+bool PlausibleAddress(const std::string& a) {
+  const size_t at = a.find('@');
+  return at != std::string::npos && at > 0 && at + 1 < a.size() && !HasLineBreak(a) &&
+         a.find_first_of(" <>,;\"") == std::string::npos;
+}
+
+// One line of text from a value we did not write (a user's name): no line
+// breaks (a header or a Slack message stays one line), at most 80 characters.
+std::string OneLine(std::string s) {
+  std::replace_if(
+      s.begin(), s.end(), [](char ch) { return ch == '\r' || ch == '\n' || ch == '\t'; }, ' ');
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
+std::string Link(const Settings& s, const std::string& route) {
+  if (s.link_base.empty()) return "";
+  std::string base = s.link_base;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/#" + route;
+}
+
+std::string ShortHash(const std::string& s) {
+  unsigned char h[crypto_generichash_BYTES_MIN];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(s.data()), s.size(), nullptr, 0);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    out += hex[h[i] >> 4];
+    out += hex[h[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Settings> LoadSettings(const store::Connection& c) {
+  Settings s;
+  const json j = json::parse(c.notify_json.empty() ? "{}" : c.notify_json, nullptr, false);
+  const json secret = json::parse(c.notify_secret.empty() ? "{}" : c.notify_secret, nullptr, false);
+  if (!j.is_object() || !secret.is_object()) return IoError("the stored notification settings are damaged");
+  s.smtp_url = j.value("smtp_url", "");
+  s.smtp_from = j.value("smtp_from", "");
+  s.smtp_to = j.value("smtp_to", std::vector<std::string>{});
+  s.smtp_user = j.value("smtp_user", "");
+  s.smtp_plain = j.value("smtp_plain", false);
+  s.link_base = j.value("link_base", "");
+  s.webhook_url = secret.value("webhook_url", "");
+  s.smtp_password = secret.value("smtp_password", "");
+  return s;
+}
+
+void SaveSettings(const Settings& s, store::Connection* c) {
+  c->notify_json = json{{"smtp_url", s.smtp_url},   {"smtp_from", s.smtp_from},   {"smtp_to", s.smtp_to},
+                        {"smtp_user", s.smtp_user}, {"smtp_plain", s.smtp_plain}, {"link_base", s.link_base}}
+                       .dump();
+  c->notify_secret = json{{"webhook_url", s.webhook_url}, {"smtp_password", s.smtp_password}}.dump();
+}
+
+Status Validate(const Settings& s) {
+  if (s.Webhook()) {
+    const UrlParts u = Split(s.webhook_url);
+    if (u.host.empty() || HasLineBreak(s.webhook_url) || u.userinfo)
+      return InvalidArgument("the webhook URL is not an absolute URL with a host (https://host/path)");
+    if (u.scheme != "https" && !(u.scheme == "http" && Localhost(u.host)))
+      return InvalidArgument("the webhook URL must use https (http only to localhost)");
+  }
+  if (!s.smtp_url.empty()) {
+    const UrlParts u = Split(s.smtp_url);
+    if ((u.scheme != "smtp" && u.scheme != "smtps") || u.host.empty() || u.userinfo ||
+        HasLineBreak(s.smtp_url))
+      return InvalidArgument(
+          "the SMTP URL must be smtp://host[:port] (STARTTLS) or smtps://host[:port], without credentials "
+          "(give --smtp-user and the password from a file or SEATKEEPER_SMTP_PASSWORD)");
+    if (s.smtp_plain && !(u.scheme == "smtp" && Localhost(u.host)))
+      return InvalidArgument("plain SMTP (without TLS) is allowed only to a relay on localhost");
+    if (!PlausibleAddress(s.smtp_from)) return InvalidArgument("e-mail needs a sender address (--smtp-from)");
+    if (s.smtp_to.empty()) return InvalidArgument("e-mail needs at least one recipient (--smtp-to)");
+    for (const auto& to : s.smtp_to)
+      if (!PlausibleAddress(to)) return InvalidArgument("not an e-mail address: " + OneLine(to));
+  }
+  if (!s.link_base.empty()) {
+    const UrlParts u = Split(s.link_base);
+    if ((u.scheme != "https" && u.scheme != "http") || u.host.empty() || HasLineBreak(s.link_base))
+      return InvalidArgument("the link base must be the web app's http(s) URL");
+  }
+  return Status::Ok();
+}
+
+json SettingsJson(const Settings& s) {
+  json j = {{"webhook", nullptr}, {"email", nullptr}, {"link_base", s.link_base}};
+  if (s.Webhook()) {
+    const UrlParts u = Split(s.webhook_url);
+    j["webhook"] = u.scheme + "://" + u.host + "/…";  // the path is the credential
+  }
+  if (!s.smtp_url.empty())
+    j["email"] = {{"smtp_url", s.smtp_url},
+                  {"from", s.smtp_from},
+                  {"to", s.smtp_to},
+                  {"user", s.smtp_user},
+                  {"password_set", !s.smtp_password.empty()},
+                  {"plain", s.smtp_plain}};
+  return j;
+}
+
+Result<int> Enqueue(store::Store& store, const store::Connection& c, const Settings& s, const Message& m,
+                    UnixTime now) {
+  int queued = 0;
+  store::Notification n;
+  n.account = c.account;
+  n.key = m.key;
+  n.kind = m.kind;
+  n.subject = OneLine(m.subject);
+  n.next_at = n.created_at = now;
+  if (s.Webhook()) {
+    n.channel = "webhook";
+    n.body = json{
+        {"text", n.subject + "\n" + m.text},
+        {"event", m.kind},
+        {"account", c.account},
+        {"subject", n.subject},
+        {"data",
+         m.data}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    SK_ASSIGN_OR_RETURN(bool added, store.EnqueueNotification(n));
+    queued += added;
+  }
+  if (s.Email()) {
+    n.channel = "email";
+    n.body = m.text;
+    SK_ASSIGN_OR_RETURN(bool added, store.EnqueueNotification(n));
+    queued += added;
+  }
+  return queued;
+}
+
+namespace {
+
+inline constexpr const char* kAuditMark = "notify:audit_id";
+
+// The user a finished action was about, by name, from its before/after rows.
+std::string NameIn(const store::AuditEntry& e) {
+  for (const std::string* side : {&e.after_json, &e.before_json}) {
+    const json j = json::parse(*side, nullptr, false);
+    if (j.is_object() && j.contains("name") && j["name"].is_string()) return OneLine(j["name"]);
+  }
+  return "";
+}
+
+Message ActionMessage(const store::AuditEntry& e, const Settings& s) {
+  const bool ok = e.result == "ok";
+  Message m;
+  m.key = "action:" + std::to_string(e.id);
+  m.kind = ok ? "action.done" : "action.failed";
+  const std::string name = NameIn(e);
+  std::string who = e.target;
+  std::string route = "/audit";
+  if (e.target.rfind("user:", 0) == 0) {
+    who = "user " + e.target.substr(5) + (name.empty() ? "" : " (" + name + ")");
+    route = "/user/" + e.target.substr(5);
+  }
+  m.subject = "seatkeeper [" + e.account + "]: " + e.action + " on " + who + ": " + (ok ? "done" : e.result);
+  m.text = "Action " + e.action + " by " + OneLine(e.actor) + " on " + who + ": " + e.result + ".";
+  const std::string link = Link(s, route);
+  if (!link.empty()) m.text += "\n" + link;
+  m.data = {{"audit_id", e.id}, {"action", e.action}, {"target", e.target}, {"result", e.result}};
+  if (!link.empty()) m.data["link"] = link;
+  return m;
+}
+
+// Actions finished since the mark; the mark stops before an action still
+// running (less than an hour old) so that its end is not missed.
+Status CollectActions(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now,
+                      int* n) {
+  SK_ASSIGN_OR_RETURN(auto mark_text, store.GetValue(c.account, kAuditMark));
+  const int64_t mark = mark_text ? std::stoll(*mark_text) : 0;
+  SK_ASSIGN_OR_RETURN(auto entries, store.ListAudit(c.account));
+  int64_t new_mark = mark;
+  bool held = false;
+  for (const auto& e : entries) {
+    if (e.id <= mark) continue;
+    if (e.result == "started" && e.at > now - 3600) held = true;
+    if (!held) new_mark = e.id;
+    if (e.result != "ok" && e.result != "failed" && e.result != "refused") continue;
+    SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, ActionMessage(e, s), now));
+    *n += added;
+  }
+  if (!mark_text && entries.empty()) return store.PutValue(c.account, kAuditMark, "0");
+  return new_mark != mark || !mark_text ? store.PutValue(c.account, kAuditMark, std::to_string(new_mark))
+                                        : Status::Ok();
+}
+
+Message SyncFailedMessage(const store::Connection& c, const Settings& s, UnixTime now) {
+  Message m;
+  m.key = "sync-failed:" + std::to_string(now / 86400) + ":" + ShortHash(c.error);
+  m.kind = "sync.failed";
+  m.subject = "seatkeeper [" + c.account + "]: the Zendesk sync failed";
+  m.text = "The sync of " + c.url + " failed: " + OneLine(c.error) +
+           "\nData synced before the failure is kept; seatkeeper retries on its schedule.";
+  const std::string link = Link(s, "/overview");
+  if (!link.empty()) m.text += "\n" + link;
+  m.data = {{"url", c.url}, {"error", c.error}};
+  if (!link.empty()) m.data["link"] = link;
+  return m;
+}
+
+// ISO 8601 week of `t` (UTC): "2026-W49".
+std::string IsoWeek(UnixTime t) {
+  const std::chrono::sys_days day{std::chrono::days(t / 86400)};
+  const std::chrono::weekday wd{day};
+  const int iso_wd = wd.iso_encoding();  // 1 = Monday
+  const std::chrono::sys_days thursday = day + std::chrono::days(4 - iso_wd);
+  const std::chrono::year_month_day ymd{thursday};
+  const std::chrono::sys_days jan1 = std::chrono::sys_days{ymd.year() / std::chrono::January / 1};
+  const int week = static_cast<int>((thursday - jan1).count() / 7) + 1;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%d-W%02d", static_cast<int>(ymd.year()), week);
+  return buf;
+}
+
+Result<Message> DigestMessage(store::Store& store, const store::Connection& c, const Settings& s,
+                              UnixTime now) {
+  SK_ASSIGN_OR_RETURN(auto seats, reports::RunSeats(store, c.account, c, reports::SeatsQuery{}));
+  Message m;
+  m.key = "digest:" + IsoWeek(now);
+  m.kind = "digest";
+  m.subject = "seatkeeper [" + c.account + "]: weekly seat digest";
+  m.text = std::to_string(seats.paid_seats) + " paid seats; " + std::to_string(seats.idle.size()) +
+           " idle for " + std::to_string(seats.query.inactive_days) + " days; " +
+           std::to_string(seats.integrations.size()) + " probable integration accounts.";
+  const std::string link = Link(s, "/users?seat=true&inactive_days=30");
+  if (!link.empty()) m.text += "\n" + link;
+  m.data = {{"week", IsoWeek(now)},
+            {"paid_seats", seats.paid_seats},
+            {"idle_paid_seats", seats.idle.size()},
+            {"inactive_days", seats.query.inactive_days},
+            {"probable_integrations", seats.integrations.size()}};
+  if (!link.empty()) m.data["link"] = link;
+  return m;
+}
+
+}  // namespace
+
+Result<int> CollectEvents(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now) {
+  int n = 0;
+  SK_RETURN_IF_ERROR(CollectActions(store, c, s, now, &n));
+  if (c.state == "error" && !c.error.empty()) {
+    SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, SyncFailedMessage(c, s, now), now));
+    n += added;
+  }
+  if (c.last_sync_at) {
+    SK_ASSIGN_OR_RETURN(Message digest, DigestMessage(store, c, s, now));
+    SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, digest, now));
+    n += added;
+  }
+  return n;
+}
+
+int64_t Backoff(int64_t attempts) {
+  const int64_t minutes =
+      attempts >= 10 ? 360 : std::min<int64_t>(int64_t{1} << std::max<int64_t>(0, attempts - 1), 360);
+  return minutes * 60;
+}
+
+Result<Delivery> Deliver(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now,
+                         Senders& senders) {
+  Delivery d;
+  SK_ASSIGN_OR_RETURN(auto due, store.ListNotifications(c.account, now, 100));
+  for (auto& n : due) {
+    // Claimed with a lease: a sender that dies mid-send is retried after it.
+    SK_ASSIGN_OR_RETURN(bool mine, store.ClaimNotification(c.account, n.id, n.attempts, now + 300));
+    if (!mine) continue;
+    ++n.attempts;
+    Status sent = (n.channel == "webhook" && s.Webhook()) ? senders.Webhook(s, n.body)
+                  : (n.channel == "email" && s.Email())
+                      ? senders.Email(s, n.subject, n.body)
+                      : Refused("the " + n.channel + " channel is no longer set up");
+    if (sent.ok()) {
+      n.state = "sent";
+      n.sent_at = now;
+      n.last_error.clear();
+      ++d.sent;
+    } else {
+      n.last_error = sent.message();
+      const bool give_up = n.attempts >= kMaxAttempts || sent.code() == Code::kRefused;
+      n.state = give_up ? "failed" : "pending";
+      n.next_at = now + Backoff(n.attempts);
+      ++(give_up ? d.failed : d.retrying);
+      d.errors.push_back(n.channel + " " + n.kind + ": " + sent.message());
+    }
+    SK_RETURN_IF_ERROR(store.FinishNotification(n));
+  }
+  return d;
+}
+
+void Flush(store::Store& store, const std::string& account, Senders& senders, UnixTime now) {
+  auto run = [&]() -> Status {
+    SK_ASSIGN_OR_RETURN(auto c, store.GetConnection(account));
+    if (!c) return Status::Ok();
+    SK_ASSIGN_OR_RETURN(Settings s, LoadSettings(*c));
+    if (!s.Webhook() && !s.Email()) return Status::Ok();
+    SK_RETURN_IF_ERROR(CollectEvents(store, *c, s, now).status());
+    SK_ASSIGN_OR_RETURN(Delivery d, Deliver(store, *c, s, now, senders));
+    for (const auto& e : d.errors) spdlog::warn("notification not delivered: {}", e);
+    return Status::Ok();
+  };
+  if (Status st = run(); !st.ok()) spdlog::warn("notifications: {}", st.ToString());
+}
+
+void Flush(store::Store& store, const std::string& account) {
+  auto senders = CurlSenders();
+  Flush(store, account, *senders, NowUnix());
+}
+
+}  // namespace sk::notify
