@@ -15,6 +15,7 @@ using nlohmann::json;
   X(AuditReports)          \
   X(AuditChainReports)     \
   X(UserHistoryReports)    \
+  X(PolicyReports)         \
   /* one line per report file, above this one */
 
 using Entry = Report;
