@@ -213,6 +213,11 @@ Status RunProposal(const actions::ActionContext& base, const std::string& owner,
   const json request = {{"proposal", p.id}, {"operation", operation}, {"fields", values->json()}};
   auto answer = actions::RunOnce(
       st, base.conn.account, "proposal:" + p.id, request, owner, [&]() -> Result<actions::ActionOutcome> {
+        // Rejected or cancelled since it was read: nothing runs.
+        auto current = GetProposal(st, base.conn.account, p.id);
+        if (!current.ok()) return current.status();
+        if (!*current || (**current).state != "approved")
+          return Refused("proposal " + p.id + " is no longer approved");
         actions::ActionContext dry = ctx;
         dry.dry_run = true;
         auto planned = (*run)(dry);
@@ -222,6 +227,10 @@ Status RunProposal(const actions::ActionContext& base, const std::string& owner,
         return (*run)(ctx);
       });
   if (!answer.ok()) return answer.status();
+  // Decided meanwhile (rejected, cancelled, or recorded by the process that
+  // ran it): its state stays as written.
+  SK_ASSIGN_OR_RETURN(auto current, GetProposal(st, base.conn.account, p.id));
+  if (!current || current->state != "approved") return Status::Ok();
   if (answer->kind == "in-progress") {
     ++report.waiting;
     Note(report, p, "running in another process");
