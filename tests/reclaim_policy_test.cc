@@ -16,6 +16,7 @@
 
 #include "store/pg_test_schema.h"
 #include "support/account.h"
+#include "support/serve_process.h"
 
 namespace sk::testing {
 namespace {
@@ -271,6 +272,77 @@ TEST(ReclaimPolicy, TwoProcessesOnOnePostgresStoreRunAProposalOnce) {
               << " + " << jb["details"]["ran"] << ")\n";
   }
   store::testing::DropTestSchema(schema);
+}
+
+TEST(ReclaimPolicy, RestApiManagesPoliciesAndDecidesProposalsOnce) {
+  Account acct(SmallAccount(45), "policy-rest");
+  QuietAccount(acct);
+  const std::string password = "correct horse battery staple 45";
+  ASSERT_EQ(acct.cli().Run({"admin", "set-password", "--password-file", "-"}, password + "\n").exit_code, 0);
+  ServeProcess web(acct.cli().home(), FreePort());
+  ASSERT_TRUE(web.Login(password));
+
+  // The declarations reach /api/operations (the UI's forms) like every action and report.
+  std::set<std::string> names;
+  for (const auto& op : web.Get("/api/operations").body) names.insert(op["name"].get<std::string>());
+  for (const char* n : {"policy.add", "policy.remove", "proposal.approve", "proposal.reject",
+                        "proposal.cancel", "proposals.run", "policy.list", "policy.test", "proposals"})
+    EXPECT_TRUE(names.count(n)) << n;
+
+  // A bad policy is a 400 naming the problem; a good one is stored once.
+  auto bad =
+      web.Post("/api/actions/policy-add", {{"name", "idle"}, {"action", "suspend"}, {"dry_run", false}});
+  EXPECT_EQ(bad.status, 400) << bad.body.dump();
+  EXPECT_NE(bad.body.dump().find("--idle-days"), std::string::npos) << bad.body.dump();
+  const json add = {{"name", "idle"},    {"action", "downgrade-end-user"}, {"license", "agent"},
+                    {"idle_days", "15"}, {"let_zendesk_reassign", true},   {"dry_run", false}};
+  auto added = web.Post("/api/actions/policy-add", add, "add-idle");
+  ASSERT_EQ(added.status, 200) << added.body.dump();
+  EXPECT_EQ(web.Post("/api/actions/policy-add", add, "add-idle").idempotency, "replayed");
+  EXPECT_EQ(web.Get("/api/policies").body.size(), 1u);
+
+  // policy test over the API answers what the CLI answers.
+  auto tested = web.Get("/api/policies/test?name=idle");
+  ASSERT_EQ(tested.status, 200) << tested.body.dump();
+  // (The server runs on the real clock, the CLI on the simulator's: the same users, other idle days.)
+  auto ids = [](const json& matches) {
+    std::set<int64_t> out;
+    for (const auto& m : matches) out.insert(m["user_id"].get<int64_t>());
+    return out;
+  };
+  EXPECT_EQ(ids(tested.body["matches"]), ids(acct.Json({"policy", "test", "idle"})["matches"]));
+  EXPECT_EQ(web.Get("/api/policies/test?name=nope").status, 403);
+
+  acct.Json({"sync"});
+  auto listed = web.Get("/api/proposals?state=pending");
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_GE(listed.body.size(), 2u);
+  const std::string first = listed.body[0]["id"], second = listed.body[1]["id"];
+  auto approved =
+      web.Post("/api/actions/proposal-approve", {{"proposal_id", first}, {"dry_run", false}}, "ap-1");
+  EXPECT_EQ(approved.status, 200) << approved.body.dump();
+  EXPECT_EQ(web.Post("/api/actions/proposal-approve", {{"proposal_id", first}, {"dry_run", false}}, "ap-1")
+                .idempotency,
+            "replayed");
+  // Approving twice under another key is refused: it is no longer pending.
+  EXPECT_EQ(
+      web.Post("/api/actions/proposal-approve", {{"proposal_id", first}, {"dry_run", false}}, "ap-2").status,
+      403);
+  EXPECT_EQ(web.Post("/api/actions/proposal-reject", {{"proposal_id", second}, {"dry_run", false}}).status,
+            400);
+  auto rejected = web.Post("/api/actions/proposal-reject",
+                           {{"proposal_id", second}, {"reason", "on parental leave"}, {"dry_run", false}});
+  EXPECT_EQ(rejected.status, 200) << rejected.body.dump();
+  auto by_id = ProposalsById(acct);
+  EXPECT_EQ(by_id[first]["state"], "approved");
+  EXPECT_EQ(by_id[first]["decided_by"], "web:admin");
+  EXPECT_EQ(by_id[second]["state"], "rejected");
+  EXPECT_EQ(by_id[second]["reason"], "on parental leave");
+  // A rejected user is not proposed again by that policy.
+  acct.Json({"sync"});
+  int for_second = 0;
+  for (const auto& [id, p] : ProposalsById(acct)) for_second += p["user_id"] == by_id[second]["user_id"];
+  EXPECT_EQ(for_second, 1);
 }
 
 TEST(ReclaimPolicy, BadPoliciesAreRefusedWithExitTwo) {
