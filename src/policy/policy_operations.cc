@@ -195,6 +195,14 @@ Operation PolicyRemove() {
   return op;
 }
 
+// A proposal as an audit entry's before/after: its state and user (the
+// whole proposal is kept in the queue).
+json Brief(const policy::Proposal& p) {
+  json j = {{"state", p.state}, {"user_id", p.user_id}};
+  if (!p.reason.empty()) j["reason"] = p.reason;
+  return j;
+}
+
 Field ProposalIdField() {
   Field f{"proposal_id", FieldType::kString, true, "Proposal id (seatkeeper proposals)"};
   f.cli = "id";
@@ -235,10 +243,10 @@ Operation Decide(const std::string& verb, const std::string& summary, const std:
         next.finished_at = now;
       }
       return Record(
-          ctx, "proposal." + verb, "proposal:" + id, p->ToJson(),
+          ctx, "proposal." + verb, "proposal:" + id, Brief(*p),
           [&]() -> Result<json> {
             SK_RETURN_IF_ERROR(policy::PutProposal(*ctx.store, ctx.conn.account, next));
-            return next.ToJson();
+            return Brief(next);
           },
           summary, "would mark proposal " + id + " " + to);
     });

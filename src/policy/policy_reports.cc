@@ -95,7 +95,9 @@ void PrintTest(const TestAnswer& a, std::ostream& out) {
   Table t({"USER", "NAME", "EMAIL", "LICENSE", "IDLE DAYS", "LAST ACTIVE", "WOULD"});
   for (const auto& m : a.ev.matches) {
     const auto& u = m.user.user;
-    t.Add({std::to_string(u.id), u.name, u.email.value_or(""), u.license, std::to_string(m.idle_days),
+    // No activity in the whole window: idle at least that long.
+    const std::string idle = std::to_string(m.idle_days) + (m.last_active_day ? "" : "+");
+    t.Add({std::to_string(u.id), u.name, u.email.value_or(""), u.license, idle,
            m.last_active_day ? FormatDay(*m.last_active_day) : "none in window", a.policy.action});
   }
   t.Print(out);
@@ -120,7 +122,9 @@ void PrintProposals(const std::vector<policy::Proposal>& ps, std::ostream& out) 
   Table t({"ID", "STATE", "POLICY", "USER", "NAME", "ACTION", "DUE", "NOTE"});
   for (const auto& p : ps) {
     std::string note = p.reason;
-    if (p.state == "pending") note = "idle " + std::to_string(p.evidence.value("idle_days", 0)) + " days";
+    if (p.state == "pending" && p.evidence.is_object())
+      note = "idle " + std::to_string(p.evidence.value("idle_days", 0)) +
+             (p.evidence.value("last_active", json()).is_null() ? "+" : "") + " days";
     if (p.state == "done" && p.audit_id) note = "audit entry " + std::to_string(p.audit_id);
     t.Add({p.id, p.state, p.policy, std::to_string(p.user_id), p.user_name, p.action,
            p.due_at ? FormatIso(*p.due_at) : "-", note});
