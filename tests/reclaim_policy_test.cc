@@ -353,7 +353,7 @@ TEST(ReclaimPolicy, BadPoliciesAreRefusedWithExitTwo) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{"--action", "suspend"}, "needs --idle-days or --last-active-before"},
+      {{"--action", "suspend"}, "a policy needs --idle-days"},
       {{"--action", "downgrade-light", "--idle-days", "30"}, "needs --custom-role"},
       {{"--action", "offboard", "--idle-days", "30"}, "needs --reassign-to"},
       {{"--action", "suspend", "--idle-days", "0"}, "--idle-days must be between 1 and 3650"},

@@ -765,6 +765,7 @@ function policyCondition(p) {
   if (c.custom_role_id) parts.push(`custom role ${c.custom_role_id}`);
   if (c.idle_days) parts.push(`idle ${c.idle_days}+ days`);
   if (c.last_active_before) parts.push(`last active before ${c.last_active_before}`);
+  if (c.not_in_directory) parts.push('not in directory');
   return parts.join("; ") || "—";
 }
 

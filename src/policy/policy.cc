@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "actions/action.h"
+#include "policy/directory.h"
 #include "reports/report.h"
 #include "store/views.h"
 
@@ -75,6 +77,24 @@ std::string NothingToDo(const Policy& p, const store::UserRecord& u) {
   return "";
 }
 
+// Why the policy spares the user ("" when it does not): the owner and the
+// connecting user always; the policy's exemptions.
+std::string ExemptionOf(const store::Connection& conn, const std::optional<int64_t>& owner, const Policy& p,
+                        const store::UserWithUsage& u) {
+  const store::UserRecord& r = u.user;
+  if (owner && *owner == r.id) return "the account owner";
+  if ((conn.connecting_user_id && *conn.connecting_user_id == r.id) ||
+      (!conn.connecting_user_email.empty() && r.email &&
+       Lower(*r.email) == Lower(conn.connecting_user_email)))
+    return "the connecting user";
+  if (std::find(p.exempt.users.begin(), p.exempt.users.end(), r.id) != p.exempt.users.end())
+    return "exempt by user id";
+  if (EmailExempt(p.exempt.emails, r.email)) return "exempt by email";
+  if (p.exempt.integrations && store::ProbableIntegration(u))
+    return "probable integration account (API use only: " + std::to_string(u.api_use_days) + " days)";
+  return "";
+}
+
 }  // namespace
 
 const std::vector<std::string>& PolicyActions() {
@@ -98,7 +118,8 @@ json Policy::ToJson() const {
         {"idle_days", condition.idle_days ? json(*condition.idle_days) : json(nullptr)},
         {"last_active_before",
          condition.last_active_before ? json(FormatDay(*condition.last_active_before)) : json(nullptr)},
-        {"recommendation_kind", condition.recommendation_kind}}},
+        {"recommendation_kind", condition.recommendation_kind},
+        {"not_in_directory", condition.not_in_directory}}},
       {"exempt", {{"users", exempt.users}, {"emails", exempt.emails}, {"integrations", exempt.integrations}}},
       {"automatic", automatic},
       {"grace_days", grace_days},
@@ -127,6 +148,7 @@ Result<Policy> Policy::FromJson(const json& j) {
       return InvalidArgument("last_active_before must be a date YYYY-MM-DD");
   }
   p.condition.recommendation_kind = c.value("recommendation_kind", "");
+  p.condition.not_in_directory = c.value("not_in_directory", false);
   const json e = j.value("exempt", json::object());
   if (e.contains("users") && e["users"].is_array())
     for (const auto& id : e["users"])
@@ -173,9 +195,11 @@ Status ValidatePolicy(const Policy& p) {
       return InvalidArgument("unknown role \"" + r + "\" in --role (end-user, agent or admin)");
   if (p.condition.idle_days && (*p.condition.idle_days < 1 || *p.condition.idle_days > 3650))
     return InvalidArgument("--idle-days must be between 1 and 3650");
-  if (!p.condition.idle_days && !p.condition.last_active_before)
+  if (!p.condition.idle_days && !p.condition.last_active_before && !p.condition.not_in_directory)
     return InvalidArgument(
-        "a policy needs --idle-days or --last-active-before: a reclaim rule over active users is refused");
+        "a policy needs --idle-days, --last-active-before or --not-in-directory: a reclaim rule over "
+        "everyone is "
+        "refused");
   if (!p.condition.recommendation_kind.empty())
     return InvalidArgument(
         "--recommendation conditions are not available yet (recommendation kinds: issue #17)");
@@ -224,6 +248,16 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
   f.include_deleted = false;
   SK_ASSIGN_OR_RETURN(auto users, st.ListUsers(conn.account, f, w.first, w.today));
   const std::optional<int64_t> owner = actions::KnownOwnerId(conn);
+  std::optional<Directory> directory;
+  std::map<std::string, size_t> index;
+  if (p.condition.not_in_directory) {
+    SK_ASSIGN_OR_RETURN(directory, RememberedDirectory(st, conn.account));
+    if (!directory)
+      return Refused("policy " + p.name +
+                     " uses --not-in-directory, but no directory is remembered: run seatkeeper reconcile "
+                     "--directory FILE --remember");
+    index = directory->Index();
+  }
   Evaluation ev;
   for (auto& u : users) {
     const store::UserRecord& r = u.user;
@@ -240,32 +274,17 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
     if (c.idle_days && idle < *c.idle_days) continue;
     if (c.last_active_before && u.last_active_day && *u.last_active_day >= *c.last_active_before) continue;
     if (!c.recommendation_kind.empty() && !MatchRecommendation(u, c.recommendation_kind)) continue;
-    auto exempted = [&](const std::string& why) {
+    std::string directory_why;
+    if (directory) {  // staff only: end users are not expected in a staff directory
+      if (r.role == "end-user") continue;
+      directory_why = LeaverReason(r, *directory, index);
+      if (directory_why.empty()) continue;
+    }
+    if (std::string why = ExemptionOf(conn, owner, p, u); !why.empty()) {
       ev.exempted.push_back({{"user_id", r.id},
                              {"name", r.name},
                              {"email", r.email ? json(*r.email) : json(nullptr)},
                              {"why", why}});
-    };
-    if ((owner && *owner == r.id)) {
-      exempted("the account owner");
-      continue;
-    }
-    if ((conn.connecting_user_id && *conn.connecting_user_id == r.id) ||
-        (!conn.connecting_user_email.empty() && r.email &&
-         Lower(*r.email) == Lower(conn.connecting_user_email))) {
-      exempted("the connecting user");
-      continue;
-    }
-    if (std::find(p.exempt.users.begin(), p.exempt.users.end(), r.id) != p.exempt.users.end()) {
-      exempted("exempt by user id");
-      continue;
-    }
-    if (EmailExempt(p.exempt.emails, r.email)) {
-      exempted("exempt by email");
-      continue;
-    }
-    if (p.exempt.integrations && store::ProbableIntegration(u)) {
-      exempted("probable integration account (API use only: " + std::to_string(u.api_use_days) + " days)");
       continue;
     }
     if (std::string why = NothingToDo(p, r); !why.empty()) continue;
@@ -280,6 +299,7 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
                   {"license", r.license},
                   {"role", r.role},
                   {"custom_role_id", OptId(r.custom_role_id)}};
+    if (directory) m.evidence["directory"] = directory_why;
     m.user = std::move(u);
     ev.matches.push_back(std::move(m));
   }

@@ -32,6 +32,9 @@ struct Condition {
   // have. Recommendations are built elsewhere; until MatchRecommendation is
   // wired to them, a policy naming one is refused (ValidatePolicy).
   std::string recommendation_kind;
+  // Absent from or deactivated in the remembered directory (directory.h:
+  // `reconcile --directory FILE --remember`).
+  bool not_in_directory = false;
 };
 
 struct Exemptions {

@@ -55,6 +55,7 @@ Result<policy::Policy> PolicyOf(const FieldValues& v) {
       return InvalidArgument("--last-active-before must be a date YYYY-MM-DD (got \"" + d + "\")");
   }
   p.condition.recommendation_kind = v.Str("recommendation");
+  p.condition.not_in_directory = v.Bool("not_in_directory");
   for (const auto& id : SplitList(v.Str("exempt_users"))) {
     if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
       return InvalidArgument("--exempt-users must be a comma-separated list of user ids (got \"" + id +
@@ -135,6 +136,8 @@ Operation PolicyAdd() {
       Text("idle_days", "--idle-days", "Condition: no activity for at least N days (1..3650)"),
       Text("last_active_before", "--last-active-before", "Condition: last activity before YYYY-MM-DD"),
       Text("recommendation", "--recommendation", "Condition: a recommendation kind (not available yet)"),
+      Flag("not_in_directory", "--not-in-directory",
+           "Condition: absent from or deactivated in the remembered directory (reconcile --remember)"),
       Text("exempt_users", "--exempt-users", "Exempt user ids, comma-separated"),
       Text("exempt_emails", "--exempt-emails", "Exempt addresses or *@domain, comma-separated"),
       Flag("include_integrations", "--include-integrations",

@@ -52,6 +52,7 @@ std::string Conditions(const policy::Policy& p) {
   if (c.custom_role_id) s << "custom role " << *c.custom_role_id << "; ";
   if (c.idle_days) s << "idle " << *c.idle_days << "+ days; ";
   if (c.last_active_before) s << "last active before " << FormatDay(*c.last_active_before) << "; ";
+  if (c.not_in_directory) s << "not in directory; ";
   std::string out = s.str();
   return out.empty() ? "-" : out.substr(0, out.size() - 2);
 }

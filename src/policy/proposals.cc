@@ -134,7 +134,13 @@ Result<QueueReport> Propose(store::Store& st, const store::Connection& conn) {
   SK_ASSIGN_OR_RETURN(auto existing, ListProposals(st, conn.account));
   const UnixTime now = NowUnix();
   for (const Policy& pol : policies) {
-    SK_ASSIGN_OR_RETURN(Evaluation ev, Evaluate(st, conn, pol));
+    auto evaluated = Evaluate(st, conn, pol);
+    if (!evaluated.ok()) {  // this policy cannot be judged today; the others still can
+      report.items.push_back({{"policy", pol.name}, {"note", evaluated.status().ToString()}});
+      spdlog::warn("reclaim policy {}: {}", pol.name, evaluated.status().ToString());
+      continue;
+    }
+    const Evaluation& ev = *evaluated;
     std::set<int64_t> matched;
     for (const auto& m : ev.matches) matched.insert(m.user.user.id);
     // Users with an open or rejected proposal of this policy get no new one.

@@ -16,6 +16,7 @@ using nlohmann::json;
   X(AuditChainReports)     \
   X(UserHistoryReports)    \
   X(PolicyReports)         \
+  X(ReconcileReports)      \
   /* one line per report file, above this one */
 
 using Entry = Report;
