@@ -345,6 +345,51 @@ TEST(ReclaimPolicy, RestApiManagesPoliciesAndDecidesProposalsOnce) {
   EXPECT_EQ(for_second, 1);
 }
 
+TEST(ReclaimPolicy, AnAutomaticPolicyNeedsNoApprovalAndRemovingOneCancelsItsProposals) {
+  Account acct(SmallAccount(46), "policy-auto");
+  QuietAccount(acct);
+  std::vector<std::string> add = kIdlePolicy;
+  add[2] = "auto";
+  add.insert(add.end(), {"--automatic", "--grace-days", "0"});
+  ASSERT_EQ(acct.cli().Run(add).exit_code, 0);
+  std::vector<std::string> manual = kIdlePolicy;
+  manual[2] = "manual";
+  manual[4] = "suspend";
+  manual.pop_back();  // --let-zendesk-reassign is for downgrades
+  ASSERT_EQ(acct.cli().Run(manual).exit_code, 0);
+  acct.sim().ClearRequests();
+  acct.Json({"sync"});
+  int automatic = 0, pending = 0;
+  for (const auto& [id, p] : ProposalsById(acct)) {
+    if (p["policy"] == "auto") {
+      EXPECT_EQ(p["state"], "approved") << p.dump();
+      EXPECT_EQ(p["decided_by"], "policy:auto (automatic)");
+      ++automatic;
+    } else {
+      EXPECT_EQ(p["state"], "pending") << p.dump();
+      ++pending;
+    }
+  }
+  ASSERT_GT(automatic, 0);
+  ASSERT_GT(pending, 0);
+  EXPECT_EQ(Mutations(acct), 0) << "proposed and run in the same sync";
+  // Removing a policy cancels its open proposals.
+  ASSERT_EQ(acct.cli().Run({"policy", "remove", "manual"}).exit_code, 0);
+  acct.Advance(3600, /*activity=*/false);
+  acct.Json({"sync"});
+  for (const auto& [id, p] : ProposalsById(acct)) {
+    const int64_t user = p["user_id"];
+    if (p["policy"] == "manual") {
+      EXPECT_EQ(p["state"], "cancelled") << p.dump();
+      EXPECT_EQ(p["reason"], "policy manual was removed");
+      continue;
+    }
+    EXPECT_EQ(p["state"], "done") << p.dump();
+    EXPECT_EQ(UserWrites(acct, user), 1) << p.dump();
+    EXPECT_EQ(TruthUser(acct, user)["role"], "end-user");
+  }
+}
+
 TEST(ReclaimPolicy, BadPoliciesAreRefusedWithExitTwo) {
   Account acct(SmallAccount(44), "policy-usage");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);

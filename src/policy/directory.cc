@@ -82,7 +82,7 @@ std::vector<std::string> SplitAliases(const std::string& s) {
 bool PlausibleEmail(const std::string& e) {
   const size_t at = e.find('@');
   return at != std::string::npos && at > 0 && at + 1 < e.size() && e.find('@', at + 1) == std::string::npos &&
-         e.find_first_of(" \t\"<>,;") == std::string::npos;
+         e.find_first_of(" \t\r\n\"<>,;") == std::string::npos;
 }
 
 // Checks a member and adds it, or records why not.
