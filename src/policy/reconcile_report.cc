@@ -130,7 +130,7 @@ std::vector<Report> ReconcileReports() {
   Field file{"directory", "string", false, "the directory export (CSV or JSON) to compare with",
              "people.csv"};
   file.api = false;
-  Field remember{"remember", "boolean", false, "keep this directory for policies' --not-in-directory", ""};
+  Field remember{"remember", "boolean", false, "keep this directory for policies' --not-in-directory", "true"};
   remember.api = false;
   r.fields = {file, remember};
   r.parse = Steps(ReadReconcile, RunReconcile, JsonOrText(ReconcileJson, PrintReconcile));
