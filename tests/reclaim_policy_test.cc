@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <thread>
@@ -388,6 +389,52 @@ TEST(ReclaimPolicy, AnAutomaticPolicyNeedsNoApprovalAndRemovingOneCancelsItsProp
     EXPECT_EQ(UserWrites(acct, user), 1) << p.dump();
     EXPECT_EQ(TruthUser(acct, user)["role"], "end-user");
   }
+}
+
+TEST(ReclaimPolicy, ExemptionsAndProtectedUsersNeverMatch) {
+  Account acct(SmallAccount(47), "policy-exempt");
+  QuietAccount(acct);
+  const std::set<int64_t> idle = ExpectedIdleAgents(acct);
+  ASSERT_GE(idle.size(), 3u);
+  auto it = idle.begin();
+  const int64_t by_id = *it++, by_email = *it++;
+  const std::string email = TruthUser(acct, by_email)["email"];
+  std::string shouted = email;
+  for (char& c : shouted) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // Staff of every license, idle 15 days: the connecting admin is never matched.
+  ASSERT_EQ(
+      acct.cli()
+          .Run({"policy", "add", "staff", "--action", "suspend", "--role", "agent,admin", "--idle-days", "15",
+                "--exempt-users", std::to_string(by_id), "--exempt-emails", shouted + ",*@nowhere.test"})
+          .exit_code,
+      0);
+  json t = acct.Json({"policy", "test", "staff"});
+  std::map<int64_t, std::string> exempted;
+  for (const auto& e : t["exempted"]) exempted[e["user_id"]] = e["why"];
+  std::set<int64_t> matched;
+  for (const auto& m : t["matches"]) matched.insert(m["user_id"].get<int64_t>());
+  EXPECT_EQ(exempted[acct.sim().AdminId()], "the connecting user");
+  EXPECT_EQ(exempted[by_id], "exempt by user id");
+  EXPECT_EQ(exempted[by_email], "exempt by email");
+  for (int64_t id : {acct.sim().AdminId(), by_id, by_email}) EXPECT_FALSE(matched.count(id)) << id;
+  // Probable integration accounts are exempt unless the policy includes them.
+  std::set<int64_t> integrations;
+  for (const auto& u : acct.sim().TruthUsers())
+    if (u.value("probable_integration", false) && !u["deleted"].get<bool>())
+      integrations.insert(u["id"].get<int64_t>());
+  for (int64_t id : integrations) {
+    EXPECT_FALSE(matched.count(id)) << id;
+    EXPECT_EQ(exempted[id].rfind("probable integration account", 0), 0u) << id << " " << exempted[id];
+  }
+  ASSERT_EQ(acct.cli()
+                .Run({"policy", "add", "bots", "--action", "suspend", "--role", "agent,admin", "--idle-days",
+                      "15", "--include-integrations"})
+                .exit_code,
+            0);
+  std::set<int64_t> bots;
+  const json with_bots = acct.Json({"policy", "test", "bots"});
+  for (const auto& m : with_bots["matches"]) bots.insert(m["user_id"].get<int64_t>());
+  for (int64_t id : integrations) EXPECT_TRUE(bots.count(id)) << id;
 }
 
 TEST(ReclaimPolicy, BadPoliciesAreRefusedWithExitTwo) {
