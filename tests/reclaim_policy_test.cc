@@ -437,6 +437,42 @@ TEST(ReclaimPolicy, ExemptionsAndProtectedUsersNeverMatch) {
   for (int64_t id : integrations) EXPECT_TRUE(bots.count(id)) << id;
 }
 
+TEST(ReclaimPolicy, AProposalTheActionRefusesIsFailedWithTheReasonAndSendsNothing) {
+  Account acct(SmallAccount(48), "policy-failed");
+  QuietAccount(acct);
+  // No ticket choice: downgrading an agent who holds non-closed tickets is
+  // refused by set-role before anything is sent.
+  ASSERT_EQ(acct.cli()
+                .Run({"policy", "add", "strict", "--action", "downgrade-end-user", "--license", "agent",
+                      "--idle-days", "15", "--automatic", "--grace-days", "0"})
+                .exit_code,
+            0);
+  acct.Json({"sync"});
+  acct.sim().ClearRequests();
+  acct.Advance(3600, /*activity=*/false);
+  acct.Json({"sync"});
+  int failed = 0, done = 0;
+  for (const auto& [id, p] : ProposalsById(acct)) {
+    const int64_t user = p["user_id"];
+    int held = 0;
+    for (const auto& t : acct.sim().TicketsState(user))
+      held += t["status"] != "closed" && t["status"] != "deleted" && !t.value("archived", false);
+    if (held > 0) {
+      EXPECT_EQ(p["state"], "failed") << held << " " << p.dump();
+      EXPECT_NE(p["reason"].get<std::string>().find("ticket"), std::string::npos) << p.dump();
+      EXPECT_EQ(UserWrites(acct, user), 0);
+      EXPECT_EQ(TruthUser(acct, user)["role"], "agent");
+      ++failed;
+    } else {
+      EXPECT_EQ(p["state"], "done") << p.dump();
+      ++done;
+    }
+  }
+  EXPECT_GT(failed, 0) << "no idle agent holds tickets: the test proves nothing about failures";
+  std::cout << "[reclaim] automatic policy without a ticket choice: " << done << " done, " << failed
+            << " failed (tickets held)\n";
+}
+
 TEST(ReclaimPolicy, BadPoliciesAreRefusedWithExitTwo) {
   Account acct(SmallAccount(44), "policy-usage");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
