@@ -1,6 +1,6 @@
 // seatkeeper web UI: a small single-page app over the REST API (/api/).
 // No framework: hash routes (#/overview, #/users, #/user/ID, #/connect,
-// #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
+// #/proposals, #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
 // Many accounts: the overview shows one tile per account (GET /api/accounts);
 // the selected one (state.account, kept in localStorage, or picked by an
 // `account=` parameter of the hash route) is sent as ?account= on every
@@ -754,6 +754,101 @@ async function confirmAction(title, op, body, user) {
   }
 }
 
+// --- reclaim policies and proposals ----------------------------------------------------
+
+const PROPOSAL_STATES = ["pending", "approved", "rejected", "cancelled", "done", "failed"];
+
+function policyCondition(p) {
+  const c = p.condition, parts = [];
+  if (c.licenses.length) parts.push(`license ${c.licenses.join(",")}`);
+  if (c.roles.length) parts.push(`role ${c.roles.join(",")}`);
+  if (c.custom_role_id) parts.push(`custom role ${c.custom_role_id}`);
+  if (c.idle_days) parts.push(`idle ${c.idle_days}+ days`);
+  if (c.last_active_before) parts.push(`last active before ${c.last_active_before}`);
+  if (c.not_in_directory) parts.push('not in directory');
+  return parts.join("; ") || "—";
+}
+
+// The policy.add declaration as a form: every field with a CLI spelling, typed.
+async function addPolicyDialog() {
+  const op = (await operations()).find((o) => o.name === "policy.add");
+  const inputs = op.fields.map((f) => [f, f.type === "enum"
+    ? h("select", { id: `policy-${f.name}`, title: f.help }, f.choices.map((c) => h("option", { value: c }, c)))
+    : f.type === "bool" ? h("input", { type: "checkbox", id: `policy-${f.name}`, title: f.help })
+      : h("input", { type: f.type === "id" ? "number" : "text", id: `policy-${f.name}`, title: f.help, style: "width:100%" })]);
+  openDialog("Add a reclaim policy", inputs.map(([f, input]) => h("label", {}, h("span", {}, f.help), input)), "Next", () => {
+    const body = {};
+    for (const [f, input] of inputs) {
+      if (f.type === "bool") body[f.name] = input.checked;
+      else if (input.value.trim() !== "") body[f.name] = f.type === "id" ? Number(input.value) : input.value.trim();
+    }
+    if (!body.name) return false;
+    setTimeout(() => confirmAction("Add policy", op, body, {}), 0);
+    return true;
+  });
+}
+
+async function testPolicy(name) {
+  const r = await api("GET", `/api/policies/test?name=${encodeURIComponent(name)}`);
+  const rows = r.matches.map((m) => h("tr", { "data-user-id": m.user_id }, h("td", {}, h("a", { href: `#/user/${m.user_id}` }, m.name)),
+    h("td", {}, m.email || ""), h("td", {}, String(m.evidence.idle_days)), h("td", {}, m.evidence.last_active || "none in window")));
+  openDialog(`Policy ${name}: who matches today`, [
+    h("p", { id: "policy-test-summary" }, `${r.matches.length} user${r.matches.length === 1 ? "" : "s"} match; ${r.exempted.length} exempted. Nothing was changed.`),
+    h("table", { id: "policy-test-table" }, h("thead", {}, h("tr", {}, ["User", "Email", "Idle days", "Last active"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+    ...r.exempted.map((e) => h("p", { class: "muted" }, `exempt: ${e.name} (${e.why})`))], "Close", () => true);
+}
+
+function proposalNote(p) {
+  if (p.state === "pending") return `idle ${p.evidence ? p.evidence.idle_days : "?"} days`;
+  if (p.state === "approved") return `runs after ${fmtTime(p.due_at)} unless ${p.user_name} is active`;
+  if (p.state === "done") return `${p.outcome ? p.outcome.summary : "done"} (audit entry ${p.audit_id})`;
+  return p.reason || "";
+}
+
+async function renderProposals(params) {
+  setNav("proposals");
+  const gen = state.gen;
+  const filter = params.get("state") || "";
+  const [st, policies, proposals, ops] = await Promise.all([api("GET", "/api/status"), api("GET", "/api/policies"),
+    api("GET", `/api/proposals${filter ? `?state=${filter}` : ""}`), operations()]);
+  if (gen !== state.gen) return;
+  state.status = st;
+  const readOnly = !canAct();
+  const why = readOnly ? "The connection is read-only: reconnect with “read and take action” to approve proposals." : null;
+  const op = (name) => ops.find((o) => o.name === name);
+  const decide = (verb, p, extra = {}) => confirmAction(`${verb[0].toUpperCase()}${verb.slice(1)} proposal`, op(`proposal.${verb}`), { proposal_id: p.id, ...extra }, {});
+  const reject = (p) => {
+    const reason = h("input", { type: "text", id: "reject-reason", style: "width:100%", required: true });
+    openDialog(`Reject proposal for ${p.user_name}`, [h("label", {}, h("span", {}, "Why (kept with the proposal)"), reason)], "Next", () => {
+      if (!reason.value.trim()) return false;
+      setTimeout(() => decide("reject", p, { reason: reason.value.trim() }), 0);
+      return true;
+    });
+  };
+  const button = (label, cls, onclick, disabled = false) => h("button", { type: "button", class: cls, disabled, title: disabled ? why : null, onclick }, label);
+  const stateSel = h("select", { id: "proposal-state", onchange: () => { location.hash = `#/proposals${stateSel.value ? `?state=${stateSel.value}` : ""}`; } },
+    [["", "any"], ...PROPOSAL_STATES.map((s) => [s, s])].map(([v, t]) => h("option", { value: v, selected: filter === v }, t)));
+  app().replaceChildren(
+    h("h1", {}, "Reclaim proposals"),
+    h("section", { class: "card" }, h("h2", {}, "Policies ", h("button", { type: "button", id: "add-policy", onclick: () => addPolicyDialog() }, "Add policy…")),
+      policies.length === 0 ? h("p", { class: "muted" }, "No policies yet: a policy's matches become proposals after each sync.") :
+        h("table", { id: "policies-table" }, h("thead", {}, h("tr", {}, ["Name", "Action", "Condition", "Grace", "Approval", ""].map((t) => h("th", {}, t)))),
+          h("tbody", {}, policies.map((p) => h("tr", { "data-policy": p.name }, h("td", {}, p.name), h("td", {}, p.action), h("td", {}, policyCondition(p)),
+            h("td", {}, `${p.grace_days} days`), h("td", {}, p.automatic ? "automatic" : "an admin approves"),
+            h("td", {}, button("Test", "policy-test", () => testPolicy(p.name)), " ",
+              button("Remove", "danger policy-remove", () => confirmAction(`Remove policy ${p.name}`, op("policy.remove"), { name: p.name }, {})))))))),
+    h("section", { class: "card" }, h("h2", {}, "Queue"), h("label", {}, h("span", {}, "State "), stateSel),
+      readOnly ? h("p", { class: "muted", id: "proposals-read-only" }, why) : "",
+      proposals.length === 0 ? h("p", { class: "muted", id: "no-proposals" }, "No proposals.") :
+        h("table", { id: "proposals-table" }, h("thead", {}, h("tr", {}, ["User", "Policy", "Action", "State", "Proposed", "Note", ""].map((t) => h("th", {}, t)))),
+          h("tbody", {}, proposals.map((p) => h("tr", { "data-proposal": p.id, "data-state": p.state },
+            h("td", {}, h("a", { href: `#/user/${p.user_id}` }, p.user_name)), h("td", {}, p.policy), h("td", {}, p.action),
+            h("td", {}, h("span", { class: `pill ${p.state === "done" ? "yes" : p.state === "failed" || p.state === "rejected" ? "no" : ""}` }, p.state)),
+            h("td", {}, fmtTime(p.created_at)), h("td", {}, proposalNote(p)),
+            h("td", {}, p.state === "pending" ? button("Approve", "primary proposal-approve", () => decide("approve", p), readOnly) : "", " ",
+              p.state === "pending" || p.state === "approved" ? button("Reject", "proposal-reject", () => reject(p)) : "")))))));
+}
+
 // --- capabilities and audit -----------------------------------------------------------
 
 async function renderCapabilities() {
@@ -824,6 +919,7 @@ async function route() {
     else if (path === "/connect") await renderConnect(params);
     else if (path === "/users") await renderUsers(params);
     else if (path.startsWith("/user/")) await renderUser(encodeURIComponent(path.slice(6)));
+    else if (path === "/proposals") await renderProposals(params);
     else if (path === "/capabilities") await renderCapabilities();
     else if (path === "/audit") await renderAudit();
     else location.hash = "#/overview";

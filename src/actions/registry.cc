@@ -17,6 +17,7 @@ using nlohmann::json;
   X(ReassignTicketsOperations) \
   X(OffboardOperations)        \
   X(SuspendUserOperations)     \
+  X(PolicyOperations)          \
   /* one line per action file, above this one */
 
 SK_REGISTRY_ENTRIES(SK_OPERATION_FILES, Operation, Operations)

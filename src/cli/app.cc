@@ -12,6 +12,7 @@
 
 #include "cli/context.h"
 #include "cli/table.h"
+#include "policy/proposals.h"
 #include "util/config.h"
 #include "util/log.h"
 
@@ -183,6 +184,7 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // global options may follow the subcommand
   app.set_version_flag("--version",
                        std::string("seatkeeper ") + SK_VERSION + " (commit " + SK_GIT_COMMIT + ")");
+  policy::InstallAfterSyncHook();  // reclaim policies after every sync (src/policy)
   Settings settings;
   AddGlobalOptions(app, ctx, settings);
   AddConfigCommand(app, ctx, settings);

@@ -69,9 +69,10 @@ Status RunReport(Context& ctx, const reports::Report& r, const ReportArgs& a) {
 
 void AddReportCommand(CLI::App& app, Context& ctx, const reports::Report& r) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* c = ParentCommand(app, r.cli, [](const std::string& word) {
-                  return word + " reports";
-                })->add_subcommand(r.cli.back(), r.summary);
+  CLI::App* c =
+      ParentCommand(app, r.cli, [](const std::string& word) {
+        return word == "policy" ? "Reclaim policies: add, list, show, test, remove" : word + " reports";
+      })->add_subcommand(r.cli.back(), r.summary);
   for (Format f : r.cli_formats) {
     if (f == Format::kJson) c->add_flag("--json", ctx.json, "JSON output");
     if (f == Format::kCsv) c->add_flag("--csv", args->csv, "CSV output");

@@ -15,6 +15,8 @@ using nlohmann::json;
   X(AuditReports)          \
   X(AuditChainReports)     \
   X(UserHistoryReports)    \
+  X(PolicyReports)         \
+  X(ReconcileReports)      \
   X(NotificationsReports)  \
   /* one line per report file, above this one */
 

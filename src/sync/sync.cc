@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/credential_warnings.h"
+#include "sync/after_sync.h"
 #include "util/log.h"
 
 namespace sk::sync {
@@ -86,6 +87,7 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   // Not PutConnection: the tokens may have been rotated meanwhile, by this
   // client or another process, and must stay as stored.
   SK_RETURN_IF_ERROR(store.FinishSync(account, ctx.now, days));
+  RunAfterSyncHook(client, store, account);  // reclaim policies (src/policy)
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   report.requests_by_endpoint = client.stats().requests_by_endpoint;
   report.rate_limited = client.stats().rate_limited;

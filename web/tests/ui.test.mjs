@@ -2,7 +2,8 @@
 // headless Debian Chromium driven by playwright-core. Walks the admin's path:
 // log in, connect with OAuth (read and take action), wait for the green
 // tile, see the chart and the users table, filter to idle seats, downgrade
-// one user through the confirmation dialog, find it in the audit log, then
+// one user through the confirmation dialog, add and test a reclaim policy,
+// approve one of its proposals and reject another, find them in the audit log, then
 // reconnect read-only and check actions are disabled and refused by the API.
 // Then a second account (another zdsim) is added from the UI under its own
 // name: two tiles, and selecting a tile shows that account's users.
@@ -285,6 +286,63 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   assert.ok(received.some((e) => e.event === "action.done" && /set-role/.test(e.text)), JSON.stringify(received));
   hook.close();
 
+  // --- a reclaim policy: added and tested from the proposals page; a sync
+  // proposes its matches; one proposal approved, one rejected with a reason
+  await page.goto(base + "/#/proposals");
+  await page.waitForSelector("#add-policy");
+  await page.click("#add-policy");
+  await page.fill("#policy-name", "all-agents");
+  await page.selectOption("#policy-action", "downgrade-end-user");
+  await page.fill("#policy-license", "agent");
+  await page.fill("#policy-last_active_before", "2100-01-01");
+  await page.check("#policy-let_zendesk_reassign");
+  await page.click("#dialog-confirm");
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  assert.match(await page.textContent("#dialog-body"), /would add policy all-agents/);
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await page.click("#dialog-confirm");
+  await page.waitForSelector("#policies-table tr[data-policy=all-agents]");
+  await page.click("#policies-table tr[data-policy=all-agents] .policy-test");
+  await page.waitForSelector("#policy-test-summary");
+  assert.match(await page.textContent("#policy-test-summary"), /Nothing was changed/);
+  const tested = await api("GET", "/api/policies/test?name=all-agents");
+  assert.ok(tested.body.matches.length >= 2, JSON.stringify(tested.body));
+  assert.equal(await page.locator("#policy-test-table tbody tr").count(), tested.body.matches.length);
+  await shot("10a-policy-test");
+  await page.click("#dialog-confirm");
+  assert.equal((await api("GET", "/api/proposals")).body.length, 0, "policy test proposed something");
+  assert.equal((await api("POST", "/api/sync", {})).status < 300, true);
+  await waitFor(async () => (await api("GET", "/api/proposals?state=pending")).body.length >= 2, "the sync's proposals", 120000);
+  await page.goto(base + "/#/overview");
+  await page.goto(base + "/#/proposals");
+  await page.waitForSelector("#proposals-table tr[data-state=pending]");
+  const pending = (await api("GET", "/api/proposals?state=pending")).body;
+  const [toApprove, toReject] = pending;
+  await page.click(`#proposals-table tr[data-proposal="${toApprove.id}"] .proposal-approve`);
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  assert.match(await page.textContent("#dialog-body"), /Dry run/);
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await page.click("#dialog-confirm");
+  await page.waitForSelector(`#proposals-table tr[data-proposal="${toApprove.id}"][data-state=approved]`);
+  await page.click(`#proposals-table tr[data-proposal="${toReject.id}"] .proposal-reject`);
+  await page.fill("#reject-reason", "covers the night shift");
+  await page.click("#dialog-confirm");
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await page.click("#dialog-confirm");
+  await page.waitForSelector(`#proposals-table tr[data-proposal="${toReject.id}"][data-state=rejected]`);
+  assert.match(await page.textContent(`#proposals-table tr[data-proposal="${toReject.id}"]`), /covers the night shift/);
+  await shot("10b-proposals");
+  const decided = Object.fromEntries((await api("GET", "/api/proposals")).body.map((p) => [p.id, p]));
+  assert.equal(decided[toApprove.id].state, "approved");
+  assert.equal(decided[toApprove.id].decided_by, "web:admin");
+  assert.equal(decided[toReject.id].reason, "covers the night shift");
+  // Approved is not run: it waits out the grace period (7 days).
+  assert.equal((await api("GET", `/api/users/${toApprove.user_id}`)).body.user.role, "agent");
+
   // --- audit log shows it
   await page.goto(base + "/#/audit");
   await page.waitForSelector("#audit-table");
@@ -297,6 +355,8 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   assert.match(notesText, /action\.done/);
   assert.match(await page.textContent("#notification-counts"), /0 failed/);
   assert.doesNotMatch(notesText, /browser-secret-path/);
+
+  assert.match(auditText, /proposal\.approve/);
   await shot("10-audit");
 
   await page.goto(base + "/#/capabilities");
