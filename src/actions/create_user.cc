@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "actions/registry.h"
+#include "util/text.h"
 #include "zendesk/url.h"
 
 namespace sk::actions {
@@ -11,11 +12,6 @@ namespace sk::actions {
 using nlohmann::json;
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool ValidEmail(const std::string& e) {
   auto at = e.find('@');
@@ -27,16 +23,16 @@ bool ValidEmail(const std::string& e) {
 // first and then through Zendesk's search (type:user email:...); nullopt when none is found.
 // Lookup errors are not fatal: Zendesk's duplicate check still guards the POST.
 std::optional<zendesk::User> FindByEmail(const ActionContext& ctx, const std::string& email) {
-  const std::string want = Lower(email);
+  const std::string want = AsciiLower(email);
   std::vector<int64_t> candidates;
   if (auto all = ctx.store->AllUsers(ctx.conn.account); all.ok()) {
     for (const auto& u : *all) {
-      if (!u.deleted && u.email && Lower(*u.email) == want) candidates.push_back(u.id);
+      if (!u.deleted && u.email && AsciiLower(*u.email) == want) candidates.push_back(u.id);
     }
   }
   for (int64_t id : candidates) {
     auto u = ctx.client->ShowUser(id);
-    if (u.ok() && u->active && u->email && Lower(*u->email) == want) return *u;
+    if (u.ok() && u->active && u->email && AsciiLower(*u->email) == want) return *u;
   }
   // One exact lookup, not a bulk read: the Search API's 1,000 cap is no concern.
   auto r = ctx.client->Get("/api/v2/search.json?query=" + zendesk::UrlEncode("type:user email:" + email));
@@ -46,7 +42,7 @@ std::optional<zendesk::User> FindByEmail(const ActionContext& ctx, const std::st
   for (const auto& u : body["results"]) {
     if (u.is_object() && u.contains("result_type") && u["result_type"] != "user") continue;
     if (!u.is_object() || !u.contains("id") || !u["id"].is_number_integer()) continue;
-    if (!u.contains("email") || !u["email"].is_string() || Lower(u["email"].get<std::string>()) != want)
+    if (!u.contains("email") || !u["email"].is_string() || AsciiLower(u["email"].get<std::string>()) != want)
       continue;
     auto full = ctx.client->ShowUser(u["id"].get<int64_t>());
     if (full.ok() && full->active) return *full;

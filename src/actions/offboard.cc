@@ -303,11 +303,10 @@ Result<ActionOutcome> Offboard(const ActionContext& ctx, const OffboardRequest& 
 }
 
 std::vector<Operation> OffboardOperations() {
-  Operation op =
-      DeclareAction("offboard", {"offboard"}, "offboard",
-                    "Offboard a leaver: reassign tickets, downgrade (frees the seat), delete; resumable");
-  op.description =
-      "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable";
+  Operation op = DeclareAction(
+      "offboard", {"offboard"}, "offboard",
+      "Offboard a leaver: reassign tickets, downgrade (frees the seat), delete; resumable",
+      "Offboard a leaver: reassign tickets, downgrade, optionally delete / permanently delete; resumable");
   op.target = "user_id";
   op.irreversible_if = "permanent";
   Field perm = FlagField("permanent", "--permanent",

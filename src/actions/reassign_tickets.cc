@@ -676,8 +676,8 @@ Result<ActionOutcome> ReassignTickets(const ActionContext& ctx, int64_t from, in
 
 std::vector<Operation> ReassignTicketsOperations() {
   Operation op = DeclareAction("tickets.reassign", {"tickets", "reassign"}, "reassign-tickets",
-                               "Reassign every non-closed ticket of one user to another");
-  op.description = "Reassign every non-closed ticket of one user to another agent or admin";
+                               "Reassign every non-closed ticket of one user to another",
+                               "Reassign every non-closed ticket of one user to another agent or admin");
   op.target = "from";
   op.fields = {OptionField("from", FieldType::kId, true, "--from", "User whose tickets move", 123),
                OptionField("to", FieldType::kId, true, "--to", "Agent or admin who takes them", 456)};

@@ -130,12 +130,13 @@ json Fingerprint(const Operation& op, const FieldValues& values) {
 }
 
 Operation DeclareAction(std::string name, std::vector<std::string> cli, std::string route,
-                        std::string summary) {
+                        std::string summary, std::string description) {
   Operation op;
   op.name = std::move(name);
   op.cli = std::move(cli);
   op.route = std::move(route);
   op.summary = std::move(summary);
+  op.description = std::move(description);
   return op;
 }
 

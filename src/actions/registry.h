@@ -37,9 +37,10 @@ nlohmann::json OperationJson(const Operation& op);
 nlohmann::json RequestSchema(const Operation& op);
 nlohmann::json RequestExample(const Operation& op);
 
-// An action's declaration with its name, CLI words, REST route and summary set.
+// An action's declaration with its name, CLI words, REST route, summary and
+// description (more for OpenAPI and the UI; "" = the summary says it all).
 Operation DeclareAction(std::string name, std::vector<std::string> cli, std::string route,
-                        std::string summary);
+                        std::string summary, std::string description = "");
 // A user-page button (operation.h) shown at `rank`.
 UiButton Button(std::string id, std::string label, std::string title, int rank);
 

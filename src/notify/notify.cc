@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "reports/seats_report.h"
+#include "util/text.h"
 
 namespace sk::notify {
 
@@ -26,7 +27,7 @@ UrlParts Split(const std::string& url) {
   const size_t colon = url.find("://");
   if (colon == std::string::npos) return p;
   p.scheme = url.substr(0, colon);
-  std::transform(p.scheme.begin(), p.scheme.end(), p.scheme.begin(), ::tolower);
+  p.scheme = AsciiLower(p.scheme);
   std::string authority = url.substr(colon + 3, url.find_first_of("/?#", colon + 3) - (colon + 3));
   if (const size_t at = authority.rfind('@'); at != std::string::npos) {
     p.userinfo = true;
@@ -37,7 +38,7 @@ UrlParts Split(const std::string& url) {
   } else {
     p.host = authority.substr(0, authority.find(':'));
   }
-  std::transform(p.host.begin(), p.host.end(), p.host.begin(), ::tolower);
+  p.host = AsciiLower(p.host);
   return p;
 }
 
@@ -85,26 +86,27 @@ std::string ShortHash(const std::string& s) {
 
 }  // namespace
 
+// The settings' JSON in the connection's data: everything but the secrets.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Settings, smtp_url, smtp_from, smtp_to, smtp_user, smtp_plain,
+                                                link_base)
+
 Result<Settings> LoadSettings(const store::Connection& c) {
-  Settings s;
   const json j = json::parse(c.notify_json.empty() ? "{}" : c.notify_json, nullptr, false);
   const json secret = json::parse(c.notify_secret.empty() ? "{}" : c.notify_secret, nullptr, false);
   if (!j.is_object() || !secret.is_object()) return IoError("the stored notification settings are damaged");
-  s.smtp_url = j.value("smtp_url", "");
-  s.smtp_from = j.value("smtp_from", "");
-  s.smtp_to = j.value("smtp_to", std::vector<std::string>{});
-  s.smtp_user = j.value("smtp_user", "");
-  s.smtp_plain = j.value("smtp_plain", false);
-  s.link_base = j.value("link_base", "");
+  Settings s;
+  try {
+    s = j.get<Settings>();
+  } catch (const json::exception&) {
+    return IoError("the stored notification settings are damaged");
+  }
   s.webhook_url = secret.value("webhook_url", "");
   s.smtp_password = secret.value("smtp_password", "");
   return s;
 }
 
 void SaveSettings(const Settings& s, store::Connection* c) {
-  c->notify_json = json{{"smtp_url", s.smtp_url},   {"smtp_from", s.smtp_from},   {"smtp_to", s.smtp_to},
-                        {"smtp_user", s.smtp_user}, {"smtp_plain", s.smtp_plain}, {"link_base", s.link_base}}
-                       .dump();
+  c->notify_json = json(s).dump();
   c->notify_secret = json{{"webhook_url", s.webhook_url}, {"smtp_password", s.smtp_password}}.dump();
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/text.h"
+
 namespace sk::policy {
 
 using nlohmann::json;
@@ -10,16 +12,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kDirectoryKey = "directory:remembered";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r\n"), b = s.find_last_not_of(" \t\r\n");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
 
 // RFC 4180 records: quoted fields may hold commas, quotes ("") and newlines.
 // Each record keeps the line it starts on.
@@ -97,17 +89,17 @@ void Add(Directory& d, DirectoryMember m, std::map<std::string, int>& seen) {
                                              ? "no status for " + m.email
                                              : "unknown status \"" + m.status + "\" for " + m.email});
   m.active = *active;
-  auto it = seen.find(Lower(m.email));
+  auto it = seen.find(AsciiLower(m.email));
   if (it != seen.end())
     return d.problems.push_back(
         {m.line, m.email + " repeats line " + std::to_string(it->second) + " (ignored)"});
-  seen[Lower(m.email)] = m.line;
+  seen[AsciiLower(m.email)] = m.line;
   d.members.push_back(std::move(m));
 }
 
 int Column(const std::vector<std::string>& header, std::initializer_list<const char*> names) {
   for (size_t i = 0; i < header.size(); ++i) {
-    std::string h = Lower(Trim(header[i]));
+    std::string h = AsciiLower(Trim(header[i]));
     h.erase(std::remove_if(h.begin(), h.end(), [](char c) { return c == '_' || c == ' ' || c == '-'; }),
             h.end());
     for (const char* n : names)
@@ -209,7 +201,7 @@ std::optional<bool> ActiveStatus(const std::string& status) {
                                                    "recovery", "password_expired", "locked_out",  "true"};
   static const std::vector<std::string> kInactive = {"deactivated", "deprovisioned", "suspended", "disabled",
                                                      "inactive",    "terminated",    "deleted",   "false"};
-  const std::string s = Lower(Trim(status));
+  const std::string s = AsciiLower(Trim(status));
   if (std::find(kActive.begin(), kActive.end(), s) != kActive.end()) return true;
   if (std::find(kInactive.begin(), kInactive.end(), s) != kInactive.end()) return false;
   return std::nullopt;
@@ -261,8 +253,8 @@ Directory Directory::FromJson(const json& j) {
 std::map<std::string, size_t> Directory::Index() const {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < members.size(); ++i) {
-    index.emplace(Lower(members[i].email), i);
-    for (const auto& a : members[i].aliases) index.emplace(Lower(a), i);
+    index.emplace(AsciiLower(members[i].email), i);
+    for (const auto& a : members[i].aliases) index.emplace(AsciiLower(a), i);
   }
   return index;
 }
@@ -280,7 +272,7 @@ Result<std::optional<Directory>> RememberedDirectory(store::Store& st, const std
 std::string LeaverReason(const store::UserRecord& u, const Directory& d,
                          const std::map<std::string, size_t>& index) {
   if (!u.email) return "no email in Zendesk";
-  auto it = index.find(Lower(*u.email));
+  auto it = index.find(AsciiLower(*u.email));
   if (it == index.end()) return "absent from the directory";
   const DirectoryMember& m = d.members[it->second];
   if (!m.active) return "deactivated in the directory (" + m.status + ")";
@@ -296,7 +288,7 @@ Reconciliation Reconcile(const std::vector<store::UserRecord>& users, const Dire
     if (u.deleted_kind == "permanent") continue;  // scrubbed: no email to compare
     std::optional<size_t> member;
     if (u.email)
-      if (auto it = index.find(Lower(*u.email)); it != index.end()) member = it->second;
+      if (auto it = index.find(AsciiLower(*u.email)); it != index.end()) member = it->second;
     if (IsStaff(u) && !u.deleted) {
       ++r.staff;
       if (std::string why = LeaverReason(u, d, index); !why.empty()) r.leavers.push_back({u, why, member});

@@ -8,6 +8,7 @@
 #include "policy/directory.h"
 #include "reports/report.h"
 #include "store/views.h"
+#include "util/text.h"
 
 namespace sk::policy {
 
@@ -16,11 +17,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kPolicyPrefix = "policy:";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -53,9 +49,9 @@ Result<std::vector<std::string>> ReadStrings(const json& j, const std::string& n
 
 bool EmailExempt(const std::vector<std::string>& patterns, const std::optional<std::string>& email) {
   if (!email) return false;
-  const std::string e = Lower(*email);
+  const std::string e = AsciiLower(*email);
   for (const auto& raw : patterns) {
-    const std::string p = Lower(raw);
+    const std::string p = AsciiLower(raw);
     if (p.rfind("*@", 0) == 0) {
       const std::string domain = p.substr(1);  // "@example.com"
       if (e.size() >= domain.size() && e.compare(e.size() - domain.size(), domain.size(), domain) == 0)
@@ -85,7 +81,7 @@ std::string ExemptionOf(const store::Connection& conn, const std::optional<int64
   if (owner && *owner == r.id) return "the account owner";
   if ((conn.connecting_user_id && *conn.connecting_user_id == r.id) ||
       (!conn.connecting_user_email.empty() && r.email &&
-       Lower(*r.email) == Lower(conn.connecting_user_email)))
+       AsciiLower(*r.email) == AsciiLower(conn.connecting_user_email)))
     return "the connecting user";
   if (std::find(p.exempt.users.begin(), p.exempt.users.end(), r.id) != p.exempt.users.end())
     return "exempt by user id";

@@ -95,25 +95,16 @@ Result<ActionOutcome> Record(const ActionContext& ctx, const std::string& action
 }
 
 Field Text(const std::string& name, const std::string& cli, const std::string& help, bool required = false) {
-  Field f{name, FieldType::kString, required, help};
-  f.cli = cli;
-  f.label = required ? name : "";
-  return f;
-}
-Field Flag(const std::string& name, const std::string& cli, const std::string& help) {
-  Field f{name, FieldType::kBool, false, help};
-  f.cli = cli;
-  f.example = false;
-  return f;
+  return OptionField(name, FieldType::kString, required, cli, help, nullptr, required ? name : "");
 }
 
 Operation PolicyAdd() {
-  Operation op = DeclareAction("policy.add", {"policy", "add"}, "policy-add",
-                               "Add a reclaim policy: a condition over users and usage, and an action");
-  op.description =
+  Operation op = DeclareAction(
+      "policy.add", {"policy", "add"}, "policy-add",
+      "Add a reclaim policy: a condition over users and usage, and an action",
       "Its matches become proposals after each sync; nothing runs before an admin approves one (unless "
       "automatic) and its grace period passes without activity. The owner and the connecting user are never "
-      "matched; probable integration accounts are exempt unless include_integrations.";
+      "matched; probable integration accounts are exempt unless include_integrations.");
   Field action{"action", FieldType::kEnum, true, "downgrade-light, downgrade-end-user, offboard or suspend"};
   action.choices = policy::PolicyActions();
   action.cli = "--action";
@@ -129,20 +120,20 @@ Operation PolicyAdd() {
       role_id,
       ReassignToField("offboard (required), downgrades: the agent who takes held tickets"),
       LetZendeskReassignField("downgrades: let Zendesk reassign held tickets"),
-      Flag("delete", "--delete", "offboard: soft-delete the user at the end"),
+      FlagField("delete", "--delete", "offboard: soft-delete the user at the end"),
       Text("license", "--license", "Condition: license types, comma-separated (agent,admin,...)"),
       Text("role", "--role", "Condition: roles, comma-separated (end-user,agent,admin)"),
       has_role,
       Text("idle_days", "--idle-days", "Condition: no activity for at least N days (1..3650)"),
       Text("last_active_before", "--last-active-before", "Condition: last activity before YYYY-MM-DD"),
       Text("recommendation", "--recommendation", "Condition: a recommendation kind (not available yet)"),
-      Flag("not_in_directory", "--not-in-directory",
-           "Condition: absent from or deactivated in the remembered directory (reconcile --remember)"),
+      FlagField("not_in_directory", "--not-in-directory",
+                "Condition: absent from or deactivated in the remembered directory (reconcile --remember)"),
       Text("exempt_users", "--exempt-users", "Exempt user ids, comma-separated"),
       Text("exempt_emails", "--exempt-emails", "Exempt addresses or *@domain, comma-separated"),
-      Flag("include_integrations", "--include-integrations",
-           "Also match probable integration accounts (exempt by default)"),
-      Flag("automatic", "--automatic", "Approve proposals automatically (no admin approval)"),
+      FlagField("include_integrations", "--include-integrations",
+                "Also match probable integration accounts (exempt by default)"),
+      FlagField("automatic", "--automatic", "Approve proposals automatically (no admin approval)"),
       Text("grace_days", "--grace-days", "Days an approved proposal waits for activity (0..365, default 7)")};
   op.parse = [](const FieldValues& v) -> Result<ActionRun> {
     SK_ASSIGN_OR_RETURN(policy::Policy p, PolicyOf(v));
@@ -258,11 +249,11 @@ Operation Decide(const std::string& verb, const std::string& summary, const std:
 }
 
 Operation RunProposals() {
-  Operation op = DeclareAction("proposals.run", {"proposals", "run"}, "proposals-run",
-                               "Run the approved proposals whose grace period is over (each at most once)");
-  op.description =
+  Operation op = DeclareAction(
+      "proposals.run", {"proposals", "run"}, "proposals-run",
+      "Run the approved proposals whose grace period is over (each at most once)",
       "Uses the store's evidence: a proposal runs only when a sync after its grace period found no activity "
-      "(a sync runs this step by itself).";
+      "(a sync runs this step by itself).");
   op.parse = [](const FieldValues&) -> Result<ActionRun> {
     return ActionRun([](const ActionContext& ctx) -> Result<ActionOutcome> {
       ActionOutcome o = NewOutcome(ctx, "proposals.run", "proposals");

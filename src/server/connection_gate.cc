@@ -21,22 +21,12 @@
 #include <thread>
 #include <vector>
 
+#include "util/text.h"
+
 namespace sk::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 // The line [start, nl) without its CR.
 std::string LineAt(const std::string& buf, size_t start, size_t nl) {
@@ -99,7 +89,7 @@ Frame ReadHead(const std::string& buf, const GateOptions& o, Head& head) {
     if (first) continue;  // the request line: cpp-httplib parses it
     const size_t colon = line.find(':');
     if (colon == std::string::npos) return Error(400, "bad_request", "malformed header line");
-    const std::string name = Lower(Trim(line.substr(0, colon)));
+    const std::string name = AsciiLower(Trim(line.substr(0, colon)));
     const std::string value = Trim(line.substr(colon + 1));
     if (name == "content-length") {
       if (value.empty() || value.size() > 18 || value.find_first_not_of("0123456789") != std::string::npos)
@@ -108,10 +98,10 @@ Frame ReadHead(const std::string& buf, const GateOptions& o, Head& head) {
         return Error(400, "bad_request", "conflicting Content-Length headers");
       head.content_length = value;
     } else if (name == "transfer-encoding") {
-      if (!head.transfer_encoding.empty() || Lower(value) != "chunked")
+      if (!head.transfer_encoding.empty() || AsciiLower(value) != "chunked")
         return Error(501, "not_implemented", "only the chunked transfer coding is supported");
       head.transfer_encoding = "chunked";
-    } else if (name == "expect" && Lower(value) == "100-continue") {
+    } else if (name == "expect" && AsciiLower(value) == "100-continue") {
       head.expect_continue = true;
     }
   }

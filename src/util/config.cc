@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "util/text.h"
+
 namespace sk {
 
 const std::vector<ConfigKey>& Config::Keys() {
@@ -18,14 +20,7 @@ const std::vector<ConfigKey>& Config::Keys() {
   return keys;
 }
 
-namespace {
-std::string Trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  size_t b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
-}
-}  // namespace
+namespace {}  // namespace
 
 Result<Config> Config::Load(const std::string& home) {
   Config c;

@@ -110,4 +110,18 @@ std::string CsvCell(std::string_view s) {
   return out + "\"";
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const size_t a = s.find_first_not_of(kSpace);
+  if (a == std::string_view::npos) return "";
+  return std::string(s.substr(a, s.find_last_not_of(kSpace) - a + 1));
+}
+
 }  // namespace sk

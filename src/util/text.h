@@ -27,4 +27,9 @@ std::string TerminalText(std::string_view s);
 // apostrophe (OWASP's advice); a plain number such as -5 or +3.5 is kept.
 std::string CsvCell(std::string_view s);
 
+// `s` with ASCII letters in lower case (other bytes, UTF-8 included, as they are).
+std::string AsciiLower(std::string_view s);
+// `s` without leading and trailing white space (space, tab, CR, LF, FF, VT).
+std::string Trim(std::string_view s);
+
 }  // namespace sk

@@ -7,23 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "util/text.h"
+
 namespace sk::zendesk {
 namespace {
 
 using nlohmann::json;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
 
 std::string AsText(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -195,7 +184,7 @@ Status ForbiddenStatus(const std::string& reason, const std::string& lower_body,
   if (lower_body.find(kScopes) != std::string::npos) {
     // Take the scopes from the reason text (original case).
     std::string scopes;
-    std::string lr = Lower(reason);
+    std::string lr = AsciiLower(reason);
     if (auto q = lr.find(kScopes); q != std::string::npos) scopes = Trim(reason.substr(q + kScopes.size()));
     return {Code::kForbidden, WithEndpoint("the OAuth token lacks the required scopes: " + scopes +
                                                ". Reconnect seatkeeper and grant these scopes",
@@ -253,7 +242,7 @@ Status StatusFromHttp(long http_status, std::string_view body,
                            endpoint)};
     }
     case 403:
-      return ForbiddenStatus(reason, Lower(body), endpoint);
+      return ForbiddenStatus(reason, AsciiLower(body), endpoint);
     case 404:
       if (is_me && !is_json) {
         return {Code::kNotFound,

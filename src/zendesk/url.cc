@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/text.h"
+
 namespace sk::zendesk {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool ValidSubdomain(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
@@ -41,7 +36,7 @@ Result<std::string> ValidateAccountUrl(std::string_view url, bool allow_local) {
   // Trim surrounding whitespace (pasted values).
   while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.remove_prefix(1);
   while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.remove_suffix(1);
-  std::string lowered = Lower(url);
+  std::string lowered = AsciiLower(url);
   std::string_view rest = lowered;
   std::string scheme;
   if (rest.starts_with("https://")) {
@@ -104,7 +99,7 @@ std::string OriginOf(std::string_view url) {
   auto p = url.find("://");
   if (p == std::string_view::npos) return "";
   auto end = url.find_first_of("/?#", p + 3);
-  return Lower(url.substr(0, end));
+  return AsciiLower(url.substr(0, end));
 }
 
 std::string EndpointKey(std::string_view path_or_url) {
