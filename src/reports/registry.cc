@@ -8,13 +8,14 @@ using nlohmann::json;
 
 // Each report's file defines `std::vector<Report> NameReports()`; one line
 // here registers it (the CLI's help lists the commands in this order).
-#define SK_REPORT_FILES(X) \
-  X(UsersReports)          \
-  X(UsageReports)          \
-  X(SeatsReports)          \
-  X(AuditReports)          \
-  X(AuditChainReports)     \
-  X(UserHistoryReports)    \
+#define SK_REPORT_FILES(X)  \
+  X(UsersReports)           \
+  X(UsageReports)           \
+  X(SeatsReports)           \
+  X(AuditReports)           \
+  X(AuditChainReports)      \
+  X(UserHistoryReports)     \
+  X(RecommendationsReports) \
   /* one line per report file, above this one */
 
 using Entry = Report;
