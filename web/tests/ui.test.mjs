@@ -160,6 +160,9 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await waitFor(async () => (await tileState()) === "synced", "the green (synced) tile", 180000);
   await page.waitForSelector("#chart .uplot", { timeout: 20000 });
   await page.waitForSelector("#idle-count");
+  // Seat totals (issue #17): assigned and used paid seats, and the recommendations' seats freed.
+  await page.waitForSelector("#seat-totals");
+  assert.match(await page.textContent("#seat-totals"), /\d+ assigned, \d+ used · \d+ recommendations? free \d+ seats/);
   await shot("04-overview-synced");
 
   // --- a slowed-down sync shows the blue tile with progress and ETA
