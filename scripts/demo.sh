@@ -51,6 +51,9 @@ echo "== seatkeeper usage (daily active users, last 14 days)"
 $SK usage --from "$(date -u -d '13 days ago' +%F)" | cat
 echo "== seatkeeper seats --inactive-days 30 --seat-price 115"
 $SK seats --inactive-days 30 --seat-price 115 | tail -n 15
+echo "== seatkeeper recommendations --seat-price 115 (paid seats worth changing)"
+$SK recommendations --seat-price 115 > "$SEATKEEPER_HOME/recommendations.txt"
+tail -n 12 "$SEATKEEPER_HOME/recommendations.txt"
 cat <<EOT
 
 Next steps (export SEATKEEPER_HOME=$SEATKEEPER_HOME):

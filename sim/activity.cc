@@ -163,6 +163,19 @@ void Dataset::PlanSignIns(int64_t from, int64_t to, Rng& rng) {
       }
       continue;
     }
+    if (u.cast != kNoCast) {
+      // The cast's own sequence: only the reader signs in (on 40% of days).
+      if (u.cast != kReader) continue;
+      Rng cast_rng(opt_.seed ^ 0x4EAD ^ static_cast<uint64_t>(from));
+      for (int64_t d = first_day; d <= last_day; ++d) {
+        if (!cast_rng.Chance(0.4)) continue;
+        const int64_t at = d * kDay + cast_rng.Range(7 * kHour, 17 * kHour);
+        if (at < from || at > to || at < u.created_at || !u.active || u.suspended) continue;
+        if (enterprise_) AddAudit(at, i, i, AuditAction::kLogin, 0);
+        if (u.last_login_at == kNull || at > u.last_login_at) u.last_login_at = at;
+      }
+      continue;
+    }
     if (u.license == License::kEndUser) {
       // End users sign in to the Help Center: only last_login_at shows it.
       if (rng.Chance(end_user_p)) {

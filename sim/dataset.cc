@@ -106,7 +106,9 @@ Dataset::Dataset(const Options& o, int64_t now) : opt_(o), enterprise_(IsEnterpr
   horizon_ = now - 300;
   const int64_t start = now - static_cast<int64_t>(opt_.days + 20) * kDay;
   PlanTickets(start, horizon_, rng);
+  const size_t dated = tickets.size();  // sorted by creation time (edge tickets come after)
   PlaceEdgeEvents(now);
+  PlanCastWork(start, horizon_, dated);
   SortPending();
   events.reserve(pending_.size());
   Materialize(horizon_);
@@ -344,6 +346,7 @@ void Dataset::GenerateUsers(Rng& rng, int64_t now) {
     AddUser(std::move(u));
   }
   AddIntegrationAgents(now);
+  AddCast(now);
 }
 
 void Dataset::AddIntegrationAgents(int64_t now) {
@@ -376,6 +379,74 @@ void Dataset::AddIntegrationAgents(int64_t now) {
     u.activity = 0;
     u.integration = true;
     AddUser(std::move(u));
+  }
+}
+
+void Dataset::AddCast(int64_t now) {
+  // Full agents (paid seats) whose work decides a recommendation, after every
+  // other user and without the generation's random sequence (the rest of the
+  // account is the same as without them). Their activity: PlanCastWork
+  // (tickets) and PlanSignIns (the reader's sign-ins).
+  struct Spec {
+    const char* name;
+    const char* slug;
+    Cast cast;
+  };
+  static const Spec kSpecs[] = {{"Nora Notes", "nora.notes", kPrivateNotes},
+                                {"Rita Reader", "rita.reader", kReader},
+                                {"Omar Onereply", "omar.onereply", kOneReply}};
+  int k = 0;
+  for (const Spec& spec : kSpecs) {
+    User u;
+    u.name = spec.name;
+    u.email = std::string(spec.slug) + "@" + opt_.subdomain + ".test";
+    u.created_at = now - static_cast<int64_t>(opt_.days + 25 + 300 + 17 * k++) * kDay;
+    u.updated_at = u.created_at;
+    u.organization_id = 360000200000;
+    u.default_group_id = 360001234567;
+    u.role = "agent";
+    Relicense(u);
+    u.activity = 0;  // in no generated pool: no other ticket work, no articles
+    u.cast = spec.cast;
+    AddUser(std::move(u));
+  }
+}
+
+void Dataset::PlanCastWork(int64_t from, int64_t to, size_t dated) {
+  if (dated == 0 || to <= from) return;
+  Rng rng(opt_.seed ^ 0xCA57CA57);
+  // A ticket created 10 minutes to 2 hours before `at` (usually still open;
+  // Materialize drops an update of a closed or deleted ticket).
+  auto ticket_before = [&](int64_t at) -> int32_t {
+    auto it = std::lower_bound(tickets.begin(), tickets.begin() + static_cast<std::ptrdiff_t>(dated),
+                               at - 2 * 3600, [](const Ticket& t, int64_t v) { return t.created_at < v; });
+    const auto i = static_cast<int32_t>(it - tickets.begin());
+    if (static_cast<size_t>(i) >= dated || tickets[i].created_at > at - 600) return -1;
+    return i;
+  };
+  for (int32_t i = 0; i < static_cast<int32_t>(users.size()); ++i) {
+    const uint8_t cast = users[i].cast;
+    if (cast != kPrivateNotes && cast != kOneReply) continue;
+    std::vector<int64_t> times;
+    for (int64_t d = from / kDay; d <= to / kDay; ++d)
+      if (rng.Chance(0.3)) times.push_back(d * kDay + rng.Range(8 * 3600, 18 * 3600));
+    // The one public reply: 15 minutes after a ticket created about 15 days
+    // before the end (no ticket is closed or deleted that soon).
+    auto first =
+        std::lower_bound(tickets.begin(), tickets.begin() + static_cast<std::ptrdiff_t>(dated),
+                         to - 15 * kDay, [](const Ticket& t, int64_t v) { return t.created_at < v; });
+    const auto reply_ticket = static_cast<int32_t>(first - tickets.begin());
+    for (int64_t at : times) {
+      if (at < from || at > to) continue;
+      if (const int32_t t = ticket_before(at); t >= 0)
+        pending_.push_back(Event{at, t, i, kNoChange32, kNobody, EventKind::kUpdate, kNoChange, kNoChange,
+                                 kComment, Via::kWeb});
+    }
+    if (cast == kOneReply && static_cast<size_t>(reply_ticket) < dated &&
+        tickets[reply_ticket].created_at + 900 <= to)
+      pending_.push_back(Event{tickets[reply_ticket].created_at + 900, reply_ticket, i, kNoChange32, kNobody,
+                               EventKind::kUpdate, kNoChange, kNoChange,
+                               static_cast<uint8_t>(kComment | kPublic), Via::kWeb});
   }
 }
 

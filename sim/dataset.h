@@ -68,6 +68,10 @@ class Dataset {
   void GenerateRoles(Rng& rng);
   void GenerateUsers(Rng& rng, int64_t now);
   void AddIntegrationAgents(int64_t now);
+  void AddCast(int64_t now);
+  // The cast's ticket work in [from, to]: private notes (and the one public
+  // reply) on tickets among the first `dated` (sorted by creation time).
+  void PlanCastWork(int64_t from, int64_t to, size_t dated);
   void BuildPools();
   void PlanTickets(int64_t from, int64_t to, Rng& rng);
   void PlanTicket(int64_t t0, Rng& rng, int forced_actor = -1);

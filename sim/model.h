@@ -45,11 +45,17 @@ struct User {
   bool api_caller = false;     // authenticated API calls itself
   bool integration = false;    // generated integration account: API use only, never signs in
   uint8_t activity = 0;        // generation: 0 idle, 1 low, 2 normal, 3 busy
+  uint8_t cast = 0;            // a Cast member (recommendations' cases), else kNoCast
   std::string time_zone = "UTC";
   std::string iana_time_zone = "Etc/UTC";
   int64_t default_group_id = 0;
   int64_t organization_id = 0;
 };
+
+// Paid agents whose work a recommendation is about (issue #17), added after
+// the integration agents: private notes only; sign-ins only (reading); one
+// public reply in the window besides private notes.
+enum Cast : uint8_t { kNoCast = 0, kPrivateNotes = 1, kReader = 2, kOneReply = 3 };
 
 enum class Status : uint8_t { kNew, kOpen, kPending, kHold, kSolved, kClosed, kDeleted };
 inline constexpr uint8_t kNoChange = 255;

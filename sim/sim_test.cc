@@ -59,7 +59,7 @@ TEST(ZdsimDataset, LargeAccountGeneratesQuickly) {
   Simulator sim(o);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(secs, 120.0);  // a hang guard only: the speed is the bench's to measure
-  EXPECT_EQ(sim.TruthUsers().size(), 25002u);  // + the 2 integration agents
+  EXPECT_EQ(sim.TruthUsers().size(), 25005u);  // + the 2 integration agents and the 3 cast members
 }
 
 class ZdsimServer : public ::testing::Test {

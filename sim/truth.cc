@@ -30,8 +30,12 @@ bool AuditSpeaksFor(const Dataset& ds, const User& u) {
 
 // The usage rows in the window, and (api_use) the users with a served
 // last_login_at move in the window that is not login evidence.
+// With `full_work`: the users who did in the window what a light agent cannot
+// (a public comment, a ticket created or deleted, a field change; not through
+// seatkeeper or Zendesk's own moves) or had a ticket assigned to them (by anyone).
 UsageRows ComputeUsage(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
-                       const std::string& tz, std::set<int32_t>* api_use) {
+                       const std::string& tz, std::set<int32_t>* api_use,
+                       std::set<int32_t>* full_work = nullptr) {
   auto zone = sk::Zone::Named(tz);
   if (!zone.ok()) throw std::invalid_argument("unknown time zone " + tz);
   const sk::Zone& z = *zone;
@@ -61,6 +65,13 @@ UsageRows ComputeUsage(const Dataset& ds, const ServedLogins& served, int64_t no
     rows[{day_of(at), ds.users[user].id}] |= bit;
   };
   for (const Event& e : ds.events) {
+    if (full_work && in_window(e.at)) {
+      if (e.assignee_to >= 0) full_work->insert(e.assignee_to);
+      const bool beyond_light = e.kind != EventKind::kUpdate || e.status_to != kNoChange ||
+                                e.assignee_to != kNoChange32 || ((e.flags & kComment) && (e.flags & kPublic));
+      if (e.actor >= 0 && !(e.flags & (kSeatkeeper | kZendeskMove)) && beyond_light)
+        full_work->insert(e.actor);
+    }
     if (e.actor < 0 || (e.flags & (kSeatkeeper | kZendeskMove))) continue;
     mark(e.at, e.actor, kTicket);
   }
@@ -87,8 +98,8 @@ UsageRows ComputeUsage(const Dataset& ds, const ServedLogins& served, int64_t no
 
 nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
                               const std::string& tz) {
-  std::set<int32_t> api_use;
-  const UsageRows rows = ComputeUsage(ds, served, now, window_days, tz, &api_use);
+  std::set<int32_t> api_use, full_work;
+  const UsageRows rows = ComputeUsage(ds, served, now, window_days, tz, &api_use, &full_work);
   std::set<int64_t> active;
   for (const auto& [key, bits] : rows) active.insert(key.second);
   nlohmann::json out = nlohmann::json::array();
@@ -108,7 +119,8 @@ nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int
                    {"suspended", u.suspended},
                    {"deleted", !u.active},
                    {"last_login_at", IsoOrNull(u.last_login_at)},
-                   {"probable_integration", api_use.count(i) > 0 && active.count(u.id) == 0}});
+                   {"probable_integration", api_use.count(i) > 0 && active.count(u.id) == 0},
+                   {"full_agent_work", full_work.count(i) > 0}});
   }
   return out;
 }

@@ -20,6 +20,9 @@ using ServedLogins = std::unordered_map<int32_t, std::vector<int64_t>>;
 // staff member whose only activity in the usage window (`window_days` up to
 // `now` in `tz`) is API use — served last_login_at moves the audit log does
 // not confirm as sign-ins — and who is not a caller of the simulator itself.
+// "full_agent_work": in the window the user did what a light agent cannot (a
+// public comment, a ticket created or deleted, a field change) or had a ticket
+// assigned to them (reference §5.2; recommendations' light-agent verdict).
 // Throws std::invalid_argument for an unknown time zone.
 nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int64_t now, int window_days,
                               const std::string& tz);

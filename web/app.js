@@ -1,6 +1,6 @@
 // seatkeeper web UI: a small single-page app over the REST API (/api/).
-// No framework: hash routes (#/overview, #/users, #/user/ID, #/connect,
-// #/proposals, #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
+// No framework: hash routes (#/overview, #/users, #/user/ID, #/recommendations,
+// #/proposals, #/connect, #/capabilities, #/audit), DOM built with h() (never innerHTML with data).
 // Many accounts: the overview shows one tile per account (GET /api/accounts);
 // the selected one (state.account, kept in localStorage, or picked by an
 // `account=` parameter of the hash route) is sent as ?account= on every
@@ -364,6 +364,10 @@ async function renderSeats(card, days = 30, price = "") {
       h("label", {}, h("span", {}, "Monthly price per seat"), priceIn)),
     h("p", {}, h("span", { class: "stat", id: "idle-count" }, r.idle_paid_seats), ` of ${r.paid_seats} paid seats idle for ${r.inactive_days}+ days`,
       r.monthly_savings !== undefined ? h("span", { id: "savings" }, ` · reclaiming them saves ${r.monthly_savings.toFixed(2)} per month`) : ""),
+    r.totals ? h("p", { id: "seat-totals" }, `Paid seats: ${r.totals.purchased === null ? "? purchased (seatkeeper config seats --purchased-seats N)" : `${r.totals.purchased} purchased`}, ${r.totals.assigned} assigned, ${r.totals.used} used · `,
+      h("a", { href: `#/recommendations?min_idle_days=${r.inactive_days}${price !== "" ? `&seat_price=${encodeURIComponent(price)}` : ""}`, id: "recommendations-link" },
+        `${r.totals.recommendations} recommendation${r.totals.recommendations === 1 ? "" : "s"} free ${r.totals.recommended_seats_freed} seats`),
+      r.totals.recommendations_saving !== null ? h("span", { id: "recommendations-saving" }, ` and save ${r.totals.recommendations_saving.toFixed(2)} per month`) : "") : "",
     rows.length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Email"), h("th", {}, "License"), h("th", {}, "Last active"))), h("tbody", {}, rows)) : "",
     (r.probable_integrations || []).length ? h("p", { id: "integration-seats" }, `Listed apart — probable integration accounts on paid seats (only API use in the window): `,
       ...r.probable_integrations.map((u, i) => [i ? ", " : "", h("a", { href: `#/user/${u.id}` }, u.name)]).flat()) : "",
@@ -849,6 +853,90 @@ async function renderProposals(params) {
               p.state === "pending" || p.state === "approved" ? button("Reject", "proposal-reject", () => reject(p)) : "")))))));
 }
 
+// --- recommendations -------------------------------------------------------------------
+
+const KIND_LABELS = { "light-agent": "Light agent", "end-user": "End user", integration: "Integration", suspended: "Suspended" };
+
+// GET /api/recommendations: one row per paid seat worth changing, each with
+// its action (an operation of /api/operations with preset fields): one click
+// opens that action's dry run, one confirm applies it.
+async function renderRecommendations(params) {
+  setNav("recommendations");
+  const gen = state.gen;
+  const days = params.get("min_idle_days") || "30";
+  const price = params.get("seat_price") || "";
+  const q = new URLSearchParams({ min_idle_days: days });
+  if (price !== "") q.set("seat_price", price);
+  const [recs, st, ops] = await Promise.all([api("GET", `/api/recommendations?${q}`), api("GET", "/api/status"), operations()]);
+  if (gen !== state.gen) return;
+  state.status = st;
+  const readOnly = !canAct();
+  const why = readOnly ? "The connection is read-only: reconnect with “read and take action” to act." : null;
+  const daysIn = h("input", { type: "number", min: 1, max: 3650, value: days, id: "rec-idle-days", style: "width:6rem" });
+  const priceIn = h("input", { type: "number", min: 0, step: "0.01", value: price, id: "rec-seat-price", placeholder: "e.g. 55", style: "width:7rem" });
+  const apply = () => {
+    const p = new URLSearchParams({ min_idle_days: daysIn.value || "30" });
+    if (priceIn.value !== "") p.set("seat_price", priceIn.value);
+    location.hash = `#/recommendations?${p}`;
+  };
+  daysIn.addEventListener("change", apply);
+  priceIn.addEventListener("change", apply);
+  const freed = recs.filter((r) => r.kind !== "integration").length;
+  const saving = recs.reduce((s, r) => s + (r.kind !== "integration" && r.monthly_saving ? r.monthly_saving : 0), 0);
+  const rows = recs.map((r, i) => h("tr", { "data-kind": r.kind, "data-user": r.user_id },
+    h("td", {}, h("a", { href: `#/user/${r.user_id}` }, r.name)), h("td", {}, r.license), h("td", {}, KIND_LABELS[r.kind] || r.kind),
+    h("td", {}, r.reason, h("div", { class: "muted" }, `evidence: ${r.evidence.active_days} active days, last ${r.evidence.last_active_date || "none"}`,
+      r.evidence.sources.length ? ` · ${r.evidence.sources.join(", ")}` : "", r.evidence.examples.length ? ` · ${r.evidence.examples.join(" ")}` : "")),
+    h("td", {}, r.monthly_saving === null ? "—" : r.monthly_saving.toFixed(2)),
+    h("td", {}, recommendationActions(r, i, ops, readOnly, why))));
+  app().replaceChildren(
+    h("h1", {}, "Recommendations"),
+    h("section", { class: "card" },
+      h("div", { class: "filters" },
+        h("label", {}, h("span", {}, "End user after no activity for (days)"), daysIn),
+        h("label", {}, h("span", {}, "Monthly price per seat"), priceIn)),
+      h("p", { id: "rec-summary" }, `${recs.length} recommendation${recs.length === 1 ? "" : "s"}; applying them frees ${freed} paid seat${freed === 1 ? "" : "s"}`,
+        price !== "" ? h("span", { id: "rec-saving" }, ` and saves ${saving.toFixed(2)} per month`) : ""),
+      readOnly ? h("p", { class: "muted", id: "read-only-note" }, why) : "",
+      recs.length ? h("table", { id: "recommendations" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "License"), h("th", {}, "Recommendation"), h("th", {}, "Why"), h("th", {}, "Saving / month"), h("th", {}, "Act"))),
+        h("tbody", {}, rows)) : h("p", { class: "muted", id: "no-recommendations" }, "No paid seat worth changing.")));
+}
+
+// The buttons of a recommendation row: its action's dry run in the
+// confirmation dialog (confirmAction); a light agent's custom role can be
+// chosen first; a downgrade to end user offers the offboard plan beside it.
+function recommendationActions(r, i, ops, readOnly, why) {
+  const a = r.action;
+  if (!a) return h("span", { class: "muted" }, "review: move the integration first");
+  const op = ops.find((o) => o.name === a.operation);
+  if (!op) return "";
+  const user = { id: r.user_id, name: r.name, email: r.email };
+  const nodes = [];
+  let roleSel = null;
+  if (a.choices && a.choices.length) {
+    roleSel = h("select", { id: `rec-role-${i}`, title: "Light-agent custom role" },
+      a.choices.map((c) => h("option", { value: c.custom_role_id }, c.name || `custom role ${c.custom_role_id}`)));
+    nodes.push(roleSel);
+  }
+  const run = () => {
+    const body = { ...a.preset, [op.target]: r.user_id };
+    if (roleSel) body.custom_role_id = Number(roleSel.value);
+    confirmAction(`${a.title}: ${r.name}`, op, body, user);
+  };
+  nodes.push(h("button", { type: "button", id: `rec-act-${i}`, class: "rec-act", disabled: readOnly, title: why, onclick: run }, `${a.title}…`));
+  if (a.alternative === "offboard") {
+    const off = ops.find((o) => o.name === "offboard");
+    const b = off && off.buttons[0];
+    if (b) {
+      nodes.push(h("button", { type: "button", id: `rec-offboard-${i}`, disabled: readOnly, title: why,
+        onclick: () => askId(b.ask_title, (off.fields.find((f) => f.name === b.ask) || {}).help || "",
+          (v) => confirmAction(`${b.title}: ${r.name}`, off, { ...b.preset, [off.target]: r.user_id, [b.ask]: v }, user)) }, "Offboard…"));
+    }
+  }
+  return h("div", { class: "actions" }, nodes);
+}
+
 // --- capabilities and audit -----------------------------------------------------------
 
 async function renderCapabilities() {
@@ -919,6 +1007,7 @@ async function route() {
     else if (path === "/connect") await renderConnect(params);
     else if (path === "/users") await renderUsers(params);
     else if (path.startsWith("/user/")) await renderUser(encodeURIComponent(path.slice(6)));
+    else if (path === "/recommendations") await renderRecommendations(params);
     else if (path === "/proposals") await renderProposals(params);
     else if (path === "/capabilities") await renderCapabilities();
     else if (path === "/audit") await renderAudit();

@@ -5,6 +5,7 @@
 #include "cli/context.h"
 #include "cli/secrets_input.h"
 #include "cli/table.h"
+#include "reports/seats_report.h"
 #include "store/views.h"
 #include "sync/preflight.h"
 #include "util/text.h"
@@ -19,7 +20,15 @@ struct ConnectArgs {
   std::string timezone = "UTC";
   int api_budget = 100;
   bool allow_local = false;
+  std::optional<int64_t> purchased_seats;
 };
+
+// Stores the account's purchased paid seats (0 forgets them): Zendesk's API
+// documents no seat count (reference §5.3), so the operator gives it.
+Status SetPurchasedSeats(Context& ctx, int64_t n) {
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  return st->PutValue(ctx.account, reports::kPurchasedSeatsKey, n > 0 ? std::to_string(n) : "");
+}
 
 Status Connect(Context& ctx, const ConnectArgs& a) {
   // Everything is checked before any request leaves the machine.
@@ -63,6 +72,7 @@ Status Connect(Context& ctx, const ConnectArgs& a) {
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   sync::PreflightResult pf;
   SK_ASSIGN_OR_RETURN(c, sync::ConnectWithPreflight(*client, *st, c, &pf));
+  if (a.purchased_seats) SK_RETURN_IF_ERROR(SetPurchasedSeats(ctx, *a.purchased_seats));
   if (ctx.json) {
     *ctx.out << store::StatusJson(c).dump(2) << "\n";
   } else {
@@ -141,10 +151,29 @@ void RegisterConnectCommands(CLI::App& app, Context& ctx) {
   connect->add_option("--timezone", args->timezone, "IANA time zone for calendar days (default UTC)");
   connect->add_option("--api-budget", args->api_budget, "Share of the account's API rate limit to use, percent")
       ->check(CLI::Range(1, 100));
+  connect
+      ->add_option("--purchased-seats", args->purchased_seats,
+                   "Paid agent seats the account's subscription includes (shown by seats; 0 forgets)")
+      ->check(CLI::Range(int64_t{0}, int64_t{10000000}));
   connect->add_flag("--allow-local", args->allow_local, "Allow http://127.0.0.1:PORT or localhost (simulator, tests)");
   connect->add_flag("--json", ctx.json, "JSON output");
   connect->callback([&ctx, args] { ctx.Finish(Connect(ctx, *args)); });
 
+  if (auto* config_cmd = app.get_subcommand("config")) {
+    auto seats = std::make_shared<int64_t>(0);
+    auto* set =
+        config_cmd->add_subcommand("seats", "Set the account's purchased paid seats (seats shows them)");
+    set->add_option("--purchased-seats", *seats, "Paid agent seats the subscription includes (0 forgets)")
+        ->required()
+        ->check(CLI::Range(int64_t{0}, int64_t{10000000}));
+    set->callback([&ctx, seats] {
+      Status s = SetPurchasedSeats(ctx, *seats);
+      if (s.ok())
+        *ctx.out << "purchased seats of " << ctx.account << ": "
+                 << (*seats > 0 ? std::to_string(*seats) : "not set") << "\n";
+      ctx.Finish(s);
+    });
+  }
   auto* status = app.add_subcommand("status", "Connection state, plan, last sync, preflight results");
   status->add_flag("--json", ctx.json, "JSON output");
   status->callback([&ctx] { ctx.Finish(PrintStatus(ctx)); });

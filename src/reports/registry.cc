@@ -8,16 +8,17 @@ using nlohmann::json;
 
 // Each report's file defines `std::vector<Report> NameReports()`; one line
 // here registers it (the CLI's help lists the commands in this order).
-#define SK_REPORT_FILES(X) \
-  X(UsersReports)          \
-  X(UsageReports)          \
-  X(SeatsReports)          \
-  X(AuditReports)          \
-  X(AuditChainReports)     \
-  X(UserHistoryReports)    \
-  X(PolicyReports)         \
-  X(ReconcileReports)      \
-  X(NotificationsReports)  \
+#define SK_REPORT_FILES(X)  \
+  X(UsersReports)           \
+  X(UsageReports)           \
+  X(SeatsReports)           \
+  X(AuditReports)           \
+  X(AuditChainReports)      \
+  X(UserHistoryReports)     \
+  X(RecommendationsReports) \
+  X(PolicyReports)          \
+  X(ReconcileReports)       \
+  X(NotificationsReports)   \
   /* one line per report file, above this one */
 
 SK_REGISTRY_ENTRIES(SK_REPORT_FILES, Report, Reports)

@@ -2,6 +2,7 @@
 
 #include <iomanip>
 
+#include "reports/recommendations_report.h"
 #include "reports/registry.h"
 #include "reports/table.h"
 #include "store/views.h"
@@ -20,6 +21,16 @@ Result<SeatsQuery> ReadSeats(const Reader& in) {
   q.inactive_days = static_cast<int>(days.value_or(30));
   SK_ASSIGN_OR_RETURN(q.seat_price, in.Number("seat_price", 0, 1e9));
   return q;
+}
+
+Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::string& account) {
+  SK_ASSIGN_OR_RETURN(auto v, st.GetValue(account, kPurchasedSeatsKey));
+  if (!v || v->empty()) return std::optional<int64_t>();
+  try {
+    return std::optional<int64_t>(std::stoll(*v));
+  } catch (const std::exception&) {
+    return std::optional<int64_t>();
+  }
 }
 
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
@@ -47,8 +58,33 @@ Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const
     }
     r.idle.push_back(std::move(seat));
   }
+  SK_ASSIGN_OR_RETURN(r.purchased_seats, PurchasedSeats(st, account));
+  RecommendationsQuery rq;
+  rq.min_idle_days = q.inactive_days;
+  rq.seat_price = q.seat_price;
+  SK_ASSIGN_OR_RETURN(auto recs, RunRecommendations(st, account, conn, rq));
+  r.recommendations = static_cast<int>(recs.rows.size());
+  r.recommended_seats_freed = recs.seats_freed;
+  r.recommendations_saving = recs.monthly_saving;
   return r;
 }
+
+namespace {
+
+nlohmann::json TotalsJson(const SeatsResult& r) {
+  const auto assigned = static_cast<int64_t>(r.paid_seats);
+  return {
+      {"purchased", r.purchased_seats ? nlohmann::json(*r.purchased_seats) : nlohmann::json()},
+      {"assigned", assigned},
+      {"used", assigned - static_cast<int64_t>(r.idle.size())},
+      {"unassigned", r.purchased_seats ? nlohmann::json(*r.purchased_seats - assigned) : nlohmann::json()},
+      {"recommendations", r.recommendations},
+      {"recommended_seats_freed", r.recommended_seats_freed},
+      {"recommendations_saving",
+       r.recommendations_saving ? nlohmann::json(*r.recommendations_saving) : nlohmann::json()}};
+}
+
+}  // namespace
 
 nlohmann::json SeatsJson(const SeatsResult& r) {
   nlohmann::json users = nlohmann::json::array();
@@ -66,6 +102,7 @@ nlohmann::json SeatsJson(const SeatsResult& r) {
                         {"probable_integration_seats", r.integrations.size()},
                         {"probable_integrations", apart}};
   if (r.query.seat_price) out["monthly_savings"] = *r.query.seat_price * static_cast<double>(r.idle.size());
+  out["totals"] = TotalsJson(r);
   return out;
 }
 
@@ -109,6 +146,15 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
     out << "; reclaiming them saves " << std::fixed << std::setprecision(2)
         << *r.query.seat_price * static_cast<double>(r.idle.size()) << " per month";
   out << "\n";
+  const auto assigned = static_cast<int64_t>(r.paid_seats);
+  out << "Paid seats: "
+      << (r.purchased_seats ? std::to_string(*r.purchased_seats)
+                            : std::string("? (set with --purchased-seats)"))
+      << " purchased, " << assigned << " assigned, " << assigned - static_cast<int64_t>(r.idle.size())
+      << " used; " << r.recommendations << " recommendations free " << r.recommended_seats_freed << " seats";
+  if (r.recommendations_saving)
+    out << " and save " << std::fixed << std::setprecision(2) << *r.recommendations_saving << " per month";
+  out << " (seatkeeper recommendations)\n";
   if (!r.integrations.empty()) PrintIntegrations(r, out);
 }
 

@@ -32,12 +32,27 @@ struct SeatsResult {
   std::vector<IdleSeat> idle;
   // Staff whose only activity is API use: neither idle people nor active ones.
   std::vector<store::UserWithUsage> integrations;
+  // Seat totals (issue #17 item 2): what the account pays for (set with
+  // --purchased-seats; Zendesk's API documents no seat count, reference §5.3),
+  // and what applying every recommendation (min idle days = inactive_days) frees and saves.
+  std::optional<int64_t> purchased_seats;
+  int recommendations = 0;
+  int recommended_seats_freed = 0;
+  std::optional<double> recommendations_saving;
 };
+
+// The store key (Store::GetValue) of an account's purchased seat count.
+inline constexpr const char* kPurchasedSeatsKey = "seats.purchased";
+// The account's purchased seat count, when set.
+Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::string& account);
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
                              const SeatsQuery& q);
 
 // seats --json, GET /api/seats: {"inactive_days", "paid_seats", "idle_paid_seats", "users",
-// "probable_integration_seats", "probable_integrations", "monthly_savings"?}.
+// "probable_integration_seats", "probable_integrations", "monthly_savings"?, "totals": {"purchased"
+// (null: not set), "assigned" (= paid_seats), "used" (assigned minus idle), "unassigned" (null when
+// purchased is), "recommendations", "recommended_seats_freed", "recommendations_saving" (null without
+// a seat price)}}.
 nlohmann::json SeatsJson(const SeatsResult& r);
 // seats: the idle seats, a summary line, and the integration accounts apart.
 void PrintSeats(const SeatsResult& r, std::ostream& out);

@@ -23,6 +23,8 @@ const char* KindName(Kind k) {
       return "login_observed";
     case Kind::kApiUse:
       return kApiUseKind;
+    case Kind::kFullAgentWork:
+      return kFullAgentWorkKind;
   }
   return "?";
 }
@@ -247,6 +249,7 @@ void AppendUsage(std::vector<UsageRow>* out, DayNumber day, int64_t user, const 
     row->api_use += count;
     return;
   }
+  if (kind == kFullAgentWorkKind) return;  // evidence kept, not a source
   std::string source = kind.rfind("login", 0) == 0 ? "login" : kind;
   row->sources.insert(source);
   row->counts[source] += count;

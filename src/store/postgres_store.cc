@@ -336,7 +336,7 @@ class PostgresStore final : public Store {
         std::string days = "{", users = "{";
         std::optional<std::pair<DayNumber, int64_t>> last;
         for (const auto& [key, v] : rows) {
-          if (std::get<2>(key) == Kind::kApiUse) continue;  // evidence, not activity
+          if (!CountsAsActive(std::get<2>(key))) continue;  // evidence, not activity
           std::pair<DayNumber, int64_t> pair{std::get<0>(key), std::get<1>(key)};
           if (last == pair) continue;
           last = pair;
@@ -352,7 +352,7 @@ class PostgresStore final : public Store {
              "FROM unnest($2::bigint[], $3::bigint[]) AS p(day, user_id) "
              "JOIN users u ON u.account = $1 AND u.id = p.user_id "
              "WHERE NOT EXISTS(SELECT 1 FROM activity a WHERE a.account = $1 AND a.day = p.day AND "
-             "a.user_id = p.user_id AND a.kind <> 'api_use') GROUP BY 1, 2, 3, 4 "
+             "a.user_id = p.user_id AND a.kind NOT IN ('api_use', 'full_agent_work')) GROUP BY 1, 2, 3, 4 "
              "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + "
              "excluded.users",
              {P(account), P(days), P(users)});
@@ -454,17 +454,18 @@ class PostgresStore final : public Store {
       params.push_back(std::move(p));
       return "$" + std::to_string(params.size());
     };
-    std::string sql =
-        std::string(domain::kUserColumns) +
-        ", COALESCE(a.days, 0), l.last_day, COALESCE(a.api_use_days, 0) FROM users u "
-        "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) FILTER (WHERE kind <> 'api_use') AS days, "
-        "  COUNT(*) FILTER (WHERE kind = 'api_use') AS api_use_days FROM activity "
-        "  WHERE account=$1 AND day BETWEEN $2::bigint AND $3::bigint GROUP BY user_id) a "
-        "ON a.user_id = u.id "
-        "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
-        "  WHERE account=$1 AND day <= $3::bigint AND kind <> 'api_use' GROUP BY user_id) l "
-        "ON l.user_id = u.id "
-        "WHERE u.account=$1";
+    std::string sql = std::string(domain::kUserColumns) +
+                      ", COALESCE(a.days, 0), l.last_day, COALESCE(a.api_use_days, 0) FROM users u "
+                      "LEFT JOIN (SELECT user_id, COUNT(DISTINCT day) FILTER (WHERE kind NOT IN ('api_use', "
+                      "'full_agent_work')) AS days, "
+                      "  COUNT(*) FILTER (WHERE kind = 'api_use') AS api_use_days FROM activity "
+                      "  WHERE account=$1 AND day BETWEEN $2::bigint AND $3::bigint GROUP BY user_id) a "
+                      "ON a.user_id = u.id "
+                      "LEFT JOIN (SELECT user_id, MAX(day) AS last_day FROM activity "
+                      "  WHERE account=$1 AND day <= $3::bigint AND kind NOT IN ('api_use', "
+                      "'full_agent_work') GROUP BY user_id) l "
+                      "ON l.user_id = u.id "
+                      "WHERE u.account=$1";
     if (f.role) sql += " AND u.role=" + next(P(*f.role));
     if (f.license) sql += " AND u.license=" + next(P(*f.license));
     if (f.seat) sql += " AND u.seat=" + next(P(*f.seat)) + "::bigint";
@@ -509,6 +510,24 @@ class PostgresStore final : public Store {
       return Status::Ok();
     }));
     domain::DropInactiveRows(&out);
+    return out;
+  }
+
+  Result<std::vector<KindDay>> ActivityOfKind(const std::string& account, Kind kind, DayNumber from,
+                                              DayNumber to) override {
+    std::lock_guard lock(mu_);
+    std::vector<KindDay> out;
+    SK_RETURN_IF_ERROR(pg_.Tx([&](pqxx::work& tx) -> Status {
+      for (const auto& r :
+           Exec(tx,
+                "SELECT user_id, day, count, evidence FROM activity WHERE account=$1 AND kind=$2 "
+                "AND day BETWEEN $3::bigint AND $4::bigint ORDER BY user_id, day",
+                {P(account), P(std::string(KindName(kind))), P(static_cast<int64_t>(from)),
+                 P(static_cast<int64_t>(to))}))
+        out.push_back({Int(r[0]), static_cast<DayNumber>(Int(r[1])), Int(r[2]),
+                       domain::SplitEvidence(Text(r[3]), domain::kEvidenceCap)});
+      return Status::Ok();
+    }));
     return out;
   }
 
@@ -957,7 +976,8 @@ class PostgresStore final : public Store {
          "INSERT INTO day_summary(account, day, license, paid, users) "
          "SELECT $1, a.day, u.license, CASE WHEN u.seat <> 0 AND u.deleted = 0 THEN 1 ELSE 0 END, "
          "$3::bigint * COUNT(DISTINCT a.user_id) FROM activity a JOIN users u ON u.account = a.account AND "
-         "u.id = a.user_id WHERE a.account = $1 AND a.user_id = ANY($2::bigint[]) AND a.kind <> 'api_use' "
+         "u.id = a.user_id WHERE a.account = $1 AND a.user_id = ANY($2::bigint[]) AND a.kind NOT IN "
+         "('api_use', 'full_agent_work') "
          "GROUP BY 1, 2, 3, 4 "
          "ON CONFLICT(account, day, license, paid) DO UPDATE SET users = day_summary.users + excluded.users",
          {P(account), P(list), P(static_cast<int64_t>(sign))});

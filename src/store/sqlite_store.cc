@@ -419,14 +419,15 @@ class SqliteStore final : public Store {
     // a page of N users costs 2N index seeks, not an aggregate over the whole
     // activity table per request (bench/: 0.46 s -> ms per 100-user page on the
     // large store).
-    // API use (kind 'api_use') is evidence, never an active day.
+    // API use (kind 'api_use') and full-agent work (evidence for a fuller
+    // row of the same day) are evidence, never an active day.
     static constexpr const char* kLastDay =
-        "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3 AND kind <> "
-        "'api_use')";
+        "(SELECT MAX(day) FROM activity WHERE account=?1 AND user_id=u.id AND day <= ?3 AND kind NOT IN ("
+        "'api_use', 'full_agent_work'))";
     std::string sql =
         std::string(domain::kUserColumns) +
         ", COALESCE((SELECT COUNT(DISTINCT day) FROM activity WHERE account=?1 AND user_id=u.id "
-        "AND day BETWEEN ?2 AND ?3 AND kind <> 'api_use'), 0), " +
+        "AND day BETWEEN ?2 AND ?3 AND kind NOT IN ('api_use', 'full_agent_work')), 0), " +
         kLastDay +
         ", (SELECT COUNT(*) FROM activity WHERE account=?1 AND user_id=u.id AND day BETWEEN ?2 AND ?3 "
         "AND kind = 'api_use') FROM users u WHERE u.account=?1";
@@ -485,6 +486,25 @@ class SqliteStore final : public Store {
       domain::AppendUsage(&out, static_cast<DayNumber>(s.Int(0)), s.Int(1), s.Text(2), s.Int(3), s.Text(4));
     SK_RETURN_IF_ERROR(s.status());
     domain::DropInactiveRows(&out);
+    return out;
+  }
+
+  Result<std::vector<KindDay>> ActivityOfKind(const std::string& account, Kind kind, DayNumber from,
+                                              DayNumber to) override {
+    SK_ASSIGN_OR_RETURN(auto reader, readers_.Acquire());
+    Statement& s = reader->Prepared(
+        "SELECT user_id, day, count, evidence FROM activity WHERE account=? AND kind=? AND day BETWEEN ? AND "
+        "? "
+        "ORDER BY user_id, day");
+    s.Bind(1, account)
+        .Bind(2, KindName(kind))
+        .Bind(3, static_cast<int64_t>(from))
+        .Bind(4, static_cast<int64_t>(to));
+    std::vector<KindDay> out;
+    while (s.Step())
+      out.push_back({s.Int(0), static_cast<DayNumber>(s.Int(1)), s.Int(2),
+                     domain::SplitEvidence(s.Text(3), domain::kEvidenceCap)});
+    SK_RETURN_IF_ERROR(s.status());
     return out;
   }
 
@@ -856,7 +876,7 @@ class SqliteStore final : public Store {
       bool any_activity = false;
       for (; it != rows.end() && std::get<0>(it->first) == day && std::get<1>(it->first) == user; ++it) {
         SK_RETURN_IF_ERROR(UpsertActivity(account, it->first, it->second));
-        any_activity |= std::get<2>(it->first) != Kind::kApiUse;
+        any_activity |= CountsAsActive(std::get<2>(it->first));
       }
       if (was_active || !any_activity) continue;
       auto [b, inserted] = buckets.try_emplace(user);
@@ -883,7 +903,8 @@ class SqliteStore final : public Store {
     if (scan_day) {
       if (scanned->day != day) {
         Statement& s = db_->Prepared(
-            "SELECT DISTINCT user_id FROM activity WHERE account=? AND day=? AND kind <> 'api_use'");
+            "SELECT DISTINCT user_id FROM activity WHERE account=? AND day=? AND kind NOT IN ('api_use', "
+            "'full_agent_work')");
         scanned->users.clear();
         s.Bind(1, account).Bind(2, static_cast<int64_t>(day));
         while (s.Step()) scanned->users.insert(s.Int(0));
@@ -894,7 +915,8 @@ class SqliteStore final : public Store {
       return scanned->users.count(user) != 0;
     }
     Statement& probe = db_->Prepared(
-        "SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? AND kind <> 'api_use' LIMIT 1");
+        "SELECT 1 FROM activity WHERE account=? AND day=? AND user_id=? AND kind NOT IN ('api_use', "
+        "'full_agent_work') LIMIT 1");
     probe.Bind(1, account).Bind(2, static_cast<int64_t>(day)).Bind(3, user);
     const bool was_active = probe.Step();
     SK_RETURN_IF_ERROR(probe.status());
@@ -947,7 +969,8 @@ class SqliteStore final : public Store {
   Status MoveUserDays(const std::string& account, int64_t user, const std::optional<domain::Bucket>& from,
                       const std::optional<domain::Bucket>& to) {
     static constexpr const char* kDays =
-        "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2 AND kind <> 'api_use'";
+        "SELECT DISTINCT day FROM activity WHERE account=?1 AND user_id=?2 AND kind NOT IN ('api_use', "
+        "'full_agent_work')";
     if (from) {
       Statement& s =
           db_->Prepared(std::string("UPDATE day_summary SET users = users - 1 WHERE account=?1 AND "

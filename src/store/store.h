@@ -93,10 +93,22 @@ struct UserRecord {
 // use"). kApiUse ("api_use"): such a move of a staff member on a plan with the
 // audit log, which speaks for their sign-ins — evidence kept, but never an
 // active day (PRODUCT §4 item 1).
-enum class Kind { kTicket, kArticle, kLoginAudit, kLoginObserved, kApiUse };
+//
+// kFullAgentWork ("full_agent_work"): on that day the user did something on a
+// ticket that a light agent cannot do (a public comment, a field change, a
+// ticket created or deleted) or had a ticket assigned to them (reference §5.2:
+// light agents add private comments only). Evidence for the recommendations
+// report, never an active day by itself: the same update is also counted as
+// the user's kTicket activity (an assignment by someone else is not theirs).
+enum class Kind { kTicket, kArticle, kLoginAudit, kLoginObserved, kApiUse, kFullAgentWork };
 const char* KindName(Kind k);
 const char* SourceOf(Kind k);  // "ticket" | "article" | "login" | "api_use" (not a source)
 inline constexpr const char* kApiUseKind = "api_use";
+inline constexpr const char* kFullAgentWorkKind = "full_agent_work";
+// Whether a row of kind `k` makes its user active that day (not kApiUse, not kFullAgentWork).
+inline bool CountsAsActive(Kind k) {
+  return k != Kind::kApiUse && k != Kind::kFullAgentWork;
+}
 // How a login day's evidence is labelled: "sign-in" when the audit log shows
 // one, else "sign-in or API use" (a last_login_at move).
 inline constexpr const char* kLoginLabelAudit = "sign-in";
@@ -170,6 +182,14 @@ struct UsageRow {
   std::vector<std::string> login_evidence;                   // "audit_log" and/or "last_login_at"
   // last_login_at moves that day kept as API use (kApiUse): evidence["api_use"].
   int64_t api_use = 0;
+};
+
+// One stored activity row of one kind: a user's count and first evidence ids on a day.
+struct KindDay {
+  int64_t user_id = 0;
+  DayNumber day = 0;
+  int64_t count = 0;
+  std::vector<std::string> evidence;
 };
 
 struct UserFilter {
@@ -357,6 +377,10 @@ class Store {
                                               std::optional<int64_t> user_id) = 0;
   virtual Result<std::vector<DaySummary>> Summary(const std::string& account, DayNumber from,
                                                   DayNumber to) = 0;
+  // Every activity row of `kind` in [from, to] (evidence-only kinds too),
+  // ordered by user, then day.
+  virtual Result<std::vector<KindDay>> ActivityOfKind(const std::string& account, Kind kind, DayNumber from,
+                                                      DayNumber to) = 0;
 
   // Role history: every recorded change of the user (oldest first), and the
   // audit log's records about that user (oldest first).

@@ -520,6 +520,44 @@ void ExpectSameSummary(const std::vector<DaySummary>& got, const std::vector<Day
   }
 }
 
+// Full-agent work (issue #17: a public comment, field change, ticket created
+// or assigned) is evidence for the recommendations report: read back by
+// ActivityOfKind, never an active day, a usage source or an active user.
+TEST_P(Conformance, FullAgentWorkIsEvidenceButNeverAnActiveDay) {
+  Page p;
+  p.users = {User(1, "agent", true), User(2, "agent", true)};
+  p.activity.push_back({1, 100, Kind::kFullAgentWork, 1, {"assigned:7"}});
+  p.activity.push_back({2, 100, Kind::kFullAgentWork, 1, {"audit:9"}});
+  p.activity.push_back({2, 100, Kind::kTicket, 1, {"audit:9"}});
+  p.activity.push_back({2, 101, Kind::kFullAgentWork, 2, {"event:3", "event:4"}});
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  auto users = store_->ListUsers("default", UserFilter{}, 99, 101);
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].active_days, 0) << "an assignment by someone else is not the assignee's activity";
+  EXPECT_FALSE((*users)[0].last_active_day.has_value());
+  EXPECT_EQ((*users)[1].active_days, 1);
+  auto usage = store_->Usage("default", 99, 101, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 1u);
+  EXPECT_EQ((*usage)[0].user_id, 2);
+  EXPECT_EQ((*usage)[0].sources, std::set<std::string>{"ticket"});
+  auto summary = store_->Summary("default", 100, 101);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ((*summary)[0].active_users, 1);
+  EXPECT_EQ((*summary)[1].active_users, 0);
+  auto rows = store_->ActivityOfKind("default", Kind::kFullAgentWork, 99, 101);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0].user_id, 1);
+  EXPECT_EQ((*rows)[0].evidence, std::vector<std::string>{"assigned:7"});
+  EXPECT_EQ((*rows)[2].user_id, 2);
+  EXPECT_EQ((*rows)[2].day, 101);
+  EXPECT_EQ((*rows)[2].count, 2);
+  EXPECT_EQ((*rows)[2].evidence, (std::vector<std::string>{"event:3", "event:4"}));
+  EXPECT_EQ(store_->ActivityOfKind("default", Kind::kFullAgentWork, 101, 101)->size(), 1u);
+}
+
 // API use (a staff member's last_login_at move the audit log does not
 // confirm) is evidence kept apart: never an active day, a usage row or an
 // active user in the summary; a staff member with only API use is a probable

@@ -118,6 +118,10 @@ class DeletedTicketsSource final : public Source {
         std::string key = "deleted:" + std::to_string(t.id);
         out.once.push_back(
             {key, {*t.actor_id, ctx.zone.DayOf(t.deleted_at), store::Kind::kTicket, 1, {key}}});
+        // Deleting a ticket is beyond a light agent (store::Kind::kFullAgentWork).
+        out.once.push_back(
+            {"full_" + key,
+             {*t.actor_id, ctx.zone.DayOf(t.deleted_at), store::Kind::kFullAgentWork, 1, {key}}});
       }
       if (page.has_more && (page.after_cursor.empty() || page.after_cursor == pass.cursor))
         return BadResponse("the deleted tickets list has more pages but no new cursor");

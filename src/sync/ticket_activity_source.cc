@@ -75,6 +75,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -392,28 +393,58 @@ std::string ChoosePlan(const PlanSample& s, UnixTime walk_from, UnixTime walk_un
   return saved > scan ? "walk" : "export";
 }
 
+// What in an update a light agent cannot do (reference §5.2: light agents
+// view tickets and add private comments only): a public comment, a ticket
+// created or deleted, a field change by the updater (not by a trigger acting
+// within the update). A comment whose visibility is not given counts as public.
+bool FullAgentWork(const std::vector<zendesk::ChildEvent>& children) {
+  for (const auto& c : children) {
+    if (c.by_rule) continue;
+    if (c.event_type == "Create" || c.event_type == "Change") return true;
+    if ((c.event_type == "Comment" || c.event_type == "VoiceComment") && c.is_public.value_or(true))
+      return true;
+    if (c.is_public.value_or(false))
+      return true;  // comment_public on another child (export without the sideload)
+  }
+  return false;
+}
+
+// The users an update assigns a ticket to (Create or Change of assignee_id).
+std::vector<int64_t> Assignees(const std::vector<zendesk::ChildEvent>& children) {
+  std::vector<int64_t> out;
+  for (const auto& c : children) {
+    if ((c.event_type != "Create" && c.event_type != "Change") || c.field_name != "assignee_id") continue;
+    int64_t id = 0;
+    const auto [p, ec] = std::from_chars(c.value.data(), c.value.data() + c.value.size(), id);
+    if (ec == std::errc() && id > 0) out.push_back(id);
+  }
+  return out;
+}
+
 // One page's worth of ticket activity, the same for events and audits.
 class ActivityPage {
  public:
   explicit ActivityPage(const SyncContext& ctx) : ctx_(ctx) {}
 
-  // One ticket update (an export event or an audit) by `updater` at `t`.
-  void Add(int64_t updater, int64_t ticket_id, UnixTime t, bool deletion, const char* evidence_kind,
-           int64_t id) {
+  // One ticket update (an export event or an audit) by `updater` at `t`,
+  // with its child events.
+  void Add(int64_t updater, int64_t ticket_id, UnixTime t, const std::vector<zendesk::ChildEvent>& children,
+           const char* evidence_kind, int64_t id) {
+    const DayNumber day = ctx_.zone.DayOf(t);
+    const std::string ref = std::to_string(ticket_id);
+    // A ticket assigned to someone, whoever assigned it, is work for a full agent's seat.
+    for (int64_t assignee : Assignees(children)) Note(assignee, day, Kind::kFullAgentWork, "assigned:" + ref);
     if (updater <= 0) return;  // Zendesk itself (triggers, automations)
     if (ctx_.IsOwnWrite(updater, ticket_id, t)) return;
-    DayNumber day = ctx_.zone.DayOf(t);
+    const bool deletion = IsDeletion(children);
+    if (deletion || FullAgentWork(children))
+      Note(updater, day, Kind::kFullAgentWork, std::string(evidence_kind) + ":" + std::to_string(id));
     if (deletion) {
-      std::string key = "deleted:" + std::to_string(ticket_id);
+      std::string key = "deleted:" + ref;
       page_.once.push_back({key, store::ActivityDelta{updater, day, store::Kind::kTicket, 1, {key}}});
       return;
     }
-    auto& a = activity_[{updater, day}];
-    a.user_id = updater;
-    a.day = day;
-    a.kind = store::Kind::kTicket;
-    a.count += 1;
-    if (a.evidence.size() < 5) a.evidence.push_back(std::string(evidence_kind) + ":" + std::to_string(id));
+    Note(updater, day, Kind::kTicket, std::string(evidence_kind) + ":" + std::to_string(id));
   }
 
   Status Commit(const State& state, bool with_seen = false) {
@@ -424,7 +455,17 @@ class ActivityPage {
 
  private:
   const SyncContext& ctx_;
-  std::map<std::pair<int64_t, DayNumber>, store::ActivityDelta> activity_;
+  using Kind = store::Kind;
+  void Note(int64_t user, DayNumber day, Kind kind, std::string evidence) {
+    auto& a = activity_[{user, day, kind}];
+    a.user_id = user;
+    a.day = day;
+    a.kind = kind;
+    a.count += 1;
+    if (a.evidence.size() < 5) a.evidence.push_back(std::move(evidence));
+  }
+
+  std::map<std::tuple<int64_t, DayNumber, Kind>, store::ActivityDelta> activity_;
   store::Page page_;
 };
 
@@ -626,7 +667,7 @@ class TicketActivitySource final : public Source {
       if (PlanPending(state)) state.walk.sample.Add(e);
       ++records_;
       ++state.walk.export_records;
-      out.Add(e.updater_id, e.ticket_id, e.timestamp, IsDeletion(e.children), "event", e.id);
+      out.Add(e.updater_id, e.ticket_id, e.timestamp, e.children, "event", e.id);
     }
     if (!page.items.empty() && page.end_time > c.next) {
       double span = static_cast<double>(page.end_time - c.next);
@@ -699,7 +740,7 @@ class TicketActivitySource final : public Source {
       ++w.walk_records;
       if (a.created_at < w.low) continue;
       ++records_;
-      pending_->Add(a.author_id, a.ticket_id, a.created_at, IsDeletion(a.events), "audit", a.id);
+      pending_->Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
     }
     // A fully read page moves the cursor on, so a resume does not fetch it again.
     if (!w.done && buf_.loaded && buf_.pos == buf_.items.size()) NextWalkPage(w);

@@ -43,6 +43,12 @@ struct ChildEvent {
   std::string value;       // new value as text (status, assignee_id, ...), "" when absent
   std::string previous_value;
   std::optional<int64_t> author_id;  // comments
+  // Comments: whether it is public (audits and the export's comment_events
+  // sideload: "public"; the export without it: "comment_public"); nullopt when absent.
+  std::optional<bool> is_public;
+  // The event's own via names a business rule (a trigger or automation acting
+  // within the update: audits {"via":{"channel":"rule"}}, export "via":"Rule").
+  bool by_rule = false;
 };
 
 // One entry of /incremental/ticket_events (an "Audit" event and its children).

@@ -267,7 +267,12 @@ ChildEvent SjChild(od::object o) {
       c.previous_value = SjText(v);
     else if (key == "author_id")
       c.author_id = SjInt(v);
-    else if (!SkipCapture(key))
+    else if (key == "public" || key == "comment_public") {
+      if (v.type().value() == od::json_type::boolean) c.is_public = v.get_bool().value();
+    } else if (key == "via") {
+      const std::string channel = SjViaChannel(v);
+      c.by_rule = channel == "rule" || channel == "Rule";
+    } else if (!SkipCapture(key))
       other.emplace_back(std::string(key), SjText(v));
   }
   if (!has_value && !c.field_name.empty()) {

@@ -145,6 +145,8 @@ TEST(ParseFixtureTest, TicketAuditsPagination) {
   ASSERT_EQ(a.events.size(), 8u);
   EXPECT_EQ(a.events[0].event_type, "Comment");
   EXPECT_EQ(a.events[0].author_id, 6130869168922);
+  EXPECT_EQ(a.events[0].is_public, std::optional<bool>(true));  // recorded "public": true
+  EXPECT_FALSE(a.events[1].is_public.has_value());
   EXPECT_EQ(a.events[1].event_type, "Create");
   EXPECT_EQ(a.events[1].field_name, "requester_id");
   EXPECT_EQ(a.events[1].value, "6130869168922");
@@ -282,6 +284,11 @@ TEST(ParseTest, TicketEventsRealShape) {
   EXPECT_EQ(e.children[3].previous_value, "open");
   EXPECT_EQ(e.children[4].value, R"(["a","b"])");
   EXPECT_EQ(e.children[5].author_id, 35437);
+  // Comment visibility: comment_public without the sideload, public with it (issue #17).
+  EXPECT_EQ(e.children[2].is_public, std::optional<bool>(false));
+  EXPECT_EQ(e.children[5].is_public, std::optional<bool>(true));
+  EXPECT_FALSE(e.children[1].is_public.has_value());
+  EXPECT_FALSE(e.children[0].by_rule);
   EXPECT_EQ(p->items[1].updater_id, -1);
   EXPECT_EQ(p->items[1].timestamp, *ParseIso("2024-07-01T00:00:05Z"));  // no timestamp: created_at
 }

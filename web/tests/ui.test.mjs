@@ -2,7 +2,8 @@
 // headless Debian Chromium driven by playwright-core. Walks the admin's path:
 // log in, connect with OAuth (read and take action), wait for the green
 // tile, see the chart and the users table, filter to idle seats, downgrade
-// one user through the confirmation dialog, add and test a reclaim policy,
+// one user through the confirmation dialog, act on a recommendation (its
+// page, one click to its dry run, one confirm), add and test a reclaim policy,
 // approve one of its proposals and reject another, find them in the audit log, then
 // reconnect read-only and check actions are disabled and refused by the API.
 // Then a second account (another zdsim) is added from the UI under its own
@@ -161,6 +162,9 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   await waitFor(async () => (await tileState()) === "synced", "the green (synced) tile", 180000);
   await page.waitForSelector("#chart .uplot", { timeout: 20000 });
   await page.waitForSelector("#idle-count");
+  // Seat totals (issue #17): assigned and used paid seats, and the recommendations' seats freed.
+  await page.waitForSelector("#seat-totals");
+  assert.match(await page.textContent("#seat-totals"), /\d+ assigned, \d+ used · \d+ recommendations? free \d+ seats/);
   await shot("04-overview-synced");
 
   // --- a slowed-down sync shows the blue tile with progress and ETA
@@ -242,6 +246,35 @@ test("admin connects, sees usage, downgrades an idle seat, then goes read-only",
   assert.match(roleRow, /→ end-user/);
   assert.match(roleRow, /\(seatkeeper\)/);
   await shot("09b-role-history");
+
+  // --- recommendations (issue #17): the page, and a light-agent row's action
+  // opened in one click with its dry run (the custom role chosen in the row).
+  await page.goto(base + "/#/recommendations?seat_price=55");
+  await page.waitForSelector("#recommendations");
+  assert.match(await page.textContent("#rec-summary"), /saves \d+\.\d\d per month/);
+  const lightRow = page.locator("#recommendations tr[data-kind=light-agent]").first();
+  assert.ok(await lightRow.count(), "zdsim's cast has agents who only read or write private notes");
+  const lightId = Number(await lightRow.getAttribute("data-user"));
+  assert.ok(await lightRow.locator("select").count(), "the light-agent custom role is a choice");
+  if (await page.locator("#recommendations tr[data-kind=end-user]").count()) {
+    assert.ok(await page.locator("#recommendations tr[data-kind=end-user] button", { hasText: "Offboard" }).count(),
+      "a downgrade to end user offers the offboard plan");
+  }
+  await shot("09c-recommendations");
+  await lightRow.locator("button.rec-act").click();
+  await page.waitForSelector("dialog[open] #outcome-summary");
+  assert.match(await page.textContent("#dialog-body"), /Dry run/);
+  assert.match(await page.textContent("#dialog-body"), /custom role \d+/);
+  await shot("09d-recommendation-dry-run");
+  if (await page.locator("#ticket-choice").count()) await page.check("#choice-let-zendesk");
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => /: ok$/.test(document.getElementById("dialog-title").textContent));
+  await page.click("#dialog-confirm");
+  await page.waitForFunction(() => !document.getElementById("dialog").open);
+  const light = await api("GET", `/api/users/${lightId}`);
+  assert.equal(light.body.user.license, "light-agent");
+  await page.waitForSelector("#recommendations");
+  assert.equal(await page.locator(`#recommendations tr[data-user="${lightId}"]`).count(), 0, "acted on: no longer recommended");
 
   // --- create a user through the same confirmation
   await page.goto(base + "/#/users");
