@@ -185,7 +185,7 @@ class ProvisionalPass {
   Result<std::optional<Found>> TicketEvidence(int64_t user) {
     const std::string since = FormatDay(ctx_.zone.DayOf(from_) - 1);  // a day early: the search's zone
     SK_ASSIGN_OR_RETURN(auto tickets, ctx_.client->SearchRecentTickets(
-                                          "commenter:" + std::to_string(user) + " updated>=" + since, 5));
+                                          "updated>=" + since + " commenter:" + std::to_string(user), 5));
     std::optional<Found> best;
     for (size_t i = 0; i < tickets.size() && i < kTicketsPerCandidate; ++i) {
       std::string cursor;

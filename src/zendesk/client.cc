@@ -682,7 +682,7 @@ Result<std::vector<Ticket>> Client::SearchRecentTickets(const std::string& query
       "/api/v2/search.json?query=" + UrlEncode("type:ticket " + query) +
       "&sort_by=updated_at&sort_order=desc&per_page=" + std::to_string(std::clamp(per_page, 1, 100));
   SK_ASSIGN_OR_RETURN(auto page,
-                      impl_->GetParsed<CursorPage<Ticket>>(path, Bucket::kAccount, ParseSearchTicketsPage));
+                      impl_->GetParsed<CursorPage<Ticket>>(path, Bucket::kAccount, ParseSearchResultsPage));
   return std::move(page.items);
 }
 
