@@ -58,6 +58,7 @@ SIZES = {
     #         agents   users     events in 90 days
     "tiny": (5, 200, 3_000),
     "small": (50, 2_000, 50_000),
+    "medium": (200, 10_000, 300_000),  # between small and large (--provisional figures)
     "large": (500, 50_000, 2_000_000),
     "huge": (5_000, 500_000, 10_000_000),
 }

@@ -197,13 +197,13 @@ std::string EvidenceIds(const nlohmann::json& last_activity) {
 }
 
 void PrintIntegrations(const SeatsResult& r, std::ostream& out) {
-  out << "\nProbable integration accounts on paid seats (only API use in the last " << r.window.days
-      << " days; not counted as idle or active):\n";
+  out << "\nProbable integration accounts on paid seats (only API use in the last "
+      << (r.provisional ? r.provisional->days : r.window.days) << " days; not counted as idle or active):\n";
   Table p({"ID", "NAME", "EMAIL", "LICENSE", "LAST API USE", "API USE DAYS"});
   for (const auto& u : r.integrations)
     p.Add({std::to_string(u.user.id), u.user.name, u.user.email.value_or(""), u.user.license,
            u.user.last_login_at ? FormatIso(*u.user.last_login_at) : "never",
-           std::to_string(u.api_use_days)});
+           r.provisional ? "-" : std::to_string(u.api_use_days)});
   p.Print(out);
 }
 
@@ -216,7 +216,7 @@ void PrintProvisionalHeader(const SeatsResult& r, std::ostream& out) {
   out << "PROVISIONAL seat verdict of " << FormatIso(p.at) << " (the first sync's backfill confirms or "
       << "corrects it): sign-ins from "
       << (p.login_evidence == "audit_log" ? "the audit log" : "last_login_at")
-      << ", articles, and the recent tickets of " << p.checked << " idle candidates";
+      << ", articles, and the recent tickets of " << p.checked << " seats without either";
   if (p.unchecked) out << " (" << p.unchecked << " not checked)";
   out << "; evidence looked for over the last " << p.days << " days.\n";
 }
