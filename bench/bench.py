@@ -16,6 +16,12 @@ clock), connect seatkeeper, run a 90-day first sync and one daily sync
      wall seconds per million ticket events, peak RSS; zdsim's serving rate;
   4. optionally `seatkeeper serve` under wrk on the large store.
 
+With --provisional, instead (issue #19 item 5): the provisional seat verdict
+`connect` makes, its wall time under the same compressed latency model and
+rate limits (scaled back to real minutes), and, on a second copy of the account
+without latency, how many of its verdicts the first sync's backfill leaves
+unchanged.
+
 With --latency, instead: the first sync's wall time as a customer would feel it
 (issue #19): zdsim with rate limits on and its latency model (Zendesk's recorded
 answer times) both compressed by the same factor (a short rate-limit window),
@@ -52,6 +58,7 @@ SIZES = {
     #         agents   users     events in 90 days
     "tiny": (5, 200, 3_000),
     "small": (50, 2_000, 50_000),
+    "medium": (200, 10_000, 300_000),  # between small and large (--provisional figures)
     "large": (500, 50_000, 2_000_000),
     "huge": (5_000, 500_000, 10_000_000),
 }
@@ -439,6 +446,56 @@ def run_latency(name, args, bins):
     return res
 
 
+def run_provisional(name, args, bins):
+    """connect's provisional seat verdict: wall time under latency; verdicts the backfill keeps."""
+    agents, users, target_events = SIZES[name]
+    tpd = max(1, round(target_events / 90 / EVENTS_PER_TICKET))
+    w = args.latency_window
+    res = {"size": name, "agents": agents, "users": users, "window_s": w}
+    for phase in ("latency",) if args.no_backfill else ("latency", "backfill"):
+        work = tempfile.mkdtemp(prefix="skprov-%s-" % name, dir=args.workdir)
+        home = os.path.join(work, "home")
+        os.makedirs(home)
+        log(name, ": provisional verdict,", phase, "in", work)
+        sim = Sim(bins["zdsim"], work, agents, users, tpd, window=w if phase == "latency" else None)
+        try:
+            env = dict(os.environ, SEATKEEPER_HOME=home, SEATKEEPER_NOW=str(NOW), SEATKEEPER_LOG_LEVEL="warn")
+            sk = bins["seatkeeper"]
+            out, wall, _ = run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-",
+                                      "--json"], env, "zdsim-admin-oauth-token\n")
+            verdict = json.loads(out).get("seat_verdict") or {}
+            if phase == "latency":
+                k = 60.0 / w  # real seconds per compressed second
+                res.update({"connect_min": wall * k / 60, "verdict_min": verdict.get("seconds", 0) * k / 60,
+                            "requests": verdict.get("requests", 0), "paid_seats": verdict.get("paid_seats", 0),
+                            "active": verdict.get("active", 0), "idle_candidates": verdict.get("idle_candidates", 0),
+                            "integrations": verdict.get("probable_integrations", 0)})
+                continue
+            out, wall, _ = run_child([sk, "sync", "--json"], env)
+            sv = json.loads(out).get("seat_verdict") or {}
+            res.update({"compared": sv.get("compared", 0), "unchanged": sv.get("unchanged", 0),
+                        "changed": sv.get("changed", 0), "first_sync_s": wall,
+                        "changes": [c.get("summary") for c in sv.get("changes", [])][:20]})
+        finally:
+            sim.stop()
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def provisional_table(results):
+    rows = ["| account | paid seats: active / idle candidates / probable integrations | requests "
+            "| verdict wall time, real-time equivalent (connect in all) | verdicts unchanged by the backfill |",
+            "|---|---|---|---|---|"]
+    for r in results:
+        kept = "%d of %d (%.2f %%)" % (r["unchanged"], r["compared"], 100.0 * r["unchanged"] / r["compared"]) \
+            if r.get("compared") else "-"
+        rows.append("| %s (%d agents, %d users) | %d: %d / %d / %d | %d | %s (%s) | %s |" % (
+            r["size"], r["agents"], r["users"], r["paid_seats"], r["active"], r["idle_candidates"],
+            r["integrations"], r["requests"], fmt_min(r["verdict_min"]), fmt_min(r["connect_min"]), kept))
+    return "\n".join(rows)
+
+
 def latency_table(results):
     rows = ["| account | requests (429s) | wall, real-time equivalent | rate-limit bound (buckets in parallel) "
             "| answer times end to end | wall / bound |",
@@ -689,7 +746,21 @@ def main():
                     help="measure the first sync's wall time under rate limits and zdsim's latency model instead")
     ap.add_argument("--latency-window", type=int, default=6,
                     help="zdsim's rate-limit window in --latency runs (60 = real time; 6 = ten times faster)")
+    ap.add_argument("--provisional", action="store_true",
+                    help="measure connect's provisional seat verdict (time under latency, verdicts kept by the backfill)")
+    ap.add_argument("--no-backfill", action="store_true", help="--provisional: the wall time only, no first sync")
     args = ap.parse_args()
+    if args.provisional:
+        bins = {b: os.path.join(args.bin, b) for b in ("seatkeeper", "zdsim")}
+        results = [run_provisional(name, args, bins) for name in args.sizes.split(",")]
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1, default=str)
+        print(provisional_table(results))
+        for r in results:
+            for c in r.get("changes") or []:
+                print("- %s: %s" % (r["size"], c))
+        return
     if args.latency:
         bins = {b: os.path.join(args.bin, b) for b in ("seatkeeper", "zdsim")}
         results = [run_latency(name, args, bins) for name in args.sizes.split(",")]

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "render.h"
+#include "util/time.h"
 
 namespace zdsim {
 
@@ -40,6 +41,33 @@ bool Compare(int a, const std::string& op, int b) {
   if (op == ">") return a > b;
   if (op == ">=") return a >= b;
   return a == b;
+}
+
+// A date term (`updated>2026-11-01`, `created<=2026-11-20T10:00:00Z`) on a
+// time: a bare date is the whole UTC day (`>` after it, `>=` from its start,
+// `<` before it, `<=` until its end, `:` within it), an ISO time is exact.
+bool MatchTime(int64_t t, const std::string& op, const std::string& value) {
+  if (auto day = sk::ParseDay(value)) {
+    const int64_t start = *day * 86400, end = start + 86400;
+    if (op == ">") return t >= end;
+    if (op == ">=") return t >= start;
+    if (op == "<") return t < start;
+    if (op == "<=") return t < end;
+    return t >= start && t < end;
+  }
+  if (auto at = sk::ParseIso(value)) return Compare(t < *at ? -1 : t > *at ? 1 : 0, op, 0);
+  return false;  // relative units (24hours) are not simulated
+}
+
+// Zendesk's `commenter:`: someone who wrote a comment (public or private) on the ticket.
+bool Commented(const Dataset& ds, const Ticket& t, const std::string& v, int32_t me) {
+  const auto idx = static_cast<size_t>(t.id - 1);
+  if (idx >= ds.ticket_events.size()) return false;
+  for (int32_t e : ds.ticket_events[idx]) {
+    const Event& ev = ds.events[static_cast<size_t>(e)];
+    if ((ev.flags & kComment) && ev.actor >= 0 && MatchUserRef(ds, ev.actor, v, me)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -81,6 +109,12 @@ bool MatchTicket(const Dataset& ds, const Ticket& t, const SearchQuery& q, int32
     if (term.field == "assignee") m = MatchUserRef(ds, t.assignee, term.value, me);
     else if (term.field == "requester") m = MatchUserRef(ds, t.requester, term.value, me);
     else if (term.field == "submitter") m = MatchUserRef(ds, t.submitter, term.value, me);
+    else if (term.field == "commenter")
+      m = Commented(ds, t, term.value, me);
+    else if (term.field == "updated")
+      m = MatchTime(t.updated_at, term.op, term.value);
+    else if (term.field == "created")
+      m = MatchTime(t.created_at, term.op, term.value);
     else if (term.field == "status") {
       const int want = StatusRank(term.value);
       m = want >= 0 && Compare(t.status, term.op, want);

@@ -144,7 +144,9 @@ function seatsLine(seats) {
   const parts = [`${seats.agents} agent${seats.agents === 1 ? "" : "s"}`, `${seats.admins} admin${seats.admins === 1 ? "" : "s"}`,
     `${seats.light_agents} light agent${seats.light_agents === 1 ? "" : "s"}`];
   const apart = seats.probable_integrations ? ` · ${seats.probable_integrations} probable integration account${seats.probable_integrations === 1 ? "" : "s"} (API use only)` : "";
-  return `${parts.join(" · ")} · ${seats.idle} of ${seats.paid} paid seats idle ${seats.idle_days}+ days${apart}`;
+  const provisional = seats.verdict === 'provisional' ? ' (provisional: the first sync confirms it)' : '';
+  return `${parts.join(' · ')} · ${seats.idle} of ${seats.paid} paid seats idle ${seats.idle_days}+ days${
+      apart}${provisional}`;
 }
 
 // One small tile per account; clicking one selects it.
@@ -362,7 +364,12 @@ async function renderSeats(card, days = 30, price = "") {
     h("div", { class: "filters" },
       h("label", {}, h("span", {}, "No activity for (days)"), daysIn),
       h("label", {}, h("span", {}, "Monthly price per seat"), priceIn)),
-    h("p", {}, h("span", { class: "stat", id: "idle-count" }, r.idle_paid_seats), ` of ${r.paid_seats} paid seats idle for ${r.inactive_days}+ days`,
+    r.verdict === "provisional" ? h("p", { id: "seat-verdict", class: "muted" },
+      `Provisional verdict (${r.provisional.at}): idle candidates from sign-ins, articles and recent tickets; the first sync's backfill confirms or corrects it.`) : "",
+    r.verdict_confirmation && r.verdict_confirmation.changed ? h("p", { id: "seat-verdict-changes", class: "muted" },
+      `The first sync changed ${r.verdict_confirmation.changed} of ${r.verdict_confirmation.compared} provisional verdicts: `,
+      r.verdict_confirmation.changes.map((c) => `${c.name}: ${c.summary}`).join("; ")) : "",
+    h("p", {}, h("span", { class: "stat", id: "idle-count" }, r.idle_paid_seats), ` of ${r.paid_seats} paid seats ${r.verdict === "provisional" ? "idle candidates" : "idle"} for ${r.inactive_days}+ days`,
       r.monthly_savings !== undefined ? h("span", { id: "savings" }, ` · reclaiming them saves ${r.monthly_savings.toFixed(2)} per month`) : ""),
     r.totals ? h("p", { id: "seat-totals" }, `Paid seats: ${r.totals.purchased === null ? "? purchased (seatkeeper config seats --purchased-seats N)" : `${r.totals.purchased} purchased`}, ${r.totals.assigned} assigned, ${r.totals.used} used · `,
       h("a", { href: `#/recommendations?min_idle_days=${r.inactive_days}${price !== "" ? `&seat_price=${encodeURIComponent(price)}` : ""}`, id: "recommendations-link" },

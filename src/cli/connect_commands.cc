@@ -8,6 +8,8 @@
 #include "reports/seats_report.h"
 #include "store/views.h"
 #include "sync/preflight.h"
+#include "sync/provisional.h"
+#include "sync/sync.h"
 #include "util/text.h"
 #include "zendesk/url.h"
 
@@ -28,6 +30,30 @@ struct ConnectArgs {
 Status SetPurchasedSeats(Context& ctx, int64_t n) {
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   return st->PutValue(ctx.account, reports::kPurchasedSeatsKey, n > 0 ? std::to_string(n) : "");
+}
+
+// The provisional seat verdict right after connecting (issue #19): a few
+// minutes at most; a failure leaves it to the first sync, never fails connect.
+nlohmann::json ProvisionalSeatVerdict(Context& ctx, zendesk::Client& client, store::Store& st,
+                                      const store::Connection& c) {
+  auto made = [&]() -> Result<sync::ProvisionalVerdict> {
+    SK_ASSIGN_OR_RETURN(sync::SyncContext sc, sync::MakeContext(client, st, c, NowUnix(), c.window_days));
+    return sync::MakeProvisionalVerdict(sc);
+  }();
+  if (!made.ok()) {
+    *ctx.err << "warning: no provisional seat verdict (" << TerminalSafe(made.status().message())
+             << "); the first sync makes one\n";
+    return nullptr;
+  }
+  std::map<std::string, int64_t> by;
+  for (const auto& s : made->seats) ++by[s.verdict];
+  return {{"verdict", "provisional"},
+          {"paid_seats", made->seats.size()},
+          {"active", by[sync::kVerdictActive]},
+          {"idle_candidates", by[sync::kVerdictIdleCandidate]},
+          {"probable_integrations", by[sync::kVerdictIntegration]},
+          {"requests", made->requests},
+          {"seconds", made->seconds}};
 }
 
 Status Connect(Context& ctx, const ConnectArgs& a) {
@@ -73,8 +99,11 @@ Status Connect(Context& ctx, const ConnectArgs& a) {
   sync::PreflightResult pf;
   SK_ASSIGN_OR_RETURN(c, sync::ConnectWithPreflight(*client, *st, c, &pf));
   if (a.purchased_seats) SK_RETURN_IF_ERROR(SetPurchasedSeats(ctx, *a.purchased_seats));
+  const nlohmann::json verdict = ProvisionalSeatVerdict(ctx, *client, *st, c);
   if (ctx.json) {
-    *ctx.out << store::StatusJson(c).dump(2) << "\n";
+    auto j = store::StatusJson(c);
+    if (!verdict.is_null()) j["seat_verdict"] = verdict;
+    *ctx.out << j.dump(2) << "\n";
   } else {
     // The name and email are the Zendesk user's own choice: made safe.
     *ctx.out << "Connected to " << c.url << " as " << TerminalSafe(pf.me.name) << " <"
@@ -83,6 +112,11 @@ Status Connect(Context& ctx, const ConnectArgs& a) {
     for (const auto& chk : pf.checks)
       *ctx.out << "  [" << (chk["ok"].get<bool>() ? "ok" : "!!") << "] " << chk["check"].get<std::string>()
                << ": " << TerminalSafe(chk["detail"].get<std::string>()) << "\n";
+    if (!verdict.is_null())
+      *ctx.out << "Provisional seat verdict: " << verdict["active"] << " of " << verdict["paid_seats"]
+               << " paid seats active, " << verdict["idle_candidates"] << " idle candidates, "
+               << verdict["probable_integrations"]
+               << " probable integrations (seatkeeper seats); the first sync confirms or corrects it.\n";
     *ctx.out << "Next: seatkeeper sync\n";
   }
   return Status::Ok();

@@ -59,6 +59,55 @@ sync::WorkerOptions ForegroundWorker() {
   return wo;
 }
 
+// sync --json.
+nlohmann::json SyncJson(const sync::SyncReport& r, int64_t requests) {
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& [n, why] : r.sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
+  nlohmann::json walk = nullptr;  // the part of the window read from the account-wide audit list
+  if (r.audit_walk) {
+    walk = {{"from", FormatIso(r.audit_walk->first)}, {"until", FormatIso(r.audit_walk->second)}};
+    if (const auto& h = r.audit_walk_hidden) {
+      // Tickets the audit list left out, read from the ticket event export.
+      nlohmann::json read = nlohmann::json::array();
+      for (const auto& [f, u] : h->read) read.push_back({{"from", FormatIso(f)}, {"until", FormatIso(u)}});
+      walk["hidden_tickets"] = {{"tickets", h->tickets}, {"read", read}};
+      if (!h->refused.empty()) walk["hidden_tickets"]["refused"] = h->refused;
+    }
+  } else if (r.audit_walk_off) {
+    walk = {{"unavailable", true}};
+  } else if (!r.audit_walk_skipped.empty()) {
+    walk = {{"skipped", r.audit_walk_skipped}};  // the ticket event export read its part
+  }
+  nlohmann::json out{{"state", "synced"},
+                     {"users", r.users},
+                     {"users_marked_deleted", r.users_marked_deleted},
+                     {"sources", r.sources_run},
+                     {"skipped", skipped},
+                     {"requests", requests},
+                     {"requests_by_endpoint", r.requests_by_endpoint},
+                     {"rate_limited", r.rate_limited},
+                     {"ticket_audits", walk},
+                     {"coverage", sync::CoverageSummaryJson(r.coverage)},
+                     {"seconds", r.seconds}};
+  // The first sync's word on the provisional seat verdict: confirmed, or what changed.
+  if (r.seat_verdict) out["seat_verdict"] = sync::ConfirmationSummaryJson(*r.seat_verdict);
+  return out;
+}
+
+// The first sync's confirmation of the provisional seat verdict, in the text summary.
+void PrintSeatVerdict(const sync::VerdictConfirmation& c, std::ostream& out) {
+  out << "Seat verdict confirmed: " << c.unchanged << " of " << c.compared
+      << " provisional verdicts unchanged by the backfill";
+  if (c.changes.empty()) {
+    out << ".\n";
+    return;
+  }
+  out << "; " << c.changes.size() << " changed:\n";
+  for (const auto& ch : c.changes)
+    out << "  " << ch.user_id << " " << TerminalSafe(ch.name) << ": " << TerminalSafe(sync::Describe(ch))
+        << "\n";
+}
+
 Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
   if (queue) {  // leave it to `seatkeeper worker`
@@ -98,43 +147,14 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   int64_t requests = 0;
   for (const auto& [k, v] : report->requests_by_endpoint) requests += v;
   if (ctx.json) {
-    nlohmann::json skipped = nlohmann::json::array();
-    for (const auto& [n, why] : report->sources_skipped) skipped.push_back({{"source", n}, {"reason", why}});
-    nlohmann::json walk = nullptr;  // the part of the window read from the account-wide audit list
-    if (report->audit_walk) {
-      walk = {{"from", FormatIso(report->audit_walk->first)},
-              {"until", FormatIso(report->audit_walk->second)}};
-      if (const auto& h = report->audit_walk_hidden) {
-        // Tickets the audit list left out, read from the ticket event export.
-        nlohmann::json read = nlohmann::json::array();
-        for (const auto& [f, u] : h->read) read.push_back({{"from", FormatIso(f)}, {"until", FormatIso(u)}});
-        walk["hidden_tickets"] = {{"tickets", h->tickets}, {"read", read}};
-        if (!h->refused.empty()) walk["hidden_tickets"]["refused"] = h->refused;
-      }
-    } else if (report->audit_walk_off) {
-      walk = {{"unavailable", true}};
-    } else if (!report->audit_walk_skipped.empty()) {
-      walk = {{"skipped", report->audit_walk_skipped}};  // the ticket event export read its part
-    }
-    *ctx.out << nlohmann::json{{"state", "synced"},
-                               {"users", report->users},
-                               {"users_marked_deleted", report->users_marked_deleted},
-                               {"sources", report->sources_run},
-                               {"skipped", skipped},
-                               {"requests", requests},
-                               {"requests_by_endpoint", report->requests_by_endpoint},
-                               {"rate_limited", report->rate_limited},
-                               {"ticket_audits", walk},
-                               {"coverage", sync::CoverageSummaryJson(report->coverage)},
-                               {"seconds", report->seconds}}
-                    .dump(2)
-             << "\n";
+    *ctx.out << SyncJson(*report, requests).dump(2) << "\n";
     return Status::Ok();
   }
   *ctx.out << "Synced " << report->users << " users and usage (" << requests << " requests, "
            << Duration(report->seconds) << ").\n";
   for (const auto& [n, why] : report->sources_skipped)
     *ctx.out << "  skipped " << n << ": " << TerminalSafe(why) << "\n";
+  if (report->seat_verdict) PrintSeatVerdict(*report->seat_verdict, *ctx.out);
   *ctx.out << "Next: seatkeeper users | seatkeeper usage | seatkeeper seats --inactive-days 30\n";
   return Status::Ok();
 }

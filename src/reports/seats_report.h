@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "reports/report.h"
+#include "sync/provisional.h"
 
 namespace sk::reports {
 
@@ -24,6 +25,19 @@ Result<SeatsQuery> ReadSeats(const Reader& in);
 struct IdleSeat {
   store::UserWithUsage user;
   nlohmann::json last_activity;  // store::UsageJson of the last active day, or null
+  std::optional<sync::SeatVerdict> provisional;  // while the verdict is provisional
+};
+
+// One paid seat's verdict: active, idle (an idle candidate while provisional)
+// or probable integration, with the evidence behind it.
+struct SeatLine {
+  int64_t user_id = 0;
+  std::string name, email, license;
+  std::string verdict;
+  bool provisional = false;
+  std::string evidence;
+  std::vector<std::string> evidence_ids;
+  std::optional<DayNumber> last_active_day;
 };
 struct SeatsResult {
   SeatsQuery query;
@@ -39,6 +53,13 @@ struct SeatsResult {
   int recommendations = 0;
   int recommended_seats_freed = 0;
   std::optional<double> recommendations_saving;
+  // "provisional" from `connect` until the first sync ends (issue #19: the
+  // provisional verdict, sync/provisional.h), then "confirmed".
+  std::string verdict = "confirmed";
+  std::optional<sync::ProvisionalVerdict> provisional;
+  std::optional<sync::VerdictConfirmation> confirmation;  // what the first sync made of it
+  bool confirmation_is_latest = false;                    // made by the last sync
+  std::vector<SeatLine> seats;                            // every paid seat
 };
 
 // The store key (Store::GetValue) of an account's purchased seat count.
@@ -52,7 +73,10 @@ Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const
 // "probable_integration_seats", "probable_integrations", "monthly_savings"?, "totals": {"purchased"
 // (null: not set), "assigned" (= paid_seats), "used" (assigned minus idle), "unassigned" (null when
 // purchased is), "recommendations", "recommended_seats_freed", "recommendations_saving" (null without
-// a seat price)}}.
+// a seat price)}, "verdict" ("provisional" | "confirmed"), "seat_verdicts" (every paid seat: user_id,
+// name, email, license, verdict, provisional, evidence, evidence_ids, last_active_date),
+// "provisional"? (when, how), "verdict_confirmation"? (what the first sync changed)};
+// each listed user carries "verdict", "provisional" and "evidence".
 nlohmann::json SeatsJson(const SeatsResult& r);
 // seats: the idle seats, a summary line, and the integration accounts apart.
 void PrintSeats(const SeatsResult& r, std::ostream& out);

@@ -5,6 +5,7 @@
 
 #include "server/http_util.h"
 #include "server/web_server.h"
+#include "sync/provisional.h"
 
 namespace sk::server {
 namespace {
@@ -19,10 +20,38 @@ json IsoOrNull(std::optional<UnixTime> t) {
 // paid seat) and paid seats without activity in the last 30 days (as
 // GET /api/seats?inactive_days=30 counts them). Reads the seat holders
 // only, not every user.
+// Before the first sync has ended they come from the provisional seat verdict
+// (issue #19; "verdict": "provisional"), afterwards from the synced usage.
+Result<std::optional<json>> ProvisionalSeatCounts(store::Store& st, const store::Connection& c,
+                                                  DayNumber today, int idle_days) {
+  if (c.last_sync_at) return std::optional<json>();
+  SK_ASSIGN_OR_RETURN(auto v, sync::LoadProvisionalVerdict(st, c.account));
+  if (!v) return std::optional<json>();
+  int agents = 0, admins = 0, idle = 0, integrations = 0;
+  for (const auto& s : v->seats) {
+    agents += s.license == "agent";
+    admins += s.license == "admin";
+    const bool integration = s.verdict == sync::kVerdictIntegration;
+    integrations += integration;
+    idle += !integration &&
+            (s.verdict != sync::kVerdictActive || !s.evidence_day || *s.evidence_day < today - idle_days + 1);
+  }
+  return std::optional<json>(json{{"paid", v->seats.size()},
+                                  {"agents", agents},
+                                  {"admins", admins},
+                                  {"light_agents", 0},
+                                  {"idle", idle},
+                                  {"idle_days", idle_days},
+                                  {"probable_integrations", integrations},
+                                  {"verdict", "provisional"}});
+}
+
 Result<json> SeatCounts(store::Store& st, const store::Connection& c) {
   constexpr int kIdleDays = 30;
   SK_ASSIGN_OR_RETURN(Zone zone, Zone::Named(c.timezone));
   const DayNumber today = zone.DayOf(NowUnix());
+  SK_ASSIGN_OR_RETURN(auto provisional, ProvisionalSeatCounts(st, c, today, kIdleDays));
+  if (provisional) return *provisional;
   const DayNumber first = today - c.window_days + 1;
   store::UserFilter paid;
   paid.seat = true;
@@ -47,7 +76,8 @@ Result<json> SeatCounts(store::Store& st, const store::Connection& c) {
               {"light_agents", light_agents.size()},
               {"idle", idle},
               {"idle_days", kIdleDays},
-              {"probable_integrations", integrations}};
+              {"probable_integrations", integrations},
+              {"verdict", "confirmed"}};
 }
 
 }  // namespace

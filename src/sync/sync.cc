@@ -66,6 +66,8 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
     (void)store.SetState(account, "error", s.message());
     return s;
   };
+  // A first sync answers "which seats are idle" provisionally before its backfill (issue #19).
+  ProvisionalVerdictIfFirstSync(ctx);
   Status st = SyncUsers(ctx, &report.users, &report.users_marked_deleted);
   spdlog::debug("users synced: {} seen, {} marked deleted", report.users, report.users_marked_deleted);
   if (!st.ok()) return fail(st.With("syncing users"));
@@ -86,6 +88,10 @@ Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const s
   if (!full.ok()) return fail(full.status().With("syncing users (full pass)"));
   // Not PutConnection: the tokens may have been rotated meanwhile, by this
   // client or another process, and must stay as stored.
+  // The backfill is complete: confirm the provisional seat verdict or say what changed.
+  auto confirmed = ConfirmSeatVerdicts(ctx);
+  if (!confirmed.ok()) return fail(confirmed.status().With("confirming the seat verdict"));
+  report.seat_verdict = std::move(confirmed).value();
   SK_RETURN_IF_ERROR(store.FinishSync(account, ctx.now, days));
   RunAfterSyncHook(client, store, account);  // reclaim policies (src/policy)
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

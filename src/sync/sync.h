@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "sync/provisional.h"
 #include "sync/source.h"
 #include "zendesk/client.h"
 
@@ -36,6 +37,8 @@ struct SyncReport {
   std::optional<HiddenTickets> audit_walk_hidden;
   // Each day of the window: where its ticket activity came from, what was not seen.
   std::vector<DayCoverage> coverage;
+  // The first sync's confirmation of the provisional seat verdict, if it made one.
+  std::optional<VerdictConfirmation> seat_verdict;
 };
 
 Result<SyncReport> RunSync(zendesk::Client& client, store::Store& store, const std::string& account,

@@ -610,6 +610,15 @@ Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to,
   return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
 }
 
+Result<CursorPage<AuditLog>> Client::RecentLoginAuditLogs(UnixTime from, UnixTime to,
+                                                          const std::string& after_cursor) {
+  std::string path = "/api/v2/audit_logs.json?filter%5Baction%5D=login";
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
+  path += "&sort=-created_at&" + PageParams(100, after_cursor);
+  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+}
+
 Result<CursorPage<AuditLog>> Client::UserChangeAuditLogs(UnixTime from, UnixTime to,
                                                          const std::string& after_cursor) {
   std::string path =
@@ -666,6 +675,15 @@ Result<CursorPage<Ticket>> Client::SearchTickets(const std::string& query, const
   std::string path = "/api/v2/search/export.json?query=" + UrlEncode(q) + "&filter%5Btype%5D=ticket&" +
                      PageParams(1000, after_cursor);
   return impl_->GetParsed<CursorPage<Ticket>>(path, Bucket::kSearchExport, ParseSearchTicketsPage);
+}
+
+Result<std::vector<Ticket>> Client::SearchRecentTickets(const std::string& query, int per_page) {
+  std::string path =
+      "/api/v2/search.json?query=" + UrlEncode("type:ticket " + query) +
+      "&sort_by=updated_at&sort_order=desc&per_page=" + std::to_string(std::clamp(per_page, 1, 100));
+  SK_ASSIGN_OR_RETURN(auto page,
+                      impl_->GetParsed<CursorPage<Ticket>>(path, Bucket::kAccount, ParseSearchResultsPage));
+  return std::move(page.items);
 }
 
 Result<JobStatus> Client::UpdateManyTickets(const std::vector<int64_t>& ids, const nlohmann::json& ticket) {

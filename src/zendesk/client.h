@@ -161,6 +161,10 @@ class Client {
   // /audit_logs?filter[action]=login&filter[created_at][]=from&filter[created_at][]=to
   // (CBP, sort=created_at). kForbidden below Enterprise.
   Result<CursorPage<AuditLog>> LoginAuditLogs(UnixTime from, UnixTime to, const std::string& after_cursor);
+  // The same sign-ins newest first (sort=-created_at): what the provisional
+  // seat verdict reads, so a page budget keeps the most recent ones.
+  Result<CursorPage<AuditLog>> RecentLoginAuditLogs(UnixTime from, UnixTime to,
+                                                    const std::string& after_cursor);
   // /audit_logs?filter[source_type]=user&filter[action][]=update&filter[action][]=destroy
   // &filter[created_at][]=from&filter[created_at][]=to (CBP, sort=created_at): the
   // records of changes to users, naming who made them (reference §7.1). kForbidden below Enterprise.
@@ -174,6 +178,10 @@ class Client {
   Status PermanentlyDeleteUser(int64_t id);                         // DELETE /deleted_users/{id}
   // Tickets assigned to `assignee` (any status) via /search/export (no 1,000 cap).
   Result<CursorPage<Ticket>> SearchTickets(const std::string& query, const std::string& after_cursor);
+  // GET /search?query=...&sort_by=updated_at&sort_order=desc&per_page=N: the
+  // first page of tickets matching `query` (type:ticket added), most recently
+  // updated first (account bucket; at most 1,000 results; near real time).
+  Result<std::vector<Ticket>> SearchRecentTickets(const std::string& query, int per_page);
   // PUT /tickets/update_many?ids=... with one change for all (≤ 100 ids).
   Result<JobStatus> UpdateManyTickets(const std::vector<int64_t>& ids, const nlohmann::json& ticket);
   Result<JobStatus> GetJobStatus(const std::string& id);

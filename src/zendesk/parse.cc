@@ -685,6 +685,15 @@ Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body) {
                             });
 }
 
+Result<CursorPage<Ticket>> ParseSearchResultsPage(std::string_view body) {
+  return CursorList<Ticket>(body, "ticket search", "results", /*offset_ends=*/true,
+                            [](od::object o, std::vector<Ticket>* out) {
+                              std::string type;
+                              Ticket t = SjTicket(o, &type);
+                              if (type.empty() || type == "ticket") out->push_back(std::move(t));
+                            });
+}
+
 Result<IncrementalPage<Article>> ParseArticlesPage(std::string_view body) {
   return WithSimdjson<IncrementalPage<Article>>(
       body, "help center articles", [](od::object top) -> Result<IncrementalPage<Article>> {

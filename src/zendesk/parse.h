@@ -39,6 +39,9 @@ Result<CursorPage<DeletedTicket>> ParseDeletedTicketsPage(std::string_view body)
 Result<IncrementalPage<Ticket>> ParseIncrementalTicketsPage(std::string_view body);
 // /search/export?filter[type]=ticket: "results" with CBP meta.
 Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body);
+// /search?query=type:ticket ...: "results" with offset pagination (next_page,
+// count; at most 1,000 results); the page's tickets, has_more false.
+Result<CursorPage<Ticket>> ParseSearchResultsPage(std::string_view body);
 // /help_center/incremental/articles: count/next_page/end_time, no
 // end_of_stream; end_of_stream is set when next_page is null/empty or the
 // page is empty.

@@ -435,6 +435,22 @@ TEST(ParseTest, SearchExportTickets) {
   EXPECT_EQ(p->after_cursor, "xyz");
 }
 
+// /search answers with offset pagination (reference §9.1); the provisional
+// seat verdict reads its first page only.
+TEST(ParseTest, SearchResultsWithOffsetPagination) {
+  const char* body =
+      R"({"results":[{"id":5,"status":"open","result_type":"ticket","updated_at":"2024-07-02T00:00:00Z"}],
+          "facets":null,"next_page":"https://acme.zendesk.com/api/v2/search.json?page=2","previous_page":null,
+          "count":12})";
+  auto p = ParseSearchResultsPage(body);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->items.size(), 1u);
+  EXPECT_EQ(p->items[0].id, 5);
+  EXPECT_FALSE(p->has_more);
+  // The /search/export parser refuses it: that endpoint must answer with cursors.
+  EXPECT_EQ(ParseSearchTicketsPage(body).status().code(), Code::kBadResponse);
+}
+
 TEST(ParseTest, IncrementalTicketsCursor) {
   auto p = ParseIncrementalTicketsPage(
       R"({"tickets":[{"id":1,"status":"deleted","assignee_id":null,"generated_timestamp":1719792000}],
