@@ -65,6 +65,35 @@ std::string Days(int n) {
   return std::to_string(n) + (n == 1 ? " day" : " days");
 }
 
+// The custom roles the account's light agents hold, most held first: the
+// choices for a downgrade to light agent.
+Result<std::vector<LightAgentRole>> LightAgentRoles(store::Store& st, const std::string& account) {
+  SK_ASSIGN_OR_RETURN(auto all, st.AllUsers(account));
+  std::map<int64_t, LightAgentRole> roles;
+  for (const auto& x : all) {
+    if (x.license != "light-agent" || !x.custom_role_id || x.deleted) continue;
+    auto& role = roles[*x.custom_role_id];
+    role.id = *x.custom_role_id;
+    if (x.custom_role) role.name = *x.custom_role;
+    ++role.users;
+  }
+  std::vector<LightAgentRole> out;
+  for (auto& [id, role] : roles) out.push_back(std::move(role));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LightAgentRole& a, const LightAgentRole& b) { return a.users > b.users; });
+  return out;
+}
+
+// Seats freed and the monthly saving of applying every row (an integration's seat is kept).
+void AddUpSavings(const RecommendationsQuery& q, RecommendationsResult* r) {
+  for (const auto& rec : r->rows) {
+    if (rec.kind == "integration") continue;
+    ++r->seats_freed;
+    if (rec.monthly_saving) r->monthly_saving = r->monthly_saving.value_or(0) + *rec.monthly_saving;
+  }
+  if (q.seat_price && !r->monthly_saving) r->monthly_saving = 0.0;
+}
+
 }  // namespace
 
 Result<RecommendationsResult> RunRecommendations(store::Store& st, const std::string& account,
@@ -133,24 +162,8 @@ Result<RecommendationsResult> RunRecommendations(store::Store& st, const std::st
     rec.user = std::move(u);
     r.rows.push_back(std::move(rec));
   }
-  SK_ASSIGN_OR_RETURN(auto all, st.AllUsers(account));
-  std::map<int64_t, LightAgentRole> roles;
-  for (const auto& x : all) {
-    if (x.license != "light-agent" || !x.custom_role_id || x.deleted) continue;
-    auto& role = roles[*x.custom_role_id];
-    role.id = *x.custom_role_id;
-    if (x.custom_role) role.name = *x.custom_role;
-    ++role.users;
-  }
-  for (auto& [id, role] : roles) r.light_agent_roles.push_back(std::move(role));
-  std::stable_sort(r.light_agent_roles.begin(), r.light_agent_roles.end(),
-                   [](const LightAgentRole& a, const LightAgentRole& b) { return a.users > b.users; });
-  for (const auto& rec : r.rows) {
-    if (rec.kind == "integration") continue;
-    ++r.seats_freed;
-    if (rec.monthly_saving) r.monthly_saving = r.monthly_saving.value_or(0) + *rec.monthly_saving;
-  }
-  if (q.seat_price && !r.monthly_saving) r.monthly_saving = 0.0;
+  SK_ASSIGN_OR_RETURN(r.light_agent_roles, LightAgentRoles(st, account));
+  AddUpSavings(q, &r);
   return r;
 }
 
