@@ -265,7 +265,7 @@ std::string IsoWeek(UnixTime t) {
   const std::chrono::year_month_day ymd{thursday};
   const std::chrono::sys_days jan1 = std::chrono::sys_days{ymd.year() / std::chrono::January / 1};
   const int week = static_cast<int>((thursday - jan1).count() / 7) + 1;
-  char buf[16];
+  char buf[32];  // room for any int year: GCC's -O2 format check
   std::snprintf(buf, sizeof buf, "%d-W%02d", static_cast<int>(ymd.year()), week);
   return buf;
 }
