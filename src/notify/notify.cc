@@ -189,6 +189,7 @@ Result<int> Enqueue(store::Store& store, const store::Connection& c, const Setti
 namespace {
 
 inline constexpr const char* kAuditMark = "notify:audit_id";
+inline constexpr const char* kDigestMark = "notify:digest";  // the week and channels last digested
 
 // The user a finished action was about, by name, from its before/after rows.
 std::string NameIn(const store::AuditEntry& e) {
@@ -301,9 +302,16 @@ Result<int> CollectEvents(store::Store& store, const store::Connection& c, const
     n += added;
   }
   if (c.last_sync_at) {
-    SK_ASSIGN_OR_RETURN(Message digest, DigestMessage(store, c, s, now));
-    SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, digest, now));
-    n += added;
+    // The digest runs the seats report: once per week and set of channels,
+    // not on every flush (each action, each minute of `serve`).
+    const std::string mark = IsoWeek(now) + (s.Webhook() ? ":webhook" : "") + (s.Email() ? ":email" : "");
+    SK_ASSIGN_OR_RETURN(auto done, store.GetValue(c.account, kDigestMark));
+    if (done != mark) {
+      SK_ASSIGN_OR_RETURN(Message digest, DigestMessage(store, c, s, now));
+      SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, digest, now));
+      n += added;
+      SK_RETURN_IF_ERROR(store.PutValue(c.account, kDigestMark, mark));
+    }
   }
   return n;
 }

@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "zendesk/zendesk_test_support.h"
 
 namespace sk::notify::testing {
 
@@ -23,22 +24,14 @@ namespace sk::notify::testing {
 class LocalWebhook {
  public:
   LocalWebhook() {
-    server_.Post(R"(/hook/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.server().Post(R"(/hook/.*)", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard lock(mu_);
       bodies_.push_back(req.body);
       res.status = fail_next_ > 0 ? (fail_next_--, 500) : 200;
       res.set_content("ok", "text/plain");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2000 && !server_.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  ~LocalWebhook() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook/T0/B0/s3cr3tpath"; }
+  std::string Url() const { return server_.base() + "/hook/T0/B0/s3cr3tpath"; }
   void FailNext(int n) { fail_next_ = n; }
   std::vector<std::string> Bodies() {
     std::lock_guard lock(mu_);
@@ -46,12 +39,10 @@ class LocalWebhook {
   }
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> bodies_;
   std::atomic<int> fail_next_{0};
+  zendesk::testing::LocalServer server_;  // last: stopped before what its handler uses goes
 };
 
 // Answers every command, keeps each message's DATA, and answers DATA's end
