@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "reports/seats_report.h"
+#include "util/encoding.h"
 #include "util/text.h"
 
 namespace sk::notify {
@@ -75,13 +76,7 @@ std::string Link(const Settings& s, const std::string& route) {
 std::string ShortHash(const std::string& s) {
   unsigned char h[crypto_generichash_BYTES_MIN];
   crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(s.data()), s.size(), nullptr, 0);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 4; ++i) {
-    out += hex[h[i] >> 4];
-    out += hex[h[i] & 15];
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(h), 4));  // 8 hex digits
 }
 
 }  // namespace
