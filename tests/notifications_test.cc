@@ -101,6 +101,63 @@ TEST(Notifications, TestActionAndSyncFailureReachBothChannelsWithoutSecrets) {
   EXPECT_EQ(log["sent"], static_cast<int>(2 * events.size())) << log.dump();
 }
 
+// Reclaim proposals (issue #18): the admins hear of new ones once, in one
+// message; with --user-notice on, the user of an approved one gets an e-mail
+// of their own (and only they), before it runs.
+TEST(Notifications, NewProposalsReachTheAdminsAndAnApprovedOneItsUserAlone) {
+  Account acct(SmallAccount(25), "notify-proposals");
+  ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
+  acct.Json({"sync"});
+  acct.Advance(20 * 86400, /*activity=*/false);
+  LocalWebhook hook;
+  LocalSmtp relay(250);
+  acct.cli().SetEnv("SEATKEEPER_WEBHOOK_URL", hook.Url());
+  CliResult set =
+      acct.cli().Run({"notify", "set", "--webhook-env", "--smtp", relay.Url(), "--smtp-plain", "--smtp-from",
+                      "seatkeeper@example.com", "--smtp-to", "it@example.com", "--user-notice", "on"});
+  acct.cli().UnsetEnv("SEATKEEPER_WEBHOOK_URL");
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("notice to users before a reclaim: on"), std::string::npos) << set.out;
+  ASSERT_EQ(acct.cli()
+                .Run({"policy", "add", "idle", "--action", "downgrade-end-user", "--license", "agent",
+                      "--idle-days", "15", "--let-zendesk-reassign"})
+                .exit_code,
+            0);
+  acct.Json({"sync"});
+  const json proposals = acct.Json({"proposals"});
+  ASSERT_GE(proposals.size(), 2u) << proposals.dump();
+  std::vector<json> events = Events(hook);
+  ASSERT_EQ(Count(events, "proposals.new"), 1) << json(events).dump();
+  for (const auto& e : events) {
+    if (e["event"] == "proposals.new") {
+      EXPECT_EQ(e["data"]["proposals"], proposals.size()) << e.dump();
+    }
+  }
+  acct.Json({"sync"});
+  EXPECT_EQ(Count(Events(hook), "proposals.new"), 1) << "announced again by the next sync";
+  EXPECT_EQ(acct.cli().Run({"notify", "set", "--user-notice", "maybe"}).exit_code, 2);
+
+  // Approved: its user, and no one else, hears when their seat changes.
+  const json& first = proposals[0];
+  const std::string email = first["user_email"];
+  ASSERT_EQ(acct.Json({"proposals", "approve", first["id"]})["result"], "ok");
+  int to_user = 0, notices = 0;
+  for (const auto& m : relay.Messages()) {
+    const bool notice = m.find("Your Zendesk seat will change on") != std::string::npos;
+    notices += notice;
+    if (m.find("To: " + email) != std::string::npos) {
+      ++to_user;
+      EXPECT_TRUE(notice) << "the user got an admins' message: " << m;
+      EXPECT_EQ(m.find("it@example.com"), std::string::npos) << m;
+    }
+  }
+  EXPECT_EQ(to_user, 1);
+  EXPECT_EQ(notices, 1);
+  acct.Json({"sync"});
+  EXPECT_EQ(relay.Messages().size(), Events(hook).size() + 1) << "the admins' messages and the one notice";
+  for (const auto& body : hook.Bodies()) EXPECT_EQ(body.find("@"), std::string::npos) << body;
+}
+
 TEST(Notifications, AnUnreachableWebhookIsRetriedAndShownAsPending) {
   Account acct(SmallAccount(24), "notify-retry");
   ASSERT_EQ(acct.Connect().exit_code, 0);

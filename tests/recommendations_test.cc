@@ -170,6 +170,21 @@ TEST(SeatTotals, PurchasedAssignedUsedAndTheRecommendationsSaving) {
   EXPECT_EQ(acct.cli().Run({"config", "seats", "--purchased-seats", "-1"}).exit_code, 2);
   ASSERT_EQ(acct.cli().Run({"config", "seats", "--purchased-seats", "0"}).exit_code, 0);
   EXPECT_TRUE(acct.Json({"seats"})["totals"]["purchased"].is_null()) << "0 forgets";
+
+  // A stored seat price: the reports' price when none is asked for; one asked for wins.
+  EXPECT_EQ(acct.cli().Run({"config", "seats"}).exit_code, 2) << "nothing to set";
+  set = acct.cli().Run({"config", "seats", "--seat-price", "12.5"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find(": 12.5 a month"), std::string::npos) << set.out;
+  EXPECT_DOUBLE_EQ(acct.Json({"seats"})["totals"]["recommendations_saving"].get<double>(),
+                   12.5 * static_cast<double>(freed));
+  for (const auto& r : acct.Json({"recommendations"}))
+    EXPECT_DOUBLE_EQ(r["monthly_saving"].get<double>(), r["kind"] == "integration" ? 0.0 : 12.5) << r.dump();
+  EXPECT_DOUBLE_EQ(
+      acct.Json({"seats", "--seat-price", "10"})["totals"]["recommendations_saving"].get<double>(),
+      10.0 * static_cast<double>(freed));
+  ASSERT_EQ(acct.cli().Run({"config", "seats", "--seat-price", "0"}).exit_code, 0);
+  EXPECT_TRUE(acct.Json({"seats"})["totals"]["recommendations_saving"].is_null()) << "0 forgets the price";
 }
 
 }  // namespace

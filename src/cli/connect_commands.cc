@@ -32,6 +32,13 @@ Status SetPurchasedSeats(Context& ctx, int64_t n) {
   return st->PutValue(ctx.account, reports::kPurchasedSeatsKey, n > 0 ? std::to_string(n) : "");
 }
 
+// Stores the account's monthly price of one seat (0 forgets it): the
+// reports' --seat-price when none is given, and the weekly digest's saving.
+Status SetSeatPrice(Context& ctx, double price) {
+  SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
+  return st->PutValue(ctx.account, reports::kSeatPriceKey, price > 0 ? FormatAmount(price) : "");
+}
+
 // The provisional seat verdict right after connecting (issue #19): a few
 // minutes at most; a failure leaves it to the first sync, never fails connect.
 nlohmann::json ProvisionalSeatVerdict(Context& ctx, zendesk::Client& client, store::Store& st,
@@ -194,17 +201,31 @@ void RegisterConnectCommands(CLI::App& app, Context& ctx) {
   connect->callback([&ctx, args] { ctx.Finish(Connect(ctx, *args)); });
 
   if (auto* config_cmd = app.get_subcommand("config")) {
-    auto seats = std::make_shared<int64_t>(0);
-    auto* set =
-        config_cmd->add_subcommand("seats", "Set the account's purchased paid seats (seats shows them)");
-    set->add_option("--purchased-seats", *seats, "Paid agent seats the subscription includes (0 forgets)")
-        ->required()
+    struct SeatsArgs {
+      std::optional<int64_t> purchased;
+      std::optional<double> price;
+    };
+    auto seats = std::make_shared<SeatsArgs>();
+    auto* set = config_cmd->add_subcommand(
+        "seats",
+        "Set the account's purchased paid seats and seat price (seats, recommendations, the digest)");
+    set->add_option("--purchased-seats", seats->purchased,
+                    "Paid agent seats the subscription includes (0 forgets)")
         ->check(CLI::Range(int64_t{0}, int64_t{10000000}));
+    set->add_option("--seat-price", seats->price,
+                    "Monthly price of one seat, the default of --seat-price in reports (0 forgets)")
+        ->check(CLI::Range(0.0, 1e9));
     set->callback([&ctx, seats] {
-      Status s = SetPurchasedSeats(ctx, *seats);
-      if (s.ok())
+      if (!seats->purchased && !seats->price)
+        return ctx.Finish(InvalidArgument("config seats: give --purchased-seats N and/or --seat-price P"));
+      Status s = seats->purchased ? SetPurchasedSeats(ctx, *seats->purchased) : Status::Ok();
+      if (s.ok() && seats->price) s = SetSeatPrice(ctx, *seats->price);
+      if (s.ok() && seats->purchased)
         *ctx.out << "purchased seats of " << ctx.account << ": "
-                 << (*seats > 0 ? std::to_string(*seats) : "not set") << "\n";
+                 << (*seats->purchased > 0 ? std::to_string(*seats->purchased) : "not set") << "\n";
+      if (s.ok() && seats->price)
+        *ctx.out << "seat price of " << ctx.account << ": "
+                 << (*seats->price > 0 ? FormatAmount(*seats->price) + " a month" : "not set") << "\n";
       ctx.Finish(s);
     });
   }

@@ -5,6 +5,7 @@
 // `notifications` report (src/reports/notifications_report.cc).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/context.h"
 #include "cli/secrets_input.h"
@@ -21,6 +22,7 @@ struct SetArgs {
   bool smtp_password_env = false;
   bool smtp_plain = false;
   std::string link_base;
+  std::optional<std::string> user_notice;  // on | off
 };
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -57,6 +59,7 @@ void Show(Context& ctx, const notify::Settings& s) {
              << (e["password_set"].get<bool>() ? " (password set)" : "") << "\n";
   }
   *ctx.out << "links:   " << (s.link_base.empty() ? "none" : s.link_base) << "\n";
+  *ctx.out << "notice to users before a reclaim: " << (s.user_notice ? "on (by e-mail)" : "off") << "\n";
 }
 
 Result<notify::Settings> Load(Context& ctx, store::Connection* c) {
@@ -87,6 +90,7 @@ Status Set(Context& ctx, const SetArgs& a) {
   }
   s.smtp_plain = a.smtp_plain;
   if (!a.link_base.empty()) s.link_base = a.link_base;
+  if (a.user_notice) s.user_notice = *a.user_notice == "on";
   log::RegisterSecret(s.webhook_url);
   log::RegisterSecret(s.smtp_password);
   SK_RETURN_IF_ERROR(Save(ctx, c, s));
@@ -98,7 +102,8 @@ Status Clear(Context& ctx, bool webhook, bool email) {
   store::Connection c;
   SK_ASSIGN_OR_RETURN(notify::Settings s, Load(ctx, &c));
   if (webhook || !email) s.webhook_url.clear();
-  if (email || !webhook) s = notify::Settings{.webhook_url = s.webhook_url, .link_base = s.link_base};
+  if (email || !webhook)
+    s = notify::Settings{.webhook_url = s.webhook_url, .link_base = s.link_base};  // and no user notice
   SK_RETURN_IF_ERROR(Save(ctx, c, s));
   Show(ctx, s);
   return Status::Ok();
@@ -168,6 +173,9 @@ void RegisterNotifyCommands(CLI::App& app, Context& ctx) {
                 "Read the SMTP password from SEATKEEPER_SMTP_PASSWORD");
   set->add_flag("--smtp-plain", args->smtp_plain, "Plain SMTP without TLS (only to a relay on localhost)");
   set->add_option("--link-base", args->link_base, "The web app's URL, for links in messages");
+  set->add_option("--user-notice", args->user_notice,
+                  "on: e-mail each user of an approved reclaim proposal before it runs (needs SMTP)")
+      ->check(CLI::IsMember({"on", "off"}));
   set->add_flag("--json", ctx.json, "JSON output");
   set->callback([&ctx, args] { ctx.Finish(Set(ctx, *args)); });
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
+#include "policy/proposals.h"
 #include "reports/seats_report.h"
 #include "util/encoding.h"
 #include "util/text.h"
@@ -83,7 +85,7 @@ std::string ShortHash(const std::string& s) {
 
 // The settings' JSON in the connection's data: everything but the secrets.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Settings, smtp_url, smtp_from, smtp_to, smtp_user, smtp_plain,
-                                                link_base)
+                                                link_base, user_notice)
 
 Result<Settings> LoadSettings(const store::Connection& c) {
   const json j = json::parse(c.notify_json.empty() ? "{}" : c.notify_json, nullptr, false);
@@ -127,6 +129,9 @@ Status Validate(const Settings& s) {
     for (const auto& to : s.smtp_to)
       if (!PlausibleAddress(to)) return InvalidArgument("not an e-mail address: " + OneLine(to));
   }
+  if (s.user_notice && !s.Email())
+    return InvalidArgument(
+        "the notice to users goes by e-mail: set up SMTP (--smtp, --smtp-from, --smtp-to)");
   if (!s.link_base.empty()) {
     const UrlParts u = Split(s.link_base);
     if ((u.scheme != "https" && u.scheme != "http") || u.host.empty() || HasLineBreak(s.link_base))
@@ -136,7 +141,8 @@ Status Validate(const Settings& s) {
 }
 
 json SettingsJson(const Settings& s) {
-  json j = {{"webhook", nullptr}, {"email", nullptr}, {"link_base", s.link_base}};
+  json j = {
+      {"webhook", nullptr}, {"email", nullptr}, {"link_base", s.link_base}, {"user_notice", s.user_notice}};
   if (s.Webhook()) {
     const UrlParts u = Split(s.webhook_url);
     j["webhook"] = u.scheme + "://" + u.host + "/…";  // the path is the credential
@@ -182,6 +188,23 @@ Result<int> Enqueue(store::Store& store, const store::Connection& c, const Setti
 }
 
 namespace {
+
+inline constexpr const char* kUserChannel = "user-email:";  // + the address: e-mail to one user
+
+// Queues `m` as e-mail to `address` alone (a notice to a user, not to the admins).
+Result<bool> EnqueueUserNotice(store::Store& store, const store::Connection& c, const Settings& s,
+                               const std::string& address, const Message& m, UnixTime now) {
+  if (!s.Email() || !PlausibleAddress(address)) return false;
+  store::Notification n;
+  n.account = c.account;
+  n.key = m.key;
+  n.kind = m.kind;
+  n.subject = OneLine(m.subject);
+  n.next_at = n.created_at = now;
+  n.channel = kUserChannel + address;
+  n.body = m.text;
+  return store.EnqueueNotification(n);
+}
 
 inline constexpr const char* kAuditMark = "notify:audit_id";
 inline constexpr const char* kDigestMark = "notify:digest";  // the week and channels last digested
@@ -269,22 +292,136 @@ std::string IsoWeek(UnixTime t) {
 Result<Message> DigestMessage(store::Store& store, const store::Connection& c, const Settings& s,
                               UnixTime now) {
   SK_ASSIGN_OR_RETURN(auto seats, reports::RunSeats(store, c.account, c, reports::SeatsQuery{}));
+  SK_ASSIGN_OR_RETURN(auto proposals, policy::ListProposals(store, c.account));
+  int64_t pending = 0, approved = 0;
+  for (const auto& p : proposals) {
+    pending += p.state == "pending";
+    approved += p.state == "approved";
+  }
   Message m;
   m.key = "digest:" + IsoWeek(now);
   m.kind = "digest";
   m.subject = "seatkeeper [" + c.account + "]: weekly seat digest";
-  m.text = std::to_string(seats.paid_seats) + " paid seats; " + std::to_string(seats.idle.size()) +
-           " idle for " + std::to_string(seats.query.inactive_days) + " days; " +
-           std::to_string(seats.integrations.size()) + " probable integration accounts.";
-  const std::string link = Link(s, "/users?seat=true&inactive_days=30");
+  m.text =
+      std::to_string(seats.paid_seats) + " paid seats" +
+      (seats.purchased_seats ? " of " + std::to_string(*seats.purchased_seats) + " purchased" : "") + "; " +
+      std::to_string(seats.idle.size()) + " idle for " + std::to_string(seats.query.inactive_days) +
+      " days; " + std::to_string(seats.integrations.size()) + " probable integration accounts.\n" +
+      std::to_string(seats.recommendations) + " recommendations would free " +
+      std::to_string(seats.recommended_seats_freed) + " seats" +
+      (seats.recommendations_saving ? ", saving " + FormatAmount(*seats.recommendations_saving) + " a month"
+                                    : "") +
+      ".\nReclaim proposals: " + std::to_string(pending) + " awaiting approval, " + std::to_string(approved) +
+      " approved and in their grace period.";
+  const std::string link = Link(s, "/recommendations");
   if (!link.empty()) m.text += "\n" + link;
-  m.data = {{"week", IsoWeek(now)},
-            {"paid_seats", seats.paid_seats},
-            {"idle_paid_seats", seats.idle.size()},
-            {"inactive_days", seats.query.inactive_days},
-            {"probable_integrations", seats.integrations.size()}};
+  m.data = {
+      {"week", IsoWeek(now)},
+      {"paid_seats", seats.paid_seats},
+      {"purchased_seats", seats.purchased_seats ? json(*seats.purchased_seats) : json(nullptr)},
+      {"idle_paid_seats", seats.idle.size()},
+      {"inactive_days", seats.query.inactive_days},
+      {"probable_integrations", seats.integrations.size()},
+      {"recommendations", seats.recommendations},
+      {"recommended_seats_freed", seats.recommended_seats_freed},
+      {"monthly_saving", seats.recommendations_saving ? json(*seats.recommendations_saving) : json(nullptr)},
+      {"proposals_pending", pending},
+      {"proposals_approved", approved}};
   if (!link.empty()) m.data["link"] = link;
   return m;
+}
+
+inline constexpr const char* kProposalsMark = "notify:proposals";  // open proposals already announced
+inline constexpr size_t kNamesListed = 10;                         // in a message about many proposals
+
+bool Open(const policy::Proposal& p) {
+  return p.state == "pending" || p.state == "approved";
+}
+
+// What a policy's action does to a seat, in words for its admin and its user.
+std::string ActionWords(const std::string& action) {
+  if (action == "downgrade-light") return "becomes a light-agent seat (reading and private notes only)";
+  if (action == "downgrade-end-user") return "is removed (the account stays, as an end user)";
+  if (action == "offboard") return "is removed and your open tickets go to a colleague";
+  if (action == "suspend") return "is suspended (no sign-in)";
+  return "changes (" + action + ")";
+}
+
+// One message for the proposals made since the last flush, however many:
+// a policy matching 200 users sends one message, not 200.
+Message NewProposalsMessage(const std::vector<const policy::Proposal*>& fresh, const store::Connection& c,
+                            const Settings& s) {
+  std::string ids, names;
+  std::map<std::string, int> by_policy;
+  int waiting = 0;
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    const policy::Proposal& p = *fresh[i];
+    ids += p.id + "\n";
+    ++by_policy[p.policy];
+    waiting += p.state == "pending";
+    if (i < kNamesListed)
+      names += "\n- " + OneLine(p.user_name) + " (user " + std::to_string(p.user_id) + "): " + p.action +
+               " by policy " + p.policy + (p.state == "approved" ? ", automatic" : "");
+  }
+  if (fresh.size() > kNamesListed)
+    names += "\n- and " + std::to_string(fresh.size() - kNamesListed) + " more";
+  Message m;
+  m.key = "proposals:" + ShortHash(ids);
+  m.kind = "proposals.new";
+  m.subject = "seatkeeper [" + c.account + "]: " + std::to_string(fresh.size()) + " new reclaim proposal" +
+              (fresh.size() == 1 ? "" : "s") +
+              (waiting ? ", " + std::to_string(waiting) + " awaiting approval" : "");
+  m.text = m.subject.substr(m.subject.find(": ") + 2) + ":" + names;
+  const std::string link = Link(s, "/proposals");
+  if (!link.empty()) m.text += "\n" + link;
+  m.data = {{"proposals", fresh.size()}, {"awaiting_approval", waiting}, {"by_policy", by_policy}};
+  if (!link.empty()) m.data["link"] = link;
+  return m;
+}
+
+// The notice to the user of an approved proposal: what changes and when,
+// and that signing in keeps the seat (activity in the grace period cancels
+// the proposal). Their address only as the recipient, never in a body.
+Message UserNoticeMessage(const policy::Proposal& p, const store::Connection& c) {
+  const std::string date = FormatIso(*p.due_at).substr(0, 10);
+  Message m;
+  m.key = "notice:" + p.id;
+  m.kind = "user.notice";
+  m.subject = "Your Zendesk seat will change on " + date + " unless you sign in";
+  m.text = "Hello " + OneLine(p.user_name) + ",\n\nYour agent seat in Zendesk (" + c.url + ") " +
+           ActionWords(p.action) + " on " + date +
+           ", because it has not been used recently.\nIf you still need it, sign in to Zendesk before then: "
+           "any sign-in or ticket update keeps your seat as it is.";
+  m.data = {{"proposal", p.id}, {"due", date}, {"action", p.action}};
+  return m;
+}
+
+Status CollectProposals(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now,
+                        int* n) {
+  SK_ASSIGN_OR_RETURN(auto proposals, policy::ListProposals(store, c.account));
+  SK_ASSIGN_OR_RETURN(auto mark, store.GetValue(c.account, kProposalsMark));
+  std::set<std::string> announced;
+  const json was = json::parse(mark.value_or("[]"), nullptr, false);
+  if (was.is_array())
+    for (const auto& id : was)
+      if (id.is_string()) announced.insert(id.get<std::string>());
+  std::vector<const policy::Proposal*> fresh;
+  json open = json::array();  // the mark keeps open proposals only: it stays small
+  for (const auto& p : proposals) {
+    if (!Open(p)) continue;
+    open.push_back(p.id);
+    if (!announced.count(p.id)) fresh.push_back(&p);
+    if (s.user_notice && p.state == "approved" && p.due_at && p.user_email) {
+      SK_ASSIGN_OR_RETURN(bool added,
+                          EnqueueUserNotice(store, c, s, *p.user_email, UserNoticeMessage(p, c), now));
+      *n += added;
+    }
+  }
+  if (!fresh.empty()) {
+    SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, NewProposalsMessage(fresh, c, s), now));
+    *n += added;
+  }
+  return open != was ? store.PutValue(c.account, kProposalsMark, open.dump()) : Status::Ok();
 }
 
 }  // namespace
@@ -292,6 +429,7 @@ Result<Message> DigestMessage(store::Store& store, const store::Connection& c, c
 Result<int> CollectEvents(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now) {
   int n = 0;
   SK_RETURN_IF_ERROR(CollectActions(store, c, s, now, &n));
+  SK_RETURN_IF_ERROR(CollectProposals(store, c, s, now, &n));
   if (c.state == "error" && !c.error.empty()) {
     SK_ASSIGN_OR_RETURN(int added, Enqueue(store, c, s, SyncFailedMessage(c, s, now), now));
     n += added;
@@ -326,10 +464,15 @@ Result<Delivery> Deliver(store::Store& store, const store::Connection& c, const 
     SK_ASSIGN_OR_RETURN(bool mine, store.ClaimNotification(c.account, n.id, n.attempts, now + 300));
     if (!mine) continue;
     ++n.attempts;
+    Settings to_user = s;  // a notice to one user: the same server, that user the only recipient
+    const bool user = n.channel.rfind(kUserChannel, 0) == 0;
+    if (user) to_user.smtp_to = {n.channel.substr(std::string_view(kUserChannel).size())};
     Status sent = (n.channel == "webhook" && s.Webhook()) ? senders.Webhook(s, n.body)
-                  : (n.channel == "email" && s.Email())
-                      ? senders.Email(s, n.subject, n.body)
-                      : Refused("the " + n.channel + " channel is no longer set up");
+                  : (n.channel == "email" && s.Email())   ? senders.Email(s, n.subject, n.body)
+                  : (user && s.Email() && s.user_notice)
+                      ? senders.Email(to_user, n.subject, n.body)
+                      : Refused("the " + (user ? std::string("user notice") : n.channel) +
+                                " channel is no longer set up");
     if (sent.ok()) {
       n.state = "sent";
       n.sent_at = now;

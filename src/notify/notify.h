@@ -36,6 +36,9 @@ struct Settings {
   std::string smtp_user;
   bool smtp_plain = false;
   std::string link_base;  // the web app's URL for links ("" = no links)
+  // E-mail the user of an approved reclaim proposal before it runs ("your
+  // Zendesk seat will change on DATE unless you sign in"): needs e-mail set up.
+  bool user_notice = false;
 
   bool Webhook() const { return !webhook_url.empty(); }
   bool Email() const { return !smtp_url.empty() && !smtp_to.empty(); }
@@ -55,8 +58,8 @@ nlohmann::json SettingsJson(const Settings& s);
 
 // What happened, once: `key` makes it queue at most once per channel.
 struct Message {
-  std::string key;      // "action:42", "sync-failed:20431:3f2a", "digest:2026-W49", "test:…"
-  std::string kind;     // "action.done", "action.failed", "sync.failed", "digest", "test", ...
+  std::string key;   // "action:42", "sync-failed:20431:3f2a", "digest:2026-W49", "proposals:…", "test:…"
+  std::string kind;  // "action.done", "action.failed", "sync.failed", "digest", "proposals.new", "test", ...
   std::string subject;  // one line
   std::string text;     // plain text: names, counts and links only
   nlohmann::json data = nlohmann::json::object();  // the same as fields (counts, ids, link)
@@ -68,7 +71,9 @@ Result<int> Enqueue(store::Store& store, const store::Connection& c, const Setti
 
 // Queues the events found since the last call: actions finished in the
 // audit log, the connection's current sync error (once a day per reason),
-// and the weekly digest (once per ISO week, after a sync).
+// new reclaim proposals (one message per flush listing them), the notice to
+// each user of an approved proposal (with user_notice), and the weekly
+// digest (once per ISO week, after a sync).
 Result<int> CollectEvents(store::Store& store, const store::Connection& c, const Settings& s, UnixTime now);
 
 // Sends one message; an error says why (never the URL's path or a secret).

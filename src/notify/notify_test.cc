@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "notify/notify_testing.h"
+#include "policy/proposals.h"
+#include "reports/seats_report.h"
 #include "store/store_testing.h"
 
 namespace sk::notify {
@@ -84,13 +86,16 @@ TEST(NotifyBackoff, DoublesFromAMinuteUpToSixHours) {
 class FakeSenders final : public Senders {
  public:
   std::vector<Status> answers;  // consumed in order; then ok
-  std::vector<std::string> webhook_bodies, email_subjects;
+  std::vector<std::string> webhook_bodies, email_subjects, email_texts;
+  std::vector<std::vector<std::string>> email_to;
   Status Webhook(const Settings&, const std::string& body) override {
     webhook_bodies.push_back(body);
     return Next();
   }
-  Status Email(const Settings&, const std::string& subject, const std::string&) override {
+  Status Email(const Settings& s, const std::string& subject, const std::string& text) override {
     email_subjects.push_back(subject);
+    email_texts.push_back(text);
+    email_to.push_back(s.smtp_to);
     return Next();
   }
 
@@ -236,6 +241,132 @@ TEST_F(NotifyStoreTest, EventsComeFromTheAuditTheSyncErrorAndTheWeek) {
   for (const auto& n : All()) EXPECT_EQ(n.body.find(conn_.secret), std::string::npos) << n.body;
 }
 
+Settings LocalEmail(const std::string& url) {
+  Settings s;
+  s.smtp_url = url;
+  s.smtp_plain = true;
+  s.smtp_from = "seatkeeper@example.com";
+  s.smtp_to = {"it@example.com"};
+  return s;
+}
+
+policy::Proposal Proposed(int64_t user, const std::string& state = "pending") {
+  policy::Proposal p;
+  p.id = "idle-agents-" + std::to_string(user) + "-20261120";
+  p.policy = "idle-agents";
+  p.user_id = user;
+  p.user_name = "Agent\n" + std::to_string(user);
+  p.user_email = "agent" + std::to_string(user) + "@acme.test";
+  p.action = "downgrade-light";
+  p.state = state;
+  p.created_at = kNow;
+  return p;
+}
+
+std::vector<store::Notification> OfKind(const std::vector<store::Notification>& all,
+                                        const std::string& kind) {
+  std::vector<store::Notification> out;
+  for (const auto& n : all)
+    if (n.kind == kind) out.push_back(n);
+  return out;
+}
+
+TEST_F(NotifyStoreTest, NewProposalsAreAnnouncedOnceInOneMessageWithoutAddresses) {
+  for (int64_t u = 1; u <= 12; ++u) ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(u)).ok());
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(99, "rejected")).ok());
+  EXPECT_EQ(*CollectEvents(*store_, conn_, settings_, kNow), 1) << "12 proposals, one message";
+  EXPECT_EQ(*CollectEvents(*store_, conn_, settings_, kNow + 60), 0) << "announced once";
+  auto rows = OfKind(All(), "proposals.new");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].subject, "seatkeeper [default]: 12 new reclaim proposals, 12 awaiting approval");
+  const json body = json::parse(rows[0].body);
+  EXPECT_EQ(body["data"]["proposals"], 12);
+  const std::string text = body["text"];
+  EXPECT_NE(text.find("- Agent 1 (user 1): downgrade-light by policy idle-agents"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("and 2 more"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Agent 99"), std::string::npos) << "a rejected proposal is not new: " << text;
+  EXPECT_EQ(rows[0].body.find('@'), std::string::npos) << "no address leaves: " << rows[0].body;
+
+  // One more (an automatic policy's, approved at once): a message of its own.
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(13, "approved")).ok());
+  EXPECT_EQ(*CollectEvents(*store_, conn_, settings_, kNow + 120), 1);
+  rows = OfKind(All(), "proposals.new");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].subject, "seatkeeper [default]: 1 new reclaim proposal");
+  EXPECT_NE(rows[0].body.find("Agent 13 (user 13): downgrade-light by policy idle-agents, automatic"),
+            std::string::npos)
+      << rows[0].body;
+}
+
+TEST_F(NotifyStoreTest, TheUserOfAnApprovedProposalIsNoticedOnlyWhenAskedAndOnlyThem) {
+  settings_ = LocalEmail("smtp://127.0.0.1:2525");
+  EXPECT_TRUE(Validate(settings_).ok());
+  policy::Proposal p = Proposed(7, "approved");
+  p.due_at = kNow + 7 * 86400;
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", p).ok());
+  policy::Proposal injected = Proposed(8, "approved");
+  injected.due_at = kNow + 7 * 86400;
+  injected.user_email = "agent8@acme.test\r\nBcc: everyone@acme.test";
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", injected).ok());
+  (void)*CollectEvents(*store_, conn_, settings_, kNow);
+  EXPECT_TRUE(OfKind(All(), "user.notice").empty()) << "the notice is off by default";
+
+  Settings without_email = Hook();
+  without_email.user_notice = true;
+  EXPECT_FALSE(Validate(without_email).ok()) << "the notice needs e-mail";
+  settings_.user_notice = true;
+  ASSERT_TRUE(Validate(settings_).ok());
+  EXPECT_EQ(*CollectEvents(*store_, conn_, settings_, kNow), 1) << "user 7 only: user 8's address is refused";
+  EXPECT_EQ(*CollectEvents(*store_, conn_, settings_, kNow + 3600), 0) << "once";
+  FakeSenders senders;
+  ASSERT_TRUE(Deliver(*store_, conn_, settings_, kNow, senders).ok());
+  ASSERT_EQ(senders.email_to.size(), 2u) << "the admins' proposals message and the user's notice";
+  const auto notice = std::find(senders.email_subjects.begin(), senders.email_subjects.end(),
+                                "Your Zendesk seat will change on 2026-11-27 unless you sign in");
+  ASSERT_NE(notice, senders.email_subjects.end());
+  const size_t i = static_cast<size_t>(notice - senders.email_subjects.begin());
+  EXPECT_EQ(senders.email_to[i], std::vector<std::string>{"agent7@acme.test"}) << "the user alone";
+  EXPECT_EQ(senders.email_to[1 - i], settings_.smtp_to) << "the admins get the proposals message";
+  EXPECT_NE(senders.email_texts[i].find("Hello Agent 7,"), std::string::npos) << senders.email_texts[i];
+  EXPECT_NE(senders.email_texts[i].find("becomes a light-agent seat"), std::string::npos);
+  EXPECT_NE(senders.email_texts[i].find("sign in to Zendesk before then"), std::string::npos);
+
+  // Turned off afterwards: a queued notice is given up, never sent.
+  policy::Proposal later = Proposed(9, "approved");
+  later.due_at = kNow + 86400;
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", later).ok());
+  (void)*CollectEvents(*store_, conn_, settings_, kNow + 7200);
+  settings_.user_notice = false;
+  Delivery d = *Deliver(*store_, conn_, settings_, kNow + 7200, senders);
+  EXPECT_EQ(d.failed, 1) << "the user notice; the admins' message is sent";
+  EXPECT_EQ(std::count(senders.email_to.begin(), senders.email_to.end(),
+                       std::vector<std::string>{"agent9@acme.test"}),
+            0);
+}
+
+TEST_F(NotifyStoreTest, TheDigestCountsRecommendationsProposalsAndTheSaving) {
+  ASSERT_TRUE(store_->PutValue("default", reports::kSeatPriceKey, "115").ok());
+  ASSERT_TRUE(store_->PutValue("default", reports::kPurchasedSeatsKey, "40").ok());
+  for (int64_t u = 1; u <= 3; ++u) ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(u)).ok());
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(4, "approved")).ok());
+  ASSERT_TRUE(policy::PutProposal(*store_, "default", Proposed(5, "done")).ok());
+  store::Connection synced = conn_;
+  synced.last_sync_at = kNow;
+  (void)*CollectEvents(*store_, synced, settings_, kNow);
+  const auto rows = OfKind(All(), "digest");
+  ASSERT_EQ(rows.size(), 1u);
+  const json body = json::parse(rows[0].body);
+  EXPECT_EQ(body["data"]["proposals_pending"], 3);
+  EXPECT_EQ(body["data"]["proposals_approved"], 1);
+  EXPECT_EQ(body["data"]["purchased_seats"], 40);
+  EXPECT_EQ(body["data"]["monthly_saving"], 0.0) << "a price is set and nothing is recommended";
+  const std::string text = body["text"];
+  EXPECT_NE(text.find("0 paid seats of 40 purchased"), std::string::npos) << text;
+  EXPECT_NE(text.find("0 recommendations would free 0 seats, saving 0 a month."), std::string::npos) << text;
+  EXPECT_NE(text.find("Reclaim proposals: 3 awaiting approval, 1 approved"), std::string::npos) << text;
+}
+
 // --- the real channels against local servers ---
 
 using testing::LocalSmtp;
@@ -260,15 +391,6 @@ TEST_F(NotifyStoreTest, TheWebhookGetsSlackTextAndRetriesA500) {
   EXPECT_EQ(body["text"], "s\nt");
   EXPECT_EQ(body["event"], "test");
   EXPECT_EQ(bodies[1].find(conn_.secret), std::string::npos);
-}
-
-Settings LocalEmail(const std::string& url) {
-  Settings s;
-  s.smtp_url = url;
-  s.smtp_plain = true;
-  s.smtp_from = "seatkeeper@example.com";
-  s.smtp_to = {"it@example.com"};
-  return s;
 }
 
 TEST_F(NotifyStoreTest, EmailReachesTheRelayWithItsSubject) {

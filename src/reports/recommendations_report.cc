@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "reports/registry.h"
+#include "reports/seats_report.h"
 #include "reports/table.h"
 
 namespace sk::reports {
@@ -98,7 +99,11 @@ void AddUpSavings(const RecommendationsQuery& q, RecommendationsResult* r) {
 
 Result<RecommendationsResult> RunRecommendations(store::Store& st, const std::string& account,
                                                  const store::Connection& conn,
-                                                 const RecommendationsQuery& q) {
+                                                 const RecommendationsQuery& asked) {
+  RecommendationsQuery q = asked;
+  if (!q.seat_price) {
+    SK_ASSIGN_OR_RETURN(q.seat_price, StoredSeatPrice(st, account));
+  }
   RecommendationsResult r;
   r.query = q;
   SK_ASSIGN_OR_RETURN(r.window, WindowOf(conn));

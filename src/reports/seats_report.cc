@@ -36,6 +36,16 @@ Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::strin
   }
 }
 
+Result<std::optional<double>> StoredSeatPrice(store::Store& st, const std::string& account) {
+  SK_ASSIGN_OR_RETURN(auto v, st.GetValue(account, kSeatPriceKey));
+  if (!v || v->empty()) return std::optional<double>();
+  try {
+    return std::optional<double>(std::stod(*v));
+  } catch (const std::exception&) {
+    return std::optional<double>();
+  }
+}
+
 namespace {
 
 // A provisional seat as the store's user shape (what `users` would show).
@@ -96,7 +106,11 @@ SeatsResult ProvisionalSeats(SeatsResult r) {
 }  // namespace
 
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
-                             const SeatsQuery& q) {
+                             const SeatsQuery& asked) {
+  SeatsQuery q = asked;
+  if (!q.seat_price) {
+    SK_ASSIGN_OR_RETURN(q.seat_price, StoredSeatPrice(st, account));
+  }
   SeatsResult r;
   r.query = q;
   SK_ASSIGN_OR_RETURN(r.window, WindowOf(conn));

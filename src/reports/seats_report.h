@@ -66,6 +66,10 @@ struct SeatsResult {
 inline constexpr const char* kPurchasedSeatsKey = "seats.purchased";
 // The account's purchased seat count, when set.
 Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::string& account);
+// The store key of an account's monthly price of one seat (`config seats --seat-price`): the
+// seats and recommendations reports' price when a query gives none, and the weekly digest's.
+inline constexpr const char* kSeatPriceKey = "seats.price";
+Result<std::optional<double>> StoredSeatPrice(store::Store& st, const std::string& account);
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
                              const SeatsQuery& q);
 

@@ -1,5 +1,7 @@
 #include "util/text.h"
 
+#include <cstdio>
+
 namespace sk {
 namespace {
 
@@ -122,6 +124,17 @@ std::string Trim(std::string_view s) {
   const size_t a = s.find_first_not_of(kSpace);
   if (a == std::string_view::npos) return "";
   return std::string(s.substr(a, s.find_last_not_of(kSpace) - a + 1));
+}
+
+std::string FormatAmount(double v) {
+  char buf[64];  // room for any double with two decimals below 1e40; larger ones are cut, never overrun
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
 }
 
 }  // namespace sk

@@ -31,5 +31,8 @@ std::string CsvCell(std::string_view s);
 std::string AsciiLower(std::string_view s);
 // `s` without leading and trailing white space (space, tab, CR, LF, FF, VT).
 std::string Trim(std::string_view s);
+// An amount of money as people write it: at most two decimals, none when
+// whole ("115", "55.5", "1234.56").
+std::string FormatAmount(double v);
 
 }  // namespace sk

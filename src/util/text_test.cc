@@ -36,6 +36,15 @@ TEST(TerminalTextTest, KeepsLineBreaksAndMakesEachLineSafe) {
   EXPECT_EQ(TerminalText("\n\n"), "\n\n");
 }
 
+TEST(FormatAmountTest, TwoDecimalsAtMostNoneWhenWhole) {
+  EXPECT_EQ(FormatAmount(115), "115");
+  EXPECT_EQ(FormatAmount(55.5), "55.5");
+  EXPECT_EQ(FormatAmount(1234.567), "1234.57");
+  EXPECT_EQ(FormatAmount(0), "0");
+  EXPECT_EQ(FormatAmount(0.05), "0.05");
+  EXPECT_EQ(FormatAmount(1e9), "1000000000");
+}
+
 TEST(CsvCellTest, FormulasBecomeTextAndQuotingFollowsRfc4180) {
   const char* cases[][2] = {
       {"=HYPERLINK(\"http://evil.example\",\"click\")",
