@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: installs what is needed, builds into
 # build/, starts zdsim with a generated Zendesk account, connects seatkeeper
-# to it, syncs users and 90 days of usage, and prints the users table, the
-# daily usage summary and the idle paid seats.
+# to it, adds a sample reclaim policy, syncs users and 90 days of usage, and
+# prints the users table, the daily usage summary, the idle paid seats, the
+# recommendations and the proposals the policy made (none is approved).
 #
 # Then it starts the web app (`seatkeeper serve`) and prints the URL to open
 # and the admin login; Ctrl-C stops the web app and the simulator.
@@ -42,6 +43,8 @@ echo "== zdsim (simulated Zendesk account, plan ${DEMO_PLAN:-enterprise}) at $UR
 echo "== seatkeeper connect"
 printf 'zdsim-admin-oauth-token\n' | $SK connect --url "$URL" --allow-local --oauth-token-file - \
   --permission read-write
+echo "== seatkeeper policy add idle-agents (a reclaim rule: its matches become proposals after each sync)"
+$SK policy add idle-agents --action downgrade-end-user --license agent --idle-days 45 --let-zendesk-reassign
 echo "== seatkeeper sync (users + 90 days of usage)"
 $SK sync
 echo "== seatkeeper users (first 25 rows)"
@@ -54,6 +57,10 @@ $SK seats --inactive-days 30 --seat-price 115 | tail -n 15
 echo "== seatkeeper recommendations --seat-price 115 (paid seats worth changing)"
 $SK recommendations --seat-price 115 > "$SEATKEEPER_HOME/recommendations.txt"
 tail -n 12 "$SEATKEEPER_HOME/recommendations.txt"
+echo "== seatkeeper proposals (made by the sync from policy idle-agents; nothing runs until an admin approves)"
+$SK proposals > "$SEATKEEPER_HOME/proposals.txt"
+head -n 12 "$SEATKEEPER_HOME/proposals.txt"
+echo "($(($(wc -l < "$SEATKEEPER_HOME/proposals.txt") - 1)) proposals; approve with: $SK proposals approve ID)"
 cat <<EOT
 
 Next steps (export SEATKEEPER_HOME=$SEATKEEPER_HOME):
