@@ -1052,6 +1052,21 @@ TEST_F(WebServerTest, ConnectFlowEndToEndThenUsersActionsAndReadOnly) {
   auto csv = Get("/api/users?format=csv&seat=true");
   EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
   EXPECT_EQ(csv->body.rfind("id,name,email,role,license,seat", 0), 0u);
+  // Recommendations as CSV over REST: the CLI's columns, one line per JSON row, a file name to save.
+  auto rec_json = json::parse(Get("/api/recommendations")->body);
+  EXPECT_FALSE(rec_json.empty()) << "the simulated account has seats worth changing";
+  auto rec_csv = Get("/api/recommendations?format=csv");
+  ASSERT_EQ(rec_csv->status, 200) << rec_csv->body;
+  EXPECT_EQ(rec_csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_NE(rec_csv->get_header_value("Content-Disposition").find("seatkeeper-recommendations.csv"),
+            std::string::npos);
+  EXPECT_EQ(rec_csv->body.rfind("user_id,name,license,kind,reason,active_days,last_active_date,sources,", 0),
+            0u)
+      << rec_csv->body;
+  EXPECT_EQ(static_cast<size_t>(std::count(rec_csv->body.begin(), rec_csv->body.end(), '\n')),
+            rec_json.size() + 1)
+      << rec_csv->body;
+  EXPECT_EQ(Get("/api/recommendations?format=xml")->status, 400);
 
   // One user and their usage; the summary and the seats report.
   const int64_t agent_id = sim_->AgentId();
