@@ -92,10 +92,8 @@ class ProvisionalPass {
         v_.seats.push_back(std::move(s));
       }
       ctx_.Report({"seat verdict: staff", pages, static_cast<int64_t>(v_.seats.size()), 0.2, -1});
-      if (!page.has_more) return Status::Ok();
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the staff list has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the staff list"));
+      if (!more) return Status::Ok();
     }
   }
 
@@ -117,10 +115,8 @@ class ProvisionalPass {
         KeepLatest(&sign_ins_, r.actor_id, r.created_at, "audit_log:" + std::to_string(r.id));
       }
       ctx_.Report({"seat verdict: sign-ins", pages + 1, static_cast<int64_t>(sign_ins_.size()), 0.5, -1});
-      if (!page.has_more) break;
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the audit log has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the audit log"));
+      if (!more) break;
     }
     v_.sign_ins_from = from_;
     return Status::Ok();
