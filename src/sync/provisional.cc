@@ -361,21 +361,32 @@ Result<ProvisionalVerdict> MakeProvisionalVerdict(SyncContext& ctx) {
   return v;
 }
 
+namespace {
+
+// The JSON object stored under `key`; nullopt when there is none (or what is there is not an object).
+Result<std::optional<nlohmann::json>> LoadObject(store::Store& store, const std::string& account,
+                                                 const std::string& key) {
+  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, key));
+  if (!text) return std::optional<nlohmann::json>();
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::optional<nlohmann::json>();
+  return std::optional<nlohmann::json>(std::move(j));
+}
+
+}  // namespace
+
 Result<std::optional<ProvisionalVerdict>> LoadProvisionalVerdict(store::Store& store,
                                                                  const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, kVerdictKey));
-  if (!text) return std::optional<ProvisionalVerdict>();
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::optional<ProvisionalVerdict>();
-  return std::optional<ProvisionalVerdict>(VerdictFromJson(j));
+  SK_ASSIGN_OR_RETURN(auto j, LoadObject(store, account, kVerdictKey));
+  if (!j) return std::optional<ProvisionalVerdict>();
+  return std::optional<ProvisionalVerdict>(VerdictFromJson(*j));
 }
 
 Result<std::optional<VerdictConfirmation>> LoadVerdictConfirmation(store::Store& store,
                                                                    const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, kConfirmationKey));
-  if (!text) return std::optional<VerdictConfirmation>();
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::optional<VerdictConfirmation>();
+  SK_ASSIGN_OR_RETURN(auto loaded, LoadObject(store, account, kConfirmationKey));
+  if (!loaded) return std::optional<VerdictConfirmation>();
+  const nlohmann::json& j = *loaded;
   VerdictConfirmation c;
   c.provisional_at = IsoOrNull(j.value("provisional_at", nlohmann::json())).value_or(0);
   c.confirmed_at = IsoOrNull(j.value("confirmed_at", nlohmann::json())).value_or(0);
