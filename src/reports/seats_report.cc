@@ -256,15 +256,7 @@ void PrintProvisionalHeader(const SeatsResult& r, std::ostream& out) {
 
 void PrintConfirmation(const sync::VerdictConfirmation& c, std::ostream& out) {
   out << "\nThe first sync confirmed the provisional seat verdict of " << FormatIso(c.provisional_at) << ": "
-      << c.unchanged << " of " << c.compared << " unchanged";
-  if (c.changes.empty()) {
-    out << ".\n";
-    return;
-  }
-  out << ", " << c.changes.size() << " changed:\n";
-  for (const auto& ch : c.changes)
-    out << "  " << ch.user_id << " " << TerminalSafe(ch.name) << ": " << TerminalSafe(sync::Describe(ch))
-        << "\n";
+      << c.unchanged << " of " << c.compared << " unchanged" << sync::ChangesText(c, ", ");
 }
 
 }  // namespace

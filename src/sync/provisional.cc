@@ -7,6 +7,7 @@
 #include <map>
 
 #include "sync/license.h"
+#include "util/text.h"
 
 namespace sk::sync {
 namespace {
@@ -344,6 +345,15 @@ std::string Describe(const VerdictChange& c) {
   if (!c.provisional_evidence.empty()) out += " (" + c.provisional_evidence + ")";
   out += ", confirmed " + VerdictWord(c.confirmed);
   if (!c.confirmed_evidence.empty()) out += ": " + c.confirmed_evidence;
+  return out;
+}
+
+std::string ChangesText(const VerdictConfirmation& c, const std::string& separator) {
+  if (c.changes.empty()) return ".\n";
+  std::string out = separator + std::to_string(c.changes.size()) + " changed:\n";
+  for (const auto& ch : c.changes)
+    out += "  " + std::to_string(ch.user_id) + " " + TerminalSafe(ch.name) + ": " +
+           TerminalSafe(Describe(ch)) + "\n";
   return out;
 }
 
