@@ -253,11 +253,11 @@ void PrintRecommendations(const RecommendationsResult& r, std::ostream& out, boo
 }
 
 std::vector<Report> RecommendationsReports() {
-  Report rec = DeclareReport("recommendations", {"recommendations"}, "/api/recommendations",
-                             "Paid seats worth changing: light agent, end user, integration, suspended");
-  rec.description =
+  Report rec = DeclareReport(
+      "recommendations", {"recommendations"}, "/api/recommendations",
+      "Paid seats worth changing: light agent, end user, integration, suspended",
       "One row per paid seat worth changing, with its kind, reason, evidence and monthly saving "
-      "(recommendations --json)";
+      "(recommendations --json)");
   rec.fields = {{"min_idle_days", "integer", false,
                  "end-user: no activity for this many days (1..3650, default 30)", "30"},
                 {"seat_price", "number", false, "monthly price of one seat (0..1000000000)", "55"},

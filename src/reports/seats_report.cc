@@ -292,9 +292,9 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
 }
 
 std::vector<Report> SeatsReports() {
-  Report seats = DeclareReport("seats", {"seats"}, "/api/seats",
-                               "Idle paid seats, their evidence and what reclaiming them saves");
-  seats.description = "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)";
+  Report seats = DeclareReport(
+      "seats", {"seats"}, "/api/seats", "Idle paid seats, their evidence and what reclaiming them saves",
+      "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)");
   seats.fields = SeatsFields();
   seats.parse = Steps(ReadSeats, OnConnection(RunSeats), JsonOrText(SeatsJson, PrintSeats));
   return {seats};
