@@ -54,15 +54,6 @@ Status FromZendesk(const Status& s, const std::string& what) {
   }
 }
 
-std::optional<int64_t> KnownOwnerId(const store::Connection& conn) {
-  json caps = json::parse(conn.capabilities_json, nullptr, /*allow_exceptions=*/false);
-  if (caps.is_object()) {
-    auto it = caps.find("owner_id");
-    if (it != caps.end() && it->is_number_integer()) return it->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
 bool IsOwner(const store::Connection& conn, const zendesk::User& u) {
   if (u.is_owner) return true;
   auto owner = KnownOwnerId(conn);

@@ -75,9 +75,9 @@ Status CheckWritePermission(const store::Connection& conn);
 // kRefused carrying Zendesk's reason; other failures keep their code.
 Status FromZendesk(const Status& s, const std::string& what);
 
-// The Zendesk user's id of the account owner when seatkeeper knows it (user
-// flag is_owner, or "owner_id" in the connection's capabilities), else nullopt.
-std::optional<int64_t> KnownOwnerId(const store::Connection& conn);
+// The account owner: the user's flag is_owner, or the id the connection's
+// capabilities name (store::KnownOwnerId).
+using store::KnownOwnerId;
 bool IsOwner(const store::Connection& conn, const zendesk::User& u);
 bool IsConnectingUser(const store::Connection& conn, const zendesk::User& u);
 

@@ -97,10 +97,9 @@ std::vector<Operation> DeleteUserOperations() {
   Operation op = DeclareAction(
       "user.delete", {"user", "delete"}, "delete-user",
       "Soft-delete a user; --permanent --yes deletes it permanently",
-      "Soft-delete a user; with permanent=true (and confirm = the user's id or email) delete it permanently. "
-      "An agent who holds non-closed tickets needs reassign_to (reassigned first) or "
-      "let_zendesk_reassign=true "
-      "(Zendesk hands them to the acting admin); without either: 409");
+      "Soft-delete a user; with permanent=true (and confirm = the user's id or email) delete it "
+      "permanently. " +
+          TicketChoiceRule("An agent who holds non-closed tickets", "hands them to the acting admin"));
   op.target = "user_id";
   op.irreversible_if = "permanent";
   op.fields = {

@@ -183,6 +183,11 @@ Field LetZendeskReassignField(const std::string& help) {
   return f;
 }
 
+std::string TicketChoiceRule(const std::string& who, const std::string& zendesk_does) {
+  return who + " needs reassign_to (reassigned first) or let_zendesk_reassign=true (Zendesk " + zendesk_does +
+         "); without either: 409";
+}
+
 Field ConfirmField(const std::string& what) {
   Field f{"confirm", FieldType::kConfirm, false,
           "Confirm " + what +

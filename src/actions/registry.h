@@ -55,6 +55,10 @@ Field UserIdField(const std::string& help = "Zendesk user id");  // positional "
 Field CustomRoleField();                                         // --custom-role / custom_role_id
 Field ReassignToField(const std::string& help, bool required = false);
 Field LetZendeskReassignField(const std::string& help);
+// For an action's description, the rule those two fields answer (RefuseWithoutChoice):
+// "<who> needs reassign_to (reassigned first) or let_zendesk_reassign=true
+// (Zendesk <zendesk_does>); without either: 409".
+std::string TicketChoiceRule(const std::string& who, const std::string& zendesk_does);
 Field ConfirmField(const std::string& what);  // --yes / confirm: "a permanent deletion"
 
 // The REST path of an action: "/api/actions/" + route.

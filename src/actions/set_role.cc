@@ -144,10 +144,10 @@ std::vector<Operation> SetRoleOperations() {
   Operation op = DeclareAction(
       "user.set-role", {"user", "set-role"}, "set-role",
       "Downgrade to end user (frees the seat) or upgrade to agent/admin",
-      "Downgrade to end user (frees the seat) or upgrade to agent/admin. Downgrading an agent who holds "
-      "non-closed tickets (to end user, light agent or contributor) needs reassign_to (reassigned first) or "
-      "let_zendesk_reassign=true (Zendesk hands them to the acting admin / unassigns them); without either: "
-      "409");
+      "Downgrade to end user (frees the seat) or upgrade to agent/admin. " +
+          TicketChoiceRule("Downgrading an agent who holds non-closed tickets (to end user, light agent or "
+                           "contributor)",
+                           "hands them to the acting admin / unassigns them"));
   op.target = "user_id";
   Field role =
       OptionField("role", FieldType::kEnum, true, "--role", "end-user, agent or admin", "end-user", "Role");

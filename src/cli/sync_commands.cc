@@ -97,15 +97,7 @@ nlohmann::json SyncJson(const sync::SyncReport& r, int64_t requests) {
 // The first sync's confirmation of the provisional seat verdict, in the text summary.
 void PrintSeatVerdict(const sync::VerdictConfirmation& c, std::ostream& out) {
   out << "Seat verdict confirmed: " << c.unchanged << " of " << c.compared
-      << " provisional verdicts unchanged by the backfill";
-  if (c.changes.empty()) {
-    out << ".\n";
-    return;
-  }
-  out << "; " << c.changes.size() << " changed:\n";
-  for (const auto& ch : c.changes)
-    out << "  " << ch.user_id << " " << TerminalSafe(ch.name) << ": " << TerminalSafe(sync::Describe(ch))
-        << "\n";
+      << " provisional verdicts unchanged by the backfill" << sync::ChangesText(c, "; ");
 }
 
 Status Sync(Context& ctx, std::optional<int> days, bool queue) {

@@ -125,12 +125,12 @@ Result<Output> RunAuditExport(const Source& src, const std::optional<std::string
 }  // namespace
 
 std::vector<Report> AuditChainReports() {
-  Report verify = DeclareReport("audit.verify", {"audit", "verify"}, "/api/audit/verify",
-                                "Check the audit trail's hash chain: exit 0 when intact, 4 when an entry was "
-                                "edited, removed or reordered (the first bad one is named)");
-  verify.description =
+  Report verify = DeclareReport(
+      "audit.verify", {"audit", "verify"}, "/api/audit/verify",
+      "Check the audit trail's hash chain: exit 0 when intact, 4 when an entry was "
+      "edited, removed or reordered (the first bad one is named)",
       "The hash chain's state (audit verify --json): 200 with intact true, or intact false and the first bad "
-      "entry";
+      "entry");
   verify.needs_connection = false;
   verify.parse = Steps([](const Reader&) -> Result<bool> { return true; },
                        [](const Source& s, bool) { return RunAuditVerify(*s.store, s.account); },
@@ -141,10 +141,11 @@ std::vector<Report> AuditChainReports() {
                          return o;
                        });
 
-  Report exp = DeclareReport("audit.export", {"audit", "export"}, "/api/audit/export",
-                             "Write the audit trail with its hash chain as JSON Lines (every row, then the "
-                             "chain head)");
-  exp.description = "JSON Lines (application/x-ndjson, audit.jsonl): enough to recompute every hash";
+  Report exp =
+      DeclareReport("audit.export", {"audit", "export"}, "/api/audit/export",
+                    "Write the audit trail with its hash chain as JSON Lines (every row, then the "
+                    "chain head)",
+                    "JSON Lines (application/x-ndjson, audit.jsonl): enough to recompute every hash");
   exp.needs_connection = false;
   exp.cli_formats = {};
   exp.fields = {{"output",

@@ -72,9 +72,9 @@ void PrintAudit(const std::vector<store::AuditEntry>& entries, std::ostream& out
 }
 
 std::vector<Report> AuditReports() {
-  Report audit = DeclareReport("audit", {"audit"}, "/api/audit",
-                               "Actions taken: when, who asked, before, after, result");
-  audit.description = "Every action taken on the account, oldest first (audit --json)";
+  Report audit =
+      DeclareReport("audit", {"audit"}, "/api/audit", "Actions taken: when, who asked, before, after, result",
+                    "Every action taken on the account, oldest first (audit --json)");
   audit.needs_connection = false;
   audit.parse = Steps([](const Reader&) -> Result<bool> { return true; },
                       [](const Source& s, bool) { return RunAudit(*s.store, s.account); },

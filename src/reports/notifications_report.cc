@@ -57,11 +57,11 @@ void PrintNotifications(const std::vector<store::Notification>& rows, std::ostre
 }  // namespace
 
 std::vector<Report> NotificationsReports() {
-  Report r = DeclareReport("notifications", {"notifications"}, "/api/notifications",
-                           "Notifications queued for the webhook and e-mail, and what became of each");
-  r.description =
+  Report r = DeclareReport(
+      "notifications", {"notifications"}, "/api/notifications",
+      "Notifications queued for the webhook and e-mail, and what became of each",
       "Newest first: channel, kind, subject, state (pending, sent, failed), attempts and the last "
-      "delivery error; bodies are not shown";
+      "delivery error; bodies are not shown");
   r.fields = {{"limit", "integer", false, "at most this many (default 50)", "50"}};
   r.needs_connection = false;
   r.parse = Steps(

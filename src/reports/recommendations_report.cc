@@ -16,16 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-// The account owner's Zendesk id when the connection knows it ("owner_id" in its capabilities).
-std::optional<int64_t> OwnerId(const store::Connection& conn) {
-  json caps = json::parse(conn.capabilities_json, nullptr, /*allow_exceptions=*/false);
-  if (caps.is_object()) {
-    auto it = caps.find("owner_id");
-    if (it != caps.end() && it->is_number_integer()) return it->get<int64_t>();
-  }
-  return std::nullopt;
-}
-
 bool IsConnectingUser(const store::Connection& conn, const store::UserRecord& u) {
   if (conn.connecting_user_id && *conn.connecting_user_id == u.id) return true;
   return !conn.connecting_user_email.empty() && u.email && *u.email == conn.connecting_user_email;
@@ -123,7 +113,7 @@ Result<RecommendationsResult> RunRecommendations(store::Store& st, const std::st
   SK_ASSIGN_OR_RETURN(auto full_work, RowsOf(st, account, store::Kind::kFullAgentWork, w));
   SK_ASSIGN_OR_RETURN(auto articles, RowsOf(st, account, store::Kind::kArticle, w));
   SK_ASSIGN_OR_RETURN(auto api_use, RowsOf(st, account, store::Kind::kApiUse, w));
-  const auto owner = OwnerId(conn);
+  const auto owner = store::KnownOwnerId(conn);
   const DayNumber idle_since = w.today - q.min_idle_days + 1;
   const std::string window = "the last " + Days(w.days);
   for (auto& u : users) {
@@ -275,11 +265,11 @@ void PrintRecommendations(const RecommendationsResult& r, std::ostream& out, boo
 }
 
 std::vector<Report> RecommendationsReports() {
-  Report rec = DeclareReport("recommendations", {"recommendations"}, "/api/recommendations",
-                             "Paid seats worth changing: light agent, end user, integration, suspended");
-  rec.description =
+  Report rec = DeclareReport(
+      "recommendations", {"recommendations"}, "/api/recommendations",
+      "Paid seats worth changing: light agent, end user, integration, suspended",
       "One row per paid seat worth changing, with its kind, reason, evidence and monthly saving "
-      "(recommendations --json)";
+      "(recommendations --json)");
   rec.fields = {{"min_idle_days", "integer", false,
                  "end-user: no activity for this many days (1..3650, default 30)", "30"},
                 {"seat_price", "number", false, "monthly price of one seat (0..1000000000)", "55"},

@@ -23,9 +23,13 @@ using nlohmann::json;
 
 SK_REGISTRY_ENTRIES(SK_REPORT_FILES, Report, Reports)
 
-Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary) {
-  return Report{
-      .name = std::move(name), .cli = std::move(cli), .path = std::move(path), .summary = std::move(summary)};
+Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary,
+                     std::string description) {
+  return Report{.name = std::move(name),
+                .cli = std::move(cli),
+                .path = std::move(path),
+                .summary = std::move(summary),
+                .description = std::move(description)};
 }
 
 Output JsonOutput(json j) {

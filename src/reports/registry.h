@@ -70,8 +70,10 @@ struct Report {
 // Every registered report (built once, never changes), in registration order.
 const std::vector<Report>& Reports();
 
-// A declaration with its name, CLI words, REST path and summary set.
-Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary);
+// A declaration with its name, CLI words, REST path, summary and description
+// ("" = the summary says it all) set, as actions are declared (DeclareAction).
+Report DeclareReport(std::string name, std::vector<std::string> cli, std::string path, std::string summary,
+                     std::string description = "");
 
 // The usual parse of a report from its three steps:
 //   read(const Reader&) -> Result<Query>

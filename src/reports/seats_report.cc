@@ -270,15 +270,7 @@ void PrintProvisionalHeader(const SeatsResult& r, std::ostream& out) {
 
 void PrintConfirmation(const sync::VerdictConfirmation& c, std::ostream& out) {
   out << "\nThe first sync confirmed the provisional seat verdict of " << FormatIso(c.provisional_at) << ": "
-      << c.unchanged << " of " << c.compared << " unchanged";
-  if (c.changes.empty()) {
-    out << ".\n";
-    return;
-  }
-  out << ", " << c.changes.size() << " changed:\n";
-  for (const auto& ch : c.changes)
-    out << "  " << ch.user_id << " " << TerminalSafe(ch.name) << ": " << TerminalSafe(sync::Describe(ch))
-        << "\n";
+      << c.unchanged << " of " << c.compared << " unchanged" << sync::ChangesText(c, ", ");
 }
 
 }  // namespace
@@ -314,9 +306,9 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
 }
 
 std::vector<Report> SeatsReports() {
-  Report seats = DeclareReport("seats", {"seats"}, "/api/seats",
-                               "Idle paid seats, their evidence and what reclaiming them saves");
-  seats.description = "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)";
+  Report seats = DeclareReport(
+      "seats", {"seats"}, "/api/seats", "Idle paid seats, their evidence and what reclaiming them saves",
+      "Idle paid seats, their last evidence and what reclaiming them saves (seats --json)");
   seats.fields = SeatsFields();
   seats.parse = Steps(ReadSeats, OnConnection(RunSeats), JsonOrText(SeatsJson, PrintSeats));
   return {seats};

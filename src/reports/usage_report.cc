@@ -154,8 +154,8 @@ Result<Output> UsageView(const Source& s, const UsageQuery& q, bool coverage, Fo
 }  // namespace
 
 std::vector<Report> UsageReports() {
-  Report usage = DeclareReport("usage", {"usage"}, "/api/usage", "Who was active on which day, and why");
-  usage.description = "One row per user per active day (usage --json)";
+  Report usage = DeclareReport("usage", {"usage"}, "/api/usage", "Who was active on which day, and why",
+                               "One row per user per active day (usage --json)");
   usage.fields = UsageFields();
   usage.fields.push_back(
       {"coverage",
@@ -182,8 +182,8 @@ std::vector<Report> UsageReports() {
   coverage.parse = Steps(ReadRange, OnConnection(RunCoverage), JsonOnly(reports::CoverageJson));
 
   Report summary = DeclareReport("usage.summary", {}, "/api/usage/summary",
-                                 "Per day: active users, by license type, paid seats and idle paid seats");
-  summary.description = "The table `seatkeeper usage` shows";
+                                 "Per day: active users, by license type, paid seats and idle paid seats",
+                                 "The table `seatkeeper usage` shows");
   summary.fields = RangeFields();
   summary.parse = Steps(ReadRange, OnConnection(RunSummary), [](const auto& days, Format, Surface) {
     return TextOutput(SummaryJson(days), "application/json");

@@ -143,10 +143,11 @@ void PrintUserHistory(const UserHistory& h, std::ostream& out) {
 }
 
 std::vector<Report> UserHistoryReports() {
-  Report h = DeclareReport("users.history", {"users", "history"}, "/api/users/{id}/history",
-                           "Role history of one user: role, custom role, license, suspension and deletion "
-                           "changes, when and by whom");
-  h.description = "Each change with its time (or the two syncs it falls between) and actor where known";
+  Report h =
+      DeclareReport("users.history", {"users", "history"}, "/api/users/{id}/history",
+                    "Role history of one user: role, custom role, license, suspension and deletion "
+                    "changes, when and by whom",
+                    "Each change with its time (or the two syncs it falls between) and actor where known");
   h.fields = {{"id", "integer", true, "the user's Zendesk id", "360000000001", {}, true, true, true}};
   h.parse = Steps(
       [](const Reader& in) -> Result<int64_t> {

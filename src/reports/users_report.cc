@@ -189,11 +189,10 @@ Result<int64_t> ReadUserId(const Reader& in) {
 }  // namespace
 
 std::vector<Report> UsersReports() {
-  Report users = DeclareReport("users", {"users"}, "/api/users",
-                               "Users with role, license, seat, last login and activity");
-  users.description =
+  Report users = DeclareReport(
+      "users", {"users"}, "/api/users", "Users with role, license, seat, last login and activity",
       "Each user as a users --json element, a page at a time (limit, after: next_after of the previous "
-      "page); format=csv returns every matching user as CSV";
+      "page); format=csv returns every matching user as CSV");
   users.fields = UsersFields();
   users.cli_formats = {Format::kJson, Format::kCsv};
   users.parse = Steps(ReadUsers, OnConnection(RunUsers), RenderUsers);

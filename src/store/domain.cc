@@ -11,6 +11,15 @@
 
 namespace sk::store {
 
+std::optional<int64_t> KnownOwnerId(const Connection& c) {
+  auto caps = nlohmann::json::parse(c.capabilities_json, nullptr, /*allow_exceptions=*/false);
+  if (caps.is_object()) {
+    auto it = caps.find("owner_id");
+    if (it != caps.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return std::nullopt;
+}
+
 const char* KindName(Kind k) {
   switch (k) {
     case Kind::kTicket:

@@ -69,6 +69,10 @@ struct Connection {
   std::string notify_secret;
 };
 
+// The account owner's Zendesk user id when the connection's capabilities name
+// it ("owner_id"), else nullopt.
+std::optional<int64_t> KnownOwnerId(const Connection& c);
+
 struct UserRecord {
   int64_t id = 0;
   std::string name;

@@ -27,31 +27,18 @@ class AuditLogLoginsSource final : public Source {
     if (saved && std::stoll(*saved) > from) from = std::stoll(*saved);
     UnixTime to = ctx.now;
     if (from >= to) return Status::Ok();  // nothing new since the last range
-    std::string cursor;
-    int64_t pages = 0, records = 0;
-    UnixTime latest = from;
-    while (true) {
-      SK_ASSIGN_OR_RETURN(auto page, ctx.client->LoginAuditLogs(from, to, cursor));
-      ++pages;
-      store::Page out;
-      for (const auto& r : page.items) {
-        ++records;
-        if (r.action != "login" || r.actor_id <= 0 || r.created_at < ctx.window_start) continue;
-        latest = std::max(latest, r.created_at);
-        store::ActivityDelta d{r.actor_id, ctx.zone.DayOf(r.created_at), store::Kind::kLoginAudit, 1,
-                               {"audit_log:" + std::to_string(r.id)}};
-        out.once.push_back({"audit:" + std::to_string(r.id), d});
-      }
-      // Only a finished range moves the checkpoint; an interrupted one is re-read (harmless).
-      if (!page.has_more) out.checkpoints[key] = std::to_string(to);
-      SK_RETURN_IF_ERROR(ctx.store->ApplyPage(ctx.conn.account, out, ctx.now));
-      ctx.Report({"sign-ins (audit log)", pages, records, page.has_more ? 0.5 : 1.0, -1});
-      if (!page.has_more) break;
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the audit log has more pages but no new cursor");
-      cursor = page.after_cursor;
-    }
-    return Status::Ok();
+    return ReadAuditLogRange(
+        ctx, key, to, "sign-ins (audit log)",
+        [&](const std::string& cursor) { return ctx.client->LoginAuditLogs(from, to, cursor); },
+        [&](const zendesk::AuditLog& r, store::Page& out) {
+          if (r.action != "login" || r.actor_id <= 0 || r.created_at < ctx.window_start) return;
+          store::ActivityDelta d{r.actor_id,
+                                 ctx.zone.DayOf(r.created_at),
+                                 store::Kind::kLoginAudit,
+                                 1,
+                                 {"audit_log:" + std::to_string(r.id)}};
+          out.once.push_back({"audit:" + std::to_string(r.id), d});
+        });
   }
 };
 

@@ -32,28 +32,16 @@ class AuditLogUserChangesSource final : public Source {
     if (saved) from = std::stoll(*saved);
     const UnixTime to = std::max(ctx.now, NowUnix());
     if (from >= to) return Status::Ok();
-    std::string cursor;
-    int64_t pages = 0, records = 0;
-    while (true) {
-      SK_ASSIGN_OR_RETURN(auto page, ctx.client->UserChangeAuditLogs(from, to, cursor));
-      ++pages;
-      store::Page out;
-      for (const auto& r : page.items) {
-        ++records;
-        if (r.source_type != "user" || !r.source_id || (r.action != "update" && r.action != "destroy"))
-          continue;
-        std::optional<int64_t> actor;
-        if (r.actor_id != 0) actor = r.actor_id;
-        out.user_audit.push_back({r.id, *r.source_id, r.created_at, r.action, actor, r.actor_name});
-      }
-      if (!page.has_more) out.checkpoints[key] = std::to_string(to);
-      SK_RETURN_IF_ERROR(ctx.store->ApplyPage(ctx.conn.account, out, ctx.now));
-      ctx.Report({"user changes (audit log)", pages, records, page.has_more ? 0.5 : 1.0, -1});
-      if (!page.has_more) return Status::Ok();
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the audit log has more pages but no new cursor");
-      cursor = page.after_cursor;
-    }
+    return ReadAuditLogRange(
+        ctx, key, to, "user changes (audit log)",
+        [&](const std::string& cursor) { return ctx.client->UserChangeAuditLogs(from, to, cursor); },
+        [](const zendesk::AuditLog& r, store::Page& out) {
+          if (r.source_type != "user" || !r.source_id || (r.action != "update" && r.action != "destroy"))
+            return;
+          std::optional<int64_t> actor;
+          if (r.actor_id != 0) actor = r.actor_id;
+          out.user_audit.push_back({r.id, *r.source_id, r.created_at, r.action, actor, r.actor_name});
+        });
   }
 };
 

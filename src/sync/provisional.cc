@@ -7,6 +7,7 @@
 #include <map>
 
 #include "sync/license.h"
+#include "util/text.h"
 
 namespace sk::sync {
 namespace {
@@ -92,10 +93,8 @@ class ProvisionalPass {
         v_.seats.push_back(std::move(s));
       }
       ctx_.Report({"seat verdict: staff", pages, static_cast<int64_t>(v_.seats.size()), 0.2, -1});
-      if (!page.has_more) return Status::Ok();
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the staff list has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the staff list"));
+      if (!more) return Status::Ok();
     }
   }
 
@@ -117,10 +116,8 @@ class ProvisionalPass {
         KeepLatest(&sign_ins_, r.actor_id, r.created_at, "audit_log:" + std::to_string(r.id));
       }
       ctx_.Report({"seat verdict: sign-ins", pages + 1, static_cast<int64_t>(sign_ins_.size()), 0.5, -1});
-      if (!page.has_more) break;
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the audit log has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the audit log"));
+      if (!more) break;
     }
     v_.sign_ins_from = from_;
     return Status::Ok();
@@ -351,6 +348,15 @@ std::string Describe(const VerdictChange& c) {
   return out;
 }
 
+std::string ChangesText(const VerdictConfirmation& c, const std::string& separator) {
+  if (c.changes.empty()) return ".\n";
+  std::string out = separator + std::to_string(c.changes.size()) + " changed:\n";
+  for (const auto& ch : c.changes)
+    out += "  " + std::to_string(ch.user_id) + " " + TerminalSafe(ch.name) + ": " +
+           TerminalSafe(Describe(ch)) + "\n";
+  return out;
+}
+
 Result<ProvisionalVerdict> MakeProvisionalVerdict(SyncContext& ctx) {
   ProvisionalPass pass(ctx);
   SK_ASSIGN_OR_RETURN(ProvisionalVerdict v, pass.Run());
@@ -365,21 +371,32 @@ Result<ProvisionalVerdict> MakeProvisionalVerdict(SyncContext& ctx) {
   return v;
 }
 
+namespace {
+
+// The JSON object stored under `key`; nullopt when there is none (or what is there is not an object).
+Result<std::optional<nlohmann::json>> LoadObject(store::Store& store, const std::string& account,
+                                                 const std::string& key) {
+  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, key));
+  if (!text) return std::optional<nlohmann::json>();
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::optional<nlohmann::json>();
+  return std::optional<nlohmann::json>(std::move(j));
+}
+
+}  // namespace
+
 Result<std::optional<ProvisionalVerdict>> LoadProvisionalVerdict(store::Store& store,
                                                                  const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, kVerdictKey));
-  if (!text) return std::optional<ProvisionalVerdict>();
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::optional<ProvisionalVerdict>();
-  return std::optional<ProvisionalVerdict>(VerdictFromJson(j));
+  SK_ASSIGN_OR_RETURN(auto j, LoadObject(store, account, kVerdictKey));
+  if (!j) return std::optional<ProvisionalVerdict>();
+  return std::optional<ProvisionalVerdict>(VerdictFromJson(*j));
 }
 
 Result<std::optional<VerdictConfirmation>> LoadVerdictConfirmation(store::Store& store,
                                                                    const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto text, store.GetValue(account, kConfirmationKey));
-  if (!text) return std::optional<VerdictConfirmation>();
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::optional<VerdictConfirmation>();
+  SK_ASSIGN_OR_RETURN(auto loaded, LoadObject(store, account, kConfirmationKey));
+  if (!loaded) return std::optional<VerdictConfirmation>();
+  const nlohmann::json& j = *loaded;
   VerdictConfirmation c;
   c.provisional_at = IsoOrNull(j.value("provisional_at", nlohmann::json())).value_or(0);
   c.confirmed_at = IsoOrNull(j.value("confirmed_at", nlohmann::json())).value_or(0);

@@ -116,6 +116,10 @@ nlohmann::json ToJson(const ProvisionalVerdict& v);
 nlohmann::json ToJson(const VerdictConfirmation& c);
 // "provisionally active (sign-in 2026-11-30), confirmed idle: no activity since 2026-10-01".
 std::string Describe(const VerdictChange& c);
+// The end of a confirmation's text line: ".\n" when nothing changed, else
+// `separator`, "<n> changed:" and one line "  <user id> <name>: <Describe>" per
+// change (made safe for a terminal).
+std::string ChangesText(const VerdictConfirmation& c, const std::string& separator);
 // The seat verdict's confirmation in `sync --json`: {"compared", "unchanged", "changed", "changes"...}.
 nlohmann::json ConfirmationSummaryJson(const VerdictConfirmation& c);
 

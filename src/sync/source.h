@@ -89,6 +89,18 @@ class Source {
   virtual Status Run(SyncContext& ctx) = 0;
 };
 
+// After a page of a cursor-paginated list: false when it was the last page;
+// else *cursor moves to the page's after_cursor and true. kBadResponse ("<list>
+// has more pages but no new cursor") when the cursor is missing or did not move.
+template <typename T>
+Result<bool> NextCursor(const zendesk::CursorPage<T>& page, std::string* cursor, const std::string& list) {
+  if (!page.has_more) return false;
+  if (page.after_cursor.empty() || page.after_cursor == *cursor)
+    return BadResponse(list + " has more pages but no new cursor");
+  *cursor = page.after_cursor;
+  return true;
+}
+
 // Registered usage sources in run order.
 std::vector<std::unique_ptr<Source>> UsageSources();
 
@@ -107,5 +119,13 @@ bool AuditLogAvailable(const SyncContext& ctx, const std::string& what, const st
                        std::string* why);
 // The audit log's user update/destroy records: who changed a user (role history).
 std::unique_ptr<Source> MakeAuditLogUserChangesSource();
+// Reads an audit log range a cursor page at a time (fetch(cursor)), each record
+// through add(record, page); each page is applied, the last one with the
+// checkpoint `key` set to `to` (an interrupted range is read again: the sources'
+// keys make that harmless), and reported as progress `phase`.
+Status ReadAuditLogRange(
+    SyncContext& ctx, const std::string& key, UnixTime to, const std::string& phase,
+    const std::function<Result<zendesk::CursorPage<zendesk::AuditLog>>(const std::string& cursor)>& fetch,
+    const std::function<void(const zendesk::AuditLog&, store::Page&)>& add);
 
 }  // namespace sk::sync

@@ -35,6 +35,28 @@ bool AuditLogAvailable(const SyncContext& ctx, const std::string& what, const st
   return false;
 }
 
+Status ReadAuditLogRange(
+    SyncContext& ctx, const std::string& key, UnixTime to, const std::string& phase,
+    const std::function<Result<zendesk::CursorPage<zendesk::AuditLog>>(const std::string& cursor)>& fetch,
+    const std::function<void(const zendesk::AuditLog&, store::Page&)>& add) {
+  std::string cursor;
+  int64_t pages = 0, records = 0;
+  while (true) {
+    SK_ASSIGN_OR_RETURN(auto page, fetch(cursor));
+    ++pages;
+    store::Page out;
+    for (const auto& r : page.items) {
+      ++records;
+      add(r, out);
+    }
+    if (!page.has_more) out.checkpoints[key] = std::to_string(to);
+    SK_RETURN_IF_ERROR(ctx.store->ApplyPage(ctx.conn.account, out, ctx.now));
+    ctx.Report({phase, pages, records, page.has_more ? 0.5 : 1.0, -1});
+    SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the audit log"));
+    if (!more) return Status::Ok();
+  }
+}
+
 int64_t SyncContext::account_limit_per_minute() const {
   const auto& st = client->stats();
   return st.account_limit.value_or(200);

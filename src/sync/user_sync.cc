@@ -177,10 +177,8 @@ class UserPass {
       staff += static_cast<int64_t>(out.users.size());
       SK_RETURN_IF_ERROR(ctx_.store->ApplyPage(ctx_.conn.account, out, ctx_.now));
       ctx_.Report({"staff", pages, staff, page.has_more ? 0.5 : 1.0, -1});
-      if (!page.has_more) return Status::Ok();
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the staff list has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the staff list"));
+      if (!more) return Status::Ok();
     }
   }
 
@@ -261,10 +259,8 @@ class UserPass {
       SK_ASSIGN_OR_RETURN(auto page, ctx_.client->ListDeletedUsers(cursor));
       for (const auto& u : page.items)
         if (u.id) soft_deleted_.insert(*u.id);
-      if (!page.has_more) break;
-      if (page.after_cursor.empty() || page.after_cursor == cursor)
-        return BadResponse("the deleted users list has more pages but no new cursor");
-      cursor = page.after_cursor;
+      SK_ASSIGN_OR_RETURN(const bool more, NextCursor(page, &cursor, "the deleted users list"));
+      if (!more) break;
     }
     deleted_known_ = true;
     return Status::Ok();

@@ -64,6 +64,18 @@ std::string IncrementalParams(std::optional<UnixTime> start_time, const std::str
   return q;
 }
 
+// /audit_logs.json with `filters` (encoded, joined with '&'), the records
+// created in [from, to] sorted by `sort` ("created_at", "-created_at"), 100 a page.
+std::string AuditLogsPath(const std::string& filters, UnixTime from, UnixTime to, const std::string& sort,
+                          const std::string& after_cursor) {
+  std::string path = "/api/v2/audit_logs.json?" + filters;
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
+  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
+  path += "&sort=" + sort + "&" + PageParams(100, after_cursor);
+  return path;
+}
+constexpr const char* kLoginFilter = "filter%5Baction%5D=login";
+
 bool IsSuccess(long s) {
   return s >= 200 && s < 300;
 }
@@ -603,31 +615,24 @@ Result<IncrementalPage<Article>> Client::IncrementalArticles(UnixTime start_time
 
 Result<CursorPage<AuditLog>> Client::LoginAuditLogs(UnixTime from, UnixTime to,
                                                     const std::string& after_cursor) {
-  std::string path = "/api/v2/audit_logs.json?filter%5Baction%5D=login";
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
-  path += "&sort=created_at&" + PageParams(100, after_cursor);
-  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+  return impl_->GetParsed<CursorPage<AuditLog>>(
+      AuditLogsPath(kLoginFilter, from, to, "created_at", after_cursor), Bucket::kAccount,
+      ParseAuditLogsPage);
 }
 
 Result<CursorPage<AuditLog>> Client::RecentLoginAuditLogs(UnixTime from, UnixTime to,
                                                           const std::string& after_cursor) {
-  std::string path = "/api/v2/audit_logs.json?filter%5Baction%5D=login";
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
-  path += "&sort=-created_at&" + PageParams(100, after_cursor);
-  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+  return impl_->GetParsed<CursorPage<AuditLog>>(
+      AuditLogsPath(kLoginFilter, from, to, "-created_at", after_cursor), Bucket::kAccount,
+      ParseAuditLogsPage);
 }
 
 Result<CursorPage<AuditLog>> Client::UserChangeAuditLogs(UnixTime from, UnixTime to,
                                                          const std::string& after_cursor) {
-  std::string path =
-      "/api/v2/audit_logs.json?filter%5Bsource_type%5D=user&filter%5Baction%5D%5B%5D=update"
-      "&filter%5Baction%5D%5B%5D=destroy";
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(from));
-  path += "&filter%5Bcreated_at%5D%5B%5D=" + UrlEncode(FormatIso(to));
-  path += "&sort=created_at&" + PageParams(100, after_cursor);
-  return impl_->GetParsed<CursorPage<AuditLog>>(path, Bucket::kAccount, ParseAuditLogsPage);
+  const std::string filters =
+      "filter%5Bsource_type%5D=user&filter%5Baction%5D%5B%5D=update&filter%5Baction%5D%5B%5D=destroy";
+  return impl_->GetParsed<CursorPage<AuditLog>>(AuditLogsPath(filters, from, to, "created_at", after_cursor),
+                                                Bucket::kAccount, ParseAuditLogsPage);
 }
 
 // ----------------------------------------------------------- mutations
