@@ -157,17 +157,28 @@ json SettingsJson(const Settings& s) {
   return j;
 }
 
-Result<int> Enqueue(store::Store& store, const store::Connection& c, const Settings& s, const Message& m,
-                    UnixTime now) {
-  int queued = 0;
+namespace {
+
+// The queue row of `m` for `channel`, without its body.
+store::Notification RowOf(const store::Connection& c, const Message& m, const std::string& channel,
+                          UnixTime now) {
   store::Notification n;
   n.account = c.account;
   n.key = m.key;
   n.kind = m.kind;
   n.subject = OneLine(m.subject);
+  n.channel = channel;
   n.next_at = n.created_at = now;
+  return n;
+}
+
+}  // namespace
+
+Result<int> Enqueue(store::Store& store, const store::Connection& c, const Settings& s, const Message& m,
+                    UnixTime now) {
+  int queued = 0;
   if (s.Webhook()) {
-    n.channel = "webhook";
+    store::Notification n = RowOf(c, m, "webhook", now);
     n.body = json{
         {"text", n.subject + "\n" + m.text},
         {"event", m.kind},
@@ -179,7 +190,7 @@ Result<int> Enqueue(store::Store& store, const store::Connection& c, const Setti
     queued += added;
   }
   if (s.Email()) {
-    n.channel = "email";
+    store::Notification n = RowOf(c, m, "email", now);
     n.body = m.text;
     SK_ASSIGN_OR_RETURN(bool added, store.EnqueueNotification(n));
     queued += added;
@@ -195,13 +206,7 @@ inline constexpr const char* kUserChannel = "user-email:";  // + the address: e-
 Result<bool> EnqueueUserNotice(store::Store& store, const store::Connection& c, const Settings& s,
                                const std::string& address, const Message& m, UnixTime now) {
   if (!s.Email() || !PlausibleAddress(address)) return false;
-  store::Notification n;
-  n.account = c.account;
-  n.key = m.key;
-  n.kind = m.kind;
-  n.subject = OneLine(m.subject);
-  n.next_at = n.created_at = now;
-  n.channel = kUserChannel + address;
+  store::Notification n = RowOf(c, m, kUserChannel + address, now);
   n.body = m.text;
   return store.EnqueueNotification(n);
 }

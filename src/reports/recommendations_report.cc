@@ -97,12 +97,10 @@ void AddUpSavings(const RecommendationsQuery& q, RecommendationsResult* r) {
 Result<RecommendationsResult> RunRecommendations(store::Store& st, const std::string& account,
                                                  const store::Connection& conn,
                                                  const RecommendationsQuery& asked) {
-  RecommendationsQuery q = asked;
-  if (!q.seat_price) {
-    SK_ASSIGN_OR_RETURN(q.seat_price, StoredSeatPrice(st, account));
-  }
   RecommendationsResult r;
-  r.query = q;
+  r.query = asked;  // with the stored seat price when none is asked for
+  SK_ASSIGN_OR_RETURN(r.query.seat_price, SeatPrice(st, account, asked.seat_price));
+  const RecommendationsQuery& q = r.query;
   SK_ASSIGN_OR_RETURN(r.window, WindowOf(conn));
   const Window& w = r.window;
   store::UserFilter paid;

@@ -26,24 +26,31 @@ Result<SeatsQuery> ReadSeats(const Reader& in) {
   return q;
 }
 
-Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto v, st.GetValue(account, kPurchasedSeatsKey));
-  if (!v || v->empty()) return std::optional<int64_t>();
+namespace {
+
+// A number the operator stored under `key` (config seats), when set and readable.
+template <typename T>
+Result<std::optional<T>> StoredNumber(store::Store& st, const std::string& account, const char* key) {
+  SK_ASSIGN_OR_RETURN(auto v, st.GetValue(account, key));
+  if (!v || v->empty()) return std::optional<T>();
   try {
-    return std::optional<int64_t>(std::stoll(*v));
+    if constexpr (std::is_floating_point_v<T>) return std::optional<T>(std::stod(*v));
+    return std::optional<T>(std::stoll(*v));
   } catch (const std::exception&) {
-    return std::optional<int64_t>();
+    return std::optional<T>();
   }
 }
 
-Result<std::optional<double>> StoredSeatPrice(store::Store& st, const std::string& account) {
-  SK_ASSIGN_OR_RETURN(auto v, st.GetValue(account, kSeatPriceKey));
-  if (!v || v->empty()) return std::optional<double>();
-  try {
-    return std::optional<double>(std::stod(*v));
-  } catch (const std::exception&) {
-    return std::optional<double>();
-  }
+}  // namespace
+
+Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::string& account) {
+  return StoredNumber<int64_t>(st, account, kPurchasedSeatsKey);
+}
+
+Result<std::optional<double>> SeatPrice(store::Store& st, const std::string& account,
+                                        std::optional<double> asked) {
+  if (asked) return asked;
+  return StoredNumber<double>(st, account, kSeatPriceKey);
 }
 
 namespace {
@@ -108,9 +115,7 @@ SeatsResult ProvisionalSeats(SeatsResult r) {
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
                              const SeatsQuery& asked) {
   SeatsQuery q = asked;
-  if (!q.seat_price) {
-    SK_ASSIGN_OR_RETURN(q.seat_price, StoredSeatPrice(st, account));
-  }
+  SK_ASSIGN_OR_RETURN(q.seat_price, SeatPrice(st, account, asked.seat_price));
   SeatsResult r;
   r.query = q;
   SK_ASSIGN_OR_RETURN(r.window, WindowOf(conn));

@@ -69,7 +69,9 @@ Result<std::optional<int64_t>> PurchasedSeats(store::Store& st, const std::strin
 // The store key of an account's monthly price of one seat (`config seats --seat-price`): the
 // seats and recommendations reports' price when a query gives none, and the weekly digest's.
 inline constexpr const char* kSeatPriceKey = "seats.price";
-Result<std::optional<double>> StoredSeatPrice(store::Store& st, const std::string& account);
+// The seat price asked for, else the stored one, else none.
+Result<std::optional<double>> SeatPrice(store::Store& st, const std::string& account,
+                                        std::optional<double> asked = std::nullopt);
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
                              const SeatsQuery& q);
 
