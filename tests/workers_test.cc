@@ -87,10 +87,16 @@ struct WorkersCase {
   std::string engine;
   int accounts;
   int workers;
+  int concurrency = 1;  // --concurrency: accounts each worker process syncs at once
 };
 
 void PrintTo(const WorkersCase& c, std::ostream* os) {
-  *os << c.engine << "/" << c.accounts << " accounts/" << c.workers << " workers";
+  *os << c.engine << "/" << c.accounts << " accounts/" << c.workers << " workers x " << c.concurrency;
+}
+
+// A lease owner of worker process `w`: "w0", or "w0/2" (its second thread).
+bool OwnedBy(const std::string& owner, const std::string& w) {
+  return owner == w || owner.rfind(w + "/", 0) == 0;
 }
 
 class Workers : public ::testing::TestWithParam<WorkersCase> {
@@ -153,8 +159,8 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     workers.push_back(std::make_unique<Child>(
         env,
         std::vector<std::string>{"worker", "--until-idle", "--id", "w" + std::to_string(w), "--lease-seconds",
-                                 "3", "--heartbeat-seconds", "1", "--retry-seconds", "1", "--log-level",
-                                 "info"},
+                                 "3", "--heartbeat-seconds", "1", "--retry-seconds", "1", "--concurrency",
+                                 std::to_string(p.concurrency), "--log-level", "info"},
         cli.home() + "/worker" + std::to_string(w) + ".log"));
 
   // Kill w0 while it holds a lease, a little into its sync.
@@ -163,7 +169,7 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     auto entries = queue->List(kNow);
     ASSERT_TRUE(entries.ok());
     for (const auto& e : *entries)
-      if (e.owner == "w0") killed_account = e.account;
+      if (OwnedBy(e.owner, "w0")) killed_account = e.account;
     if (killed_account.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_FALSE(killed_account.empty()) << "w0 never claimed an account:\n" << workers[0]->Log();
@@ -174,7 +180,7 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
     auto runs = queue->Runs();
     ASSERT_TRUE(runs.ok());
     bool open = false;
-    for (const auto& r : *runs) open |= r.owner == "w0" && !r.finished_ms;
+    for (const auto& r : *runs) open |= OwnedBy(r.owner, "w0") && !r.finished_ms;
     EXPECT_TRUE(open) << "w0 was not syncing when killed; raise the account size";
   }
   for (int w = 1; w < p.workers; ++w) {
@@ -206,14 +212,29 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
           << account << ": run " << list[i].id << " by " << list[i].owner << " overlaps run "
           << list[i - 1].id << " by " << list[i - 1].owner;
     }
-    if (account == killed_account) {
+    // With --concurrency, w0 held several leases when it was killed: each of
+    // those accounts was taken over.
+    const bool killed = account == killed_account ||
+                        (OwnedBy(list.front().owner, "w0") && !list.front().finished_ms && p.concurrency > 1);
+    if (killed) {
       ASSERT_GE(list.size(), 2u) << account;
-      EXPECT_EQ(list.front().owner, "w0");
-      EXPECT_NE(list.back().owner, "w0");
+      EXPECT_TRUE(OwnedBy(list.front().owner, "w0")) << list.front().owner;
+      EXPECT_FALSE(OwnedBy(list.back().owner, "w0")) << list.back().owner;
       EXPECT_EQ(list.back().result, "ok");
     } else {
       EXPECT_EQ(list.size(), 1u) << account << " synced more than once";
     }
+  }
+  // --concurrency N: one process synced several accounts at the same time, each
+  // under a lease of its own thread ("w1/2").
+  if (p.concurrency > 1) {
+    bool overlapped = false;
+    for (const auto& a : *runs)
+      for (const auto& b : *runs)
+        overlapped |= a.account != b.account && OwnedBy(a.owner, "w1") && OwnedBy(b.owner, "w1") &&
+                      a.owner != b.owner && b.started_ms >= a.started_ms &&
+                      b.started_ms < a.finished_ms.value_or(a.heartbeat_ms);
+    EXPECT_TRUE(overlapped) << "worker w1 never synced two accounts at once";
   }
   // Usage equals the truth (a single-process run's result); no 429 anywhere; accounts isolated.
   for (int i = 0; i < p.accounts; ++i) {
@@ -236,8 +257,12 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Workers,
-                         ::testing::Values(WorkersCase{"postgres", 20, 3}, WorkersCase{"sqlite", 8, 3}),
-                         [](const auto& info) { return info.param.engine; });
+                         ::testing::Values(WorkersCase{"postgres", 20, 3}, WorkersCase{"sqlite", 8, 3},
+                                           WorkersCase{"postgres", 20, 2, 4},
+                                           WorkersCase{"sqlite", 10, 2, 3}),
+                         [](const auto& info) {
+                           return info.param.engine + (info.param.concurrency > 1 ? "_concurrent" : "");
+                         });
 
 }  // namespace
 }  // namespace sk::testing

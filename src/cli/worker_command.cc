@@ -20,6 +20,7 @@
 #include "cli/context.h"
 #include "cli/table.h"
 #include "notify/notify.h"
+#include "store/open.h"
 #include "store/postgres_store.h"
 #include "store/sync_queue.h"
 #include "sync/worker.h"
@@ -43,6 +44,7 @@ Status RunWorkerCommand(Context& ctx, sync::WorkerOptions o) {
   o.should_stop = [] { return g_stop.load(); };
   o.on_lease_lost = ExitOnLostLease;
   o.after_sync = [st](const std::string& account) { notify::Flush(*st, account); };
+  o.open_store = [home = ctx.home] { return store::OpenStore(home); };
   auto make_client = [&ctx](const store::Connection& c) { return ctx.MakeClient(c); };
   SK_ASSIGN_OR_RETURN(auto report, sync::RunWorker(*st, *queue, make_client, o));
   if (ctx.json) {
@@ -115,6 +117,9 @@ void RegisterWorkerCommand(CLI::App& app, Context& ctx) {
   worker->add_option("--retry-seconds", o->retry_seconds, "Wait before retrying a failed account")
       ->check(CLI::Range(0, 86400));
   worker->add_flag("--until-idle", o->until_idle, "Exit when no account is due");
+  worker
+      ->add_option("--concurrency", o->concurrency, "Accounts synced at once, each on its own thread (1..64)")
+      ->check(CLI::Range(1, 64));
   worker->add_option("--max-syncs", o->max_syncs, "Exit after this many syncs")
       ->check(CLI::Range(0, 1000000));
   worker->add_option("--days", *days, "Usage window in days (default: each connection's)")

@@ -132,6 +132,63 @@ Result<bool> RunOneSync(store::Store& store, store::SyncQueue& queue, const Clie
   return true;
 }
 
+namespace {
+
+// What the threads of one worker share: the report, the syncs started (for
+// max_syncs), and the first store error, which stops them all.
+struct Shared {
+  std::mutex mu;
+  WorkerReport report;
+  int started = 0;
+  Status error = Status::Ok();
+  std::atomic<bool> stop{false};
+};
+
+// True when nothing more will become claimable without waiting: nothing is
+// due, or only accounts waiting out a failure (until_idle does not wait for them).
+Result<bool> Idle(store::SyncQueue& queue) {
+  // An account leased by a crashed worker is still due and will be claimable
+  // once its lease expires.
+  SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
+  bool any_due = false;
+  for (const auto& e : entries) any_due |= e.due;
+  bool only_failed = any_due;
+  for (const auto& e : entries)
+    if (e.due && (e.last_result.rfind("error", 0) != 0 || !e.owner.empty())) only_failed = false;
+  return !any_due || only_failed;
+}
+
+// One thread's loop: claim, sync, repeat; wait (or return, until_idle) when nothing is due.
+Status WorkerLoop(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
+                  const WorkerOptions& o, Shared& shared) {
+  for (;;) {
+    if (shared.stop || (o.should_stop && o.should_stop())) return Status::Ok();
+    {
+      std::lock_guard lock(shared.mu);
+      if (o.max_syncs > 0 && shared.started >= o.max_syncs) return Status::Ok();
+      ++shared.started;
+    }
+    WorkerReport mine;
+    SK_ASSIGN_OR_RETURN(bool ran, RunOneSync(store, queue, make_client, o, &mine));
+    {
+      std::lock_guard lock(shared.mu);
+      if (!ran) --shared.started;
+      shared.report.synced += mine.synced;
+      shared.report.failed += mine.failed;
+      for (auto& a : mine.accounts) shared.report.accounts.push_back(std::move(a));
+    }
+    if (ran) continue;
+    if (o.until_idle) {
+      SK_ASSIGN_OR_RETURN(bool idle, Idle(queue));
+      if (idle || !SleepUnlessStopped(1, o)) return Status::Ok();
+      continue;
+    }
+    if (!SleepUnlessStopped(o.poll_seconds, o)) return Status::Ok();
+  }
+}
+
+}  // namespace
+
 Result<WorkerReport> RunWorker(store::Store& store, store::SyncQueue& queue, const ClientFactory& make_client,
                                const WorkerOptions& options) {
   WorkerOptions o = options;
@@ -139,31 +196,40 @@ Result<WorkerReport> RunWorker(store::Store& store, store::SyncQueue& queue, con
   if (o.lease_seconds < 2) return InvalidArgument("--lease-seconds must be at least 2");
   if (o.heartbeat_seconds < 1 || o.heartbeat_seconds * 2 > o.lease_seconds)
     return InvalidArgument("--heartbeat-seconds must be at least 1 and at most half of --lease-seconds");
-  WorkerReport report;
-  spdlog::info("worker {} started (lease {} s, heartbeat {} s)", o.id, o.lease_seconds, o.heartbeat_seconds);
-  for (;;) {
-    if (o.should_stop && o.should_stop()) break;
-    if (o.max_syncs > 0 && report.synced + report.failed >= o.max_syncs) break;
-    SK_ASSIGN_OR_RETURN(bool ran, RunOneSync(store, queue, make_client, o, &report));
-    if (ran) continue;
-    if (o.until_idle) {
-      // Idle means nothing is due at all: an account leased by a crashed worker is still due
-      // and will be claimable once its lease expires.
-      SK_ASSIGN_OR_RETURN(auto entries, queue.List(NowUnix()));
-      bool any_due = false;
-      for (const auto& e : entries) any_due |= e.due;
-      // A due account that failed waits for its retry time; until_idle does not wait for it.
-      bool only_failed = any_due;
-      for (const auto& e : entries)
-        if (e.due && (e.last_result.rfind("error", 0) != 0 || !e.owner.empty())) only_failed = false;
-      if (!any_due || only_failed) break;
-      if (!SleepUnlessStopped(1, o)) break;
-      continue;
+  if (o.concurrency < 1 || o.concurrency > 64) return InvalidArgument("--concurrency must be 1 to 64");
+  spdlog::info("worker {} started (lease {} s, heartbeat {} s, {} at a time)", o.id, o.lease_seconds,
+               o.heartbeat_seconds, o.concurrency);
+  Shared shared;
+  auto run = [&](WorkerOptions mine, int k) {
+    mine.should_stop = [&shared, outer = o.should_stop] { return shared.stop || (outer && outer()); };
+    // Threads after the first write through a store connection of their own
+    // (one PostgreSQL connection each; SQLite's WAL takes turns) when the caller can open one.
+    Result<std::unique_ptr<store::Store>> own = std::unique_ptr<store::Store>();
+    if (k > 1 && o.open_store) own = o.open_store();
+    Status st = own.ok() ? WorkerLoop(*own ? **own : store, queue, make_client, mine, shared) : own.status();
+    if (st.ok()) return;
+    std::lock_guard lock(shared.mu);
+    if (shared.error.ok()) shared.error = st;
+    shared.stop = true;  // a store error: the other threads stop after their current sync
+  };
+  if (o.concurrency == 1) {
+    run(o, 1);
+  } else {
+    // Each thread syncs its own account with its own client (one connection
+    // per account, paced by that account's limits) over the shared store,
+    // which serialises writes; a thread's lease owner is the worker's id and
+    // its number, so the leases say which thread holds which account.
+    std::vector<std::thread> threads;
+    for (int k = 1; k <= o.concurrency; ++k) {
+      WorkerOptions mine = o;
+      mine.id = o.id + "/" + std::to_string(k);
+      threads.emplace_back(run, mine, k);
     }
-    if (!SleepUnlessStopped(o.poll_seconds, o)) break;
+    for (auto& t : threads) t.join();
   }
-  spdlog::info("worker {} stopped: {} synced, {} failed", o.id, report.synced, report.failed);
-  return report;
+  SK_RETURN_IF_ERROR(shared.error);
+  spdlog::info("worker {} stopped: {} synced, {} failed", o.id, shared.report.synced, shared.report.failed);
+  return std::move(shared.report);
 }
 
 }  // namespace sk::sync

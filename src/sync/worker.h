@@ -28,6 +28,12 @@ struct WorkerOptions {
   bool until_idle = false;     // return when no account is due (tests, cron)
   int max_syncs = 0;           // return after this many syncs (0: no limit)
   std::optional<int> days;     // usage window override
+  // Accounts synced at once, each on its own thread with its own client
+  // (1..64): small accounts spend most of a sync waiting on Zendesk.
+  int concurrency = 1;
+  // Opens another connection to the same store: each thread after the first
+  // writes through its own (empty: all share the one given to RunWorker).
+  std::function<Result<std::unique_ptr<store::Store>>()> open_store;
   // Checked between syncs and while idle: true asks the worker to return.
   std::function<bool()> should_stop;
   // Called (from the heartbeat thread) when the lease was lost while syncing:
