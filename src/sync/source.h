@@ -107,5 +107,7 @@ bool AuditLogAvailable(const SyncContext& ctx, const std::string& what, const st
                        std::string* why);
 // The audit log's user update/destroy records: who changed a user (role history).
 std::unique_ptr<Source> MakeAuditLogUserChangesSource();
+// Groups and their members, when a reclaim policy exempts a group (group_memberships_source.cc).
+std::unique_ptr<Source> MakeGroupMembershipsSource();
 
 }  // namespace sk::sync
