@@ -34,6 +34,7 @@ TEST(PolicyExemptions, RecommendationKindTagsAndGroups) {
   Account acct(SmallAccount(41), "policy-exempt");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
   acct.Json({"sync"});
+  EXPECT_EQ(RequestsTo(acct, "/api/v2/group"), 0) << "groups read with no policy exempting one";
   const json truth = acct.sim().TruthUsers();
   std::map<int64_t, json> by_id;
   int64_t rita = 0, nora = 0;
