@@ -93,6 +93,16 @@ std::optional<std::string> SimCore::PatchUser(int32_t idx, const nlohmann::json&
       role_changed = true;
     }
     if (p.contains("suspended")) next.suspended = p["suspended"].get<bool>();
+    if (p.contains("tags")) {  // replaces the tags; Zendesk keeps them lower case, once each
+      next.tags.clear();
+      for (const auto& t : p["tags"]) {
+        std::string tag = t.get<std::string>();
+        std::transform(tag.begin(), tag.end(), tag.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        if (!tag.empty() && std::find(next.tags.begin(), next.tags.end(), tag) == next.tags.end())
+          next.tags.push_back(tag);
+      }
+    }
     if (role_changed) {
       if (u.owner && next.role != "admin") return "owner";
       next.chat_only = false;

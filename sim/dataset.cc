@@ -347,6 +347,41 @@ void Dataset::GenerateUsers(Rng& rng, int64_t now) {
   }
   AddIntegrationAgents(now);
   AddCast(now);
+  AddGroupsAndTags();
+}
+
+void Dataset::AddGroupsAndTags() {
+  // Support: the default group every agent and admin belongs to (their
+  // default_group_id). Escalations: the private-notes cast member and every
+  // seventh staff member; Tier 2: every fifth; Old Team: deleted, empty.
+  const int64_t t = 1609840800;  // 2021-01-05
+  groups = {{360001234567, "Support", false, true, t},
+            {360001234568, "Escalations", false, false, t + 86400},
+            {360001234569, "Tier 2", false, false, t + 2 * 86400},
+            {360001234570, "Old Team", true, false, t + 3 * 86400}};
+  for (int32_t i = 0; i < static_cast<int32_t>(users.size()); ++i) {
+    User& u = users[i];
+    if (u.role == "end-user") {
+      if (i % 10 == 7) u.tags = {"newsletter"};
+      continue;
+    }
+    const int64_t at = std::max(u.created_at, t + 4 * 86400);
+    memberships.push_back({0, i, 360001234567, true, at});
+    if (u.cast == kPrivateNotes || (!u.cast && !u.owner && i % 7 == 3)) AddMembership(i, 360001234568, at);
+    if (!u.cast && i % 5 == 4) AddMembership(i, 360001234569, at);
+    // Tags: the reader of the cast is a VIP; every sixth other staff member a contractor.
+    if (u.cast == kReader)
+      u.tags = {"vip"};
+    else if (!u.cast && !u.owner && i % 6 == 5)
+      u.tags = {"contractor"};
+  }
+  for (size_t k = 0; k < memberships.size(); ++k)
+    memberships[k].id = 360009000000 + static_cast<int64_t>(k) * 7;
+}
+
+void Dataset::AddMembership(int32_t user, int64_t group_id, int64_t at) {
+  const int64_t id = memberships.empty() ? 360009000000 : memberships.back().id + 7;
+  memberships.push_back({id, user, group_id, false, at});
 }
 
 void Dataset::AddIntegrationAgents(int64_t now) {

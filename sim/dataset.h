@@ -31,6 +31,8 @@ class Dataset {
   std::vector<std::vector<int32_t>> ticket_events;  // per ticket: indexes into events
   std::vector<Article> articles;
   std::vector<AuditRecord> audit;                  // see SortedAudit()
+  std::vector<Group> groups;                       // ascending id
+  std::vector<GroupMembership> memberships;        // ascending id
 
   int32_t owner = 0, admin = 1, agent = 2;  // well-known user indexes
 
@@ -50,6 +52,8 @@ class Dataset {
   // applies it to the ticket. Returns the event index.
   size_t ApplyEvent(Event e);
   int32_t AddUser(User u);  // assigns id; returns index
+  // Adds `user` to group `group_id` (a new membership, not the user's default).
+  void AddMembership(int32_t user, int64_t group_id, int64_t at);
   void AddAudit(int64_t at, int32_t actor, int32_t source, AuditAction action, uint8_t detail = 0);
   // Recomputes the license kind after a role change.
   void Relicense(User& u) const;
@@ -69,6 +73,9 @@ class Dataset {
   void GenerateUsers(Rng& rng, int64_t now);
   void AddIntegrationAgents(int64_t now);
   void AddCast(int64_t now);
+  // Groups and memberships, and a few users' tags (policies' exemptions):
+  // derived from the users, without the generation's random sequence.
+  void AddGroupsAndTags();
   // The cast's ticket work in [from, to]: private notes (and the one public
   // reply) on tickets among the first `dated` (sorted by creation time).
   void PlanCastWork(int64_t from, int64_t to, size_t dated);

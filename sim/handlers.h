@@ -80,6 +80,7 @@ std::vector<int64_t> ParseIdList(const std::string& s, bool* ok);
 
 // Registration, one per endpoint family.
 void RegisterUserRoutes(Router& r);
+void RegisterGroupRoutes(Router& r);
 void RegisterTicketRoutes(Router& r);
 void RegisterExportRoutes(Router& r);
 void RegisterAccountRoutes(Router& r);

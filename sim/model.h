@@ -50,6 +50,24 @@ struct User {
   std::string iana_time_zone = "Etc/UTC";
   int64_t default_group_id = 0;
   int64_t organization_id = 0;
+  std::vector<std::string> tags;  // lower case, as Zendesk keeps them (user tagging is on)
+};
+
+// Agent groups (GET /groups) and who belongs to them (GET /group_memberships).
+struct Group {
+  int64_t id = 0;
+  std::string name;
+  bool deleted = false;
+  bool is_default = false;  // the account's default group
+  int64_t created_at = 0;
+};
+
+struct GroupMembership {
+  int64_t id = 0;
+  int32_t user = 0;  // user index
+  int64_t group_id = 0;
+  bool is_default = false;  // the user's default group
+  int64_t created_at = 0;
 };
 
 // Paid agents whose work a recommendation is about (issue #17), added after

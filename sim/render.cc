@@ -74,7 +74,7 @@ json UserJson(const Dataset& ds, const User& u, const std::string& base) {
             {"role", u.role},
             {"verified", !end_user || u.last_login_at != kNull},
             {"external_id", nullptr},
-            {"tags", json::array()},
+            {"tags", u.tags},
             {"alias", end_user ? json(nullptr) : json("")},
             {"active", u.active},
             {"shared", false},

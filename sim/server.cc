@@ -154,6 +154,7 @@ Simulator::Simulator(Options o) : opt_(std::move(o)) {
   zendesk_ = std::make_unique<Router>();
   control_ = std::make_unique<Router>();
   RegisterUserRoutes(*zendesk_);
+  RegisterGroupRoutes(*zendesk_);
   RegisterTicketRoutes(*zendesk_);
   RegisterExportRoutes(*zendesk_);
   RegisterAccountRoutes(*zendesk_);

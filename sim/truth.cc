@@ -103,6 +103,26 @@ nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int
   std::set<int64_t> active;
   for (const auto& [key, bits] : rows) active.insert(key.second);
   nlohmann::json out = nlohmann::json::array();
+  // The live groups the user belongs to while an active agent or admin (as /group_memberships lists them).
+  std::unordered_map<int32_t, std::vector<int64_t>> member_of;
+  for (const GroupMembership& m : ds.memberships)
+    for (const Group& g : ds.groups)
+      if (g.id == m.group_id && !g.deleted) member_of[m.user].push_back(g.id);
+  auto groups_of = [&](int32_t i) {
+    nlohmann::json ids = nlohmann::json::array();
+    const User& u = ds.users[i];
+    if (!u.active || u.role == "end-user") return ids;
+    if (auto it = member_of.find(i); it != member_of.end())
+      for (int64_t g : it->second) ids.push_back(g);
+    return ids;
+  };
+  auto group_names = [&](int32_t i) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& id : groups_of(i))
+      for (const Group& g : ds.groups)
+        if (g.id == id) names.push_back(g.name);
+    return names;
+  };
   for (int32_t i = 0; i < static_cast<int32_t>(ds.users.size()); ++i) {
     const User& u = ds.users[i];
     nlohmann::json custom = nullptr;
@@ -120,7 +140,10 @@ nlohmann::json TruthUsersJson(const Dataset& ds, const ServedLogins& served, int
                    {"deleted", !u.active},
                    {"last_login_at", IsoOrNull(u.last_login_at)},
                    {"probable_integration", api_use.count(i) > 0 && active.count(u.id) == 0},
-                   {"full_agent_work", full_work.count(i) > 0}});
+                   {"full_agent_work", full_work.count(i) > 0},
+                   {"tags", u.tags},
+                   {"group_ids", groups_of(i)},
+                   {"groups", group_names(i)}});
   }
   return out;
 }

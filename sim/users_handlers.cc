@@ -135,7 +135,9 @@ void Create(Ctx& c) {
     u.organization_id = 360000200000;
   }
   c.ds.Relicense(u);
+  const bool staff = u.role != "end-user";
   const int32_t idx = c.ds.AddUser(std::move(u));
+  if (staff) c.ds.AddMembership(idx, 360001234567, c.now);  // the default group
   c.res.set_header("Location", c.base + "/api/v2/users/" + std::to_string(c.ds.users[idx].id) + ".json");
   SendJson(c, 201, {{"user", c.s.ServeUser(idx, c.base)}});
 }
@@ -151,7 +153,7 @@ void Update(Ctx& c) {
   if (!c.is_admin() && target.role != "end-user") return SendForbidden(c);
   if (!target.active) return SendNotFound(c);
   json patch = json::object();
-  for (const char* k : {"name", "email", "role", "custom_role_id", "suspended"})
+  for (const char* k : {"name", "email", "role", "custom_role_id", "suspended", "tags"})
     if ((*body)["user"].contains(k)) patch[k] = (*body)["user"][k];
   if (!c.is_admin() && (patch.contains("role") || patch.contains("custom_role_id"))) return SendForbidden(c);
   auto err = c.s.PatchUser(i, patch, c.user);

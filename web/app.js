@@ -777,6 +777,10 @@ function policyCondition(p) {
   if (c.idle_days) parts.push(`idle ${c.idle_days}+ days`);
   if (c.last_active_before) parts.push(`last active before ${c.last_active_before}`);
   if (c.not_in_directory) parts.push('not in directory');
+  if (c.recommendation_kind) parts.push(`recommended ${c.recommendation_kind}`);
+  const x = p.exempt || {};
+  if ((x.tags || []).length) parts.push(`exempt tags ${x.tags.join(",")}`);
+  if ((x.groups || []).length) parts.push(`exempt groups ${x.groups.join(",")}`);
   return parts.join("; ") || "—";
 }
 
@@ -802,10 +806,11 @@ async function addPolicyDialog() {
 async function testPolicy(name) {
   const r = await api("GET", `/api/policies/test?name=${encodeURIComponent(name)}`);
   const rows = r.matches.map((m) => h("tr", { "data-user-id": m.user_id }, h("td", {}, h("a", { href: `#/user/${m.user_id}` }, m.name)),
-    h("td", {}, m.email || ""), h("td", {}, String(m.evidence.idle_days)), h("td", {}, m.evidence.last_active || "none in window")));
+    h("td", {}, m.email || ""), h("td", {}, String(m.evidence.idle_days)), h("td", {}, m.evidence.last_active || "none in window"),
+    h("td", {}, m.evidence.recommendation ? m.evidence.recommendation.reason : "")));
   openDialog(`Policy ${name}: who matches today`, [
     h("p", { id: "policy-test-summary" }, `${r.matches.length} user${r.matches.length === 1 ? "" : "s"} match; ${r.exempted.length} exempted. Nothing was changed.`),
-    h("table", { id: "policy-test-table" }, h("thead", {}, h("tr", {}, ["User", "Email", "Idle days", "Last active"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+    h("table", { id: "policy-test-table" }, h("thead", {}, h("tr", {}, ["User", "Email", "Idle days", "Last active", "Recommendation"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
     ...r.exempted.map((e) => h("p", { class: "muted" }, `exempt: ${e.name} (${e.why})`))], "Close", () => true);
 }
 

@@ -6,7 +6,9 @@
 
 #include "actions/action.h"
 #include "policy/directory.h"
+#include "reports/recommendations_report.h"
 #include "reports/report.h"
+#include "store/groups.h"
 #include "store/views.h"
 #include "util/text.h"
 
@@ -73,10 +75,60 @@ std::string NothingToDo(const Policy& p, const store::UserRecord& u) {
   return "";
 }
 
+// What the exemptions of one Evaluate need besides the policy: the owner
+// and the groups named by --exempt-groups, resolved (id -> name).
+struct Exempting {
+  std::optional<int64_t> owner;
+  std::map<int64_t, std::string> groups;
+  std::optional<store::GroupsSnapshot> snapshot;
+};
+
+std::string TagExemption(const std::vector<std::string>& exempt, const std::vector<std::string>& tags) {
+  for (const auto& want : exempt)
+    for (const auto& t : tags)
+      if (AsciiLower(t) == AsciiLower(want)) return "exempt by tag " + t;
+  return "";
+}
+
+std::string GroupExemption(const Exempting& x, int64_t user_id) {
+  if (!x.snapshot || x.groups.empty()) return "";
+  for (int64_t g : x.snapshot->GroupsOf(user_id))
+    if (auto it = x.groups.find(g); it != x.groups.end())
+      return "exempt by group " + it->second + " (" + std::to_string(g) + ")";
+  return "";
+}
+
+// The groups --exempt-groups names, resolved with the synced groups; refused
+// when they were never read or a name matches no group (the policy must not
+// run over the people it means to spare).
+Status ResolveGroups(store::Store& st, const store::Connection& conn, const Policy& p, Exempting* x) {
+  if (p.exempt.groups.empty()) return Status::Ok();
+  SK_ASSIGN_OR_RETURN(x->snapshot, store::GetGroups(st, conn.account));
+  if (!x->snapshot)
+    return Refused(
+        "policy " + p.name +
+        " exempts Zendesk groups, but no sync has read them yet: run seatkeeper sync (a sync reads "
+        "groups once a policy uses --exempt-groups)");
+  for (const auto& want : p.exempt.groups) {
+    auto id = x->snapshot->Resolve(want);
+    if (!id) {
+      std::string known;
+      for (const auto& [gid, name] : x->snapshot->names)
+        known += (known.empty() ? "" : ", ") + name + " (" + std::to_string(gid) + ")";
+      return Refused("policy " + p.name + " exempts group \"" + want +
+                     "\", which no Zendesk group of the last sync is called (known: " +
+                     (known.empty() ? "none" : known) + ")");
+    }
+    x->groups[*id] = x->snapshot->names.at(*id);
+  }
+  return Status::Ok();
+}
+
 // Why the policy spares the user ("" when it does not): the owner and the
 // connecting user always; the policy's exemptions.
-std::string ExemptionOf(const store::Connection& conn, const std::optional<int64_t>& owner, const Policy& p,
+std::string ExemptionOf(const store::Connection& conn, const Exempting& x, const Policy& p,
                         const store::UserWithUsage& u) {
+  const std::optional<int64_t>& owner = x.owner;
   const store::UserRecord& r = u.user;
   if (owner && *owner == r.id) return "the account owner";
   if ((conn.connecting_user_id && *conn.connecting_user_id == r.id) ||
@@ -86,6 +138,8 @@ std::string ExemptionOf(const store::Connection& conn, const std::optional<int64
   if (std::find(p.exempt.users.begin(), p.exempt.users.end(), r.id) != p.exempt.users.end())
     return "exempt by user id";
   if (EmailExempt(p.exempt.emails, r.email)) return "exempt by email";
+  if (std::string why = TagExemption(p.exempt.tags, r.tags); !why.empty()) return why;
+  if (std::string why = GroupExemption(x, r.id); !why.empty()) return why;
   if (p.exempt.integrations && store::ProbableIntegration(u))
     return "probable integration account (API use only: " + std::to_string(u.api_use_days) + " days)";
   return "";
@@ -100,27 +154,31 @@ const std::vector<std::string>& PolicyActions() {
 }
 
 json Policy::ToJson() const {
-  return {
-      {"name", name},
-      {"action", action},
-      {"custom_role_id", OptId(custom_role_id)},
-      {"reassign_to", OptId(reassign_to)},
-      {"let_zendesk_reassign", let_zendesk_reassign},
-      {"delete", delete_user},
-      {"condition",
-       {{"licenses", condition.licenses},
-        {"roles", condition.roles},
-        {"custom_role_id", OptId(condition.custom_role_id)},
-        {"idle_days", condition.idle_days ? json(*condition.idle_days) : json(nullptr)},
-        {"last_active_before",
-         condition.last_active_before ? json(FormatDay(*condition.last_active_before)) : json(nullptr)},
-        {"recommendation_kind", condition.recommendation_kind},
-        {"not_in_directory", condition.not_in_directory}}},
-      {"exempt", {{"users", exempt.users}, {"emails", exempt.emails}, {"integrations", exempt.integrations}}},
-      {"automatic", automatic},
-      {"grace_days", grace_days},
-      {"created_at", created_at ? json(FormatIso(created_at)) : json(nullptr)},
-      {"created_by", created_by}};
+  return {{"name", name},
+          {"action", action},
+          {"custom_role_id", OptId(custom_role_id)},
+          {"reassign_to", OptId(reassign_to)},
+          {"let_zendesk_reassign", let_zendesk_reassign},
+          {"delete", delete_user},
+          {"condition",
+           {{"licenses", condition.licenses},
+            {"roles", condition.roles},
+            {"custom_role_id", OptId(condition.custom_role_id)},
+            {"idle_days", condition.idle_days ? json(*condition.idle_days) : json(nullptr)},
+            {"last_active_before",
+             condition.last_active_before ? json(FormatDay(*condition.last_active_before)) : json(nullptr)},
+            {"recommendation_kind", condition.recommendation_kind},
+            {"not_in_directory", condition.not_in_directory}}},
+          {"exempt",
+           {{"users", exempt.users},
+            {"emails", exempt.emails},
+            {"tags", exempt.tags},
+            {"groups", exempt.groups},
+            {"integrations", exempt.integrations}}},
+          {"automatic", automatic},
+          {"grace_days", grace_days},
+          {"created_at", created_at ? json(FormatIso(created_at)) : json(nullptr)},
+          {"created_by", created_by}};
 }
 
 Result<Policy> Policy::FromJson(const json& j) {
@@ -150,6 +208,8 @@ Result<Policy> Policy::FromJson(const json& j) {
     for (const auto& id : e["users"])
       if (id.is_number_integer()) p.exempt.users.push_back(id.get<int64_t>());
   SK_ASSIGN_OR_RETURN(p.exempt.emails, ReadStrings(e, "emails"));
+  SK_ASSIGN_OR_RETURN(p.exempt.tags, ReadStrings(e, "tags"));
+  SK_ASSIGN_OR_RETURN(p.exempt.groups, ReadStrings(e, "groups"));
   p.exempt.integrations = e.value("integrations", true);
   p.automatic = j.value("automatic", false);
   p.grace_days = j.value("grace_days", 7);
@@ -191,14 +251,24 @@ Status ValidatePolicy(const Policy& p) {
       return InvalidArgument("unknown role \"" + r + "\" in --role (end-user, agent or admin)");
   if (p.condition.idle_days && (*p.condition.idle_days < 1 || *p.condition.idle_days > 3650))
     return InvalidArgument("--idle-days must be between 1 and 3650");
-  if (!p.condition.idle_days && !p.condition.last_active_before && !p.condition.not_in_directory)
+  const std::string& kind = p.condition.recommendation_kind;
+  if (!p.condition.idle_days && !p.condition.last_active_before && !p.condition.not_in_directory &&
+      kind.empty())
     return InvalidArgument(
-        "a policy needs --idle-days, --last-active-before or --not-in-directory: a reclaim rule over "
-        "everyone is "
-        "refused");
-  if (!p.condition.recommendation_kind.empty())
+        "a policy needs --idle-days, --last-active-before, --not-in-directory or --recommendation: a "
+        "reclaim rule over everyone is refused");
+  if (!kind.empty() && !Contains(RecommendationKinds(), kind))
+    return InvalidArgument("unknown recommendation kind \"" + kind +
+                           "\" in --recommendation (light-agent, end-user, integration or suspended)");
+  if (kind == "integration" && p.exempt.integrations)
     return InvalidArgument(
-        "--recommendation conditions are not available yet (recommendation kinds: issue #17)");
+        "--recommendation integration matches only probable integration accounts, which are exempt unless "
+        "--include-integrations");
+  for (const auto& t : p.exempt.tags)
+    if (t.empty() || t.find_first_of(" \t\r\n") != std::string::npos)
+      return InvalidArgument("--exempt-tags entry \"" + t + "\" is not a Zendesk tag (no spaces)");
+  for (const auto& g : p.exempt.groups)
+    if (Trim(g).empty()) return InvalidArgument("--exempt-groups has an empty entry");
   for (const auto& e : p.exempt.emails)
     if (e.empty() || e.find('@') == std::string::npos)
       return InvalidArgument("--exempt-emails entry \"" + e + "\" is neither an address nor *@domain");
@@ -234,8 +304,25 @@ Result<bool> RemovePolicy(store::Store& st, const std::string& account, const st
   return had.has_value();
 }
 
-bool MatchRecommendation(const store::UserWithUsage&, const std::string&) {
-  return false;
+const std::vector<std::string>& RecommendationKinds() {
+  static const std::vector<std::string> kKinds = {"light-agent", "end-user", "integration", "suspended"};
+  return kKinds;
+}
+
+Result<RecommendationIndex> IndexRecommendations(store::Store& st, const store::Connection& conn) {
+  SK_ASSIGN_OR_RETURN(auto r,
+                      reports::RunRecommendations(st, conn.account, conn, reports::RecommendationsQuery{}));
+  RecommendationIndex index;
+  for (const auto& rec : r.rows) index.by_user[rec.user.user.id] = {rec.kind, rec.reason};
+  return index;
+}
+
+bool MatchRecommendation(const RecommendationIndex& index, const store::UserWithUsage& u,
+                         const std::string& kind, std::string* reason) {
+  auto it = index.by_user.find(u.user.id);
+  if (it == index.by_user.end() || it->second.first != kind) return false;
+  if (reason) *reason = it->second.second;
+  return true;
 }
 
 Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, const Policy& p) {
@@ -243,7 +330,13 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
   store::UserFilter f;
   f.include_deleted = false;
   SK_ASSIGN_OR_RETURN(auto users, st.ListUsers(conn.account, f, w.first, w.today));
-  const std::optional<int64_t> owner = actions::KnownOwnerId(conn);
+  Exempting exempting;
+  exempting.owner = actions::KnownOwnerId(conn);
+  SK_RETURN_IF_ERROR(ResolveGroups(st, conn, p, &exempting));
+  RecommendationIndex recommendations;
+  if (!p.condition.recommendation_kind.empty()) {
+    SK_ASSIGN_OR_RETURN(recommendations, IndexRecommendations(st, conn));
+  }
   std::optional<Directory> directory;
   std::map<std::string, size_t> index;
   if (p.condition.not_in_directory) {
@@ -269,14 +362,17 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
     const int idle = static_cast<int>(w.today - since);
     if (c.idle_days && idle < *c.idle_days) continue;
     if (c.last_active_before && u.last_active_day && *u.last_active_day >= *c.last_active_before) continue;
-    if (!c.recommendation_kind.empty() && !MatchRecommendation(u, c.recommendation_kind)) continue;
+    std::string recommendation_why;
+    if (!c.recommendation_kind.empty() &&
+        !MatchRecommendation(recommendations, u, c.recommendation_kind, &recommendation_why))
+      continue;
     std::string directory_why;
     if (directory) {  // staff only: end users are not expected in a staff directory
       if (r.role == "end-user") continue;
       directory_why = LeaverReason(r, *directory, index);
       if (directory_why.empty()) continue;
     }
-    if (std::string why = ExemptionOf(conn, owner, p, u); !why.empty()) {
+    if (std::string why = ExemptionOf(conn, exempting, p, u); !why.empty()) {
       ev.exempted.push_back({{"user_id", r.id},
                              {"name", r.name},
                              {"email", r.email ? json(*r.email) : json(nullptr)},
@@ -296,6 +392,9 @@ Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, con
                   {"role", r.role},
                   {"custom_role_id", OptId(r.custom_role_id)}};
     if (directory) m.evidence["directory"] = directory_why;
+    if (!c.recommendation_kind.empty())
+      m.evidence["recommendation"] = {{"kind", c.recommendation_kind}, {"reason", recommendation_why}};
+    if (!r.tags.empty()) m.evidence["tags"] = r.tags;
     m.user = std::move(u);
     ev.matches.push_back(std::move(m));
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -28,9 +29,9 @@ struct Condition {
   std::optional<int64_t> custom_role_id;        // the user's current custom role
   std::optional<int> idle_days;                 // no activity for at least this many days
   std::optional<DayNumber> last_active_before;  // last activity (or none) before this day
-  // Extension point: the kind of recommendation (issue #17) the user must
-  // have. Recommendations are built elsewhere; until MatchRecommendation is
-  // wired to them, a policy naming one is refused (ValidatePolicy).
+  // The kind of recommendation (issue #17) the user must have, as the
+  // recommendations report (reports/recommendations_report.h, default
+  // options) lists it: light-agent, end-user, integration or suspended.
   std::string recommendation_kind;
   // Absent from or deactivated in the remembered directory (directory.h:
   // `reconcile --directory FILE --remember`).
@@ -41,6 +42,12 @@ struct Exemptions {
   std::vector<int64_t> users;
   // Exact addresses or "*@domain" patterns, compared case-insensitively.
   std::vector<std::string> emails;
+  // Zendesk user tags: a user with any of them is exempt (case-insensitive;
+  // Zendesk lower-cases tags).
+  std::vector<std::string> tags;
+  // Zendesk groups, by name (case-insensitive) or id: their members are
+  // exempt. Needs the memberships a sync reads (store/groups.h).
+  std::vector<std::string> groups;
   bool integrations = true;  // probable integration accounts (store::ProbableIntegration) are exempt
 };
 
@@ -92,9 +99,19 @@ struct Evaluation {
 // the connecting user never match; nor users the action would not change.
 Result<Evaluation> Evaluate(store::Store& st, const store::Connection& conn, const Policy& p);
 
-// The extension point for Condition::recommendation_kind: whether the user
-// has a recommendation of that kind. Not wired yet (always false).
-bool MatchRecommendation(const store::UserWithUsage& u, const std::string& kind);
+// The recommendation kinds a condition can name.
+const std::vector<std::string>& RecommendationKinds();
+
+// The recommendations of the account as the report lists them (default
+// options), by user id: kind and reason. Computed once per Evaluate.
+struct RecommendationIndex {
+  std::map<int64_t, std::pair<std::string, std::string>> by_user;  // user id -> (kind, reason)
+};
+Result<RecommendationIndex> IndexRecommendations(store::Store& st, const store::Connection& conn);
+
+// Whether the user has a recommendation of `kind`; `*reason` gets its reason.
+bool MatchRecommendation(const RecommendationIndex& index, const store::UserWithUsage& u,
+                         const std::string& kind, std::string* reason);
 
 // The registry request of the policy's action on `user_id`: the operation
 // name ("user.set-role", "offboard", "user.suspend") and its raw fields.

@@ -63,6 +63,8 @@ Result<policy::Policy> PolicyOf(const FieldValues& v) {
     p.exempt.users.push_back(std::stoll(id));
   }
   p.exempt.emails = SplitList(v.Str("exempt_emails"));
+  p.exempt.tags = SplitList(v.Str("exempt_tags"));
+  p.exempt.groups = SplitList(v.Str("exempt_groups"));
   p.exempt.integrations = !v.Bool("include_integrations");
   p.automatic = v.Bool("automatic");
   SK_ASSIGN_OR_RETURN(auto grace, IntField(v, "grace_days", "--grace-days"));
@@ -126,11 +128,16 @@ Operation PolicyAdd() {
       has_role,
       Text("idle_days", "--idle-days", "Condition: no activity for at least N days (1..3650)"),
       Text("last_active_before", "--last-active-before", "Condition: last activity before YYYY-MM-DD"),
-      Text("recommendation", "--recommendation", "Condition: a recommendation kind (not available yet)"),
+      Text("recommendation", "--recommendation",
+           "Condition: users the recommendations report lists with this kind (light-agent, end-user, "
+           "integration, suspended)"),
       FlagField("not_in_directory", "--not-in-directory",
                 "Condition: absent from or deactivated in the remembered directory (reconcile --remember)"),
       Text("exempt_users", "--exempt-users", "Exempt user ids, comma-separated"),
       Text("exempt_emails", "--exempt-emails", "Exempt addresses or *@domain, comma-separated"),
+      Text("exempt_tags", "--exempt-tags", "Exempt users with any of these Zendesk tags, comma-separated"),
+      Text("exempt_groups", "--exempt-groups",
+           "Exempt members of these Zendesk groups (names or ids), comma-separated"),
       FlagField("include_integrations", "--include-integrations",
                 "Also match probable integration accounts (exempt by default)"),
       FlagField("automatic", "--automatic", "Approve proposals automatically (no admin approval)"),

@@ -53,6 +53,9 @@ std::string Conditions(const policy::Policy& p) {
   if (c.idle_days) s << "idle " << *c.idle_days << "+ days; ";
   if (c.last_active_before) s << "last active before " << FormatDay(*c.last_active_before) << "; ";
   if (c.not_in_directory) s << "not in directory; ";
+  if (!c.recommendation_kind.empty()) s << "recommended " << c.recommendation_kind << "; ";
+  if (!p.exempt.tags.empty()) s << "exempt tags " << list(p.exempt.tags) << "; ";
+  if (!p.exempt.groups.empty()) s << "exempt groups " << list(p.exempt.groups) << "; ";
   std::string out = s.str();
   return out.empty() ? "-" : out.substr(0, out.size() - 2);
 }
@@ -102,6 +105,10 @@ void PrintTest(const TestAnswer& a, std::ostream& out) {
            m.last_active_day ? FormatDay(*m.last_active_day) : "none in window", a.policy.action});
   }
   t.Print(out);
+  for (const auto& m : a.ev.matches)
+    if (m.evidence.contains("recommendation"))
+      out << "  " << m.user.user.id << " recommended: " << m.evidence["recommendation"].value("reason", "")
+          << "\n";
   out << a.ev.matches.size() << " user(s) match policy " << a.policy.name << " today; "
       << a.ev.exempted.size() << " exempted; nothing was changed\n";
   for (const auto& e : a.ev.exempted)

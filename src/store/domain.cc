@@ -184,6 +184,27 @@ std::optional<UnixTime> LastSyncOf(const std::string& data) {
   return OptNumber(j, "last_sync_at");
 }
 
+std::string JoinTags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) {
+    if (t.empty()) continue;
+    if (!out.empty()) out += ' ';
+    out += t;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTags(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t end = std::min(s.find(' ', i), s.size());
+    if (end > i) out.emplace_back(s.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
 Bucket BucketOf(const UserRecord& u) {
   return Bucket{u.license, u.seat && !u.deleted};
 }

@@ -58,6 +58,13 @@ void ReadColumn(const Row& r, int i, std::optional<int>& v) {
   const auto x = r.OptInt(i);
   v = x ? std::optional<int>(static_cast<int>(*x)) : std::nullopt;
 }
+// users.tags: the tags joined by single spaces (a Zendesk tag never holds whitespace).
+std::string JoinTags(const std::vector<std::string>& tags);
+std::vector<std::string> SplitTags(std::string_view s);
+template <typename Row>
+void ReadColumn(const Row& r, int i, std::vector<std::string>& v) {
+  v = SplitTags(r.OptText(i).value_or(""));
+}
 
 // A T read from the columns first, first + 1, ... of `r`, one member each in
 // the order given: the row readers below name their columns this way.
@@ -101,15 +108,15 @@ bool AllOpen(const std::vector<SealedSecrets>& rows, const SecretBox& box);
 // The user columns every engine selects, aliased `u`, in ReadUser's order.
 inline constexpr const char* kUserColumns =
     "SELECT u.id, u.name, u.email, u.role, u.role_type, u.custom_role_id, u.custom_role, u.license, u.seat, "
-    "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at";
-inline constexpr int kUserColumnCount = 15;
+    "u.suspended, u.deleted, u.deleted_kind, u.last_login_at, u.created_at, u.updated_at, u.tags";
+inline constexpr int kUserColumnCount = 16;
 
 template <typename Row>
 UserRecord ReadUser(const Row& r, int c = 0) {
   using U = UserRecord;
   return ReadColumns<U>(r, c, &U::id, &U::name, &U::email, &U::role, &U::role_type, &U::custom_role_id,
                         &U::custom_role, &U::license, &U::seat, &U::suspended, &U::deleted, &U::deleted_kind,
-                        &U::last_login_at, &U::created_at, &U::updated_at);
+                        &U::last_login_at, &U::created_at, &U::updated_at, &U::tags);
 }
 
 // A ListUsers row: kUserColumns, then active days, last active day, API-use days.

@@ -951,17 +951,19 @@ class PostgresStore final : public Store {
            "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, "
            "license, "
            "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
-           "changed_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) "
+           "changed_at, tags) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19) "
            "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
            "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
            "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
            "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
            "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
-           "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at)",
+           "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, users.changed_at), "
+           "tags=excluded.tags",
            {P(account), P(u.id), P(u.name), P(u.email), P(u.role), role_type, P(u.custom_role_id),
             P(u.custom_role), P(u.license), P(u.seat), P(u.suspended), P(u.deleted), P(u.deleted_kind),
             P(u.last_login_at), P(static_cast<int64_t>(u.created_at)), P(static_cast<int64_t>(u.updated_at)),
-            P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param()});
+            P(static_cast<int64_t>(seen_at)), changed ? P(static_cast<int64_t>(seen_at)) : Param(),
+            P(domain::JoinTags(u.tags))});
     }
     CountUserDays(tx, account, moving, +1);
     return Status::Ok();

@@ -63,6 +63,15 @@ std::vector<const char*> Notifications() {
   };
 }
 
+// 8 (issue #18): reclaim policies exempt users by Zendesk tag: each user's
+// tags, space-joined (store::domain::JoinTags). Group memberships (exempt by
+// group) are kept in the key/value table, replaced whole by each sync.
+std::vector<const char*> UserTags() {
+  return {
+      "ALTER TABLE users ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+  };
+}
+
 // Each migration is a list of statements in the neutral dialect (see schema.h).
 // Never edit a released migration: append a new one.
 const std::vector<std::vector<const char*>>& Migrations() {
@@ -136,6 +145,7 @@ const std::vector<std::vector<const char*>>& Migrations() {
       UserPass(),
       AuditChainAndRoleHistory(),
       Notifications(),
+      UserTags(),
   };
   return m;
 }

@@ -1052,13 +1052,14 @@ class SqliteStore final : public Store {
     Statement& put = db_->Prepared(
         "INSERT INTO users(account, id, name, email, role, role_type, custom_role_id, custom_role, license, "
         "seat, suspended, deleted, deleted_kind, last_login_at, created_at, updated_at, first_seen_at, "
-        "changed_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "changed_at, tags) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT(account, id) DO UPDATE SET name=excluded.name, email=excluded.email, "
         "role=excluded.role, role_type=excluded.role_type, custom_role_id=excluded.custom_role_id, "
         "custom_role=excluded.custom_role, license=excluded.license, seat=excluded.seat, "
         "suspended=excluded.suspended, deleted=excluded.deleted, deleted_kind=excluded.deleted_kind, "
         "last_login_at=excluded.last_login_at, created_at=excluded.created_at, "
-        "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at)");
+        "updated_at=excluded.updated_at, changed_at=COALESCE(excluded.changed_at, changed_at), "
+        "tags=excluded.tags");
     SK_RETURN_IF_ERROR(get.status());
     SK_RETURN_IF_ERROR(change.status());
     SK_RETURN_IF_ERROR(put.status());
@@ -1102,6 +1103,7 @@ class SqliteStore final : public Store {
         put.Bind(18, seen_at);
       else
         put.BindNull(18);
+      put.Bind(19, domain::JoinTags(u.tags));
       SK_RETURN_IF_ERROR(put.Run());
       const domain::Bucket now = domain::BucketOf(u);
       if (was != now) SK_RETURN_IF_ERROR(MoveUserDays(account, u.id, was, now));

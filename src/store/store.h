@@ -89,6 +89,8 @@ struct UserRecord {
   std::optional<UnixTime> last_login_at;
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
+  // Zendesk's tags of the user, lower case (reclaim policies' --exempt-tags).
+  std::vector<std::string> tags;
   bool operator==(const UserRecord&) const = default;
 };
 

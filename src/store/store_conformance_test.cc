@@ -16,6 +16,7 @@
 
 #include "store/domain.h"
 #include "store/engine_test.h"
+#include "store/groups.h"
 #include "store/pg_test_schema.h"
 #include "store/postgres_store.h"
 #include "store/schema.h"
@@ -410,6 +411,58 @@ std::vector<std::array<int64_t, 4>> Counts(const std::vector<DaySummary>& days) 
   std::vector<std::array<int64_t, 4>> out;
   for (const auto& d : days) out.push_back({d.day, d.active_users, d.paid_seats, d.idle_paid_seats});
   return out;
+}
+
+// Users' Zendesk tags (policies' --exempt-tags): stored, read by every user
+// read, replaced when Zendesk's change (without a role-history row), and the
+// account's groups snapshot (store/groups.h) kept whole.
+TEST_P(Conformance, UserTagsAndGroupsRoundTrip) {
+  UserRecord u = User(8, "agent", true);
+  u.tags = {"vip", "emea_team"};
+  Page p;
+  p.users = {u, User(9, "agent", true)};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 1).ok());
+  auto b = store_->GetUser("default", 8);
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->tags, u.tags);
+  auto all = store_->AllUsers("default");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].tags, u.tags);
+  EXPECT_TRUE((*all)[1].tags.empty());
+  UserFilter f;
+  auto listed = store_->ListUsers("default", f, 0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].user.tags, u.tags);
+  u.tags = {"contractor"};
+  p.users = {u};
+  ASSERT_TRUE(store_->ApplyPage("default", p, 2).ok());
+  b = store_->GetUser("default", 8);
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->tags, std::vector<std::string>{"contractor"});
+  auto history = store_->UserHistory("default", 8);
+  ASSERT_TRUE(history.ok());
+  EXPECT_TRUE(history->changes.empty()) << "a tag change is not a role-history change";
+
+  auto none = GetGroups(*store_, "default");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  GroupsSnapshot g;
+  g.synced_at = 5;
+  g.names = {{100, "Support"}, {200, "Escalations"}};
+  g.memberships = {{8, 100}, {8, 200}, {9, 100}};
+  ASSERT_TRUE(PutGroups(*store_, "default", g).ok());
+  Reopen();
+  auto back = GetGroups(*store_, "default");
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ((*back)->names, g.names);
+  EXPECT_EQ((*back)->memberships, g.memberships);
+  EXPECT_EQ((*back)->GroupsOf(8), (std::vector<int64_t>{100, 200}));
+  EXPECT_EQ((*back)->Resolve("ESCALATIONS"), 200);
+  EXPECT_EQ((*back)->Resolve("100"), 100);
+  EXPECT_FALSE((*back)->Resolve("Billing").has_value());
+  EXPECT_FALSE(GetGroups(*store_, "other")->has_value());
 }
 
 TEST_P(Conformance, ListUsersFiltersAndCountsActiveDays) {

@@ -59,6 +59,7 @@ store::UserRecord ToRecord(const zendesk::User& u, const std::map<int64_t, zende
   r.last_login_at = u.last_login_at;
   r.created_at = u.created_at;
   r.updated_at = u.updated_at;
+  r.tags = u.tags;
   return r;
 }
 

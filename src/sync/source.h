@@ -127,5 +127,7 @@ Status ReadAuditLogRange(
     SyncContext& ctx, const std::string& key, UnixTime to, const std::string& phase,
     const std::function<Result<zendesk::CursorPage<zendesk::AuditLog>>(const std::string& cursor)>& fetch,
     const std::function<void(const zendesk::AuditLog&, store::Page&)>& add);
+// Groups and their members, when a reclaim policy exempts a group (group_memberships_source.cc).
+std::unique_ptr<Source> MakeGroupMembershipsSource();
 
 }  // namespace sk::sync

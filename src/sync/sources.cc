@@ -15,6 +15,7 @@ std::vector<std::unique_ptr<Source>> UsageSources() {
   s.push_back(MakeTicketActivitySource(/*recent=*/false));
   s.push_back(MakeDeletedTicketsSource(/*recent=*/false));
   s.push_back(MakeAuditLogUserChangesSource());  // who changed a user: role history
+  s.push_back(MakeGroupMembershipsSource());     // policies' --exempt-groups
   return s;
 }
 

@@ -532,6 +532,17 @@ Result<CursorPage<User>> Client::ListStaff(const std::string& after_cursor, int 
       Bucket::kAccount, ParseUsersPage);
 }
 
+Result<CursorPage<Group>> Client::ListGroups(const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<Group>>("/api/v2/groups.json?" + PageParams(100, after_cursor),
+                                             Bucket::kAccount, ParseGroupsPage);
+}
+
+Result<CursorPage<GroupMembership>> Client::ListGroupMemberships(const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<GroupMembership>>(
+      "/api/v2/group_memberships.json?" + PageParams(100, after_cursor), Bucket::kAccount,
+      ParseGroupMembershipsPage);
+}
+
 Result<User> Client::ShowUser(int64_t id) {
   return impl_->GetParsed<User>("/api/v2/users/" + std::to_string(id) + ".json", Bucket::kAccount,
                                 ParseUserResponse);

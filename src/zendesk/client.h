@@ -136,6 +136,9 @@ class Client {
   // deleted users excluded). Unlike the incremental export it has no
   // omitted last minute, and it carries last_login_at.
   Result<CursorPage<User>> ListStaff(const std::string& after_cursor, int page_size = 100);
+  // GET /groups and /group_memberships (CBP, 100 a page, account budget).
+  Result<CursorPage<Group>> ListGroups(const std::string& after_cursor);
+  Result<CursorPage<GroupMembership>> ListGroupMemberships(const std::string& after_cursor);
   Result<User> ShowUser(int64_t id);
   Result<std::vector<User>> ShowManyUsers(const std::vector<int64_t>& ids, bool include_deleted);
   // /incremental/users/cursor: start with start_time, continue with cursor.

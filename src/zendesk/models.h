@@ -26,6 +26,24 @@ struct User {
   std::optional<UnixTime> last_login_at;
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
+  // The user's tags as Zendesk sends them (lower case; empty unless user
+  // tagging is enabled in the account).
+  std::vector<std::string> tags;
+};
+
+// A group of agents (GET /api/v2/groups).
+struct Group {
+  int64_t id = 0;
+  std::string name;
+  bool deleted = false;
+};
+
+// One agent's membership of one group (GET /api/v2/group_memberships).
+struct GroupMembership {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  int64_t group_id = 0;
+  bool is_default = false;  // "default": the user's default group
 };
 
 struct CustomRole {

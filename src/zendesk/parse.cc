@@ -200,6 +200,17 @@ std::string SjViaChannel(od::value v) {
   return channel;
 }
 
+// The strings of an array (anything else in it, or a non-array, is skipped).
+std::vector<std::string> SjStrings(od::value v) {
+  std::vector<std::string> out;
+  if (v.type().value() != od::json_type::array) return out;
+  for (auto item : v.get_array()) {
+    od::value iv = item.value();
+    if (iv.type().value() == od::json_type::string) out.push_back(SjText(iv));
+  }
+  return out;
+}
+
 // The one user parser: a user object of any answer (users/me, show_many,
 // cursor pages, incremental exports).
 User SjUser(od::object o) {
@@ -233,6 +244,8 @@ User SjUser(od::object o) {
       user.created_at = SjTime(v).value_or(0);
     else if (key == "updated_at")
       user.updated_at = SjTime(v).value_or(0);
+    else if (key == "tags")
+      user.tags = SjStrings(v);
   }
   return user;
 }
@@ -649,6 +662,44 @@ Result<std::vector<CustomRole>> ParseCustomRoles(std::string_view body) {
     }
     return roles;
   });
+}
+
+Result<CursorPage<Group>> ParseGroupsPage(std::string_view body) {
+  return CursorList<Group>(body, "groups", "groups", /*offset_ends=*/false,
+                           [](od::object o, std::vector<Group>* out) {
+                             Group g;
+                             for (auto field : o) {
+                               std::string_view key = field.unescaped_key().value();
+                               od::value v = field.value();
+                               if (key == "id")
+                                 g.id = SjInt(v).value_or(0);
+                               else if (key == "name")
+                                 g.name = SjText(v);
+                               else if (key == "deleted")
+                                 g.deleted = SjBool(v, false);
+                             }
+                             if (g.id > 0) out->push_back(std::move(g));
+                           });
+}
+
+Result<CursorPage<GroupMembership>> ParseGroupMembershipsPage(std::string_view body) {
+  return CursorList<GroupMembership>(body, "group memberships", "group_memberships", /*offset_ends=*/false,
+                                     [](od::object o, std::vector<GroupMembership>* out) {
+                                       GroupMembership m;
+                                       for (auto field : o) {
+                                         std::string_view key = field.unescaped_key().value();
+                                         od::value v = field.value();
+                                         if (key == "id")
+                                           m.id = SjInt(v).value_or(0);
+                                         else if (key == "user_id")
+                                           m.user_id = SjInt(v).value_or(0);
+                                         else if (key == "group_id")
+                                           m.group_id = SjInt(v).value_or(0);
+                                         else if (key == "default")
+                                           m.is_default = SjBool(v, false);
+                                       }
+                                       if (m.user_id > 0 && m.group_id > 0) out->push_back(m);
+                                     });
 }
 
 // --------------------------------------------------------------- activity

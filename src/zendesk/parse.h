@@ -24,6 +24,12 @@ Result<std::vector<User>> ParseUsersList(std::string_view body);
 // /incremental/users (time) and /incremental/users/cursor. simdjson.
 Result<IncrementalPage<User>> ParseIncrementalUsersPage(std::string_view body);
 
+// /groups (CBP): id, name, deleted; rows without an id are skipped.
+Result<CursorPage<Group>> ParseGroupsPage(std::string_view body);
+// /group_memberships (CBP): {id, user_id, group_id, default, ...}; rows
+// without a user or group are skipped.
+Result<CursorPage<GroupMembership>> ParseGroupMembershipsPage(std::string_view body);
+
 // {"custom_roles":[...]}.
 Result<std::vector<CustomRole>> ParseCustomRoles(std::string_view body);
 
