@@ -114,11 +114,12 @@ TEST(PolicyExemptions, RecommendationKindTagsAndGroups) {
   // The group alone (by id this time): its member is spared, the tagged user matches again.
   std::string escalations = why[nora].substr(why[nora].find('(') + 1);
   escalations = escalations.substr(0, escalations.find(')'));
-  ASSERT_EQ(acct.cli()
-                .Run({"policy", "add", "light-group", "--action", "downgrade-light", "--custom-role",
-                      std::to_string(role), "--recommendation", "light-agent", "--exempt-groups", escalations})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      acct.cli()
+          .Run({"policy", "add", "light-group", "--action", "downgrade-light", "--custom-role",
+                std::to_string(role), "--recommendation", "light-agent", "--exempt-groups", escalations})
+          .exit_code,
+      0);
   t = acct.Json({"policy", "test", "light-group"});
   matched.clear();
   for (const auto& m : t["matches"]) matched.insert(m["user_id"].get<int64_t>());
