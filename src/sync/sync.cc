@@ -2,11 +2,11 @@
 //
 // Overlapped (the default, issue #19): the sources run in lanes, one thread
 // per rate-limit bucket (UsageSourceLanes: ticket activity on the incremental
-// exports and, for the audit walk, the account budget; users on the user
-// export's bucket and the staff list; deleted tickets on theirs; the audit
-// log's sign-ins on the account budget; Help Center articles on its own), all
-// at once, so each bucket is kept busy while the others wait for answers or
-// for their own limits. Every lane shares the one Client (thread-safe: one
+// exports and, for the audit walk, the account budget, with the deleted-ticket
+// list between its phases; users on the user export's bucket and the staff
+// list; the audit log's sign-ins on the account budget; Help Center articles
+// on its own), all at once, so each bucket is kept busy while the others wait
+// for answers or for their own limits. Every lane shares the one Client (thread-safe: one
 // connection per call in flight, one rate limiter per bucket shared by the
 // lanes that draw on it, the account budget among them) and the one Store
 // (thread-safe: its writer mutex serialises the page transactions, SQLite and
@@ -18,10 +18,11 @@
 // has read every user: both are in the users lane, in that order. The
 // SyncContext fields a source writes (audit_walk*, ticket_events_read_until,
 // coverage) are written by the ticket activity lane alone and read after
-// every lane is done; once-only keys make a deletion seen by both the event
-// export and the deleted-ticket list count once whichever commits first, and
-// the store moves a user's active days when the user pass stores them after
-// their activity, so the result is the sequential sync's. The provisional
+// every lane is done. No two lanes write the same activity rows (the event
+// export and the deleted-ticket list do, so they share a lane; sign-ins from
+// the audit log and last_login_at moves are different kinds), and the store
+// moves a user's active days when the user pass stores them after their
+// activity, so the result is the sequential sync's, evidence ids included. The provisional
 // seat verdict runs before the lanes, its confirmation after them.
 //
 // A failing lane (an error after its retries, a 401 that cannot be renewed)
