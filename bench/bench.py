@@ -414,13 +414,14 @@ def seven_day_end_ms(reqs, split):
     and audit-list pages (older_flags), and of the deleted-ticket pages only
     the first 7/30 of them (the list keeps 30 days, newest first; in an
     overlapped sync their pages interleave with other lanes', so the
-    first-run rule of older_flags does not apply)."""
+    first-run rule of older_flags does not apply). The audit log's user
+    changes (who changed a user: role history, not usage) are left out too."""
     deleted = [r for r in reqs if endpoint_of(r["path"]) == "deleted_tickets"]
-    recent_deleted = set(id(r) for r in deleted[:math.ceil(len(deleted) * 7 / 30) + 1])
+    recent_deleted = set(id(r) for r in deleted[:math.ceil(len(deleted) * 7 / 30)])
     end = 0
     for r in reqs:
         ep = endpoint_of(r["path"])
-        if ep == "ticket_audits":
+        if ep == "ticket_audits" or "filter%5Bsource_type%5D=user" in r["path"]:
             continue
         if ep == "incremental/ticket_events":
             q = urllib.parse.parse_qs(urllib.parse.urlsplit(r["path"]).query)
