@@ -241,7 +241,9 @@ TEST(UsageSync, InterruptedSyncsResumeWithoutDoubleCounting) {
   for (int skip : {1, 3, 5, 8, 12}) {
     zdsim::Fault f;
     f.status = 500;
-    f.count = 20;  // outlasts the client's retries
+    // Outlasts the client's retries (8 attempts) of a request on every lane of
+    // an overlapped sync: each lane's requests take their share of the faults.
+    f.count = 100;
     f.skip = skip;
     acct.sim().AddFault(f);
     auto r = acct.cli().Run({"sync"});

@@ -100,7 +100,7 @@ void PrintSeatVerdict(const sync::VerdictConfirmation& c, std::ostream& out) {
       << " provisional verdicts unchanged by the backfill" << sync::ChangesText(c, "; ");
 }
 
-Status Sync(Context& ctx, std::optional<int> days, bool queue) {
+Status Sync(Context& ctx, std::optional<int> days, bool queue, bool sequential) {
   SK_ASSIGN_OR_RETURN(auto conn, ctx.RequireConnection());
   if (queue) {  // leave it to `seatkeeper worker`
     SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
@@ -112,6 +112,7 @@ Status Sync(Context& ctx, std::optional<int> days, bool queue) {
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   sync::SyncOptions opts;
   opts.days = days;
+  opts.sequential = sequential;
   bool tty = isatty(STDERR_FILENO);
   std::ostream* err = ctx.err;
   if (tty) {
@@ -161,8 +162,12 @@ void RegisterSyncCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 3650));
   auto queue = std::make_shared<bool>(false);
   sync->add_flag("--queue", *queue, "Queue the sync for `seatkeeper worker` instead of running it here");
+  auto sequential = std::make_shared<bool>(false);
+  sync->add_flag(
+      "--sequential", *sequential,
+      "Read one source after another on one connection instead of every rate-limit bucket at once");
   sync->add_flag("--json", ctx.json, "JSON output");
-  sync->callback([&ctx, days, queue] { ctx.Finish(Sync(ctx, *days, *queue)); });
+  sync->callback([&ctx, days, queue, sequential] { ctx.Finish(Sync(ctx, *days, *queue, *sequential)); });
 }
 
 }  // namespace sk::cli

@@ -59,6 +59,8 @@ struct SyncContext {
   int incremental_per_minute = 10;
   std::map<int64_t, std::vector<std::pair<UnixTime, UnixTime>>> own_writes;
   std::function<void(const Progress&)> on_progress;
+  // The fields below are written by the ticket activity source alone (its
+  // lane in an overlapped sync, see sync.cc) and read once every lane is done.
   // Set by the ticket activity source: the part of the window the audit walk
   // covered (from, until), and whether the audit list was unavailable.
   std::optional<std::pair<UnixTime, UnixTime>> audit_walk;
@@ -73,6 +75,9 @@ struct SyncContext {
 
   // An event by the connecting user on a ticket seatkeeper itself changed at that time.
   bool IsOwnWrite(int64_t user_id, int64_t ticket_id, UnixTime t) const;
+  // The account's requests a minute: Zendesk's last X-Rate-Limit, else the
+  // one connect saw (capabilities), so a lane that starts before any answer
+  // came back plans with the same figure as a sequential sync.
   int64_t account_limit_per_minute() const;
   void Report(const Progress& p) const {
     if (on_progress) on_progress(p);
@@ -101,8 +106,19 @@ Result<bool> NextCursor(const zendesk::CursorPage<T>& page, std::string* cursor,
   return true;
 }
 
-// Registered usage sources in run order.
+// Registered usage sources in run order (the sequential sync's order).
 std::vector<std::unique_ptr<Source>> UsageSources();
+
+// The same sources grouped by the rate-limit bucket they draw on, for the
+// overlapped sync (RunSync: one thread per lane, all lanes at once; each
+// lane's sources run in this order, each keeping its own order and
+// checkpoints). Lane "users" is the user pass's (RunSync runs the pass
+// first in it and the periodic full pass last).
+struct SourceLane {
+  std::string name;  // "ticket activity", "users", ...
+  std::vector<std::unique_ptr<Source>> sources;
+};
+std::vector<SourceLane> UsageSourceLanes();
 
 // Ticket activity (ticket event export + account-wide audit walk): the recent
 // part (last 7 days, then following the present) or the older part of the

@@ -20,6 +20,10 @@ struct SyncOptions {
   std::function<void(const Progress&)> on_progress;
   // Names the run in logs and marks the user pass; default: a fresh id.
   std::string run_id;
+  // One source after another on one connection, as before issue #19 (also
+  // SEATKEEPER_SYNC_SEQUENTIAL=1). Default: the sources overlap, one lane per
+  // rate-limit bucket (see sync.cc).
+  bool sequential = false;
 };
 
 struct SyncReport {

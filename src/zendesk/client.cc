@@ -4,8 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -84,10 +87,7 @@ bool IsSuccess(long s) {
 
 struct Client::Impl {
   explicit Impl(ClientOptions o)
-      : options(std::move(o)),
-        transport({options.connect_timeout_seconds, options.request_timeout_seconds, options.ca_file}),
-        limiter(options.api_budget_percent),
-        rng(std::random_device{}()) {
+      : options(std::move(o)), limiter(options.api_budget_percent), rng(std::random_device{}()) {
     while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
     origin = OriginOf(options.base_url);
     if (options.max_attempts < 1) options.max_attempts = 1;
@@ -101,26 +101,84 @@ struct Client::Impl {
     expires_at = c.expires_at;
   }
 
+  // Calls may come from several threads at once (the sync's lanes, one per
+  // rate-limit bucket): each call takes a Transport (its own curl handle and
+  // connection) from `idle` for its duration; the limiter, the counters and
+  // the random source are shared under `mu`, so every thread paces against
+  // the same view of each bucket; the tokens are under `token_mu`, held while
+  // they are refreshed, so a rotating pair is refreshed once.
   ClientOptions options;
-  Transport transport;
+  std::string origin;
+
+  mutable std::mutex mu;  // limiter, stats, rng, injected_slept, cancel_why
   RateLimiter limiter;
   ClientStats stats;
   std::mt19937_64 rng;
-  std::string origin;
+  double injected_slept = 0;          // seconds "slept" through options.sleep (not on the real clock)
+  std::atomic<bool> answered{false};  // Zendesk has answered at least once (HTTP status received)
+  std::atomic<bool> cancelled{false};
+  std::string cancel_why;
+  std::map<Bucket, int> in_flight;    // requests sent and not answered yet, by bucket
+  std::condition_variable cancel_cv;  // wakes sleeps when cancelled
+
+  std::mutex token_mu;  // the fields below
   std::string access_token;
   std::string refresh_token;
   std::optional<UnixTime> expires_at;  // of access_token
   // The expiry for which a proactive refresh failed (not tried again; the
   // 401 fallback still is).
   std::optional<UnixTime> proactive_failed;
+  uint64_t token_generation = 0;  // +1 each time the access token changes
   bool warned = false;
-  bool answered = false;      // Zendesk has answered at least once (HTTP status received)
-  double injected_slept = 0;  // seconds "slept" through options.sleep (not on the real clock)
+
+  std::mutex pool_mu;
+  std::vector<std::unique_ptr<Transport>> idle;
+
+  // A Transport for one call, returned to `idle` after it.
+  class TransportLease {
+   public:
+    explicit TransportLease(Impl* impl) : impl_(impl) {
+      std::lock_guard lk(impl_->pool_mu);
+      if (!impl_->idle.empty()) {
+        t_ = std::move(impl_->idle.back());
+        impl_->idle.pop_back();
+      }
+      if (!t_) {
+        const ClientOptions& o = impl_->options;
+        t_ = std::make_unique<Transport>(
+            Transport::Options{o.connect_timeout_seconds, o.request_timeout_seconds, o.ca_file});
+      }
+    }
+    ~TransportLease() {
+      std::lock_guard lk(impl_->pool_mu);
+      impl_->idle.push_back(std::move(t_));
+    }
+    TransportLease(const TransportLease&) = delete;
+    TransportLease& operator=(const TransportLease&) = delete;
+    Transport& operator*() { return *t_; }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<Transport> t_;
+  };
 
   double Now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
-  double Random() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+  double Random() {
+    std::lock_guard lk(mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  }
+  template <typename F>
+  auto Locked(F f) {
+    std::lock_guard lk(mu);
+    return f();
+  }
+
+  Status CancelledStatus() const {
+    std::lock_guard lk(mu);
+    return Status(Code::kUnavailable, cancel_why.empty() ? "stopped" : cancel_why);
+  }
 
   // One line on the log (standard error for the CLI, at the default level)
   // saying what the client waits for; never holds credentials.
@@ -134,14 +192,17 @@ struct Client::Impl {
     return host.substr(0, host.find_first_of("/?#"));
   }
 
+  // Sleeps `seconds`, or less when the client is cancelled meanwhile.
   void Sleep(double seconds) {
     if (seconds <= 0) return;
+    std::unique_lock lk(mu);
     stats.seconds_waited += seconds;
     if (options.sleep) {
       injected_slept += seconds;
+      lk.unlock();
       options.sleep(seconds);
     } else {
-      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+      cancel_cv.wait_for(lk, std::chrono::duration<double>(seconds), [this] { return cancelled.load(); });
     }
   }
 
@@ -156,6 +217,7 @@ struct Client::Impl {
   }
 
   void UseTokens(const TokenSet& tokens) {
+    ++token_generation;
     access_token = tokens.access_token;
     if (!tokens.refresh_token.empty()) refresh_token = tokens.refresh_token;
     expires_at = tokens.expires_at;
@@ -167,10 +229,11 @@ struct Client::Impl {
   }
 
   // One refresh of the rotating pair (through rotate_tokens when set, so
-  // processes sharing the store refresh a token once between them).
-  Status RefreshAccessToken() {
+  // processes sharing the store refresh a token once between them). Caller
+  // holds token_mu (as for every token method below).
+  Status RefreshAccessToken(Transport& transport) {
     const Credentials& c = options.credentials;
-    std::function<Result<TokenSet>()> request = [this, &c] {
+    std::function<Result<TokenSet>()> request = [this, &c, &transport] {
       return RequestToken(transport, options.base_url,
                           RefreshTokenBody(refresh_token, c.client_id, c.client_secret));
     };
@@ -186,7 +249,7 @@ struct Client::Impl {
 
   // Before a request: replaces an access token about to expire (less than
   // kRefreshMargin left), once per token lifetime.
-  Status RefreshIfExpiring() {
+  Status RefreshIfExpiring(Transport& transport) {
     const Credentials& c = options.credentials;
     if (!expires_at || NowUnix() + kRefreshMargin < *expires_at || proactive_failed == expires_at) {
       return Status::Ok();
@@ -194,7 +257,7 @@ struct Client::Impl {
     const bool client_credentials = c.kind == Credentials::Kind::kClientCredentials;
     if (!client_credentials && !CanRefresh()) return Status::Ok();
     const std::optional<UnixTime> was = expires_at;
-    Status s = client_credentials ? ObtainClientCredentialsToken() : RefreshAccessToken();
+    Status s = client_credentials ? ObtainClientCredentialsToken(transport) : RefreshAccessToken(transport);
     if (!s.ok()) {
       proactive_failed = was;
       if (NowUnix() >= *was) return RefreshFailed(s);
@@ -212,15 +275,18 @@ struct Client::Impl {
                       s.message() + "). Reconnect seatkeeper to Zendesk");
   }
 
-  Status ObtainClientCredentialsToken() {
+  Status ObtainClientCredentialsToken(Transport& transport) {
     const Credentials& c = options.credentials;
     auto t = RequestToken(transport, options.base_url, ClientCredentialsBody(c.client_id, c.secret, c.scope));
     if (!t.ok()) return t.status();
     return AdoptTokens(*t);
   }
 
-  Result<std::string> AuthorizationHeader() {
+  // The header for a request, and the generation of the token in it.
+  Result<std::string> AuthorizationHeader(Transport& transport, uint64_t* generation) {
+    std::lock_guard lk(token_mu);
     const Credentials& c = options.credentials;
+    *generation = token_generation;
     switch (c.kind) {
       case Credentials::Kind::kApiToken:
         if (!warned) {
@@ -229,22 +295,31 @@ struct Client::Impl {
         }
         return "Authorization: " + BasicAuthorization(c.email, c.secret);
       case Credentials::Kind::kOAuthToken:
-        SK_RETURN_IF_ERROR(RefreshIfExpiring());
+        SK_RETURN_IF_ERROR(RefreshIfExpiring(transport));
+        *generation = token_generation;
         return "Authorization: " + BearerAuthorization(access_token);
       case Credentials::Kind::kClientCredentials:
-        if (access_token.empty()) SK_RETURN_IF_ERROR(ObtainClientCredentialsToken());
-        SK_RETURN_IF_ERROR(RefreshIfExpiring());
+        if (access_token.empty()) SK_RETURN_IF_ERROR(ObtainClientCredentialsToken(transport));
+        SK_RETURN_IF_ERROR(RefreshIfExpiring(transport));
+        *generation = token_generation;
         return "Authorization: " + BearerAuthorization(access_token);
     }
     return Status(Code::kInternal, "unknown credential kind");
   }
 
-  // After a 401: obtains new credentials when possible. Ok = retry the request.
-  Status Reauthenticate(const Response& resp, bool* can_retry) {
+  // After a 401 to a request sent with the token of `generation`: obtains
+  // new credentials when possible (or uses those another thread obtained
+  // meanwhile). Ok = retry the request.
+  Status Reauthenticate(const Response& resp, bool* can_retry, Transport& transport, uint64_t generation) {
+    std::lock_guard lk(token_mu);
     *can_retry = false;
+    if (generation != token_generation) {
+      *can_retry = true;  // replaced since this request was sent
+      return Status::Ok();
+    }
     const Credentials& c = options.credentials;
     if (c.kind == Credentials::Kind::kClientCredentials) {
-      SK_RETURN_IF_ERROR(ObtainClientCredentialsToken());
+      SK_RETURN_IF_ERROR(ObtainClientCredentialsToken(transport));
       *can_retry = true;
       return Status::Ok();
     }
@@ -254,7 +329,7 @@ struct Client::Impl {
           it != resp.headers.end() && it->second.find("invalid_token") != std::string::npos)
         invalid_token = true;
       if (!invalid_token) return Status::Ok();
-      Status s = RefreshAccessToken();
+      Status s = RefreshAccessToken(transport);
       if (!s.ok()) return s.code() == Code::kUnauthenticated ? RefreshFailed(s) : s;
       *can_retry = true;
     }
@@ -284,10 +359,12 @@ struct Client::Impl {
     int auth_retries = 0;
     double started = 0;
     double injected_at_start = 0;
+    uint64_t token_generation = 0;  // of the token the last attempt was sent with
   };
 
   // Seconds the call has taken, sleeps injected through options.sleep included.
   double Spent(const Call& call) const {
+    std::lock_guard lk(mu);
     return (Now() - call.started) + (injected_slept - call.injected_at_start);
   }
 
@@ -300,7 +377,8 @@ struct Client::Impl {
     call.bucket = bucket;
     call.mutation = method != "GET";
     call.started = Now();
-    call.injected_at_start = injected_slept;
+    call.injected_at_start = Locked([&] { return injected_slept; });
+    TransportLease transport(this);
     HttpRequest req;
     req.method = std::string(method);
     req.url = call.url;
@@ -310,11 +388,10 @@ struct Client::Impl {
     }
     while (true) {
       ++call.attempt;
-      PaceBefore(call);
-      SK_ASSIGN_OR_RETURN(std::string auth, AuthorizationHeader());
+      SK_RETURN_IF_ERROR(PaceBefore(call));
+      SK_ASSIGN_OR_RETURN(std::string auth, AuthorizationHeader(*transport, &call.token_generation));
       req.headers = {auth};
-      limiter.NoteSent(bucket, Now());
-      stats.requests_by_endpoint[call.endpoint]++;
+      Locked([&] { stats.requests_by_endpoint[call.endpoint]++; });
       if (!answered) {
         // Leave time for a retry within the limit: a silent firewall would
         // otherwise hold each attempt for the whole connect timeout.
@@ -322,7 +399,8 @@ struct Client::Impl {
             std::clamp(static_cast<long>(std::ceil(kUnreachableGiveUpSeconds - Spent(call))), 1L,
                        std::max(1L, options.connect_timeout_seconds));
       }
-      TransportResult tr = transport.Perform(req);
+      TransportResult tr = (*transport).Perform(req);
+      Locked([&] { --in_flight[call.bucket]; });
       if (tr.error != NetError::kNone) {
         SK_RETURN_IF_ERROR(WaitAfterNetworkError(call, tr));
         continue;
@@ -330,29 +408,44 @@ struct Client::Impl {
       Response& resp = tr.response;
       const RateLimitHeaders rl = RecordAnswer(call, resp);
       if (IsSuccess(resp.status)) return std::move(resp);
-      SK_ASSIGN_OR_RETURN(bool again, WaitAfterHttpError(call, resp, rl));
+      SK_ASSIGN_OR_RETURN(bool again, WaitAfterHttpError(call, resp, rl, *transport));
       if (!again) return StatusFromHttp(resp.status, resp.body, resp.headers, call.endpoint);
     }
   }
 
-  // Waits as the rate limiter asks before sending, announcing long waits.
-  void PaceBefore(const Call& call) {
-    const double d = limiter.DelayBefore(call.bucket, Now());
-    if (d <= 0) return;
-    spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", call.endpoint, d,
-                  options.api_budget_percent, BucketName(call.bucket));
-    if (d >= 5)
-      Announce(fmt::format("pausing {:.0f} s before {}: keeping within {}% of Zendesk's {} rate limit", d,
-                           call.endpoint, options.api_budget_percent, BucketName(call.bucket)));
-    Sleep(d);
-    limiter.AssumeWaited(call.bucket, Now() + d);
+  // Waits as the rate limiter asks before sending, announcing long waits,
+  // then takes the request's place in its buckets (NoteSent) in the same
+  // critical section, so threads sharing a bucket never overdraw it.
+  // Fails once the client is cancelled.
+  Status PaceBefore(const Call& call) {
+    while (true) {
+      if (cancelled) return CancelledStatus();
+      double d = 0;
+      {
+        std::lock_guard lk(mu);
+        d = limiter.DelayBefore(call.bucket, Now());
+        if (d <= 0) {
+          limiter.NoteSent(call.bucket, Now());
+          ++in_flight[call.bucket];
+          return Status::Ok();
+        }
+      }
+      spdlog::debug("zendesk: pacing {} for {:.1f} s to stay within {}% of the {} rate limit", call.endpoint,
+                    d, options.api_budget_percent, BucketName(call.bucket));
+      if (d >= 5)
+        Announce(fmt::format("pausing {:.0f} s before {}: keeping within {}% of Zendesk's {} rate limit", d,
+                             call.endpoint, options.api_budget_percent, BucketName(call.bucket)));
+      Sleep(d);
+      if (cancelled) return CancelledStatus();
+      Locked([&] { limiter.AssumeWaited(call.bucket, Now() + d); });
+    }
   }
 
   // After a request that got no answer: ok once it has waited for a retry,
   // else why the call gives up. A mutation that may have reached Zendesk is
   // not sent again.
   Status WaitAfterNetworkError(const Call& call, const TransportResult& tr) {
-    stats.requests_by_bucket_status[{BucketName(call.bucket), "network"}]++;
+    Locked([&] { stats.requests_by_bucket_status[{BucketName(call.bucket), "network"}]++; });
     if (tr.error == NetError::kTlsVerify) {
       return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " + tr.error_message +
                                             " (" + call.endpoint + ")");
@@ -363,7 +456,7 @@ struct Client::Impl {
       const double delay = BackoffSeconds(call.attempt - 1, Random());
       if (unreachable && Spent(call) + delay >= kUnreachableGiveUpSeconds)
         return UnreachableStatus(call.url, tr.error_message, call.attempt, Spent(call));
-      stats.retries++;
+      Locked([&] { stats.retries++; });
       spdlog::debug("zendesk: {} failed ({}), retrying in {:.1f} s (attempt {}/{})", call.endpoint,
                     tr.error_message, delay, call.attempt + 1, options.max_attempts);
       Announce(fmt::format(
@@ -388,10 +481,12 @@ struct Client::Impl {
   // Counts an HTTP answer and feeds its rate-limit headers to the limiter.
   RateLimitHeaders RecordAnswer(const Call& call, const Response& resp) {
     answered = true;
+    std::lock_guard lk(mu);
     stats.responses_by_status[resp.status]++;
     stats.requests_by_bucket_status[{BucketName(call.bucket), std::to_string(resp.status)}]++;
     RateLimitHeaders rl = ParseRateLimitHeaders(resp.headers, static_cast<double>(NowUnix()));
     limiter.Observe(call.bucket, rl, Now());
+    DiscountInFlight(call.bucket, rl);
     for (Bucket b :
          {Bucket::kAccount, Bucket::kIncremental, Bucket::kIncrementalCursor, Bucket::kDeletedTickets,
           Bucket::kHelpCenter, Bucket::kSearchExport, Bucket::kUserUpdate}) {
@@ -405,21 +500,43 @@ struct Client::Impl {
     return rl;
   }
 
+  // The windows this answer reported lose the requests other threads have in
+  // flight on them (sent after this one, perhaps not yet counted). Holds mu.
+  void DiscountInFlight(Bucket bucket, const RateLimitHeaders& rl) {
+    if (rl.account.limit || rl.account.remaining) {
+      if (bucket == Bucket::kHelpCenter) {
+        limiter.Discount(Bucket::kHelpCenter, in_flight[Bucket::kHelpCenter]);
+      } else {
+        int n = 0;
+        for (const auto& [b, count] : in_flight)
+          if (b != Bucket::kHelpCenter) n += count;
+        limiter.Discount(Bucket::kAccount, n);
+      }
+    }
+    for (const auto& [name, w] : rl.named) {
+      if (!w.remaining) continue;
+      if (auto b = BucketForHeaderName(name)) limiter.Discount(*b, in_flight[*b]);
+    }
+  }
+
   // After an HTTP error: true once it has new credentials (a 401) or has
   // waited for a retry (429, 503, a GET's 5xx), false when the answer stands.
-  Result<bool> WaitAfterHttpError(Call& call, const Response& resp, const RateLimitHeaders& rl) {
+  Result<bool> WaitAfterHttpError(Call& call, const Response& resp, const RateLimitHeaders& rl,
+                                  Transport& transport) {
     if (resp.status == 401 && call.auth_retries < 2) {
       ++call.auth_retries;
       bool can_retry = false;
-      SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry));
+      SK_RETURN_IF_ERROR(Reauthenticate(resp, &can_retry, transport, call.token_generation));
       if (can_retry) {
         --call.attempt;  // a fresh token is not a retry of a failure
         return true;
       }
     }
     if (resp.status == 429) {
-      stats.rate_limited++;
-      limiter.NoteRateLimited(call.bucket, rl, Now());
+      Locked([&] {
+        stats.rate_limited++;
+        limiter.NoteRateLimited(call.bucket, rl, Now());
+      });
     }
     const bool retryable =
         resp.status == 429 || resp.status == 503 || (!call.mutation && IsRetryableHttpStatus(resp.status));
@@ -432,7 +549,7 @@ struct Client::Impl {
     } else {
       delay = BackoffSeconds(call.attempt - 1, Random());
     }
-    stats.retries++;
+    Locked([&] { stats.retries++; });
     spdlog::debug("zendesk: {} answered HTTP {}, retrying in {:.1f} s (attempt {}/{})", call.endpoint,
                   resp.status, delay, call.attempt + 1, options.max_attempts);
     if (delay >= kAnnounceWaitsFrom)
@@ -441,7 +558,7 @@ struct Client::Impl {
                       resp.status, call.endpoint, delay, rl.retry_after ? " as its Retry-After asks" : "",
                       call.attempt + 1, options.max_attempts));
     Sleep(delay);
-    limiter.AssumeWaited(call.bucket, Now() + delay, /*force=*/rl.retry_after.has_value());
+    Locked([&] { limiter.AssumeWaited(call.bucket, Now() + delay, /*force=*/rl.retry_after.has_value()); });
     return true;
   }
 
@@ -461,7 +578,7 @@ struct Client::Impl {
       if (!r.ok()) return r.status();
       Result<T> p = parse(r->body);
       if (p.ok() || p.status().code() != Code::kBadResponse || i >= kParseRetries) return p;
-      stats.retries++;
+      Locked([&] { stats.retries++; });
       double delay = BackoffSeconds(i, Random());
       if (delay >= kAnnounceWaitsFrom)
         Announce(fmt::format("Zendesk's answer to GET {} was incomplete or garbled; asking again in {:.1f} s",
@@ -476,6 +593,26 @@ Client::~Client() = default;
 
 const ClientStats& Client::stats() const {
   return impl_->stats;
+}
+
+ClientStats Client::StatsSnapshot() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->stats;
+}
+
+void Client::Cancel(const std::string& why) {
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->cancel_why = why;
+    impl_->cancelled = true;
+  }
+  impl_->cancel_cv.notify_all();
+}
+
+void Client::ClearCancel() {
+  std::lock_guard lk(impl_->mu);
+  impl_->cancelled = false;
+  impl_->cancel_why.clear();
 }
 const ClientOptions& Client::options() const {
   return impl_->options;

@@ -3,7 +3,10 @@
 // Zendesk's rate-limit headers, retries with backoff and jitter on 429/5xx/
 // network errors, and typed calls for the endpoints seatkeeper uses.
 //
-// Thread-compatible: one Client per thread (or external locking).
+// Thread-safe: calls may run from several threads at once (the sync runs one
+// lane per rate-limit bucket); each call in flight has its own connection,
+// and the rate limiter, counters and tokens are shared, so every thread paces
+// against the same buckets and a rotating OAuth pair is refreshed once.
 #pragma once
 
 #include <cstdint>
@@ -189,8 +192,17 @@ class Client {
   Result<JobStatus> UpdateManyTickets(const std::vector<int64_t>& ids, const nlohmann::json& ticket);
   Result<JobStatus> GetJobStatus(const std::string& id);
 
+  // The counters; read them while no call is in flight (StatsSnapshot otherwise).
   const ClientStats& stats() const;
+  ClientStats StatsSnapshot() const;  // a copy, safe while other threads call
   const ClientOptions& options() const;
+
+  // Makes every call in flight or to come fail with `why` (kUnavailable)
+  // before it sends another request, and cuts pacing and retry waits short
+  // (not waits injected through ClientOptions::sleep): how the sync stops
+  // its other lanes when one fails. ClearCancel() lets calls through again.
+  void Cancel(const std::string& why);
+  void ClearCancel();
 
  private:
   struct Impl;

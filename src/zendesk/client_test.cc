@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -660,6 +661,150 @@ TEST_F(ClientTest, RetriesAreAnnounced) {
             std::string::npos)
       << lines[0];
   EXPECT_NE(lines[0].find("as its Retry-After asks (attempt 2 of at most 8)"), std::string::npos) << lines[0];
+}
+
+// Issue #19 item 2: the sync's lanes share one client from several threads.
+// Calls in flight at once each have their own connection, and every count lands.
+TEST_F(ClientTest, CallsFromSeveralThreadsRunAtOnceOnTheirOwnConnections) {
+  std::mutex mu;
+  int in_flight = 0, most = 0;
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    {
+      std::lock_guard lk(mu);
+      most = std::max(most, ++in_flight);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    {
+      std::lock_guard lk(mu);
+      --in_flight;
+    }
+    res.set_header("X-Rate-Limit", "700");
+    res.set_header("X-Rate-Limit-Remaining", "600");
+    res.set_content(kMeBody, "application/json");
+  });
+  Client client(Options(stub.base(), sleep));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) ok += client.Me().ok() ? 1 : 0;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 40);
+  EXPECT_GE(most, 2) << "the calls waited for each other";
+  EXPECT_EQ(client.stats().requests_by_endpoint.at("GET /api/v2/users/me"), 40);
+  EXPECT_EQ(client.stats().responses_by_status.at(200), 40);
+}
+
+// Threads sharing a bucket pace against one view of it: with 10 requests
+// left, no more than the 2 % reserve allows go out before the client waits,
+// however many threads ask at once.
+TEST_F(ClientTest, ThreadsSharingABucketNeverOverdrawIt) {
+  std::atomic<int> served{0};
+  stub.server().Get(
+      "/api/v2/incremental/ticket_events.json", [&](const httplib::Request&, httplib::Response& res) {
+        const int n = ++served;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        res.set_header("Zendesk-RateLimit-incremental-exports",
+                       "total=10; remaining=" + std::to_string(std::max(0, 9 - n)) + "; resets=600");
+        res.set_content(R"({"ticket_events":[],"end_of_stream":true,"end_time":1})", "application/json");
+      });
+  // The first answer tells the client the window; then 4 threads ask for 6
+  // pages each. The first wait lets what was sent land, then counts it.
+  std::mutex sleep_mu;
+  int sent_before_first_wait = -1;
+  ClientOptions o = Options(stub.base(), sleep);
+  o.sleep = [&](double) {
+    std::lock_guard lk(sleep_mu);
+    if (sent_before_first_wait >= 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    sent_before_first_wait = served;
+  };
+  Client client(o);
+  ASSERT_TRUE(client.TicketEvents(0).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 6; ++i) (void)client.TicketEvents(0);
+    });
+  for (auto& t : threads) t.join();
+  // Remaining 8 after the first answer: at most 7 more keep remaining - 1 >=
+  // 0.2 (the 2 % reserve), whatever the answers of those in flight said (an
+  // answer counted before others in flight reached Zendesk would let more out).
+  EXPECT_LE(sent_before_first_wait, 8);
+  EXPECT_GE(sent_before_first_wait, 3);
+}
+
+// Cancel() ends a call waiting for its bucket at once and refuses new ones
+// until ClearCancel(): how a failing lane stops the others.
+TEST_F(ClientTest, CancelCutsAPacingWaitShortAndStopsLaterCalls) {
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.set_header("X-Rate-Limit", "700");
+    res.set_header("X-Rate-Limit-Remaining", "0");
+    res.set_header("ratelimit-reset", "300");
+    res.set_content(kMeBody, "application/json");
+  });
+  ClientOptions o = Options(stub.base(), sleep);
+  o.sleep = nullptr;  // real waits: the one under test
+  Client client(o);
+  ASSERT_TRUE(client.Me().ok());  // the account window is spent for 300 s
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    client.Cancel("stopped: another part of the sync failed");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto waited = client.Me();
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.status().code(), Code::kUnavailable);
+  EXPECT_EQ(waited.status().message(), "stopped: another part of the sync failed");
+  EXPECT_EQ(hits, 1) << "nothing is sent once cancelled";
+  // Cleared, calls go through again (Help Center's window is its own).
+  client.ClearCancel();
+  stub.server().Get(
+      "/api/v2/help_center/incremental/articles.json", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"articles":[],"end_time":1,"next_page":null,"count":0})", "application/json");
+      });
+  EXPECT_TRUE(client.IncrementalArticles(0).ok());
+}
+
+// Two threads whose requests both met an expired access token refresh the
+// rotating pair once: the second uses the token the first obtained.
+TEST_F(ClientTest, ConcurrentUnauthorizedCallsRefreshTheTokenOnce) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int stale = 0;
+  std::atomic<int> token_requests{0};
+  stub.server().Get("/api/v2/users/me.json", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") == "Bearer new-access") {
+      res.set_content(kMeBody, "application/json");
+      return;
+    }
+    // Both stale requests are answered together, after both arrived.
+    std::unique_lock lk(mu);
+    ++stale;
+    cv.notify_all();
+    cv.wait_for(lk, std::chrono::seconds(5), [&] { return stale >= 2; });
+    res.status = 401;
+    res.set_content(R"({"error":"invalid_token","error_description":"expired"})", "application/json");
+  });
+  stub.server().Post("/oauth/tokens", [&](const httplib::Request&, httplib::Response& res) {
+    ++token_requests;
+    res.status = 201;
+    res.set_content(R"({"access_token":"new-access","refresh_token":"r2","expires_in":7200})",
+                    "application/json");
+  });
+  Client client(Options(stub.base(), sleep, Refreshable("old-access")));
+  std::atomic<int> ok{0};
+  std::thread a([&] { ok += client.Me().ok() ? 1 : 0; });
+  std::thread b([&] { ok += client.Me().ok() ? 1 : 0; });
+  a.join();
+  b.join();
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(stale, 2);
+  EXPECT_EQ(token_requests, 1) << "a rotating refresh token is single use";
 }
 
 }  // namespace

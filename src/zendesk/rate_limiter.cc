@@ -177,7 +177,12 @@ void RateLimiter::AssumeWaited(Bucket bucket, double until, bool force) {
 void RateLimiter::Update(State& s, const RateWindow& w, double now) {
   if (w.limit || w.remaining) s.window = 0;  // Zendesk tells: nothing learned applies
   if (w.limit) s.limit = w.limit;
-  if (w.remaining) s.remaining = w.remaining;
+  // An answer about the window already known (same reset, to the second) that
+  // says more remain than counted here is older than what was sent since
+  // (threads share the client; answers overtake each other): keep the count.
+  const bool same_window = w.reset_seconds && s.remaining && s.reset_at > now &&
+                           std::abs(now + *w.reset_seconds - s.reset_at) < 1.5;
+  if (w.remaining) s.remaining = same_window ? std::min(*s.remaining, *w.remaining) : *w.remaining;
   if (w.reset_seconds) {
     s.reset_at = now + *w.reset_seconds;
   } else if (w.remaining && (s.reset_at <= now)) {
@@ -194,6 +199,12 @@ void RateLimiter::Observe(Bucket bucket, const RateLimitHeaders& h, double now) 
   for (const auto& [name, w] : h.named) {
     if (auto b = BucketForHeaderName(name)) Update(states_[*b], w, now);
   }
+}
+
+void RateLimiter::Discount(Bucket bucket, int n) {
+  auto it = states_.find(bucket);
+  if (n <= 0 || it == states_.end() || !it->second.remaining) return;
+  it->second.remaining = std::max(0, *it->second.remaining - n);
 }
 
 void RateLimiter::NoteRateLimited(Bucket bucket, const RateLimitHeaders& h, double now) {

@@ -61,6 +61,10 @@ class RateLimiter {
   void AssumeWaited(Bucket bucket, double until, bool force = false);
   // Updates state from a response's headers.
   void Observe(Bucket bucket, const RateLimitHeaders& h, double now);
+  // `n` requests on `bucket`'s window were sent and not answered yet when an
+  // answer's remaining count was observed: Zendesk may not have counted them,
+  // so they come off it (several threads share the client).
+  void Discount(Bucket bucket, int n);
   // A 429 on an endpoint `bucket` whose answers carry no header for it (older
   // header families give only the account window): learns the bucket's limit
   // as the requests sent since its window began and its window as ending at
