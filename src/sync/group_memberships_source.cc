@@ -48,6 +48,7 @@ class GroupMembershipsSource final : public Source {
     g.synced_at = ctx.now;
     int64_t pages = 0, records = 0;
     std::string cursor;
+    bool more = false;
     do {
       SK_ASSIGN_OR_RETURN(auto page, ctx.client->ListGroups(cursor));
       ++pages;
@@ -55,9 +56,10 @@ class GroupMembershipsSource final : public Source {
         ++records;
         if (!group.deleted) g.names[group.id] = group.name;
       }
-      cursor = page.has_more ? page.after_cursor : "";
       ctx.Report({"group_memberships", pages, records, 0.1, -1});
-    } while (!cursor.empty());
+      SK_ASSIGN_OR_RETURN(more, NextCursor(page, &cursor, "the group list"));
+    } while (more);
+    cursor.clear();
     do {
       SK_ASSIGN_OR_RETURN(auto page, ctx.client->ListGroupMemberships(cursor));
       ++pages;
@@ -65,9 +67,9 @@ class GroupMembershipsSource final : public Source {
         ++records;
         if (g.names.count(m.group_id)) g.memberships.emplace_back(m.user_id, m.group_id);
       }
-      cursor = page.has_more ? page.after_cursor : "";
-      ctx.Report({"group_memberships", pages, records, cursor.empty() ? 1.0 : 0.5, -1});
-    } while (!cursor.empty());
+      ctx.Report({"group_memberships", pages, records, page.has_more ? 0.5 : 1.0, -1});
+      SK_ASSIGN_OR_RETURN(more, NextCursor(page, &cursor, "the group membership list"));
+    } while (more);
     return store::PutGroups(*ctx.store, ctx.conn.account, g);
   }
 };

@@ -38,6 +38,7 @@ std::vector<SourceLane> UsageSourceLanes() {
   // a user is asked for once the user pass has read every user.
   lanes[1].name = "users";
   lanes[1].sources.push_back(MakeAuditLogUserChangesSource());
+  lanes[1].sources.push_back(MakeGroupMembershipsSource());  // account budget, a few pages
   lanes[2].name = "audit log";  // sign-ins, on the account budget
   lanes[2].sources.push_back(MakeAuditLogLoginsSource());
   lanes[3].name = "help center";  // Help Center's own limit
