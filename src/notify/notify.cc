@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "policy/proposals.h"
@@ -266,9 +267,37 @@ Status CollectActions(store::Store& store, const store::Connection& c, const Set
                                         : Status::Ok();
 }
 
+// The reason of a sync failure without where it struck: the part of the sync
+// ("reading articles: ", "syncing users: ") and the request ("(GET /api/v2/...)").
+// The sync's parts run at once (sync/sync.cc), so the same cause (a revoked
+// token) can stop a different part first on each try; it is one reason.
+std::string FailureReason(const std::string& error) {
+  std::string r = error;
+  for (const char* lead : {"reading ", "syncing "}) {
+    const size_t colon = r.find(": ");
+    if (r.rfind(lead, 0) == 0 && colon != std::string::npos && r.find(' ', std::strlen(lead)) >= colon) {
+      r.erase(0, colon + 2);
+      break;
+    }
+  }
+  for (size_t open = r.find(" ("); open != std::string::npos; open = r.find(" (", open)) {
+    const size_t close = r.find(')', open);
+    const std::string inside = r.substr(open + 2, 7);
+    const bool request = inside.rfind("GET /", 0) == 0 || inside.rfind("PUT /", 0) == 0 ||
+                         inside.rfind("POST /", 0) == 0 || inside.rfind("DELETE ", 0) == 0 ||
+                         inside.rfind("PATCH /", 0) == 0;
+    if (!request || close == std::string::npos) {
+      ++open;
+      continue;
+    }
+    r.erase(open, close + 1 - open);
+  }
+  return r;
+}
+
 Message SyncFailedMessage(const store::Connection& c, const Settings& s, UnixTime now) {
   Message m;
-  m.key = "sync-failed:" + std::to_string(now / 86400) + ":" + ShortHash(c.error);
+  m.key = "sync-failed:" + std::to_string(now / 86400) + ":" + ShortHash(FailureReason(c.error));
   m.kind = "sync.failed";
   m.subject = "seatkeeper [" + c.account + "]: the Zendesk sync failed";
   m.text = "The sync of " + c.url + " failed: " + OneLine(c.error) +
@@ -307,17 +336,17 @@ Result<Message> DigestMessage(store::Store& store, const store::Connection& c, c
   m.key = "digest:" + IsoWeek(now);
   m.kind = "digest";
   m.subject = "seatkeeper [" + c.account + "]: weekly seat digest";
-  m.text =
-      std::to_string(seats.paid_seats) + " paid seats" +
-      (seats.purchased_seats ? " of " + std::to_string(*seats.purchased_seats) + " purchased" : "") + "; " +
-      std::to_string(seats.idle.size()) + " idle for " + std::to_string(seats.query.inactive_days) +
-      " days; " + std::to_string(seats.integrations.size()) + " probable integration accounts.\n" +
-      std::to_string(seats.recommendations) + " recommendations would free " +
-      std::to_string(seats.recommended_seats_freed) + " seats" +
-      (seats.recommendations_saving ? ", saving " + FormatAmount(*seats.recommendations_saving) + " a month"
-                                    : "") +
-      ".\nReclaim proposals: " + std::to_string(pending) + " awaiting approval, " + std::to_string(approved) +
-      " approved and in their grace period.";
+  m.text = std::to_string(seats.paid_seats) + " paid seats" +
+           (seats.purchased_seats ? " of " + std::to_string(*seats.purchased_seats) + " purchased" : "") +
+           "; " + std::to_string(seats.idle.size()) + " idle for " +
+           std::to_string(seats.query.inactive_days) + " days; " + std::to_string(seats.integrations.size()) +
+           " probable integration accounts.\n" + std::to_string(seats.recommendations) +
+           " recommendations would free " + std::to_string(seats.recommended_seats_freed) + " seats" +
+           (seats.recommendations_saving
+                ? ", saving " + reports::FormatMoney(*seats.recommendations_saving) + " a month"
+                : "") +
+           ".\nReclaim proposals: " + std::to_string(pending) + " awaiting approval, " +
+           std::to_string(approved) + " approved and in their grace period.";
   const std::string link = Link(s, "/recommendations");
   if (!link.empty()) m.text += "\n" + link;
   m.data = {

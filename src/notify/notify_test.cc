@@ -229,6 +229,20 @@ TEST_F(NotifyStoreTest, EventsComeFromTheAuditTheSyncErrorAndTheWeek) {
   EXPECT_EQ(*CollectEvents(*store_, broken, settings_, kNow + 3600), 0);
   EXPECT_EQ(*CollectEvents(*store_, broken, settings_, kNow + 86400), 1);
   EXPECT_EQ(All()[0].kind, "sync.failed");
+  // The same cause striking another part of the sync (they run at once) is
+  // the same reason; another cause is not.
+  broken.error =
+      "reading articles: Zendesk rejected the credentials: 401. Check the token "
+      "(GET /api/v2/help_center/incremental/articles). Reconnect (seatkeeper connect)";
+  EXPECT_EQ(*CollectEvents(*store_, broken, settings_, kNow + 2 * 86400), 1);
+  broken.error =
+      "reading ticket_activity: Zendesk rejected the credentials: 401. Check the token "
+      "(GET /api/v2/incremental/ticket_events). Reconnect (seatkeeper connect)";
+  EXPECT_EQ(*CollectEvents(*store_, broken, settings_, kNow + 2 * 86400), 0);
+  EXPECT_NE(All()[0].body.find("reading articles"), std::string::npos) << "the message keeps where it struck";
+  broken.error =
+      "reading ticket_activity: Zendesk answered 500 five times (GET /api/v2/incremental/ticket_events)";
+  EXPECT_EQ(*CollectEvents(*store_, broken, settings_, kNow + 2 * 86400), 1);
 
   // The digest: once per ISO week, after a sync.
   store::Connection synced = conn_;
@@ -363,7 +377,8 @@ TEST_F(NotifyStoreTest, TheDigestCountsRecommendationsProposalsAndTheSaving) {
   EXPECT_EQ(body["data"]["monthly_saving"], 0.0) << "a price is set and nothing is recommended";
   const std::string text = body["text"];
   EXPECT_NE(text.find("0 paid seats of 40 purchased"), std::string::npos) << text;
-  EXPECT_NE(text.find("0 recommendations would free 0 seats, saving 0 a month."), std::string::npos) << text;
+  EXPECT_NE(text.find("0 recommendations would free 0 seats, saving 0.00 a month."), std::string::npos)
+      << text;
   EXPECT_NE(text.find("Reclaim proposals: 3 awaiting approval, 1 approved"), std::string::npos) << text;
 }
 
