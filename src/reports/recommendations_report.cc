@@ -221,10 +221,7 @@ json RecommendationsJson(const RecommendationsResult& r) {
 namespace {
 
 std::string Money(std::optional<double> v) {
-  if (!v) return "";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(2) << *v;
-  return s.str();
+  return v ? FormatMoney(*v) : "";
 }
 
 std::string Joined(const std::vector<std::string>& v) {

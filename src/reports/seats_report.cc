@@ -1,5 +1,6 @@
 #include "reports/seats_report.h"
 
+#include <cstdio>
 #include <iomanip>
 #include <map>
 #include <set>
@@ -51,6 +52,12 @@ Result<std::optional<double>> SeatPrice(store::Store& st, const std::string& acc
                                         std::optional<double> asked) {
   if (asked) return asked;
   return StoredNumber<double>(st, account, kSeatPriceKey);
+}
+
+std::string FormatMoney(double amount) {
+  char buf[64];  // two decimals of any amount below 1e40; larger ones are cut, never overrun
+  std::snprintf(buf, sizeof buf, "%.2f", amount);
+  return buf;
 }
 
 namespace {
@@ -294,8 +301,8 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
   out << r.idle.size() << " of " << r.paid_seats << " paid seats "
       << (r.provisional ? "idle candidates" : "idle") << " for " << r.query.inactive_days << "+ days";
   if (r.query.seat_price)
-    out << "; reclaiming them saves " << std::fixed << std::setprecision(2)
-        << *r.query.seat_price * static_cast<double>(r.idle.size()) << " per month";
+    out << "; reclaiming them saves " << FormatMoney(*r.query.seat_price * static_cast<double>(r.idle.size()))
+        << " per month";
   out << (r.provisional ? " (provisional)" : "") << "\n";
   const auto assigned = static_cast<int64_t>(r.paid_seats);
   out << "Paid seats: "
@@ -303,8 +310,7 @@ void PrintSeats(const SeatsResult& r, std::ostream& out) {
                             : std::string("? (set with --purchased-seats)"))
       << " purchased, " << assigned << " assigned, " << assigned - static_cast<int64_t>(r.idle.size())
       << " used; " << r.recommendations << " recommendations free " << r.recommended_seats_freed << " seats";
-  if (r.recommendations_saving)
-    out << " and save " << std::fixed << std::setprecision(2) << *r.recommendations_saving << " per month";
+  if (r.recommendations_saving) out << " and save " << FormatMoney(*r.recommendations_saving) << " per month";
   out << " (seatkeeper recommendations)\n";
   if (!r.integrations.empty()) PrintIntegrations(r, out);
   if (r.confirmation && r.confirmation_is_latest) PrintConfirmation(*r.confirmation, out);

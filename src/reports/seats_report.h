@@ -72,6 +72,9 @@ inline constexpr const char* kSeatPriceKey = "seats.price";
 // The seat price asked for, else the stored one, else none.
 Result<std::optional<double>> SeatPrice(store::Store& st, const std::string& account,
                                         std::optional<double> asked = std::nullopt);
+// A monthly amount in text output (seats, recommendations, the weekly digest):
+// always two decimals, "2300.00", as the web UI shows it.
+std::string FormatMoney(double amount);
 Result<SeatsResult> RunSeats(store::Store& st, const std::string& account, const store::Connection& conn,
                              const SeatsQuery& q);
 
