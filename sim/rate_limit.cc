@@ -16,7 +16,7 @@ RateLimiter::Outcome RateLimiter::Compute(Bucket& b, int limit, int window_facto
   Outcome o;
   o.limit = limit;
   o.reset = std::max(1, static_cast<int>(std::ceil(window - elapsed)));
-  if (!enabled_) {  // limits off: every window looks untouched, so clients never pace
+  if (!enabled_) {  // limits off: never refused (and the server sends no rate-limit headers)
     o.remaining = limit;
     return o;
   }

@@ -1,6 +1,7 @@
 // End-to-end tests of zdsim over real HTTP against an in-process Simulator.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -284,6 +285,30 @@ TEST(ZdsimRateLimit, AccountWideIsPlainText) {
   EXPECT_EQ(last->body, "Number of allowed API requests per minute exceeded");
   EXPECT_GE(std::stoi(last->get_header_value("Retry-After")), 1);
   EXPECT_EQ(last->get_header_value("X-Rate-Limit-Remaining"), "0");
+}
+
+// With limits off nothing is refused and no rate-limit header is sent: a
+// client counting its own requests against an announced window of 10 export
+// requests would otherwise pace itself to 10 a minute all the same.
+TEST(ZdsimRateLimit, LimitsOffSendNoHeaders) {
+  Options o = FixedOptions();
+  o.rate_limits = false;
+  Simulator sim(o);
+  sim.Start();
+  auto cli = AdminClient(sim);
+  for (const char* path : {"/api/v2/incremental/ticket_events.json?start_time=0",
+                           "/api/v2/ticket_audits.json", "/api/v2/users/me", "/api/v2/audit_logs.json"}) {
+    for (int i = 0; i < 12; ++i) {
+      auto r = cli->Get(path);
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200) << path;
+      for (const auto& [name, value] : r->headers) {
+        std::string lower = name;
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        EXPECT_EQ(lower.find("rate"), std::string::npos) << path << ": " << name << ": " << value;
+      }
+    }
+  }
 }
 
 TEST_F(ZdsimServer, InjectedFaults) {
