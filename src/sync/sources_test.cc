@@ -23,7 +23,8 @@ TEST(UsageSourceLanes, HoldEverySequentialSourceOnceInTheSameRelativeOrder) {
     // Within a lane, sources keep the sequential sync's order (checkpoints
     // and once-only keys are written in that order).
     std::vector<size_t> at;
-    for (const auto& n : names) at.push_back(std::find(sequential.begin(), sequential.end(), n) - sequential.begin());
+    for (const auto& n : names)
+      at.push_back(std::find(sequential.begin(), sequential.end(), n) - sequential.begin());
     EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << lane.name;
     laned.insert(laned.end(), names.begin(), names.end());
   }
