@@ -1,10 +1,8 @@
 #include "reports/recommendations_report.h"
 
 #include <algorithm>
-#include <iomanip>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "reports/registry.h"
 #include "reports/seats_report.h"

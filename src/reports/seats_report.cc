@@ -1,7 +1,6 @@
 #include "reports/seats_report.h"
 
 #include <cstdio>
-#include <iomanip>
 #include <map>
 #include <set>
 
