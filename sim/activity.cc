@@ -7,11 +7,6 @@
 
 namespace zdsim {
 
-namespace {
-constexpr int64_t kDay = 86400;
-constexpr int64_t kHour = 3600;
-}  // namespace
-
 void Dataset::BuildPools() {
   workers_.clear();
   light_.clear();

@@ -36,8 +36,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-constexpr int64_t kDay = 86400;
-
 }  // namespace
 
 const char* LicenseName(License l) {

@@ -13,6 +13,9 @@
 
 namespace zdsim {
 
+inline constexpr int64_t kDay = 86400;  // seconds
+inline constexpr int64_t kHour = 3600;
+
 inline constexpr int64_t kEventIdBase = 926256957613;
 inline constexpr int64_t kEventIdStride = 8;  // audit id, then child event ids +1..+7
 

@@ -68,7 +68,7 @@ void Search(Ctx& c) {
   SendJson(c, 200, out);
 }
 
-void Count(Ctx& c) {
+void SearchCount(Ctx& c) {
   const SearchQuery q = ParseSearch(c.req.get_param_value("query"));
   SendJson(c, 200, {{"count", Run(c, q, q.type).size()}});
 }
@@ -104,7 +104,7 @@ void Export(Ctx& c) {
 
 void RegisterSearchRoutes(Router& r) {
   r.Add("GET", R"(/api/v2/search)", Access::kAgent, Search, "search-index");
-  r.Add("GET", R"(/api/v2/search/count)", Access::kAgent, Count, "search-index");
+  r.Add("GET", R"(/api/v2/search/count)", Access::kAgent, SearchCount, "search-index");
   r.Add("GET", R"(/api/v2/search/export)", Access::kAgent, Export, "search-export");
 }
 

@@ -200,7 +200,7 @@ void DeletedDestroy(Ctx& c) {
   SendJson(c, 200, {{"deleted_user", DeletedUserJson(c.ds, c.ds.users[i], c.base)}});
 }
 
-void Count(Ctx& c) {
+void UsersCount(Ctx& c) {
   int64_t n = 0;
   for (const auto& u : c.ds.users) n += u.active ? 1 : 0;
   SendJson(c, 200, {{"count", {{"value", n}, {"refreshed_at", Iso(c.now)}}}});
@@ -211,7 +211,7 @@ void Count(Ctx& c) {
 void RegisterUserRoutes(Router& r) {
   r.Add("GET", R"(/api/v2/users/me)", Access::kAnyone, Me);
   r.Add("GET", R"(/api/v2/users)", Access::kAgent, List);
-  r.Add("GET", R"(/api/v2/users/count)", Access::kAgent, Count);
+  r.Add("GET", R"(/api/v2/users/count)", Access::kAgent, UsersCount);
   r.Add("GET", R"(/api/v2/users/show_many)", Access::kAgent, ShowMany);
   r.Add("GET", R"(/api/v2/users/(\d+))", Access::kAgent, Show);
   r.Add("POST", R"(/api/v2/users)", Access::kAgent, Create);

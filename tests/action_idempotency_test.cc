@@ -32,16 +32,6 @@ namespace {
 using nlohmann::json;
 
 // Successful mutating requests (non-GET, 2xx) whose path starts with `prefix`.
-int Mutations(Account& a, const std::string& prefix) {
-  int n = 0;
-  for (const auto& r : a.sim().Requests()) {
-    int st = r["status"];
-    if (r["method"] != "GET" && st >= 200 && st < 300 && r["path"].get<std::string>().rfind(prefix, 0) == 0)
-      ++n;
-  }
-  return n;
-}
-
 std::vector<int64_t> PlainAgents(Account& acct) {
   std::vector<int64_t> agents;
   for (const auto& u : acct.sim().TruthUsers())
@@ -116,13 +106,13 @@ TEST_P(SharedStore, TwoServersActOncePerIdempotencyKey) {
     const Case& c = cases[i];
     SCOPED_TRACE(c.path + " " + c.body.dump());
     const std::string key = "dialog-" + std::to_string(i);
-    const int before = Mutations(acct, c.mutation_prefix);
+    const int before = acct.SucceededMutations(c.mutation_prefix);
     ServeProcess::Answer ra, rb;
     std::thread ta([&] { ra = a.Post(c.path, c.body, key); });
     std::thread tb([&] { rb = b.Post(c.path, c.body, key); });
     ta.join();
     tb.join();
-    const int sent = Mutations(acct, c.mutation_prefix) - before;
+    const int sent = acct.SucceededMutations(c.mutation_prefix) - before;
     // (A reassignment sends one update_many per 100 tickets: checked per ticket below.)
     if (c.mutation_prefix.find("update_many") == std::string::npos) {
       EXPECT_EQ(sent, 1) << "the action was sent " << sent << " times";
@@ -149,7 +139,7 @@ TEST_P(SharedStore, TwoServersActOncePerIdempotencyKey) {
     EXPECT_EQ(again.status, 200);
     const ServeProcess::Answer& first = ra.idempotency.empty() ? ra : rb;
     EXPECT_EQ(again.body.value("summary", "?"), first.body.value("summary", "!"));
-    EXPECT_EQ(Mutations(acct, c.mutation_prefix) - before, sent) << "the repeat sent something";
+    EXPECT_EQ(acct.SucceededMutations(c.mutation_prefix) - before, sent) << "the repeat sent something";
     // The same key for another request is refused.
     json other = c.body;
     other["dry_run"] = false;
@@ -210,7 +200,7 @@ TEST(ActionIdempotency, CliRepeatWithTheSameKeyPrintsTheFirstAnswer) {
   json j = json::parse(again.out, nullptr, false);
   EXPECT_TRUE(j.value("replayed", false)) << again.out;
   EXPECT_EQ(j.value("summary", "?"), json::parse(first.out).value("summary", "!"));
-  EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 1);
+  EXPECT_EQ(acct.SucceededMutations("/api/v2/users/" + id), 1);
   CliResult misuse = acct.cli().Run({"user", "set-role", id, "--role", "admin", "--idempotency-key", "k1"});
   EXPECT_EQ(misuse.exit_code, 2) << misuse.err;
   CliResult bad = acct.cli().Run(
@@ -256,11 +246,11 @@ TEST(ActionIdempotency, AClaimLeftByADeadLocalProcessIsRunByTheNextRequest) {
                                    "--idempotency-key", "k-live"});
   EXPECT_EQ(live.exit_code, 1) << live.out << live.err;
   EXPECT_NE(live.err.find("in progress"), std::string::npos) << live.err;
-  EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 0);
+  EXPECT_EQ(acct.SucceededMutations("/api/v2/users/" + id), 0);
   CliResult run = acct.cli().Run({"user", "set-role", id, "--role", "end-user", "--let-zendesk-reassign",
                                   "--idempotency-key", "k-dead"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_EQ(Mutations(acct, "/api/v2/users/" + id), 1);
+  EXPECT_EQ(acct.SucceededMutations("/api/v2/users/" + id), 1);
 }
 
 TEST(SyncCommand, TakesTheLeaseOverFromADeadLocalSyncButNotFromALiveHolder) {

@@ -24,18 +24,6 @@ std::vector<json> ActiveEndUsers(Account& acct) {
   return out;
 }
 
-int Mutations(Account& acct) {
-  int n = 0;
-  for (const auto& r : acct.sim().Requests()) n += r["method"] != "GET";
-  return n;
-}
-
-json TruthUser(Account& acct, int64_t id) {
-  for (const auto& u : acct.sim().TruthUsers())
-    if (u["id"] == id) return u;
-  return nullptr;
-}
-
 TEST(ConfirmationRule, SameRuleAndRefusalOnTheCliAndTheRestApi) {
   Account acct(SmallAccount(21), "confirm-rule");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
@@ -78,8 +66,8 @@ TEST(ConfirmationRule, SameRuleAndRefusalOnTheCliAndTheRestApi) {
                         "--permanent", "--json"});
   EXPECT_EQ(cli.exit_code, 2) << cli.err;
   EXPECT_EQ(json::parse(cli.out)["error"], rule);
-  EXPECT_EQ(Mutations(acct), 0);
-  EXPECT_FALSE(TruthUser(acct, a)["deleted"].get<bool>());
+  EXPECT_EQ(acct.Mutations(), 0);
+  EXPECT_FALSE(acct.TruthUser(a)["deleted"].get<bool>());
   // Every refusal is in the audit log, whichever surface it came from.
   int refused = 0;
   for (const auto& e : acct.Json({"audit"}))
@@ -98,7 +86,7 @@ TEST(ConfirmationRule, SameRuleAndRefusalOnTheCliAndTheRestApi) {
                   {{"user_id", c}, {"permanent", true}, {"dry_run", false}, {"confirm", email}});
   EXPECT_EQ(rest.status, 200) << rest.body.dump();
   for (int64_t id : {a, b, c}) {
-    json t = TruthUser(acct, id);
+    json t = acct.TruthUser(id);
     EXPECT_TRUE(t["deleted"].get<bool>()) << t.dump();
     EXPECT_TRUE(t["email"].is_null()) << "not scrubbed: " << t.dump();
   }

@@ -439,12 +439,6 @@ struct ActionCase {
   std::function<std::string(Account&, int64_t target, int n)> state;
 };
 
-json TruthUser(Account& a, int64_t id) {
-  for (const auto& u : a.sim().TruthUsers())
-    if (u["id"] == id) return u;
-  return nullptr;
-}
-
 std::string Email(int n) { return "matrix-created-" + std::to_string(n) + "@example.test"; }
 
 int UsersWithEmail(Account& a, const std::string& email) {
@@ -455,15 +449,6 @@ int UsersWithEmail(Account& a, const std::string& email) {
 }
 
 // Successful mutating requests (non-GET, 2xx) whose path starts with `prefix`.
-int Mutations(Account& a, const std::string& prefix) {
-  int n = 0;
-  for (const auto& r : a.sim().Requests()) {
-    int st = r["status"];
-    if (r["method"] != "GET" && st >= 200 && st < 300 && r["path"].get<std::string>().rfind(prefix, 0) == 0) ++n;
-  }
-  return n;
-}
-
 std::vector<ActionCase> Actions() {
   auto user_path = [](Account&, int64_t t, int) { return "/api/v2/users/" + std::to_string(t); };
   return {
@@ -474,8 +459,8 @@ std::vector<ActionCase> Actions() {
        },
        user_path,
        [](Account& a, int64_t t, int) {
-         std::string role = TruthUser(a, t)["role"];
-         int puts = Mutations(a, "/api/v2/users/" + std::to_string(t));
+         std::string role = a.TruthUser(t)["role"];
+         int puts = a.SucceededMutations("/api/v2/users/" + std::to_string(t));
          if (role == "end-user")
            return puts == 1 ? std::string("applied") : "applied " + std::to_string(puts) + "x";
          return role == "agent" ? std::string("unchanged") : "role " + role;
@@ -496,8 +481,8 @@ std::vector<ActionCase> Actions() {
        },
        user_path,
        [](Account& a, int64_t t, int) {
-         bool deleted = TruthUser(a, t)["deleted"];
-         int dels = Mutations(a, "/api/v2/users/" + std::to_string(t));
+         bool deleted = a.TruthUser(t)["deleted"];
+         int dels = a.SucceededMutations("/api/v2/users/" + std::to_string(t));
          if (deleted) return dels == 1 ? std::string("applied") : "applied " + std::to_string(dels) + "x";
          return std::string("unchanged");
        }},
@@ -518,7 +503,7 @@ std::vector<ActionCase> Actions() {
        },
        user_path,
        [](Account& a, int64_t t, int) {
-         bool deleted = TruthUser(a, t)["deleted"];
+         bool deleted = a.TruthUser(t)["deleted"];
          int dels = 0;
          for (const auto& r : a.sim().Requests()) {
            int st = r["status"];
@@ -719,7 +704,7 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     const int64_t target = agents[next_agent++];
     ++cases;
     run_case({"offboard", std::to_string(target), "--reassign-to", heir, "--delete"}, delay,
-             [&] { return TruthUser(acct, target)["deleted"].get<bool>() && open_tickets(target) == 0; });
+             [&] { return acct.TruthUser(target)["deleted"].get<bool>() && open_tickets(target) == 0; });
   }
   for (int delay : {40, 80, 120, 180, 260, 400, 600, 900}) {
     ASSERT_LT(next_agent, agents.size());
@@ -735,7 +720,7 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     const int64_t target = agents[next_agent++];
     ++cases;
     run_case({"user", "set-role", std::to_string(target), "--role", "end-user", "--let-zendesk-reassign"},
-             delay, [&] { return TruthUser(acct, target)["role"] == "end-user"; });
+             delay, [&] { return acct.TruthUser(target)["role"] == "end-user"; });
   }
   for (int delay : {40, 90, 150}) {
     const std::string email = "killed-create-" + std::to_string(delay) + "@example.test";
@@ -749,7 +734,7 @@ TEST(CrashSafety, KilledActionsNeverRepeatACompletedMutation) {
     const int64_t target = agents[next_agent++];
     ++cases;
     run_case({"user", "delete", std::to_string(target), "--permanent", "--yes", "--let-zendesk-reassign"},
-             delay, [&] { return TruthUser(acct, target)["deleted"].get<bool>(); });
+             delay, [&] { return acct.TruthUser(target)["deleted"].get<bool>(); });
   }
   // Successful mutations per user and per ticket, from zdsim's request log.
   std::map<std::string, int> deletes, role_changes, creates;

@@ -42,13 +42,6 @@ std::string ExpectOneRun(const std::vector<json>& lines, const std::string& what
   return ids.empty() ? "" : *ids.begin();
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(Operations, EveryLogLineOfASyncAndAnActionCarriesAccountAndRunIdAndNoSecret) {
   Account acct(SmallAccount(43), "ops-logs");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
@@ -90,7 +83,7 @@ TEST(Operations, EveryLogLineOfASyncAndAnActionCarriesAccountAndRunIdAndNoSecret
   ExpectOneRun(in_run, "worker sync");
 
   // No secret, in any line or output.
-  const std::string key = ReadAll(acct.cli().home() + "/key");
+  const std::string key = ReadWholeFile(acct.cli().home() + "/key");
   ASSERT_GE(key.size(), 64u);
   for (const CliResult* r : {&sync, &action, &worker})
     for (const std::string& secret :

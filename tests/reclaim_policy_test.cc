@@ -25,12 +25,6 @@ namespace {
 using nlohmann::json;
 constexpr int64_t kDay = 86400;
 
-int Mutations(Account& acct) {
-  int n = 0;
-  for (const auto& r : acct.sim().Requests()) n += r["method"] != "GET";
-  return n;
-}
-
 // Successful writes to one user (the role change of a downgrade).
 int UserWrites(Account& acct, int64_t user) {
   const std::string path = "/api/v2/users/" + std::to_string(user);
@@ -41,12 +35,6 @@ int UserWrites(Account& acct, int64_t user) {
       ++n;
   }
   return n;
-}
-
-json TruthUser(Account& acct, int64_t id) {
-  for (const auto& u : acct.sim().TruthUsers())
-    if (u["id"] == id) return u;
-  return nullptr;
 }
 
 // The day the simulator's clock is on, "YYYY-MM-DD" (UTC).
@@ -128,7 +116,7 @@ TEST(ReclaimPolicy, TestMatchesTheTruthAndProposalsNeverRunUnapproved) {
   EXPECT_EQ(got, want);
   EXPECT_EQ(t["changed"], false);
   for (const auto& e : t["exempted"]) EXPECT_FALSE(e["why"].get<std::string>().empty());
-  EXPECT_EQ(Mutations(acct), 0);
+  EXPECT_EQ(acct.Mutations(), 0);
   EXPECT_TRUE(acct.Json({"proposals"}).empty()) << "policy test made proposals";
 
   // A sync turns the matches into pending proposals, once.
@@ -149,8 +137,8 @@ TEST(ReclaimPolicy, TestMatchesTheTruthAndProposalsNeverRunUnapproved) {
   acct.Json({"sync"});
   acct.Json({"proposals", "run"});
   for (const auto& [id, p] : ProposalsById(acct)) EXPECT_EQ(p["state"], "pending") << p.dump();
-  EXPECT_EQ(Mutations(acct), 0);
-  for (int64_t id : want) EXPECT_EQ(TruthUser(acct, id)["license"], "agent");
+  EXPECT_EQ(acct.Mutations(), 0);
+  for (int64_t id : want) EXPECT_EQ(acct.TruthUser(id)["license"], "agent");
 }
 
 TEST(ReclaimPolicy, ApprovedRunsOnceAfterTheGracePeriodUnlessTheUserIsActive) {
@@ -177,7 +165,7 @@ TEST(ReclaimPolicy, ApprovedRunsOnceAfterTheGracePeriodUnlessTheUserIsActive) {
   json cancelled = ProposalsById(acct)[signer_id];
   EXPECT_EQ(cancelled["state"], "cancelled") << cancelled.dump();
   EXPECT_EQ(cancelled["cancel_evidence"]["sources"], json::array({"login"})) << cancelled.dump();
-  EXPECT_EQ(Mutations(acct), 0) << "a proposal ran during its grace period";
+  EXPECT_EQ(acct.Mutations(), 0) << "a proposal ran during its grace period";
 
   // The period passes with the simulator's usual activity: whoever the truth
   // shows active since the approval is cancelled with the evidence, the others run.
@@ -190,7 +178,7 @@ TEST(ReclaimPolicy, ApprovedRunsOnceAfterTheGracePeriodUnlessTheUserIsActive) {
     if (active.count(user)) {
       EXPECT_EQ(p["state"], "cancelled") << p.dump();
       EXPECT_EQ(UserWrites(acct, user), 0) << p.dump();
-      EXPECT_EQ(TruthUser(acct, user)["license"], "agent");
+      EXPECT_EQ(acct.TruthUser(user)["license"], "agent");
       if (p["cancel_evidence"].is_object()) {
         std::set<std::string> sources;
         for (const auto& s : p["cancel_evidence"]["sources"]) sources.insert(s);
@@ -200,7 +188,7 @@ TEST(ReclaimPolicy, ApprovedRunsOnceAfterTheGracePeriodUnlessTheUserIsActive) {
     }
     EXPECT_EQ(p["state"], "done") << p.dump();
     EXPECT_EQ(UserWrites(acct, user), 1) << p.dump();
-    EXPECT_EQ(TruthUser(acct, user)["role"], "end-user") << p.dump();
+    EXPECT_EQ(acct.TruthUser(user)["role"], "end-user") << p.dump();
     EXPECT_EQ(p["dry_run"]["result"], "dry-run") << p.dump();
     EXPECT_GT(p["audit_id"].get<int64_t>(), 0);
     ++done;
@@ -222,11 +210,11 @@ TEST(ReclaimPolicy, ApprovedRunsOnceAfterTheGracePeriodUnlessTheUserIsActive) {
     EXPECT_EQ(results, (std::vector<std::string>{"dry-run", "ok"})) << id;
 
   // Later syncs and runs send nothing again.
-  const int sent = Mutations(acct);
+  const int sent = acct.Mutations();
   acct.Advance(kDay, /*activity=*/false);
   acct.Json({"sync"});
   acct.Json({"proposals", "run"});
-  EXPECT_EQ(Mutations(acct), sent);
+  EXPECT_EQ(acct.Mutations(), sent);
   std::cout << "[reclaim] " << proposals.size() << " approved: " << done << " ran once, "
             << proposals.size() - done << " cancelled for activity (" << by_ticket << " by a ticket edit)\n";
 }
@@ -373,7 +361,7 @@ TEST(ReclaimPolicy, AnAutomaticPolicyNeedsNoApprovalAndRemovingOneCancelsItsProp
   }
   ASSERT_GT(automatic, 0);
   ASSERT_GT(pending, 0);
-  EXPECT_EQ(Mutations(acct), 0) << "proposed and run in the same sync";
+  EXPECT_EQ(acct.Mutations(), 0) << "proposed and run in the same sync";
   // Removing a policy cancels its open proposals.
   ASSERT_EQ(acct.cli().Run({"policy", "remove", "manual"}).exit_code, 0);
   acct.Advance(3600, /*activity=*/false);
@@ -387,7 +375,7 @@ TEST(ReclaimPolicy, AnAutomaticPolicyNeedsNoApprovalAndRemovingOneCancelsItsProp
     }
     EXPECT_EQ(p["state"], "done") << p.dump();
     EXPECT_EQ(UserWrites(acct, user), 1) << p.dump();
-    EXPECT_EQ(TruthUser(acct, user)["role"], "end-user");
+    EXPECT_EQ(acct.TruthUser(user)["role"], "end-user");
   }
 }
 
@@ -398,7 +386,7 @@ TEST(ReclaimPolicy, ExemptionsAndProtectedUsersNeverMatch) {
   ASSERT_GE(idle.size(), 3u);
   auto it = idle.begin();
   const int64_t by_id = *it++, by_email = *it++;
-  const std::string email = TruthUser(acct, by_email)["email"];
+  const std::string email = acct.TruthUser(by_email)["email"];
   std::string shouted = email;
   for (char& c : shouted) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   // Staff of every license, idle 15 days: the connecting admin is never matched.
@@ -461,7 +449,7 @@ TEST(ReclaimPolicy, AProposalTheActionRefusesIsFailedWithTheReasonAndSendsNothin
       EXPECT_EQ(p["state"], "failed") << held << " " << p.dump();
       EXPECT_NE(p["reason"].get<std::string>().find("ticket"), std::string::npos) << p.dump();
       EXPECT_EQ(UserWrites(acct, user), 0);
-      EXPECT_EQ(TruthUser(acct, user)["role"], "agent");
+      EXPECT_EQ(acct.TruthUser(user)["role"], "agent");
       ++failed;
     } else {
       EXPECT_EQ(p["state"], "done") << p.dump();

@@ -13,6 +13,7 @@
 #include "store/pg_test_schema.h"
 #include "store/secret_box.h"
 #include "support/account.h"
+#include "util/text.h"
 
 namespace sk::testing {
 namespace {
@@ -20,18 +21,6 @@ namespace {
 using nlohmann::json;
 
 using store::testing::TestPg;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string KeyBytes(const std::string& hex) {
   std::string bin;
@@ -84,7 +73,7 @@ TEST_F(RekeyPostgres, KeyFileModeReSealsTheRowsInPostgres) {
   ASSERT_EQ(acct.Connect().exit_code, 0);
   acct.Json({"sync"});
   const std::string home = acct.cli().home();
-  const std::string old_key = Trim(ReadAll(home + "/key"));
+  const std::string old_key = sk::Trim(ReadWholeFile(home + "/key"));
   ASSERT_EQ(old_key.size(), 64u);
   auto before = Sealed();
   ASSERT_EQ(Opens(before, old_key), 1) << "the API token is sealed with the key file's key";
@@ -95,7 +84,7 @@ TEST_F(RekeyPostgres, KeyFileModeReSealsTheRowsInPostgres) {
   EXPECT_EQ(j["rekeyed"], true);
   EXPECT_EQ(j["accounts"], 1);
   EXPECT_EQ(j["secrets"], 1);
-  const std::string new_key = Trim(ReadAll(home + "/key"));
+  const std::string new_key = sk::Trim(ReadWholeFile(home + "/key"));
   ASSERT_EQ(new_key.size(), 64u);
   EXPECT_NE(new_key, old_key);
   EXPECT_EQ((r.out + r.err).find(new_key), std::string::npos) << "the new key reached the output";
@@ -122,7 +111,7 @@ TEST_F(RekeyPostgres, EnvironmentKeyModePrintsTheKeyForEveryMachine) {
   CliResult r = acct.cli().Run({"rekey"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("every machine"), std::string::npos) << r.out;
-  std::string k2 = Trim(r.out.substr(r.out.rfind(":\n") + 2));
+  std::string k2 = sk::Trim(r.out.substr(r.out.rfind(":\n") + 2));
   ASSERT_EQ(k2.size(), 64u) << r.out;
   EXPECT_EQ(Opens(Sealed(), k2), 1);
   EXPECT_EQ(Opens(Sealed(), k1), 0);

@@ -6,31 +6,20 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "store/secret_box.h"
 #include "store/store.h"
 #include "support/account.h"
+#include "util/text.h"
 
 namespace sk::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Secrets as the store holds them (opened with the home's key in-process).
 std::vector<std::string> StoredSecrets(const std::string& home) {
@@ -56,7 +45,7 @@ void ExpectNowhere(const std::string& home, const std::vector<std::string>& secr
     std::string name = e.path().filename().string();
     if (inputs.count(name)) continue;
     ++files;
-    std::string content = ReadAll(e.path().string());
+    std::string content = ReadWholeFile(e.path().string());
     for (const auto& s : secrets) EXPECT_EQ(content.find(s), std::string::npos) << "secret found in " << e.path();
     if (name != "key") {
       EXPECT_EQ(content.find(key_hex), std::string::npos) << "key found in " << e.path();
@@ -102,7 +91,7 @@ TEST(Secrets, OAuthClientCredentialsSessionLeaksNothing) {
                "--client-secret-file", file, "--permission", "read-write"});
   EXPECT_NE(s.output.find(" debug "), std::string::npos) << "debug logging was not on";
   std::string home = acct.cli().home();
-  std::string key = Trim(ReadAll(home + "/key"));
+  std::string key = sk::Trim(ReadWholeFile(home + "/key"));
   ASSERT_EQ(key.size(), 64u);
   struct stat st {};
   ASSERT_EQ(stat((home + "/key").c_str(), &st), 0);
@@ -124,7 +113,7 @@ TEST(Secrets, ApiTokenSessionFromEnvironmentLeaksNothing) {
               {"connect", "--url", acct.sim().BaseUrl(), "--allow-local", "--email", acct.sim().AdminEmail(),
                "--permission", "read-write"});
   std::string home = acct.cli().home();
-  std::string key = Trim(ReadAll(home + "/key"));
+  std::string key = sk::Trim(ReadWholeFile(home + "/key"));
   auto secrets = StoredSecrets(home);
   ASSERT_EQ(secrets.size(), 1u);
   EXPECT_EQ(secrets[0], zdsim::kAdminApiToken);
@@ -159,7 +148,7 @@ TEST(Secrets, RekeyWithKeyFileReSealsEverythingAndTheOldKeyOpensNothing) {
             0);
   acct.Json({"sync"});
   std::string home = acct.cli().home();
-  std::string old_key = Trim(ReadAll(home + "/key"));
+  std::string old_key = sk::Trim(ReadWholeFile(home + "/key"));
   auto before = StoredSecrets(home);
   ASSERT_FALSE(before.empty());
 
@@ -170,7 +159,7 @@ TEST(Secrets, RekeyWithKeyFileReSealsEverythingAndTheOldKeyOpensNothing) {
   EXPECT_EQ(j["accounts"], 1);
   EXPECT_EQ(j["secrets"], 2);
   EXPECT_FALSE(j.contains("key")) << "a key file is used: the key is not printed";
-  std::string new_key = Trim(ReadAll(home + "/key"));
+  std::string new_key = sk::Trim(ReadWholeFile(home + "/key"));
   ASSERT_EQ(new_key.size(), 64u);
   EXPECT_NE(new_key, old_key);
   EXPECT_FALSE(fs::exists(home + "/key.new"));
@@ -206,7 +195,7 @@ TEST(Secrets, RekeyWithKeyFileReSealsEverythingAndTheOldKeyOpensNothing) {
     ASSERT_TRUE(st2.ok());
   }
   // Read the sealed column and try the old key on it.
-  std::string db = ReadAll(home + "/seatkeeper.db") + ReadAll(home + "/seatkeeper.db-wal");
+  std::string db = ReadWholeFile(home + "/seatkeeper.db") + ReadWholeFile(home + "/seatkeeper.db-wal");
   size_t pos = 0;
   int sealed = 0;
   while ((pos = db.find("sk1:", pos)) != std::string::npos) {
@@ -246,7 +235,7 @@ TEST(Secrets, AnInterruptedRekeyIsFinishedByTheNextRekey) {
   Account acct(SmallAccount(36), "rekey-resume");
   ASSERT_EQ(acct.Connect().exit_code, 0);
   std::string home = acct.cli().home();
-  std::string k1 = Trim(ReadAll(home + "/key"));
+  std::string k1 = sk::Trim(ReadWholeFile(home + "/key"));
   // Reproduce "database re-sealed, rename not done": re-seal with K2 through the
   // environment mode, then leave K2 in key.new beside the old key file.
   acct.cli().SetEnv("SEATKEEPER_KEY", k1);
@@ -259,14 +248,14 @@ TEST(Secrets, AnInterruptedRekeyIsFinishedByTheNextRekey) {
   CliResult r = acct.cli().Run({"rekey"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("interrupted"), std::string::npos) << r.out;
-  EXPECT_EQ(Trim(ReadAll(home + "/key")), k2);
+  EXPECT_EQ(sk::Trim(ReadWholeFile(home + "/key")), k2);
   EXPECT_FALSE(fs::exists(home + "/key.new"));
   acct.Json({"sync"});
   // A key.new that opens nothing is not taken.
   acct.cli().WriteFile("key.new", std::string(64, 'b') + "\n");
   CliResult ok = acct.cli().Run({"rekey", "--json"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_NE(Trim(ReadAll(home + "/key")), std::string(64, 'b'));
+  EXPECT_NE(sk::Trim(ReadWholeFile(home + "/key")), std::string(64, 'b'));
   acct.Json({"sync"});
 }
 

@@ -16,18 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-json TruthUser(Account& acct, int64_t id) {
-  for (const auto& u : acct.sim().TruthUsers())
-    if (u["id"] == id) return u;
-  return nullptr;
-}
-
-int Mutations(Account& acct) {
-  int n = 0;
-  for (const auto& r : acct.sim().Requests()) n += r["method"] != "GET";
-  return n;
-}
-
 TEST(SuspendUser, CliAndRestSuspendInZendeskThroughTheSharedPath) {
   Account acct(SmallAccount(22), "suspend");
   ASSERT_EQ(acct.Connect({"--permission", "read-write"}).exit_code, 0);
@@ -42,18 +30,18 @@ TEST(SuspendUser, CliAndRestSuspendInZendeskThroughTheSharedPath) {
   json dry = acct.Json({"user", "suspend", id, "--dry-run"});
   EXPECT_EQ(dry["result"], "dry-run") << dry.dump();
   EXPECT_EQ(dry["changes"][0]["state"], "planned");
-  EXPECT_EQ(Mutations(acct), 0);
-  EXPECT_FALSE(TruthUser(acct, agent)["suspended"].get<bool>());
+  EXPECT_EQ(acct.Mutations(), 0);
+  EXPECT_FALSE(acct.TruthUser(agent)["suspended"].get<bool>());
 
   // The CLI suspends it in Zendesk; the seat stays taken; a re-run is a no-op.
   json done = acct.Json({"user", "suspend", id});
   EXPECT_EQ(done["result"], "ok") << done.dump();
-  json truth = TruthUser(acct, agent);
+  json truth = acct.TruthUser(agent);
   EXPECT_TRUE(truth["suspended"].get<bool>()) << truth.dump();
   EXPECT_TRUE(truth["seat"].get<bool>()) << truth.dump();
-  EXPECT_EQ(Mutations(acct), 1);
+  EXPECT_EQ(acct.Mutations(), 1);
   EXPECT_EQ(acct.Json({"user", "suspend", id})["result"], "no-op");
-  EXPECT_EQ(Mutations(acct), 1);
+  EXPECT_EQ(acct.Mutations(), 1);
   bool listed = false;
   for (const auto& u : acct.Json({"users"}))
     if (u["id"] == agent) listed = u["suspended"].get<bool>();
@@ -61,7 +49,7 @@ TEST(SuspendUser, CliAndRestSuspendInZendeskThroughTheSharedPath) {
   // The connecting user is protected (exit 3, nothing sent); so is the
   // account owner when seatkeeper knows it (ProtectOwnerAndSelf).
   EXPECT_EQ(acct.cli().Run({"user", "suspend", std::to_string(acct.sim().AdminId())}).exit_code, 3);
-  EXPECT_EQ(Mutations(acct), 1);
+  EXPECT_EQ(acct.Mutations(), 1);
 
   // The REST route lifts it, once per Idempotency-Key.
   const std::string password = "correct horse battery staple 22";
@@ -72,12 +60,12 @@ TEST(SuspendUser, CliAndRestSuspendInZendeskThroughTheSharedPath) {
       web.Post("/api/actions/unsuspend-user", {{"user_id", agent}, {"dry_run", false}}, "lift-1");
   EXPECT_EQ(lifted.status, 200) << lifted.body.dump();
   EXPECT_EQ(lifted.body["result"], "ok");
-  EXPECT_FALSE(TruthUser(acct, agent)["suspended"].get<bool>());
+  EXPECT_FALSE(acct.TruthUser(agent)["suspended"].get<bool>());
   ServeProcess::Answer again =
       web.Post("/api/actions/unsuspend-user", {{"user_id", agent}, {"dry_run", false}}, "lift-1");
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(again.idempotency, "replayed");
-  EXPECT_EQ(Mutations(acct), 2);
+  EXPECT_EQ(acct.Mutations(), 2);
 
   // Audited on both surfaces.
   int cli_entries = 0, web_entries = 0;

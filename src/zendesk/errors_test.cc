@@ -5,7 +5,7 @@
 namespace sk::zendesk {
 namespace {
 
-struct Case {
+struct ErrorCase {
   long status;
   const char* body;
   const char* endpoint;
@@ -14,7 +14,7 @@ struct Case {
 };
 
 TEST(StatusFromHttpTest, Table) {
-  const std::vector<Case> cases = {
+  const std::vector<ErrorCase> cases = {
       {401,
        R"({"error":"Couldn't authenticate you"})",
        "GET /api/v2/users",
@@ -83,7 +83,7 @@ TEST(StatusFromHttpTest, Table) {
        {"page[size] cannot be greater than 100"}},
       {302, "", "GET /api/v2/users", Code::kBadResponse, {"redirect"}},
   };
-  for (const Case& c : cases) {
+  for (const ErrorCase& c : cases) {
     Status s = StatusFromHttp(c.status, c.body, {}, c.endpoint);
     EXPECT_EQ(s.code(), c.want) << c.status << " " << c.body << " -> " << s.ToString();
     for (const char* part : c.contains)

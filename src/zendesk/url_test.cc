@@ -5,14 +5,14 @@
 namespace sk::zendesk {
 namespace {
 
-struct Case {
+struct UrlCase {
   const char* url;
   bool allow_local;
   const char* want;  // nullptr = rejected
 };
 
 TEST(ValidateAccountUrlTest, Table) {
-  const Case cases[] = {
+  const UrlCase cases[] = {
       {"https://acme.zendesk.com", false, "https://acme.zendesk.com"},
       {"https://acme.zendesk.com/", false, "https://acme.zendesk.com"},
       {"HTTPS://Acme.Zendesk.com", false, "https://acme.zendesk.com"},
@@ -57,7 +57,7 @@ TEST(ValidateAccountUrlTest, Table) {
       {"ftp://acme.zendesk.com", false, nullptr},
       {"", false, nullptr},
   };
-  for (const Case& c : cases) {
+  for (const UrlCase& c : cases) {
     auto r = ValidateAccountUrl(c.url, c.allow_local);
     if (c.want) {
       ASSERT_TRUE(r.ok()) << c.url << ": " << r.status().ToString();

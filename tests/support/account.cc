@@ -1,6 +1,8 @@
 #include "support/account.h"
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 namespace sk::testing {
 
@@ -66,6 +68,34 @@ std::vector<int64_t> Account::SpareAgents() {
       out.push_back(id);
   }
   return out;
+}
+
+nlohmann::json Account::TruthUser(int64_t id) {
+  for (const auto& u : sim_->TruthUsers())
+    if (u["id"] == id) return u;
+  return nullptr;
+}
+
+int Account::Mutations() {
+  int n = 0;
+  for (const auto& r : sim_->Requests()) n += r["method"] != "GET";
+  return n;
+}
+
+int Account::SucceededMutations(const std::string& prefix) {
+  int n = 0;
+  for (const auto& r : sim_->Requests()) {
+    const int st = r["status"];
+    n += r["method"] != "GET" && st >= 200 && st < 300 && r["path"].get<std::string>().rfind(prefix, 0) == 0;
+  }
+  return n;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 void Account::Advance(int64_t seconds, bool activity) {

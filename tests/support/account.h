@@ -37,11 +37,20 @@ class Account {
   // than the admin, the owner and the named agent (agent@): targets a test
   // may change freely, in the truth's order.
   std::vector<int64_t> SpareAgents();
+  // The simulator's truth about one user (null if it has none).
+  nlohmann::json TruthUser(int64_t id);
+  // Requests other than GET the simulator received (since ClearRequests).
+  int Mutations();
+  // Successful (2xx) requests other than GET to paths starting with `prefix`.
+  int SucceededMutations(const std::string& prefix);
 
  private:
   std::unique_ptr<zdsim::Simulator> sim_;
   CliRunner cli_;
 };
+
+// The whole content of a file ("" if it cannot be read).
+std::string ReadWholeFile(const std::string& path);
 
 // users --json projected to the fields the simulator's truth has.
 nlohmann::json ProjectUsers(const nlohmann::json& users);
