@@ -67,8 +67,9 @@
 // it); SEATKEEPER_TICKET_ACTIVITY_PLAN=walk|export forces it (tests, diagnosis).
 //
 // Checkpoints: the export's chunks (usage:ticket_events) and the walk's cursor
-// and position (usage:ticket_audits) are committed with every page of either,
-// atomically with the page's activity; a killed sync resumes exactly there.
+// and position (usage:ticket_audits) are committed atomically with the
+// activity of the pages they account for, a batch of pages at a time (see
+// kWalkCommitRecords); a killed sync resumes at the last batch.
 // Nothing is counted twice: the export claims a day only while the walk has
 // not reached it, and the walk counts only audits before the export's lowest
 // claim.
@@ -82,6 +83,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "store/domain.h"
 #include "sync/coverage.h"
 #include "sync/source.h"
 
@@ -96,10 +98,21 @@ constexpr char kSeenKey[] = "usage:ticket_audits_seen";
 constexpr int kArchiveGuardDays = 119;
 // Export pages read before choosing whether the walk pays (the walk waits for them).
 constexpr int64_t kPlanSamplePages = 10;
-// Audits per walk transaction (200 pages; every export page commits the walk's
-// batch first, too): fewer upserts of the same user-day and fewer commits, at
-// most 200 pages re-read after a kill.
+// Transactions: activity is summed per (user, day, kind) over a batch of
+// pages before it is written, so a user-day is upserted once per batch instead
+// of once per page, with one commit (issue #19: the store was 82 % of the
+// large first sync's CPU with one transaction per export page). A batch ends
+// where the export crosses a day boundary of the account's zone once it holds
+// kExportDayBatchRecords events (every day on a large account, about 24
+// pages: a day is complete in the store as soon as it is read; several days
+// on a small one), after kExportCommitRecords events or kWalkCommitRecords
+// audits (200 walk pages), and at the end of a chunk or of the source. Batches end at the
+// same places whether or not the sync was resumed (a resume starts at the
+// last batch's end), so the evidence ids a row keeps do not depend on where a
+// sync was interrupted.
 constexpr int64_t kWalkCommitRecords = 20000;
+constexpr int64_t kExportDayBatchRecords = 20000;
+constexpr int64_t kExportCommitRecords = 200000;
 
 struct Chunk {
   UnixTime from = 0;
@@ -447,6 +460,20 @@ class ActivityPage {
     Note(updater, day, Kind::kTicket, std::string(evidence_kind) + ":" + std::to_string(id));
   }
 
+  // Adds `next` after this page's activity (as if it were read in this page).
+  void Merge(ActivityPage&& next) {
+    for (auto& [k, a] : next.activity_) {
+      auto [it, inserted] = activity_.try_emplace(k, std::move(a));
+      if (inserted) continue;
+      it->second.count += a.count;
+      for (auto& e : a.evidence) {
+        if (it->second.evidence.size() >= store::domain::kEvidenceCap) break;
+        it->second.evidence.push_back(std::move(e));
+      }
+    }
+    for (auto& o : next.page_.once) page_.once.push_back(std::move(o));
+  }
+
   Status Commit(const State& state, bool with_seen = false) {
     for (auto& [k, a] : activity_) page_.activity.push_back(std::move(a));
     page_.checkpoints = state.Checkpoints(with_seen);
@@ -462,7 +489,7 @@ class ActivityPage {
     a.day = day;
     a.kind = kind;
     a.count += 1;
-    if (a.evidence.size() < 5) a.evidence.push_back(std::move(evidence));
+    if (a.evidence.size() < store::domain::kEvidenceCap) a.evidence.push_back(std::move(evidence));
   }
 
   std::map<std::tuple<int64_t, DayNumber, Kind>, store::ActivityDelta> activity_;
@@ -543,8 +570,12 @@ class TicketActivitySource final : public Source {
     bool has_more = false;
     std::string after;
   } buf_;
-  std::optional<ActivityPage> pending_;  // walk activity not committed yet
-  int64_t pending_records_ = 0;
+  // Activity read and not committed yet (both streams), with the state it
+  // brings the checkpoints to; see kWalkCommitRecords.
+  std::optional<ActivityPage> pending_;
+  int64_t pending_records_ = 0;         // walk audits in it
+  int64_t pending_export_records_ = 0;  // export events in it
+  bool pending_walk_ = false;           // holds walk activity: committed with the walk's seen tickets
   double events_per_second_ = 0;  // observed export density, for the ETA
 
   static bool PlanPending(const State& state) {
@@ -568,7 +599,7 @@ class TicketActivitySource final : public Source {
                   w.plan == "walk" ? "the audit walk reads the older days"
                                    : "the ticket event export reads the older days, without the audit walk",
                   w.plan_why);
-    return ActivityPage(ctx).Commit(state);
+    return CommitState(ctx, state);
   }
 
   static Result<State> Load(const SyncContext& ctx) {
@@ -649,34 +680,40 @@ class TicketActivitySource final : public Source {
     return best;
   }
 
+  // One page of the event export: its activity joins the batch (committed
+  // with the checkpoints it brings, see kWalkCommitRecords).
   Status ExportPage(SyncContext& ctx, State& state, Chunk& c) {
-    // Walk activity first: this page's commit will carry the walk's position too.
-    SK_RETURN_IF_ERROR(FlushPending(state));
     SK_ASSIGN_OR_RETURN(auto page, ctx.client->TicketEvents(c.next));
     ++pages_;
-    if (PlanPending(state)) ++state.walk.sample.pages;
     ActivityPage out(ctx);
     UnixTime new_next = page.items.empty() ? c.next : std::max(page.end_time, c.next);
     std::set<int64_t> new_boundary;
     if (new_next == c.next) new_boundary = c.boundary;
+    std::vector<const zendesk::TicketEvent*> counted;
+    counted.reserve(page.items.size());
     for (const auto& e : page.items) {
       if (e.timestamp == new_next) new_boundary.insert(e.id);
       if (e.timestamp < c.next || (e.timestamp == c.next && c.boundary.count(e.id))) continue;  // repeat
       if (e.timestamp < c.from || (c.to && e.timestamp >= *c.to)) continue;
       if (c.hidden_only && state.walk.seen.Contains(e.ticket_id)) continue;  // the walk counted it
-      if (PlanPending(state)) state.walk.sample.Add(e);
-      ++records_;
-      ++state.walk.export_records;
+      counted.push_back(&e);
       out.Add(e.updater_id, e.ticket_id, e.timestamp, e.children, "event", e.id);
-    }
-    if (!page.items.empty() && page.end_time > c.next) {
-      double span = static_cast<double>(page.end_time - c.next);
-      events_per_second_ = static_cast<double>(page.items.size()) / std::max(span, 1.0);
     }
     bool past_end = c.to && new_next >= *c.to;
     if (!page.end_of_stream && !past_end && new_next == c.next && !page.items.empty())
       return BadResponse("the ticket event export did not advance past start_time " + std::to_string(c.next) +
                          " (more events share one second than a page holds)");
+    if (PlanPending(state)) {
+      ++state.walk.sample.pages;
+      for (const auto* e : counted) state.walk.sample.Add(*e);
+    }
+    records_ += static_cast<int64_t>(counted.size());
+    state.walk.export_records += static_cast<int64_t>(counted.size());
+    if (!page.items.empty() && page.end_time > c.next) {
+      double span = static_cast<double>(page.end_time - c.next);
+      events_per_second_ = static_cast<double>(page.items.size()) / std::max(span, 1.0);
+    }
+    const bool new_day = ctx.zone.DayOf(new_next) != ctx.zone.DayOf(c.next);
     c.next = new_next;
     c.boundary = std::move(new_boundary);
     if (past_end || (c.to && page.end_of_stream)) c.done = true;
@@ -685,16 +722,22 @@ class TicketActivitySource final : public Source {
       ctx.ticket_events_read_until = ctx.now - 60;  // everything older was exported
     }
     if (c.to && !c.done && page.items.empty()) c.done = true;  // an empty page ends the walk too
-    return out.Commit(state);
+    Batch(ctx).Merge(std::move(out));
+    pending_export_records_ += static_cast<int64_t>(counted.size());
+    if ((new_day && pending_export_records_ >= kExportDayBatchRecords) || c.done || c.caught_up ||
+        pending_export_records_ >= kExportCommitRecords)
+      return FlushPending(state);
+    return Status::Ok();
   }
 
   // Consumes the next 100 audits of the list (one page's worth, whatever the
   // pages hold: a repeated or short page does not shift the alternation).
-  // Walk activity is committed every kWalkCommitRecords audits, before any
-  // export page, and at the end: each commit carries both checkpoints.
+  // Walk activity joins the batch (kWalkCommitRecords), committed at the end
+  // of the walk too: each commit carries both checkpoints.
   Status WalkStep(SyncContext& ctx, State& state) {
     Walk& w = state.walk;
-    if (!pending_) pending_.emplace(ctx);
+    ActivityPage& batch = Batch(ctx);
+    pending_walk_ = true;
     const UnixTime until = state.WalkUntil();
     int consumed = 0;
     while (consumed < 100 && !w.done) {
@@ -708,7 +751,7 @@ class TicketActivitySource final : public Source {
                 "event export alone",
                 page.status().message());
             w.off = true;
-            return FlushPending(state);
+            return CommitState(ctx, state);
           }
           return page.status();
         }
@@ -740,7 +783,7 @@ class TicketActivitySource final : public Source {
       ++w.walk_records;
       if (a.created_at < w.low) continue;
       ++records_;
-      pending_->Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
+      batch.Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
     }
     // A fully read page moves the cursor on, so a resume does not fetch it again.
     if (!w.done && buf_.loaded && buf_.pos == buf_.items.size()) NextWalkPage(w);
@@ -767,7 +810,7 @@ class TicketActivitySource final : public Source {
           page.status().message(), FormatIso(w.low), FormatIso(until));
       h.refused = "the incremental ticket export was refused: " + page.status().message();
       h.done = true;
-      return ActivityPage(ctx).Commit(state);
+      return CommitState(ctx, state);
     }
     ++pages_;
     ++scan_pages_;
@@ -787,7 +830,7 @@ class TicketActivitySource final : public Source {
         return BadResponse("the ticket export has more pages but no new cursor");
       h.cursor = page->after_cursor;
     }
-    return ActivityPage(ctx).Commit(state);
+    return CommitState(ctx, state);
   }
 
   // The hidden tickets' stretches as export chunks; stretches closer than
@@ -886,12 +929,27 @@ class TicketActivitySource final : public Source {
     buf_.loaded = false;
   }
 
+  // The batch, started when empty.
+  ActivityPage& Batch(const SyncContext& ctx) {
+    if (!pending_) pending_.emplace(ctx);
+    return *pending_;
+  }
+
+  // Commits the batch with the state's checkpoints, if there is one.
   Status FlushPending(const State& state) {
     if (!pending_) return Status::Ok();
-    Status st = pending_->Commit(state, /*with_seen=*/true);
+    Status st = pending_->Commit(state, /*with_seen=*/pending_walk_);
     pending_.reset();
     pending_records_ = 0;
+    pending_export_records_ = 0;
+    pending_walk_ = false;
     return st;
+  }
+
+  // Commits the state's checkpoints now, with the batch if there is one.
+  Status CommitState(const SyncContext& ctx, const State& state) {
+    if (pending_) return FlushPending(state);
+    return ActivityPage(ctx).Commit(state);
   }
 
   void ReportProgress(const SyncContext& ctx, const State& state) const {
