@@ -219,9 +219,30 @@ Result<PendingRows> SumPageActivity(const Page& page,
                                     const std::function<Result<bool>(const std::string& key)>& first_time) {
   PendingRows rows;
   for (const auto& a : page.activity) rows[{a.day, a.user_id, a.kind}].Add(a);
+  // The new once-only deltas per row, in the page's order (the keys are
+  // recorded in that order: of one key twice, the first counts).
+  std::map<ActivityKey, std::vector<const Page::Once*>> fresh_once;
   for (const auto& o : page.once) {
     SK_ASSIGN_OR_RETURN(bool fresh, first_time(o.key));
-    if (fresh) rows[{o.delta.day, o.delta.user_id, o.delta.kind}].Add(o.delta);
+    if (fresh) fresh_once[{o.delta.day, o.delta.user_id, o.delta.kind}].push_back(&o);
+  }
+  // Each goes among its row's ids where Once::at says (its count, too).
+  for (auto& [key, once] : fresh_once) {
+    std::stable_sort(once.begin(), once.end(),
+                     [](const Page::Once* a, const Page::Once* b) { return a->at < b->at; });
+    PendingActivity& row = rows[key];
+    std::vector<std::string> ids = std::move(row.evidence);
+    row.evidence.clear();
+    size_t next = 0;
+    auto take_ids_before = [&](size_t at) {
+      for (; next < ids.size() && next < at; ++next)
+        if (row.evidence.size() < kEvidenceCap) row.evidence.push_back(std::move(ids[next]));
+    };
+    for (const Page::Once* o : once) {
+      take_ids_before(o->at);
+      row.Add(o->delta);
+    }
+    take_ids_before(ids.size());
   }
   return rows;
 }

@@ -199,7 +199,8 @@ using PendingRows = std::map<ActivityKey, PendingActivity>;
 
 // A page's activity summed per (day, user, kind): all of `page.activity`, and
 // each `page.once` whose key `first_time` (the engine recording the key)
-// reports as new.
+// reports as new, its evidence placed among its row's ids as Page::Once::at
+// says.
 Result<PendingRows> SumPageActivity(const Page& page,
                                     const std::function<Result<bool>(const std::string& key)>& first_time);
 

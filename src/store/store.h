@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -163,6 +164,14 @@ struct Page {
   struct Once {
     std::string key;  // e.g. "deleted:123", "login:42:1700000000", "article:9"
     ActivityDelta delta;
+    // Where its evidence goes, if the key is new: after the first `at` ids
+    // `activity` gives its (user, day, kind) row (default: after all of
+    // them; several at one place keep their order here). A batch of pages
+    // applied as one page sets it to where the delta's own page ended, so
+    // that the batch stores the same evidence ids, in the same order, as its
+    // pages applied one by one.
+    size_t at = kAfterActivity;
+    static constexpr size_t kAfterActivity = static_cast<size_t>(-1);
   };
   std::vector<Once> once;
   // Users in `users` are stamped with this run id; see MarkUnseenUsersDeleted.

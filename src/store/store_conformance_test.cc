@@ -782,6 +782,62 @@ TEST_P(Conformance, PageActivitySumsCountsAndKeepsFirstEvidence) {
   EXPECT_EQ((*usage)[0].evidence.at("ticket"), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
 }
 
+// A batch of pages applied as one page (a sync's ticket activity does, a day
+// of export pages at a time) stores what its pages applied one by one do: a
+// once-only delta's evidence goes where its own page ended among its row's
+// ids (Page::Once::at), not after the whole batch's; an already seen key adds
+// nothing, wherever it sits.
+TEST_P(Conformance, OnceDeltasKeepTheirPlaceAmongABatchsIds) {
+  auto deletion = [](int64_t ticket, DayNumber day, size_t at = Page::Once::kAfterActivity) {
+    const std::string key = "deleted:" + std::to_string(ticket);
+    return Page::Once{key, {1, day, Kind::kTicket, 1, {key}}, at};
+  };
+  for (const std::string account : {"by_page", "batched"}) {
+    Page seen;  // deleted:8 was counted before, on another day
+    seen.users = {User(1, "agent", true)};
+    seen.once = {deletion(8, 90)};
+    ASSERT_TRUE(store_->ApplyPage(account, seen, 10).ok());
+  }
+  // One page at a time: e1 e2 | deleted:8 (seen) | e3 deleted:7 deleted:9 | e4 e5 e6 | deleted:10.
+  std::vector<Page> pages(4);
+  pages[0].activity = {{1, 100, Kind::kTicket, 2, {"e1", "e2"}}};
+  pages[1].once = {deletion(8, 100)};
+  pages[2].activity = {{1, 100, Kind::kTicket, 1, {"e3"}}};
+  pages[2].once = {deletion(7, 100), deletion(9, 100)};
+  pages[3].activity = {{1, 100, Kind::kTicket, 3, {"e4", "e5", "e6"}}};
+  pages[3].once = {deletion(10, 101)};  // a row with no other activity
+  for (const auto& p : pages) ASSERT_TRUE(store_->ApplyPage("by_page", p, 20).ok());
+  // The same as one page; the once-only deltas listed out of order.
+  Page batch;
+  batch.activity = {{1, 100, Kind::kTicket, 6, {"e1", "e2", "e3", "e4", "e5", "e6"}}};
+  batch.once = {deletion(10, 101, 0), deletion(7, 100, 3), deletion(8, 100, 2), deletion(9, 100, 3)};
+  ASSERT_TRUE(store_->ApplyPage("batched", batch, 20).ok());
+
+  auto by_page = store_->Usage("by_page", 100, 101, std::nullopt);
+  auto batched = store_->Usage("batched", 100, 101, std::nullopt);
+  ASSERT_TRUE(by_page.ok() && batched.ok());
+  ASSERT_EQ(by_page->size(), 2u);
+  ASSERT_EQ(batched->size(), 2u);
+  EXPECT_EQ((*by_page)[0].evidence.at("ticket"),
+            (std::vector<std::string>{"e1", "e2", "e3", "deleted:7", "deleted:9"}));
+  EXPECT_EQ((*by_page)[0].counts.at("ticket"), 8) << "deleted:8 counts nothing";
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ((*batched)[i].day, (*by_page)[i].day);
+    EXPECT_EQ((*batched)[i].counts, (*by_page)[i].counts) << "day " << (*by_page)[i].day;
+    EXPECT_EQ((*batched)[i].evidence, (*by_page)[i].evidence) << "day " << (*by_page)[i].day;
+  }
+  // An `at` past the row's ids puts the delta after them.
+  Page late;
+  late.activity = {{1, 102, Kind::kTicket, 1, {"e7"}}};
+  late.once = {deletion(11, 102, 1), deletion(12, 102, 5)};
+  ASSERT_TRUE(store_->ApplyPage("batched", late, 30).ok());
+  auto day = store_->Usage("batched", 102, 102, 1);
+  ASSERT_TRUE(day.ok());
+  ASSERT_EQ(day->size(), 1u);
+  EXPECT_EQ((*day)[0].counts.at("ticket"), 3);
+  EXPECT_EQ((*day)[0].evidence.at("ticket"), (std::vector<std::string>{"e7", "deleted:11", "deleted:12"}));
+}
+
 TEST_P(Conformance, ReadsRunInParallelWithAWriter) {
   Page users;
   for (int i = 1; i <= 50; ++i) users.users.push_back(User(i, "agent", true));

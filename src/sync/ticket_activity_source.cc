@@ -79,6 +79,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -108,8 +109,11 @@ constexpr int64_t kPlanSamplePages = 10;
 // on a small one), after kExportCommitRecords events or kWalkCommitRecords
 // audits (200 walk pages), and at the end of a chunk or of the source. Batches end at the
 // same places whether or not the sync was resumed (a resume starts at the
-// last batch's end), so the evidence ids a row keeps do not depend on where a
-// sync was interrupted.
+// last batch's end). A batch stores exactly what its pages (an export page, a
+// walk step of 100 audits) would one at a time, evidence ids and their order
+// included: each once-only delta (a deletion) records where its page ended
+// among its row's ids (store::Page::Once::at). SEATKEEPER_TICKET_ACTIVITY_BATCH=N
+// ends every batch after N records instead (tests: 1 commits every page).
 constexpr int64_t kWalkCommitRecords = 20000;
 constexpr int64_t kExportDayBatchRecords = 20000;
 constexpr int64_t kExportCommitRecords = 200000;
@@ -460,8 +464,18 @@ class ActivityPage {
     Note(updater, day, Kind::kTicket, std::string(evidence_kind) + ":" + std::to_string(id));
   }
 
-  // Adds `next` after this page's activity (as if it were read in this page).
+  // Adds `next` after this page's activity; its once-only deltas keep their
+  // place after `next`'s ids of their row, so that applying the two as one
+  // page stores what applying them one after the other does.
   void Merge(ActivityPage&& next) {
+    for (auto& o : next.page_.once) {
+      const auto k = std::make_tuple(o.delta.user_id, o.delta.day, o.delta.kind);
+      const auto mine = activity_.find(k);
+      const auto theirs = next.activity_.find(k);
+      const size_t before = mine == activity_.end() ? 0 : mine->second.evidence.size();
+      const size_t in_next = theirs == next.activity_.end() ? 0 : theirs->second.evidence.size();
+      o.at = before + std::min(o.at, in_next);
+    }
     for (auto& [k, a] : next.activity_) {
       auto [it, inserted] = activity_.try_emplace(k, std::move(a));
       if (inserted) continue;
@@ -512,6 +526,12 @@ class TicketActivitySource final : public Source {
                           export_per_min - 5);
     export_s_ = 60.0 / export_per_min;
     walk_s_ = 60.0 / walk_per_min;
+    if (const char* n = std::getenv("SEATKEEPER_TICKET_ACTIVITY_BATCH"); n && *n) {
+      int64_t records = 0;
+      const auto [end, ec] = std::from_chars(n, n + std::strlen(n), records);
+      if (ec == std::errc() && *end == '\0' && records > 0)
+        walk_batch_ = export_day_batch_ = export_batch_ = records;
+    }
     if (state.walk.active())
       spdlog::debug(
           "ticket activity: export {:.0f} requests/min, audit walk {:.0f} requests/min (account limit {})",
@@ -576,6 +596,9 @@ class TicketActivitySource final : public Source {
   int64_t pending_records_ = 0;         // walk audits in it
   int64_t pending_export_records_ = 0;  // export events in it
   bool pending_walk_ = false;           // holds walk activity: committed with the walk's seen tickets
+  // Batch ends (records); SEATKEEPER_TICKET_ACTIVITY_BATCH sets all three.
+  int64_t walk_batch_ = kWalkCommitRecords, export_day_batch_ = kExportDayBatchRecords,
+          export_batch_ = kExportCommitRecords;
   double events_per_second_ = 0;  // observed export density, for the ETA
 
   static bool PlanPending(const State& state) {
@@ -724,8 +747,8 @@ class TicketActivitySource final : public Source {
     if (c.to && !c.done && page.items.empty()) c.done = true;  // an empty page ends the walk too
     Batch(ctx).Merge(std::move(out));
     pending_export_records_ += static_cast<int64_t>(counted.size());
-    if ((new_day && pending_export_records_ >= kExportDayBatchRecords) || c.done || c.caught_up ||
-        pending_export_records_ >= kExportCommitRecords)
+    if ((new_day && pending_export_records_ >= export_day_batch_) || c.done || c.caught_up ||
+        pending_export_records_ >= export_batch_)
       return FlushPending(state);
     return Status::Ok();
   }
@@ -737,6 +760,7 @@ class TicketActivitySource final : public Source {
   Status WalkStep(SyncContext& ctx, State& state) {
     Walk& w = state.walk;
     ActivityPage& batch = Batch(ctx);
+    ActivityPage step(ctx);  // a page of the batch, like an export page
     pending_walk_ = true;
     const UnixTime until = state.WalkUntil();
     int consumed = 0;
@@ -783,12 +807,13 @@ class TicketActivitySource final : public Source {
       ++w.walk_records;
       if (a.created_at < w.low) continue;
       ++records_;
-      batch.Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
+      step.Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
     }
+    batch.Merge(std::move(step));
     // A fully read page moves the cursor on, so a resume does not fetch it again.
     if (!w.done && buf_.loaded && buf_.pos == buf_.items.size()) NextWalkPage(w);
     pending_records_ += consumed;
-    if (w.done || pending_records_ >= kWalkCommitRecords) return FlushPending(state);
+    if (w.done || pending_records_ >= walk_batch_) return FlushPending(state);
     return Status::Ok();
   }
 
