@@ -164,40 +164,45 @@ TEST(TicketActivity, RefusedAuditListMeansTheExportReadsEverything) {
 // (SEATKEEPER_TICKET_ACTIVITY_BATCH=1): a deletion's "deleted:<ticket>" id
 // keeps its place among the deleter's ids of the day, after those of its own
 // page, not after the whole batch's.
-TEST(TicketActivity, BatchedCommitsStoreWhatAPageAtATimeStores) {
-  for (const std::string plan : {"export", "walk"}) {
-    SCOPED_TRACE(plan);
-    zdsim::Options o = SmallAccount(24);
-    o.agents = 100;           // a few updates a day each: deletions among the first five ids
-    o.tickets_per_day = 200;  // a day spans export pages (1,000 events each)
-    o.days = 9;               // (the walk's part: days 8 and 9)
-    o.deleted_ticket_share = 0.2;
-    // The walk's steps meet deletions too: the audit list keeps deleted tickets' audits.
-    if (plan == "walk") o.quirks.audits_omit_deleted = false;
-    Account batched(o, "batched-" + plan), by_page(o, "by-page-" + plan);
-    by_page.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_BATCH", "1");
-    for (Account* a : {&batched, &by_page}) {
-      a->cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", plan);
-      ASSERT_EQ(a->Connect().exit_code, 0);
-      a->Json({"sync"});
-    }
-    auto want = by_page.Json({"usage"});
-    // The case under test occurs: a deletion's id followed by another id of its
-    // row (pages after the deletion's added to the deleter's day).
-    int between = 0;
-    for (const auto& r : want) {
-      const auto ids = r["evidence"].value("ticket", nlohmann::json::array());
-      for (size_t i = 0; i + 1 < ids.size(); ++i)
-        if (ids[i].get<std::string>().rfind("deleted:", 0) == 0 &&
-            ids[i + 1].get<std::string>().rfind("deleted:", 0) != 0)
-          ++between;
-    }
-    EXPECT_GT(between, 0) << "no deletion sits between other ids of its day";
-    auto got = batched.Json({"usage"});
-    EXPECT_TRUE(got == want) << FirstDifference(got, want, {"date", "user_id"});
-    // And both are the truth (who was active when, from what).
-    EXPECT_TRUE(ProjectUsage(got) == ProjectUsage(batched.sim().TruthUsage(90, "UTC")));
+void ExpectBatchedCommitsStoreWhatAPageAtATimeStores(const std::string& plan) {
+  zdsim::Options o = SmallAccount(24);
+  o.agents = 100;           // a few updates a day each: deletions among the first five ids
+  o.tickets_per_day = 200;  // a day spans export pages (1,000 events each)
+  o.days = 9;               // (the walk's part: days 8 and 9)
+  o.deleted_ticket_share = 0.2;
+  // The walk's steps meet deletions too: the audit list keeps deleted tickets' audits.
+  if (plan == "walk") o.quirks.audits_omit_deleted = false;
+  Account batched(o, "batched-" + plan), by_page(o, "by-page-" + plan);
+  by_page.cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_BATCH", "1");
+  for (Account* a : {&batched, &by_page}) {
+    a->cli().SetEnv("SEATKEEPER_TICKET_ACTIVITY_PLAN", plan);
+    ASSERT_EQ(a->Connect().exit_code, 0);
+    a->Json({"sync"});
   }
+  auto want = by_page.Json({"usage"});
+  // The case under test occurs: a deletion's id followed by another id of its
+  // row (pages after the deletion's added to the deleter's day).
+  int between = 0;
+  for (const auto& r : want) {
+    const auto ids = r["evidence"].value("ticket", nlohmann::json::array());
+    for (size_t i = 0; i + 1 < ids.size(); ++i)
+      if (ids[i].get<std::string>().rfind("deleted:", 0) == 0 &&
+          ids[i + 1].get<std::string>().rfind("deleted:", 0) != 0)
+        ++between;
+  }
+  EXPECT_GT(between, 0) << "no deletion sits between other ids of its day";
+  auto got = batched.Json({"usage"});
+  EXPECT_TRUE(got == want) << FirstDifference(got, want, {"date", "user_id"});
+  // And both are the truth (who was active when, from what).
+  EXPECT_TRUE(ProjectUsage(got) == ProjectUsage(batched.sim().TruthUsage(90, "UTC")));
+}
+
+// One test per plan, so that ctest runs them side by side.
+TEST(TicketActivity, BatchedCommitsStoreWhatAPageAtATimeStores) {
+  ExpectBatchedCommitsStoreWhatAPageAtATimeStores("export");
+}
+TEST(TicketActivity, BatchedWalkCommitsStoreWhatAPageAtATimeStores) {
+  ExpectBatchedCommitsStoreWhatAPageAtATimeStores("walk");
 }
 
 }  // namespace
