@@ -50,8 +50,9 @@ class RateLimiter {
   explicit RateLimiter(int budget_percent);
 
   // Seconds to wait before sending one request on `bucket` so that the
-  // remaining quota never falls below limit*(100-P)/100 (2 % reserve at
-  // P=100). Account-bucket limits also gate every Support bucket.
+  // remaining quota never falls below limit*(100-P)/100 (at P=100 a reserve
+  // of floor(2 % of limit) requests: 14 of 700, none of 10). Account-bucket
+  // limits also gate every Support bucket.
   double DelayBefore(Bucket bucket, double now) const;
   // Records that a request is being sent (local decrement of remaining).
   void NoteSent(Bucket bucket, double now);

@@ -83,10 +83,24 @@ TEST(RateLimiterTest, PacesBelowBudgetShare) {
   EXPECT_EQ(half.DelayBefore(Bucket::kAccount, 120), 0);
 }
 
+// At 100 %, floor(2 %) of a window in whole requests stays unused: 14 of
+// the account's 700, none of a bucket under 50 a minute (the incremental
+// exports' 10: a reserve of one cost a tenth of the backfill's time).
 TEST(RateLimiterTest, FullBudgetKeepsSmallReserve) {
   RateLimiter full(100);
   EXPECT_EQ(DelayAfter(full, 20, 30.0, 0), 0);
+  EXPECT_EQ(DelayAfter(full, 15, 30.0, 0), 0);
   EXPECT_GT(DelayAfter(full, 14, 30.0, 0), 0);
+
+  RateLimiter exports(100);
+  RateLimitHeaders h;
+  h.named["incremental-exports"] = {10, 10, 60.0};
+  exports.Observe(Bucket::kIncremental, h, 0);
+  int sent = 0;
+  for (; sent < 20 && exports.DelayBefore(Bucket::kIncremental, 1) == 0; ++sent)
+    exports.NoteSent(Bucket::kIncremental, 1);
+  EXPECT_EQ(sent, 10);
+  EXPECT_DOUBLE_EQ(exports.DelayBefore(Bucket::kIncremental, 1), 59.0);
 }
 
 TEST(RateLimiterTest, NamedBucketAndLocalCount) {
@@ -95,7 +109,9 @@ TEST(RateLimiterTest, NamedBucketAndLocalCount) {
   h.named["incremental-exports"] = {10, 2, 40.0};
   full.Observe(Bucket::kIncremental, h, 0);
   EXPECT_EQ(full.DelayBefore(Bucket::kIncremental, 0), 0);
-  full.NoteSent(Bucket::kIncremental, 0);  // remaining 1 now
+  full.NoteSent(Bucket::kIncremental, 0);  // remaining 1 now: the last one may go
+  EXPECT_EQ(full.DelayBefore(Bucket::kIncremental, 5), 0);
+  full.NoteSent(Bucket::kIncremental, 5);  // remaining 0
   EXPECT_DOUBLE_EQ(full.DelayBefore(Bucket::kIncremental, 10), 30.0);
   EXPECT_EQ(full.DelayBefore(Bucket::kAccount, 10), 0);
 }
@@ -138,8 +154,8 @@ TEST(RateLimiterTest, LearnsABucketFromItsFirst429WhenNoHeaderNamesIt) {
   EXPECT_DOUBLE_EQ(s->window, 60);
   EXPECT_DOUBLE_EQ(limiter.DelayBefore(Bucket::kIncremental, 10), 50);
   limiter.AssumeWaited(Bucket::kIncremental, 60, /*force=*/true);
-  // The next window: 9 requests go (a 2 % reserve keeps one), the 10th waits for the window's end.
-  for (int i = 0; i < 9; ++i) {
+  // The next window: all 10 requests go (no reserve under 50 a minute), the 11th waits for the window's end.
+  for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(limiter.DelayBefore(Bucket::kIncremental, 60 + i), 0) << i;
     limiter.NoteSent(Bucket::kIncremental, 60 + i);
   }
