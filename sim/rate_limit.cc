@@ -1,6 +1,7 @@
 #include "rate_limit.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace zdsim {
 
@@ -16,6 +17,18 @@ RateLimiter::Outcome RateLimiter::Compute(Bucket& b, int limit, int window_facto
   Outcome o;
   o.limit = limit;
   o.reset = std::max(1, static_cast<int>(std::ceil(window - elapsed)));
+  if (window_ % 60 == 0) {
+    o.reset_text = std::to_string(o.reset);
+  } else {
+    const double tick = window / 60.0 / window_factor;  // one of Zendesk's seconds, compressed
+    const double left = std::max(1.0, std::ceil((window - elapsed) / tick - 1e-9)) * tick;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", left);
+    std::string t = buf;
+    while (t.back() == '0') t.pop_back();
+    if (t.back() == '.') t.pop_back();
+    o.reset_text = t;
+  }
   if (!enabled_) {  // limits off: never refused (and the server sends no rate-limit headers)
     o.remaining = limit;
     return o;
