@@ -412,12 +412,20 @@ def seven_day_end_ms(reqs, split):
     """When the last 7 days were complete, in zdsim's elapsed ms: the end of the
     last request they needed. Every request but the older ticket-event pages
     and audit-list pages (older_flags), and of the deleted-ticket pages only
-    the first 7/30 of them (the list keeps 30 days, newest first; in an
-    overlapped sync their pages interleave with other lanes', so the
-    first-run rule of older_flags does not apply). The audit log's user
-    changes (who changed a user: role history, not usage) are left out too."""
-    deleted = [r for r in reqs if endpoint_of(r["path"]) == "deleted_tickets"]
-    recent_deleted = set(id(r) for r in deleted[:math.ceil(len(deleted) * 7 / 30)])
+    the first run of them in the ticket activity lane (the list is newest
+    first; the recent part is read after the export's last 7 days, the rest
+    after the backfill; other lanes' requests interleave, so the run is taken
+    among the lane's own endpoints). The audit log's user changes (who
+    changed a user: role history, not usage) are left out too."""
+    lane = [r for r in reqs if endpoint_of(r["path"]) in ("deleted_tickets", "incremental/ticket_events",
+                                                           "ticket_audits")]
+    recent_deleted = set()
+    for i, r in enumerate(lane):
+        if endpoint_of(r["path"]) != "deleted_tickets":
+            continue
+        if recent_deleted and endpoint_of(lane[i - 1]["path"]) != "deleted_tickets":
+            break
+        recent_deleted.add(id(r))
     end = 0
     for r in reqs:
         ep = endpoint_of(r["path"])
@@ -457,6 +465,9 @@ def run_latency(name, args, bins, mode="overlapped"):
         cmd = [sk, "sync", "--json"] + (["--sequential"] if mode == "sequential" else [])
         out, wall, ru = run_child(cmd, env)
         reqs = [r for r in sim.call("GET", "/_sim/requests") if not r["path"].startswith("/_sim/")]
+        if args.keep:
+            with open(os.path.join(work, "requests.json"), "w") as f:
+                json.dump(reqs, f)
         by_ep, _ = classify(reqs)
         k = 60.0 / w  # real seconds per compressed second
         enterprise = [p for p in PLANS if p[0] == "Enterprise"][0]
