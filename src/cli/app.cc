@@ -1,5 +1,6 @@
 // The `seatkeeper` command line: global options, subcommand registration and
 // the mapping of outcomes to exit codes (0 ok, 1 failure, 2 usage, 3 refused).
+#include <malloc.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -174,6 +175,11 @@ std::optional<int> Parse(CLI::App& app, int argc, char** argv, const Settings& s
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // Two malloc arenas, not glibc's 8 per core: a sync's lanes (a thread per
+  // rate-limit bucket) each kept their own arena's freed pages, 61 MB of
+  // heap on the large account's first sync against 44 MB with two, for
+  // the same CPU (bench/RESULTS.md, issue #19). `serve` lifts the cap.
+  mallopt(M_ARENA_MAX, 2);
   Context ctx;
   ctx.home = DefaultHome();
   ctx.actor = "cli:" + LoginName();

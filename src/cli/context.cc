@@ -17,7 +17,7 @@ Result<store::Store*> Context::Store() {
   if (!store_) {
     ::mkdir(home.c_str(), 0700);
     // SEATKEEPER_DB=postgresql://... selects PostgreSQL; else SEATKEEPER_HOME/seatkeeper.db.
-    SK_ASSIGN_OR_RETURN(store_, store::OpenStore(home));
+    SK_ASSIGN_OR_RETURN(store_, store::OpenStore(home, {.mapped_reads = serving}));
   }
   return store_.get();
 }

@@ -32,6 +32,9 @@ struct Context {
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
   int exit_code = 0;
+  // `serve`: a long-running process with many concurrent readers (the store
+  // maps its file for them, store::OpenOptions); set before Store().
+  bool serving = false;
 
   // Opens (creating if needed) SEATKEEPER_HOME/seatkeeper.db.
   Result<store::Store*> Store();

@@ -1,6 +1,7 @@
 // `seatkeeper serve`: the REST API, OAuth connect flow and web UI with the
 // daily sync in the background; and `seatkeeper admin set-password`, which
 // sets the password of the web UI's admin login.
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -129,6 +130,10 @@ void StopOnSignal(server::WebServer& web, sigset_t signals) {
 }
 
 Status Serve(Context& ctx, ServeArgs a) {
+  // Many request threads: glibc's default of 8 malloc arenas per core (Main
+  // caps them at 2 for the other commands) and mapped store reads.
+  mallopt(M_ARENA_MAX, 0);
+  ctx.serving = true;
   SK_ASSIGN_OR_RETURN(server::ServerOptions o, OptionsOf(ctx, a));
   SK_ASSIGN_OR_RETURN(auto* st, ctx.Store());
   SK_ASSIGN_OR_RETURN(bool has_password, server::HasAdminPassword(*st));

@@ -15,11 +15,11 @@ std::string DatabaseFor(const std::string& home) {
   return home + "/seatkeeper.db";
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& home) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& home, const OpenOptions& options) {
   std::string db = DatabaseFor(home);
   if (IsPostgresUrl(db)) return OpenPostgres(db, home);
   ::mkdir(home.c_str(), 0700);
-  return OpenSqlite(db, home);
+  return OpenSqlite(db, home, options);
 }
 
 Result<std::unique_ptr<SyncQueue>> OpenSyncQueue(const std::string& home) {

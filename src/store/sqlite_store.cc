@@ -81,7 +81,8 @@ struct Reader {
 // each keeps its prepared statements and its ReadCache.
 class ReaderPool {
  public:
-  ReaderPool(std::string path, size_t max) : path_(std::move(path)), max_(max) {}
+  ReaderPool(std::string path, size_t max, bool mapped)
+      : path_(std::move(path)), max_(max), mapped_(mapped) {}
 
   class Lease {
    public:
@@ -122,9 +123,10 @@ class ReaderPool {
     lock.unlock();
     auto db = Database::OpenReadOnly(path_);
     if (db.ok()) {
-      // Pages come from the OS page cache through the mapping rather than
-      // each connection's own cache.
-      (void)(*db)->Exec("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-4096;");
+      // Mapped (a server): pages come from the OS page cache through the
+      // mapping rather than each connection's own cache (OpenOptions).
+      (void)(*db)->Exec(mapped_ ? "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-4096;"
+                                : "PRAGMA cache_size=-4096;");
       auto r = std::make_unique<Reader>();
       r->db = std::move(db).value();
       return Lease(this, std::move(r));
@@ -145,6 +147,7 @@ class ReaderPool {
 
   const std::string path_;
   const size_t max_;
+  const bool mapped_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Reader>> free_;
@@ -168,8 +171,8 @@ size_t ReaderCount() {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> db, SecretBox box, const std::string& path)
-      : db_(std::move(db)), box_(std::move(box)), readers_(path, ReaderCount()) {}
+  SqliteStore(std::unique_ptr<Database> db, SecretBox box, const std::string& path, bool mapped_reads)
+      : db_(std::move(db)), box_(std::move(box)), readers_(path, ReaderCount(), mapped_reads) {}
 
   Status Migrate() { return MigrateSqlite(db_.get()); }
 
@@ -1119,7 +1122,8 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& home) {
+Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::string& home,
+                                          const OpenOptions& options) {
   ::mkdir(home.c_str(), 0700);
   SK_ASSIGN_OR_RETURN(auto box, SecretBox::Open(home));
   SK_ASSIGN_OR_RETURN(auto db, Database::Open(path));
@@ -1130,7 +1134,7 @@ Result<std::unique_ptr<Store>> OpenSqlite(const std::string& path, const std::st
   // and a 24 MB page cache keeps the activity indexes out of pread (bench/:
   // both bounded, so peak memory stays flat as the account grows).
   SK_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-24576;"));
-  auto store = std::make_unique<SqliteStore>(std::move(db), std::move(box), path);
+  auto store = std::make_unique<SqliteStore>(std::move(db), std::move(box), path, options.mapped_reads);
   SK_RETURN_IF_ERROR(store->Migrate());
   return std::unique_ptr<Store>(std::move(store));
 }
