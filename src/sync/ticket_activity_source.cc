@@ -448,20 +448,19 @@ class ActivityPage {
   void Add(int64_t updater, int64_t ticket_id, UnixTime t, const std::vector<zendesk::ChildEvent>& children,
            const char* evidence_kind, int64_t id) {
     const DayNumber day = ctx_.zone.DayOf(t);
-    const std::string ref = std::to_string(ticket_id);
     // A ticket assigned to someone, whoever assigned it, is work for a full agent's seat.
-    for (int64_t assignee : Assignees(children)) Note(assignee, day, Kind::kFullAgentWork, "assigned:" + ref);
+    for (int64_t assignee : Assignees(children))
+      Note(assignee, day, Kind::kFullAgentWork, "assigned", ticket_id);
     if (updater <= 0) return;  // Zendesk itself (triggers, automations)
     if (ctx_.IsOwnWrite(updater, ticket_id, t)) return;
     const bool deletion = IsDeletion(children);
-    if (deletion || FullAgentWork(children))
-      Note(updater, day, Kind::kFullAgentWork, std::string(evidence_kind) + ":" + std::to_string(id));
+    if (deletion || FullAgentWork(children)) Note(updater, day, Kind::kFullAgentWork, evidence_kind, id);
     if (deletion) {
-      std::string key = "deleted:" + ref;
+      std::string key = EvidenceId("deleted", ticket_id);
       page_.once.push_back({key, store::ActivityDelta{updater, day, store::Kind::kTicket, 1, {key}}});
       return;
     }
-    Note(updater, day, Kind::kTicket, std::string(evidence_kind) + ":" + std::to_string(id));
+    Note(updater, day, Kind::kTicket, evidence_kind, id);
   }
 
   // Adds `next` after this page's activity; its once-only deltas keep their
@@ -497,13 +496,24 @@ class ActivityPage {
  private:
   const SyncContext& ctx_;
   using Kind = store::Kind;
-  void Note(int64_t user, DayNumber day, Kind kind, std::string evidence) {
+  // "<kind>:<id>", the form of every evidence id.
+  static std::string EvidenceId(std::string_view kind, int64_t id) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+    std::string out;
+    out.reserve(kind.size() + 1 + static_cast<size_t>(end - digits));
+    out.append(kind).append(1, ':').append(digits, end);
+    return out;
+  }
+  // The evidence id is built only while the row keeps fewer than the cap
+  // (most rows of a busy day are full long before its last update).
+  void Note(int64_t user, DayNumber day, Kind kind, std::string_view evidence_kind, int64_t id) {
     auto& a = activity_[{user, day, kind}];
     a.user_id = user;
     a.day = day;
     a.kind = kind;
     a.count += 1;
-    if (a.evidence.size() < store::domain::kEvidenceCap) a.evidence.push_back(std::move(evidence));
+    if (a.evidence.size() < store::domain::kEvidenceCap) a.evidence.push_back(EvidenceId(evidence_kind, id));
   }
 
   std::map<std::tuple<int64_t, DayNumber, Kind>, store::ActivityDelta> activity_;

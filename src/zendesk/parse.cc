@@ -119,19 +119,26 @@ std::optional<int64_t> SjInt(od::value v) {
   }
 }
 
-std::string SjText(od::value v) {
+// A value as text, viewed in the parser's buffers (valid as long as the
+// document): a string's contents, a number's token, an array's or object's
+// JSON, "" for null.
+std::string_view SjTextView(od::value v) {
   switch (v.type().value()) {
     case od::json_type::string:
-      return std::string(v.get_string().value());
+      return v.get_string().value();
     case od::json_type::null:
-      return "";
+      return {};
     case od::json_type::array:
-      return std::string(TrimWs(v.get_array().value().raw_json().value()));
+      return TrimWs(v.get_array().value().raw_json().value());
     case od::json_type::object:
-      return std::string(TrimWs(v.get_object().value().raw_json().value()));
+      return TrimWs(v.get_object().value().raw_json().value());
     default:
-      return std::string(TrimWs(v.raw_json_token()));
+      return TrimWs(v.raw_json_token());
   }
+}
+
+std::string SjText(od::value v) {
+  return std::string(SjTextView(v));
 }
 
 bool SjBool(od::value v, bool def) {
@@ -260,7 +267,8 @@ bool SkipCapture(std::string_view key) {
 ChildEvent SjChild(od::object o) {
   ChildEvent c;
   bool has_value = false;
-  std::vector<std::pair<std::string, std::string>> other;  // candidates for "value under field_name"
+  // Candidates for "value under field_name", viewed in the parser's buffers (no copy).
+  std::vector<std::pair<std::string_view, std::string_view>> other;
   for (auto field : o) {
     std::string_view key = field.unescaped_key().value();
     od::value v = field.value();
@@ -286,12 +294,12 @@ ChildEvent SjChild(od::object o) {
       const std::string channel = SjViaChannel(v);
       c.by_rule = channel == "rule" || channel == "Rule";
     } else if (!SkipCapture(key))
-      other.emplace_back(std::string(key), SjText(v));
+      other.emplace_back(key, SjTextView(v));
   }
   if (!has_value && !c.field_name.empty()) {
-    for (auto& [k, val] : other) {
+    for (const auto& [k, val] : other) {
       if (k == c.field_name) {
-        c.value = std::move(val);
+        c.value = std::string(val);
         break;
       }
     }
