@@ -46,12 +46,14 @@
 // member's sign-ins come from it and their move is kept as API use
 // (Kind::kApiUse, never an active day). The connecting user's moves are
 // seatkeeper's own requests and are never noted.
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 #include <set>
-#include <spdlog/spdlog.h>
 
 #include "sync/license.h"
 #include "sync/sync.h"
+#include "util/id_set.h"
 
 namespace sk::sync {
 
@@ -213,7 +215,7 @@ class UserPass {
       f.include_deleted = false;
       SK_ASSIGN_OR_RETURN(auto staff, ctx_.store->ListUsers(ctx_.conn.account, f, ctx_.today, ctx_.today));
       for (auto& s : staff)
-        if (!seen_.count(s.user.id)) missed.push_back(std::move(s.user));
+        if (!seen_.Contains(s.user.id)) missed.push_back(std::move(s.user));
     }
     for (size_t i = 0; i < missed.size(); i += 100) {
       std::vector<int64_t> ids;
@@ -222,7 +224,7 @@ class UserPass {
     }
     store::Page out = NewPage();
     for (auto& r : missed) {
-      if (seen_.count(r.id)) continue;
+      if (seen_.Contains(r.id)) continue;
       r.deleted = true;
       r.deleted_kind = "permanent";
       r.seat = false;
@@ -279,8 +281,7 @@ class UserPass {
   void Take(const zendesk::User& u, store::Page* out, bool count = true) {
     if (!u.id) return;
     store::UserRecord r = ToRecord(u, roles_, soft_deleted_.count(*u.id) > 0);
-    if (count && seen_.insert(*u.id).second) ++*users_seen_;
-    seen_.insert(*u.id);
+    if (seen_.Insert(*u.id) && count) ++*users_seen_;
     const std::optional<int64_t> connecting = ctx_.conn.connecting_user_id;
     const bool is_connecting = connecting && *u.id == *connecting;
     connecting_seen_ |= is_connecting;
@@ -311,7 +312,7 @@ class UserPass {
   bool deleted_known_ = false;
   bool daily_ = false;
   Follow follow_;
-  std::set<int64_t> seen_;  // users either read returned in this pass
+  CompactIdSet seen_;  // users either read returned in this pass
 };
 
 // A full pass (resuming an interrupted one); then the export is followed from where it ended.
