@@ -115,7 +115,7 @@ class DeletedTicketsSource final : public Source {
         pass.last_deleted_at = t.deleted_at;
         if (!t.actor_id || *t.actor_id <= 0 || t.deleted_at < ctx.window_start) continue;
         if (ctx.IsOwnWrite(*t.actor_id, t.id, t.deleted_at)) continue;
-        std::string key = "deleted:" + std::to_string(t.id);
+        std::string key = EvidenceId("deleted", t.id);
         out.once.push_back(
             {key, {*t.actor_id, ctx.zone.DayOf(t.deleted_at), store::Kind::kTicket, 1, {key}}});
         // Deleting a ticket is beyond a light agent (store::Kind::kFullAgentWork).

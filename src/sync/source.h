@@ -3,12 +3,14 @@
 // source is one file implementing Source plus one line in sources.cc.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -145,5 +147,17 @@ Status ReadAuditLogRange(
     const std::function<void(const zendesk::AuditLog&, store::Page&)>& add);
 // Groups and their members, when a reclaim policy exempts a group (group_memberships_source.cc).
 std::unique_ptr<Source> MakeGroupMembershipsSource();
+
+// "<kind>:<id>", the form of every evidence id. A once-only key is one too
+// ("deleted:<ticket>"), shared by the sources that can both see a deletion
+// (ticket activity and deleted tickets): they must build it alike.
+inline std::string EvidenceId(std::string_view kind, int64_t id) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+  std::string out;
+  out.reserve(kind.size() + 1 + static_cast<size_t>(end - digits));
+  out.append(kind).append(1, ':').append(digits, end);
+  return out;
+}
 
 }  // namespace sk::sync

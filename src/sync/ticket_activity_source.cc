@@ -76,7 +76,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -496,15 +495,6 @@ class ActivityPage {
  private:
   const SyncContext& ctx_;
   using Kind = store::Kind;
-  // "<kind>:<id>", the form of every evidence id.
-  static std::string EvidenceId(std::string_view kind, int64_t id) {
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
-    std::string out;
-    out.reserve(kind.size() + 1 + static_cast<size_t>(end - digits));
-    out.append(kind).append(1, ':').append(digits, end);
-    return out;
-  }
   // The evidence id is built only while the row keeps fewer than the cap
   // (most rows of a busy day are full long before its last update).
   void Note(int64_t user, DayNumber day, Kind kind, std::string_view evidence_kind, int64_t id) {
