@@ -17,18 +17,8 @@ RateLimiter::Outcome RateLimiter::Compute(Bucket& b, int limit, int window_facto
   Outcome o;
   o.limit = limit;
   o.reset = std::max(1, static_cast<int>(std::ceil(window - elapsed)));
-  if (window_ % 60 == 0) {
-    o.reset_text = std::to_string(o.reset);
-  } else {
-    const double tick = window / 60.0 / window_factor;  // one of Zendesk's seconds, compressed
-    const double left = std::max(1.0, std::ceil((window - elapsed) / tick - 1e-9)) * tick;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", left);
-    std::string t = buf;
-    while (t.back() == '0') t.pop_back();
-    if (t.back() == '.') t.pop_back();
-    o.reset_text = t;
-  }
+  const double tick = window / 60.0 / window_factor;  // one of Zendesk's seconds, compressed
+  o.reset_left = std::max(1.0, std::ceil((window - elapsed) / tick - 1e-9)) * tick;
   if (!enabled_) {  // limits off: never refused (and the server sends no rate-limit headers)
     o.remaining = limit;
     return o;
@@ -42,6 +32,15 @@ RateLimiter::Outcome RateLimiter::Compute(Bucket& b, int limit, int window_facto
   }
   o.remaining = std::max(0, limit - b.used);
   return o;
+}
+
+std::string RateLimiter::ResetText(const Outcome& o) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", o.reset_left);
+  std::string t = buf;
+  while (t.back() == '0') t.pop_back();
+  if (t.back() == '.') t.pop_back();
+  return t;
 }
 
 RateLimiter::Outcome RateLimiter::Take(const std::string& key, int limit, int window_factor) {

@@ -20,13 +20,16 @@ class RateLimiter {
     int limit = 0;
     int remaining = 0;
     int reset = 0;  // whole seconds until the window resets (>= 1): Retry-After
-    // The reset headers' value: whole seconds, rounded up, as Zendesk sends
-    // them for its one-minute windows. A window compressed by
-    // --rate-window-seconds keeps that granularity, a 60th of the window
-    // (3-second windows: "0.05", "1.35"), so that rounding costs a test or
-    // bench what it costs a client of Zendesk (under a second a minute).
-    std::string reset_text;
+    // Seconds until the window resets as the reset headers give them:
+    // whole seconds, rounded up, as Zendesk sends them for its one-minute
+    // windows. A window compressed by --rate-window-seconds keeps that
+    // granularity, a 60th of the window (3-second windows: 0.05, 1.35), so
+    // that rounding costs a test or bench what it costs a client of Zendesk
+    // (under a second a minute). ResetText formats it.
+    double reset_left = 0;
   };
+  // `o.reset_left` as a header value: "5", "0.05", "1.35".
+  static std::string ResetText(const Outcome& o);
   // Counts one request against `key` (limit per window * window_factor).
   Outcome Take(const std::string& key, int limit, int window_factor = 1);
   // Current state without counting.

@@ -39,7 +39,7 @@ BucketSpec SpecFor(const SimCore& s, const std::string& b) {
 void SetRateHeaders(httplib::Response& res, unsigned families, const RateLimiter::Outcome& acct,
                     const std::string& bucket, const std::optional<RateLimiter::Outcome>& ep) {
   const std::string limit = std::to_string(acct.limit), remaining = std::to_string(acct.remaining),
-                    reset = acct.reset_text;
+                    reset = RateLimiter::ResetText(acct);
   if (families & kXRateLimit) {
     res.set_header("X-Rate-Limit", limit);
     res.set_header("X-Rate-Limit-Remaining", remaining);
@@ -56,7 +56,8 @@ void SetRateHeaders(httplib::Response& res, unsigned families, const RateLimiter
   }
   if (ep) {
     const std::string value = "total=" + std::to_string(ep->limit) +
-                              "; remaining=" + std::to_string(ep->remaining) + "; resets=" + ep->reset_text;
+                              "; remaining=" + std::to_string(ep->remaining) +
+                              "; resets=" + RateLimiter::ResetText(*ep);
     if (families & kBucket) res.set_header("Zendesk-RateLimit-" + bucket, value);
     if (families & kBucket2023) res.set_header("zendesk-rate-limit-" + bucket, value);
   }
