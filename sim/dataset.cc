@@ -524,6 +524,11 @@ size_t Dataset::ApplyEvent(Event e) {
   events.push_back(e);
   if (ticket_events.size() < tickets.size()) ticket_events.resize(tickets.size());
   ticket_events[e.ticket].push_back(static_cast<int32_t>(idx));
+  if ((e.flags & kComment) && e.actor >= 0) {
+    if (commented.size() <= static_cast<size_t>(e.actor)) commented.resize(users.size());
+    auto& mine = commented[static_cast<size_t>(e.actor)];
+    if (mine.empty() || mine.back() != e.ticket) mine.push_back(e.ticket);
+  }
   return idx;
 }
 

@@ -32,6 +32,9 @@ class Dataset {
   std::vector<Ticket> tickets;
   std::vector<Event> events;                       // ascending by time
   std::vector<std::vector<int32_t>> ticket_events;  // per ticket: indexes into events
+  // Per user index: the tickets they commented on, in comment order (a
+  // ticket again only after another): search's `commenter:` index.
+  std::vector<std::vector<int32_t>> commented;
   std::vector<Article> articles;
   std::vector<AuditRecord> audit;                  // see SortedAudit()
   std::vector<Group> groups;                       // ascending id
