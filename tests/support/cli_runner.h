@@ -45,10 +45,9 @@ class CliRunner {
 std::string BinPath(const std::string& name);
 
 // Starts `seatkeeper args...` with the environment plus `env`, its standard
-// input from `in_fd` and output to `out_fd`/`err_fd`. Everything is prepared
-// before fork(): the test process has threads (the in-process simulator), so
-// the child may only make async-signal-safe calls before exec (an allocation
-// or setenv() there can deadlock on a lock another thread held). Returns the pid.
+// input from `in_fd` and output to `out_fd`/`err_fd`, with posix_spawn: the
+// test process has threads (the in-process simulator), so nothing may run in
+// the child before exec but the file actions. Returns the pid, -1 if it failed.
 pid_t SpawnSeatkeeper(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                       int in_fd, int out_fd, int err_fd, const std::vector<int>& close_fds = {});
 
