@@ -153,13 +153,17 @@ TEST_P(Workers, ManyAccountsSyncedExactlyOnceDespiteAKilledWorker) {
 
   std::map<std::string, std::string> env = {
       {"SEATKEEPER_HOME", cli.home()}, {"SEATKEEPER_DB", db}, {"SEATKEEPER_NOW", std::to_string(kNow)}};
+  // Leases of 8 s renewed every second: the killed worker's account is taken
+  // over 8 s after its last beat. At 3 s a live worker's beat, late on a
+  // loaded machine (ASan, -j4 on 2 cores, PostgreSQL), lost its lease to
+  // another worker and it exited 75, as designed, failing the run.
   auto started = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Child>> workers;
   for (int w = 0; w < p.workers; ++w)
     workers.push_back(std::make_unique<Child>(
         env,
         std::vector<std::string>{"worker", "--until-idle", "--id", "w" + std::to_string(w), "--lease-seconds",
-                                 "3", "--heartbeat-seconds", "1", "--retry-seconds", "1", "--concurrency",
+                                 "8", "--heartbeat-seconds", "1", "--retry-seconds", "1", "--concurrency",
                                  std::to_string(p.concurrency), "--log-level", "info"},
         cli.home() + "/worker" + std::to_string(w) + ".log"));
 
