@@ -16,38 +16,21 @@ using nlohmann::json;
 using testing::AdminClient;
 using testing::Body;
 using testing::FixedOptions;
-
-// Every item of a CBP walk of `path` at `size` a page, under `key`.
-json Walk(httplib::Client& cli, const std::string& path, const std::string& key, int size, int* pages) {
-  json all = json::array();
-  std::string next = path + "?page%5Bsize%5D=" + std::to_string(size);
-  *pages = 0;
-  while (true) {
-    auto r = cli.Get(next.c_str());
-    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
-    if (!r || r->status != 200) break;
-    json j = Body(r);
-    for (auto& x : j[key]) all.push_back(x);
-    ++*pages;
-    if (!j["meta"]["has_more"]) break;
-    next = j["links"]["next"].get<std::string>();
-    next = next.substr(next.find("/api/"));
-  }
-  return all;
-}
+using testing::WalkCbp;
 
 TEST(ZdsimGroups, WalksAgreeWithTheTruthAndTagsChangeThroughPut) {
   Simulator sim(FixedOptions());
   sim.Start();
   auto cli = AdminClient(sim);
   int pages = 0;
-  json groups = Walk(*cli, "/api/v2/groups.json", "groups", 2, &pages);
+  json groups = WalkCbp(*cli, "/api/v2/groups.json?page%5Bsize%5D=2", "groups", &pages);
   EXPECT_EQ(pages, 2);
   std::map<int64_t, std::string> live;
   for (const auto& g : groups)
     if (!g["deleted"]) live[g["id"]] = g["name"];
   EXPECT_EQ(live.size(), 3u);
-  json members = Walk(*cli, "/api/v2/group_memberships.json", "group_memberships", 7, &pages);
+  json members =
+      WalkCbp(*cli, "/api/v2/group_memberships.json?page%5Bsize%5D=7", "group_memberships", &pages);
   EXPECT_GT(pages, 2);
   std::map<int64_t, std::set<int64_t>> got, want;
   std::set<int64_t> ids;
@@ -76,7 +59,7 @@ TEST(ZdsimGroups, WalksAgreeWithTheTruthAndTagsChangeThroughPut) {
 
   // An agent demoted to end user leaves every group.
   ASSERT_FALSE(sim.UpdateUser(escalated, {{"role", "end-user"}}).has_value());
-  members = Walk(*cli, "/api/v2/group_memberships.json", "group_memberships", 100, &pages);
+  members = WalkCbp(*cli, "/api/v2/group_memberships.json?page%5Bsize%5D=100", "group_memberships", &pages);
   for (const auto& m : members) EXPECT_NE(m["user_id"], escalated);
   // exclude_deleted leaves the deleted group out.
   r = cli->Get("/api/v2/groups.json?exclude_deleted=true");

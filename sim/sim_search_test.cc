@@ -18,22 +18,18 @@ using nlohmann::json;
 using testing::AdminClient;
 using testing::Body;
 using testing::FixedOptions;
+using testing::WalkCbp;
 
 // The ticket ids a search export walk of `query` returns.
 std::set<int64_t> SearchTickets(httplib::Client& cli, const std::string& query) {
+  int pages = 0;
   std::set<int64_t> out;
-  std::string next = "/api/v2/search/export.json?query=" + httplib::detail::encode_query_param(query) +
-                     "&filter%5Btype%5D=ticket&page%5Bsize%5D=100";
-  for (int pages = 0; pages < 100; ++pages) {
-    auto r = cli.Get(next.c_str());
-    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
-    if (!r || r->status != 200) break;
-    json j = Body(r);
-    for (const auto& t : j["results"]) out.insert(t["id"].get<int64_t>());
-    if (!j["meta"]["has_more"].get<bool>()) break;
-    next = j["links"]["next"].get<std::string>();
-    next = next.substr(next.find("/api/"));
-  }
+  for (const auto& t :
+       WalkCbp(cli,
+               "/api/v2/search/export.json?query=" + httplib::detail::encode_query_param(query) +
+                   "&filter%5Btype%5D=ticket&page%5Bsize%5D=100",
+               "results", &pages))
+    out.insert(t["id"].get<int64_t>());
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -32,5 +33,25 @@ inline std::unique_ptr<httplib::Client> AdminClient(const Simulator& sim) {
 }
 
 inline nlohmann::json Body(const httplib::Result& r) { return nlohmann::json::parse(r->body); }
+
+// Every item under `key` of a cursor (CBP) walk that starts at `first` (a
+// path with its query string), following links.next while meta.has_more.
+inline nlohmann::json WalkCbp(httplib::Client& cli, std::string first, const std::string& key, int* pages) {
+  nlohmann::json all = nlohmann::json::array();
+  std::string next = std::move(first);
+  *pages = 0;
+  while (true) {
+    auto r = cli.Get(next.c_str());
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+    if (!r || r->status != 200) break;
+    nlohmann::json j = Body(r);
+    for (auto& x : j[key]) all.push_back(x);
+    ++*pages;
+    if (!j["meta"]["has_more"]) break;
+    next = j["links"]["next"].get<std::string>();
+    next = next.substr(next.find("/api/"));
+  }
+  return all;
+}
 
 }  // namespace zdsim::testing
