@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev ca-certificates
-  nlohmann-json3-dev libsimdjson-dev
+  nlohmann-json3-dev libsimdjson-dev rapidjson-dev
   libsqlite3-dev sqlite3 libpq-dev libpqxx-dev postgresql
   libcli11-dev libspdlog-dev libfmt-dev libsodium-dev
   libhowardhinnant-date-dev tzdata

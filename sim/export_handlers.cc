@@ -171,16 +171,16 @@ void TicketEvents(Ctx& c) {
   const bool eos = n < static_cast<size_t>(r.per_page);
   int64_t end_time = n ? ev[e - 1].at : r.start_time;
   if (n && ev[b].at == end_time && !eos) ++end_time;
-  json arr = json::array();
-  for (size_t k = b; k < e; ++k) arr.push_back(TicketEventJson(c.ds, k, comments));
   const std::string pp = c.req.has_param("per_page") ? "&per_page=" + std::to_string(r.per_page) : "";
   const std::string inc = comments ? "&include=comment_events" : "";
-  SendJson(c, 200,
-           {{"ticket_events", std::move(arr)},
-            {"count", n},
+  SendPage(c, "ticket_events",
+           {{"count", n},
             {"end_time", end_time},
             {"next_page", c.base + c.path + ".json?start_time=" + std::to_string(end_time) + pp + inc},
-            {"end_of_stream", eos}});
+            {"end_of_stream", eos}},
+           [&](JsonWriter& w) {
+             for (size_t k = b; k < e; ++k) WriteTicketEvent(w, c.ds, k, comments);
+           });
 }
 
 }  // namespace

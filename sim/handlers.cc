@@ -36,6 +36,25 @@ void SendJson(Ctx& c, int status, const json& body) {
   c.res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
 }
 
+void SendPage(Ctx& c, std::string_view records_key, const json& envelope,
+              const std::function<void(JsonWriter&)>& records) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key(records_key.data(), static_cast<rapidjson::SizeType>(records_key.size()));
+  w.StartArray();
+  records(w);
+  w.EndArray();
+  for (const auto& [k, v] : envelope.items()) {
+    w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    const std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+    w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  c.res.status = 200;
+  c.res.set_content(buf.GetString(), buf.GetSize(), "application/json; charset=utf-8");
+}
+
 void SendError(Ctx& c, int status, const std::string& error, const std::string& description) {
   SendJson(c, status, {{"error", error}, {"description", description}});
 }

@@ -2,17 +2,19 @@
 // endpoint handler files (*_handlers.cc).
 #pragma once
 
+#include <httplib.h>
+
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include "core.h"
 #include "pagination.h"
+#include "render.h"
 
 namespace zdsim {
 
@@ -68,6 +70,11 @@ class Router {
 };
 
 void SendJson(Ctx& c, int status, const json& body);
+// A 200 page: `{"<records_key>": [records...], <envelope's fields>}`, the
+// records written as text by `records` (render.h's JsonWriter), the envelope's
+// fields (pagination) from the tree.
+void SendPage(Ctx& c, std::string_view records_key, const json& envelope,
+              const std::function<void(JsonWriter&)>& records);
 void SendError(Ctx& c, int status, const std::string& error, const std::string& description);
 void SendHttpError(Ctx& c, const HttpError& e);
 void SendForbidden(Ctx& c);

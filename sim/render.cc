@@ -1,5 +1,9 @@
 #include "render.h"
 
+#include <optional>
+#include <string_view>
+#include <vector>
+
 #include "util/time.h"
 
 namespace zdsim {
@@ -20,26 +24,94 @@ const char* kBodies[] = {"Thanks for reaching out, we're looking into it.",
 const char* kClients[] = {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0",
                           "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) Safari/605.1.15", "Zendesk Mobile/5.2"};
 
-json SystemJson(const Event& e, uint64_t h) {
-  if (e.actor == kSystem || e.via == Via::kEmail) return json::object();
-  return {{"client", kClients[h % 3]},
-          {"ip_address", "192.0.2." + std::to_string(h % 250 + 1)},
-          {"location", "Berlin, BE, Germany"},
-          {"latitude", 52.5167},
-          {"longitude", 13.4}};
+void Member(JsonWriter& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+void WriteText(JsonWriter& w, std::string_view v) {
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+// A text value, or null.
+void WriteTextOrNull(JsonWriter& w, const std::optional<std::string>& v) {
+  if (v)
+    WriteText(w, *v);
+  else
+    w.Null();
+}
+void WriteUserRef(JsonWriter& w, const Dataset& ds, int32_t idx) {
+  if (idx == kSystem)
+    w.Int64(-1);
+  else if (idx < 0)
+    w.Null();
+  else
+    w.Int64(ds.users[idx].id);
+}
+
+void WriteSystem(JsonWriter& w, const Event& e, uint64_t h) {
+  w.StartObject();
+  if (e.actor != kSystem && e.via != Via::kEmail) {
+    Member(w, "client");
+    WriteText(w, kClients[h % 3]);
+    Member(w, "ip_address");
+    WriteText(w, "192.0.2." + std::to_string(h % 250 + 1));
+    Member(w, "location");
+    WriteText(w, "Berlin, BE, Germany");
+    Member(w, "latitude");
+    w.Double(52.5167);
+    Member(w, "longitude");
+    w.Double(13.4);
+  }
+  w.EndObject();
 }
 
 std::string Body(int64_t id) { return kBodies[Mix(static_cast<uint64_t>(id)) % std::size(kBodies)]; }
+std::string HtmlBody(const std::string& body) { return "<div class=\"zd-comment\"><p>" + body + "</p></div>"; }
 
-json ViaSource(const Event& e) {
-  if (e.via == Via::kRule) {
-    const bool closes = e.status_to == static_cast<uint8_t>(Status::kClosed);
-    return {{"from", {{"id", closes ? 360000900002 : 360000900001},
-                      {"title", closes ? "Close ticket 4 days after status is set to solved" : "Auto-assign new tickets"}}},
-            {"to", json::object()},
-            {"rel", closes ? "automation" : "trigger"}};
+void WriteViaSource(JsonWriter& w, const Event& e) {
+  const bool rule = e.via == Via::kRule;
+  const bool closes = rule && e.status_to == static_cast<uint8_t>(Status::kClosed);
+  w.StartObject();
+  Member(w, "from");
+  w.StartObject();
+  if (rule) {
+    Member(w, "id");
+    w.Int64(closes ? 360000900002 : 360000900001);
+    Member(w, "title");
+    WriteText(w, closes ? "Close ticket 4 days after status is set to solved" : "Auto-assign new tickets");
   }
-  return {{"from", json::object()}, {"to", json::object()}, {"rel", nullptr}};
+  w.EndObject();
+  Member(w, "to");
+  w.StartObject();
+  w.EndObject();
+  Member(w, "rel");
+  if (rule)
+    WriteText(w, closes ? "automation" : "trigger");
+  else
+    w.Null();
+  w.EndObject();
+}
+
+// A ticket update's field changes (and, on its creation, its first values),
+// the same in an audit's events and an export event's child events.
+struct FieldChange {
+  const char* field;
+  std::optional<std::string> value, previous;
+  bool create;
+};
+std::vector<FieldChange> FieldChanges(const Dataset& ds, const Event& e, const Ticket& t) {
+  auto ref = [&](int32_t u) { return u >= 0 ? std::optional(std::to_string(ds.users[u].id)) : std::nullopt; };
+  std::vector<FieldChange> out;
+  if (e.kind == EventKind::kCreate) {
+    out.push_back({"subject", TicketSubject(t.id), std::nullopt, true});
+    out.push_back({"status", StatusName(e.status_to), std::nullopt, true});
+    out.push_back({"requester_id", ref(t.requester), std::nullopt, true});
+    if (e.assignee_to >= 0) out.push_back({"assignee_id", ref(e.assignee_to), std::nullopt, true});
+  } else {
+    if (e.status_to != kNoChange)
+      out.push_back({"status", StatusName(e.status_to), StatusName(e.status_from), false});
+    if (e.assignee_to != kNoChange32)
+      out.push_back({"assignee_id", ref(e.assignee_to), ref(e.assignee_from), false});
+  }
+  return out;
 }
 
 }  // namespace
@@ -190,118 +262,178 @@ json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, boo
   return j;
 }
 
-json TicketEventJson(const Dataset& ds, size_t idx, bool comment_events) {
+void WriteTicketEvent(JsonWriter& w, const Dataset& ds, size_t idx, bool comment_events) {
   const Event& e = ds.events[idx];
   const Ticket& t = ds.tickets[e.ticket];
   const int64_t id = ds.EventId(idx);
   const char* via = ViaName(e.via);
-  json children = json::array();
   const int64_t comment_id = id + 1;  // same child ids as the audit's events
   int64_t cid = (e.flags & kComment) ? id + 2 : id + 1;
-  auto change = [&](const char* field, json value, json prev) {
-    json c = {{"id", cid++}, {"via", via}, {"via_reference_id", nullptr}, {"event_type", "Change"},
-              {"field_name", field}, {"previous_value", std::move(prev)}};
-    c[field] = std::move(value);
-    children.push_back(std::move(c));
-  };
-  if (e.kind == EventKind::kCreate) {
-    auto create = [&](const char* field, json value) {
-      json c = {{"id", cid++}, {"via", via}, {"via_reference_id", nullptr}, {"event_type", "Create"}, {"field_name", field}};
-      c[field] = std::move(value);
-      children.push_back(std::move(c));
-    };
-    create("subject", TicketSubject(t.id));
-    create("status", StatusName(e.status_to));
-    create("requester_id", std::to_string(ds.users[t.requester].id));
-    if (e.assignee_to >= 0) create("assignee_id", std::to_string(ds.users[e.assignee_to].id));
-  } else {
-    if (e.status_to != kNoChange) change("status", StatusName(e.status_to), StatusName(e.status_from));
-    if (e.assignee_to != kNoChange32) {
-      auto ref = [&](int32_t u) { return u >= 0 ? json(std::to_string(ds.users[u].id)) : json(nullptr); };
-      change("assignee_id", ref(e.assignee_to), ref(e.assignee_from));
+  w.StartObject();
+  Member(w, "id");
+  w.Int64(id);
+  Member(w, "ticket_id");
+  w.Int64(t.id);
+  Member(w, "timestamp");
+  w.Int64(e.at);
+  Member(w, "created_at");
+  WriteText(w, Iso(e.at));
+  Member(w, "updater_id");
+  WriteUserRef(w, ds, e.actor);
+  Member(w, "via");
+  WriteText(w, via);
+  Member(w, "via_reference_id");
+  w.Null();
+  Member(w, "system");
+  WriteSystem(w, e, Mix(static_cast<uint64_t>(id)));
+  Member(w, "event_type");
+  WriteText(w, "Audit");
+  Member(w, "merged_ticket_ids");
+  w.StartArray();
+  w.EndArray();
+  Member(w, "child_events");
+  w.StartArray();
+  for (const FieldChange& f : FieldChanges(ds, e, t)) {
+    w.StartObject();
+    Member(w, "id");
+    w.Int64(cid++);
+    Member(w, "via");
+    WriteText(w, via);
+    Member(w, "via_reference_id");
+    w.Null();
+    Member(w, "event_type");
+    WriteText(w, f.create ? "Create" : "Change");
+    Member(w, "field_name");
+    WriteText(w, f.field);
+    Member(w, f.field);
+    WriteTextOrNull(w, f.value);
+    if (!f.create) {
+      Member(w, "previous_value");
+      WriteTextOrNull(w, f.previous);
     }
+    w.EndObject();
   }
   if (e.flags & kComment) {
     const bool pub = (e.flags & kPublic) != 0;
+    w.StartObject();
+    Member(w, "id");
+    w.Int64(comment_id);
+    Member(w, "event_type");
+    WriteText(w, "Comment");
     if (comment_events) {
       const std::string body = Body(comment_id);
-      children.push_back({{"id", comment_id},
-                          {"event_type", "Comment"},
-                          {"type", "Comment"},
-                          {"author_id", UserRef(ds, e.actor)},
-                          {"body", body},
-                          {"html_body", "<div class=\"zd-comment\"><p>" + body + "</p></div>"},
-                          {"public", pub},
-                          {"attachments", json::array()},
-                          {"audit_id", id},
-                          {"created_at", Iso(e.at)},
-                          {"via", via}});
+      Member(w, "type");
+      WriteText(w, "Comment");
+      Member(w, "author_id");
+      WriteUserRef(w, ds, e.actor);
+      Member(w, "body");
+      WriteText(w, body);
+      Member(w, "html_body");
+      WriteText(w, HtmlBody(body));
+      Member(w, "public");
+      w.Bool(pub);
+      Member(w, "attachments");
+      w.StartArray();
+      w.EndArray();
+      Member(w, "audit_id");
+      w.Int64(id);
+      Member(w, "created_at");
+      WriteText(w, Iso(e.at));
+      Member(w, "via");
+      WriteText(w, via);
     } else {
-      children.push_back(
-          {{"id", comment_id}, {"event_type", "Comment"}, {"comment_present", true}, {"comment_public", pub}});
+      Member(w, "comment_present");
+      w.Bool(true);
+      Member(w, "comment_public");
+      w.Bool(pub);
     }
+    w.EndObject();
   }
-  const uint64_t h = Mix(static_cast<uint64_t>(id));
-  return {{"id", id},
-          {"ticket_id", t.id},
-          {"timestamp", e.at},
-          {"created_at", Iso(e.at)},
-          {"updater_id", UserRef(ds, e.actor)},
-          {"via", via},
-          {"via_reference_id", nullptr},
-          {"system", SystemJson(e, h)},
-          {"event_type", "Audit"},
-          {"merged_ticket_ids", json::array()},
-          {"child_events", std::move(children)}};
+  w.EndArray();
+  w.EndObject();
 }
 
-json AuditJson(const Dataset& ds, size_t idx) {
+void WriteAudit(JsonWriter& w, const Dataset& ds, size_t idx) {
   const Event& e = ds.events[idx];
   const Ticket& t = ds.tickets[e.ticket];
   const int64_t id = ds.EventId(idx);
-  json events = json::array();
   int64_t cid = id + 1;
-  int64_t comment_id = cid;
-  if (e.flags & kComment) ++cid;  // keep ids aligned with ticket events: comment last there
-  auto change = [&](const char* field, json value, json prev) {
-    events.push_back({{"id", cid++}, {"type", "Change"}, {"field_name", field}, {"value", std::move(value)},
-                      {"previous_value", std::move(prev)}});
-  };
-  if (e.kind == EventKind::kCreate) {
-    auto create = [&](const char* field, json value) {
-      events.push_back({{"id", cid++}, {"type", "Create"}, {"value", std::move(value)}, {"field_name", field}});
-    };
-    create("subject", TicketSubject(t.id));
-    create("status", StatusName(e.status_to));
-    create("requester_id", std::to_string(ds.users[t.requester].id));
-    if (e.assignee_to >= 0) create("assignee_id", std::to_string(ds.users[e.assignee_to].id));
-  } else {
-    if (e.status_to != kNoChange) change("status", StatusName(e.status_to), StatusName(e.status_from));
-    if (e.assignee_to != kNoChange32) {
-      auto ref = [&](int32_t u) { return u >= 0 ? json(std::to_string(ds.users[u].id)) : json(nullptr); };
-      change("assignee_id", ref(e.assignee_to), ref(e.assignee_from));
-    }
-  }
-  if (e.flags & kComment) {
+  w.StartObject();
+  Member(w, "id");
+  w.Int64(id);
+  Member(w, "ticket_id");
+  w.Int64(t.id);
+  Member(w, "created_at");
+  WriteText(w, Iso(e.at));
+  Member(w, "author_id");
+  WriteUserRef(w, ds, e.actor);
+  Member(w, "metadata");
+  w.StartObject();
+  Member(w, "system");
+  WriteSystem(w, e, Mix(static_cast<uint64_t>(id)));
+  Member(w, "custom");
+  w.StartObject();
+  w.EndObject();
+  w.EndObject();
+  Member(w, "events");
+  w.StartArray();
+  if (e.flags & kComment) {  // first here, its id before the changes' (comment last in ticket events)
+    const int64_t comment_id = cid++;
     const std::string body = Body(comment_id);
-    events.insert(events.begin(), json{{"id", comment_id},
-                                       {"type", "Comment"},
-                                       {"author_id", UserRef(ds, e.actor)},
-                                       {"body", body},
-                                       {"html_body", "<div class=\"zd-comment\"><p>" + body + "</p></div>"},
-                                       {"plain_body", body},
-                                       {"public", (e.flags & kPublic) != 0},
-                                       {"attachments", json::array()},
-                                       {"audit_id", id}});
+    w.StartObject();
+    Member(w, "id");
+    w.Int64(comment_id);
+    Member(w, "type");
+    WriteText(w, "Comment");
+    Member(w, "author_id");
+    WriteUserRef(w, ds, e.actor);
+    Member(w, "body");
+    WriteText(w, body);
+    Member(w, "html_body");
+    WriteText(w, HtmlBody(body));
+    Member(w, "plain_body");
+    WriteText(w, body);
+    Member(w, "public");
+    w.Bool((e.flags & kPublic) != 0);
+    Member(w, "attachments");
+    w.StartArray();
+    w.EndArray();
+    Member(w, "audit_id");
+    w.Int64(id);
+    w.EndObject();
   }
-  const uint64_t h = Mix(static_cast<uint64_t>(id));
-  return {{"id", id},
-          {"ticket_id", t.id},
-          {"created_at", Iso(e.at)},
-          {"author_id", UserRef(ds, e.actor)},
-          {"metadata", {{"system", SystemJson(e, h)}, {"custom", json::object()}}},
-          {"events", std::move(events)},
-          {"via", {{"channel", ViaChannel(e.via)}, {"source", ViaSource(e)}}}};
+  for (const FieldChange& f : FieldChanges(ds, e, t)) {
+    w.StartObject();
+    Member(w, "id");
+    w.Int64(cid++);
+    Member(w, "type");
+    WriteText(w, f.create ? "Create" : "Change");
+    Member(w, "field_name");
+    WriteText(w, f.field);
+    Member(w, "value");
+    WriteTextOrNull(w, f.value);
+    if (!f.create) {
+      Member(w, "previous_value");
+      WriteTextOrNull(w, f.previous);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  Member(w, "via");
+  w.StartObject();
+  Member(w, "channel");
+  WriteText(w, ViaChannel(e.via));
+  Member(w, "source");
+  WriteViaSource(w, e);
+  w.EndObject();
+  w.EndObject();
+}
+
+json AuditJson(const Dataset& ds, size_t idx) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteAudit(w, ds, idx);
+  return json::parse(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 json DeletedTicketJson(const Dataset& ds, const Ticket& t) {

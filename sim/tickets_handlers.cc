@@ -120,10 +120,9 @@ void TicketAudits(Ctx& c) {
     out["previous_page"] = nullptr;
     out["count"] = evs.size();
   }
-  json arr = json::array();
-  for (size_t k = b; k < e; ++k) arr.push_back(AuditJson(c.ds, static_cast<size_t>(evs[k])));
-  out["audits"] = std::move(arr);
-  SendJson(c, 200, out);
+  SendPage(c, "audits", out, [&](JsonWriter& w) {
+    for (size_t k = b; k < e; ++k) WriteAudit(w, c.ds, static_cast<size_t>(evs[k]));
+  });
 }
 
 // Account-wide audits, oldest first, archived tickets excluded, and with the
@@ -167,10 +166,9 @@ void AllAudits(Ctx& c) {
     last = keyof(page.back());
   }
   AddCbpMeta(out, c.req, c.base, c.path, r.size, has_more, first, last);
-  json arr = json::array();
-  for (size_t k : page) arr.push_back(AuditJson(c.ds, k));
-  out["audits"] = std::move(arr);
-  SendJson(c, 200, out);
+  SendPage(c, "audits", out, [&](JsonWriter& w) {
+    for (size_t k : page) WriteAudit(w, c.ds, k);
+  });
 }
 
 void DeletedTickets(Ctx& c) {
