@@ -47,13 +47,20 @@ int SimCore::AccountLimit() const {
 int SimCore::IncrementalLimit() const { return (opt.high_volume || opt.plan == "enterprise-plus") ? 30 : 10; }
 int SimCore::UsersCursorLimit() const { return (opt.high_volume || opt.plan == "enterprise-plus") ? 60 : 20; }
 
-nlohmann::json SimCore::ServeUser(int32_t idx, const std::string& base) {
+void SimCore::ServeUser(JsonWriter& w, int32_t idx, const std::string& base) {
   const User& u = ds->users[idx];
   if (u.last_login_at != kNull) {
     auto& v = served[idx];
     if (std::find(v.begin(), v.end(), u.last_login_at) == v.end()) v.push_back(u.last_login_at);
   }
-  return UserJson(*ds, u, base);
+  WriteUser(w, u, base);
+}
+
+nlohmann::json SimCore::ServeUser(int32_t idx, const std::string& base) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  ServeUser(w, idx, base);
+  return nlohmann::json::parse(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 std::optional<std::string> SimCore::PatchUser(int32_t idx, const nlohmann::json& p, int32_t actor) {

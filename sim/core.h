@@ -17,6 +17,7 @@
 #include "latency.h"
 #include "options.h"
 #include "rate_limit.h"
+#include "render.h"
 #include "truth.h"
 
 namespace zdsim {
@@ -62,6 +63,7 @@ class SimCore {
 
   // A user's JSON as served to a client; remembers the last_login_at served.
   nlohmann::json ServeUser(int32_t idx, const std::string& base);
+  void ServeUser(JsonWriter& w, int32_t idx, const std::string& base);  // the same, written into a page
 
   // --- control operations (caller holds mu) ---
   // Applies a partial {"role","custom_role_id","suspended","name","email"}; returns an error text.

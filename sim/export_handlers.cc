@@ -123,11 +123,11 @@ void IncrementalUsers(Ctx& c, bool cursor) {
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t != b.t ? a.t < b.t : a.id < b.id; });
   const IncPage p = Paginate(rows, r, c.repeat_page);
-  json arr = json::array();
-  for (size_t k = p.begin; k < p.end; ++k) arr.push_back(c.s.ServeUser(rows[k].idx, c.base));
-  json out = {{"users", std::move(arr)}};
+  json out = json::object();
   AddIncMeta(c, out, rows, p, r);
-  SendJson(c, 200, out);
+  SendPage(c, "users", out, [&](JsonWriter& w) {
+    for (size_t k = p.begin; k < p.end; ++k) c.s.ServeUser(w, rows[k].idx, c.base);
+  });
 }
 
 void IncrementalTickets(Ctx& c, bool cursor) {

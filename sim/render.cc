@@ -127,48 +127,109 @@ json UserRef(const Dataset& ds, int32_t idx) {
 
 std::string TicketSubject(int64_t ticket_id) { return kSubjects[Mix(static_cast<uint64_t>(ticket_id) * 31) % std::size(kSubjects)]; }
 
-json UserJson(const Dataset& ds, const User& u, const std::string& base) {
+void WriteUser(JsonWriter& w, const User& u, const std::string& base) {
   const bool end_user = u.role == "end-user";
-  json j = {{"id", u.id},
-            {"url", base + "/api/v2/users/" + std::to_string(u.id) + ".json"},
-            {"name", u.name},
-            {"email", u.email.empty() ? json(nullptr) : json(u.email)},
-            {"created_at", Iso(u.created_at)},
-            {"updated_at", Iso(u.updated_at)},
-            {"time_zone", u.time_zone},
-            {"iana_time_zone", u.iana_time_zone},
-            {"phone", nullptr},
-            {"shared_phone_number", nullptr},
-            {"photo", nullptr},
-            {"locale_id", 1},
-            {"locale", "en-US"},
-            {"organization_id", u.organization_id ? json(u.organization_id) : json(nullptr)},
-            {"role", u.role},
-            {"verified", !end_user || u.last_login_at != kNull},
-            {"external_id", nullptr},
-            {"tags", u.tags},
-            {"alias", end_user ? json(nullptr) : json("")},
-            {"active", u.active},
-            {"shared", false},
-            {"shared_agent", false},
-            {"last_login_at", IsoOrNull(u.last_login_at)},
-            {"two_factor_auth_enabled", end_user ? json(false) : json(nullptr)},
-            {"signature", end_user ? json(nullptr) : json("")},
-            {"details", nullptr},
-            {"notes", nullptr},
-            {"role_type", u.role_type < 0 ? json(nullptr) : json(u.role_type)},
-            {"custom_role_id", u.custom_role_id ? json(u.custom_role_id) : json(nullptr)},
-            {"moderator", u.role == "admin"},
-            {"ticket_restriction", end_user ? json("requested") : json(nullptr)},
-            {"only_private_comments", u.license == License::kLightAgent},
-            {"restricted_agent", end_user},
-            {"suspended", u.suspended},
-            {"chat_only", u.chat_only},
-            {"default_group_id", u.default_group_id ? json(u.default_group_id) : json(nullptr)},
-            {"report_csv", u.role == "admin"},
-            {"user_fields", json::object()}};
-  (void)ds;
-  return j;
+  auto id_or_null = [&](const char* key, int64_t v) {
+    Member(w, key);
+    if (v)
+      w.Int64(v);
+    else
+      w.Null();
+  };
+  auto member_null = [&](const char* key) {
+    Member(w, key);
+    w.Null();
+  };
+  auto member_bool = [&](const char* key, bool v) {
+    Member(w, key);
+    w.Bool(v);
+  };
+  auto member_text = [&](const char* key, std::string_view v) {
+    Member(w, key);
+    WriteText(w, v);
+  };
+  w.StartObject();
+  Member(w, "id");
+  w.Int64(u.id);
+  member_text("url", base + "/api/v2/users/" + std::to_string(u.id) + ".json");
+  member_text("name", u.name);
+  Member(w, "email");
+  if (u.email.empty())
+    w.Null();
+  else
+    WriteText(w, u.email);
+  member_text("created_at", Iso(u.created_at));
+  member_text("updated_at", Iso(u.updated_at));
+  member_text("time_zone", u.time_zone);
+  member_text("iana_time_zone", u.iana_time_zone);
+  member_null("phone");
+  member_null("shared_phone_number");
+  member_null("photo");
+  Member(w, "locale_id");
+  w.Int(1);
+  member_text("locale", "en-US");
+  id_or_null("organization_id", u.organization_id);
+  member_text("role", u.role);
+  member_bool("verified", !end_user || u.last_login_at != kNull);
+  member_null("external_id");
+  Member(w, "tags");
+  w.StartArray();
+  for (const auto& t : u.tags) WriteText(w, t);
+  w.EndArray();
+  Member(w, "alias");  // staff: "", end users: null
+  if (end_user)
+    w.Null();
+  else
+    WriteText(w, "");
+  member_bool("active", u.active);
+  member_bool("shared", false);
+  member_bool("shared_agent", false);
+  Member(w, "last_login_at");
+  if (u.last_login_at == kNull)
+    w.Null();
+  else
+    WriteText(w, Iso(u.last_login_at));
+  Member(w, "two_factor_auth_enabled");  // end users: false, staff: null
+  if (end_user)
+    w.Bool(false);
+  else
+    w.Null();
+  Member(w, "signature");  // staff: "", end users: null
+  if (end_user)
+    w.Null();
+  else
+    WriteText(w, "");
+  member_null("details");
+  member_null("notes");
+  Member(w, "role_type");
+  if (u.role_type < 0)
+    w.Null();
+  else
+    w.Int(u.role_type);
+  id_or_null("custom_role_id", u.custom_role_id);
+  member_bool("moderator", u.role == "admin");
+  Member(w, "ticket_restriction");
+  if (end_user)
+    WriteText(w, "requested");
+  else
+    w.Null();
+  member_bool("only_private_comments", u.license == License::kLightAgent);
+  member_bool("restricted_agent", end_user);
+  member_bool("suspended", u.suspended);
+  member_bool("chat_only", u.chat_only);
+  id_or_null("default_group_id", u.default_group_id);
+  member_bool("report_csv", u.role == "admin");
+  Member(w, "user_fields");
+  w.StartObject();
+  w.EndObject();
+  w.EndObject();
+}
+
+json UserJson(const Dataset&, const User& u, const std::string& base) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteUser(w, u, base);
+  return json::parse(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 json AnonymousUserJson() {

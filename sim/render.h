@@ -23,7 +23,8 @@ json IsoOrNull(int64_t t);
 // The id of a user index, or -1 for the system, or null for nobody.
 json UserRef(const Dataset& ds, int32_t idx);
 
-json UserJson(const Dataset& ds, const User& u, const std::string& base);
+void WriteUser(JsonWriter& w, const User& u, const std::string& base);
+json UserJson(const Dataset& ds, const User& u, const std::string& base);  // WriteUser's record as a tree
 json AnonymousUserJson();
 json DeletedUserJson(const Dataset& ds, const User& u, const std::string& base);
 json RoleJson(const Dataset& ds, const Role& r);

@@ -41,14 +41,17 @@ void ServeUserList(Ctx& c, const std::vector<int32_t>& idx, const char* key, boo
     page.assign(idx.begin() + static_cast<std::ptrdiff_t>(b), idx.begin() + static_cast<std::ptrdiff_t>(e));
     AddObpMeta(out, c.req, c.base, c.path, r, idx.size());
   }
-  json arr = json::array();
-  for (int32_t i : page) {
-    json u = c.s.ServeUser(i, c.base);
-    if (deleted_shape) u = DeletedUserJson(c.ds, c.ds.users[i], c.base);
-    arr.push_back(std::move(u));
-  }
-  out[key] = std::move(arr);
-  SendJson(c, 200, out);
+  SendPage(c, key, out, [&](JsonWriter& w) {
+    for (int32_t i : page) {
+      if (!deleted_shape) {
+        c.s.ServeUser(w, i, c.base);
+        continue;
+      }
+      c.s.ServeUser(i, c.base);  // served all the same (its last_login_at)
+      const std::string text = DeletedUserJson(c.ds, c.ds.users[i], c.base).dump();
+      w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+    }
+  });
 }
 
 void Me(Ctx& c) {
