@@ -63,8 +63,9 @@ void WriteSystem(JsonWriter& w, const Event& e, uint64_t h) {
   w.EndObject();
 }
 
-std::string Body(int64_t id) { return kBodies[Mix(static_cast<uint64_t>(id)) % std::size(kBodies)]; }
-std::string HtmlBody(const std::string& body) { return "<div class=\"zd-comment\"><p>" + body + "</p></div>"; }
+std::string Body(int64_t id) {
+  return kBodies[Mix(static_cast<uint64_t>(id)) % std::size(kBodies)];
+}
 
 void WriteViaSource(JsonWriter& w, const Event& e) {
   const bool rule = e.via == Via::kRule;
@@ -88,6 +89,32 @@ void WriteViaSource(JsonWriter& w, const Event& e) {
   else
     w.Null();
   w.EndObject();
+}
+
+// A comment's fields in an audit's events (with plain_body) and in an export
+// event's comment child (include=comment_events).
+void WriteCommentFields(JsonWriter& w, const Dataset& ds, const Event& e, int64_t audit_id,
+                        int64_t comment_id, bool plain_body) {
+  const std::string body = Body(comment_id);
+  Member(w, "type");
+  WriteText(w, "Comment");
+  Member(w, "author_id");
+  WriteUserRef(w, ds, e.actor);
+  Member(w, "body");
+  WriteText(w, body);
+  Member(w, "html_body");
+  WriteText(w, "<div class=\"zd-comment\"><p>" + body + "</p></div>");
+  if (plain_body) {
+    Member(w, "plain_body");
+    WriteText(w, body);
+  }
+  Member(w, "public");
+  w.Bool((e.flags & kPublic) != 0);
+  Member(w, "attachments");
+  w.StartArray();
+  w.EndArray();
+  Member(w, "audit_id");
+  w.Int64(audit_id);
 }
 
 // A ticket update's field changes (and, on its creation, its first values),
@@ -382,22 +409,7 @@ void WriteTicketEvent(JsonWriter& w, const Dataset& ds, size_t idx, bool comment
     Member(w, "event_type");
     WriteText(w, "Comment");
     if (comment_events) {
-      const std::string body = Body(comment_id);
-      Member(w, "type");
-      WriteText(w, "Comment");
-      Member(w, "author_id");
-      WriteUserRef(w, ds, e.actor);
-      Member(w, "body");
-      WriteText(w, body);
-      Member(w, "html_body");
-      WriteText(w, HtmlBody(body));
-      Member(w, "public");
-      w.Bool(pub);
-      Member(w, "attachments");
-      w.StartArray();
-      w.EndArray();
-      Member(w, "audit_id");
-      w.Int64(id);
+      WriteCommentFields(w, ds, e, id, comment_id, false);
       Member(w, "created_at");
       WriteText(w, Iso(e.at));
       Member(w, "via");
@@ -440,27 +452,10 @@ void WriteAudit(JsonWriter& w, const Dataset& ds, size_t idx) {
   w.StartArray();
   if (e.flags & kComment) {  // first here, its id before the changes' (comment last in ticket events)
     const int64_t comment_id = cid++;
-    const std::string body = Body(comment_id);
     w.StartObject();
     Member(w, "id");
     w.Int64(comment_id);
-    Member(w, "type");
-    WriteText(w, "Comment");
-    Member(w, "author_id");
-    WriteUserRef(w, ds, e.actor);
-    Member(w, "body");
-    WriteText(w, body);
-    Member(w, "html_body");
-    WriteText(w, HtmlBody(body));
-    Member(w, "plain_body");
-    WriteText(w, body);
-    Member(w, "public");
-    w.Bool((e.flags & kPublic) != 0);
-    Member(w, "attachments");
-    w.StartArray();
-    w.EndArray();
-    Member(w, "audit_id");
-    w.Int64(id);
+    WriteCommentFields(w, ds, e, id, comment_id, true);
     w.EndObject();
   }
   for (const FieldChange& f : FieldChanges(ds, e, t)) {
