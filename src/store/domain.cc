@@ -211,8 +211,7 @@ Bucket BucketOf(const UserRecord& u) {
 
 void PendingActivity::Add(const ActivityDelta& a) {
   count += a.count;
-  for (size_t i = 0; i < a.evidence.size() && i < kEvidenceCap && evidence.size() < kEvidenceCap; ++i)
-    evidence.push_back(a.evidence[i]);
+  for (const std::string& id : a.evidence) AddEvidence(&id);
 }
 
 Result<PendingRows> SumPageActivity(const Page& page,
@@ -231,18 +230,18 @@ Result<PendingRows> SumPageActivity(const Page& page,
     std::stable_sort(once.begin(), once.end(),
                      [](const Page::Once* a, const Page::Once* b) { return a->at < b->at; });
     PendingActivity& row = rows[key];
-    std::vector<std::string> ids = std::move(row.evidence);
-    row.evidence.clear();
+    const auto ids = row.evidence;
+    const size_t n = row.ids;
+    row.ids = 0;
     size_t next = 0;
     auto take_ids_before = [&](size_t at) {
-      for (; next < ids.size() && next < at; ++next)
-        if (row.evidence.size() < kEvidenceCap) row.evidence.push_back(std::move(ids[next]));
+      for (; next < n && next < at; ++next) row.AddEvidence(ids[next]);
     };
     for (const Page::Once* o : once) {
       take_ids_before(o->at);
       row.Add(o->delta);
     }
-    take_ids_before(ids.size());
+    take_ids_before(n);
   }
   return rows;
 }
@@ -252,6 +251,15 @@ std::string JoinEvidence(const std::vector<std::string>& v) {
   for (const auto& s : v) {
     if (!out.empty()) out += ',';
     out += s;
+  }
+  return out;
+}
+
+std::string JoinEvidence(const PendingActivity& row) {
+  std::string out;
+  for (size_t i = 0; i < row.ids; ++i) {
+    if (!out.empty()) out += ',';
+    out += *row.evidence[i];
   }
   return out;
 }

@@ -189,10 +189,17 @@ Bucket BucketOf(const UserRecord& u);
 inline constexpr size_t kEvidenceCap = 5;
 
 // Activity for one (day, user, kind) row of a page, summed before writing.
+// Its evidence ids point at the page's strings (the rows live no longer than
+// the page): a sync batch's page can hold most of a huge account's day, and
+// copying its ids held them twice.
 struct PendingActivity {
   int64_t count = 0;
-  std::vector<std::string> evidence;  // the first kEvidenceCap ids, in arrival order
+  size_t ids = 0;                                           // evidence ids kept
+  std::array<const std::string*, kEvidenceCap> evidence{};  // the first ids, in arrival order
   void Add(const ActivityDelta& a);
+  void AddEvidence(const std::string* id) {
+    if (ids < kEvidenceCap) evidence[ids++] = id;
+  }
 };
 using ActivityKey = std::tuple<DayNumber, int64_t, Kind>;  // day, user, kind
 using PendingRows = std::map<ActivityKey, PendingActivity>;
@@ -207,6 +214,7 @@ Result<PendingRows> SumPageActivity(const Page& page,
 // The activity table's evidence column: ids joined by commas (the ids never
 // contain one). Split returns at most `limit` ids.
 std::string JoinEvidence(const std::vector<std::string>& ids);
+std::string JoinEvidence(const PendingActivity& row);
 std::vector<std::string> SplitEvidence(const std::string& s, size_t limit);
 
 // The user_pass table's ids column: the page's user ids joined by commas.

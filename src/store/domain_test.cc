@@ -81,7 +81,7 @@ TEST(DomainTest, PageActivityIsSummedWithCappedEvidenceAndOnceKeysCountOnce) {
   ASSERT_EQ(rows->size(), 2u);
   const PendingActivity& t = rows->at({10, 1, Kind::kTicket});
   EXPECT_EQ(t.count, 5);
-  EXPECT_EQ(t.evidence, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(JoinEvidence(t), "a,b,c,d,e");
   EXPECT_EQ(rows->at({10, 2, Kind::kArticle}).count, 1);
   EXPECT_FALSE(SumPageActivity(p, [](const std::string&) -> Result<bool> { return IoError("down"); }).ok());
 }

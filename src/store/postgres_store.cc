@@ -367,7 +367,7 @@ class PostgresStore final : public Store {
             "length(replace(activity.evidence, ',', '')) >= 4 "
             "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
             {P(account), P(static_cast<int64_t>(std::get<0>(key))), P(std::get<1>(key)),
-             P(KindName(std::get<2>(key))), P(v.count), P(domain::JoinEvidence(v.evidence))});
+             P(KindName(std::get<2>(key))), P(v.count), P(domain::JoinEvidence(v))});
       for (const auto& [k, v] : page.checkpoints)
         Exec(tx,
              "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON "

@@ -937,9 +937,7 @@ class SqliteStore final : public Store {
         "WHEN excluded.evidence = '' OR length(evidence) - length(replace(evidence, ',', '')) >= 4 "
         "THEN evidence ELSE evidence || ',' || excluded.evidence END");
     add.Bind(1, account).Bind(2, static_cast<int64_t>(std::get<0>(key))).Bind(3, std::get<1>(key));
-    add.Bind(4, KindName(std::get<2>(key)))
-        .Bind(5, pending.count)
-        .Bind(6, domain::JoinEvidence(pending.evidence));
+    add.Bind(4, KindName(std::get<2>(key))).Bind(5, pending.count).Bind(6, domain::JoinEvidence(pending));
     return add.Run();
   }
 

@@ -76,6 +76,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -115,10 +116,15 @@ constexpr int64_t kPlanSamplePages = 10;
 // ends every batch after N records instead (tests: 1 commits every page).
 constexpr int64_t kWalkCommitRecords = 20000;
 constexpr int64_t kExportDayBatchRecords = 20000;
-// A batch's memory is about 480 bytes a (user, day, kind) row (its evidence
-// ids are strings until the store writes them): a huge account's day, about
-// 118,000 events, held whole took about 35 MB of the sync's peak. At 50,000
-// events a batch a large account's days (about 22,000) stay whole.
+// A batch holds its (user, day, kind) rows in about 112 bytes each (evidence
+// ids as kind and number; Commit makes them text a row at a time, and the
+// store's sum points at those strings): it was about 480 with the ids as
+// strings. A 20-day huge first sync peaked at 84.5 and 96.7 MB of RSS with
+// this at 50,000 events (116.6 and 107.8 MB before; the peak varies by run);
+// at 100,000 or 200,000 it peaked at 106 MB (the commit still holds the
+// batch as text), so a huge day, about 118,000 events, is still written in
+// three commits. At 50,000 a large account's days (about 22,000 events) stay
+// whole.
 constexpr int64_t kExportCommitRecords = 50000;
 
 struct Chunk {
@@ -441,6 +447,20 @@ std::vector<int64_t> Assignees(const std::vector<zendesk::ChildEvent>& children)
   return out;
 }
 
+// What an evidence id of ticket activity names ("<name>:<id>", EvidenceId).
+enum class EvidenceKind : uint8_t { kAssigned, kEvent, kAudit };
+const char* EvidenceKindName(EvidenceKind k) {
+  switch (k) {
+    case EvidenceKind::kAssigned:
+      return "assigned";
+    case EvidenceKind::kEvent:
+      return "event";
+    case EvidenceKind::kAudit:
+      return "audit";
+  }
+  return "";
+}
+
 // One page's worth of ticket activity, the same for events and audits.
 class ActivityPage {
  public:
@@ -449,11 +469,11 @@ class ActivityPage {
   // One ticket update (an export event or an audit) by `updater` at `t`,
   // with its child events.
   void Add(int64_t updater, int64_t ticket_id, UnixTime t, const std::vector<zendesk::ChildEvent>& children,
-           const char* evidence_kind, int64_t id) {
+           EvidenceKind evidence_kind, int64_t id) {
     const DayNumber day = ctx_.zone.DayOf(t);
     // A ticket assigned to someone, whoever assigned it, is work for a full agent's seat.
     for (int64_t assignee : Assignees(children))
-      Note(assignee, day, Kind::kFullAgentWork, "assigned", ticket_id);
+      Note(assignee, day, Kind::kFullAgentWork, EvidenceKind::kAssigned, ticket_id);
     if (updater <= 0) return;  // Zendesk itself (triggers, automations)
     if (ctx_.IsOwnWrite(updater, ticket_id, t)) return;
     const bool deletion = IsDeletion(children);
@@ -474,24 +494,32 @@ class ActivityPage {
       const auto k = std::make_tuple(o.delta.user_id, o.delta.day, o.delta.kind);
       const auto mine = activity_.find(k);
       const auto theirs = next.activity_.find(k);
-      const size_t before = mine == activity_.end() ? 0 : mine->second.evidence.size();
-      const size_t in_next = theirs == next.activity_.end() ? 0 : theirs->second.evidence.size();
+      const size_t before = mine == activity_.end() ? 0 : mine->second.ids;
+      const size_t in_next = theirs == next.activity_.end() ? 0 : theirs->second.ids;
       o.at = before + std::min(o.at, in_next);
     }
-    for (auto& [k, a] : next.activity_) {
-      auto [it, inserted] = activity_.try_emplace(k, std::move(a));
+    for (auto& [k, r] : next.activity_) {
+      auto [it, inserted] = activity_.try_emplace(k, r);
       if (inserted) continue;
-      it->second.count += a.count;
-      for (auto& e : a.evidence) {
-        if (it->second.evidence.size() >= store::domain::kEvidenceCap) break;
-        it->second.evidence.push_back(std::move(e));
-      }
+      it->second.count += r.count;
+      for (size_t i = 0; i < r.ids; ++i) it->second.AddEvidence(r.kind[i], r.id[i]);
     }
     for (auto& o : next.page_.once) page_.once.push_back(std::move(o));
   }
 
+  // Writes the rows' evidence ids as text one row at a time, freeing each
+  // compact row as its text one is made, so that the batch is not held in
+  // both forms at once.
   Status Commit(const State& state, bool with_seen = false) {
-    for (auto& [k, a] : activity_) page_.activity.push_back(std::move(a));
+    page_.activity.reserve(page_.activity.size() + activity_.size());
+    for (auto it = activity_.begin(); it != activity_.end(); it = activity_.erase(it)) {
+      const auto& [user, day, kind] = it->first;
+      const Row& r = it->second;
+      auto& a = page_.activity.emplace_back(store::ActivityDelta{user, day, kind, r.count, {}});
+      a.evidence.reserve(r.ids);
+      for (size_t i = 0; i < r.ids; ++i)
+        a.evidence.push_back(EvidenceId(EvidenceKindName(r.kind[i]), r.id[i]));
+    }
     page_.checkpoints = state.Checkpoints(with_seen);
     return ctx_.store->ApplyPage(ctx_.conn.account, page_, ctx_.now);
   }
@@ -499,18 +527,28 @@ class ActivityPage {
  private:
   const SyncContext& ctx_;
   using Kind = store::Kind;
-  // The evidence id is built only while the row keeps fewer than the cap
-  // (most rows of a busy day are full long before its last update).
-  void Note(int64_t user, DayNumber day, Kind kind, std::string_view evidence_kind, int64_t id) {
-    auto& a = activity_[{user, day, kind}];
-    a.user_id = user;
-    a.day = day;
-    a.kind = kind;
-    a.count += 1;
-    if (a.evidence.size() < store::domain::kEvidenceCap) a.evidence.push_back(EvidenceId(evidence_kind, id));
+  // A (user, day, kind) row: its count and its first evidence ids as (kind,
+  // id) pairs. A batch holds a huge account's day of them, about 110 bytes a
+  // row in the map; with the ids as strings it was about 480.
+  struct Row {
+    int64_t count = 0;
+    uint8_t ids = 0;  // evidence ids kept
+    std::array<EvidenceKind, store::domain::kEvidenceCap> kind{};
+    std::array<int64_t, store::domain::kEvidenceCap> id{};
+    void AddEvidence(EvidenceKind k, int64_t i) {
+      if (ids == store::domain::kEvidenceCap) return;
+      kind[ids] = k;
+      id[ids] = i;
+      ++ids;
+    }
+  };
+  void Note(int64_t user, DayNumber day, Kind kind, EvidenceKind evidence_kind, int64_t id) {
+    Row& r = activity_[{user, day, kind}];
+    r.count += 1;
+    r.AddEvidence(evidence_kind, id);
   }
 
-  std::map<std::tuple<int64_t, DayNumber, Kind>, store::ActivityDelta> activity_;
+  std::map<std::tuple<int64_t, DayNumber, Kind>, Row> activity_;
   store::Page page_;
 };
 
@@ -724,7 +762,7 @@ class TicketActivitySource final : public Source {
       if (e.timestamp < c.from || (c.to && e.timestamp >= *c.to)) continue;
       if (c.hidden_only && state.walk.seen.Contains(e.ticket_id)) continue;  // the walk counted it
       counted.push_back(&e);
-      out.Add(e.updater_id, e.ticket_id, e.timestamp, e.children, "event", e.id);
+      out.Add(e.updater_id, e.ticket_id, e.timestamp, e.children, EvidenceKind::kEvent, e.id);
     }
     bool past_end = c.to && new_next >= *c.to;
     if (!page.end_of_stream && !past_end && new_next == c.next && !page.items.empty())
@@ -811,7 +849,7 @@ class TicketActivitySource final : public Source {
       ++w.walk_records;
       if (a.created_at < w.low) continue;
       ++records_;
-      step.Add(a.author_id, a.ticket_id, a.created_at, a.events, "audit", a.id);
+      step.Add(a.author_id, a.ticket_id, a.created_at, a.events, EvidenceKind::kAudit, a.id);
     }
     batch.Merge(std::move(step));
     // A fully read page moves the cursor on, so a resume does not fetch it again.
