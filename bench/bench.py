@@ -352,8 +352,10 @@ def run_size(name, args, bins):
         res["sim_generate_s"] = sim.generate_seconds
         env = dict(os.environ, SEATKEEPER_HOME=home, SEATKEEPER_NOW=str(NOW), SEATKEEPER_LOG_LEVEL="warn")
         sk = bins["seatkeeper"]
-        run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-", "--json"],
-                  env, "zdsim-admin-oauth-token\n")
+        out, _, _ = run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-", "--json"],
+                              env, "zdsim-admin-oauth-token\n")
+        # connect's provisional seat verdict (issue #19 item 5; absent before it).
+        res["connect_verdict"] = verdict_summary(out)
         today0 = NOW - NOW % DAY
         window_start = today0 - 89 * DAY
         split = today0 - 6 * DAY
@@ -381,6 +383,8 @@ def run_size(name, args, bins):
             stats = dict(stats, audits=walk_stats["audits"], export_events=export_events)
             res["walk_until"] = walk["until"]
         res["first"] = summarize(report, wall, ru, reqs, stats, sim_cpu, split)
+        # What the backfill made of connect's verdict (compared, unchanged, changed).
+        res["first_verdict"] = verdict_summary(out)
         res["sim_rss_mb"] = sim.rss_mb()
 
         # ---- daily sync
@@ -406,6 +410,21 @@ def run_size(name, args, bins):
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return res
+
+
+def verdict_summary(out):
+    """The seat_verdict object of a `connect --json` or `sync --json` answer,
+    without its per-seat lists (at most 20 change summaries kept); None when
+    the answer has none (a build before issue #19 item 5)."""
+    try:
+        v = json.loads(out).get("seat_verdict")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(v, dict):
+        return None
+    keep = {k: x for k, x in v.items() if not isinstance(x, (list, dict))}
+    keep["changes"] = [c.get("summary") for c in v.get("changes") or [] if isinstance(c, dict)][:20]
+    return keep
 
 
 def seven_day_end_ms(reqs, split):
@@ -514,7 +533,16 @@ def run_provisional(name, args, bins):
             verdict = json.loads(out).get("seat_verdict") or {}
             if phase == "latency":
                 k = 60.0 / w  # real seconds per compressed second
-                res.update({"connect_min": wall * k / 60, "verdict_min": verdict.get("seconds", 0) * k / 60,
+                # When the staff inventory was complete: the end of the last
+                # staff-list page (GET /api/v2/users?role[]=...), from connect's start.
+                reqs = [r for r in sim.call("GET", "/_sim/requests") if not r["path"].startswith("/_sim/")]
+                t0 = min((r["elapsed_ms"] for r in reqs), default=0)
+                staff = [r for r in reqs if endpoint_of(r["path"]) == "users" and "role" in r["path"]]
+                if staff:
+                    end = max(r["elapsed_ms"] + r.get("latency_ms", 0) for r in staff)
+                    res.update({"staff_pages": len(staff), "staff_s": (end - t0) / 1000.0 * k})
+                res.update({"has_verdict": bool(verdict), "connect_min": wall * k / 60,
+                            "verdict_min": verdict.get("seconds", 0) * k / 60,
                             "requests": verdict.get("requests", 0), "paid_seats": verdict.get("paid_seats", 0),
                             "active": verdict.get("active", 0), "idle_candidates": verdict.get("idle_candidates", 0),
                             "integrations": verdict.get("probable_integrations", 0)})

@@ -11,6 +11,7 @@
 #   bench/workers.sh [BUILD_DIR]            # default: build
 #   ENGINES="sqlite postgres" WORKERS="1 2" CONCURRENCY="1 4" ACCOUNTS=12 \
 #     USERS=300 AGENTS=40 TICKETS=25 RATE_WINDOW=1 bench/workers.sh build/bench
+# (CONCURRENCY="-" leaves the flag out, for a build that has none.)
 #
 # PostgreSQL: uses SEATKEEPER_TEST_PG when set, else starts (and stops) a
 # throwaway cluster with scripts/pg-test-cluster.sh. Each zdsim account is its
@@ -74,11 +75,13 @@ start_sims() {
 # run_round NAME PROCESSES CONCURRENCY: workers until idle; prints "wall cpu".
 run_round() {
   local name=$1 procs=$2 conc=$3 start end cpu j
-  local wp=()
+  local wp=() cflag=()
+  # "-": a build before `worker --concurrency` (issue #19), which syncs one account at a time.
+  [[ $conc != - ]] && cflag=(--concurrency "$conc")
   start=$(date +%s.%N)
   for j in $(seq 1 "$procs"); do
     python3 "$here/bench/measure_child.py" "$work/$name-$j.rusage" \
-      "$BIN/seatkeeper" worker --until-idle --id "bench$j" --concurrency "$conc" --lease-seconds 30 \
+      "$BIN/seatkeeper" worker --until-idle --id "bench$j" "${cflag[@]}" --lease-seconds 30 \
       --heartbeat-seconds 5 --log-level warn >"$work/$name-$j.log" 2>&1 &
     wp+=($!)
   done
@@ -103,7 +106,7 @@ for engine in $ENGINES; do
       export SEATKEEPER_HOME="$work/home-$tag" SEATKEEPER_NOW=$NOW
       mkdir -p "$SEATKEEPER_HOME"
       if [[ $engine == postgres ]]; then
-        schema="bench_${w}_$c"
+        schema="bench_${w}_${c/-/0}"
         psql -q "$SEATKEEPER_TEST_PG" -c "SET client_min_messages=warning; DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
         export SEATKEEPER_DB="$SEATKEEPER_TEST_PG?options=-csearch_path%3D$schema"
       else
