@@ -47,13 +47,17 @@ int SimCore::AccountLimit() const {
 int SimCore::IncrementalLimit() const { return (opt.high_volume || opt.plan == "enterprise-plus") ? 30 : 10; }
 int SimCore::UsersCursorLimit() const { return (opt.high_volume || opt.plan == "enterprise-plus") ? 60 : 20; }
 
-void SimCore::ServeUser(JsonWriter& w, int32_t idx, const std::string& base) {
+void SimCore::NoteServed(int32_t idx) {
   const User& u = ds->users[idx];
   if (u.last_login_at != kNull) {
     auto& v = served[idx];
     if (std::find(v.begin(), v.end(), u.last_login_at) == v.end()) v.push_back(u.last_login_at);
   }
-  WriteUser(w, u, base);
+}
+
+void SimCore::ServeUser(JsonWriter& w, int32_t idx, const std::string& base) {
+  NoteServed(idx);
+  WriteUser(w, ds->users[idx], base);
 }
 
 nlohmann::json SimCore::ServeUser(int32_t idx, const std::string& base) {

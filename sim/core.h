@@ -64,6 +64,8 @@ class SimCore {
   // A user's JSON as served to a client; remembers the last_login_at served.
   nlohmann::json ServeUser(int32_t idx, const std::string& base);
   void ServeUser(JsonWriter& w, int32_t idx, const std::string& base);  // the same, written into a page
+  // Remembers the user's last_login_at as served (a shape that does not carry it, like a deleted user's).
+  void NoteServed(int32_t idx);
 
   // --- control operations (caller holds mu) ---
   // Applies a partial {"role","custom_role_id","suspended","name","email"}; returns an error text.

@@ -154,7 +154,8 @@ json UserRef(const Dataset& ds, int32_t idx) {
 
 std::string TicketSubject(int64_t ticket_id) { return kSubjects[Mix(static_cast<uint64_t>(ticket_id) * 31) % std::size(kSubjects)]; }
 
-void WriteUser(JsonWriter& w, const User& u, const std::string& base) {
+void WriteUser(JsonWriter& w, const User& u, const std::string& base, UserShape shape) {
+  const bool deleted = shape == UserShape::kDeleted;
   const bool end_user = u.role == "end-user";
   auto id_or_null = [&](const char* key, int64_t v) {
     Member(w, key);
@@ -178,7 +179,8 @@ void WriteUser(JsonWriter& w, const User& u, const std::string& base) {
   w.StartObject();
   Member(w, "id");
   w.Int64(u.id);
-  member_text("url", base + "/api/v2/users/" + std::to_string(u.id) + ".json");
+  member_text(
+      "url", base + (deleted ? "/api/v2/deleted_users/" : "/api/v2/users/") + std::to_string(u.id) + ".json");
   member_text("name", u.name);
   Member(w, "email");
   if (u.email.empty())
@@ -208,7 +210,7 @@ void WriteUser(JsonWriter& w, const User& u, const std::string& base) {
     w.Null();
   else
     WriteText(w, "");
-  member_bool("active", u.active);
+  member_bool("active", u.active && !deleted);
   member_bool("shared", false);
   member_bool("shared_agent", false);
   Member(w, "last_login_at");
@@ -275,11 +277,11 @@ json AnonymousUserJson() {
           {"report_csv", false},    {"user_fields", json::object()}};
 }
 
-json DeletedUserJson(const Dataset& ds, const User& u, const std::string& base) {
-  json j = UserJson(ds, u, base);
-  j["url"] = base + "/api/v2/deleted_users/" + std::to_string(u.id) + ".json";
-  j["active"] = false;
-  return j;
+json DeletedUserJson(const Dataset&, const User& u, const std::string& base) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteUser(w, u, base, UserShape::kDeleted);
+  return json::parse(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 json RoleJson(const Dataset& ds, const Role& r) {

@@ -23,7 +23,9 @@ json IsoOrNull(int64_t t);
 // The id of a user index, or -1 for the system, or null for nobody.
 json UserRef(const Dataset& ds, int32_t idx);
 
-void WriteUser(JsonWriter& w, const User& u, const std::string& base);
+// A user record: as /users serves it, or (kDeleted) as /deleted_users does (its url there, active false).
+enum class UserShape { kLive, kDeleted };
+void WriteUser(JsonWriter& w, const User& u, const std::string& base, UserShape shape = UserShape::kLive);
 json UserJson(const Dataset& ds, const User& u, const std::string& base);  // WriteUser's record as a tree
 json AnonymousUserJson();
 json DeletedUserJson(const Dataset& ds, const User& u, const std::string& base);

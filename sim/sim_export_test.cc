@@ -181,6 +181,23 @@ TEST(ZdsimUsers, ShowManyAndDeletedUsers) {
   EXPECT_EQ(Body(r)["user"]["active"], false);
   r = cli->Get(("/api/v2/deleted_users/" + std::to_string(deleted)).c_str());
   EXPECT_EQ(r->status, 200);
+  const json shown = Body(r)["deleted_user"];
+  EXPECT_EQ(shown["id"], deleted);
+  EXPECT_EQ(shown["active"], false);
+  EXPECT_TRUE(
+      shown["url"].get<std::string>().ends_with("/api/v2/deleted_users/" + std::to_string(deleted) + ".json"))
+      << shown["url"];
+  EXPECT_EQ(shown["email"],
+            Body(cli->Get(("/api/v2/users/" + std::to_string(deleted)).c_str()))["user"]["email"]);
+  // The list writes its records itself: the same record as the show.
+  bool listed = false;
+  const json list = Body(cli->Get("/api/v2/deleted_users.json?per_page=100"));
+  for (const auto& u : list["deleted_users"]) {
+    if (u["id"] != deleted) continue;
+    EXPECT_EQ(u, shown);
+    listed = true;
+  }
+  EXPECT_TRUE(listed);
   EXPECT_EQ(cli->Get("/api/v2/users/1.json")->status, 404);
   std::string many = "1";
   for (int i = 2; i <= 101; ++i) many += "," + std::to_string(i);

@@ -47,9 +47,8 @@ void ServeUserList(Ctx& c, const std::vector<int32_t>& idx, const char* key, boo
         c.s.ServeUser(w, i, c.base);
         continue;
       }
-      c.s.ServeUser(i, c.base);  // served all the same (its last_login_at)
-      const std::string text = DeletedUserJson(c.ds, c.ds.users[i], c.base).dump();
-      w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+      c.s.NoteServed(i);  // served all the same (its last_login_at)
+      WriteUser(w, c.ds.users[i], c.base, UserShape::kDeleted);
     }
   });
 }
@@ -192,7 +191,7 @@ void DeletedList(Ctx& c) {
 void DeletedShow(Ctx& c) {
   const int32_t i = c.ds.UserIndex(c.ArgId(0));
   if (i < 0 || c.ds.users[i].active || c.ds.users[i].scrubbed) return SendNotFound(c);
-  c.s.ServeUser(i, c.base);
+  c.s.NoteServed(i);
   SendJson(c, 200, {{"deleted_user", DeletedUserJson(c.ds, c.ds.users[i], c.base)}});
 }
 
