@@ -355,7 +355,7 @@ def run_size(name, args, bins):
         out, _, _ = run_child([sk, "connect", "--url", sim.base, "--allow-local", "--oauth-token-file", "-", "--json"],
                               env, "zdsim-admin-oauth-token\n")
         # connect's provisional seat verdict (issue #19 item 5; absent before it).
-        res["connect_verdict"] = verdict_summary(out)
+        res["connect_verdict"] = verdict_summary(json.loads(out))
         today0 = NOW - NOW % DAY
         window_start = today0 - 89 * DAY
         split = today0 - 6 * DAY
@@ -384,7 +384,7 @@ def run_size(name, args, bins):
             res["walk_until"] = walk["until"]
         res["first"] = summarize(report, wall, ru, reqs, stats, sim_cpu, split)
         # What the backfill made of connect's verdict (compared, unchanged, changed).
-        res["first_verdict"] = verdict_summary(out)
+        res["first_verdict"] = verdict_summary(report)
         res["sim_rss_mb"] = sim.rss_mb()
 
         # ---- daily sync
@@ -412,14 +412,11 @@ def run_size(name, args, bins):
     return res
 
 
-def verdict_summary(out):
-    """The seat_verdict object of a `connect --json` or `sync --json` answer,
-    without its per-seat lists (at most 20 change summaries kept); None when
-    the answer has none (a build before issue #19 item 5)."""
-    try:
-        v = json.loads(out).get("seat_verdict")
-    except (ValueError, AttributeError):
-        return None
+def verdict_summary(answer):
+    """The seat_verdict object of a parsed `connect --json` or `sync --json`
+    answer, without its per-seat lists (at most 20 change summaries kept);
+    None when the answer has none (a build before issue #19 item 5)."""
+    v = answer.get("seat_verdict") if isinstance(answer, dict) else None
     if not isinstance(v, dict):
         return None
     keep = {k: x for k, x in v.items() if not isinstance(x, (list, dict))}

@@ -36,10 +36,6 @@ import bench as B
 ENTERPRISE = "Enterprise@100"
 
 
-def log(*a):
-    B.log(*a)
-
-
 def bins_of(d):
     return {b: os.path.join(d, b) for b in ("seatkeeper", "zdsim")}
 
@@ -233,15 +229,15 @@ def main():
             continue
         for label, bins in variants:
             t0 = time.monotonic()
-            log("targets:", name, label)
+            B.log("targets:", name, label)
             try:
                 out = fn(bins)
             except RuntimeError as e:  # a baseline without a feature, or a failed run: recorded, the run goes on
-                log("targets:", name, label, "failed:", str(e)[:500])
+                B.log("targets:", name, label, "failed:", str(e)[:500])
                 out = None
             res["steps"].setdefault(name, {})[label] = out
             res["steps"][name][label + "_seconds"] = time.monotonic() - t0
-            log("targets:", name, label, "done in %.0f s" % (time.monotonic() - t0))
+            B.log("targets:", name, label, "done in %.0f s" % (time.monotonic() - t0))
             if args.json:
                 with open(args.json, "w") as f:
                     json.dump(res, f, indent=1, default=str)
