@@ -176,17 +176,20 @@ void WriteUser(JsonWriter& w, const User& u, const std::string& base, UserShape 
     Member(w, key);
     WriteText(w, v);
   };
+  auto text_or_null = [&](const char* key, bool null, std::string_view v) {
+    Member(w, key);
+    if (null)
+      w.Null();
+    else
+      WriteText(w, v);
+  };
   w.StartObject();
   Member(w, "id");
   w.Int64(u.id);
   member_text(
       "url", base + (deleted ? "/api/v2/deleted_users/" : "/api/v2/users/") + std::to_string(u.id) + ".json");
   member_text("name", u.name);
-  Member(w, "email");
-  if (u.email.empty())
-    w.Null();
-  else
-    WriteText(w, u.email);
+  text_or_null("email", u.email.empty(), u.email);
   member_text("created_at", Iso(u.created_at));
   member_text("updated_at", Iso(u.updated_at));
   member_text("time_zone", u.time_zone);
@@ -205,11 +208,7 @@ void WriteUser(JsonWriter& w, const User& u, const std::string& base, UserShape 
   w.StartArray();
   for (const auto& t : u.tags) WriteText(w, t);
   w.EndArray();
-  Member(w, "alias");  // staff: "", end users: null
-  if (end_user)
-    w.Null();
-  else
-    WriteText(w, "");
+  text_or_null("alias", end_user, "");  // staff: "", end users: null
   member_bool("active", u.active && !deleted);
   member_bool("shared", false);
   member_bool("shared_agent", false);
@@ -223,11 +222,7 @@ void WriteUser(JsonWriter& w, const User& u, const std::string& base, UserShape 
     w.Bool(false);
   else
     w.Null();
-  Member(w, "signature");  // staff: "", end users: null
-  if (end_user)
-    w.Null();
-  else
-    WriteText(w, "");
+  text_or_null("signature", end_user, "");  // staff: "", end users: null
   member_null("details");
   member_null("notes");
   Member(w, "role_type");
