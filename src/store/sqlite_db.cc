@@ -65,7 +65,19 @@ std::optional<std::string> Statement::OptText(int col) const {
   return Text(col);
 }
 
+namespace {
+// Before SQLite's first use: no allocation statistics, which took a global
+// mutex on every allocation of every connection (about 3 % of a large first
+// sync's CPU in pthread_mutex_lock/unlock). Fails harmlessly (SQLITE_MISUSE)
+// if SQLite was already initialised.
+void ConfigureSqliteOnce() {
+  static const bool configured = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  (void)configured;
+}
+}  // namespace
+
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  ConfigureSqliteOnce();
   auto db = std::make_unique<Database>();
   if (sqlite3_open_v2(path.c_str(), &db->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK)
@@ -76,6 +88,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path) {
 }
 
 Result<std::unique_ptr<Database>> Database::OpenReadOnly(const std::string& path) {
+  ConfigureSqliteOnce();
   auto db = std::make_unique<Database>();
   if (sqlite3_open_v2(path.c_str(), &db->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK)

@@ -75,12 +75,27 @@ class Database {
   // connection one at a time share it; call ResetAll() when done so no
   // statement keeps a read transaction open.
   Statement& Prepared(const std::string& sql);
+  // The same for a string literal, found by its address: the per-row
+  // statements of a sync (activity upserts, probes) no longer copy, hash and
+  // compare their few hundred characters of SQL on every call. Only arrays
+  // bind here (never a c_str() whose address could later hold other SQL).
+  template <size_t N>
+  Statement& Prepared(const char (&sql)[N]) {
+    if (auto it = by_literal_.find(sql); it != by_literal_.end()) {
+      it->second->Reset();
+      return *it->second;
+    }
+    Statement& s = Prepared(std::string(sql, N - 1));
+    by_literal_.emplace(sql, &s);
+    return s;
+  }
   // Resets every statement of this connection still in progress.
   void ResetAll();
 
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<Statement>> prepared_;
+  std::unordered_map<const char*, Statement*> by_literal_;  // into prepared_
 };
 
 // Begins IMMEDIATE on construction; rolls back unless Commit() succeeded.
