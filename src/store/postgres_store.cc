@@ -371,36 +371,7 @@ class PostgresStore final : public Store {
              "excluded.users",
              {P(account), P(days), P(users)});
       }
-      // The rows as arrays, kActivityRowsPerStatement to a statement: one
-      // round trip per row took a large account's first sync 338 s of wall
-      // time (46.6 CPU s in seatkeeper, most of it in the kernel's socket
-      // calls), against 44 s on SQLite. A page's rows are distinct keys, so
-      // no statement touches a row twice.
-      for (auto it = rows.begin(); it != rows.end();) {
-        std::string days = "{", users = "{", kinds = "{", counts = "{", evidence = "{";
-        for (size_t n = 0; it != rows.end() && n < kActivityRowsPerStatement; ++it, ++n) {
-          const auto& [key, v] = *it;
-          const char* sep = n ? "," : "";
-          days += sep + std::to_string(std::get<0>(key));
-          users += sep + std::to_string(std::get<1>(key));
-          kinds += sep + ArrayElement(KindName(std::get<2>(key)));
-          counts += sep + std::to_string(v.count);
-          evidence += sep + ArrayElement(domain::JoinEvidence(v));
-        }
-        for (auto* a : {&days, &users, &kinds, &counts, &evidence}) *a += '}';
-        Exec(
-            tx,
-            "INSERT INTO activity(account, day, user_id, kind, count, evidence) "
-            "SELECT $1, r.day, r.user_id, r.kind, r.count, r.evidence "
-            "FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) "
-            "AS r(day, user_id, kind, count, evidence) "
-            "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = activity.count + excluded.count, "
-            "evidence = CASE WHEN activity.evidence = '' THEN excluded.evidence "
-            "WHEN excluded.evidence = '' OR length(activity.evidence) - "
-            "length(replace(activity.evidence, ',', '')) >= 4 "
-            "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
-            {P(account), P(days), P(users), P(kinds), P(counts), P(evidence)});
-      }
+      UpsertActivityRows(tx, account, rows);
       for (const auto& [k, v] : page.checkpoints)
         Exec(tx,
              "INSERT INTO checkpoints(account, key, value, updated_at) VALUES($1,$2,$3,$4) ON "
@@ -931,6 +902,39 @@ class PostgresStore final : public Store {
   static std::optional<UnixTime> LastSync(pqxx::work& tx, const std::string& account) {
     auto r = Exec(tx, "SELECT data FROM connections WHERE account=$1", {P(account)});
     return r.empty() ? std::nullopt : domain::LastSyncOf(Text(r[0][0]));
+  }
+
+  // Caller holds mu_ and the transaction: the page's summed rows, added to activity.
+  void UpsertActivityRows(pqxx::work& tx, const std::string& account, const domain::PendingRows& rows) {
+    // The rows as arrays, kActivityRowsPerStatement to a statement: one
+    // round trip per row took a large account's first sync 338 s of wall
+    // time (46.6 CPU s in seatkeeper, most of it in the kernel's socket
+    // calls), against 44 s on SQLite. A page's rows are distinct keys, so
+    // no statement touches a row twice.
+    for (auto it = rows.begin(); it != rows.end();) {
+      std::string days = "{", users = "{", kinds = "{", counts = "{", evidence = "{";
+      for (size_t n = 0; it != rows.end() && n < kActivityRowsPerStatement; ++it, ++n) {
+        const auto& [key, v] = *it;
+        const char* sep = n ? "," : "";
+        days += sep + std::to_string(std::get<0>(key));
+        users += sep + std::to_string(std::get<1>(key));
+        kinds += sep + ArrayElement(KindName(std::get<2>(key)));
+        counts += sep + std::to_string(v.count);
+        evidence += sep + ArrayElement(domain::JoinEvidence(v));
+      }
+      for (auto* a : {&days, &users, &kinds, &counts, &evidence}) *a += '}';
+      Exec(tx,
+           "INSERT INTO activity(account, day, user_id, kind, count, evidence) "
+           "SELECT $1, r.day, r.user_id, r.kind, r.count, r.evidence "
+           "FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[]) "
+           "AS r(day, user_id, kind, count, evidence) "
+           "ON CONFLICT(account, day, user_id, kind) DO UPDATE SET count = activity.count + excluded.count, "
+           "evidence = CASE WHEN activity.evidence = '' THEN excluded.evidence "
+           "WHEN excluded.evidence = '' OR length(activity.evidence) - "
+           "length(replace(activity.evidence, ',', '')) >= 4 "
+           "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
+           {P(account), P(days), P(users), P(kinds), P(counts), P(evidence)});
+    }
   }
 
   Status UpsertUsers(pqxx::work& tx, const std::string& account, const Page& page, UnixTime seen_at) {
