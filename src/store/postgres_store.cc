@@ -1069,12 +1069,7 @@ class PostgresQueue final : public SyncQueue {
         bool requested = r[0][1].as<bool>();
         std::string url = Text(r[0][2]);
         if (UrlBusy(tx, account, url)) {
-          std::string esc = "\"";
-          for (char ch : account) {
-            if (ch == '"' || ch == '\\') esc += '\\';
-            esc += ch;
-          }
-          esc += "\"";
+          const std::string esc = ArrayElement(account);
           skipped =
               skipped == "{}" ? "{" + esc + "}" : skipped.substr(0, skipped.size() - 1) + "," + esc + "}";
           continue;
