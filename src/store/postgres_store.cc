@@ -15,6 +15,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <tuple>
+#include <unordered_set>
 
 #include "store/domain.h"
 #include "store/schema.h"
@@ -338,12 +339,12 @@ class PostgresStore final : public Store {
              {P(account), P(page.run_id), P(domain::JoinUserIds(page.users))});
       }
       // The page's activity summed per (day, user, kind) first: one upsert per row.
-      SK_ASSIGN_OR_RETURN(
-          auto rows, domain::SumPageActivity(page, [&](const std::string& key) -> Result<bool> {
-            auto r = Exec(tx, "INSERT INTO once_keys(account, key) VALUES($1,$2) ON CONFLICT DO NOTHING",
-                          {P(account), P(key)});
-            return r.affected_rows() == 1;
-          }));
+      // A key counts the first time the page names it, and only if no earlier page recorded it.
+      std::unordered_set<std::string> fresh = RecordOnceKeys(tx, account, page);
+      SK_ASSIGN_OR_RETURN(auto rows,
+                          domain::SumPageActivity(page, [&](const std::string& key) -> Result<bool> {
+                            return fresh.erase(key) == 1;
+                          }));
       if (!rows.empty()) {
         // (day, user) pairs without any activity yet become active users of
         // that day in day_summary (before their rows are written).
@@ -935,6 +936,26 @@ class PostgresStore final : public Store {
            "THEN activity.evidence ELSE activity.evidence || ',' || excluded.evidence END",
            {P(account), P(days), P(users), P(kinds), P(counts), P(evidence)});
     }
+  }
+
+  // Records the page's once-only keys, kActivityRowsPerStatement a statement
+  // instead of a round trip each, and returns those not recorded before.
+  static std::unordered_set<std::string> RecordOnceKeys(pqxx::work& tx, const std::string& account,
+                                                        const Page& page) {
+    std::unordered_set<std::string> fresh;
+    for (size_t start = 0; start < page.once.size(); start += kActivityRowsPerStatement) {
+      const size_t end = std::min(page.once.size(), start + kActivityRowsPerStatement);
+      std::string keys = "{";
+      for (size_t i = start; i < end; ++i) keys += (i > start ? "," : "") + ArrayElement(page.once[i].key);
+      keys += '}';
+      for (const auto& r :
+           Exec(tx,
+                "INSERT INTO once_keys(account, key) SELECT $1, k FROM unnest($2::text[]) AS k "
+                "ON CONFLICT DO NOTHING RETURNING key",
+                {P(account), P(keys)}))
+        fresh.insert(Text(r[0]));
+    }
+    return fresh;
   }
 
   Status UpsertUsers(pqxx::work& tx, const std::string& account, const Page& page, UnixTime seen_at) {

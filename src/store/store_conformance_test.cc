@@ -291,6 +291,29 @@ TEST_P(Conformance, OnceKeysCountOnceAndPagesCommitWithCheckpoints) {
   EXPECT_EQ((*usage)[0].evidence.at("ticket").size(), 5u);
 }
 
+// Of one key named twice in a page the first counts; keys are any text (the
+// PostgreSQL store sends them as one array literal, chunked).
+TEST_P(Conformance, OnceKeyNamedTwiceInAPageCountsItsFirstOnly) {
+  Page p;
+  p.users = {User(1, "agent", true)};
+  const std::string odd = "deleted:\"7,7\\ {x}";
+  p.once.push_back({odd, {1, 100, Kind::kTicket, 1, {"first"}}});
+  p.once.push_back({odd, {1, 101, Kind::kTicket, 1, {"second"}}});
+  // More keys than one statement of the PostgreSQL store takes.
+  for (int i = 0; i < 5003; ++i)
+    p.once.push_back({"bulk:" + std::to_string(i), {1, 102, Kind::kTicket, 1, {}}});
+  ASSERT_TRUE(store_->ApplyPage("default", p, 10).ok());
+  ASSERT_TRUE(store_->ApplyPage("default", p, 11).ok());  // all known now: nothing counts
+  auto usage = store_->Usage("default", 90, 110, std::nullopt);
+  ASSERT_TRUE(usage.ok());
+  ASSERT_EQ(usage->size(), 2u);
+  EXPECT_EQ((*usage)[0].day, 100);
+  EXPECT_EQ((*usage)[0].counts.at("ticket"), 1);
+  EXPECT_EQ((*usage)[0].evidence.at("ticket"), std::vector<std::string>{"first"});
+  EXPECT_EQ((*usage)[1].day, 102);
+  EXPECT_EQ((*usage)[1].counts.at("ticket"), 5003);
+}
+
 TEST_P(Conformance, CheckpointsClearByPrefixPerAccount) {
   Page p;
   p.checkpoints = {{"users:cursor", "a"}, {"users:run", "b"}, {"tickets:cursor", "c"}};
