@@ -33,8 +33,9 @@ std::string AuthorizeUrl(const PendingConnect& p, const std::string& state) {
 Result<store::Connection> CompleteConnect(store::Store& store, const std::string& account,
                                           const PendingConnect& p, const std::string& code,
                                           const std::string& ca_file) {
-  SK_ASSIGN_OR_RETURN(auto tokens, zendesk::AuthorizationCodeGrant(p.url, p.client_id, p.client_secret, code,
-                                                                   p.redirect_uri, p.code_verifier, ca_file));
+  SK_ASSIGN_OR_RETURN(
+      auto tokens, zendesk::AuthorizationCodeGrant(p.url, p.client_id, p.client_secret, code, p.redirect_uri,
+                                                   p.code_verifier, ScopeFor(p.permission), ca_file));
   store::Connection c;
   c.account = account;
   c.url = p.url;

@@ -42,11 +42,12 @@ nlohmann::json RefreshTokenBody(const std::string& refresh_token, const std::str
 
 nlohmann::json AuthorizationCodeBody(const std::string& client_id, const std::string& client_secret,
                                      const std::string& code, const std::string& redirect_uri,
-                                     const std::string& code_verifier) {
+                                     const std::string& code_verifier, const std::string& scope) {
   nlohmann::json body = {{"grant_type", "authorization_code"},
                          {"code", code},
                          {"client_id", client_id},
-                         {"redirect_uri", redirect_uri}};
+                         {"redirect_uri", redirect_uri},
+                         {"scope", scope}};
   if (!client_secret.empty()) body["client_secret"] = client_secret;
   if (!code_verifier.empty()) body["code_verifier"] = code_verifier;
   return body;
@@ -87,10 +88,11 @@ Result<TokenSet> ClientCredentialsGrant(const std::string& base_url, const std::
 Result<TokenSet> AuthorizationCodeGrant(const std::string& base_url, const std::string& client_id,
                                         const std::string& client_secret, const std::string& code,
                                         const std::string& redirect_uri, const std::string& code_verifier,
-                                        const std::string& ca_file) {
+                                        const std::string& scope, const std::string& ca_file) {
   Transport transport({10, 60, ca_file});
-  return RequestToken(transport, base_url,
-                      AuthorizationCodeBody(client_id, client_secret, code, redirect_uri, code_verifier));
+  return RequestToken(
+      transport, base_url,
+      AuthorizationCodeBody(client_id, client_secret, code, redirect_uri, code_verifier, scope));
 }
 
 }  // namespace sk::zendesk

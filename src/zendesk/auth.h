@@ -26,9 +26,10 @@ nlohmann::json ClientCredentialsBody(const std::string& client_id, const std::st
                                      const std::string& scope);
 nlohmann::json RefreshTokenBody(const std::string& refresh_token, const std::string& client_id,
                                 const std::string& client_secret);
+// The code exchange names the scope the authorization asked for (reference §2.2).
 nlohmann::json AuthorizationCodeBody(const std::string& client_id, const std::string& client_secret,
                                      const std::string& code, const std::string& redirect_uri,
-                                     const std::string& code_verifier);
+                                     const std::string& code_verifier, const std::string& scope);
 
 // POSTs `body` to {base_url}/oauth/tokens (no retries). 200 and 201 are
 // success. Refusals (400/401 invalid_grant, invalid_client...) give

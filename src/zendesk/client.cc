@@ -354,6 +354,11 @@ struct Client::Impl {
     std::string endpoint;  // "GET /api/v2/users.json": stats and messages
     Bucket bucket = Bucket::kAccount;
     bool mutation = false;
+    // GET, PUT and DELETE: sending one again leaves Zendesk as sending it once
+    // does, so their 5xx and 409 answers are retried (reference §11.4, §11.5).
+    bool idempotent = false;
+    bool delete_method = false;
+    long retried_status = 0;  // the last 5xx/409 answer this call retried after
     int attempt = 0;
     // Up to two: the first may only pick up a pair another process rotated.
     int auth_retries = 0;
@@ -376,6 +381,8 @@ struct Client::Impl {
     call.url = std::move(url);
     call.bucket = bucket;
     call.mutation = method != "GET";
+    call.idempotent = method == "GET" || method == "PUT" || method == "DELETE";
+    call.delete_method = method == "DELETE";
     call.started = Now();
     call.injected_at_start = Locked([&] { return injected_slept; });
     TransportLease transport(this);
@@ -409,7 +416,14 @@ struct Client::Impl {
       const RateLimitHeaders rl = RecordAnswer(call, resp);
       if (IsSuccess(resp.status)) return std::move(resp);
       SK_ASSIGN_OR_RETURN(bool again, WaitAfterHttpError(call, resp, rl, *transport));
-      if (!again) return StatusFromHttp(resp.status, resp.body, resp.headers, call.endpoint);
+      if (again) continue;
+      if (resp.status == 404 && call.delete_method && call.retried_status)
+        return Status(
+            Code::kUnavailable,
+            fmt::format("Zendesk answered HTTP {} to {}, then 404 (not found) to the retry: the first "
+                        "attempt may have applied, so check the record before trying again",
+                        call.retried_status, call.endpoint));
+      return StatusFromHttp(resp.status, resp.body, resp.headers, call.endpoint);
     }
   }
 
@@ -520,7 +534,8 @@ struct Client::Impl {
   }
 
   // After an HTTP error: true once it has new credentials (a 401) or has
-  // waited for a retry (429, 503, a GET's 5xx), false when the answer stands.
+  // waited for a retry (429, 503, the 5xx or 409 of a GET, PUT or DELETE),
+  // false when the answer stands.
   Result<bool> WaitAfterHttpError(Call& call, const Response& resp, const RateLimitHeaders& rl,
                                   Transport& transport) {
     if (resp.status == 401 && call.auth_retries < 2) {
@@ -538,9 +553,11 @@ struct Client::Impl {
         limiter.NoteRateLimited(call.bucket, rl, Now());
       });
     }
+    // POST (create) is not retried after a 5xx: it may have created the record.
     const bool retryable =
-        resp.status == 429 || resp.status == 503 || (!call.mutation && IsRetryableHttpStatus(resp.status));
+        resp.status == 429 || resp.status == 503 || (call.idempotent && IsRetryableHttpStatus(resp.status));
     if (!retryable || call.attempt >= options.max_attempts) return false;
+    if (resp.status != 429) call.retried_status = resp.status;
     double delay;
     if (rl.retry_after) {
       delay = RetryAfterSeconds(*rl.retry_after, Random());

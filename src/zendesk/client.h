@@ -218,6 +218,6 @@ Result<TokenSet> ClientCredentialsGrant(const std::string& base_url, const std::
 Result<TokenSet> AuthorizationCodeGrant(const std::string& base_url, const std::string& client_id,
                                         const std::string& client_secret, const std::string& code,
                                         const std::string& redirect_uri, const std::string& code_verifier,
-                                        const std::string& ca_file = "");
+                                        const std::string& scope, const std::string& ca_file = "");
 
 }  // namespace sk::zendesk
