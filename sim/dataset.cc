@@ -55,6 +55,13 @@ bool HoldsSeat(License l) {
   return l == License::kAdmin || l == License::kAgent || l == License::kBillingAdmin || l == License::kChatAgent;
 }
 
+const char* AssigneeRefusal(const User& u) {
+  if (u.role == "end-user" || !u.active) return "Assignee: is not an agent";
+  if (u.license == License::kLightAgent || u.license == License::kContributor)
+    return "Assignee: cannot be assigned tickets";
+  return nullptr;
+}
+
 const char* StatusName(uint8_t s) {
   static const char* kNames[] = {"new", "open", "pending", "hold", "solved", "closed", "deleted"};
   return s < 7 ? kNames[s] : "open";

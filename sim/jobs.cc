@@ -35,8 +35,8 @@ nlohmann::json ApplyOne(Dataset& ds, int32_t actor, int64_t id, const nlohmann::
       e.assignee_to = kNobody;
     } else if (a.is_number_integer()) {
       const int32_t u = ds.UserIndex(a.get<int64_t>());
-      if (u < 0 || ds.users[u].role == "end-user" || !ds.users[u].active)
-        return Fail(id, "RecordInvalid", "Assignee: is not an agent");
+      if (u < 0) return Fail(id, "RecordInvalid", "Assignee: is not an agent");
+      if (const char* why = AssigneeRefusal(ds.users[u])) return Fail(id, "RecordInvalid", why);
       e.assignee_to = u;
     } else {
       return Fail(id, "RecordInvalid", "Assignee: is invalid");

@@ -15,6 +15,11 @@ inline constexpr int32_t kNobody = -2;       // no user (e.g. unassigned)
 enum class License : uint8_t { kAdmin, kAgent, kLightAgent, kContributor, kBillingAdmin, kChatAgent, kEndUser };
 const char* LicenseName(License l);
 bool HoldsSeat(License l);
+struct User;
+// Why `u` cannot be a ticket's assignee, or nullptr when it can: end users and
+// deleted users, and the seats that cannot hold assigned tickets (light agents
+// and contributors; Zendesk unassigns an agent's tickets on such a downgrade).
+const char* AssigneeRefusal(const User& u);
 
 struct Role {
   int64_t id;

@@ -419,6 +419,48 @@ TEST_F(ZdsimServer, TicketEventsExcludeLastMinuteAndSeatkeeperWrites) {
   EXPECT_TRUE(seen);
 }
 
+// Light agents and contributors cannot hold assigned tickets: a single update
+// answers 422, and update_many's job reports the ticket as failed.
+TEST_F(ZdsimServer, LightAgentsAndContributorsCannotBeAssignees) {
+  std::map<std::string, int64_t> by_license;
+  for (const auto& u : sim_->TruthUsers())
+    if (!u["deleted"].get<bool>())
+      by_license.try_emplace(u["license"].get<std::string>(), u["id"].get<int64_t>());
+  ASSERT_TRUE(by_license.count("light-agent") && by_license.count("contributor"));
+  std::vector<int64_t> open;
+  std::map<int64_t, json> assignees;
+  for (const auto& t : sim_->TicketsState())
+    if (t["status"] == "open" && !t["archived"]) {
+      open.push_back(t["id"]);
+      assignees[t["id"].get<int64_t>()] = t["assignee_id"];
+    }
+  ASSERT_GE(open.size(), 2u);
+  auto put = [&](const std::string& path, int64_t assignee) {
+    auto r =
+        cli_->Put(path.c_str(), json{{"ticket", {{"assignee_id", assignee}}}}.dump(), "application/json");
+    EXPECT_TRUE(r);
+    return r;
+  };
+  auto single = put("/api/v2/tickets/" + std::to_string(open[0]) + ".json", by_license["light-agent"]);
+  EXPECT_EQ(single->status, 422) << single->body;
+  EXPECT_NE(single->body.find("assignee_id"), std::string::npos) << single->body;
+  auto many =
+      put("/api/v2/tickets/update_many.json?ids=" + std::to_string(open[1]), by_license["contributor"]);
+  ASSERT_EQ(many->status, 200) << many->body;
+  json job = Body(many)["job_status"];
+  const std::string job_path = "/api/v2/job_statuses/" + job["id"].get<std::string>() + ".json";
+  for (int i = 0; i < 50 && job["status"] != "completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    job = Body(cli_->Get(job_path.c_str()))["job_status"];
+  }
+  ASSERT_EQ(job["status"], "completed");
+  EXPECT_EQ(job["results"][0]["success"], false) << job.dump();
+  // Neither ticket moved.
+  for (const auto& t : sim_->TicketsState())
+    if (t["id"] == open[0] || t["id"] == open[1])
+      EXPECT_EQ(t["assignee_id"], assignees[t["id"].get<int64_t>()]);
+}
+
 TEST_F(ZdsimServer, WindowEdgesHaveEvents) {
   const sk::Zone utc = sk::Zone::Utc();
   const int64_t start = utc.StartOf(utc.DayOf(kNow) - 30 + 1);

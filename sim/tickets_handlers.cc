@@ -257,8 +257,8 @@ void UpdateTicket(Ctx& c) {
     if (ch["assignee_id"].is_null()) e.assignee_to = kNobody;
     else {
       const int32_t u = ch["assignee_id"].is_number_integer() ? c.ds.UserIndex(ch["assignee_id"].get<int64_t>()) : -1;
-      if (u < 0 || c.ds.users[u].role == "end-user")
-        return SendRecordInvalid(c, "assignee_id", "InvalidValue", "Assignee: is not an agent");
+      const char* why = u < 0 ? "Assignee: is not an agent" : AssigneeRefusal(c.ds.users[u]);
+      if (why) return SendRecordInvalid(c, "assignee_id", "InvalidValue", why);
       e.assignee_to = u;
     }
   }

@@ -465,6 +465,9 @@ Result<zendesk::User> CheckAssignee(const ActionContext& ctx, int64_t to) {
   if (u.role == "agent" && u.role_type && *u.role_type == 1) {
     return Refused(who + " is a light agent: light agents cannot be assigned tickets");
   }
+  if (u.role == "agent" && u.role_type && *u.role_type == 3) {
+    return Refused(who + " is a contributor: contributors cannot be assigned tickets");
+  }
   return u;
 }
 

@@ -1,5 +1,6 @@
 #include "actions/reassign_tickets.h"
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -32,6 +33,40 @@ TEST_F(ReassignTicketsTest, RefusesAnEndUserAssigneeAndTheSameUser) {
   EXPECT_EQ(r.status().code(), Code::kRefused);
   EXPECT_NE(r.status().message().find("agent or admin"), std::string::npos) << r.status().ToString();
   EXPECT_EQ(ReassignTickets(Ctx(), sim_->AgentId(), sim_->AgentId()).status().code(), Code::kRefused);
+  EXPECT_TRUE(MutatingRequests().empty());
+}
+
+// Light agents and contributors hold no assigned tickets in Zendesk: refused
+// before anything is sent, not left to fail ticket by ticket in the jobs. (An
+// account with enough agents to have both.)
+class ReassignToSeatTypesTest : public ActionsTest {
+  zdsim::Options SimOptions() override {
+    zdsim::Options o = testing::SmallAccount();
+    o.agents = 60;
+    return o;
+  }
+};
+
+TEST_F(ReassignToSeatTypesTest, RefusesALightAgentOrContributorAssignee) {
+  std::map<int, int64_t> by_type;  // role_type 1 (light agent), 3 (contributor) -> a user
+  std::string cursor;
+  for (;;) {
+    auto page = client_->ListUsers(cursor);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& u : page->items)
+      if (u.id && u.active && !u.suspended && u.role == "agent" && u.role_type &&
+          (*u.role_type == 1 || *u.role_type == 3))
+        by_type.try_emplace(*u.role_type, *u.id);
+    if (!page->has_more || page->after_cursor.empty()) break;
+    cursor = page->after_cursor;
+  }
+  ASSERT_EQ(by_type.size(), 2u) << "the test account should have a light agent and a contributor";
+  for (const auto& [type, id] : by_type) {
+    auto r = ReassignTickets(Ctx(), sim_->AgentId(), id);
+    EXPECT_EQ(r.status().code(), Code::kRefused) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(type == 1 ? "light agent" : "contributor"), std::string::npos)
+        << r.status().ToString();
+  }
   EXPECT_TRUE(MutatingRequests().empty());
 }
 
