@@ -201,6 +201,9 @@ struct HiddenScan {
   bool done = false;
   std::string cursor;   // the ticket export's next page (empty: from the walk's start)
   std::string refused;  // the ticket export was refused: why (the walk's days are not fully seen)
+  // Set once the cursor export was refused: the time-based export's next start_time.
+  std::optional<UnixTime> time_start;
+  UnixTime read_to = 0;  // the latest change time read so far (where the time-based export resumes)
   int64_t tickets = 0;  // hidden tickets found
   std::vector<std::pair<UnixTime, UnixTime>> spans;  // merged [from, to) where they were alive
 
@@ -219,19 +222,40 @@ struct HiddenScan {
   nlohmann::json ToJson() const {
     nlohmann::json sp = nlohmann::json::array();
     for (const auto& [a, b] : spans) sp.push_back({a, b});
-    return {{"done", done}, {"cursor", cursor}, {"refused", refused}, {"tickets", tickets}, {"spans", sp}};
+    nlohmann::json j = {{"done", done},       {"cursor", cursor},   {"refused", refused},
+                        {"read_to", read_to}, {"tickets", tickets}, {"spans", sp}};
+    if (time_start) j["time_start"] = *time_start;
+    return j;
   }
   static HiddenScan FromJson(const nlohmann::json& j) {
     HiddenScan h;
     h.done = j.value("done", false);
     h.cursor = j.value("cursor", "");
     h.refused = j.value("refused", "");
+    if (j.contains("time_start") && j["time_start"].is_number_integer())
+      h.time_start = j["time_start"].get<UnixTime>();
+    h.read_to = j.value("read_to", UnixTime{0});
     h.tickets = j.value("tickets", int64_t{0});
     for (const auto& sp : j.value("spans", nlohmann::json::array()))
       h.spans.push_back({sp[0].get<int64_t>(), sp[1].get<int64_t>()});
     return h;
   }
 };
+
+// The cursor ticket export refused outright (400, 403, 404, 410...), not
+// failing for a while: how its withdrawal for third parties would look.
+bool CursorExportWithdrawn(const Status& s) {
+  switch (s.code()) {
+    case Code::kForbidden:
+    case Code::kNotFound:
+    case Code::kInvalidRecord:
+      return true;
+    case Code::kBadResponse:
+      return s.message().find("unexpected HTTP 4") != std::string::npos;
+    default:
+      return false;
+  }
+}
 
 bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {
   for (const auto& c : children)
@@ -868,8 +892,19 @@ class TicketActivitySource final : public Source {
     if (!w.scan) w.scan.emplace();
     HiddenScan& h = *w.scan;
     const UnixTime until = state.WalkUntil();
-    auto page = ctx.client->IncrementalTicketsCursor(
-        h.cursor.empty() ? std::optional<UnixTime>(w.low) : std::nullopt, h.cursor);
+    auto page = h.time_start
+                    ? ctx.client->IncrementalTickets(*h.time_start)
+                    : ctx.client->IncrementalTicketsCursor(
+                          h.cursor.empty() ? std::optional<UnixTime>(w.low) : std::nullopt, h.cursor);
+    if (!page.ok() && !h.time_start && CursorExportWithdrawn(page.status())) {
+      // The time-based export from where the cursor pages got to (a ticket
+      // read twice only widens a stretch already noted).
+      spdlog::warn("the cursor-based ticket export was refused ({}); reading the time-based export instead",
+                   page.status().message());
+      h.time_start = std::max(w.low, h.read_to);
+      h.cursor.clear();
+      return CommitState(ctx, state);
+    }
     if (!page.ok()) {
       if (page.status().code() != Code::kForbidden) return page.status();
       spdlog::warn(
@@ -885,6 +920,7 @@ class TicketActivitySource final : public Source {
     for (const auto& t : page->items) {
       if (w.seen.Contains(t.id)) continue;
       const UnixTime last = std::max(t.updated_at, t.generated_timestamp.value_or(t.updated_at));
+      h.read_to = std::max(h.read_to, last);
       const UnixTime from = std::max(t.created_at, w.low), to = std::min(last + 1, until);
       if (from >= to) continue;
       ++h.tickets;
@@ -893,6 +929,10 @@ class TicketActivitySource final : public Source {
     if (page->end_of_stream || page->items.empty()) {
       h.done = true;
       AddHiddenChunks(state);
+    } else if (h.time_start) {
+      if (page->end_time <= *h.time_start)
+        return BadResponse("the ticket export has more pages but no later end_time");
+      h.time_start = page->end_time;
     } else {
       if (page->after_cursor.empty() || page->after_cursor == h.cursor)
         return BadResponse("the ticket export has more pages but no new cursor");

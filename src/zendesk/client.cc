@@ -765,6 +765,12 @@ Result<CursorPage<DeletedTicket>> Client::DeletedTickets(const std::string& afte
       ParseDeletedTicketsPage);
 }
 
+Result<IncrementalPage<Ticket>> Client::IncrementalTickets(UnixTime start_time) {
+  return impl_->GetParsed<IncrementalPage<Ticket>>(
+      "/api/v2/incremental/tickets.json?" + IncrementalParams(start_time, ""), Bucket::kIncremental,
+      ParseIncrementalTicketsPage);
+}
+
 Result<IncrementalPage<Ticket>> Client::IncrementalTicketsCursor(std::optional<UnixTime> start_time,
                                                                  const std::string& cursor) {
   return impl_->GetParsed<IncrementalPage<Ticket>>(

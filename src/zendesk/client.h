@@ -159,6 +159,10 @@ class Client {
   Result<CursorPage<TicketAudit>> TicketAuditsOf(int64_t ticket_id, const std::string& after_cursor);
   // /deleted_tickets (CBP, 10/min bucket), newest deletion first (sort_by=deleted_at, sort_order=desc).
   Result<CursorPage<DeletedTicket>> DeletedTickets(const std::string& after_cursor);
+  // /incremental/tickets (time-based: start_time, then each page's end_time),
+  // for when the cursor form is withdrawn (reference, open questions: third-
+  // party access to the cursor ticket export may end in December 2026).
+  Result<IncrementalPage<Ticket>> IncrementalTickets(UnixTime start_time);
   // /incremental/tickets/cursor.
   Result<IncrementalPage<Ticket>> IncrementalTicketsCursor(std::optional<UnixTime> start_time,
                                                            const std::string& cursor);
