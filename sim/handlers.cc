@@ -78,6 +78,9 @@ void SendRecordInvalid(Ctx& c, const std::string& field, const std::string& erro
 
 std::optional<json> ParseBody(Ctx& c) {
   if (c.req.body.empty()) return json::object();
+  // Zendesk reads a JSON body only when sent as application/json (reference,
+  // general conventions); otherwise the request arrives without its fields.
+  if (c.req.get_header_value("Content-Type").rfind("application/json", 0) != 0) return json::object();
   auto j = json::parse(c.req.body, nullptr, false);
   if (j.is_discarded()) {
     SendError(c, 400, "InvalidJSON", "The request body is not valid JSON");

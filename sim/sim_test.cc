@@ -456,9 +456,30 @@ TEST_F(ZdsimServer, LightAgentsAndContributorsCannotBeAssignees) {
   ASSERT_EQ(job["status"], "completed");
   EXPECT_EQ(job["results"][0]["success"], false) << job.dump();
   // Neither ticket moved.
-  for (const auto& t : sim_->TicketsState())
-    if (t["id"] == open[0] || t["id"] == open[1])
+  for (const auto& t : sim_->TicketsState()) {
+    if (t["id"] == open[0] || t["id"] == open[1]) {
       EXPECT_EQ(t["assignee_id"], assignees[t["id"].get<int64_t>()]);
+    }
+  }
+}
+
+// A JSON body counts only when sent as application/json: without the header
+// the update arrives without its fields and changes nothing.
+TEST_F(ZdsimServer, BodyWithoutJsonContentTypeIsNotRead) {
+  const int64_t agent = sim_->AgentId();
+  const std::string path = "/api/v2/users/" + std::to_string(agent) + ".json";
+  auto r = cli_->Put(path.c_str(), R"({"user":{"name":"Renamed"}})", "text/plain");
+  ASSERT_TRUE(r);
+  std::string name;
+  for (const auto& u : sim_->TruthUsers())
+    if (u["id"] == agent) name = u["name"];
+  EXPECT_NE(name, "Renamed") << r->status << " " << r->body;
+  r = cli_->Put(path.c_str(), R"({"user":{"name":"Renamed"}})", "application/json; charset=utf-8");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  for (const auto& u : sim_->TruthUsers())
+    if (u["id"] == agent) name = u["name"];
+  EXPECT_EQ(name, "Renamed");
 }
 
 TEST_F(ZdsimServer, WindowEdgesHaveEvents) {
