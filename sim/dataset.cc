@@ -55,6 +55,13 @@ bool HoldsSeat(License l) {
   return l == License::kAdmin || l == License::kAgent || l == License::kBillingAdmin || l == License::kChatAgent;
 }
 
+int64_t GeneratedAt(const Ticket& t, int64_t now) {
+  if (t.id % 3 != 0) return t.updated_at;
+  const int64_t system_update =
+      t.updated_at + 60 + static_cast<int64_t>((static_cast<uint64_t>(t.id) * 2654435761u) % 7141);
+  return system_update <= now ? system_update : t.updated_at;
+}
+
 const char* AssigneeRefusal(const User& u) {
   if (u.role == "end-user" || !u.active) return "Assignee: is not an agent";
   if (u.license == License::kLightAgent || u.license == License::kContributor)

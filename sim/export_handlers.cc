@@ -138,14 +138,18 @@ void IncrementalTickets(Ctx& c, bool cursor) {
   std::vector<Row> rows;
   for (int32_t i = 0; i < static_cast<int32_t>(c.ds.tickets.size()); ++i) {
     const Ticket& t = c.ds.tickets[i];
-    if (!t.created || t.updated_at > cutoff) continue;
+    // Ordered and filtered by generated_timestamp, so a ticket can come back
+    // with an updated_at before start_time (reference §6.2).
+    const int64_t generated = GeneratedAt(t, c.now);
+    if (!t.created || generated > cutoff) continue;
     if (exclude_deleted && t.status == static_cast<uint8_t>(Status::kDeleted)) continue;
-    rows.push_back(Row{t.updated_at, t.id, i});
+    rows.push_back(Row{generated, t.id, i});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t != b.t ? a.t < b.t : a.id < b.id; });
   const IncPage p = Paginate(rows, r, c.repeat_page);
   json arr = json::array();
-  for (size_t k = p.begin; k < p.end; ++k) arr.push_back(TicketJson(c.ds, c.ds.tickets[rows[k].idx], c.base, true));
+  for (size_t k = p.begin; k < p.end; ++k)
+    arr.push_back(TicketJson(c.ds, c.ds.tickets[rows[k].idx], c.base, true, c.now));
   json out = {{"tickets", std::move(arr)}};
   AddIncMeta(c, out, rows, p, r);
   SendJson(c, 200, out);

@@ -16,6 +16,13 @@ enum class License : uint8_t { kAdmin, kAgent, kLightAgent, kContributor, kBilli
 const char* LicenseName(License l);
 bool HoldsSeat(License l);
 struct User;
+struct Ticket;
+// A ticket's generated_timestamp at `now` (reference §6.2: the incremental
+// ticket export compares start_time with it, not updated_at; any change bumps
+// it, system updates included). A third of the tickets get a system update 1
+// minute to 2 hours after their last change, once `now` has passed it; the
+// rest have it equal to updated_at.
+int64_t GeneratedAt(const Ticket& t, int64_t now);
 // Why `u` cannot be a ticket's assignee, or nullptr when it can: end users and
 // deleted users, and the seats that cannot hold assigned tickets (light agents
 // and contributors; Zendesk unassigns an agent's tickets on such a downgrade).

@@ -306,7 +306,7 @@ json RoleJson(const Dataset& ds, const Role& r) {
             {"report_access", "readonly"}}}};
 }
 
-json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, bool incremental) {
+json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, bool incremental, int64_t now) {
   const std::string subject = TicketSubject(t.id);
   json j = {{"url", base + "/api/v2/tickets/" + std::to_string(t.id) + ".json"},
             {"id", t.id},
@@ -343,7 +343,7 @@ json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, boo
             {"allow_channelback", false},
             {"allow_attachments", true},
             {"from_messaging_channel", false}};
-  if (incremental) j["generated_timestamp"] = t.updated_at;
+  if (incremental) j["generated_timestamp"] = GeneratedAt(t, now);
   return j;
 }
 

@@ -30,7 +30,9 @@ json UserJson(const Dataset& ds, const User& u, const std::string& base);  // Wr
 json AnonymousUserJson();
 json DeletedUserJson(const Dataset& ds, const User& u, const std::string& base);
 json RoleJson(const Dataset& ds, const Role& r);
-json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, bool incremental = false);
+// `incremental` (the ticket export) adds generated_timestamp as of `now`.
+json TicketJson(const Dataset& ds, const Ticket& t, const std::string& base, bool incremental = false,
+                int64_t now = 0);
 void WriteTicketEvent(JsonWriter& w, const Dataset& ds, size_t event_idx, bool comment_events);
 void WriteAudit(JsonWriter& w, const Dataset& ds, size_t event_idx);
 json AuditJson(const Dataset& ds, size_t event_idx);  // WriteAudit's record as a tree
