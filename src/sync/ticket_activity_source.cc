@@ -104,10 +104,12 @@ constexpr int64_t kPlanSamplePages = 10;
 // of once per page, with one commit (issue #19: the store was 82 % of the
 // large first sync's CPU with one transaction per export page). A batch ends
 // where the export crosses a day boundary of the account's zone once it holds
-// kExportDayBatchRecords events (every second day on a large account, about
-// 48 pages: whole days, so a user-day is written once; several days on a
-// small one; at 20,000, a commit a day, the large first sync took 8 % more
-// CPU, 28.2 s against 26.0), after kExportCommitRecords events or kWalkCommitRecords
+// kExportDayBatchRecords events (every day on a large account, about 24
+// pages: a day is complete in the store as soon as it is read; several days
+// on a small one; at 40,000, every second day, the large first sync took 8 %
+// less CPU, 26.0 s against 28.2, but a huge account's first sync peaked at
+// 96.8 to 103.9 MB of RSS against 90.2: see bench/RESULTS.md, session 18),
+// after kExportCommitRecords events or kWalkCommitRecords
 // audits (200 walk pages), and at the end of a chunk or of the source. Batches end at the
 // same places whether or not the sync was resumed (a resume starts at the
 // last batch's end). A batch stores exactly what its pages (an export page, a
@@ -116,7 +118,7 @@ constexpr int64_t kPlanSamplePages = 10;
 // among its row's ids (store::Page::Once::at). SEATKEEPER_TICKET_ACTIVITY_BATCH=N
 // ends every batch after N records instead (tests: 1 commits every page).
 constexpr int64_t kWalkCommitRecords = 20000;
-constexpr int64_t kExportDayBatchRecords = 40000;
+constexpr int64_t kExportDayBatchRecords = 20000;
 // A batch holds its (user, day, kind) rows in about 112 bytes each (evidence
 // ids as kind and number; Commit makes them text a row at a time, and the
 // store's sum points at those strings): it was about 480 with the ids as
