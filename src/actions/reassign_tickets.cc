@@ -7,6 +7,7 @@
 #include <set>
 
 #include "actions/registry.h"
+#include "sync/license.h"
 
 namespace sk::actions {
 
@@ -462,12 +463,12 @@ Result<zendesk::User> CheckAssignee(const ActionContext& ctx, int64_t to) {
                    ": tickets can only be reassigned to an agent or admin");
   }
   if (u.suspended) return Refused(who + " is suspended and cannot take tickets");
-  if (u.role == "agent" && u.role_type && *u.role_type == 1) {
+  // The seats that hold no assigned tickets, classified as Assignable (agent_tickets.cc) does.
+  const std::string type = sync::Classify(u, {}).type;
+  if (type == "light-agent")
     return Refused(who + " is a light agent: light agents cannot be assigned tickets");
-  }
-  if (u.role == "agent" && u.role_type && *u.role_type == 3) {
+  if (type == "contributor")
     return Refused(who + " is a contributor: contributors cannot be assigned tickets");
-  }
   return u;
 }
 
