@@ -33,8 +33,10 @@ int64_t SimCore::Now() const {
 void SimCore::Advance(int64_t seconds, bool activity) {
   if (seconds <= 0) return;
   const int64_t before = Now();
+  jobs.Process(*ds, before, /*all=*/true);  // a queued job does not outlast the move
   offset_ += seconds;
   ds->Advance(before, Now(), activity);
+  if (seconds >= opt.search_lag_seconds) ds->CatchUpIndex(/*all=*/true);
 }
 
 int SimCore::AccountLimit() const {

@@ -130,6 +130,29 @@ Dataset::Dataset(const Options& o, int64_t now) : opt_(o), enterprise_(IsEnterpr
   PlanSignIns(start, horizon_, rng);
   PlanArticles(start, horizon_, opt_.articles, rng);
   Archive(now);
+  if (opt_.quirks.search_index_lag && opt_.search_lag_seconds > 0) {
+    index_lag_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(opt_.search_lag_seconds * opt_.rate_window_seconds / 60.0));
+  }
+}
+
+const Ticket& Dataset::AsIndexed(int32_t ticket) const {
+  auto it = unindexed_tickets_.find(ticket);
+  if (it == unindexed_tickets_.end() || std::chrono::steady_clock::now() - it->second.changed >= index_lag_)
+    return tickets[ticket];
+  return it->second.as_indexed;
+}
+
+bool Dataset::UserIndexed(int32_t user) const {
+  auto it = unindexed_users_.find(user);
+  return it == unindexed_users_.end() || std::chrono::steady_clock::now() - it->second >= index_lag_;
+}
+
+void Dataset::CatchUpIndex(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(unindexed_tickets_,
+                [&](const auto& e) { return all || now - e.second.changed >= index_lag_; });
+  std::erase_if(unindexed_users_, [&](const auto& e) { return all || now - e.second >= index_lag_; });
 }
 
 void Dataset::GenerateRoles(Rng&) {
@@ -170,6 +193,7 @@ int32_t Dataset::AddUser(User u) {
   user_by_id_[u.id] = idx;
   if (!u.email.empty()) user_by_email_[Lower(u.email)] = idx;
   users.push_back(std::move(u));
+  if (index_lag_.count() > 0) unindexed_users_[idx] = std::chrono::steady_clock::now();
   return idx;
 }
 
@@ -515,6 +539,14 @@ const std::vector<AuditRecord>& Dataset::SortedAudit() {
 
 size_t Dataset::ApplyEvent(Event e) {
   Ticket& t = tickets[e.ticket];
+  if (index_lag_.count() > 0) {
+    // The index keeps the ticket as it was before its first unindexed change
+    // until the lag has passed since the latest one.
+    auto [it, fresh] = unindexed_tickets_.try_emplace(e.ticket, Unindexed{t, {}});
+    if (!fresh && std::chrono::steady_clock::now() - it->second.changed >= index_lag_)
+      it->second.as_indexed = t;
+    it->second.changed = std::chrono::steady_clock::now();
+  }
   if (e.kind == EventKind::kCreate) {
     t.created = true;
     e.status_from = kNoChange;

@@ -3,6 +3,7 @@
 // clock advances, sign-ins, articles).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -74,6 +75,16 @@ class Dataset {
   // Marks tickets closed for Options::archive_after_days archived.
   void Archive(int64_t now);
 
+  // The search index's lag (Options::quirks.search_index_lag), tracked from
+  // the end of generation on (history is indexed): search sees a ticket as
+  // it was before its changes younger than the lag, and no user added
+  // within it.
+  const Ticket& AsIndexed(int32_t ticket) const;
+  bool UserIndexed(int32_t user) const;
+  // Forgets the changes the index has caught up with (call before a search);
+  // with `all`, every change (the clock moved past the lag).
+  void CatchUpIndex(bool all = false);
+
  private:
   void GenerateRoles(Rng& rng);
   void GenerateUsers(Rng& rng, int64_t now);
@@ -105,6 +116,13 @@ class Dataset {
   std::unordered_map<std::string, int32_t> user_by_email_;
   bool audit_sorted_ = true;
   uint64_t advance_seq_ = 0;
+  struct Unindexed {
+    Ticket as_indexed;
+    std::chrono::steady_clock::time_point changed;  // the latest change
+  };
+  std::chrono::steady_clock::duration index_lag_{0};
+  std::unordered_map<int32_t, Unindexed> unindexed_tickets_;
+  std::unordered_map<int32_t, std::chrono::steady_clock::time_point> unindexed_users_;
 };
 
 // Whether the account-wide /ticket_audits list shows the audits of `t`: not

@@ -19,6 +19,7 @@ std::optional<std::string> ParseFault(const nlohmann::json& j, Fault* f) {
     }
     if (j.contains("count")) f->count = j["count"].get<int>();
     if (j.contains("path") && !j["path"].is_null()) f->path = j["path"].get<std::string>();
+    if (j.contains("method") && !j["method"].is_null()) f->method = j["method"].get<std::string>();
     if (j.contains("skip")) f->skip = j["skip"].get<int>();
     if (j.contains("delay_ms")) f->delay_ms = j["delay_ms"].get<int>();
   } catch (const std::exception& e) {
@@ -28,9 +29,10 @@ std::optional<std::string> ParseFault(const nlohmann::json& j, Fault* f) {
   return std::nullopt;
 }
 
-std::optional<Fault> Faults::Match(const std::string& path) {
+std::optional<Fault> Faults::Match(const std::string& method, const std::string& path) {
   for (size_t i = 0; i < faults_.size(); ++i) {
     Fault& f = faults_[i];
+    if (!f.method.empty() && f.method != method) continue;
     if (!f.path.empty() && path.rfind(f.path, 0) != 0) {
       // Also match when the fault path carries a .json suffix the request lacks.
       std::string p = f.path;
@@ -51,9 +53,15 @@ std::optional<Fault> Faults::Match(const std::string& path) {
 nlohmann::json Faults::List() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : faults_) {
-    out.push_back({{"kind", f.kind}, {"status", f.status}, {"body", f.body},
+    out.push_back({{"kind", f.kind},
+                   {"status", f.status},
+                   {"body", f.body},
                    {"retry_after", f.retry_after ? nlohmann::json(*f.retry_after) : nlohmann::json(nullptr)},
-                   {"count", f.count}, {"path", f.path}, {"skip", f.skip}, {"delay_ms", f.delay_ms}});
+                   {"count", f.count},
+                   {"path", f.path},
+                   {"method", f.method},
+                   {"skip", f.skip},
+                   {"delay_ms", f.delay_ms}});
   }
   return out;
 }

@@ -21,6 +21,7 @@ struct Fault {
   std::optional<int> retry_after = 1;
   int count = 1;
   std::string path;             // prefix; empty = any Zendesk path
+  std::string method;           // GET, PUT...; empty = any
   int skip = 0;
   int delay_ms = 1000;
 };
@@ -33,7 +34,7 @@ class Faults {
   void Add(Fault f) { faults_.push_back(std::move(f)); }
   void Clear() { faults_.clear(); }
   // The fault that fires for this request, if any (consumes counters).
-  std::optional<Fault> Match(const std::string& path);
+  std::optional<Fault> Match(const std::string& method, const std::string& path);
   nlohmann::json List() const;
 
  private:

@@ -57,7 +57,8 @@ nlohmann::json ApplyOne(Dataset& ds, int32_t actor, int64_t id, const nlohmann::
 }
 }  // namespace
 
-std::string JobQueue::Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes) {
+std::string JobQueue::Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes,
+                             int64_t now) {
   Job j;
   char buf[48];
   const uint64_t x = Mix(++counter_ + 0xB0B);
@@ -65,15 +66,16 @@ std::string JobQueue::Create(int32_t actor, std::vector<std::pair<int64_t, nlohm
                 static_cast<unsigned long long>(Mix(x)));
   j.id = buf;
   j.created = std::chrono::steady_clock::now();
+  j.created_at = now;
   j.actor = actor;
   j.changes = std::move(changes);
   jobs_.push_back(std::move(j));
   return jobs_.back().id;
 }
 
-void JobQueue::Process(Dataset& ds, int64_t now) {
+void JobQueue::Process(Dataset& ds, int64_t now, bool all) {
   for (Job& j : jobs_) {
-    if (j.done || ElapsedMs(j) < kDoneMs) continue;
+    if (j.done || (!all && ElapsedMs(j) < kDoneMs)) continue;
     j.results = nlohmann::json::array();
     for (const auto& [id, change] : j.changes) j.results.push_back(ApplyOne(ds, j.actor, id, change, now));
     j.done = true;
@@ -81,15 +83,16 @@ void JobQueue::Process(Dataset& ds, int64_t now) {
   }
 }
 
-const Job* JobQueue::Find(const std::string& id) const {
+const Job* JobQueue::Find(const std::string& id, int64_t now) const {
   for (const Job& j : jobs_)
-    if (j.id == id) return &j;
+    if (j.id == id) return now - j.created_at < kDataSeconds ? &j : nullptr;
   return nullptr;
 }
 
-nlohmann::json JobQueue::List(size_t limit) const {
+nlohmann::json JobQueue::List(size_t limit, int64_t now) const {
   nlohmann::json out = nlohmann::json::array();
   for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
+    if (now - it->created_at >= kDataSeconds) continue;
     const int ms = ElapsedMs(*it);
     out.push_back({{"id", it->id},
                    {"status", it->done         ? "completed"

@@ -1,5 +1,7 @@
 // Background jobs (tickets/update_many): queued -> working -> completed,
-// applied when they complete (checked lazily on every request).
+// applied when they complete (checked lazily on every request). A job's data
+// is kept for one day of the account's clock (reference §9.3), then its
+// status answers 404 and the list leaves it out.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@ struct Job {
   std::string id;
   std::string job_type = "Bulk Update Ticket";
   std::chrono::steady_clock::time_point created;
+  int64_t created_at = 0;  // sim time
   int32_t actor = -1;
   std::vector<std::pair<int64_t, nlohmann::json>> changes;  // ticket id -> change
   bool done = false;
@@ -26,14 +29,17 @@ struct Job {
 
 class JobQueue {
  public:
-  std::string Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes);
-  // Completes due jobs, applying their changes at sim time `now`.
-  void Process(Dataset& ds, int64_t now);
-  const Job* Find(const std::string& id) const;
+  static constexpr int64_t kDataSeconds = 86400;
+  std::string Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes, int64_t now);
+  // Completes due jobs (with `all`, every job: the clock is moving on by
+  // more than a job takes), applying their changes at sim time `now`.
+  void Process(Dataset& ds, int64_t now, bool all = false);
+  // The job `id` whose data is still kept at sim time `now`.
+  const Job* Find(const std::string& id, int64_t now) const;
   nlohmann::json Json(const Job& j, const std::string& base) const;
   // GET /job_statuses: the `limit` newest jobs, newest first, as id + status
   // (the list form Zendesk may reduce to those two fields).
-  nlohmann::json List(size_t limit) const;
+  nlohmann::json List(size_t limit, int64_t now) const;
   size_t InFlight() const;
 
  private:

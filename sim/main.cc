@@ -67,6 +67,13 @@ void AddGenerationFlags(CLI::App* app, zdsim::Options& o, std::string& now, std:
   app->add_flag("--no-api-token-lapse{false}", q.api_token_lapse, "API tokens unused for 30 days keep working");
   app->add_flag("--no-rate-limit-header-variants{false}", q.rate_limit_header_variants,
                 "every endpoint answers with X-Rate-Limit, ratelimit-* and Zendesk-RateLimit-<bucket>");
+  app->add_flag("--no-search-index-lag{false}", q.search_index_lag,
+                "search sees every change at once (Zendesk's index lags a few minutes)");
+  app->add_option("--search-lag-seconds", o.search_lag_seconds,
+                  "how far the search index lags behind changes, in Zendesk's seconds (scaled with "
+                  "--rate-window-seconds)")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
   app->add_option(
          "--rate-limit-headers", o.rate_limit_headers,
          "serve only these rate-limit header families everywhere: comma list of x-rate-limit, ratelimit, "

@@ -50,7 +50,18 @@ struct Options {
     // rate-limit-*, zendesk-ratelimit-*, zendesk-rate-limit-*), varying by
     // endpoint as recordings show. --no-rate-limit-header-variants
     bool rate_limit_header_variants = true;
+    // Search is near real time (reference §9.1: "newly changed records can
+    // take a few minutes to be indexed"): /search, /search/count and
+    // /search/export see a ticket as it was before its changes of the last
+    // search_lag_seconds (its assignee, status, deletion), and not a user
+    // created within them. --no-search-index-lag
+    bool search_index_lag = true;
   } quirks;
+  // The search index's lag in Zendesk's seconds, scaled like the rate limits
+  // (rate_window_seconds / 60: a test's 3-second window waits 6 s, not 120);
+  // moving the clock (/_sim/advance) by as much catches the index up.
+  // --search-lag-seconds
+  int search_lag_seconds = 120;
   // Serve exactly these rate-limit header families on every API response,
   // whatever the endpoint (comma list of x-rate-limit, ratelimit, rate-limit,
   // zendesk-ratelimit, zendesk-rate-limit; "none" for no header at all). Empty:

@@ -15,11 +15,14 @@ struct Hit {
   int64_t id;
 };
 
+// What the index holds (Dataset::AsIndexed): a ticket as it was before its
+// latest changes, no user added within the index's lag.
 std::vector<Hit> Run(Ctx& c, const SearchQuery& q, const std::string& type) {
   std::vector<Hit> hits;
+  c.ds.CatchUpIndex();
   if (type.empty() || type == "ticket") {
     auto consider = [&](int32_t i) {
-      const Ticket& t = c.ds.tickets[i];
+      const Ticket& t = c.ds.AsIndexed(i);
       if (!t.created || t.archived || t.status == static_cast<uint8_t>(Status::kDeleted)) return;
       if (MatchTicket(c.ds, t, q, c.user)) hits.push_back({true, i, t.id});
     };
@@ -32,7 +35,7 @@ std::vector<Hit> Run(Ctx& c, const SearchQuery& q, const std::string& type) {
   if (type.empty() || type == "user") {
     for (int32_t i = 0; i < static_cast<int32_t>(c.ds.users.size()); ++i) {
       const User& u = c.ds.users[i];
-      if (!u.active) continue;
+      if (!u.active || !c.ds.UserIndexed(i)) continue;
       if (MatchUser(c.ds, u, q)) hits.push_back({false, i, u.id});
     }
   }
@@ -40,7 +43,7 @@ std::vector<Hit> Run(Ctx& c, const SearchQuery& q, const std::string& type) {
 }
 
 json HitJson(Ctx& c, const Hit& h) {
-  json j = h.ticket ? TicketJson(c.ds, c.ds.tickets[h.idx], c.base) : c.s.ServeUser(h.idx, c.base);
+  json j = h.ticket ? TicketJson(c.ds, c.ds.AsIndexed(h.idx), c.base) : c.s.ServeUser(h.idx, c.base);
   j["result_type"] = h.ticket ? "ticket" : "user";
   return j;
 }
@@ -51,7 +54,10 @@ void Search(Ctx& c) {
   const std::string sort_by = c.req.get_param_value("sort_by");
   if (sort_by == "updated_at" || sort_by == "created_at") {
     auto time = [&](const Hit& h) {
-      if (h.ticket) return sort_by == "updated_at" ? c.ds.tickets[h.idx].updated_at : c.ds.tickets[h.idx].created_at;
+      if (h.ticket) {
+        const Ticket& t = c.ds.AsIndexed(h.idx);
+        return sort_by == "updated_at" ? t.updated_at : t.created_at;
+      }
       return sort_by == "updated_at" ? c.ds.users[h.idx].updated_at : c.ds.users[h.idx].created_at;
     };
     std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) { return time(a) < time(b); });

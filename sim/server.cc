@@ -240,7 +240,7 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   std::optional<Fault> fault;
   {
     std::lock_guard<std::mutex> lk(core_->mu);
-    fault = core_->faults.Match(path);
+    fault = core_->faults.Match(req.method, path);
   }
   if (fault && fault->kind == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
 

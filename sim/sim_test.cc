@@ -463,6 +463,46 @@ TEST_F(ZdsimServer, LightAgentsAndContributorsCannotBeAssignees) {
   }
 }
 
+// A job's data is kept for a day (reference §9.3): a day later its status
+// answers 404 and the list leaves it out; its changes were made long before.
+TEST_F(ZdsimServer, JobDataIsGoneADayLater) {
+  int64_t ticket = 0;
+  for (const auto& t : sim_->TicketsState())
+    if (t["status"] == "open" && !t["archived"] && t["assignee_id"] != sim_->AgentId()) ticket = t["id"];
+  ASSERT_NE(ticket, 0);
+  auto r = cli_->Put(("/api/v2/tickets/update_many.json?ids=" + std::to_string(ticket)).c_str(),
+                     json{{"ticket", {{"assignee_id", sim_->AgentId()}}}}.dump(), "application/json");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "");
+  const std::string id = Body(r)["job_status"]["id"];
+  const std::string job_path = "/api/v2/job_statuses/" + id + ".json";
+  auto listed = [&] {
+    auto l = cli_->Get("/api/v2/job_statuses.json");
+    EXPECT_TRUE(l && l->status == 200);
+    const json body = Body(l);
+    for (const auto& j : body["job_statuses"])
+      if (j["id"] == id) return true;
+    return false;
+  };
+  auto shown = cli_->Get(job_path.c_str());
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->status, 200);
+  EXPECT_TRUE(listed());
+  sim_->Advance(86399, false);
+  shown = cli_->Get(job_path.c_str());
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->status, 200) << "kept for a whole day";
+  EXPECT_EQ(Body(shown)["job_status"]["status"], "completed");
+  sim_->Advance(1, false);
+  shown = cli_->Get(job_path.c_str());
+  ASSERT_TRUE(shown);
+  EXPECT_EQ(shown->status, 404) << shown->body;
+  EXPECT_FALSE(listed());
+  bool moved = false;
+  for (const auto& t : sim_->TicketsState())
+    moved |= t["id"] == ticket && t["assignee_id"] == sim_->AgentId();
+  EXPECT_TRUE(moved);
+}
+
 // A JSON body counts only when sent as application/json: without the header
 // the update arrives without its fields and changes nothing.
 TEST_F(ZdsimServer, BodyWithoutJsonContentTypeIsNotRead) {

@@ -223,12 +223,12 @@ void UpdateMany(Ctx& c) {
     c.res.set_header("Retry-After", "1");
     return SendError(c, 429, "TooManyJobs", "Too many jobs are queued or running. Please wait and retry.");
   }
-  const std::string id = c.s.jobs.Create(c.user, std::move(changes));
-  SendJson(c, 200, {{"job_status", c.s.jobs.Json(*c.s.jobs.Find(id), c.base)}});
+  const std::string id = c.s.jobs.Create(c.user, std::move(changes), c.now);
+  SendJson(c, 200, {{"job_status", c.s.jobs.Json(*c.s.jobs.Find(id, c.now), c.base)}});
 }
 
 void JobStatus(Ctx& c) {
-  const Job* j = c.s.jobs.Find(c.args.empty() ? "" : c.args[0]);
+  const Job* j = c.s.jobs.Find(c.args.empty() ? "" : c.args[0], c.now);
   if (!j) return SendNotFound(c);
   SendJson(c, 200, {{"job_status", c.s.jobs.Json(*j, c.base)}});
 }
@@ -236,7 +236,7 @@ void JobStatus(Ctx& c) {
 // CBP shape, one page: the account's recent jobs, newest first.
 void ListJobStatuses(Ctx& c) {
   SendJson(c, 200,
-           {{"job_statuses", c.s.jobs.List(100)},
+           {{"job_statuses", c.s.jobs.List(100, c.now)},
             {"meta", {{"has_more", false}, {"after_cursor", nullptr}, {"before_cursor", nullptr}}},
             {"links", {{"next", nullptr}, {"prev", nullptr}}}});
 }

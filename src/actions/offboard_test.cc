@@ -80,15 +80,15 @@ TEST_F(OffboardTest, RunsEveryStepAndReRunIsNoOp) {
 TEST_F(OffboardTest, InterruptedAfterReassignmentResumesWithoutRepeatingSteps) {
   const int64_t id = Leaver();
   ASSERT_GT(NonClosed(id), 0);
-  // PUT /users/{id} fails once: the downgrade step stops the first run. The
-  // two GETs of the same path before it (offboard's and set-role's reads) pass.
+  // PUT /users/{id} fails: the downgrade step stops the first run. The GETs
+  // of the same path before it (offboard's and set-role's reads) pass.
   zdsim::Fault f;
   f.kind = "status";
   f.status = 500;
   f.retry_after.reset();
   f.count = 10;  // whatever the client's retry policy for a PUT
-  f.skip = 2;
   f.path = "/api/v2/users/" + std::to_string(id);
+  f.method = "PUT";
   sim_->AddFault(f);
 
   const OffboardRequest req = Leaving(id, Then::kDelete);

@@ -27,8 +27,11 @@ struct ReassignOptions {
 // outcome is known.
 std::string ReassignJournalKey(int64_t from);
 
-// The tickets of `assignee` whose status is not closed, through
-// /search/export (no 1,000-result cap), with their status counts.
+// The tickets of `assignee` whose status is not closed, with their status
+// counts, from /users/{id}/tickets/assigned: Zendesk's database, current at
+// once. The search index lags minutes behind changes (reference §9.1): a
+// ticket assigned a moment ago would be missed, one moved away still listed.
+// /search/export only when that list is refused (403, 404).
 struct AssignedTickets {
   std::vector<int64_t> ids;
   std::map<std::string, int> by_status;

@@ -23,7 +23,7 @@ TEST_F(SetRoleTest, ZendeskBadRequestIsARefusalNotAUsageError) {
     f.body = "json";
     f.count = 1;
     f.path = "/api/v2/users/" + std::to_string(id);
-    f.skip = 1;  // the GET that reads the user first
+    f.method = "PUT";  // not the reads of the user and their tickets before it
     sim_->AddFault(f);
     SetRoleRequest req{id, "end-user", std::nullopt};
     req.let_zendesk_reassign = true;  // the agent's tickets are not the point here

@@ -839,6 +839,12 @@ Status Client::PermanentlyDeleteUser(int64_t id) {
   return r.status();
 }
 
+Result<CursorPage<Ticket>> Client::AssignedTickets(int64_t user, const std::string& after_cursor) {
+  return impl_->GetParsed<CursorPage<Ticket>>(
+      "/api/v2/users/" + std::to_string(user) + "/tickets/assigned.json?" + PageParams(100, after_cursor),
+      Bucket::kAccount, ParseTicketsPage);
+}
+
 Result<CursorPage<Ticket>> Client::SearchTickets(const std::string& query, const std::string& after_cursor) {
   // search/export takes the type as filter[type]; "type:" must not be in the query.
   std::string q = query;

@@ -186,6 +186,10 @@ class Client {
   Result<User> UpdateUser(int64_t id, const nlohmann::json& user);  // PUT /users/{id}
   Result<User> DeleteUser(int64_t id);                              // soft delete
   Status PermanentlyDeleteUser(int64_t id);                         // DELETE /deleted_users/{id}
+  // GET /users/{id}/tickets/assigned (CBP, 100 a page, account bucket): the
+  // tickets assigned to `user` from Zendesk's database, not the search index
+  // (which lags behind changes by minutes), archived ones left out.
+  Result<CursorPage<Ticket>> AssignedTickets(int64_t user, const std::string& after_cursor);
   // Tickets assigned to `assignee` (any status) via /search/export (no 1,000 cap).
   Result<CursorPage<Ticket>> SearchTickets(const std::string& query, const std::string& after_cursor);
   // GET /search?query=...&sort_by=updated_at&sort_order=desc&per_page=N: the

@@ -744,6 +744,12 @@ Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body) {
                             });
 }
 
+Result<CursorPage<Ticket>> ParseTicketsPage(std::string_view body) {
+  return CursorList<Ticket>(
+      body, "tickets", "tickets", /*offset_ends=*/false,
+      [](od::object o, std::vector<Ticket>* out) { out->push_back(SjTicket(o, nullptr)); });
+}
+
 Result<CursorPage<Ticket>> ParseSearchResultsPage(std::string_view body) {
   return CursorList<Ticket>(body, "ticket search", "results", /*offset_ends=*/true,
                             [](od::object o, std::vector<Ticket>* out) {

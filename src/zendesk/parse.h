@@ -45,6 +45,8 @@ Result<CursorPage<DeletedTicket>> ParseDeletedTicketsPage(std::string_view body)
 Result<IncrementalPage<Ticket>> ParseIncrementalTicketsPage(std::string_view body);
 // /search/export?filter[type]=ticket: "results" with CBP meta.
 Result<CursorPage<Ticket>> ParseSearchTicketsPage(std::string_view body);
+// A cursor page of a ticket list ({"tickets":[...],"meta":{...}}): /users/{id}/tickets/assigned.
+Result<CursorPage<Ticket>> ParseTicketsPage(std::string_view body);
 // /search?query=type:ticket ...: "results" with offset pagination (next_page,
 // count; at most 1,000 results); the page's tickets, has_more false.
 Result<CursorPage<Ticket>> ParseSearchResultsPage(std::string_view body);

@@ -435,6 +435,36 @@ TEST(ParseTest, SearchExportTickets) {
   EXPECT_EQ(p->after_cursor, "xyz");
 }
 
+// /users/{id}/tickets/assigned with page[size]: the List Tickets shape
+// (reference §10), nested objects and nulls included.
+TEST(ParseTest, AssignedTicketsList) {
+  auto p = ParseTicketsPage(
+      R"({"tickets":[{"url":"https://acme.zendesk.com/api/v2/tickets/35436.json","id":35436,"external_id":null,
+          "via":{"channel":"web","source":{"from":{},"to":{},"rel":null}},"created_at":"2009-07-20T22:55:29Z",
+          "updated_at":"2011-05-05T10:38:52Z","subject":"Help","priority":"high","status":"pending",
+          "requester_id":20978392,"submitter_id":76872,"assignee_id":235323,"group_id":98738,
+          "tags":["enterprise","other_tag"],"custom_fields":[{"id":27642,"value":"745"}],"custom_status_id":1},
+          {"id":35437,"status":"solved","assignee_id":235323,"via":{"channel":"api"}}],
+          "meta":{"has_more":true,"after_cursor":"eyJvIjoibmljZV9pZCJ9","before_cursor":"eyJvIjoibmIn0"},
+          "links":{"next":"https://acme.zendesk.com/api/v2/users/235323/tickets/assigned.json?page%5Bafter%5D=eyJ",
+          "prev":null}})");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->items.size(), 2u);
+  EXPECT_EQ(p->items[0].id, 35436);
+  EXPECT_EQ(p->items[0].status, "pending");
+  EXPECT_EQ(p->items[0].assignee_id, 235323);
+  EXPECT_EQ(p->items[1].status, "solved");
+  EXPECT_TRUE(p->has_more);
+  EXPECT_EQ(p->after_cursor, "eyJvIjoibmljZV9pZCJ9");
+  auto last =
+      ParseTicketsPage(R"({"tickets":[],"meta":{"has_more":false,"after_cursor":null,"before_cursor":null},
+      "links":{"next":null,"prev":null}})");
+  ASSERT_TRUE(last.ok()) << last.status().message();
+  EXPECT_TRUE(last->items.empty());
+  EXPECT_FALSE(last->has_more);
+  EXPECT_EQ(ParseTicketsPage(R"({"users":[]})").status().code(), Code::kBadResponse);
+}
+
 // /search answers with offset pagination (reference §9.1); the provisional
 // seat verdict reads its first page only.
 TEST(ParseTest, SearchResultsWithOffsetPagination) {
