@@ -355,10 +355,12 @@ struct Client::Impl {
     Bucket bucket = Bucket::kAccount;
     bool mutation = false;
     // GET, PUT and DELETE: sending one again leaves Zendesk as sending it once
-    // does, so their 5xx and 409 answers are retried (reference §11.4, §11.5).
+    // does, so their 5xx and 409 answers, and their sends whose answer never
+    // came, are retried (reference §11.4, §11.5).
     bool idempotent = false;
     bool delete_method = false;
     long retried_status = 0;  // the last 5xx/409 answer this call retried after
+    std::string lost_answer;  // why the answer to a sent mutation never came, when it was retried
     int attempt = 0;
     // Up to two: the first may only pick up a pair another process rotated.
     int auth_retries = 0;
@@ -417,12 +419,15 @@ struct Client::Impl {
       if (IsSuccess(resp.status)) return std::move(resp);
       SK_ASSIGN_OR_RETURN(bool again, WaitAfterHttpError(call, resp, rl, *transport));
       if (again) continue;
-      if (resp.status == 404 && call.delete_method && call.retried_status)
+      if (resp.status == 404 && call.delete_method && (call.retried_status || !call.lost_answer.empty()))
         return Status(
             Code::kUnavailable,
-            fmt::format("Zendesk answered HTTP {} to {}, then 404 (not found) to the retry: the first "
-                        "attempt may have applied, so check the record before trying again",
-                        call.retried_status, call.endpoint));
+            fmt::format("{} to {}, then 404 (not found) to the retry: the first attempt may have applied, so "
+                        "check the record before trying again",
+                        call.lost_answer.empty()
+                            ? fmt::format("Zendesk answered HTTP {}", call.retried_status)
+                            : "no answer came (" + call.lost_answer + ")",
+                        call.endpoint));
       return StatusFromHttp(resp.status, resp.body, resp.headers, call.endpoint);
     }
   }
@@ -456,17 +461,18 @@ struct Client::Impl {
   }
 
   // After a request that got no answer: ok once it has waited for a retry,
-  // else why the call gives up. A mutation that may have reached Zendesk is
-  // not sent again.
-  Status WaitAfterNetworkError(const Call& call, const TransportResult& tr) {
+  // else why the call gives up. A POST that may have reached Zendesk is not
+  // sent again (it may have created the user); a PUT or DELETE is.
+  Status WaitAfterNetworkError(Call& call, const TransportResult& tr) {
     Locked([&] { stats.requests_by_bucket_status[{BucketName(call.bucket), "network"}]++; });
     if (tr.error == NetError::kTlsVerify) {
       return Status(Code::kUnavailable, "TLS verification of the Zendesk server failed: " + tr.error_message +
                                             " (" + call.endpoint + ")");
     }
     const bool unreachable = tr.error == NetError::kNotSent && !answered;
-    const bool retryable = tr.error == NetError::kNotSent || !call.mutation;
+    const bool retryable = tr.error == NetError::kNotSent || call.idempotent;
     if (retryable && call.attempt < options.max_attempts) {
+      if (call.mutation && tr.error != NetError::kNotSent) call.lost_answer = tr.error_message;
       const double delay = BackoffSeconds(call.attempt - 1, Random());
       if (unreachable && Spent(call) + delay >= kUnreachableGiveUpSeconds)
         return UnreachableStatus(call.url, tr.error_message, call.attempt, Spent(call));

@@ -474,20 +474,53 @@ TEST_F(ClientTest, PutAndDeleteRetriedAfter5xxPostOnlyAfter503) {
       << deleted.status().ToString();
 }
 
-TEST_F(ClientTest, MutationTimeoutAfterSendIsReportedNotRetried) {
+// A send whose answer never came (a timeout): a PUT or DELETE is sent again,
+// as sending it twice leaves Zendesk as sending it once does (reference
+// §11.5); a POST is not (it may have created the user) and says so. A DELETE
+// whose retry finds nothing says the first attempt may have applied.
+TEST_F(ClientTest, LostAnswerRetriesPutAndDeleteNotPost) {
+  std::atomic<int> put_hits{0}, post_hits{0}, delete_hits{0};
+  const auto slow = std::chrono::milliseconds(2500);
   stub.server().Put("/api/v2/users/1.json", [&](const httplib::Request&, httplib::Response& res) {
-    ++hits;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-    res.set_content(R"({"user":{"id":1}})", "application/json");
+    if (put_hits++ == 0) std::this_thread::sleep_for(slow);
+    res.set_content(R"({"user":{"id":1,"role":"end-user"}})", "application/json");
+  });
+  stub.server().Post("/api/v2/users.json", [&](const httplib::Request&, httplib::Response& res) {
+    ++post_hits;
+    std::this_thread::sleep_for(slow);
+    res.status = 201;
+    res.set_content(R"({"user":{"id":9}})", "application/json");
+  });
+  stub.server().Delete("/api/v2/users/2.json", [&](const httplib::Request&, httplib::Response& res) {
+    if (delete_hits++ == 0) {
+      std::this_thread::sleep_for(slow);
+      res.set_content(R"({"user":{"id":2,"active":false}})", "application/json");
+      return;
+    }
+    res.status = 404;
+    res.set_content(R"({"error":"RecordNotFound","description":"Not found"})", "application/json");
   });
   auto o = Options(stub.base(), sleep);
   o.request_timeout_seconds = 1;
   Client client(o);
-  auto r = client.UpdateUser(1, {{"role", "end-user"}});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kUnavailable);
-  EXPECT_NE(r.status().message().find("may have applied it"), std::string::npos);
-  EXPECT_EQ(hits, 1);
+  auto put = client.UpdateUser(1, {{"role", "end-user"}});
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->role, "end-user");
+  EXPECT_EQ(put_hits, 2);
+
+  auto post = client.CreateUser({{"name", "Roger"}});
+  ASSERT_FALSE(post.ok());
+  EXPECT_EQ(post.status().code(), Code::kUnavailable);
+  EXPECT_NE(post.status().message().find("may have applied it"), std::string::npos)
+      << post.status().ToString();
+  EXPECT_EQ(post_hits, 1);
+
+  auto del = client.DeleteUser(2);
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.status().code(), Code::kUnavailable) << del.status().ToString();
+  EXPECT_NE(del.status().message().find("no answer came"), std::string::npos) << del.status().ToString();
+  EXPECT_NE(del.status().message().find("may have applied"), std::string::npos) << del.status().ToString();
+  EXPECT_EQ(delete_hits, 2);
 }
 
 TEST_F(ClientTest, PacesWhenRemainingBelowBudgetShare) {
