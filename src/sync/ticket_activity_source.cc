@@ -244,19 +244,11 @@ struct HiddenScan {
   }
 };
 
-// The cursor ticket export refused outright (400, 403, 404, 410...), not
+// The cursor ticket export refused outright (400, 403, 404, 410, 422), not
 // failing for a while: how its withdrawal for third parties would look.
 bool CursorExportWithdrawn(const Status& s) {
-  switch (s.code()) {
-    case Code::kForbidden:
-    case Code::kNotFound:
-    case Code::kInvalidRecord:
-      return true;
-    case Code::kBadResponse:
-      return s.message().find("unexpected HTTP 4") != std::string::npos;
-    default:
-      return false;
-  }
+  const Code c = s.code();
+  return c == Code::kForbidden || c == Code::kNotFound || c == Code::kInvalidRecord;
 }
 
 bool IsDeletion(const std::vector<zendesk::ChildEvent>& children) {

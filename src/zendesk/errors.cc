@@ -253,6 +253,12 @@ Status StatusFromHttp(long http_status, std::string_view body,
       return {Code::kNotFound, WithEndpoint("Zendesk has no such record (404): " +
                                                 (reason.empty() ? std::string("Not found") : reason),
                                             endpoint)};
+    case 410:
+      // Gone: an endpoint or record Zendesk no longer offers (a withdrawn
+      // export), a "not found" for good rather than a malformed answer.
+      return {Code::kNotFound, WithEndpoint("Zendesk no longer offers this (410 Gone)" +
+                                                (reason.empty() ? std::string() : ": " + reason),
+                                            endpoint)};
     case 409:
       return {Code::kConflict,
               WithEndpoint("Zendesk reported a conflict (409): " +
