@@ -6,8 +6,9 @@ std::optional<std::string> ParseFault(const nlohmann::json& j, Fault* f) {
   if (!j.is_object()) return "body must be a JSON object";
   try {
     if (j.contains("kind")) f->kind = j["kind"].get<std::string>();
-    static const char* kKinds[] = {"status", "ip_restricted", "reset", "slow", "truncate", "invalid_utf8", "repeat_page",
-                                   "expired_cursor", "token_expired", "ignore_sort"};
+    static const char* kKinds[] = {"status",        "ip_restricted", "reset",       "slow",
+                                   "truncate",      "invalid_utf8",  "repeat_page", "expired_cursor",
+                                   "token_expired", "ignore_sort",   "job_failed"};
     bool ok = false;
     for (const char* k : kKinds) ok = ok || f->kind == k;
     if (!ok) return "unknown fault kind " + f->kind;

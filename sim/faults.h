@@ -15,7 +15,9 @@ struct Fault {
   std::string kind = "status";  // status|ip_restricted|reset|slow|truncate|invalid_utf8|repeat_page|
                                 //   expired_cursor (400 on a cursor)|token_expired (401 invalid_token)|
                                 //   ignore_sort (a list answers in its default order, as some
-                                //   Zendesk lists do with cursor pagination)
+                                //   Zendesk lists do with cursor pagination)|job_failed (the
+                                //   update_many job this request starts makes the first half
+                                //   of its changes, then ends "failed" with no results)
   int status = 503;
   std::string body = "json";    // json|text
   std::optional<int> retry_after = 1;

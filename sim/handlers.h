@@ -40,6 +40,7 @@ struct Ctx {
   int64_t now = 0;
   bool repeat_page = false;
   bool ignore_sort = false;  // fault: sort_by/sort_order have no effect
+  bool job_failed = false;   // fault: the job this request starts fails halfway
 
   bool is_admin() const { return user >= 0 && ds.users[user].role == "admin"; }
   int64_t ArgId(size_t i) const;  // 0 when not a number

@@ -58,7 +58,7 @@ nlohmann::json ApplyOne(Dataset& ds, int32_t actor, int64_t id, const nlohmann::
 }  // namespace
 
 std::string JobQueue::Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes,
-                             int64_t now) {
+                             int64_t now, bool fails) {
   Job j;
   char buf[48];
   const uint64_t x = Mix(++counter_ + 0xB0B);
@@ -67,6 +67,7 @@ std::string JobQueue::Create(int32_t actor, std::vector<std::pair<int64_t, nlohm
   j.id = buf;
   j.created = std::chrono::steady_clock::now();
   j.created_at = now;
+  j.fails = fails;
   j.actor = actor;
   j.changes = std::move(changes);
   jobs_.push_back(std::move(j));
@@ -77,7 +78,10 @@ void JobQueue::Process(Dataset& ds, int64_t now, bool all) {
   for (Job& j : jobs_) {
     if (j.done || (!all && ElapsedMs(j) < kDoneMs)) continue;
     j.results = nlohmann::json::array();
-    for (const auto& [id, change] : j.changes) j.results.push_back(ApplyOne(ds, j.actor, id, change, now));
+    const size_t made = j.fails ? j.changes.size() / 2 : j.changes.size();
+    for (size_t k = 0; k < made; ++k)
+      j.results.push_back(ApplyOne(ds, j.actor, j.changes[k].first, j.changes[k].second, now));
+    if (j.fails) j.results = nullptr;
     j.done = true;
     j.completed_at = now;
   }
@@ -95,7 +99,7 @@ nlohmann::json JobQueue::List(size_t limit, int64_t now) const {
     if (now - it->created_at >= kDataSeconds) continue;
     const int ms = ElapsedMs(*it);
     out.push_back({{"id", it->id},
-                   {"status", it->done         ? "completed"
+                   {"status", it->done         ? (it->fails ? "failed" : "completed")
                               : ms < kQueuedMs ? "queued"
                                                : "working"}});
   }
@@ -110,7 +114,7 @@ size_t JobQueue::InFlight() const {
 
 nlohmann::json JobQueue::Json(const Job& j, const std::string& base) const {
   const int ms = ElapsedMs(j);
-  const char* status = j.done ? "completed" : ms < kQueuedMs ? "queued" : "working";
+  const char* status = j.done ? (j.fails ? "failed" : "completed") : ms < kQueuedMs ? "queued" : "working";
   nlohmann::json out = {{"id", j.id},
                         {"job_type", j.job_type},
                         {"url", base + "/api/v2/job_statuses/" + j.id + ".json"},
@@ -121,11 +125,11 @@ nlohmann::json JobQueue::Json(const Job& j, const std::string& base) const {
                         {"results", nullptr}};
   if (std::string(status) == "working") out["progress"] = j.changes.size() / 2;
   if (j.done) {
-    out["progress"] = j.changes.size();
+    out["progress"] = j.fails ? j.changes.size() / 2 : j.changes.size();
     std::string when = Iso(j.completed_at);  // 2024-07-01T13:00:10Z -> 2024-07-01 13:00:10 +0000
     when[10] = ' ';
     when.pop_back();
-    out["message"] = "Completed at " + when + " +0000";
+    out["message"] = (j.fails ? "Failed at " : "Completed at ") + when + " +0000";
     out["results"] = j.results;
   }
   return out;

@@ -22,6 +22,7 @@ struct Job {
   int64_t created_at = 0;  // sim time
   int32_t actor = -1;
   std::vector<std::pair<int64_t, nlohmann::json>> changes;  // ticket id -> change
+  bool fails = false;  // makes the first half of its changes, then ends "failed" without results
   bool done = false;
   int64_t completed_at = 0;  // sim time
   nlohmann::json results;
@@ -30,7 +31,8 @@ struct Job {
 class JobQueue {
  public:
   static constexpr int64_t kDataSeconds = 86400;
-  std::string Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes, int64_t now);
+  std::string Create(int32_t actor, std::vector<std::pair<int64_t, nlohmann::json>> changes, int64_t now,
+                     bool fails = false);
   // Completes due jobs (with `all`, every job: the clock is moving on by
   // more than a job takes), applying their changes at sim time `now`.
   void Process(Dataset& ds, int64_t now, bool all = false);

@@ -383,6 +383,7 @@ void Simulator::Dispatch(const void* vreq, void* vres) {
   }
   c.repeat_page = fault && fault->kind == "repeat_page";
   c.ignore_sort = fault && fault->kind == "ignore_sort";
+  c.job_failed = fault && fault->kind == "job_failed";
   try {
     route->fn(c);
   } catch (const std::exception& e) {

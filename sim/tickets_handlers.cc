@@ -223,7 +223,7 @@ void UpdateMany(Ctx& c) {
     c.res.set_header("Retry-After", "1");
     return SendError(c, 429, "TooManyJobs", "Too many jobs are queued or running. Please wait and retry.");
   }
-  const std::string id = c.s.jobs.Create(c.user, std::move(changes), c.now);
+  const std::string id = c.s.jobs.Create(c.user, std::move(changes), c.now, c.job_failed);
   SendJson(c, 200, {{"job_status", c.s.jobs.Json(*c.s.jobs.Find(id, c.now), c.base)}});
 }
 

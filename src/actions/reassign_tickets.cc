@@ -103,10 +103,27 @@ void SettleJob(const std::vector<int64_t>& ids, const zendesk::JobStatus& js, Ta
     if (js.status == "completed") {
       t.moved.insert(id);  // no per-id result: verification re-checks it
     } else {
-      t.failed[id] = {id, "Job" + js.status,
-                      "job " + js.id + " ended " + js.status + " without a result for this ticket"};
+      // A job failed or killed as a whole may have made some of its changes
+      // (reference §9.3): not Zendesk refusing the ticket. The ticket itself
+      // tells (SettleUnknown), and one still assigned is sent again.
+      t.unknown.insert(id);
     }
   }
+}
+
+// The tickets whose outcome no job told: moved when Zendesk now shows them
+// assigned to `to`; the others are left for the next pass to find.
+Status SettleUnknown(const ActionContext& ctx, int64_t to, Tally& t) {
+  std::vector<int64_t> ids;
+  for (int64_t id : t.unknown)
+    if (!t.moved.count(id) && !t.failed.count(id)) ids.push_back(id);
+  if (ids.empty()) return Status::Ok();
+  SK_ASSIGN_OR_RETURN(auto current, CurrentAssignees(ctx, ids));
+  for (int64_t id : ids) {
+    auto it = current.find(id);
+    if (it != current.end() && it->second.first == to) t.moved.insert(id);
+  }
+  return Status::Ok();
 }
 
 // The journal of update_many batches in the store (see ReassignJournalKey).
@@ -521,6 +538,10 @@ Status VerifyNoneLeft(const ActionContext& ctx, Journal& journal, int64_t from, 
       break;
     }
     remaining = still->ids;
+    if (Status s = SettleUnknown(ctx, to, t); !s.ok()) {
+      run = s.With("verifying the reassignment");
+      break;
+    }
     std::vector<int64_t> retry;
     for (int64_t id : remaining)
       if (!t.failed.count(id)) retry.push_back(id);

@@ -259,6 +259,28 @@ TEST_F(ReassignUnderSearchLagTest, MovesWhatZendeskHoldsNowNotWhatSearchStillSho
   EXPECT_EQ(assignee[handed_on], other) << "the ticket the leaver handed on a moment ago";
 }
 
+// A job that fails as a whole (reference §9.3: status "failed", no results)
+// after making half its changes: not Zendesk refusing those tickets. The
+// verification finds the half still assigned and sends it again.
+TEST_F(ReassignTicketsTest, AJobThatFailsHalfwayIsFinishedByTheSecondPass) {
+  const int64_t from = FindUser("agent");
+  ASSERT_NE(from, 0);
+  const int held = NonClosed(from);
+  ASSERT_GE(held, 2);
+  zdsim::Fault f;
+  f.kind = "job_failed";
+  f.path = "/api/v2/tickets/update_many";
+  sim_->AddFault(f);
+  auto r = ReassignTickets(Ctx(), from, sim_->AgentId());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "ok") << r->ToJson().dump(2);
+  EXPECT_EQ(r->details["moved"], held) << r->ToJson().dump(2);
+  EXPECT_EQ(r->details["failed"], 0);
+  EXPECT_EQ(r->details["verified"], true);
+  EXPECT_EQ(NonClosed(from), 0);
+  EXPECT_EQ(CountRequests("PUT", "/api/v2/tickets/update_many"), 2);
+}
+
 // Where Zendesk refuses the per-user list (403 here), the search index still
 // finds the tickets (none changed lately, so its lag does not matter here).
 TEST_F(ReassignTicketsTest, FallsBackToSearchWhereThePerUserListIsRefused) {
