@@ -71,23 +71,50 @@ json TicketSideEffect::ToJson(const TicketChoice& choice) const {
   return j;
 }
 
+// Light agents and contributors included: one downgraded before Zendesk
+// began unassigning on such downgrades (2026-04-30, reference §4.3) may still
+// hold tickets, which a deletion would hand to the acting admin.
 AgentChange ChangeForDelete(const zendesk::User& u) {
-  return Assignable(u) ? AgentChange::kDelete : AgentChange::kNone;
+  return IsStaff(u) ? AgentChange::kDelete : AgentChange::kNone;
 }
+
+namespace {
+
+// The role type of custom role `id` among the synced users that hold it, if any does.
+std::optional<int> StoredRoleType(const ActionContext& ctx, int64_t id) {
+  if (ctx.store == nullptr) return std::nullopt;
+  auto users = ctx.store->AllUsers(ctx.conn.account);
+  if (!users.ok()) return std::nullopt;
+  for (const auto& u : *users)
+    if (u.custom_role_id == id && u.role_type) return u.role_type;
+  return std::nullopt;
+}
+
+}  // namespace
 
 AgentChange ChangeForRole(const ActionContext& ctx, const zendesk::User& u, const std::string& role,
                           const std::optional<int64_t>& custom_role_id, std::string* warning) {
-  if (!Assignable(u)) return AgentChange::kNone;
-  if (role == "end-user") return AgentChange::kToEndUser;
-  if (role != "agent" || !custom_role_id) return AgentChange::kNone;
+  if (!IsStaff(u)) return AgentChange::kNone;
+  if (role == "end-user")
+    return AgentChange::kToEndUser;  // a light agent's old tickets too (ChangeForDelete)
+  if (!Assignable(u) || role != "agent" || !custom_role_id) return AgentChange::kNone;
   auto roles = ctx.client->ListCustomRoles();
   if (!roles.ok()) {
+    // Below Enterprise the list answers 403 (reference §5.1), and the only
+    // custom roles there are the light-agent and contributor ones: the synced
+    // users holding the role tell which; unknown, it is taken as one of them,
+    // so the change needs a choice rather than letting Zendesk move tickets.
+    const std::optional<int> type = StoredRoleType(ctx, *custom_role_id);
+    if (type == 3) return AgentChange::kToContributor;
+    if (type == 1) return AgentChange::kToLightAgent;
+    if (type) return AgentChange::kNone;
     if (warning) {
-      *warning =
-          "could not read custom role " + std::to_string(*custom_role_id) + " (" + roles.status().message() +
-          "): if it is a light-agent or contributor role, Zendesk unassigns the user's non-solved tickets";
+      *warning = "could not read custom role " + std::to_string(*custom_role_id) + " (" +
+                 roles.status().message() +
+                 "): taken as a light-agent or contributor role, for which Zendesk unassigns the user's "
+                 "non-solved tickets";
     }
-    return AgentChange::kNone;
+    return AgentChange::kToLightAgent;
   }
   for (const auto& r : *roles) {
     if (r.id != *custom_role_id) continue;

@@ -2,6 +2,8 @@
 // against zdsim with quirks.agent_change_moves_tickets on (its default).
 #include "actions/agent_tickets.h"
 
+#include <httplib.h>
+
 #include "actions/action_testing.h"
 #include "actions/delete_user.h"
 #include "actions/offboard.h"
@@ -184,6 +186,84 @@ TEST_F(AgentTicketsTest, OffboardPlanSaysItsFirstStepLeavesZendeskNothingToMove)
   EXPECT_TRUE(done->status.ok()) << done->ToJson().dump(2);
   EXPECT_EQ(TruthUser(id)["deleted"], true);
   EXPECT_EQ(Held(sim_->AdminId()), admin_before);
+}
+
+// A light agent downgraded before Zendesk began unassigning on such
+// downgrades (2026-04-30, reference §4.3) may still hold tickets: deleting
+// them would hand those to the acting admin, so it needs a choice too. (zdsim's
+// control endpoint changes the role without Zendesk's ticket moves.)
+TEST_F(AgentTicketsTest, ALightAgentStillHoldingTicketsNeedsAChoiceToBeDeleted) {
+  const int64_t id = AgentWithTickets(2);
+  ASSERT_NE(id, 0);
+  const int64_t light = LightAgentRole();
+  ASSERT_NE(light, 0);
+  httplib::Client control(sim_->BaseUrl());
+  auto patched = control.Post("/_sim/users/" + std::to_string(id), json{{"custom_role_id", light}}.dump(),
+                              "application/json");
+  ASSERT_TRUE(patched && patched->status == 200) << (patched ? patched->body : "no answer");
+  ASSERT_EQ(TruthUser(id)["license"], "light-agent");
+  const auto held = Held(id);
+  ASSERT_FALSE(held.empty());
+  sim_->ClearRequests();
+  auto r = DeleteUser(Ctx(), {id, std::nullopt, {}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->result, "refused") << r->ToJson().dump(2);
+  EXPECT_TRUE(r->details["ticket_side_effect"]["choice_required"].get<bool>());
+  EXPECT_TRUE(MutatingRequests().empty()) << MutatingRequests().dump();
+  EXPECT_EQ(Held(id), held);
+
+  DeleteUserRequest req{id, sim_->AgentId(), {}};
+  auto done = DeleteUser(Ctx(), req);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->result, "ok") << done->ToJson().dump(2);
+  EXPECT_EQ(TruthUser(id)["deleted"], true);
+  for (const auto& [ticket, was] : held) EXPECT_EQ(TicketState(ticket)["assignee_id"], sim_->AgentId());
+}
+
+// Below Enterprise the custom roles list answers 403 (reference §5.1), yet
+// light agents exist there: a downgrade to the light-agent role is still seen
+// as one that makes Zendesk unassign the agent's tickets, so it needs a
+// choice, and --reassign-to moves them first.
+class AgentTicketsBelowEnterpriseTest : public AgentTicketsTest {
+  zdsim::Options SimOptions() override {
+    zdsim::Options o = testing::SmallAccount();
+    o.plan = "professional";
+    return o;
+  }
+};
+
+TEST_F(AgentTicketsBelowEnterpriseTest, DowngradeToTheLightAgentRoleNeedsAChoiceWithoutTheRolesList) {
+  ASSERT_EQ(client_->ListCustomRoles().status().code(), Code::kForbidden);
+  int64_t light = 0;  // the role id, from a light agent's user record
+  std::string cursor;
+  for (int pages = 0; light == 0 && pages < 20; ++pages) {
+    auto page = client_->ListUsers(cursor);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& u : page->items)
+      if (u.role_type == 1 && u.custom_role_id) light = *u.custom_role_id;
+    if (!page->has_more) break;
+    cursor = page->after_cursor;
+  }
+  ASSERT_NE(light, 0);
+  const int64_t id = AgentWithTickets();
+  ASSERT_NE(id, 0);
+  const auto held = Held(id);
+  auto refused = SetRole(Ctx(), {id, "agent", light});
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->status.code(), Code::kRefused) << refused->ToJson().dump(2);
+  EXPECT_TRUE(MutatingRequests().empty()) << MutatingRequests().dump();
+  EXPECT_EQ(Held(id), held);
+
+  SetRoleRequest req{id, "agent", light};
+  req.reassign_to = sim_->AgentId();
+  auto done = SetRole(Ctx(), req);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->result, "ok") << done->ToJson().dump(2);
+  EXPECT_EQ(TruthUser(id)["license"], "light-agent");
+  bool warned = false;
+  for (const auto& w : done->warnings) warned |= w.find("could not read custom role") != std::string::npos;
+  EXPECT_TRUE(warned) << done->ToJson().dump(2);
+  for (const auto& [ticket, was] : held) EXPECT_EQ(TicketState(ticket)["assignee_id"], sim_->AgentId());
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ Result<ActionOutcome> SetRole(const ActionContext& ctx, const SetRoleRequest& re
     audit.Finish(o);
     return o;
   }
+  if (!plan->effect.warning.empty()) o.warnings.push_back(plan->effect.warning);
   nlohmann::json kept = o.details;  // a refusal keeps the role details, with nothing to undo
   kept["undo"] = nullptr;
   if (auto refused = RefuseWithoutChoice(ctx, audit, *plan, o, "set-role", kept)) return *refused;
