@@ -144,19 +144,14 @@ void Create(Ctx& c) {
   SendJson(c, 201, {{"user", c.s.ServeUser(idx, c.base)}});
 }
 
-void Update(Ctx& c) {
-  const int32_t i = c.ds.UserIndex(c.ArgId(0));
-  if (i < 0) return SendNotFound(c);
-  auto body = ParseBody(c);
-  if (!body) return;
-  if (!body->contains("user") || !(*body)["user"].is_object())
-    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
+// Applies the body's user fields to user index `i` and answers 200 with it.
+void UpdateAt(Ctx& c, int32_t i, const json& body) {
   const User& target = c.ds.users[i];
   if (!c.is_admin() && target.role != "end-user") return SendForbidden(c);
   if (!target.active) return SendNotFound(c);
   json patch = json::object();
   for (const char* k : {"name", "email", "role", "custom_role_id", "suspended", "tags"})
-    if ((*body)["user"].contains(k)) patch[k] = (*body)["user"][k];
+    if (body["user"].contains(k)) patch[k] = body["user"][k];
   if (!c.is_admin() && (patch.contains("role") || patch.contains("custom_role_id"))) return SendForbidden(c);
   auto err = c.s.PatchUser(i, patch, c.user);
   if (err) {
@@ -169,6 +164,31 @@ void Update(Ctx& c) {
     return SendRecordInvalid(c, field, field == "email" ? "DuplicateValue" : "InvalidValue", *err);
   }
   SendJson(c, 200, {{"user", c.s.ServeUser(i, c.base)}});
+}
+
+void Update(Ctx& c) {
+  const int32_t i = c.ds.UserIndex(c.ArgId(0));
+  if (i < 0) return SendNotFound(c);
+  auto body = ParseBody(c);
+  if (!body) return;
+  if (!body->contains("user") || !(*body)["user"].is_object())
+    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
+  UpdateAt(c, i, *body);
+}
+
+// POST /users/create_or_update (reference §4): the active user whose email
+// is the body's is updated with the body's fields (200); else it is created (201).
+void CreateOrUpdate(Ctx& c) {
+  auto body = ParseBody(c);
+  if (!body) return;
+  if (!body->contains("user") || !(*body)["user"].is_object())
+    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
+  const json& ju = (*body)["user"];
+  const std::string email =
+      ju.contains("email") && ju["email"].is_string() ? ju["email"].get<std::string>() : "";
+  const int32_t i = email.empty() ? -1 : c.ds.UserByEmail(email);
+  if (i < 0 || !c.ds.users[i].active) return Create(c);
+  UpdateAt(c, i, *body);
 }
 
 void Destroy(Ctx& c) {
@@ -217,6 +237,7 @@ void RegisterUserRoutes(Router& r) {
   r.Add("GET", R"(/api/v2/users/show_many)", Access::kAgent, ShowMany);
   r.Add("GET", R"(/api/v2/users/(\d+))", Access::kAgent, Show);
   r.Add("POST", R"(/api/v2/users)", Access::kAgent, Create);
+  r.Add("POST", R"(/api/v2/users/create_or_update)", Access::kAgent, CreateOrUpdate, "create-update-user");
   r.Add("PUT", R"(/api/v2/users/(\d+))", Access::kAgent, Update, "create-update-user", true);
   r.Add("DELETE", R"(/api/v2/users/(\d+))", Access::kAgent, Destroy);
   r.Add("GET", R"(/api/v2/deleted_users)", Access::kAdmin, DeletedList);

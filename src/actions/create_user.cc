@@ -5,6 +5,7 @@
 
 #include "actions/registry.h"
 #include "util/text.h"
+#include "zendesk/parse.h"
 #include "zendesk/url.h"
 
 namespace sk::actions {
@@ -48,6 +49,21 @@ std::optional<zendesk::User> FindByEmail(const ActionContext& ctx, const std::st
     if (full.ok() && full->active) return *full;
   }
   return std::nullopt;
+}
+
+// The user Zendesk has just said holds `email` (a 422 on the create), from
+// its database: the search index lags minutes behind a create (reference
+// §9.1), such as one of an interrupted run. POST /users/create_or_update
+// with the email alone answers 200 with that user and changes nothing
+// (reference §4); only asked when the email is known to be in use, as for a
+// new email it would create a user.
+std::optional<zendesk::User> InUseByEmail(const ActionContext& ctx, const std::string& email) {
+  auto r = ctx.client->Send("POST", "/api/v2/users/create_or_update.json", {{"user", {{"email", email}}}},
+                            zendesk::Bucket::kUserUpdate);
+  if (!r.ok() || r->status != 200) return std::nullopt;
+  auto u = zendesk::ParseUserResponse(r->body);
+  if (!u.ok() || !u->active || !u->email || AsciiLower(*u->email) != AsciiLower(email)) return std::nullopt;
+  return *u;
 }
 
 ActionOutcome ExistingUser(const ActionContext& ctx, const CreateUserRequest& req, const zendesk::User& u) {
@@ -114,7 +130,10 @@ Result<ActionOutcome> CreateUser(const ActionContext& ctx, const CreateUserReque
     // A duplicate email means the user exists after all (the search index lags
     // behind, or a concurrent create): report it if it can be found.
     if (created.status().code() == Code::kInvalidRecord) {
-      if (auto existing = FindByEmail(ctx, req.email)) {
+      std::optional<zendesk::User> existing = FindByEmail(ctx, req.email);
+      if (!existing && created.status().message().find("Email:") != std::string::npos)
+        existing = InUseByEmail(ctx, req.email);
+      if (existing) {
         ActionOutcome again = ExistingUser(ctx, req, *existing);
         (void)ReflectUser(ctx, *existing);
         audit.Finish(again);

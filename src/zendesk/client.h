@@ -121,9 +121,10 @@ class Client {
   // GET a path ("/api/v2/users.json?x=1") or an absolute URL on the same origin.
   // Non-2xx after retries become a Status with Zendesk's reason (see errors.h).
   Result<Response> Get(std::string_view path_or_url, Bucket bucket = Bucket::kAccount);
-  // POST/PUT/DELETE with a JSON body (may be null for DELETE). Mutations are
-  // retried only when the request provably did not reach Zendesk or on 429/503
-  // with Retry-After (Zendesk did not process it).
+  // POST/PUT/DELETE with a JSON body (may be null for DELETE). A POST is
+  // retried only when the request provably did not reach Zendesk or on
+  // 429/503 (Zendesk did not process it); a PUT or DELETE also after a 5xx or
+  // 409 answer, or when its answer never came (sending it again is safe).
   Result<Response> Send(std::string_view method, std::string_view path, const nlohmann::json& body,
                         Bucket bucket = Bucket::kAccount);
 
