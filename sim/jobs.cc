@@ -16,6 +16,16 @@ int ElapsedMs(const Job& j) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - j.created).count());
 }
 
+const char* StatusOf(const Job& j) {
+  if (j.done) return j.fails ? "failed" : "completed";
+  return ElapsedMs(j) < kQueuedMs ? "queued" : "working";
+}
+
+// How many of its changes a job makes: all, or the first half of a failing one.
+size_t Made(const Job& j) {
+  return j.fails ? j.changes.size() / 2 : j.changes.size();
+}
+
 nlohmann::json Fail(int64_t id, const char* error, const char* details) {
   return {{"id", id}, {"action", "update"}, {"success", false}, {"status", "Failed"}, {"error", error},
           {"details", details}};
@@ -78,8 +88,7 @@ void JobQueue::Process(Dataset& ds, int64_t now, bool all) {
   for (Job& j : jobs_) {
     if (j.done || (!all && ElapsedMs(j) < kDoneMs)) continue;
     j.results = nlohmann::json::array();
-    const size_t made = j.fails ? j.changes.size() / 2 : j.changes.size();
-    for (size_t k = 0; k < made; ++k)
+    for (size_t k = 0; k < Made(j); ++k)
       j.results.push_back(ApplyOne(ds, j.actor, j.changes[k].first, j.changes[k].second, now));
     if (j.fails) j.results = nullptr;
     j.done = true;
@@ -97,11 +106,7 @@ nlohmann::json JobQueue::List(size_t limit, int64_t now) const {
   nlohmann::json out = nlohmann::json::array();
   for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < limit; ++it) {
     if (now - it->created_at >= kDataSeconds) continue;
-    const int ms = ElapsedMs(*it);
-    out.push_back({{"id", it->id},
-                   {"status", it->done         ? (it->fails ? "failed" : "completed")
-                              : ms < kQueuedMs ? "queued"
-                                               : "working"}});
+    out.push_back({{"id", it->id}, {"status", StatusOf(*it)}});
   }
   return out;
 }
@@ -113,8 +118,7 @@ size_t JobQueue::InFlight() const {
 }
 
 nlohmann::json JobQueue::Json(const Job& j, const std::string& base) const {
-  const int ms = ElapsedMs(j);
-  const char* status = j.done ? (j.fails ? "failed" : "completed") : ms < kQueuedMs ? "queued" : "working";
+  const char* status = StatusOf(j);
   nlohmann::json out = {{"id", j.id},
                         {"job_type", j.job_type},
                         {"url", base + "/api/v2/job_statuses/" + j.id + ".json"},
@@ -125,7 +129,7 @@ nlohmann::json JobQueue::Json(const Job& j, const std::string& base) const {
                         {"results", nullptr}};
   if (std::string(status) == "working") out["progress"] = j.changes.size() / 2;
   if (j.done) {
-    out["progress"] = j.fails ? j.changes.size() / 2 : j.changes.size();
+    out["progress"] = Made(j);
     std::string when = Iso(j.completed_at);  // 2024-07-01T13:00:10Z -> 2024-07-01 13:00:10 +0000
     when[10] = ' ';
     when.pop_back();

@@ -101,12 +101,20 @@ void ShowMany(Ctx& c) {
   SendJson(c, 200, {{"users", arr}, {"next_page", nullptr}, {"previous_page", nullptr}, {"count", arr.size()}});
 }
 
-void Create(Ctx& c) {
+// The request's {"user": {...}} body; nullopt, answered, when it is missing or malformed.
+std::optional<json> UserBody(Ctx& c) {
   auto body = ParseBody(c);
-  if (!body) return;
-  if (!body->contains("user") || !(*body)["user"].is_object())
-    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
-  const json& ju = (*body)["user"];
+  if (!body) return std::nullopt;
+  if (!body->contains("user") || !(*body)["user"].is_object()) {
+    SendError(c, 400, "InvalidParameter", "The user parameter is missing");
+    return std::nullopt;
+  }
+  return body;
+}
+
+// Creates the user `body` describes and answers 201 with it.
+void CreateFrom(Ctx& c, const json& body) {
+  const json& ju = body["user"];
   const std::string name = ju.value("name", std::string());
   if (name.empty()) return SendRecordInvalid(c, "name", "BlankValue", "Name: cannot be blank");
   std::string email = ju.contains("email") && ju["email"].is_string() ? ju["email"].get<std::string>() : "";
@@ -144,6 +152,10 @@ void Create(Ctx& c) {
   SendJson(c, 201, {{"user", c.s.ServeUser(idx, c.base)}});
 }
 
+void Create(Ctx& c) {
+  if (auto body = UserBody(c)) CreateFrom(c, *body);
+}
+
 // Applies the body's user fields to user index `i` and answers 200 with it.
 void UpdateAt(Ctx& c, int32_t i, const json& body) {
   const User& target = c.ds.users[i];
@@ -169,25 +181,19 @@ void UpdateAt(Ctx& c, int32_t i, const json& body) {
 void Update(Ctx& c) {
   const int32_t i = c.ds.UserIndex(c.ArgId(0));
   if (i < 0) return SendNotFound(c);
-  auto body = ParseBody(c);
-  if (!body) return;
-  if (!body->contains("user") || !(*body)["user"].is_object())
-    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
-  UpdateAt(c, i, *body);
+  if (auto body = UserBody(c)) UpdateAt(c, i, *body);
 }
 
 // POST /users/create_or_update (reference §4): the active user whose email
 // is the body's is updated with the body's fields (200); else it is created (201).
 void CreateOrUpdate(Ctx& c) {
-  auto body = ParseBody(c);
+  auto body = UserBody(c);
   if (!body) return;
-  if (!body->contains("user") || !(*body)["user"].is_object())
-    return SendError(c, 400, "InvalidParameter", "The user parameter is missing");
   const json& ju = (*body)["user"];
   const std::string email =
       ju.contains("email") && ju["email"].is_string() ? ju["email"].get<std::string>() : "";
   const int32_t i = email.empty() ? -1 : c.ds.UserByEmail(email);
-  if (i < 0 || !c.ds.users[i].active) return Create(c);
+  if (i < 0 || !c.ds.users[i].active) return CreateFrom(c, *body);
   UpdateAt(c, i, *body);
 }
 
